@@ -1,0 +1,119 @@
+"""The Typer application: global options and the one place errors become exit codes."""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+
+import click
+import typer
+from typer.core import TyperGroup
+
+from .. import __version__
+from . import console
+
+
+class FilmcliGroup(TyperGroup):
+    """Runs a command and turns every failure into one `error:` line and an exit code."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True,
+             windows_expand_args=True, **extra):
+        from ..errors import FilmcliError
+
+        argv = list(sys.argv[1:] if args is None else args)
+        debug = "--debug" in argv or bool(os.environ.get("FILMCLI_DEBUG"))
+        code = 0
+        try:
+            result = super().main(args=argv, prog_name=prog_name or "filmcli",
+                                  complete_var=complete_var, standalone_mode=False, **extra)
+            code = result if isinstance(result, int) else 0
+        except click.exceptions.Exit as exc:
+            code = exc.exit_code
+        except click.exceptions.Abort:
+            console.error_line("", "aborted")
+            code = 130
+        except click.UsageError as exc:
+            where = exc.ctx.command_path if exc.ctx else "filmcli"
+            console.error_line("", exc.format_message(), f"try '{where} --help'")
+            code = 2
+        except click.ClickException as exc:
+            console.error_line("", exc.format_message())
+            code = exc.exit_code
+        except FilmcliError as exc:
+            if debug:
+                traceback.print_exc()
+            console.error_line(exc.location, exc.message, exc.hint)
+            code = exc.exit_code
+        except BrokenPipeError:
+            _silence_stdout()
+            code = 0
+        except KeyboardInterrupt:
+            console.error_line("", "interrupted")
+            code = 130
+        except Exception as exc:  # the last line of defence: never a bare traceback
+            if debug:
+                traceback.print_exc()
+            console.error_line("", f"internal error: {type(exc).__name__}: {exc}",
+                               None if debug else "run again with --debug to see the traceback")
+            code = 1
+        if standalone_mode:
+            try:
+                sys.stdout.flush()
+            except BrokenPipeError:
+                _silence_stdout()
+            sys.exit(code)
+        return code
+
+
+def _silence_stdout() -> None:
+    """After `| head` closes the pipe, stop Python from complaining at exit."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
+app = typer.Typer(
+    cls=FilmcliGroup,
+    help="Manage a Jekyll film-review blog: parse, validate, list, add, export and show posts.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        sys.stdout.write(f"filmcli {__version__}\n")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    ctx: typer.Context,
+    library: str | None = typer.Option(
+        None, "--library", "-L", metavar="DIR", envvar="FILMCLI_LIBRARY",
+        help="The site folder (default: the nearest folder above holding filmcli.toml or "
+             "_config.yml, else the current one).", show_envvar=True),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Read every post; skip the cache."),
+    no_color: bool = typer.Option(False, "--no-color", help="Never colour the output."),
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks for errors."),
+    version: bool = typer.Option(False, "--version", "-V", callback=_version, is_eager=True,
+                                 help="Print the version and exit."),
+) -> None:
+    console.configure(no_color=no_color, debug=debug)
+    ctx.obj = {"library": library, "no_cache": no_cache}
+
+
+def get_library(ctx: typer.Context):
+    """The library the global options name, found once per run."""
+    from ..library import Library
+
+    root = ctx.find_root()
+    state = root.obj if isinstance(root.obj, dict) else {}
+    if "instance" not in state:
+        state["instance"] = Library.discover(state.get("library"))
+    return state["instance"]

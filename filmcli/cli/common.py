@@ -1,0 +1,54 @@
+"""Small pieces several commands share: reading posts with per-post errors, choosing formats."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+import typer
+
+from ..errors import FilmcliError, UsageError
+from . import console
+
+
+class Reading:
+    """Posts read for one command, with the count of those that could not be read."""
+
+    def __init__(self, library, paths: Sequence[str]):
+        self.library = library
+        self.posts = []
+        self.failed = 0
+        for item in library.iter_posts(paths):
+            if isinstance(item, FilmcliError):
+                self.failed += 1
+                console.error_line(item.location, item.message, item.hint)
+            else:
+                self.posts.append(item)
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.failed else 0
+
+
+def choose_format(fmt: str | None, allowed: Sequence[str], *, tty_default: str,
+                  pipe_default: str) -> str:
+    """The explicit --format, else the human format on a terminal and the machine one in pipes."""
+    if fmt is None:
+        return tty_default if sys.stdout.isatty() else pipe_default
+    if fmt not in allowed:
+        raise UsageError(f"unknown format {fmt!r}", hint="choose one of " + ", ".join(allowed))
+    return fmt
+
+
+def split_fields(text: str | None) -> list[str] | None:
+    if text is None:
+        return None
+    fields = [f.strip() for f in text.split(",") if f.strip()]
+    if not fields:
+        raise UsageError("--fields names no field")
+    return fields
+
+
+def finish(code: int) -> None:
+    if code:
+        raise typer.Exit(code)

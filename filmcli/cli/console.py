@@ -1,0 +1,65 @@
+"""Where output goes: data to stdout, messages to stderr, colour only for terminals."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+_state = {"no_color": False, "debug": False}
+
+
+def configure(*, no_color: bool = False, debug: bool = False) -> None:
+    _state["no_color"] = no_color
+    _state["debug"] = debug
+
+
+def debug_enabled() -> bool:
+    return _state["debug"]
+
+
+def color_allowed(stream=None) -> bool:
+    """Colour only on a terminal, never with NO_COLOR, --no-color or TERM=dumb."""
+    stream = stream or sys.stdout
+    if _state["no_color"] or os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return stream.isatty()
+
+
+def stdout_console():
+    from rich.console import Console
+
+    tty = sys.stdout.isatty()
+    return Console(file=sys.stdout, no_color=not color_allowed(sys.stdout), highlight=False,
+                   force_terminal=color_allowed(sys.stdout) or None,
+                   soft_wrap=not tty, emoji=False)
+
+
+def stderr_console():
+    from rich.console import Console
+
+    return Console(file=sys.stderr, no_color=not color_allowed(sys.stderr), highlight=False,
+                   force_terminal=color_allowed(sys.stderr) or None, emoji=False)
+
+
+def out(text: str = "", end: str = "\n") -> None:
+    """Plain data on stdout, exactly as given."""
+    sys.stdout.write(text + end)
+
+
+def message(text: str) -> None:
+    """A plain message for people, on stderr."""
+    sys.stderr.write(text + "\n")
+
+
+def error_line(location: str, text: str, hint: str | None = None) -> None:
+    where = f"{location}: " if location else ""
+    sys.stderr.write(f"error: {where}{text}\n")
+    if hint:
+        sys.stderr.write(f"hint: {hint}\n")
+
+
+def warn(location: str, text: str) -> None:
+    where = f"{location}: " if location else ""
+    sys.stderr.write(f"warning: {where}{text}\n")

@@ -1,0 +1,161 @@
+"""Commands that only read: list, parse, stats."""
+
+from __future__ import annotations
+
+import typer
+
+from .app import app, get_library
+from .common import Reading, choose_format, finish, split_fields
+
+TABLE_FIELDS = ["title", "year", "director", "poster", "date", "path"]
+LIST_FORMATS = ("table", "json", "jsonl", "csv", "tsv", "paths")
+
+
+@app.command("list")
+def list_cmd(
+    ctx: typer.Context,
+    paths: list[str] = typer.Argument(None, help="Post files or folders (default: the posts)."),
+    sort: list[str] = typer.Option([], "--sort", "-s", metavar="FIELD",
+                                   help="Sort by FIELD (repeatable; -FIELD for descending)."),
+    reverse: bool = typer.Option(False, "--reverse", "-r", help="Reverse the order."),
+    where: list[str] = typer.Option([], "--where", "-w", metavar="EXPR",
+                                    help="Keep posts where EXPR holds: year>=2000, "
+                                         "director~jonze, title=Her, poster=none (repeatable)."),
+    search: str | None = typer.Option(None, "--search", "-S", metavar="TEXT",
+                                         help="Case-insensitive text in title, director or body."),
+    fields: str | None = typer.Option(None, "--fields", "-f", metavar="A,B,C",
+                                         help="The fields to show, in order."),
+    limit: int | None = typer.Option(None, "--limit", "-n", min=0, help="At most N posts."),
+    fmt: str | None = typer.Option(None, "--format", "-F",
+                                      help="table, json, jsonl, csv, tsv or paths "
+                                           "(default: table on a terminal, tsv in a pipe)."),
+    null: bool = typer.Option(False, "--null", "-0", help="With paths: end each with NUL."),
+) -> None:
+    """List the films, sorted and filtered, as a table or for scripts."""
+    from ..errors import UsageError
+    from ..formats import write_records
+    from ..query import select
+    from ..records import LEAD_KEYS, post_record
+
+    library = get_library(ctx)
+    chosen_fmt = choose_format(fmt, LIST_FORMATS, tty_default="table", pipe_default="plain")
+    if null and chosen_fmt != "paths":
+        raise UsageError("--null goes with --format paths")
+    wanted = split_fields(fields)
+    reading = Reading(library, paths or [])
+    posts = select(reading.posts, where, search, sort, reverse, limit)
+    records = [post_record(p, library.relpath(p.path)) for p in posts]
+    if chosen_fmt == "table":
+        _print_table(records, wanted or TABLE_FIELDS, len(reading.posts))
+    else:
+        if wanted is None:
+            if chosen_fmt in ("plain", "tsv", "csv"):
+                wanted = TABLE_FIELDS
+            else:
+                wanted = list(LEAD_KEYS)
+                for record in records:
+                    wanted.extend(k for k in record if k not in wanted)
+        import sys
+
+        write_records(sys.stdout, records, "tsv" if chosen_fmt == "plain" else chosen_fmt,
+                      wanted, header=chosen_fmt != "plain", null=null)
+    finish(reading.exit_code)
+
+
+def _print_table(records: list[dict], fields: list[str], total: int) -> None:
+    from rich.table import Table
+
+    from ..formats import cell_text
+    from .console import stdout_console
+
+    labels = {"path": "File", "year": "Year", "title": "Title", "director": "Director",
+              "poster": "Poster", "date": "Date"}
+    table = Table(box=None, header_style="bold", pad_edge=False, show_edge=False)
+    for field in fields:
+        table.add_column(labels.get(field, field), overflow="fold",
+                         justify="right" if field == "year" else "left",
+                         style="bold" if field == "title" else None,
+                         no_wrap=field in ("date", "year"))
+    for record in records:
+        table.add_row(*(cell_text(record.get(f)) for f in fields))
+    con = stdout_console()
+    con.print(table)
+    shown = len(records)
+    counted = f"{shown} of {total} films" if shown != total else f"{total} films"
+    con.print(f"[dim]{counted}[/dim]")
+
+
+PARSE_FORMATS = ("text", "json", "toml")
+
+
+@app.command("parse")
+def parse_cmd(
+    ctx: typer.Context,
+    files: list[str] = typer.Argument(..., help="Post files to show in full."),
+    fmt: str = typer.Option("text", "--format", "-F", help="text, json or toml."),
+    poster_data: bool = typer.Option(False, "--poster-data",
+                                     help="Include the poster's full data URI."),
+) -> None:
+    """Every field of each post, the poster summarised (format, size, pixels, hash)."""
+    import sys
+
+    from ..formats import dumps_json
+    from ..records import post_record
+
+    library = get_library(ctx)
+    chosen = choose_format(fmt, PARSE_FORMATS, tty_default="text", pipe_default="text")
+    reading = Reading(library, files)
+    records = [post_record(p, library.relpath(p.path), body=True,
+                           poster="inline" if poster_data else "summary")
+               for p in reading.posts]
+    if chosen == "json":
+        sys.stdout.write(dumps_json(records if len(files) != 1 or len(records) != 1
+                                    else records[0]) + "\n")
+    elif chosen == "toml":
+        import tomli_w
+
+        sys.stdout.write(tomli_w.dumps({"post": [_toml_safe(r) for r in records]}))
+    else:
+        _print_parsed(records)
+    finish(reading.exit_code)
+
+
+def _toml_safe(value):
+    """TOML has no null: drop None values, recursively."""
+    if isinstance(value, dict):
+        return {k: _toml_safe(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_toml_safe(v) for v in value if v is not None]
+    return value
+
+
+def _print_parsed(records: list[dict]) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
+    from ..formats import cell_text
+    from .console import stdout_console
+
+    con = stdout_console()
+    for i, record in enumerate(records):
+        if i:
+            con.print()
+        grid = Table.grid(padding=(0, 2))
+        grid.add_column(style="bold cyan", no_wrap=True)
+        grid.add_column(overflow="fold")
+        for key, value in record.items():
+            if key == "body":
+                continue
+            if key == "poster" and isinstance(value, dict) and value.get("source") == "data":
+                summary = cell_text(value)
+                grid.add_row("poster", escape(f"{summary} ({value.get('mime')})"))
+                grid.add_row("  sha256", escape(str(value.get("sha256"))))
+                if value.get("error"):
+                    grid.add_row("  error", escape(value["error"]))
+                continue
+            grid.add_row(escape(key), escape(cell_text(value)))
+        con.print(grid)
+        body = record.get("body", "").strip()
+        if body:
+            con.print()
+            con.print(escape(body))

@@ -1,0 +1,160 @@
+"""`filmcli.toml`: the library's settings, with defaults that fit a stock Jekyll site."""
+
+from __future__ import annotations
+
+import copy
+import sys
+from pathlib import Path
+
+from .errors import FilmcliError, UsageError
+
+CONFIG_NAME = "filmcli.toml"
+
+DEFAULTS: dict = {
+    "posts_dir": "_posts",
+    "validate": {
+        "required": ["title", "director", "year", "poster"],
+        "max_pixels": 25_000_000,
+        "max_bytes": 5_000_000,
+        "min_year": 1870,
+        "known_keys": ["layout", "title", "director", "year", "poster", "date", "categories",
+                       "category", "tags", "permalink", "published", "excerpt", "slug",
+                       "rating", "letterboxd"],
+    },
+    "poster": {"max_width": 400, "format": "", "dir": "assets/posters"},
+    "defaults": {"layout": "post", "front_matter": {}},
+    "read": {"max_post_bytes": 64_000_000},
+}
+
+
+def _merge(base: dict, extra: dict) -> dict:
+    out = copy.deepcopy(base)
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _toml_loads(text: str) -> dict:
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+    return tomllib.loads(text)
+
+
+class Config(dict):
+    """Settings as a dict with dotted lookups (`config.get_path("poster.max_width")`)."""
+
+    def get_path(self, dotted: str):
+        node = self
+        for part in dotted.split("."):
+            if not isinstance(node, dict) or part not in node:
+                raise KeyError(dotted)
+            node = node[part]
+        return node
+
+
+def load_config(root: Path) -> Config:
+    path = root / CONFIG_NAME
+    if not path.is_file():
+        return Config(copy.deepcopy(DEFAULTS))
+    try:
+        user = _toml_loads(path.read_text(encoding="utf-8-sig"))
+    except UnicodeDecodeError:
+        raise FilmcliError("not valid UTF-8 text", path) from None
+    except ValueError as exc:  # tomllib.TOMLDecodeError
+        msg = str(exc)
+        line = None
+        if "(at line " in msg:
+            try:
+                line = int(msg.split("(at line ")[1].split(",")[0])
+            except ValueError:
+                line = None
+        raise FilmcliError(f"invalid TOML: {msg.split(' (at line')[0]}", path, line) from None
+    except OSError as exc:
+        raise FilmcliError(f"cannot read: {exc.strerror}", path) from None
+    return Config(_merge(DEFAULTS, user))
+
+
+def _default_for(dotted: str):
+    node = DEFAULTS
+    for part in dotted.split("."):
+        if not isinstance(node, dict) or part not in node:
+            if dotted.startswith("defaults.front_matter."):
+                return None
+            known = ", ".join(sorted(flatten(DEFAULTS)))
+            raise UsageError(f"unknown setting {dotted!r}", hint=f"settings: {known}")
+        node = node[part]
+    return node
+
+
+def flatten(tree: dict, prefix: str = "") -> dict:
+    out = {}
+    for key, value in tree.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict) and value:
+            out.update(flatten(value, name + "."))
+        else:
+            out[name] = value
+    return out
+
+
+def parse_value(dotted: str, text: str):
+    """Turn the command line's text into the setting's type (checked against its default)."""
+    default = _default_for(dotted)
+    try:
+        value = _toml_loads(f"v = {text}")["v"]
+    except ValueError:
+        value = text
+    if default is None:
+        return value
+    if isinstance(default, bool) or isinstance(default, str):
+        if isinstance(default, str):
+            return text if not isinstance(value, str) else value
+        if not isinstance(value, bool):
+            raise UsageError(f"{dotted} takes true or false, not {text!r}")
+        return value
+    if isinstance(default, int):
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise UsageError(f"{dotted} takes a whole number, not {text!r}")
+        return value
+    if isinstance(default, list):
+        if isinstance(value, str):
+            value = [v.strip() for v in value.split(",") if v.strip()]
+        if not isinstance(value, list):
+            raise UsageError(f"{dotted} takes a list such as '[\"a\", \"b\"]' or 'a,b'")
+        return value
+    if isinstance(default, dict):
+        raise UsageError(f"{dotted} is a table; set one of its keys instead")
+    return value
+
+
+def set_value(root: Path, dotted: str, text: str) -> object:
+    """Change one setting in filmcli.toml, keeping the file's comments and other keys."""
+    import tomlkit
+
+    from .atomic import write_atomic
+
+    value = parse_value(dotted, text)
+    path = root / CONFIG_NAME
+    try:
+        doc = tomlkit.parse(path.read_text(encoding="utf-8-sig")) if path.exists() else (
+            tomlkit.document())
+    except OSError as exc:
+        raise FilmcliError(f"cannot read: {exc.strerror}", path) from None
+    except Exception as exc:  # tomlkit.exceptions.ParseError and friends
+        raise FilmcliError(f"invalid TOML: {exc}", path) from None
+    parts = dotted.split(".")
+    node = doc
+    for part in parts[:-1]:
+        if part not in node:
+            node[part] = tomlkit.table()
+        node = node[part]
+        if not isinstance(node, dict):
+            raise FilmcliError(f"{part!r} is not a table", path)
+    node[parts[-1]] = value
+    write_atomic(path, tomlkit.dumps(doc).encode("utf-8"))
+    return value

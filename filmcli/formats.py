@@ -1,0 +1,76 @@
+"""Writing records as JSON, JSON Lines, CSV, TSV or bare paths, for scripts."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Sequence
+from typing import TextIO
+
+MACHINE_FORMATS = ("json", "jsonl", "csv", "tsv", "paths")
+
+
+def cell_text(value) -> str:
+    """One cell as text: summaries for posters, JSON for lists and mappings."""
+    if value is None:
+        return ""
+    if isinstance(value, dict) and "source" in value:
+        if value.get("source") != "data":
+            return str(value.get("value") or "")
+        parts = [value.get("format") or "?"]
+        if value.get("width"):
+            parts.append(f"{value['width']}×{value['height']}")
+        if value.get("bytes") is not None:
+            from .poster import human_bytes
+
+            parts.append(human_bytes(value["bytes"]))
+        return " ".join(parts)
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def tsv_escape(text: str) -> str:
+    """Keep each record on one line and each cell in one column."""
+    return (text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
+            .replace("\r", "\\r"))
+
+
+def dumps_json(obj) -> str:
+    return json.dumps(obj, ensure_ascii=False, indent=2)
+
+
+def write_records(out: TextIO, records: Sequence[dict], fmt: str, fields: Sequence[str],
+                  *, header: bool = True, null: bool = False) -> None:
+    """Write `records` (restricted to `fields`, in that order) in one machine format."""
+    if fmt == "json":
+        out.write(dumps_json([{f: r.get(f) for f in fields} for r in records]) + "\n")
+    elif fmt == "jsonl":
+        for r in records:
+            out.write(json.dumps({f: r.get(f) for f in fields}, ensure_ascii=False) + "\n")
+    elif fmt == "csv":
+        writer = csv.writer(out, lineterminator="\n")
+        if header:
+            writer.writerow(fields)
+        for r in records:
+            writer.writerow([cell_text(r.get(f)) for f in fields])
+    elif fmt == "tsv":
+        if header:
+            out.write("\t".join(fields) + "\n")
+        for r in records:
+            out.write("\t".join(tsv_escape(cell_text(r.get(f))) for f in fields) + "\n")
+    elif fmt == "paths":
+        end = "\0" if null else "\n"
+        for r in records:
+            out.write(str(r["path"]) + end)
+    else:  # pragma: no cover - the CLI checks the choice
+        raise ValueError(fmt)
+
+
+def render_records(records: Iterable[dict], fmt: str, fields: Sequence[str], **kw) -> str:
+    buf = io.StringIO()
+    write_records(buf, list(records), fmt, fields, **kw)
+    return buf.getvalue()

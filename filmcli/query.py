@@ -1,0 +1,142 @@
+"""Choosing and ordering posts: `--where`, `--search`, `--sort`, as `list` and friends do."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from collections.abc import Callable, Iterable, Sequence
+
+from .errors import UsageError
+from .post import Post
+from .poster import Poster
+
+_WHERE = re.compile(r"\s*([A-Za-z_][\w.-]*)\s*(>=|<=|!=|==|!~|=|>|<|~)\s*(.*?)\s*\Z", re.S)
+
+
+def _value(post: Post, name: str):
+    value = post.get(name)
+    if isinstance(value, Poster):
+        return value
+    return value
+
+
+def _compare_poster(poster: Poster | None, op: str, wanted: str) -> bool:
+    if wanted.lower() == "none":
+        absent = poster is None
+        return absent if op in ("=", "==") else not absent
+    if poster is None:
+        return op in ("!=", "!~")
+    facts = {poster.origin, (poster.format or "").lower(), (poster.value or "").lower()}
+    hit = wanted.lower() in facts if op in ("=", "==", "!=") else any(
+        wanted.lower() in f for f in facts)
+    return not hit if op in ("!=", "!~") else hit
+
+
+def _as_number(text: str):
+    try:
+        return int(text)
+    except ValueError:
+        try:
+            return float(text)
+        except ValueError:
+            return None
+
+
+def parse_where(expr: str) -> Callable[[Post], bool]:
+    """`year>=2000`, `director~jonze` (case-insensitive substring), `title=Her`, `poster=none`."""
+    match = _WHERE.match(expr)
+    if not match:
+        raise UsageError(f"cannot read --where {expr!r}",
+                         hint="write FIELD OP VALUE with OP one of = != > >= < <= ~ !~, "
+                              "e.g. 'year>=2000' or 'director~jonze'")
+    name, op, wanted = match.groups()
+    if op in (">", ">=", "<", "<=") and wanted == "":
+        raise UsageError(f"--where {expr!r} has nothing to compare with")
+
+    def test(post: Post) -> bool:
+        if name == "poster":
+            return _compare_poster(post.poster, op, wanted)
+        value = _value(post, name)
+        if op in ("~", "!~"):
+            found = value is not None and wanted.lower() in _text(value).lower()
+            return found if op == "~" else not found
+        if value is None:
+            is_none = wanted.lower() in ("none", "null", "")
+            return is_none if op in ("=", "==") else (not is_none if op == "!=" else False)
+        number = _as_number(wanted)
+        left: object
+        right: object
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and number is not None:
+            left, right = value, number
+        elif isinstance(value, _dt.date):
+            left, right = value.isoformat(), wanted
+        else:
+            left, right = _text(value), wanted
+            if op in ("=", "==", "!="):
+                left, right = left.lower(), right.lower()
+        if op in ("=", "=="):
+            return left == right
+        if op == "!=":
+            return left != right
+        try:
+            return {">": left > right, ">=": left >= right, "<": left < right,
+                    "<=": left <= right}[op]  # type: ignore[operator]
+        except TypeError:
+            return False
+
+    return test
+
+
+def _text(value) -> str:
+    if isinstance(value, Poster):
+        return value.short()
+    if isinstance(value, (_dt.date, _dt.datetime)):
+        return value.isoformat()
+    return "" if value is None else str(value)
+
+
+def matches_search(post: Post, text: str) -> bool:
+    """Case-insensitive substring over title, director and body."""
+    needle = text.casefold()
+    return any(needle in _text(v).casefold() for v in (post.title, post.director, post.body))
+
+
+def _sort_key(value):
+    if value is None:
+        return (2, 0, "")
+    if isinstance(value, bool):
+        return (0, 0, int(value))
+    if isinstance(value, (int, float)):
+        return (0, 0, value)
+    if isinstance(value, Poster):
+        return (0, 1, value.size or 0)
+    return (0, 2, _text(value).casefold())
+
+
+def sort_posts(posts: list[Post], fields: Sequence[str], reverse: bool = False) -> list[Post]:
+    """Stable sort by each field in turn; `-field` sorts that field descending; empties last."""
+    ordered = list(posts)
+    for spec in reversed(list(fields)):
+        descending = spec.startswith("-")
+        name = spec.lstrip("-+")
+        present = [p for p in ordered if p.get(name) is not None]
+        missing = [p for p in ordered if p.get(name) is None]
+        present.sort(key=lambda p, n=name: _sort_key(p.get(n)), reverse=descending)
+        ordered = present + missing
+    if reverse:
+        ordered.reverse()
+    return ordered
+
+
+def select(posts: Iterable[Post], where: Sequence[str] = (), search: str | None = None,
+           sort: Sequence[str] = (), reverse: bool = False, limit: int | None = None) -> list[Post]:
+    """Filter (all --where must hold), search, sort, then cut to --limit."""
+    tests = [parse_where(w) for w in where]
+    chosen = [p for p in posts if all(t(p) for t in tests)
+              and (not search or matches_search(p, search))]
+    chosen = sort_posts(chosen, sort or ("date", "title"), reverse)
+    if limit is not None:
+        if limit < 0:
+            raise UsageError("--limit must be 0 or more")
+        chosen = chosen[:limit]
+    return chosen

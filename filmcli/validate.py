@@ -1,0 +1,357 @@
+"""Linting a library: each problem has a stable rule id, a severity, a file and a line."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+
+from .errors import FilmcliError, UsageError
+from .imageinfo import MIME
+from .post import FILENAME, Post, coerce_date, date_from_filename
+from .poster import Poster
+
+ERROR, WARNING = "error", "warning"
+
+#: rule id -> (severity, what it checks). Ids are stable: scripts select and ignore them.
+RULES: dict[str, tuple[str, str]] = {
+    "FC001": (ERROR, "no front matter"),
+    "FC002": (ERROR, "front matter not closed"),
+    "FC003": (ERROR, "YAML syntax error"),
+    "FC004": (ERROR, "duplicate key"),
+    "FC005": (ERROR, "YAML tag that constructs an object"),
+    "FC006": (ERROR, "YAML anchor or alias"),
+    "FC007": (ERROR, "not UTF-8 text"),
+    "FC008": (ERROR, "post file too large"),
+    "FC009": (ERROR, "file cannot be read"),
+    "FC101": (ERROR, "required field missing or empty"),
+    "FC102": (ERROR, "field has the wrong type"),
+    "FC103": (ERROR, "year out of range"),
+    "FC104": (ERROR, "poster MIME type differs from the data"),
+    "FC105": (ERROR, "poster is neither a data URI nor a site file"),
+    "FC106": (ERROR, "poster data is not valid base64"),
+    "FC107": (ERROR, "poster image truncated or not decodable"),
+    "FC108": (ERROR, "poster image over the pixel limit"),
+    "FC109": (ERROR, "poster image over the byte limit"),
+    "FC110": (ERROR, "poster data is not an image"),
+    "FC111": (ERROR, "poster data URI malformed"),
+    "FC201": (ERROR, "file name not YYYY-MM-DD-slug.md"),
+    "FC202": (ERROR, "impossible date in file name"),
+    "FC203": (ERROR, "same film twice (title and year)"),
+    "FC204": (ERROR, "duplicate slug, or slugs differing only by case"),
+    "FC205": (ERROR, "date Jekyll cannot read"),
+    "FC206": (WARNING, "date in the future"),
+    "FC207": (ERROR, "unclosed Liquid tag in the body"),
+    "FC208": (WARNING, "unknown front-matter key"),
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: str
+    line: int | None
+    rule: str
+    severity: str
+    message: str
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+    def text(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{where}: {self.rule} {self.severity} {self.message}"
+
+    def github(self) -> str:
+        kind = "error" if self.severity == ERROR else "warning"
+        line = f",line={self.line}" if self.line else ""
+        msg = self.message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+        return f"::{kind} file={self.path}{line},title={self.rule}::{msg}"
+
+
+@dataclass
+class Options:
+    required: Sequence[str] = ("title", "director", "year", "poster")
+    max_pixels: int = 25_000_000
+    max_bytes: int = 5_000_000
+    min_year: int = 1870
+    known_keys: Sequence[str] = ()
+    images: bool = True  # full decode; False is --fast (headers and magic bytes only)
+    today: _dt.date | None = None
+
+    @classmethod
+    def from_config(cls, config: dict, *, fast: bool = False) -> Options:
+        section = config.get("validate", {})
+        return cls(required=tuple(section.get("required", cls.required)),
+                   max_pixels=int(section.get("max_pixels", cls.max_pixels)),
+                   max_bytes=int(section.get("max_bytes", cls.max_bytes)),
+                   min_year=int(section.get("min_year", cls.min_year)),
+                   known_keys=tuple(section.get("known_keys", ())),
+                   images=not fast)
+
+
+def rule_filter(select: Sequence[str], ignore: Sequence[str]):
+    """Rules by id or prefix (`FC1` is every FC1xx), like ruff's --select/--ignore."""
+    for spec in (*select, *ignore):
+        if not any(rule.startswith(spec.upper()) for rule in RULES):
+            raise UsageError(f"no rule matches {spec!r}",
+                             hint="rules are FC001..FC208; see 'filmcli validate --rules'")
+
+    def keep(rule: str) -> bool:
+        if select and not any(rule.startswith(s.upper()) for s in select):
+            return False
+        return not any(rule.startswith(s.upper()) for s in ignore)
+
+    return keep
+
+
+class Checker:
+    """Checks one post at a time, then the rules that need the whole library."""
+
+    def __init__(self, library, options: Options):
+        self.library = library
+        self.options = options
+        self.today = options.today or _dt.date.today()
+
+    def problem(self, post_path: str, line: int | None, rule: str, message: str) -> Problem:
+        return Problem(post_path, line, rule, RULES[rule][0], message)
+
+    # --- one post ------------------------------------------------------
+
+    def check_error(self, exc: FilmcliError) -> Problem:
+        rule = exc.rule if exc.rule in RULES else "FC009"
+        return self.problem(exc.path or "?", exc.line, rule, exc.message)
+
+    def check_post(self, post: Post) -> list[Problem]:
+        path = self.library.relpath(post.path)
+        fm = post.front_matter
+        lines = post.lines
+        out: list[Problem] = []
+
+        def add(rule: str, message: str, key: str | None = None, line: int | None = None):
+            out.append(self.problem(path, line or lines.get(key, 1), rule, message))
+
+        for key in self.options.required:
+            value = fm.get(key)
+            if key not in fm:
+                add("FC101", f"required field '{key}' is missing", line=1)
+            elif value is None or (isinstance(value, str) and not value.strip()):
+                add("FC101", f"required field '{key}' is empty", key)
+        for key in ("title", "director", "layout"):
+            value = fm.get(key)
+            if value is not None and not isinstance(value, str):
+                add("FC102", f"'{key}' should be text, not {_kind(value)} ({value!r})", key)
+        year = fm.get("year")
+        if year is not None:
+            if isinstance(year, bool) or not isinstance(year, int):
+                add("FC102", f"'year' should be a whole number, not {_kind(year)} ({year!r})",
+                    "year")
+            elif not self.options.min_year <= year <= self.today.year + 1:
+                add("FC103", f"year {year} is outside {self.options.min_year}.."
+                             f"{self.today.year + 1}", "year")
+        poster = fm.get("poster")
+        if poster is not None and not isinstance(poster, Poster):
+            add("FC102", f"'poster' should be text, not {_kind(poster)}", "poster")
+        elif isinstance(poster, Poster):
+            out.extend(self.check_poster(path, poster, lines.get("poster", 1)))
+        out.extend(self.check_name_and_date(path, post))
+        out.extend(self.check_body(path, post))
+        known = set(self.options.known_keys) | set(self.options.required)
+        if known:
+            for key in fm:
+                if key not in known:
+                    add("FC208", f"unknown key '{key}'", str(key))
+        return out
+
+    def check_poster(self, path: str, poster: Poster, line: int) -> list[Problem]:
+        out: list[Problem] = []
+
+        def add(rule: str, message: str):
+            out.append(self.problem(path, line, rule, message))
+
+        if poster.origin == "url":
+            return out
+        if poster.origin == "path":
+            target = self.library.site_file(poster.value or "")
+            if target is None or not target.is_file():
+                add("FC105", f"poster {poster.value!r} is not a data URI or a file in the site")
+            return out
+        try:
+            data = poster.data
+        except FilmcliError as exc:
+            add(exc.rule if exc.rule in RULES else "FC106", exc.message)
+            return out
+        if len(data) > self.options.max_bytes:
+            add("FC109", f"poster is {len(data):,} bytes, over the limit of "
+                         f"{self.options.max_bytes:,}")
+            return out
+        fmt = poster.format
+        if fmt is None:
+            add("FC110", "poster data is not an image of a known format")
+            return out
+        declared = poster.declared_mime
+        real = MIME.get(fmt)
+        if declared and real and declared != real and not (
+                declared == "image/jpg" and real == "image/jpeg"):
+            add("FC104", f"poster MIME {declared} but the data is {fmt}")
+        width, height = poster.width, poster.height
+        if width and height and width * height > self.options.max_pixels:
+            add("FC108", f"poster is {width}×{height} = {width * height:,} pixels, over the "
+                         f"limit of {self.options.max_pixels:,} (not decoded)")
+            return out
+        if self.options.images:
+            problem = decode_problem(data, self.options.max_pixels)
+            if problem:
+                add(*problem)
+        return out
+
+    def check_name_and_date(self, path: str, post: Post) -> list[Problem]:
+        out: list[Problem] = []
+        name = post.path.name
+        if not FILENAME.match(name):
+            out.append(self.problem(path, None, "FC201",
+                                    f"file name {name!r} is not YYYY-MM-DD-slug.md"))
+        elif date_from_filename(name)[0] is None:
+            out.append(self.problem(path, None, "FC202",
+                                    f"file name {name!r} has an impossible date"))
+        fm = post.front_matter
+        if "date" in fm:
+            parsed = coerce_date(fm["date"])
+            if parsed is None:
+                out.append(self.problem(path, post.lines.get("date", 1), "FC205",
+                                        f"date {fm['date']!r} cannot be read by Jekyll "
+                                        "(it stops the whole build)"))
+        when = post.date
+        if when is not None and when > self.today:
+            out.append(self.problem(path, post.lines.get("date", None), "FC206",
+                                    f"date {when.isoformat()} is in the future: Jekyll skips "
+                                    "the post unless built with --future"))
+        return out
+
+    def check_body(self, path: str, post: Post) -> list[Problem]:
+        problem = unclosed_liquid(post.body)
+        if problem is None:
+            return []
+        offset, opener = problem
+        line = post.body_line + post.body.count("\n", 0, offset)
+        closer = "%}" if opener == "{%" else "}}"
+        return [self.problem(path, line, "FC207",
+                             f"Liquid tag '{opener}' is not closed with '{closer}' "
+                             "(jekyll build stops on it)")]
+
+    # --- the whole library ------------------------------------------------
+
+    def check_library(self, posts: Sequence[Post]) -> list[Problem]:
+        out: list[Problem] = []
+        films: dict = defaultdict(list)
+        slugs: dict = defaultdict(list)
+        for post in posts:
+            title, year = post.title, post.year
+            if isinstance(title, str) and title.strip() and year is not None:
+                films[(title.strip().casefold(), year)].append(post)
+            slugs[post.slug.casefold()].append(post)
+        for group in films.values():
+            for post in group[1:]:
+                first = self.library.relpath(group[0].path)
+                out.append(self.problem(self.library.relpath(post.path),
+                                        post.lines.get("title", 1), "FC203",
+                                        f"'{post.title}' ({post.year}) is also in {first}"))
+        for group in slugs.values():
+            for post in group[1:]:
+                first = group[0]
+                same = first.slug == post.slug
+                what = "the same slug as" if same else "a slug differing only by case from"
+                out.append(self.problem(
+                    self.library.relpath(post.path), None, "FC204",
+                    f"slug '{post.slug}' is {what} {self.library.relpath(first.path)}"
+                    + ("" if same else " (they collide on macOS and Windows)")))
+        return out
+
+
+def _kind(value) -> str:
+    return {bool: "true/false", int: "a number", float: "a number", list: "a list",
+            dict: "a mapping", str: "text"}.get(type(value), type(value).__name__)
+
+
+_LIQUID = re.compile(r"\{[%{]")
+
+
+def unclosed_liquid(body: str) -> tuple[int, str] | None:
+    """Offset and opener of the first `{%` or `{{` with no closer after it."""
+    pos = 0
+    in_raw = False
+    while True:
+        match = _LIQUID.search(body, pos)
+        if not match:
+            return None
+        opener = match.group()
+        closer = "%}" if opener == "{%" else "}}"
+        end = body.find(closer, match.end())
+        if end < 0:
+            return match.start(), opener
+        tag = body[match.end():end].strip().lstrip("-").strip()
+        if opener == "{%" and tag.startswith("raw"):
+            in_raw = True
+        elif opener == "{%" and tag.startswith("endraw"):
+            in_raw = False
+        pos = end + 2
+        if in_raw:
+            endraw = re.search(r"\{%-?\s*endraw\s*-?%\}", body[pos:])
+            if not endraw:
+                return None
+            pos += endraw.end()
+            in_raw = False
+
+
+def decode_problem(data: bytes, max_pixels: int) -> tuple[str, str] | None:
+    """Fully decode an image; (rule, message) when it is truncated, broken or a bomb."""
+    import io
+    import warnings
+
+    from PIL import Image, ImageFile
+
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    Image.MAX_IMAGE_PIXELS = max_pixels
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as im:
+                if im.width * im.height > max_pixels:
+                    return "FC108", (f"poster is {im.width}×{im.height} pixels, over the limit "
+                                     f"of {max_pixels:,} (not decoded)")
+                im.load()
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        return "FC108", f"poster refused as a decompression bomb: {exc}"
+    except (OSError, SyntaxError, ValueError, EOFError, MemoryError, Image.UnidentifiedImageError,
+            struct_error()) as exc:
+        text = str(exc) or type(exc).__name__
+        if "truncated" in text:
+            return "FC107", f"poster image is truncated ({text})"
+        return "FC107", f"poster image cannot be decoded ({text})"
+    return None
+
+
+def struct_error():
+    import struct
+
+    return struct.error
+
+
+def validate(library, paths: Iterable = (), options: Options | None = None) -> list[Problem]:
+    """Every problem in the posts under `paths`, in path order, library rules last."""
+    options = options or Options.from_config(library.config)
+    checker = Checker(library, options)
+    problems: list[Problem] = []
+    posts: list[Post] = []
+    for item in library.iter_posts(paths):
+        if isinstance(item, FilmcliError):
+            problems.append(checker.check_error(item))
+        else:
+            posts.append(item)
+            problems.extend(checker.check_post(item))
+            if item.poster is not None:
+                item.poster.forget()
+    problems.extend(checker.check_library(posts))
+    problems.sort(key=lambda p: (p.path, p.line or 0, p.rule))
+    return problems
