@@ -64,8 +64,12 @@ class Library:
         for target in targets:
             if target.is_dir():
                 found.extend(sorted(_walk(target)))
-            elif target.exists() or not paths:
+            elif target.exists():
                 found.append(target)
+            elif not paths:
+                raise FilmcliError(f"no posts folder here (looked for {self.relpath(target)}/ "
+                                   f"in {self.root})", hint="name the site with -L DIR or "
+                                   "FILMCLI_LIBRARY, or run filmcli inside it")
             else:
                 raise FilmcliError("no such file or folder", target)
         seen = set()

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from . import lint, read  # noqa: F401  (registers commands)
+# isort: off
+# Importing a module registers its commands; `--help` lists them in this order.
+from . import read, lint, info  # noqa: F401
+# isort: on
 from .app import app
 
 

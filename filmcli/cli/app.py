@@ -6,9 +6,13 @@ import os
 import sys
 import traceback
 
-import click
 import typer
 from typer.core import TyperGroup
+
+try:  # typer 0.29+ vendors its own copy of click; its exceptions are the ones raised
+    from typer._click import exceptions as click_errors
+except ImportError:  # pragma: no cover - older typer uses click itself
+    from click import exceptions as click_errors
 
 from .. import __version__
 from . import console
@@ -22,22 +26,29 @@ class FilmcliGroup(TyperGroup):
         from ..errors import FilmcliError
 
         argv = list(sys.argv[1:] if args is None else args)
+        if os.environ.get("_FILMCLI_COMPLETE"):
+            from typer._completion_classes import completion_init
+
+            completion_init()
         debug = "--debug" in argv or bool(os.environ.get("FILMCLI_DEBUG"))
         code = 0
         try:
             result = super().main(args=argv, prog_name=prog_name or "filmcli",
                                   complete_var=complete_var, standalone_mode=False, **extra)
             code = result if isinstance(result, int) else 0
-        except click.exceptions.Exit as exc:
+        except typer.Exit as exc:
             code = exc.exit_code
-        except click.exceptions.Abort:
+        except typer.Abort:
             console.error_line("", "aborted")
             code = 130
-        except click.UsageError as exc:
+        except click_errors.NoArgsIsHelpError as exc:
+            sys.stdout.write(exc.ctx.get_help() + "\n" if exc.ctx else "")
+            code = 2
+        except click_errors.UsageError as exc:
             where = exc.ctx.command_path if exc.ctx else "filmcli"
             console.error_line("", exc.format_message(), f"try '{where} --help'")
             code = 2
-        except click.ClickException as exc:
+        except click_errors.ClickException as exc:
             console.error_line("", exc.format_message())
             code = exc.exit_code
         except FilmcliError as exc:
@@ -81,6 +92,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # plain click help: readable in pipes, and no rich import for --help
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 

@@ -34,7 +34,7 @@ def list_cmd(
     """List the films, sorted and filtered, as a table or for scripts."""
     from ..errors import UsageError
     from ..formats import write_records
-    from ..query import select
+    from ..query import parse_where, select
     from ..records import LEAD_KEYS, post_record
 
     library = get_library(ctx)
@@ -42,6 +42,8 @@ def list_cmd(
     if null and chosen_fmt != "paths":
         raise UsageError("--null goes with --format paths")
     wanted = split_fields(fields)
+    for expr in where:
+        parse_where(expr)  # a malformed --where is a usage error before any reading
     reading = Reading(library, paths or [])
     posts = select(reading.posts, where, search, sort, reverse, limit)
     records = [post_record(p, library.relpath(p.path)) for p in posts]

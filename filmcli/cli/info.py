@@ -1,0 +1,144 @@
+"""Commands about the library as a whole: stats, config, completion."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from .app import app, get_library
+from .common import Reading, choose_format, finish
+
+config_app = typer.Typer(help="Show or change the library's settings (filmcli.toml).",
+                         no_args_is_help=True, rich_markup_mode=None)
+app.add_typer(config_app, name="config")
+
+
+@app.command("stats")
+def stats_cmd(
+    ctx: typer.Context,
+    paths: list[str] = typer.Argument(None, help="Post files or folders (default: the posts)."),
+    fmt: str | None = typer.Option(None, "--format", "-F", help="text or json."),
+    top: int = typer.Option(10, "--top", min=1, help="How many directors to show."),
+) -> None:
+    """Films, directors, years, films per decade, top directors, poster formats and bytes."""
+    from ..formats import dumps_json
+    from ..stats import library_stats
+
+    library = get_library(ctx)
+    chosen = choose_format(fmt, ("text", "json"), tty_default="text", pipe_default="text")
+    reading = Reading(library, paths or [])
+    sizes = []
+    for post in reading.posts:
+        try:
+            sizes.append(post.path.stat().st_size)
+        except OSError:
+            pass
+    stats = library_stats(reading.posts, sizes, top=top)
+    if chosen == "json":
+        sys.stdout.write(dumps_json(stats) + "\n")
+    else:
+        _print_stats(stats)
+    finish(reading.exit_code)
+
+
+def _print_stats(stats: dict) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
+    from ..poster import human_bytes
+    from .console import stdout_console
+
+    con = stdout_console()
+    span = (f"{stats['year_min']}–{stats['year_max']}" if stats["year_min"] is not None
+            else "none")
+    con.print(f"[bold]{stats['films']}[/bold] films by [bold]{stats['directors']}[/bold] "
+              f"directors, {span}")
+    if stats["per_decade"]:
+        con.print()
+        con.print("[bold]Films per decade[/bold]")
+        most = max(stats["per_decade"].values())
+        grid = Table.grid(padding=(0, 1))
+        for decade, n in stats["per_decade"].items():
+            bar = "█" * max(1, round(30 * n / most))
+            grid.add_row(decade, f"[cyan]{bar}[/cyan]", str(n))
+        con.print(grid)
+    if stats["top_directors"]:
+        con.print()
+        con.print("[bold]Directors with most films[/bold]")
+        grid = Table.grid(padding=(0, 2))
+        grid.add_column(justify="right")
+        for item in stats["top_directors"]:
+            grid.add_row(str(item["films"]), escape(item["director"]))
+        con.print(grid)
+    con.print()
+    formats = ", ".join(f"{k} {v}" for k, v in stats["poster_formats"].items()) or "none"
+    con.print(f"[bold]Posters[/bold]: {formats}")
+    con.print(f"Poster data: {human_bytes(stats['poster_bytes'])} of "
+              f"{human_bytes(stats['library_bytes'])} "
+              f"({stats['poster_share']:.0%} of the posts' size)")
+
+
+@config_app.command("show")
+def config_show(
+    ctx: typer.Context,
+    fmt: str | None = typer.Option(None, "--format", "-F", help="text, toml or json."),
+) -> None:
+    """Every setting in force: filmcli.toml over the defaults."""
+    from ..config import flatten
+    from ..formats import dumps_json
+
+    library = get_library(ctx)
+    chosen = choose_format(fmt, ("text", "toml", "json"), tty_default="text",
+                           pipe_default="text")
+    if chosen == "json":
+        sys.stdout.write(dumps_json(dict(library.config)) + "\n")
+    elif chosen == "toml":
+        import tomli_w
+
+        sys.stdout.write(tomli_w.dumps(dict(library.config)))
+    else:
+        sys.stdout.write(f"# {library.root / 'filmcli.toml'}\n")
+        for key, value in flatten(dict(library.config)).items():
+            import json
+
+            sys.stdout.write(f"{key} = {json.dumps(value, ensure_ascii=False)}\n")
+
+
+@config_app.command("set")
+def config_set(
+    ctx: typer.Context,
+    key: str = typer.Argument(..., help="A dotted setting such as poster.max_width."),
+    value: str = typer.Argument(..., help="Its new value (TOML syntax or plain text)."),
+) -> None:
+    """Change one setting in filmcli.toml, keeping its comments and other keys."""
+    import json
+
+    from ..config import set_value
+    from .console import message
+
+    library = get_library(ctx)
+    stored = set_value(library.root, key, value)
+    message(f"{key} = {json.dumps(stored, ensure_ascii=False)} "
+            f"(in {library.relpath(library.root / 'filmcli.toml')})")
+
+
+SHELLS = ("bash", "zsh", "fish", "powershell")
+
+
+@app.command("completion")
+def completion_cmd(
+    shell: str = typer.Argument(..., help="bash, zsh, fish or powershell."),
+) -> None:
+    """Print the shell completion script (named explicitly: detection fails in containers)."""
+    from typer._completion_classes import completion_init
+    from typer._completion_shared import get_completion_script
+
+    from ..errors import UsageError
+
+    if shell not in SHELLS:
+        raise UsageError(f"unknown shell {shell!r}", hint="choose bash, zsh, fish or powershell")
+    completion_init()
+    script = get_completion_script(prog_name="filmcli", complete_var="_FILMCLI_COMPLETE",
+                                   shell=shell)
+    sys.stdout.write(script.rstrip("\n") + "\n")
