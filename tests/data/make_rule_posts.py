@@ -1,0 +1,99 @@
+"""Writes tests/data/rules/FCxxx/: one small library per validate rule, each breaking that rule.
+
+Run it again after changing the cases: `python tests/data/make_rule_posts.py`.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import shutil
+from pathlib import Path
+
+from PIL import Image
+
+HERE = Path(__file__).resolve().parent
+OUT = HERE / "rules"
+SEED = (HERE / "2013-12-18-her.md").read_bytes()
+SEED_POSTER = SEED.split(b"\nposter: ", 1)[1].split(b"\n", 1)[0].decode()
+JPEG = base64.b64decode(SEED_POSTER.split(",", 1)[1])
+
+
+def image(fmt: str, size=(40, 60)) -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", size, (200, 30, 30)).save(buf, fmt)
+    return buf.getvalue()
+
+
+def uri(data: bytes, mime: str = "image/jpeg") -> str:
+    return f"data:{mime};base64," + base64.b64encode(data).decode()
+
+
+def post(title='"Her"', director='"Spike Jonze"', year="2013", poster=None, extra="",
+         body="A review.") -> str:
+    poster = SEED_POSTER if poster is None else poster
+    lines = ["---", "layout: post"]
+    for key, value in (("title", title), ("director", director), ("year", year),
+                       ("poster", poster)):
+        if value is not ...:
+            lines.append(f"{key}: {value}")
+    lines.append(extra.rstrip("\n")) if extra else None
+    return "\n".join(lines) + "\n---\n\n" + body
+
+
+BOMB_PNG = None
+
+
+def bomb_png() -> bytes:
+    """A PNG that claims 6000x6000 pixels (36 MP) but is tiny on disk."""
+    buf = io.BytesIO()
+    Image.new("1", (6000, 6000)).save(buf, "PNG")
+    return buf.getvalue()
+
+
+CASES: dict[str, dict[str, bytes | str]] = {
+    "FC001": {"2013-12-18-her.md": "layout: post\ntitle: Her\n"},
+    "FC002": {"2013-12-18-her.md": "---\nlayout: post\ntitle: Her\n\nNo closing line.\n"},
+    "FC003": {"2013-12-18-her.md": post(extra="tags: [unclosed, list\n")},
+    "FC004": {"2013-12-18-her.md": post(extra='title: "Her again"')},
+    "FC005": {"2013-12-18-her.md": post(extra="rating: !!python/object/apply:os.system "
+                                              "['touch /tmp/filmcli-pwned']")},
+    "FC006": {"2013-12-18-her.md": post(extra="a: &x [1, 2]\nb: *x")},
+    "FC007": {"2013-12-18-her.md": post().encode() .replace(b"Spike", b"Sp\xffke")},
+    "FC101": {"2013-12-18-her.md": post(director=...)},
+    "FC102": {"2013-12-18-her.md": post(year='"twenty thirteen"')},
+    "FC103": {"2013-12-18-her.md": post(year="1850")},
+    "FC104": {"2013-12-18-her.md": post(poster=uri(JPEG, "image/png"))},
+    "FC105": {"2013-12-18-her.md": post(poster="/assets/posters/missing.jpg")},
+    "FC106": {"2013-12-18-her.md": post(poster="data:image/jpeg;base64,@@not*base64@@")},
+    "FC107": {"2013-12-18-her.md": post(poster=uri(JPEG[: len(JPEG) // 2]))},
+    "FC108": {"2013-12-18-her.md": post(poster=uri(bomb_png(), "image/png"))},
+    "FC109": {"2013-12-18-her.md": post(poster=uri(JPEG)),
+              "filmcli.toml": "[validate]\nmax_bytes = 1000\n"},
+    "FC110": {"2013-12-18-her.md": post(poster=uri(b"just some text, not an image at all"))},
+    "FC111": {"2013-12-18-her.md": post(poster="data:image/jpeg;base64")},
+    "FC201": {"her.md": post()},
+    "FC202": {"2013-02-30-her.md": post()},
+    "FC203": {"2013-12-18-her.md": post(), "2014-01-01-her-again.md": post()},
+    "FC204": {"2013-12-18-her.md": post(), "2014-01-01-Her.md": post(title='"Her (2)"')},
+    "FC205": {"2013-12-18-her.md": post(extra='date: "the 18th of December"')},
+    "FC206": {"2999-01-01-her.md": post()},
+    "FC207": {"2013-12-18-her.md": post(body="A review.\n\nSee {% include poster.html\n")},
+    "FC208": {"2013-12-18-her.md": post(extra='mood: "wistful"')},
+}
+
+
+def main() -> None:
+    shutil.rmtree(OUT, ignore_errors=True)
+    for rule, files in CASES.items():
+        site = OUT / rule
+        (site / "_posts").mkdir(parents=True)
+        (site / "_config.yml").write_text("title: rule case\n")
+        for name, content in files.items():
+            target = site / name if name.endswith(".toml") else site / "_posts" / name
+            data = content if isinstance(content, bytes) else content.encode()
+            target.write_bytes(data)
+
+
+if __name__ == "__main__":
+    main()

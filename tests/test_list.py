@@ -1,0 +1,139 @@
+"""`filmcli list`: tables for people, stable formats for scripts."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+
+from conftest import run_process
+
+
+def titles(result) -> list[str]:
+    return [r["title"] for r in json.loads(result.stdout)]
+
+
+def test_json_schema_on_example_site(run, site):
+    result = run("-L", site, "list", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    records = json.loads(result.stdout)
+    assert len(records) >= 12
+    her = next(r for r in records if r["title"] == "Her")
+    assert list(her)[:8] == ["path", "date", "slug", "title", "director", "year", "layout",
+                             "poster"]
+    assert her["path"] == "_posts/2013-12-18-her.md"
+    assert her["year"] == 2013 and her["director"] == "Spike Jonze"
+    assert set(her["poster"]) >= {"mime", "format", "bytes", "width", "height", "sha256"}
+    assert (her["poster"]["width"], her["poster"]["height"]) == (259, 194)
+    formats = {r["poster"]["format"] for r in records}
+    assert {"JPEG", "PNG", "WEBP"} <= formats
+    # unicode stays as is, no \u escapes
+    assert "\\u" not in result.stdout and "Amélie" in result.stdout
+
+
+def test_quoted_titles_come_back_as_strings(run, site):
+    found = set(titles(run("-L", site, "list", "--format", "json")))
+    assert {"Alien: Romulus", "Yes", "1917", "Null"} <= found
+
+
+def test_jsonl_matches_json(run, site):
+    whole = json.loads(run("-L", site, "list", "--format", "json").stdout)
+    lines = run("-L", site, "list", "--format", "jsonl").stdout.splitlines()
+    assert [json.loads(line) for line in lines] == whole
+
+
+def test_csv_parses_with_csv_module(run, site):
+    result = run("-L", site, "list", "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert rows[0].keys() >= {"title", "year", "director", "poster", "date", "path"}
+    her = next(r for r in rows if r["title"] == "Her")
+    assert her["poster"].startswith("JPEG 259×194 ")
+
+
+def test_tsv_has_header_and_one_line_per_film(run, site):
+    lines = run("-L", site, "list", "--format", "tsv").stdout.splitlines()
+    assert lines[0] == "title\tyear\tdirector\tposter\tdate\tpath"
+    assert all(line.count("\t") == 5 for line in lines)
+
+
+def test_sort_where_search_limit(run, site):
+    by_year = json.loads(run("-L", site, "list", "-F", "json", "--sort", "year").stdout)
+    years = [r["year"] for r in by_year]
+    assert years == sorted(years)
+    newest = titles(run("-L", site, "list", "-F", "json", "--sort", "year", "--reverse",
+                        "--limit", "1"))
+    assert newest == [by_year[-1]["title"]]
+    recent = json.loads(run("-L", site, "list", "-F", "json", "-w", "year>=2000",
+                            "-w", "director~JONZE").stdout)
+    assert [r["title"] for r in recent] == ["Her"]
+    assert titles(run("-L", site, "list", "-F", "json", "-w", "title=her")) == ["Her"]
+    assert titles(run("-L", site, "list", "-F", "json", "--search", "LONELINESS")) == ["Her"]
+    assert titles(run("-L", site, "list", "-F", "json", "-w", "poster=none")) == []
+    pngs = json.loads(run("-L", site, "list", "-F", "json", "-w", "poster=png").stdout)
+    assert pngs and all(r["poster"]["format"] == "PNG" for r in pngs)
+
+
+def test_fields_choose_columns(run, site):
+    out = run("-L", site, "list", "-F", "csv", "--fields", "year,title", "-w", "title=Her")
+    assert out.stdout == "year,title\n2013,Her\n"
+    js = json.loads(run("-L", site, "list", "-F", "json", "-f", "title", "-n", "2").stdout)
+    assert all(list(r) == ["title"] for r in js) and len(js) == 2
+
+
+def test_malformed_where_is_a_usage_error(run, site):
+    result = run("-L", site, "list", "--where", "year is recent")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: cannot read --where 'year is recent'")
+    assert "Traceback" not in result.stderr
+
+
+def test_table_on_terminal(run, site, monkeypatch):
+    result = run("-L", site, "list", "--format", "table", "-w", "title=Her")
+    assert "Title" in result.stdout and "Her" in result.stdout
+    assert "JPEG 259×194" in result.stdout and "\x1b[" not in result.stdout
+
+
+def test_pipe_default_is_plain_tsv_without_colour(site):
+    proc = run_process("-L", site, "list")
+    assert proc.returncode == 0
+    lines = proc.stdout.decode().splitlines()
+    assert b"\x1b[" not in proc.stdout
+    assert lines and all(line.count("\t") == 5 for line in lines)
+    assert any(line.startswith("Her\t2013\tSpike Jonze\tJPEG 259×194") for line in lines)
+
+
+def test_paths_null_with_xargs(site):
+    proc = run_process("-L", site, "list", "--format", "paths", "-0")
+    assert proc.stdout.endswith(b"\0") and b"\n" not in proc.stdout
+    count = subprocess.run(["xargs", "-0", "-n1", "echo"], input=proc.stdout, cwd=site,
+                           capture_output=True)
+    assert len(count.stdout.decode().splitlines()) == proc.stdout.count(b"\0")
+    listed = subprocess.run(["xargs", "-0", "ls"], input=proc.stdout, cwd=site,
+                            capture_output=True)
+    assert listed.returncode == 0, listed.stderr
+
+
+def test_head_closes_pipe_quietly(site):
+    shell = (f"{sys.executable} -m filmcli -L '{site}' list --format jsonl | head -1")
+    proc = subprocess.run(["bash", "-o", "pipefail", "-c", shell], capture_output=True)
+    assert proc.stdout.count(b"\n") == 1
+    assert b"BrokenPipe" not in proc.stderr and b"Traceback" not in proc.stderr
+    assert proc.stderr == b""
+
+
+def test_bad_post_listed_on_stderr_good_ones_still_listed(run, site):
+    (site / "_posts" / "2020-01-01-broken.md").write_text("---\ntitle: [x\n---\n")
+    result = run("-L", site, "list", "-F", "json")
+    assert result.exit_code == 1
+    assert "Her" in titles(result)
+    assert result.stderr.splitlines()[0].startswith(
+        "error: _posts/2020-01-01-broken.md:3: YAML syntax error")
+
+
+def test_explicit_files_and_env_library(run, site):
+    post = site / "_posts" / "2013-12-18-her.md"
+    assert titles(run("list", "-F", "json", post)) == ["Her"]
+    env_result = run("list", "-F", "json", "-w", "title=Her", env={"FILMCLI_LIBRARY": str(site)})
+    assert titles(env_result) == ["Her"]

@@ -1,0 +1,99 @@
+"""`parse`, `stats`, `config` and `completion` through the real CLI."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+from conftest import SEED
+
+
+def test_parse_text_shows_every_field_and_summary(run):
+    result = run("parse", SEED)
+    assert result.exit_code == 0
+    out = result.stdout
+    for text in ("title", "Her", "Spike Jonze", "2013", "JPEG 259×194 7.4 kB (image/jpeg)",
+                 "366c00f918c856ecbd287ee772edb411c38e0fe65c8c806e28bf5ae840f603b0",
+                 "A quiet film about connection"):
+        assert text in out
+    assert "base64" not in out
+
+
+def test_parse_json_and_poster_data(run):
+    record = json.loads(run("parse", SEED, "--format", "json").stdout)
+    assert record["poster"] == {"source": "data", "mime": "image/jpeg", "format": "JPEG",
+                                "bytes": 7393, "width": 259, "height": 194,
+                                "sha256": "366c00f918c856ecbd287ee772edb411c38e0fe65c8c806e2"
+                                          "8bf5ae840f603b0"}
+    assert record["body"].startswith("A quiet film")
+    full = json.loads(run("parse", SEED, "--format", "json", "--poster-data").stdout)
+    assert full["poster"].startswith("data:image/jpeg;base64,/9j/")
+
+
+def test_parse_toml(run):
+    doc = tomllib.loads(run("parse", SEED, "--format", "toml").stdout)
+    assert doc["post"][0]["title"] == "Her" and doc["post"][0]["poster"]["width"] == 259
+
+
+def test_parse_missing_file(run):
+    result = run("parse", "nope.md")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: nope.md: no such file or folder")
+
+
+def test_stats(run, site):
+    stats = json.loads(run("-L", site, "stats", "--format", "json").stdout)
+    assert stats["films"] >= 12
+    assert stats["year_min"] <= 1954 and stats["year_max"] >= 2024
+    assert sum(stats["per_decade"].values()) == stats["films"]
+    assert {"JPEG", "PNG", "WEBP"} <= set(stats["poster_formats"])
+    assert 0.5 < stats["poster_share"] < 1
+    text = run("-L", site, "stats").stdout
+    assert "Films per decade" in text and "█" in text
+
+
+def test_config_set_keeps_comments(run, tmp_path):
+    (tmp_path / "filmcli.toml").write_text('# my blog\nposts_dir = "_posts"  # kept\n')
+    result = run("-L", tmp_path, "config", "set", "poster.max_width", "300")
+    assert result.exit_code == 0, result.stderr
+    text = (tmp_path / "filmcli.toml").read_text()
+    assert "# my blog" in text and "# kept" in text
+    assert tomllib.loads(text)["poster"]["max_width"] == 300
+    shown = json.loads(run("-L", tmp_path, "config", "show", "--format", "json").stdout)
+    assert shown["poster"]["max_width"] == 300 and shown["posts_dir"] == "_posts"
+
+
+def test_config_set_rejects_bad_values(run, tmp_path):
+    bad_type = run("-L", tmp_path, "config", "set", "poster.max_width", "wide")
+    assert bad_type.exit_code == 2 and "whole number" in bad_type.stderr
+    unknown = run("-L", tmp_path, "config", "set", "colour", "red")
+    assert unknown.exit_code == 2 and "unknown setting 'colour'" in unknown.stderr
+    assert not (tmp_path / "filmcli.toml").exists()
+
+
+def test_broken_config_is_one_clear_error(run, tmp_path):
+    (tmp_path / "filmcli.toml").write_text("posts_dir = \n")
+    result = run("-L", tmp_path, "list")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: ") and "filmcli.toml" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_completion_scripts(run):
+    for shell, marker in (("bash", "complete -o"), ("zsh", "#compdef filmcli"),
+                          ("fish", "complete --command filmcli")):
+        result = run("completion", shell)
+        assert result.exit_code == 0 and marker in result.stdout, shell
+    assert run("completion", "tcsh").exit_code == 2
+
+
+def test_version_and_help(run):
+    assert run("--version").stdout.startswith("filmcli 0.")
+    help_text = run("--help").stdout
+    for command in ("list", "parse", "validate", "stats", "config", "completion"):
+        assert command in help_text

@@ -1,0 +1,139 @@
+"""`filmcli validate`: every rule fires on its own bad post, with its id, severity and line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from conftest import DATA
+
+RULES_DIR = DATA / "rules"
+
+# rule -> (file, line) the problem must point at (None: the file as a whole)
+EXPECTED = {
+    "FC001": ("_posts/2013-12-18-her.md", 1),
+    "FC002": ("_posts/2013-12-18-her.md", 1),
+    "FC003": ("_posts/2013-12-18-her.md", 8),
+    "FC004": ("_posts/2013-12-18-her.md", 7),
+    "FC005": ("_posts/2013-12-18-her.md", 7),
+    "FC006": ("_posts/2013-12-18-her.md", 7),
+    "FC007": ("_posts/2013-12-18-her.md", 4),
+    "FC101": ("_posts/2013-12-18-her.md", 1),
+    "FC102": ("_posts/2013-12-18-her.md", 5),
+    "FC103": ("_posts/2013-12-18-her.md", 5),
+    "FC104": ("_posts/2013-12-18-her.md", 6),
+    "FC105": ("_posts/2013-12-18-her.md", 6),
+    "FC106": ("_posts/2013-12-18-her.md", 6),
+    "FC107": ("_posts/2013-12-18-her.md", 6),
+    "FC108": ("_posts/2013-12-18-her.md", 6),
+    "FC109": ("_posts/2013-12-18-her.md", 6),
+    "FC110": ("_posts/2013-12-18-her.md", 6),
+    "FC111": ("_posts/2013-12-18-her.md", 6),
+    "FC201": ("_posts/her.md", None),
+    "FC202": ("_posts/2013-02-30-her.md", None),
+    "FC203": ("_posts/2014-01-01-her-again.md", 3),
+    "FC204": ("_posts/2014-01-01-Her.md", None),
+    "FC205": ("_posts/2013-12-18-her.md", 7),
+    "FC206": ("_posts/2999-01-01-her.md", None),
+    "FC207": ("_posts/2013-12-18-her.md", 11),
+    "FC208": ("_posts/2013-12-18-her.md", 7),
+}
+WARNINGS = {"FC206", "FC208"}
+
+
+def test_every_rule_has_a_case():
+    from filmcli.validate import RULES
+
+    missing = set(RULES) - set(EXPECTED) - {"FC008", "FC009"}
+    assert not missing, f"rules without a bad post under tests/data/rules: {missing}"
+    assert {p.name for p in RULES_DIR.iterdir()} == set(EXPECTED)
+
+
+@pytest.mark.parametrize("rule", sorted(EXPECTED))
+def test_rule_fires_with_location(run, rule):
+    result = run("-L", RULES_DIR / rule, "validate", "--format", "json")
+    problems = json.loads(result.stdout)
+    hits = [p for p in problems if p["rule"] == rule]
+    assert hits, problems
+    path, line = EXPECTED[rule]
+    assert (hits[0]["path"], hits[0]["line"]) == (path, line)
+    assert set(hits[0]) == {"path", "line", "rule", "severity", "message"}
+    severity = "warning" if rule in WARNINGS else "error"
+    assert hits[0]["severity"] == severity
+    assert result.exit_code == (0 if rule in WARNINGS else 1)
+
+
+def test_text_format_matches_linter_style(run):
+    result = run("-L", RULES_DIR / "FC104", "validate")
+    assert result.stdout == ("_posts/2013-12-18-her.md:6: FC104 error poster MIME image/png "
+                             "but the data is JPEG\n")
+    assert "1 error, 0 warnings" in result.stderr
+    assert result.exit_code == 1
+
+
+def test_github_format(run):
+    result = run("-L", RULES_DIR / "FC103", "validate", "--format", "github")
+    assert result.stdout.startswith(
+        "::error file=_posts/2013-12-18-her.md,line=5,title=FC103::year 1850 is outside")
+
+
+def test_warnings_exit_zero_unless_strict(run):
+    site = RULES_DIR / "FC208"
+    assert run("-L", site, "validate").exit_code == 0
+    strict = run("-L", site, "validate", "--strict", "--format", "json")
+    assert strict.exit_code == 1
+    assert json.loads(strict.stdout)[0]["severity"] == "error"
+
+
+def test_select_and_ignore(run):
+    site = RULES_DIR / "FC203"
+    assert run("-L", site, "validate", "--ignore", "FC203").exit_code == 0
+    only = run("-L", site, "validate", "--select", "FC1", "--format", "json")
+    assert json.loads(only.stdout) == [] and only.exit_code == 0
+    bad = run("-L", site, "validate", "--select", "XX9")
+    assert bad.exit_code == 2 and bad.stderr.startswith("error: no rule matches 'XX9'")
+
+
+def test_object_tag_is_reported_not_run(run, tmp_path):
+    marker = Path("/tmp/filmcli-pwned")
+    marker.unlink(missing_ok=True)
+    result = run("-L", RULES_DIR / "FC005", "validate")
+    assert "FC005" in result.stdout
+    assert not marker.exists()
+
+
+def test_fast_mode_skips_full_decode(run):
+    site = RULES_DIR / "FC107"
+    full = run("-L", site, "validate", "--format", "json")
+    fast = run("-L", site, "validate", "--fast", "--format", "json")
+    assert [p["rule"] for p in json.loads(full.stdout)] == ["FC107"]
+    assert json.loads(fast.stdout) == []
+
+
+def test_rules_listing(run):
+    result = run("validate", "--rules")
+    assert result.exit_code == 0
+    assert "FC104\terror\tposter MIME type differs from the data" in result.stdout
+
+
+def test_seed_post_is_clean(run, seed_site):
+    result = run("-L", seed_site, "validate")
+    assert result.exit_code == 0, result.stdout
+    assert result.stdout == ""
+    assert "no problems found" in result.stderr
+
+
+def test_example_site_is_clean(run, site):
+    result = run("-L", site, "validate", "--format", "json")
+    assert json.loads(result.stdout) == []
+    assert result.exit_code == 0
+
+
+def test_bad_post_does_not_stop_the_others(run, seed_site):
+    (seed_site / "_posts" / "2020-01-01-broken.md").write_text("no front matter here\n")
+    result = run("-L", seed_site, "validate", "--format", "json")
+    rules = [p["rule"] for p in json.loads(result.stdout)]
+    assert rules == ["FC001"]
+    assert result.exit_code == 1
