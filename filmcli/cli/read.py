@@ -48,6 +48,10 @@ def list_cmd(
     posts = select(reading.posts, where, search, sort, reverse, limit)
     records = [post_record(p, library.relpath(p.path)) for p in posts]
     if chosen_fmt == "table":
+        prefix = library.relpath(library.posts_dir) + "/"
+        for record in records:  # the table names files within the posts folder
+            if record["path"].startswith(prefix):
+                record["path"] = record["path"][len(prefix):]
         _print_table(records, wanted or TABLE_FIELDS, len(reading.posts))
     else:
         if wanted is None:
@@ -74,10 +78,11 @@ def _print_table(records: list[dict], fields: list[str], total: int) -> None:
               "poster": "Poster", "date": "Date"}
     table = Table(box=None, header_style="bold", pad_edge=False, show_edge=False)
     for field in fields:
+        # Short facts never wrap; titles, names and paths fold when the terminal is narrow.
         table.add_column(labels.get(field, field), overflow="fold",
                          justify="right" if field == "year" else "left",
                          style="bold" if field == "title" else None,
-                         no_wrap=field in ("date", "year"))
+                         no_wrap=field in ("date", "year", "poster"))
     for record in records:
         table.add_row(*(cell_text(record.get(f)) for f in fields))
     con = stdout_console()
