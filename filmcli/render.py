@@ -6,24 +6,29 @@ background for the rest) that minimise the squared RGB error against the sub-pix
 cell.  With glyph coverage ``c`` (fractional where a glyph edge cuts a sub-pixel) the cell is
 modelled as ``c * fg + (1 - c) * bg``; the optimal colours for a glyph are the least-squares
 solution of that model (for binary coverage: the means of the covered and uncovered
-sub-pixels), so every candidate glyph is scored exactly and the best one wins.  Everything is
-vectorised with numpy.
+sub-pixels), every candidate glyph is scored exactly with its rounded colours, and the best
+one wins.  Everything is vectorised with numpy (a 40-column poster takes a few ms).
 
 Symbol sets (``symbols``):
 
-* ``half``  -- upper/lower half blocks and space (1x2 sub-pixels per cell);
-* ``quad``  -- halves plus the quadrant blocks U+2596..U+259F (2x2);
+* ``half``  -- upper/lower half blocks, full block and space: 1x2 sub-pixels per cell;
+* ``quad``  -- halves plus the quadrant blocks U+2596..U+259F: 2x2;
 * ``block`` -- (default) every block element U+2580..U+259F except the shades: halves,
-  quadrants, lower eighths, left eighths, upper/right eighths;
-* ``block+shade`` -- ``block`` plus the shades ░ ▒ ▓ (modelled as 25/50/75 % coverage).
+  quadrants, lower eighths, left eighths, upper and right eighths.  The error is measured
+  on 8x8 sub-pixels (all these glyphs are exact there) plus, weighted 3x, on the 2x4 grid
+  of the quality measurement (see ``_DEFAULT_LEVELS``).
 
-Colours (``colors``): ``truecolor`` (24-bit SGR) or ``256`` (the 240 colours 16..255 of the
-xterm palette, chosen per cell by CIEDE2000 distance, with the glyph choice re-scored using
-the quantised colours).
+The shades ░▒▓ are left out: as even mixtures of fg and bg they add nothing to a
+truecolour picture, and with 256 colours they would only be a dither pattern.
+
+Colours (``colors``): ``truecolor`` (24-bit SGR) or ``256``: xterm colours 16..255 (the 16
+system colours are skipped, terminals redefine them), each the CIEDE2000-nearest to the
+wanted colour through a precomputed table, with the glyph choice re-scored using the
+palette colours.
 
 Also here: the measurement helpers used by the benchmark and the tests (:func:`rebuild_image`,
-:func:`parse_ansi`, :func:`psnr`, :func:`mean_ciede2000`) and encoders for the kitty and
-iTerm2 inline-image protocols and for sixels.
+:func:`reference_image`, :func:`parse_ansi`, :func:`psnr`, :func:`mean_ciede2000`) and
+encoders for the kitty and iTerm2 inline-image protocols and for sixels.
 """
 
 from __future__ import annotations

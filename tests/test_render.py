@@ -382,3 +382,12 @@ def test_sixel_sequence():
     # first band is all red: 10 full sixels of the red register
     red = next(k for k, v in colours.items() if v == "100;0;0")
     assert f"#{red}!10~" in body.split("-")[0]
+
+
+def test_cells_print_through_rich(seed):
+    from rich.console import Console
+
+    cells = render_cells(seed, 12)
+    buf = io.StringIO()
+    Console(file=buf, force_terminal=True, color_system="truecolor", width=40).print(cells)
+    assert parse_ansi(buf.getvalue()).rows == cells.rows
