@@ -5,6 +5,7 @@ from __future__ import annotations
 # isort: off
 # Importing a module registers its commands; `--help` lists them in this order.
 from . import read, lint, info  # noqa: F401
+from . import posters  # noqa: F401
 # isort: on
 from .app import app
 

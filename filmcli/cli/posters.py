@@ -1,0 +1,209 @@
+"""Poster commands: extract-posters, embed-posters, show and wall."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from .app import app, get_library
+from .common import finish
+
+PROGRESS_MIN = 20  # posts: fewer finish before a progress bar would be worth drawing
+SYMBOLS = ("block", "quad", "half")
+PROTOCOLS = ("auto", "blocks", "kitty", "iterm", "sixel")
+
+
+class _Reporter:
+    """Per-post lines on stdout, errors on stderr, a progress bar on a terminal's stderr."""
+
+    def __init__(self, total: int, label: str, quiet: bool):
+        self.quiet = quiet
+        self.progress = None
+        self.task = None
+        if total >= PROGRESS_MIN and sys.stderr.isatty():
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeRemainingColumn,
+            )
+
+            from .console import stderr_console
+
+            self.progress = Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(),
+                                     TimeRemainingColumn(), console=stderr_console(),
+                                     transient=True, redirect_stdout=False,
+                                     redirect_stderr=False)
+
+    def __enter__(self):
+        if self.progress is not None:
+            self.progress.start()
+            self.task = self.progress.add_task("", total=None)
+        return self
+
+    def __exit__(self, *exc):
+        if self.progress is not None:
+            self.progress.stop()
+
+    def set_total(self, total: int) -> None:
+        if self.progress is not None:
+            self.progress.update(self.task, total=total)
+
+    def advance(self) -> None:
+        if self.progress is not None:
+            self.progress.advance(self.task)
+
+    def line(self, text: str) -> None:
+        if self.quiet:
+            return
+        if self.progress is not None and sys.stdout.isatty():
+            self.progress.console.print(text, markup=False, highlight=False, soft_wrap=True)
+        else:
+            sys.stdout.write(text + "\n")
+
+    def error(self, where: str, text: str, hint: str | None) -> None:
+        from . import console
+
+        if self.progress is not None:
+            self.progress.console.print(f"error: {where}: {text}", markup=False,
+                                        highlight=False, soft_wrap=True)
+            if hint:
+                self.progress.console.print(f"hint: {hint}", markup=False, highlight=False)
+        else:
+            console.error_line(where, text, hint)
+
+
+def _where(result) -> str:
+    return f"{result.post}:{result.line}" if result.line else result.post
+
+
+def _facts(result) -> str:
+    from ..poster import human_bytes
+
+    return f"{result.format}, {human_bytes(result.size or 0)}"
+
+
+def _json_report(command: str, results, summary: dict, extra: dict) -> None:
+    from ..formats import dumps_json
+
+    doc = {"command": command, **extra, "summary": summary,
+           "posts": [r.to_dict() for r in results]}
+    sys.stdout.write(dumps_json(doc) + "\n")
+
+
+@app.command("extract-posters")
+def extract_posters_cmd(
+    ctx: typer.Context,
+    paths: list[str] = typer.Argument(None, help="Post files or folders (default: the posts)."),
+    out: str | None = typer.Option(None, "--out", "-o", metavar="DIR",
+                                   help="Folder for the poster files (default: poster.dir in "
+                                        "filmcli.toml, assets/posters under the site)."),
+    rewrite: bool = typer.Option(False, "--rewrite",
+                                 help="Point each post's poster: at its file "
+                                      "(/assets/posters/her.jpg), changing no other byte."),
+    dry_run: bool = typer.Option(False, "--dry-run", "-n", help="Say what would happen; "
+                                                                 "write nothing."),
+    force: bool = typer.Option(False, "--force", "-f",
+                               help="Replace existing poster files that differ."),
+    fmt: str = typer.Option("text", "--format", "-F", help="text or json."),
+) -> None:
+    """Write each embedded poster to DIR/<slug>.<ext>, byte for byte (optionally rewrite posts)."""
+    from ..errors import UsageError
+    from ..extract import extract_one, plan_extract, run, summarize
+    from ..poster import human_bytes
+
+    if fmt not in ("text", "json"):
+        raise UsageError(f"unknown format {fmt!r}", hint="choose text or json")
+    library = get_library(ctx)
+    jobs, folder = plan_extract(library, paths or [], out=out, rewrite=rewrite,
+                                dry_run=dry_run, force=force)
+    results = []
+    verb = "would extract" if dry_run else "extracted"
+    with _Reporter(len(jobs), "extracting posters", quiet=fmt == "json") as report:
+        report.set_total(len(jobs))
+        for result in run(jobs, extract_one):
+            results.append(result)
+            report.advance()
+            if result.status == "failed":
+                report.error(_where(result), result.message or "failed", result.hint)
+            elif result.status == "extracted":
+                tail = f"; poster: {result.poster}" if result.rewritten else ""
+                note = ", replacing a different file" if result.replaced else ""
+                report.line(f"{verb} {result.post} -> {result.file} ({_facts(result)}{note}"
+                            f"){tail}")
+            elif result.rewritten:
+                report.line(f"{'would rewrite' if dry_run else 'rewrote'} {result.post}: "
+                            f"poster: {result.poster} (file already there)")
+    summary = summarize(results)
+    summary.pop("embedded")
+    if fmt == "json":
+        _json_report("extract-posters", results, summary,
+                     {"out": library.relpath(folder), "dry_run": dry_run, "rewrite": rewrite})
+    else:
+        counts = (f"{len(results)} posts: {summary['extracted']} extracted, "
+                  f"{summary['unchanged']} unchanged, {summary['skipped']} skipped, "
+                  f"{summary['failed']} failed")
+        if rewrite:
+            counts += f"; {summary['rewritten']} posts {'to rewrite' if dry_run else 'rewritten'}"
+        written = summary["bytes_written"]
+        if dry_run:
+            tail = (f"dry run: would write {human_bytes(written)} to {library.relpath(folder)}"
+                    if written else "dry run: nothing to write") + "; nothing written"
+        elif written or summary["rewritten"]:
+            tail = f"{human_bytes(written)} written to {library.relpath(folder)}"
+        else:
+            tail = "nothing written"
+        sys.stdout.write(f"{counts}; {tail}\n")
+    finish(1 if summary["failed"] else 0)
+
+
+@app.command("embed-posters")
+def embed_posters_cmd(
+    ctx: typer.Context,
+    paths: list[str] = typer.Argument(None, help="Post files or folders (default: the posts)."),
+    dry_run: bool = typer.Option(False, "--dry-run", "-n", help="Say what would happen; "
+                                                                 "write nothing."),
+    fmt: str = typer.Option("text", "--format", "-F", help="text or json."),
+) -> None:
+    """Embed posters given as site paths or files as data URIs (the inverse of --rewrite)."""
+    from ..errors import UsageError
+    from ..extract import embed_one, plan_embed, run, summarize
+    from ..poster import human_bytes
+
+    if fmt not in ("text", "json"):
+        raise UsageError(f"unknown format {fmt!r}", hint="choose text or json")
+    library = get_library(ctx)
+    jobs = plan_embed(library, paths or [], dry_run=dry_run)
+    results = []
+    verb = "would embed" if dry_run else "embedded"
+    with _Reporter(len(jobs), "embedding posters", quiet=fmt == "json") as report:
+        report.set_total(len(jobs))
+        for result in run(jobs, embed_one):
+            results.append(result)
+            report.advance()
+            if result.status == "failed":
+                report.error(_where(result), result.message or "failed", result.hint)
+            elif result.status == "embedded":
+                report.line(f"{verb} {result.file} in {result.post} ({_facts(result)})")
+    summary = summarize(results)
+    embedded_bytes = sum(r.size or 0 for r in results if r.status == "embedded")
+    if fmt == "json":
+        summary.pop("extracted")
+        summary.pop("unchanged")
+        summary["bytes_written"] = 0
+        summary["bytes_embedded"] = embedded_bytes
+        _json_report("embed-posters", results, summary, {"dry_run": dry_run})
+    else:
+        counts = (f"{len(results)} posts: {summary['embedded']} embedded, "
+                  f"{summary['skipped']} skipped, {summary['failed']} failed")
+        if dry_run:
+            tail = "dry run: nothing written"
+        elif summary["embedded"]:
+            tail = f"{human_bytes(embedded_bytes)} of images embedded"
+        else:
+            tail = "nothing written"
+        sys.stdout.write(f"{counts}; {tail}\n")
+    finish(1 if summary["failed"] else 0)
+

@@ -1,0 +1,600 @@
+"""Posters out of posts and back in: `extract-posters`, `embed-posters` and the byte splice.
+
+Extracting writes each embedded poster's decoded bytes, untouched, to `DIR/<slug>.<ext>`.
+Rewriting and embedding change the `poster:` value of a post by splicing bytes: the
+value's exact byte span is found (the reader's span for a one-line data URI, the YAML
+node's marks otherwise) and only those bytes are replaced, so key order, quoting,
+comments, the body and line endings stay as they were. Every new post is parsed again
+before it is written, and refused unless every other field reads back the same.
+
+The per-post work (`extract_one`, `embed_one`) is a top-level function taking a small
+frozen job and returning a small result, so a process pool can map it over a library;
+`run` keeps results in input order.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import re
+import stat
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from . import imageinfo
+from .atomic import write_atomic
+from .errors import FilmcliError, UsageError
+from .post import Post, date_from_filename
+from .poster import Poster
+from .slug import MAX_SLUG_BYTES, slug_problem, slugify
+
+_WINDOWS_RESERVED = {"con", "prn", "aux", "nul"} | {
+    f"{p}{n}" for p in ("com", "lpt") for n in range(10)
+}
+_NAME_OK = re.compile(r"\w[\w.-]*\Z")  # letters, digits, _, ., - (no spaces, no separators)
+_POSTER_KEY = re.compile(rb"poster:[ \t]*")
+_DATA_URI = re.compile(r"data:[\w.+-]+/[\w.+-]+;base64,[A-Za-z0-9+/]*={0,2}\Z")
+MAX_NAME_BYTES = 200
+
+
+def poster_of(post: Post) -> Poster | None:
+    """The post's poster as a Poster whenever its `poster:` value is text, else None."""
+    value = post.front_matter.get("poster")
+    if isinstance(value, Poster):
+        return value
+    if isinstance(value, str):
+        return Poster.from_value(value, line=post.lines.get("poster"))
+    return None
+
+
+# --------------------------------------------------------------------------------------------
+# Safe names and places
+# --------------------------------------------------------------------------------------------
+
+
+def filename_problem(name: str) -> str | None:
+    """Why `name` is not a safe single file name on any common system, or None."""
+    if not name or name in (".", ".."):
+        return "the name is empty"
+    if "\x00" in name:
+        return "the name contains a NUL byte"
+    if "/" in name or "\\" in name or os.sep in name or (os.altsep and os.altsep in name):
+        return "the name contains a path separator"
+    if any(ch in '<>:"|?*' or unicodedata.category(ch)[0] == "C" for ch in name):
+        return "the name contains characters not allowed in file names"
+    if name.startswith("."):
+        return "the name starts with a dot"
+    if name != name.strip() or name.endswith("."):
+        return "the name starts or ends with a space or ends with a dot"
+    if name.split(".")[0].lower() in _WINDOWS_RESERVED:
+        return "the name is reserved on Windows"
+    if len(name.encode("utf-8")) > 255:
+        return "the name is too long"
+    return None
+
+
+def poster_stem(post_path: str | os.PathLike) -> str:
+    """The poster's file name without extension: the post's slug when it is a safe name.
+
+    The slug comes from the file name (`2013-12-18-her.md` -> `her`), never from the
+    front matter; a slug that is not a safe name (`..`, `con`, control characters,
+    separators, a leading dot) is replaced by `slugify(slug)`, which always is.
+    """
+    name = Path(post_path).name
+    slug = date_from_filename(name)[1] or name.rsplit(".", 1)[0]
+    if (slug_problem(slug) is None and _NAME_OK.match(slug)
+            and len(slug.encode("utf-8")) <= MAX_SLUG_BYTES and filename_problem(slug) is None):
+        return slug
+    stem = slugify(slug)
+    return stem if filename_problem(stem) is None else "poster"
+
+
+def plan_names(paths: Iterable[Path], universe: Iterable[Path] = ()) -> dict[str, str]:
+    """A distinct, deterministic file stem for every post in `paths`.
+
+    Names collide when equal ignoring case (as on macOS and Windows). Colliding posts all
+    get their file name's date as a prefix (`2013-12-18-her`); what still collides gets
+    `-2`, `-3`... in path order. `universe` (the whole library) is taken into account so a
+    post's name does not depend on which posts a run was given.
+    """
+    every = sorted({os.path.abspath(p) for p in (*universe, *paths)})
+    stems = {p: poster_stem(p) for p in every}
+    groups: dict[str, list[str]] = {}
+    for path in every:
+        groups.setdefault(stems[path].casefold(), []).append(path)
+    for members in groups.values():
+        if len(members) > 1:
+            for path in members:
+                date = date_from_filename(Path(path).name)[0]
+                if date is not None:
+                    stems[path] = f"{date.isoformat()}-{stems[path]}"
+    taken: set[str] = set()
+    for path in every:
+        stem = stems[path]
+        n = 1
+        while stem.casefold() in taken:
+            n += 1
+            stem = f"{stems[path]}-{n}"
+        taken.add(stem.casefold())
+        stems[path] = stem
+    return {os.path.abspath(p): stems[os.path.abspath(p)] for p in paths}
+
+
+def safe_target(folder: str | os.PathLike, name: str, shown: str | None = None) -> Path:
+    """`folder/name`, checked to be a plain file name directly inside the resolved folder.
+
+    Refuses unsafe names, a symbolic link in the file's place, and anything whose resolved
+    path is not exactly `<resolved folder>/<name>`.
+    """
+    problem = filename_problem(name)
+    if problem:
+        raise FilmcliError(f"refusing poster file name {name!r}: {problem}")
+    base = Path(folder).resolve()
+    target = base / name
+    where = shown or str(target)
+    if target.is_symlink():
+        raise FilmcliError(f"{where}: is a symbolic link; refusing to write through it")
+    try:
+        inside = target.resolve().relative_to(base)
+    except ValueError:
+        raise FilmcliError(f"{where}: refusing to write outside the output folder") from None
+    if inside.parts != (name,):
+        raise FilmcliError(f"{where}: refusing to write outside the output folder")
+    return target
+
+
+def output_folder(library, out: str | None, *, rewrite: bool) -> tuple[Path, str | None]:
+    """The resolved output folder and its site path (`/assets/posters`, None if outside).
+
+    Without --out the folder is `poster.dir` from filmcli.toml, which must stay inside the
+    site; --out may name any folder, but --rewrite needs one inside the site so the posts
+    can point at it.
+    """
+    root = library.root
+    if out:
+        folder = Path(out).expanduser().resolve()
+    else:
+        configured = str(library.config.get("poster", {}).get("dir") or "assets/posters")
+        if "\x00" in configured:
+            raise FilmcliError("poster.dir contains a NUL byte", root / "filmcli.toml")
+        folder = (root / configured).resolve()
+        try:
+            folder.relative_to(root)
+        except ValueError:
+            raise FilmcliError(f"poster.dir {configured!r} leads outside the site",
+                               root / "filmcli.toml",
+                               hint="set a folder inside the site, or pass --out") from None
+    if folder.exists() and not folder.is_dir():
+        raise FilmcliError("the output folder is not a folder", folder)
+    try:
+        site_dir = "/" + folder.relative_to(root).as_posix()
+    except ValueError:
+        site_dir = None
+    if site_dir == "/.":
+        site_dir = "/"
+    if rewrite and site_dir is None:
+        raise UsageError("--rewrite needs an output folder inside the site",
+                         hint=f"the site is {root}; posts can only point at files it serves")
+    return folder, site_dir
+
+
+# --------------------------------------------------------------------------------------------
+# The splice: replace the poster value, and only it
+# --------------------------------------------------------------------------------------------
+
+
+def poster_value_span(raw: bytes, post: Post) -> tuple[int, int, str | None]:
+    """Byte offsets (start, end) of the `poster:` value as written, and its YAML style.
+
+    For a one-line `poster: data:...` the reader already knows where the base64 sits; the
+    value starts right after `poster:` and its blanks. Any other value is found from the
+    YAML node's marks (character indices, turned into byte offsets).
+    """
+    poster = poster_of(post)
+    span = getattr(poster, "_span", None) if poster is not None else None
+    if span is not None and getattr(poster, "_file", None) == post.path:
+        line_start = raw.rfind(b"\n", 0, span[0]) + 1
+        match = _POSTER_KEY.match(raw, line_start)
+        if match and raw.startswith(b"data:", match.end()) and raw[span[0] - 1] == ord(","):
+            return match.end(), span[1], None
+    import yaml
+
+    from .reader import split
+
+    yaml_start, yaml_end, _, _ = split(raw, post.path)
+    text = raw[yaml_start:yaml_end].decode("utf-8")
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:  # the reader accepted it, so this should not happen
+        raise FilmcliError(f"cannot locate the poster value: {exc}", post.path) from None
+    if not isinstance(root, yaml.MappingNode):
+        raise FilmcliError("front matter is not a mapping", post.path)
+    for key, value in root.value:
+        if isinstance(key, yaml.ScalarNode) and key.value == "poster":
+            if not isinstance(value, yaml.ScalarNode):
+                raise FilmcliError("the poster value is not text", post.path,
+                                   post.lines.get("poster"))
+            start, end = value.start_mark.index, value.end_mark.index
+            if value.style in ("|", ">"):
+                end = start + len(text[start:end].rstrip("\r\n"))
+            byte_start = yaml_start + len(text[:start].encode("utf-8"))
+            byte_end = byte_start + len(text[start:end].encode("utf-8"))
+            return byte_start, byte_end, value.style
+    raise FilmcliError("the post has no poster", post.path)
+
+
+def render_value(text: str, style: str | None) -> str:
+    """`text` as a YAML scalar in the old value's style where it can be, else double quoted."""
+    from .yamltext import quote
+
+    if style == "'" and "\n" not in text and all(ch.isprintable() for ch in text):
+        return "'" + text.replace("'", "''") + "'"
+    if style == '"':
+        return quote(text)
+    if _DATA_URI.match(text) or _plain_safe(text):
+        return text
+    return quote(text)
+
+
+def _plain_safe(text: str) -> bool:
+    if not text or text != text.strip() or any(not ch.isprintable() for ch in text):
+        return False
+    import yaml
+
+    try:
+        return yaml.safe_load(f"k: {text}\n") == {"k": text}
+    except yaml.YAMLError:
+        return False
+
+
+def _same_fields(old: Post, new: Post) -> bool:
+    def others(post: Post) -> list:
+        return [(k, repr(v)) for k, v in post.front_matter.items() if k != "poster"]
+
+    return others(old) == others(new) and old.body == new.body and old.gap == new.gap
+
+
+def replace_poster(raw: bytes, post: Post, value: str) -> bytes:
+    """The post's bytes with its poster value replaced by `value`; nothing else changes.
+
+    Raises FilmcliError when the result would not read back with `value` as its poster and
+    every other field, the body and the gap exactly as before.
+    """
+    start, end, style = poster_value_span(raw, post)
+    new = raw[:start] + render_value(value, style).encode("utf-8") + raw[end:]
+    try:
+        check = Post.from_bytes(new, post.path)
+    except FilmcliError as exc:
+        raise FilmcliError(f"the rewritten post would not read back: {exc.message}",
+                           post.path) from None
+    poster = poster_of(check)
+    got = poster.uri if poster is not None else None
+    if got != value or not _same_fields(post, check):
+        raise FilmcliError("the rewritten post would not read back the same; left unchanged",
+                           post.path)
+    return new
+
+
+def data_uri(data: bytes, fmt: str) -> str:
+    """`data:<real mime>;base64,<payload>` for image bytes of format `fmt`."""
+    return f"data:{imageinfo.MIME[fmt]};base64," + base64.b64encode(data).decode("ascii")
+
+
+# --------------------------------------------------------------------------------------------
+# Jobs and results
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExtractJob:
+    """Everything one post's extraction needs, as plain picklable values."""
+
+    post: str  # the post file
+    shown: str  # the post as users see it
+    stem: str  # the poster file name without extension
+    out_dir: str  # the resolved output folder
+    out_shown: str  # the output folder as users see it
+    site_dir: str | None = None  # its site path (`/assets/posters`) for --rewrite
+    rewrite: bool = False
+    dry_run: bool = False
+    force: bool = False
+    max_bytes: int | None = None
+
+
+@dataclass
+class Result:
+    """What happened to one post: a small record, the same for extract and embed."""
+
+    post: str
+    status: str  # extracted | unchanged | embedded | skipped | failed
+    file: str | None = None  # the poster file as users see it
+    format: str | None = None
+    size: int | None = None  # the poster's bytes
+    written: int = 0  # poster bytes written to disk by this run
+    sha256: str | None = None
+    poster: str | None = None  # the post's new poster value (a site path) after --rewrite
+    rewritten: bool = False  # the post file was (or, in a dry run, would be) changed
+    replaced: bool = False  # an existing different file was replaced (--force)
+    message: str | None = None
+    line: int | None = None
+    hint: str | None = None
+
+    def to_dict(self) -> dict:
+        return {k: v for k, v in asdict(self).items() if v is not None}
+
+
+def _read_post(path: str, shown: str, max_bytes: int | None) -> tuple[bytes, Post]:
+    try:
+        if os.path.islink(path):
+            raise FilmcliError("is a symbolic link; posts are rewritten in place", shown)
+        with open(path, "rb") as handle:
+            raw = handle.read() if max_bytes is None else handle.read(max_bytes + 1)
+    except FileNotFoundError:
+        raise FilmcliError("no such file", shown, rule="FC009") from None
+    except IsADirectoryError:
+        raise FilmcliError("is a folder, not a post file", shown, rule="FC009") from None
+    except OSError as exc:
+        raise FilmcliError(f"cannot read: {exc.strerror or exc}", shown, rule="FC009") from None
+    if max_bytes is not None and len(raw) > max_bytes:
+        raise FilmcliError(f"post is over the limit of {max_bytes:,} bytes", shown, rule="FC008")
+    try:
+        return raw, Post.from_bytes(raw, path)
+    except FilmcliError as exc:
+        exc.path = shown
+        raise
+
+
+def _failed(result: Result, exc: FilmcliError, shown: str) -> Result:
+    result.status = "failed"
+    result.message = exc.message
+    result.hint = exc.hint
+    if exc.path in (None, shown):
+        result.line = exc.line
+    elif exc.path is not None:
+        # the error is about another file (the poster file): say which
+        result.message = f"{exc.path}: {exc.message}"
+    return result
+
+
+def _same_file_content(path: Path, data: bytes) -> bool:
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)
+    fd = os.open(path, flags)
+    with os.fdopen(fd, "rb") as handle:
+        return handle.read(len(data) + 1) == data
+
+
+def _place(target: Path, shown: str, data: bytes, *, force: bool, dry_run: bool) -> str:
+    """Write `data` to `target` unless it already holds it: "written", "replaced", "same"."""
+    try:
+        st = os.lstat(target)
+    except FileNotFoundError:
+        st = None
+    if st is not None:
+        if stat.S_ISLNK(st.st_mode):
+            raise FilmcliError("is a symbolic link; refusing to write through it", shown)
+        if not stat.S_ISREG(st.st_mode):
+            raise FilmcliError("exists and is not a regular file", shown)
+        if st.st_size == len(data) and _same_file_content(target, data):
+            return "same"
+        if not force:
+            raise FilmcliError(f"{shown} already exists with other content",
+                               hint="use --force to replace it, or move it away")
+        if not dry_run:
+            write_atomic(target, data)
+        return "replaced"
+    if not dry_run:
+        try:
+            write_atomic(target, data, exclusive=True)
+        except FilmcliError as exc:
+            exc.path = shown
+            raise
+    return "written"
+
+
+def extract_one(job: ExtractJob) -> Result:
+    """Extract one post's embedded poster (and rewrite the post with --rewrite)."""
+    result = Result(job.shown, "failed")
+    try:
+        raw, post = _read_post(job.post, job.shown, job.max_bytes)
+    except FilmcliError as exc:
+        return _failed(result, exc, job.shown)
+    try:
+        poster = poster_of(post)
+    except FilmcliError as exc:
+        return _failed(result, exc, job.shown)
+    if poster is None:
+        result.status = "skipped"
+        result.message = "no poster" if "poster" not in post.front_matter else (
+            "the poster value is not text")
+        return result
+    if poster.origin != "data":
+        result.status = "skipped"
+        result.message = f"the poster is a {'URL' if poster.origin == 'url' else 'file path'}"
+        result.poster = poster.value
+        return result
+    result.line = poster.line
+    try:
+        data = poster.data
+        fmt = imageinfo.sniff_format(data[:64])
+        if fmt is None:
+            raise FilmcliError("the poster data is not an image in a known format",
+                               line=poster.line, rule="FC107")
+        result.format, result.size = fmt, len(data)
+        name = f"{job.stem}.{imageinfo.EXTENSION[fmt]}"
+        shown_file = os.path.join(job.out_shown, name)
+        result.file = shown_file
+        target = safe_target(job.out_dir, name, shown_file)
+        result.sha256 = hashlib.sha256(data).hexdigest()
+        outcome = _place(target, shown_file, data, force=job.force, dry_run=job.dry_run)
+    except FilmcliError as exc:
+        return _failed(result, exc, job.shown)
+    result.status = "unchanged" if outcome == "same" else "extracted"
+    result.replaced = outcome == "replaced"
+    result.written = 0 if outcome == "same" else len(data)
+    result.line = None
+    if job.rewrite and job.site_dir is not None:
+        site_path = job.site_dir.rstrip("/") + "/" + name
+        try:
+            new = replace_poster(raw, post, site_path)
+            if not job.dry_run:
+                write_atomic(job.post, new)
+        except FilmcliError as exc:
+            _failed(result, exc, job.shown)
+            result.message = f"poster extracted, but the post was not rewritten: {exc.message}"
+            return result
+        result.poster = site_path
+        result.rewritten = True
+    return result
+
+
+@dataclass(frozen=True)
+class EmbedJob:
+    """Everything one post's embedding needs."""
+
+    post: str
+    shown: str
+    root: str  # the resolved site root: poster files must lie inside it
+    dry_run: bool = False
+    max_bytes: int | None = None  # the largest poster file accepted
+
+
+def poster_file(root: str | os.PathLike, post_path: str | os.PathLike, value: str) -> Path:
+    """The file a `poster:` path names, which must be a regular file inside the site.
+
+    `/assets/posters/her.jpg` is a site path (from the site root); a relative value is
+    looked for next to the post first, then from the site root. `?query` and `#fragment`
+    are ignored and %-escapes are tried decoded too. Symbolic links are followed only when
+    they end inside the site.
+    """
+    from urllib.parse import unquote
+
+    root = Path(root).resolve()
+    text = value.split("?", 1)[0].split("#", 1)[0].strip()
+    if not text or "\x00" in text:
+        raise FilmcliError(f"poster path {value!r} names no file")
+    names = [text] + ([unquote(text)] if unquote(text) != text else [])
+    outside = False
+    for name in names:
+        if "\x00" in name:
+            continue
+        bases = [root] if name.startswith("/") else [Path(post_path).parent, root]
+        for base in bases:
+            candidate = Path(os.path.join(base, name.lstrip("/")))
+            resolved = candidate.resolve()
+            try:
+                resolved.relative_to(root)
+            except ValueError:
+                outside = outside or resolved.exists() or ".." in Path(name).parts
+                continue
+            if resolved.is_file():
+                return resolved
+    if outside:
+        raise FilmcliError(f"poster path {value!r} leads outside the site; not embedded")
+    raise FilmcliError(f"poster file {value!r} not found in the site")
+
+
+def embed_one(job: EmbedJob) -> Result:
+    """Embed one post's poster file as a data URI with its real MIME type."""
+    result = Result(job.shown, "failed")
+    try:
+        raw, post = _read_post(job.post, job.shown, None)
+    except FilmcliError as exc:
+        return _failed(result, exc, job.shown)
+    try:
+        poster = poster_of(post)
+    except FilmcliError as exc:
+        return _failed(result, exc, job.shown)
+    if poster is None:
+        result.status = "skipped"
+        result.message = "no poster"
+        return result
+    if poster.origin == "data":
+        result.status = "skipped"
+        result.message = "the poster is already embedded"
+        return result
+    if poster.origin == "url":
+        result.status = "skipped"
+        result.message = "the poster is a URL; only files in the site are embedded"
+        result.poster = poster.value
+        return result
+    result.line = poster.line
+    try:
+        path = poster_file(job.root, job.post, poster.value or "")
+        result.file = os.path.relpath(path, job.root)
+        size = path.stat().st_size
+        if job.max_bytes is not None and size > job.max_bytes:
+            raise FilmcliError(f"the poster file is {size:,} bytes, over the limit of "
+                               f"{job.max_bytes:,}", line=poster.line)
+        data = path.read_bytes()
+        fmt = imageinfo.sniff_format(data[:64])
+        if fmt is None or fmt not in imageinfo.MIME:
+            raise FilmcliError(f"{result.file} is not an image in a known format",
+                               line=poster.line, rule="FC107")
+        result.format, result.size = fmt, len(data)
+        new = replace_poster(raw, post, data_uri(data, fmt))
+        if not job.dry_run:
+            write_atomic(job.post, new)
+    except OSError as exc:
+        return _failed(result, FilmcliError(f"cannot read the poster file: {exc.strerror}"),
+                       job.shown)
+    except FilmcliError as exc:
+        return _failed(result, exc, job.shown)
+    result.sha256 = hashlib.sha256(data).hexdigest()
+    result.status = "embedded"
+    result.rewritten = True
+    result.line = None
+    return result
+
+
+# --------------------------------------------------------------------------------------------
+# Planning and running
+# --------------------------------------------------------------------------------------------
+
+
+def _universe(library) -> list[Path]:
+    folder = library.posts_dir
+    return library.post_paths([folder]) if folder.is_dir() else []
+
+
+def plan_extract(library, paths: Iterable[str], *, out: str | None = None,
+                 rewrite: bool = False, dry_run: bool = False,
+                 force: bool = False) -> tuple[list[ExtractJob], Path]:
+    """One job per post file named (default: the posts folder), in path order."""
+    folder, site_dir = output_folder(library, out, rewrite=rewrite)
+    post_paths = library.post_paths(list(paths))
+    stems = plan_names(post_paths, _universe(library))
+    out_shown = library.relpath(folder)
+    max_bytes = library.config.get("read", {}).get("max_post_bytes")
+    jobs = [ExtractJob(str(p), library.relpath(p), stems[os.path.abspath(p)], str(folder),
+                       out_shown, site_dir, rewrite, dry_run, force, max_bytes)
+            for p in post_paths]
+    return jobs, folder
+
+
+def plan_embed(library, paths: Iterable[str], *, dry_run: bool = False) -> list[EmbedJob]:
+    max_bytes = library.config.get("read", {}).get("max_post_bytes")
+    return [EmbedJob(str(p), library.relpath(p), str(library.root), dry_run, max_bytes)
+            for p in library.post_paths(list(paths))]
+
+
+def run(jobs: list, work: Callable, mapper: Callable = map) -> Iterator[Result]:
+    """Results of `work` over `jobs` in input order; `mapper` may be a pool's `map`."""
+    return iter(mapper(work, jobs))
+
+
+STATUSES = ("extracted", "unchanged", "embedded", "skipped", "failed")
+
+
+def summarize(results: Iterable[Result]) -> dict:
+    """Counts per status, posts rewritten and poster bytes written."""
+    summary = {status: 0 for status in STATUSES}
+    summary["rewritten"] = 0
+    summary["bytes_written"] = 0
+    for result in results:
+        summary[result.status] = summary.get(result.status, 0) + 1
+        summary["rewritten"] += int(result.rewritten)
+        summary["bytes_written"] += result.written
+    return summary
