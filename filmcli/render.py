@@ -957,11 +957,14 @@ def sixel_sequence(image, width_px: int | None = None, colours: int = 255) -> st
     idx = np.asarray(q, dtype=np.int64)
     h, w = idx.shape
     used = np.unique(idx)
-    out = [f'\x1bP0;1;0q"1;1;{w};{h}']
+    # DCS P1=9 (1:1 pixels) P2=1 (unset bits keep the background) q, raster attributes
+    out = [f'\x1bP9;1q"1;1;{w};{h}']
     for i in used:
         r, g, b = (pal[i] * 100 + 127) // 255
         out.append(f"#{i};2;{r};{g};{b}")
     for top in range(0, h, 6):
+        if top:
+            out.append("-")  # next band of six pixel rows
         band = idx[top : top + 6]
         bits = 1 << np.arange(band.shape[0])[:, None]
         first = True
@@ -972,7 +975,6 @@ def sixel_sequence(image, width_px: int | None = None, colours: int = 255) -> st
             first = False
             out.append(f"#{i}")
             out.append(_sixel_rle(codes))
-        out.append("-")
     out.append("\x1b\\")
     return "".join(out)
 

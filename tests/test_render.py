@@ -376,7 +376,7 @@ def test_sixel_sequence():
     assert seq.startswith("\x1bP") and seq.endswith("\x1b\\")
     assert '"1;1;10;13' in seq
     body = seq[seq.index("q") + 1 : -2]
-    assert body.count("-") == 3  # ceil(13 / 6) bands
+    assert body.count("-") == 2  # ceil(13 / 6) = 3 bands, separated by "-"
     colours = dict(re.findall(r"#(\d+);2;(\d+;\d+;\d+)", body))
     assert set(colours.values()) == {"100;0;0", "0;0;100"}
     # first band is all red: 10 full sixels of the red register
@@ -391,3 +391,52 @@ def test_cells_print_through_rich(seed):
     buf = io.StringIO()
     Console(file=buf, force_terminal=True, color_system="truecolor", width=40).print(cells)
     assert parse_ansi(buf.getvalue()).rows == cells.rows
+
+
+def _decode_sixel(seq: str) -> np.ndarray:
+    """Minimal sixel decoder (palette, raster attributes, RLE, $ and -) for the round trip."""
+    body = seq[seq.index("q") + 1 : seq.rindex("\x1b\\")]
+    m = re.match(r'"1;1;(\d+);(\d+)', body)
+    w, h = int(m.group(1)), int(m.group(2))
+    body = body[m.end() :]
+    pal: dict[int, tuple[int, ...]] = {}
+    img = np.zeros((h, w, 3), dtype=int)
+    x = y = 0
+    colour = 0
+    i = 0
+    while i < len(body):
+        ch = body[i]
+        if ch == "#":
+            m = re.match(r"#(\d+)(?:;2;(\d+);(\d+);(\d+))?", body[i:])
+            colour = int(m.group(1))
+            if m.group(2):
+                pal[colour] = tuple(round(int(v) * 255 / 100) for v in m.groups()[1:])
+            i += m.end()
+            continue
+        if ch == "$":
+            x = 0
+        elif ch == "-":
+            x, y = 0, y + 6
+        else:
+            n = 1
+            if ch == "!":
+                m = re.match(r"!(\d+)(.)", body[i:])
+                n, ch = int(m.group(1)), m.group(2)
+                i += m.end() - 1
+            bits = ord(ch) - 63
+            for k in range(6):
+                if bits >> k & 1 and y + k < h:
+                    img[y + k, x : x + n] = pal[colour]
+            x += n
+        i += 1
+    return img
+
+
+def test_sixel_round_trip(seed):
+    small = seed.resize((37, 20))
+    seq = sixel_sequence(small, colours=16)
+    decoded = _decode_sixel(seq)
+    q = small.quantize(colors=16, method=Image.Quantize.MEDIANCUT).convert("RGB")
+    # colours go through sixel's 0..100 percentages: within 2 levels of the quantised image
+    assert np.abs(decoded - np.asarray(q, dtype=int)).max() <= 2
+    assert sixel_sequence(small, width_px=10).count('"1;1;10;5') == 1
