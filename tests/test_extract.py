@@ -11,8 +11,9 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import SEED
 from PIL import Image
+
+from conftest import SEED
 
 POSTER_LINE = re.compile(rb"^poster: (data:([^;,]+);base64,([A-Za-z0-9+/=]+))\r?$", re.M)
 

@@ -207,3 +207,115 @@ def embed_posters_cmd(
         sys.stdout.write(f"{counts}; {tail}\n")
     finish(1 if summary["failed"] else 0)
 
+
+@app.command("show")
+def show_cmd(
+    ctx: typer.Context,
+    query: str = typer.Argument(..., metavar="POST",
+                                help="A post file, a slug (her) or words from a title."),
+    width: int | None = typer.Option(None, "--width", "-w", metavar="COLS", min=1, max=1000,
+                                     help="Poster width in cells (default: what fits beside "
+                                          "the text)."),
+    symbols: str = typer.Option("block", "--symbols",
+                                help="block (every block element, the best), quad or half."),
+    poster_only: bool = typer.Option(False, "--poster-only",
+                                     help="Print only the poster (or its one-line summary)."),
+    protocol: str = typer.Option("auto", "--protocol",
+                                 help="auto, blocks, kitty, iterm or sixel. auto draws only on "
+                                      "a colour terminal; an explicit one draws anyway."),
+) -> None:
+    """A film in the terminal: its poster in colour beside its facts, and its review."""
+    import os
+
+    from ..errors import UsageError
+    from ..preview import (
+        SYMBOLS,
+        Ambiguous,
+        ShowOptions,
+        build_page,
+        choose_protocol,
+        color_mode,
+        select_post,
+        terminal_size,
+    )
+    from . import console
+
+    if symbols not in SYMBOLS:
+        raise UsageError(f"unknown symbols {symbols!r}", hint="choose block, quad or half")
+    library = get_library(ctx)
+    try:
+        post = select_post(library, query)
+    except Ambiguous as exc:
+        console.error_line("", exc.message)
+        for candidate in exc.candidates:
+            year = f" ({candidate.year})" if candidate.year is not None else ""
+            sys.stderr.write(f"  {candidate.slug:<28} {candidate.title}{year}  "
+                             f"{library.relpath(candidate.path)}\n")
+        if exc.hint:
+            sys.stderr.write(f"hint: {exc.hint}\n")
+        raise typer.Exit(exc.exit_code) from None
+    env = os.environ
+    allowed = console.color_allowed(sys.stdout)
+    cols, rows = terminal_size()
+    options = ShowOptions(
+        protocol=choose_protocol(protocol, env, allowed), colors=color_mode(env),
+        symbols=symbols, cols=width, poster_only=poster_only, term_cols=cols, term_rows=rows,
+        text_color=allowed, markdown=sys.stdout.isatty(),
+        max_pixels=int(library.config.get("validate", {}).get("max_pixels") or 25_000_000))
+    lines, warning = build_page(post, library, options)
+    sys.stdout.write("\n".join(lines) + "\n")
+    if warning:
+        console.warn(library.relpath(post.path), f"poster not drawn: {warning}")
+    finish(1 if warning else 0)
+
+
+@app.command("wall")
+def wall_cmd(
+    ctx: typer.Context,
+    paths: list[str] = typer.Argument(None, help="Post files or folders (default: the posts)."),
+    output: str = typer.Option(..., "--output", "-o", metavar="FILE",
+                               help="The image to write: .jpg, .png or .webp."),
+    sort: list[str] = typer.Option([], "--sort", "-s", metavar="FIELD",
+                                   help="Sort by FIELD (repeatable; -FIELD for descending)."),
+    reverse: bool = typer.Option(False, "--reverse", "-r", help="Reverse the order."),
+    where: list[str] = typer.Option([], "--where", "-w", metavar="EXPR",
+                                    help="Keep posts where EXPR holds (as in list)."),
+    search: str | None = typer.Option(None, "--search", "-S", metavar="TEXT",
+                                      help="Case-insensitive text in title, director or body."),
+    limit: int | None = typer.Option(None, "--limit", "-n", min=0, help="At most N posts."),
+    columns: int | None = typer.Option(None, "--columns", "-c", min=1, max=200,
+                                       help="Tiles per row (default: up to 6)."),
+    tile_width: int = typer.Option(160, "--tile-width", metavar="PX", min=32, max=2000,
+                                   help="Width of each poster tile in pixels."),
+) -> None:
+    """A contact sheet of the posters, with titles and years, as one image."""
+    from ..atomic import write_atomic
+    from ..errors import FilmcliError
+    from ..poster import human_bytes
+    from ..preview import poster_bytes
+    from ..query import select
+    from ..wall import build_wall, encode, output_format
+    from . import console
+    from .common import Reading
+
+    fmt = output_format(output)
+    library = get_library(ctx)
+    reading = Reading(library, paths or [])
+    posts = select(reading.posts, where, search, sort, reverse, limit)
+    if not posts:
+        raise FilmcliError("no films to put on the wall")
+    max_pixels = int(library.config.get("validate", {}).get("max_pixels") or 25_000_000)
+    with _Reporter(len(posts), "drawing the wall", quiet=True) as report:
+        report.set_total(len(posts))
+        wall = build_wall(posts, lambda p: poster_bytes(p, library), columns=columns,
+                          tile_width=tile_width, max_pixels=max_pixels,
+                          name=lambda p: library.relpath(p.path), progress=report.advance)
+    data = encode(wall.image, fmt)
+    write_atomic(output, data)
+    for where_, reason in wall.missing:
+        console.warn(where_, f"placeholder tile: {reason}")
+    geo = wall.geometry
+    sys.stdout.write(f"wrote {output}: {wall.placed} of {len(posts)} posters, {geo.columns}×"
+                     f"{geo.rows} tiles, {wall.image.width}×{wall.image.height} px, "
+                     f"{human_bytes(len(data))}\n")
+    finish(reading.exit_code)
