@@ -6,6 +6,7 @@ from __future__ import annotations
 # Importing a module registers its commands; `--help` lists them in this order.
 from . import read, lint, info  # noqa: F401
 from . import posters  # noqa: F401
+from . import write  # noqa: F401
 # isort: on
 from .app import app
 

@@ -1,0 +1,258 @@
+"""Commands that write: new, add, export."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from .app import app, get_library
+
+PROMPTS = {"title": "Title", "director": "Director", "year": "Year",
+           "poster": "Poster image file"}
+
+
+@app.command("new")
+def new_cmd(
+    ctx: typer.Context,
+    title: str | None = typer.Option(None, "--title", "-t", help="The film's title."),
+    director: str | None = typer.Option(None, "--director", "-d", help="Who directed it."),
+    year: int | None = typer.Option(None, "--year", "-y", help="The year it came out."),
+    poster: str | None = typer.Option(None, "--poster", "-p", metavar="IMAGE",
+                                      help="An image file: turned upright, metadata stripped, "
+                                           "shrunk to poster.max_width, embedded."),
+    date: str | None = typer.Option(None, "--date", metavar="YYYY-MM-DD",
+                                    help="The post's date (default: today)."),
+    slug: str | None = typer.Option(None, "--slug", help="The file name part (default: made "
+                                                         "from the title)."),
+    layout: str | None = typer.Option(None, "--layout",
+                                      help="The Jekyll layout (default: defaults.layout)."),
+    body: str | None = typer.Option(None, "--body", "-b", metavar="TEXT",
+                                    help="The review, written exactly as given."),
+    body_file: str | None = typer.Option(None, "--body-file", metavar="FILE",
+                                         help="Read the review from FILE ('-' for stdin)."),
+    edit: bool = typer.Option(False, "--edit", "-e", help="Write the review in $EDITOR."),
+    force: bool = typer.Option(False, "--force", "-f",
+                               help="Replace a post with the same file name, or the same film."),
+    dry_run: bool = typer.Option(False, "--dry-run", "-n",
+                                 help="Print the post instead of writing it."),
+) -> None:
+    """Write one post: _posts/DATE-SLUG.md. Prints only the new file's path on stdout."""
+    from ..errors import FilmcliError, UsageError
+    from ..newpost import display_path, missing_fields, plan_new, write_new
+    from .console import message, warn
+
+    library = get_library(ctx)
+    if sum(x is not None and x is not False for x in (body, body_file, edit or None)) > 1:
+        raise UsageError("give the review one way: --body, --body-file or --edit")
+    values = {"title": title, "director": director, "year": year, "poster": poster}
+    missing = missing_fields(library.config, values)
+    extra: dict = {}
+    if missing:
+        if not _stdin_is_terminal() or body_file == "-":
+            names = ", ".join(f"--{m}" if m in PROMPTS else m for m in missing)
+            raise UsageError(f"missing {names}",
+                             hint="give them as options (or run in a terminal to be asked)")
+        for name in missing:
+            answer = _ask(name)
+            if name in PROMPTS:
+                values[name] = answer
+            else:
+                extra[name] = answer
+    text = ""
+    if body is not None:
+        text = body
+    elif body_file is not None:
+        text = _read_body(body_file)
+    elif edit:
+        import click
+
+        edited = click.edit("", extension=".md", require_save=True)
+        if edited is None:
+            message("the editor closed without saving: the review is empty")
+        text = edited or ""
+    plan = plan_new(library, title=values["title"], director=values["director"],
+                    year=values["year"], poster_file=values["poster"], date=date, slug=slug,
+                    layout=layout, body=text, force=force, extra=extra)
+    for note in plan.notes:
+        warn(library.relpath(plan.path), note)
+    if dry_run:
+        message(f"dry run: would write {display_path(plan.path)}")
+        sys.stdout.flush()
+        sys.stdout.buffer.write(plan.data)
+        sys.stdout.buffer.flush()
+        return
+    try:
+        write_new(plan, force=force)
+    except FilmcliError as exc:
+        if exc.path is None:
+            exc.path = library.relpath(plan.path)
+        raise
+    if plan.poster_note:
+        message(f"poster: {plan.poster_note}")
+    if plan.replaces is not None:
+        message(f"replaced {display_path(plan.replaces)}")
+    sys.stdout.write(display_path(plan.path) + "\n")
+
+
+def _stdin_is_terminal() -> bool:
+    try:
+        return sys.stdin.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def _ask(name: str):
+    """Ask on stderr and read stdin (click's prompt would leave a space on stdout)."""
+    from ..errors import UsageError
+
+    label = PROMPTS.get(name, name)
+    while True:
+        sys.stderr.write(f"{label}: ")
+        sys.stderr.flush()
+        line = sys.stdin.readline()
+        if not line:
+            sys.stderr.write("\n")
+            raise UsageError(f"missing --{name}" if name in PROMPTS else f"missing {name}")
+        answer = line.rstrip("\r\n")
+        if not answer.strip():
+            sys.stderr.write(f"{label} is needed\n")
+            continue
+        if name == "year":
+            try:
+                return int(answer.strip())
+            except ValueError:
+                sys.stderr.write("the year is a whole number, such as 2013\n")
+                continue
+        return answer
+
+
+def _read_body(name: str) -> str:
+    from pathlib import Path
+
+    from ..errors import FilmcliError
+
+    try:
+        data = sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()
+    except FileNotFoundError:
+        raise FilmcliError("no such file", name) from None
+    except OSError as exc:
+        raise FilmcliError(f"cannot read: {exc.strerror or exc}", name) from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise FilmcliError("the review is not valid UTF-8 text", name, line) from None
+
+
+@app.command("export")
+def export_cmd(
+    ctx: typer.Context,
+    paths: list[str] = typer.Argument(None, help="Post files or folders (default: the posts)."),
+    fmt: str | None = typer.Option(None, "--format", "-F",
+                                   help="json, jsonl, csv or toml (default: from --output's "
+                                        "extension, else json)."),
+    output: str = typer.Option("-", "--output", "-o", metavar="FILE",
+                               help="Write to FILE, atomically ('-' for stdout)."),
+    posters: str | None = typer.Option(None, "--posters",
+                                       help="inline (data URIs, the default), files (written "
+                                            "to --posters-dir) or omit."),
+    posters_dir: str | None = typer.Option(None, "--posters-dir", metavar="DIR",
+                                           help="Where --posters files writes the images."),
+) -> None:
+    """The catalog with every field and the body: what `filmcli add` rebuilds posts from."""
+    from pathlib import Path
+
+    from ..atomic import write_atomic
+    from ..errors import FilmcliError, UsageError
+    from ..export import POSTER_MODES, PosterFiles, export_record, format_for, render_chunks
+    from .common import Reading, finish
+    from .console import error_line, message
+
+    library = get_library(ctx)
+    chosen = format_for(fmt, output)
+    mode = posters or ("files" if posters_dir else "inline")
+    if mode not in POSTER_MODES:
+        raise UsageError(f"unknown --posters {mode!r}", hint="choose inline, files or omit")
+    if mode == "files" and not posters_dir:
+        raise UsageError("--posters files needs --posters-dir DIR")
+    if posters_dir and mode != "files":
+        raise UsageError(f"--posters-dir goes with --posters files, not {mode}")
+    to_file = output not in ("-", "")
+    if to_file and Path(output).is_dir():
+        raise UsageError(f"--output {output!r} is a folder")
+    base = Path(output).resolve().parent if to_file else Path.cwd()
+    files = PosterFiles(posters_dir, base) if mode == "files" else None
+    reading = Reading(library, paths or [])
+    failed = reading.failed
+
+    def records():
+        nonlocal failed
+        for post in reading.posts:
+            try:
+                yield export_record(post, library.relpath(post.path), fmt=chosen, posters=mode,
+                                    poster_files=files)
+            except FilmcliError as exc:
+                failed += 1
+                error_line(exc.location if exc.path else library.relpath(post.path),
+                           exc.message, exc.hint)
+
+    if to_file:
+        data = "".join(render_chunks(records(), chosen)).encode("utf-8")
+        write_atomic(output, data)
+        count = len(reading.posts) - (failed - reading.failed)
+        extra = f", posters in {posters_dir}" if files else ""
+        message(f"exported {count} post{'s' * (count != 1)} to {output}{extra}")
+    else:
+        for chunk in render_chunks(records(), chosen):
+            sys.stdout.write(chunk)
+    finish(1 if failed else 0)
+
+
+@app.command("add")
+def add_cmd(
+    ctx: typer.Context,
+    sources: list[str] = typer.Argument(..., metavar="SOURCE...",
+                                        help="Export files, Markdown posts or folders, "
+                                             "Letterboxd CSVs; '-' for stdin."),
+    kind: str | None = typer.Option(None, "--from",
+                                    help="json, jsonl, csv, toml, md or letterboxd (default: "
+                                         "from each file's name)."),
+    dry_run: bool = typer.Option(False, "--dry-run", "-n",
+                                 help="Show what would be added; write nothing."),
+    force: bool = typer.Option(False, "--force", "-f",
+                               help="Replace films already present (same title and year)."),
+) -> None:
+    """Add posts from exports, Markdown files or a Letterboxd CSV; each whole or not at all."""
+    from ..importers import add_sources
+    from ..newpost import display_path
+    from .common import finish
+    from .console import error_line, message
+
+    library = get_library(ctx)
+
+    def added(path, plan):
+        sys.stdout.write(display_path(path) + "\n")
+        sys.stdout.flush()
+
+    def skipped(record, why):
+        where = f"{record.source}:{record.line}" if record.line else record.source
+        message(f"skipped: {where}: {why}")
+
+    def failed(exc):
+        error_line(exc.location, exc.message, exc.hint)
+
+    report = add_sources(library, sources, kind=kind, force=force, dry_run=dry_run,
+                         on_added=added, on_skipped=skipped, on_failed=failed)
+    verb = "would add" if dry_run else "added"
+    summary = (f"{verb} {len(report.added)}, skipped {report.skipped} (already present), "
+               f"failed {report.failed}")
+    if report.replaced:
+        summary += f"; replaced {len(report.replaced)}"
+    message(summary + (" (dry run: nothing written)" if dry_run else ""))
+    if report.incomplete:
+        message(f"incomplete ({len(report.incomplete)}; finish them, `filmcli validate` "
+                "flags them):")
+        for path, missing in report.incomplete:
+            message(f"  {display_path(path)}: no {', no '.join(missing)}")
+    finish(report.exit_code)

@@ -1,0 +1,293 @@
+"""`filmcli export`: the catalog as JSON, JSON Lines, CSV or TOML, and the record schema
+that lets `filmcli add` rebuild every post byte for byte.
+
+One record per post, flat so `jq`, spreadsheets and scripts read it directly:
+
+    path, date, slug            where the post is, its date and slug (as `list` shows them)
+    <every front-matter key>    in file order: layout, title, director, year, poster, ...
+    body                        the text after the front matter, exactly
+    _filmcli                    what a rebuild needs and the flat part cannot say:
+        file    the post's file name ("2013-12-18-her.md")
+        keys    the front-matter keys in file order (which of the flat keys are front matter)
+        gap     the line break between the closing `---` and the body ("\\n", "\\r\\n" or "")
+        types   keys whose value the format cannot carry as itself:
+                "date"/"datetime" (ISO text in JSON and CSV), "json" (JSON text: CSV cells
+                that are not text, TOML values holding a null)
+        poster  "file" when `poster` names an exported image file (--posters files)
+        path/date/slug/body   the post's own value when a front-matter key of that name
+                took its place in the flat record
+
+TOML has no null: a front-matter key listed in `_filmcli.keys` but absent from the
+record is null (`year:` with no value), so nothing is lost.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as _dt
+import io
+import json
+import os
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from .errors import FilmcliError
+from .imageinfo import EXTENSION
+from .post import Post
+from .poster import Poster
+from .records import jsonable
+
+META = "_filmcli"
+EXPORT_FORMATS = ("json", "jsonl", "csv", "toml")
+POSTER_MODES = ("inline", "files", "omit")
+INFO_KEYS = ("path", "date", "slug")
+SUFFIX_FORMATS = {".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv",
+                  ".toml": "toml"}
+_ABSENT = object()
+
+
+def format_for(fmt: str | None, output: str | None) -> str:
+    """The --format given, else the one --output's extension names, else json."""
+    from .errors import UsageError
+
+    if fmt:
+        if fmt not in EXPORT_FORMATS:
+            raise UsageError(f"unknown format {fmt!r}", hint="choose json, jsonl, csv or toml")
+        return fmt
+    if output and output != "-":
+        return SUFFIX_FORMATS.get(Path(output).suffix.lower(), "json")
+    return "json"
+
+
+# --- posters as files ---------------------------------------------------------
+
+
+def portable_path(target: Path, base: Path) -> str:
+    """`target` relative to `base` when inside it, else absolute."""
+    target = target.resolve()
+    try:
+        return target.relative_to(base.resolve()).as_posix()
+    except ValueError:
+        return str(target)
+
+
+class PosterFiles:
+    """Writes each exported poster, exact bytes under its real extension, into one folder."""
+
+    def __init__(self, folder: str | os.PathLike, base: Path, *, dry_run: bool = False):
+        self.folder = Path(folder)
+        self.base = base
+        self.used: set[str] = set()
+        self.written: list[Path] = []
+        self.dry_run = dry_run
+        if self.folder.exists() and not self.folder.is_dir():
+            raise FilmcliError("is not a folder", self.folder)
+
+    def write(self, post: Post, poster: Poster) -> str:
+        from .atomic import write_atomic
+
+        data = poster.data  # FilmcliError (FC106) for broken base64
+        ext = EXTENSION.get(poster.format or "", "bin")
+        stem = post.path.name.rsplit(".", 1)[0]
+        name, n = f"{stem}.{ext}", 1
+        while name.casefold() in self.used:
+            n += 1
+            name = f"{stem}-{n}.{ext}"
+        self.used.add(name.casefold())
+        target = self.folder / name
+        if not self.dry_run:
+            write_atomic(target, data)
+        self.written.append(target)
+        poster.forget()
+        return portable_path(target, self.base)
+
+
+# --- records --------------------------------------------------------------------
+
+
+def _has(value, test) -> bool:
+    if test(value):
+        return True
+    if isinstance(value, dict):
+        return any(_has(k, test) or _has(v, test) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return any(_has(v, test) for v in value)
+    return False
+
+
+def _tomlable(value) -> bool:
+    """Whether tomli-w writes `value` so that it reads back the same."""
+    return not _has(value, lambda v: v is None or isinstance(v, bytes)) and not _has(
+        value, lambda v: isinstance(v, dict) and any(not isinstance(k, str) for k in v))
+
+
+def encode_value(value, fmt: str):
+    """(value as the format holds it, type tag or None); _ABSENT drops the key (TOML null)."""
+    if isinstance(value, _dt.datetime):
+        return (value if fmt == "toml" else value.isoformat()), "datetime"
+    if isinstance(value, _dt.date):
+        return (value if fmt == "toml" else value.isoformat()), "date"
+    if fmt == "toml":
+        if value is None:
+            return _ABSENT, None
+        if not _tomlable(value):
+            return json.dumps(jsonable(value), ensure_ascii=False), "json"
+        return value, None
+    if fmt == "csv":
+        if isinstance(value, str):
+            return value, None
+        return json.dumps(jsonable(value), ensure_ascii=False), "json"
+    return jsonable(value), None
+
+
+def _key_name(key) -> str:
+    return key if isinstance(key, str) else str(jsonable(key))
+
+
+def export_record(post: Post, relpath: str, *, fmt: str = "json", posters: str = "inline",
+                  poster_files: PosterFiles | None = None) -> dict:
+    """One post as a flat record (see the module docstring)."""
+    fm = post.front_matter
+    keys = [k for k in fm if not (posters == "omit" and k == "poster")]
+    meta: dict = {"file": post.path.name,
+                  "keys": [k if isinstance(k, (str, int, float, bool)) else jsonable(k)
+                           for k in keys],
+                  "gap": post.gap}
+    record: dict = {"path": relpath, "date": post.date.isoformat() if post.date else None,
+                    "slug": post.slug}
+    types: dict = {}
+    taken = {_key_name(k) for k in keys}
+    for name in INFO_KEYS:
+        if name in taken:
+            meta[name] = record.pop(name)
+            if fmt == "toml" and meta[name] is None:
+                del meta[name]
+    for key in keys:
+        value = fm[key]
+        if key == "poster" and isinstance(value, Poster):
+            if posters == "files" and value.origin == "data" and poster_files is not None:
+                value = poster_files.write(post, value)
+                meta["poster"] = "file"
+            else:
+                value = value.uri
+                fm[key].forget()
+        encoded, tag = encode_value(value, fmt)
+        if tag:
+            types[_key_name(key)] = tag
+        if encoded is not _ABSENT:
+            record[_key_name(key)] = encoded
+    if "body" in taken:
+        meta["body"] = post.body
+    else:
+        record["body"] = post.body
+    if fmt == "toml":
+        record = {k: v for k, v in record.items() if v is not None}
+    if types:
+        meta["types"] = types
+    record[META] = json.dumps(meta, ensure_ascii=False) if fmt == "csv" else meta
+    return record
+
+
+def decode_value(value, tag: str | None, where: str):
+    if tag is None:
+        return value
+    try:
+        if tag == "json":
+            return json.loads(value) if isinstance(value, str) else value
+        if tag == "date":
+            return value if isinstance(value, _dt.date) else _dt.date.fromisoformat(value)
+        if tag == "datetime":
+            return value if isinstance(value, _dt.datetime) else _dt.datetime.fromisoformat(value)
+    except (TypeError, ValueError) as exc:
+        raise FilmcliError(f"{where}: cannot read the {tag} value {value!r} ({exc})") from None
+    raise FilmcliError(f"{where}: unknown type {tag!r} in {META}.types")
+
+
+def read_meta(record: dict) -> dict | None:
+    """The record's `_filmcli` part, or None for a record made by hand."""
+    meta = record.get(META)
+    if meta is None or meta == "":
+        return None
+    if isinstance(meta, str):
+        try:
+            meta = json.loads(meta)
+        except ValueError:
+            raise FilmcliError(f"{META} is not valid JSON") from None
+    if not isinstance(meta, dict):
+        raise FilmcliError(f"{META} is not a mapping")
+    keys = meta.get("keys")
+    if not isinstance(keys, list):
+        raise FilmcliError(f"{META}.keys is not a list of front-matter keys")
+    if meta.get("gap", "\n") not in ("\n", "\r\n", ""):
+        raise FilmcliError(f"{META}.gap must be \"\\n\", \"\\r\\n\" or \"\"")
+    if not isinstance(meta.get("types", {}), dict):
+        raise FilmcliError(f"{META}.types is not a mapping")
+    if not isinstance(meta.get("file", ""), str):
+        raise FilmcliError(f"{META}.file is not text")
+    return meta
+
+
+def decode_record(record: dict, meta: dict) -> tuple[dict, str, str]:
+    """(front matter in file order, body, gap) from an exported record."""
+    types = meta.get("types", {})
+    fields: dict = {}
+    for key in meta["keys"]:
+        name = _key_name(key)
+        if name in record:
+            fields[key] = decode_value(record[name], types.get(name), name)
+        else:
+            fields[key] = None  # TOML cannot hold null: absent means null
+    body = meta["body"] if "body" in meta else record.get("body", "")
+    if body is None:
+        body = ""
+    if not isinstance(body, str):
+        raise FilmcliError("body is not text")
+    return fields, body, meta.get("gap", "\n")
+
+
+# --- writing a whole export ---------------------------------------------------------
+
+
+def _csv_columns(records: list[dict]) -> list[str]:
+    columns: list[str] = []
+    seen = set()
+    for record in records:
+        for key in record:
+            if key not in seen and key not in ("body", META):
+                seen.add(key)
+                columns.append(key)
+    return [*columns, "body", META]
+
+
+def render_chunks(records: Iterable[dict], fmt: str) -> Iterator[str]:
+    """The export's text, a record at a time (CSV waits for all, for its header)."""
+    if fmt == "json":
+        first = True
+        yield "["
+        for record in records:
+            text = json.dumps(record, ensure_ascii=False, indent=2).replace("\n", "\n  ")
+            yield ("\n  " if first else ",\n  ") + text
+            first = False
+        yield "\n]\n" if not first else "]\n"
+    elif fmt == "jsonl":
+        for record in records:
+            yield json.dumps(record, ensure_ascii=False) + "\n"
+    elif fmt == "toml":
+        import tomli_w
+
+        for record in records:
+            yield tomli_w.dumps({"post": [record]}) + "\n"
+    elif fmt == "csv":
+        rows = list(records)
+        columns = _csv_columns(rows)
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow(columns)
+        yield buf.getvalue()
+        for row in rows:
+            buf.seek(0)
+            buf.truncate()
+            writer.writerow(["" if row.get(c) is None else row.get(c) for c in columns])
+            yield buf.getvalue()
+    else:  # pragma: no cover - the CLI checks the choice
+        raise ValueError(fmt)

@@ -1,0 +1,247 @@
+"""Turning an image file into a poster fit for a post: upright, no metadata, web-sized.
+
+`prepare_poster` is what `filmcli new` (and `add`, for a poster given as a
+file path) runs on the user's image: Pillow applies the EXIF orientation,
+drops every metadata block (EXIF with its GPS position, XMP, comments, text
+chunks; an ICC profile is converted to sRGB first so the colours stay),
+shrinks the picture to `poster.max_width` only when it is wider, and encodes it
+again in its own format unless `poster.format` asks for another one.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import os
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import FilmcliError
+from .imageinfo import MIME, sniff_format
+
+#: Formats every current browser shows; anything else is written as PNG.
+WEB_FORMATS = ("JPEG", "PNG", "GIF", "WEBP", "AVIF")
+FORMAT_NAMES = {"jpeg": "JPEG", "jpg": "JPEG", "png": "PNG", "gif": "GIF", "webp": "WEBP",
+                "avif": "AVIF"}
+# What may survive in `Image.info`: how to draw the image, never who or where took it.
+_KEEP_INFO = ("transparency", "duration", "loop", "background")
+
+
+@dataclass
+class PreparedPoster:
+    data: bytes
+    format: str  # "JPEG", "PNG"...
+    width: int
+    height: int
+    source_format: str
+    source_size: tuple[int, int]
+    resized: bool
+    rotated: bool
+
+    @property
+    def mime(self) -> str:
+        return MIME[self.format]
+
+    @property
+    def uri(self) -> str:
+        return f"data:{self.mime};base64," + base64.b64encode(self.data).decode("ascii")
+
+    def describe(self) -> str:
+        """`JPEG 400×600, 31.2 kB (was PNG 1200×1800)` for the user's stderr."""
+        from .poster import human_bytes
+
+        text = f"{self.format} {self.width}×{self.height}, {human_bytes(len(self.data))}"
+        changes = []
+        if self.source_format != self.format:
+            changes.append(f"was {self.source_format}")
+        if self.resized:
+            changes.append(f"shrunk from {self.source_size[0]}×{self.source_size[1]}")
+        if self.rotated:
+            changes.append("turned upright")
+        return text + (f" ({', '.join(changes)})" if changes else "")
+
+
+def target_format(setting: str | None) -> str | None:
+    """`poster.format` from the config: None keeps each image's own format."""
+    text = (setting or "").strip().lower()
+    if not text or text in ("keep", "same", "original"):
+        return None
+    if text not in FORMAT_NAMES:
+        raise FilmcliError(f"poster.format {setting!r} is not a format filmcli can write",
+                           "filmcli.toml",
+                           hint="use jpeg, png, webp, gif or avif, or leave it empty to keep "
+                                "each poster's own format")
+    return FORMAT_NAMES[text]
+
+
+def read_image_file(path: str | os.PathLike) -> bytes:
+    path = Path(path)
+    try:
+        if path.is_dir():
+            raise FilmcliError("is a folder, not an image file", path)
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise FilmcliError("no such image file", path) from None
+    except OSError as exc:
+        raise FilmcliError(f"cannot read: {exc.strerror or exc}", path) from None
+
+
+def prepare_poster(data: bytes, *, name: str | os.PathLike = "<poster>", max_width: int = 400,
+                   fmt: str | None = None, max_pixels: int = 25_000_000) -> PreparedPoster:
+    """Re-encode `data` as a clean poster; FilmcliError (exit 1) for anything not an image."""
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    name = os.fspath(name)
+    if not data:
+        raise FilmcliError("the poster file is empty", name)
+    previous_limit = Image.MAX_IMAGE_PIXELS
+    Image.MAX_IMAGE_PIXELS = max_pixels
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            try:
+                im = Image.open(io.BytesIO(data))
+            except UnidentifiedImageError:
+                raise FilmcliError("not an image (Pillow cannot read it)", name,
+                                   hint="give a JPEG, PNG, WebP, GIF or AVIF file") from None
+            except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+                raise FilmcliError(f"image is over the limit of {max_pixels:,} pixels",
+                                   name) from None
+            except (OSError, SyntaxError, ValueError, EOFError) as exc:
+                raise FilmcliError(f"image cannot be read ({exc or type(exc).__name__})",
+                                   name) from None
+            source_format = "JPEG" if im.format == "MPO" else (im.format or "?")
+            if im.width * im.height > max_pixels:
+                raise FilmcliError(f"image is {im.width}×{im.height} pixels, over the limit of "
+                                   f"{max_pixels:,}", name)
+            try:
+                frames, durations, rotated = _load_frames(im, ImageOps)
+            except (OSError, SyntaxError, ValueError, EOFError) as exc:
+                raise FilmcliError(f"image cannot be decoded ({exc or type(exc).__name__})",
+                                   name) from None
+            except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+                raise FilmcliError(f"image is over the limit of {max_pixels:,} pixels",
+                                   name) from None
+    finally:
+        Image.MAX_IMAGE_PIXELS = previous_limit
+    source_size = frames[0].size
+    out_format = fmt or (source_format if source_format in WEB_FORMATS else "PNG")
+    resized = False
+    if max_width and frames[0].width > max_width:
+        frames = [_shrink(f, max_width) for f in frames]
+        resized = True
+    untouched = not resized and not rotated and len(frames) == 1
+    try:
+        encoded = _encode(frames, durations, out_format, im if untouched else None,
+                          source_format, im.info)
+    except (OSError, ValueError, KeyError) as exc:
+        raise FilmcliError(f"cannot write the poster as {out_format}: {exc}", name) from None
+    real = sniff_format(encoded[:64]) or out_format
+    width, height = frames[0].size
+    return PreparedPoster(encoded, real, width, height, source_format, source_size, resized,
+                          rotated)
+
+
+def _load_frames(im, ImageOps):
+    """Every frame, upright and decoded, in a mode the target formats accept."""
+    frames = []
+    durations = []
+    orientation = im.getexif().get(0x0112, 1) if hasattr(im, "getexif") else 1
+    rotated = orientation not in (None, 1)
+    count = getattr(im, "n_frames", 1) if getattr(im, "is_animated", False) else 1
+    for index in range(count):
+        im.seek(index)
+        im.load()
+        frame = ImageOps.exif_transpose(im) if rotated else im.copy()
+        frames.append(_to_sRGB(frame, im.info.get("icc_profile")))
+        durations.append(im.info.get("duration"))
+    im.seek(0)
+    return frames, durations, rotated
+
+
+def _to_sRGB(frame, icc: bytes | None):
+    """Bake an embedded colour profile into sRGB pixels, so dropping it changes nothing."""
+    if not icc or frame.mode not in ("RGB", "RGBA", "L", "CMYK"):
+        if frame.mode == "CMYK":
+            return frame.convert("RGB")
+        return frame
+    try:
+        from PIL import ImageCms
+
+        source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+        srgb = ImageCms.createProfile("sRGB")
+        mode = {"CMYK": "RGB"}.get(frame.mode, frame.mode if frame.mode != "L" else "RGB")
+        if frame.mode == "L" and ImageCms.getProfileName(source).strip().lower().startswith(
+                "gray"):
+            return frame
+        converted = ImageCms.profileToProfile(frame, source, srgb, outputMode=mode)
+        return converted if converted is not None else frame
+    except Exception:  # a broken profile: keep the pixels as they are
+        return frame.convert("RGB") if frame.mode == "CMYK" else frame
+
+
+def _shrink(frame, max_width: int):
+    from PIL import Image
+
+    height = max(1, round(frame.height * max_width / frame.width))
+    if frame.mode in ("P", "1"):
+        frame = frame.convert("RGBA" if "transparency" in frame.info else "RGB")
+    elif frame.mode not in ("RGB", "RGBA", "L", "LA"):
+        frame = frame.convert("RGBA" if "A" in frame.mode else "RGB")
+    return frame.resize((max_width, height), Image.Resampling.LANCZOS)
+
+
+def _flatten(frame):
+    """JPEG has no alpha: put transparent pixels on white."""
+    from PIL import Image
+
+    if frame.mode in ("RGB", "L"):
+        return frame
+    if frame.mode == "P" and "transparency" not in frame.info:
+        return frame.convert("RGB")
+    rgba = frame.convert("RGBA")
+    background = Image.new("RGB", rgba.size, (255, 255, 255))
+    background.paste(rgba, mask=rgba.getchannel("A"))
+    return background
+
+
+def _clean_info(frame) -> None:
+    frame.info = {k: v for k, v in frame.info.items() if k in _KEEP_INFO}
+
+
+def _encode(frames, durations, out_format: str, original, source_format: str,
+            source_info: dict) -> bytes:
+    buf = io.BytesIO()
+    if out_format == "JPEG":
+        if original is not None and original.format == "JPEG" \
+                and original.mode in ("RGB", "L") and not source_info.get("icc_profile"):
+            # Same pixels, same format: reuse the quantisation tables (no extra loss).
+            _clean_info(original)
+            original.save(buf, "JPEG", quality="keep", subsampling="keep", optimize=True)
+            return buf.getvalue()
+        frame = _flatten(frames[0])
+        _clean_info(frame)
+        frame.save(buf, "JPEG", quality=90, optimize=True)
+        return buf.getvalue()
+    for frame in frames:
+        _clean_info(frame)
+    options: dict = {}
+    if len(frames) > 1 and out_format in ("GIF", "WEBP", "PNG", "AVIF"):
+        options.update(save_all=True, append_images=frames[1:])
+        if any(durations):
+            options["duration"] = [d or 100 for d in durations]
+        loop = source_info.get("loop")
+        if loop is not None:
+            options["loop"] = loop
+    if out_format == "PNG":
+        options["optimize"] = True
+    elif out_format == "WEBP":
+        options.setdefault("quality", 90)
+    elif out_format == "AVIF":
+        options.setdefault("quality", 80)
+    first = frames[0]
+    if out_format == "GIF" and first.mode not in ("P", "L", "1"):
+        first = first.convert("RGBA") if "A" in first.mode else first
+    first.save(buf, out_format, **options)
+    return buf.getvalue()
