@@ -318,6 +318,7 @@ class Result:
     poster: str | None = None  # the post's new poster value (a site path) after --rewrite
     rewritten: bool = False  # the post file was (or, in a dry run, would be) changed
     replaced: bool = False  # an existing different file was replaced (--force)
+    reason: str | None = None  # why it was skipped: none, not-text, path, url, embedded
     message: str | None = None
     line: int | None = None
     hint: str | None = None
@@ -407,11 +408,13 @@ def extract_one(job: ExtractJob) -> Result:
         return _failed(result, exc, job.shown)
     if poster is None:
         result.status = "skipped"
-        result.message = "no poster" if "poster" not in post.front_matter else (
+        result.reason = "none" if "poster" not in post.front_matter else "not-text"
+        result.message = "no poster" if result.reason == "none" else (
             "the poster value is not text")
         return result
     if poster.origin != "data":
         result.status = "skipped"
+        result.reason = poster.origin
         result.message = f"the poster is a {'URL' if poster.origin == 'url' else 'file path'}"
         result.poster = poster.value
         return result
@@ -509,14 +512,17 @@ def embed_one(job: EmbedJob) -> Result:
         return _failed(result, exc, job.shown)
     if poster is None:
         result.status = "skipped"
+        result.reason = "none" if "poster" not in post.front_matter else "not-text"
         result.message = "no poster"
         return result
     if poster.origin == "data":
         result.status = "skipped"
+        result.reason = "embedded"
         result.message = "the poster is already embedded"
         return result
     if poster.origin == "url":
         result.status = "skipped"
+        result.reason = "url"
         result.message = "the poster is a URL; only files in the site are embedded"
         result.poster = poster.value
         return result

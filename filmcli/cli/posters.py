@@ -75,6 +75,23 @@ class _Reporter:
             console.error_line(where, text, hint)
 
 
+SKIP_LABELS = {"path": "already point at files", "url": "point at URLs",
+               "none": "without a poster", "not-text": "with a poster that is not text",
+               "embedded": "already embedded"}
+
+
+def _skipped(results, total: int) -> str:
+    """`16 skipped (16 already point at files)`."""
+    counts: dict[str, int] = {}
+    for result in results:
+        if result.status == "skipped":
+            counts[result.reason or "?"] = counts.get(result.reason or "?", 0) + 1
+    if not counts:
+        return f"{total} skipped"
+    parts = ", ".join(f"{n} {SKIP_LABELS.get(reason, reason)}" for reason, n in counts.items())
+    return f"{total} skipped ({parts})"
+
+
 def _where(result) -> str:
     return f"{result.post}:{result.line}" if result.line else result.post
 
@@ -143,7 +160,7 @@ def extract_posters_cmd(
                      {"out": library.relpath(folder), "dry_run": dry_run, "rewrite": rewrite})
     else:
         counts = (f"{len(results)} posts: {summary['extracted']} extracted, "
-                  f"{summary['unchanged']} unchanged, {summary['skipped']} skipped, "
+                  f"{summary['unchanged']} unchanged, {_skipped(results, summary['skipped'])}, "
                   f"{summary['failed']} failed")
         if rewrite:
             counts += f"; {summary['rewritten']} posts {'to rewrite' if dry_run else 'rewritten'}"
@@ -197,7 +214,7 @@ def embed_posters_cmd(
         _json_report("embed-posters", results, summary, {"dry_run": dry_run})
     else:
         counts = (f"{len(results)} posts: {summary['embedded']} embedded, "
-                  f"{summary['skipped']} skipped, {summary['failed']} failed")
+                  f"{_skipped(results, summary['skipped'])}, {summary['failed']} failed")
         if dry_run:
             tail = "dry run: nothing written"
         elif summary["embedded"]:
