@@ -124,7 +124,7 @@ def extract_posters_cmd(
                                                                  "write nothing."),
     force: bool = typer.Option(False, "--force", "-f",
                                help="Replace existing poster files that differ."),
-    fmt: str = typer.Option("text", "--format", "-F", help="text or json."),
+    fmt: str = typer.Option("text", "--format", "-F", metavar="FMT", help="text or json."),
 ) -> None:
     """Write each embedded poster to DIR/<slug>.<ext>, byte for byte (optionally rewrite posts)."""
     from ..errors import UsageError
@@ -182,7 +182,7 @@ def embed_posters_cmd(
     paths: list[str] = typer.Argument(None, help="Post files or folders (default: the posts)."),
     dry_run: bool = typer.Option(False, "--dry-run", "-n", help="Say what would happen; "
                                                                  "write nothing."),
-    fmt: str = typer.Option("text", "--format", "-F", help="text or json."),
+    fmt: str = typer.Option("text", "--format", "-F", metavar="FMT", help="text or json."),
 ) -> None:
     """Embed posters given as site paths or files as data URIs (the inverse of --rewrite)."""
     from ..errors import UsageError
@@ -228,16 +228,16 @@ def embed_posters_cmd(
 @app.command("show")
 def show_cmd(
     ctx: typer.Context,
-    query: str = typer.Argument(..., metavar="POST",
+    query: str = typer.Argument(..., metavar="POST", show_default=False,
                                 help="A post file, a slug (her) or words from a title."),
     width: int | None = typer.Option(None, "--width", "-w", metavar="COLS", min=1, max=1000,
                                      help="Poster width in cells (default: what fits beside "
                                           "the text)."),
-    symbols: str = typer.Option("block", "--symbols",
+    symbols: str = typer.Option("block", "--symbols", metavar="SET",
                                 help="block (every block element, the best), quad or half."),
     poster_only: bool = typer.Option(False, "--poster-only",
                                      help="Print only the poster (or its one-line summary)."),
-    protocol: str = typer.Option("auto", "--protocol",
+    protocol: str = typer.Option("auto", "--protocol", metavar="NAME",
                                  help="auto, blocks, kitty, iterm or sixel. auto draws only on "
                                       "a colour terminal; an explicit one draws anyway."),
 ) -> None:
@@ -264,10 +264,11 @@ def show_cmd(
         post = select_post(library, query)
     except Ambiguous as exc:
         console.error_line("", exc.message)
-        for candidate in exc.candidates:
-            year = f" ({candidate.year})" if candidate.year is not None else ""
-            sys.stderr.write(f"  {candidate.slug:<28} {candidate.title}{year}  "
-                             f"{library.relpath(candidate.path)}\n")
+        rows = [(c.slug, f"{c.title}" + (f" ({c.year})" if c.year is not None else ""),
+                 library.relpath(c.path)) for c in exc.candidates]
+        wide = [max(len(row[i]) for row in rows) for i in (0, 1)]
+        for slug, title, path in rows:
+            sys.stderr.write(f"  {slug:<{wide[0]}}  {title:<{wide[1]}}  {path}\n")
         if exc.hint:
             sys.stderr.write(f"hint: {exc.hint}\n")
         raise typer.Exit(exc.exit_code) from None
