@@ -227,7 +227,10 @@ def _skip_ws(text: str, pos: int) -> int:
 
 
 def _toml_records(text: str, source: str, base: Path) -> Iterator[Record | FilmcliError]:
-    import tomllib
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
 
     try:
         doc = tomllib.loads(text)
@@ -518,6 +521,8 @@ class Adder:
             raise
         fields = post.metadata()
         poster = post.front_matter.get("poster")
+        if isinstance(poster, str) and poster.strip():
+            poster = Poster.from_value(poster)
         if isinstance(poster, Poster) and poster.origin == "path":
             uri = self._embed_prepared(record, poster.value or "", site=_site_root(record))
             fields["poster"] = uri
@@ -630,12 +635,14 @@ class Adder:
     def place(self, record: Record, plan: Planned) -> None:
         posts_dir = self.library.posts_dir
         same = self.index.film(plan.title, plan.year)
+        target = posts_dir / plan.filename
+        if same is None and target.is_file() and _same_film(target, plan):
+            same = target  # written since this run began (another run adding the same films)
         if same is not None and not self.force:
             self.report.skipped += 1
             self.on_skipped(record, f"{plan.title!r} ({plan.year}) is already in "
                                     f"{self.library.relpath(same)}")
             return
-        target = posts_dir / plan.filename
         exists = target.exists() or target.is_symlink()
         if exists and target != same:
             if plan.named:
