@@ -351,6 +351,7 @@ def test_new_library_folder_gets_its_posts_folder(run, tmp_path):
     result = new(run, lib, *full(poster=poster))
     assert result.exit_code == 0, result.stderr
     assert (lib / "_posts/2013-12-18-her.md").is_file()
+    assert "created the posts folder" in result.stderr
 
 
 def test_defaults_from_filmcli_toml(run, tmp_path):

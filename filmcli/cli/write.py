@@ -82,12 +82,15 @@ def new_cmd(
         sys.stdout.buffer.write(plan.data)
         sys.stdout.buffer.flush()
         return
+    fresh = not plan.path.parent.exists()
     try:
         write_new(plan, force=force)
     except FilmcliError as exc:
         if exc.path is None:
             exc.path = library.relpath(plan.path)
         raise
+    if fresh:
+        message(f"created the posts folder {display_path(plan.path.parent)}")
     if plan.poster_note:
         message(f"poster: {plan.poster_note}")
     if plan.replaces is not None:
@@ -242,8 +245,11 @@ def add_cmd(
     def failed(exc):
         error_line(exc.location, exc.message, exc.hint)
 
+    fresh = not library.posts_dir.exists()
     report = add_sources(library, sources, kind=kind, force=force, dry_run=dry_run,
                          on_added=added, on_skipped=skipped, on_failed=failed)
+    if fresh and library.posts_dir.is_dir():
+        message(f"created the posts folder {display_path(library.posts_dir)}")
     verb = "would add" if dry_run else "added"
     summary = (f"{verb} {len(report.added)}, skipped {report.skipped} (already present), "
                f"failed {report.failed}")
