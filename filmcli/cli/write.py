@@ -15,17 +15,20 @@ PROMPTS = {"title": "Title", "director": "Director", "year": "Year",
 @app.command("new")
 def new_cmd(
     ctx: typer.Context,
-    title: str | None = typer.Option(None, "--title", "-t", help="The film's title."),
-    director: str | None = typer.Option(None, "--director", "-d", help="Who directed it."),
-    year: int | None = typer.Option(None, "--year", "-y", help="The year it came out."),
+    title: str | None = typer.Option(None, "--title", "-t", metavar="TEXT",
+                                     help="The film's title."),
+    director: str | None = typer.Option(None, "--director", "-d", metavar="TEXT",
+                                        help="Who directed it."),
+    year: int | None = typer.Option(None, "--year", "-y", metavar="YEAR",
+                                    help="The year it came out."),
     poster: str | None = typer.Option(None, "--poster", "-p", metavar="IMAGE",
                                       help="An image file: turned upright, metadata stripped, "
                                            "shrunk to poster.max_width, embedded."),
     date: str | None = typer.Option(None, "--date", metavar="YYYY-MM-DD",
                                     help="The post's date (default: today)."),
-    slug: str | None = typer.Option(None, "--slug", help="The file name part (default: made "
-                                                         "from the title)."),
-    layout: str | None = typer.Option(None, "--layout",
+    slug: str | None = typer.Option(None, "--slug", metavar="SLUG",
+                                    help="The file name part (default: made from the title)."),
+    layout: str | None = typer.Option(None, "--layout", metavar="LAYOUT",
                                       help="The Jekyll layout (default: defaults.layout)."),
     body: str | None = typer.Option(None, "--body", "-b", metavar="TEXT",
                                     help="The review, written exactly as given."),
@@ -151,13 +154,14 @@ def _read_body(name: str) -> str:
 @app.command("export")
 def export_cmd(
     ctx: typer.Context,
-    paths: list[str] = typer.Argument(None, help="Post files or folders (default: the posts)."),
-    fmt: str | None = typer.Option(None, "--format", "-F",
+    paths: list[str] = typer.Argument(None, metavar="PATH",
+                                      help="Post files or folders (default: the posts)."),
+    fmt: str | None = typer.Option(None, "--format", "-F", metavar="FORMAT",
                                    help="json, jsonl, csv or toml (default: from --output's "
                                         "extension, else json)."),
     output: str = typer.Option("-", "--output", "-o", metavar="FILE",
                                help="Write to FILE, atomically ('-' for stdout)."),
-    posters: str | None = typer.Option(None, "--posters",
+    posters: str | None = typer.Option(None, "--posters", metavar="MODE",
                                        help="inline (data URIs, the default), files (written "
                                             "to --posters-dir) or omit."),
     posters_dir: str | None = typer.Option(None, "--posters-dir", metavar="DIR",
@@ -215,10 +219,10 @@ def export_cmd(
 @app.command("add")
 def add_cmd(
     ctx: typer.Context,
-    sources: list[str] = typer.Argument(..., metavar="SOURCE...",
+    sources: list[str] = typer.Argument(..., metavar="SOURCE",
                                         help="Export files, Markdown posts or folders, "
                                              "Letterboxd CSVs; '-' for stdin."),
-    kind: str | None = typer.Option(None, "--from",
+    kind: str | None = typer.Option(None, "--from", metavar="KIND",
                                     help="json, jsonl, csv, toml, md or letterboxd (default: "
                                          "from each file's name)."),
     dry_run: bool = typer.Option(False, "--dry-run", "-n",
