@@ -447,3 +447,4 @@ def test_missing_poster_file(run, tmp_path):
     lib = make_library(tmp_path)
     result = new(run, lib, *full(poster=tmp_path / "nope.jpg"))
     assert result.exit_code == 1 and "no such image file" in result.stderr
+

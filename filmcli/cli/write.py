@@ -68,9 +68,9 @@ def new_cmd(
     elif body_file is not None:
         text = _read_body(body_file)
     elif edit:
-        import click
+        from .editor import edit_text
 
-        edited = click.edit("", extension=".md", require_save=True)
+        edited = edit_text("", suffix=".md")
         if edited is None:
             message("the editor closed without saving: the review is empty")
         text = edited or ""

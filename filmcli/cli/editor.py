@@ -1,0 +1,33 @@
+"""Opening the user's editor on a text (typer's vendored click has no `edit`)."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import tempfile
+
+from ..errors import FilmcliError
+
+
+def edit_text(initial: str = "", suffix: str = ".md") -> str | None:
+    """Run $VISUAL or $EDITOR (else vi) on a temp file; None when it was not saved."""
+    command = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+    fd, path = tempfile.mkstemp(prefix="filmcli-review-", suffix=suffix)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(initial)
+        before = os.stat(path).st_mtime_ns
+        try:
+            status = subprocess.call([*shlex.split(command), path])
+        except OSError as exc:
+            raise FilmcliError(f"cannot run the editor {command!r}: {exc.strerror}",
+                               hint="set $EDITOR to your editor") from None
+        if status != 0:
+            raise FilmcliError(f"the editor {command!r} exited with status {status}")
+        if os.stat(path).st_mtime_ns == before:
+            return None
+        with open(path, encoding="utf-8") as handle:
+            return handle.read()
+    finally:
+        os.unlink(path)
