@@ -27,11 +27,33 @@ def color_allowed(stream=None) -> bool:
     return stream.isatty()
 
 
+class _TrimmedLines:
+    """A stdout wrapper dropping the spaces rich pads table cells with, for pipes and files."""
+
+    def __init__(self, stream):
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        import re
+
+        return self.stream.write(re.sub(r" +(?=\n)", "", text))
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+    def isatty(self) -> bool:
+        return False
+
+    def fileno(self) -> int:
+        return self.stream.fileno()
+
+
 def stdout_console():
     from rich.console import Console
 
     tty = sys.stdout.isatty()
-    return Console(file=sys.stdout, no_color=not color_allowed(sys.stdout), highlight=False,
+    return Console(file=sys.stdout if tty else _TrimmedLines(sys.stdout),
+                   no_color=not color_allowed(sys.stdout), highlight=False,
                    force_terminal=color_allowed(sys.stdout) or None,
                    soft_wrap=not tty, emoji=False)
 
