@@ -60,8 +60,14 @@ def write_records(out: TextIO, records: Sequence[dict], fmt: str, fields: Sequen
     elif fmt == "tsv":
         if header:
             out.write("\t".join(fields) + "\n")
+        rows = []
         for r in records:
-            out.write("\t".join(tsv_escape(cell_text(r.get(f))) for f in fields) + "\n")
+            rows.append("\t".join([tsv_escape(cell_text(r.get(f))) for f in fields]))
+            if len(rows) >= 1024:  # a few large writes, not one per line
+                out.write("\n".join(rows) + "\n")
+                rows = []
+        if rows:
+            out.write("\n".join(rows) + "\n")
     elif fmt == "paths":
         end = "\0" if null else "\n"
         for r in records:

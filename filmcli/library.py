@@ -9,6 +9,7 @@ from pathlib import Path
 from .config import CONFIG_NAME, Config, load_config
 from .errors import FilmcliError
 from .post import Post
+from .reader import parse_bytes, read_bytes
 
 POST_SUFFIXES = (".md", ".markdown")
 SITE_MARKERS = (CONFIG_NAME, "_config.yml", "_config.yaml")
@@ -26,11 +27,17 @@ def find_root(start: Path) -> Path:
 class Library:
     """A site root and its posts; every command works through one of these."""
 
+    #: read unchanged posts from the metadata cache (`--no-cache` sets it False)
+    use_cache = True
+    #: below this many posts, reading them costs less than opening the cache
+    cache_min_posts = 20
+
     def __init__(self, root: str | os.PathLike, config: Config | None = None):
         self.root = Path(root).resolve()
         if not self.root.is_dir():
             raise FilmcliError("library folder does not exist", root)
         self.config = config if config is not None else load_config(self.root)
+        self._prefix = os.path.join(str(self.root), "")
 
     @classmethod
     def discover(cls, explicit: str | os.PathLike | None = None,
@@ -49,6 +56,10 @@ class Library:
 
     def relpath(self, path: str | os.PathLike) -> str:
         """A path as users see it: relative to the library root when inside it."""
+        text = os.fspath(path)
+        prefix = self._prefix
+        if text.startswith(prefix) and "/." not in text and "//" not in text:
+            return text[len(prefix):]  # already absolute and plain (what post_paths gives)
         path = Path(path)
         try:
             return str(path.resolve().relative_to(self.root))
@@ -90,13 +101,72 @@ class Library:
             exc.path = self.relpath(path)
             raise
 
-    def iter_posts(self, paths: Iterable[str | os.PathLike] = ()) -> Iterator[Post | FilmcliError]:
-        """Every post, or the error that stopped it, in path order: one bad post stops nothing."""
-        for path in self.post_paths(paths):
+    def iter_posts(self, paths: Iterable[str | os.PathLike] = (), *,
+                   use_cache: bool | None = None) -> Iterator[Post | FilmcliError]:
+        """Every post, or the error that stopped it, in path order: one bad post stops nothing.
+
+        Posts whose files are unchanged since filmcli last read them come from
+        the metadata cache (`filmcli.cache`) without being read; `use_cache`
+        (default: the `use_cache` attribute, which `--no-cache` turns off)
+        says whether to use it.
+        """
+        max_bytes = self.config.get("read", {}).get("max_post_bytes")
+        chosen = list(paths)
+        found = self.post_paths(chosen)
+        cache = None
+        if (len(found) >= self.cache_min_posts
+                and (self.use_cache if use_cache is None else use_cache)):
+            from .cache import PostCache
+
+            cache = PostCache.open(self.root, f"max_post_bytes={max_bytes}")
+        # Rows of posts no longer there are dropped when the whole posts folder is read.
+        present: set[str] | None = set() if cache is not None and not chosen else None
+        folders: dict[str, int] = {}
+        try:
+            for path in found:
+                item = None
+                key = st = None
+                if cache is not None:
+                    key = os.fspath(path)
+                    if not os.path.isabs(key):
+                        key = os.path.abspath(key)
+                    try:
+                        st = os.stat(key)
+                    except OSError:
+                        st = None
+                    else:
+                        if present is not None:
+                            present.add(key)
+                        item = cache.get(key, st, path)
+                if item is None:
+                    try:
+                        item = self._read_in(path, folders, max_bytes)
+                    except FilmcliError as exc:
+                        item = exc
+                    if st is not None and getattr(item, "rule", None) != "FC009":
+                        cache.put(key, st, item)
+                if isinstance(item, FilmcliError):
+                    item.path = self.relpath(path)
+                yield item
+        finally:
+            for fd in folders.values():
+                os.close(fd)
+            if cache is not None:
+                cache.close(present, os.path.join(str(self.posts_dir), ""))
+
+    @staticmethod
+    def _read_in(path: Path, folders: dict[str, int], max_bytes: int | None) -> Post:
+        """Read a post through an open handle on its folder: short paths, fewer lookups."""
+        folder, name = os.path.split(path)
+        fd = folders.get(folder)
+        if fd is None and folder:
             try:
-                yield self.read(path)
-            except FilmcliError as exc:
-                yield exc
+                fd = folders[folder] = os.open(folder, os.O_RDONLY | os.O_DIRECTORY
+                                               | getattr(os, "O_CLOEXEC", 0))
+            except OSError:
+                return Post.read(path, max_bytes=max_bytes)
+        data = read_bytes(name if fd is not None else path, max_bytes=max_bytes, dir_fd=fd)
+        return Post.from_raw(parse_bytes(data, path, keep=False))
 
     def posts(self, paths: Iterable[str | os.PathLike] = ()) -> list[Post]:
         """The posts that read cleanly (use iter_posts to see the others)."""
@@ -109,17 +179,32 @@ class Library:
         relative = value.split("?", 1)[0].split("#", 1)[0].lstrip("/")
         if not relative or "\x00" in relative:
             return None
-        candidate = (self.root / relative).resolve()
         try:
+            candidate = (self.root / relative).resolve()
             candidate.relative_to(self.root)
-        except ValueError:
+            candidate.exists()  # a name too long for the system: no file of the site
+        except (ValueError, OSError):
             return None
         return candidate
 
 
-def _walk(folder: Path) -> Iterator[Path]:
-    for dirpath, dirnames, filenames in os.walk(folder):
+def _walk(folder: Path) -> list[Path]:
+    """Post files under `folder`, in the order sorting their Paths gives (by parts)."""
+    keyed = []
+    base = os.fspath(folder)
+    folders: list[Path] = []
+    for dirpath, dirnames, filenames in os.walk(base):
         dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+        rel = os.path.relpath(dirpath, base)
+        parts = () if rel == "." else tuple(rel.split(os.sep))
+        index = len(folders)
+        folders.append(Path(dirpath))
         for name in filenames:
             if name.endswith(POST_SUFFIXES) and not name.startswith("."):
-                yield Path(dirpath) / name
+                keyed.append((parts + (name,), index))
+    keyed.sort()
+    # Path(text) parses every path again; a child of a parsed folder is much cheaper.
+    child = getattr(Path, "_make_child_relpath", None)
+    if child is None:  # pragma: no cover - other Python versions
+        return [folders[index] / key[-1] for key, index in keyed]
+    return [child(folders[index], key[-1]) for key, index in keyed]

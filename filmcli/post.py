@@ -96,9 +96,17 @@ class Post:
         """Every front-matter key beyond the seed's five, in file order."""
         return {k: v for k, v in self.front_matter.items() if k not in CORE_KEYS}
 
+    def _name_facts(self) -> tuple[_dt.date | None, str | None]:
+        """date_from_filename of this post's name, remembered (sorting asks many times)."""
+        name = self.path.name
+        cached = self.__dict__.get("_name_cache")
+        if cached is None or cached[0] != name:
+            cached = self.__dict__["_name_cache"] = (name, date_from_filename(name))
+        return cached[1]
+
     @property
     def filename_date(self) -> _dt.date | None:
-        return date_from_filename(self.path.name)[0]
+        return self._name_facts()[0]
 
     @property
     def date(self) -> _dt.date | None:
@@ -111,7 +119,7 @@ class Post:
 
     @property
     def slug(self) -> str:
-        slug = date_from_filename(self.path.name)[1]
+        slug = self._name_facts()[1]
         if slug:
             return slug
         stem = self.path.name.rsplit(".", 1)[0]

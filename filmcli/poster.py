@@ -14,6 +14,10 @@ from .errors import FilmcliError
 _B64_OK = re.compile(rb"[A-Za-z0-9+/]*={0,2}\Z")
 _WS = re.compile(rb"\s+")
 _HEAD_CHARS = 4096  # base64 characters decoded to sniff format and size (3 kB)
+_FIRST_CHARS = 512  # usually enough: the header of a plain JPEG, PNG, GIF or WebP
+_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+# base64 letters -> "A", "=" stays, anything else -> "!": one C pass tells clean from not
+_CLASSES = bytes(65 if i in _ALPHABET else 61 if i == 61 else 33 for i in range(256))
 
 
 def human_bytes(n: int) -> str:
@@ -93,9 +97,46 @@ class Poster:
         try:
             with open(self._file, "rb") as handle:
                 handle.seek(start)
-                return handle.read(end - start)
+                payload = handle.read(end - start)
         except OSError as exc:
             raise FilmcliError(f"cannot read poster: {exc.strerror}", self._file) from None
+        if len(payload) != end - start:
+            raise FilmcliError("post changed while it was read; run again", self._file)
+        return payload
+
+    def learn(self, payload: bytes) -> None:
+        """Note the cheap facts (size, format, pixels) while the base64 text is at hand.
+
+        The reader calls this before letting go of the text, so that listing a
+        library never has to read a poster twice. Gives the same answers the
+        lazy properties would.
+        """
+        if not self.is_base64 or self._format is not None:
+            return
+        n = len(payload)
+        classes = payload.translate(_CLASSES)
+        if classes.find(b"!") >= 0:
+            return  # whitespace or junk: the lazy path sorts it out
+        pad = classes.find(b"=")
+        if pad >= 0 and (pad < n - 2 or classes[pad:] != b"=" * (n - pad)):
+            return
+        if n % 4:
+            return
+        self._size = n // 4 * 3 - (n - pad if pad >= 0 else 0)
+        for chars in (_FIRST_CHARS, _HEAD_CHARS):
+            head = binascii.a2b_base64(payload[:chars])
+            fmt = imageinfo.sniff_format(head)
+            dims = imageinfo.image_size(fmt, head)
+            if dims is not None or fmt is None or chars >= n:
+                break
+        if dims is None and fmt is not None:
+            return  # the header is further in: let _sniff decode it all when asked
+        self._format = fmt or ""
+        self._dims = dims
+
+    def facts(self) -> dict:
+        """What `learn` and the properties found, for the metadata cache."""
+        return {"size": self._size, "format": self._format, "dims": self._dims}
 
     def forget(self) -> None:
         """Drop the payload held in memory when the file can give it back."""
@@ -196,15 +237,21 @@ class Poster:
             self._sha256 = hashlib.sha256(self.data).hexdigest()
         return self._sha256
 
-    def summary(self) -> dict:
-        """The poster as `parse` and `list --format json` show it: facts, not base64."""
+    def summary(self, *, hash: bool = True) -> dict:
+        """The poster as `parse` and `list --format json` show it: facts, not base64.
+
+        `hash=False` leaves sha256 out (None), sparing a full decode when only
+        the format, pixels and size are shown.
+        """
         if self.origin != "data":
             return {"source": self.origin, "value": self.value}
         out = {"source": "data", "mime": self.declared_mime, "format": None, "bytes": None,
                "width": None, "height": None, "sha256": None}
         try:
             out.update(format=self.format, bytes=self.size, width=self.width,
-                       height=self.height, sha256=self.sha256)
+                       height=self.height)
+            if hash:
+                out["sha256"] = self.sha256
         except FilmcliError as exc:
             out["error"] = exc.message
         return out
@@ -233,6 +280,11 @@ def _parse_header(header: str) -> tuple[str | None, bool]:
 
 def decode_base64(payload: bytes, *, line: int | None = None) -> bytes:
     """Strict base64: whitespace is tolerated, anything else outside the alphabet is not."""
+    classes = payload.translate(_CLASSES)
+    if classes.find(b"!") < 0 and len(payload) % 4 == 0:
+        pad = classes.find(b"=")
+        if pad < 0 or (pad >= len(payload) - 2 and classes.endswith(b"=" * (len(payload) - pad))):
+            return binascii.a2b_base64(payload)  # clean: the common case, in one pass
     clean = _WS.sub(b"", payload)
     if not _B64_OK.match(clean) or len(clean) % 4:
         raise FilmcliError("poster data is not valid base64", line=line, rule="FC106")

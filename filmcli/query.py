@@ -113,16 +113,21 @@ def _sort_key(value):
     return (0, 2, _text(value).casefold())
 
 
+def _first(pair):
+    return pair[0]
+
+
 def sort_posts(posts: list[Post], fields: Sequence[str], reverse: bool = False) -> list[Post]:
     """Stable sort by each field in turn; `-field` sorts that field descending; empties last."""
     ordered = list(posts)
     for spec in reversed(list(fields)):
         descending = spec.startswith("-")
         name = spec.lstrip("-+")
-        present = [p for p in ordered if p.get(name) is not None]
-        missing = [p for p in ordered if p.get(name) is None]
-        present.sort(key=lambda p, n=name: _sort_key(p.get(n)), reverse=descending)
-        ordered = present + missing
+        values = [(p.get(name), p) for p in ordered]  # each value computed once
+        present = [(_sort_key(v), p) for v, p in values if v is not None]
+        missing = [p for v, p in values if v is None]
+        present.sort(key=_first, reverse=descending)
+        ordered = [p for _, p in present] + missing
     if reverse:
         ordered.reverse()
     return ordered

@@ -28,7 +28,8 @@ def jsonable(value):
 def post_record(post: Post, path: str, *, poster: str = "summary", body: bool = False) -> dict:
     """path, date, slug, title, director, year, layout, poster, then the other keys in order.
 
-    `poster` is "summary" (facts), "inline" (the data URI text) or "omit".
+    `poster` is "summary" (facts), "facts" (the summary without its sha256, which
+    needs a full decode), "inline" (the data URI text) or "omit".
     """
     fm = post.front_matter
     record: dict = {
@@ -43,7 +44,8 @@ def post_record(post: Post, path: str, *, poster: str = "summary", body: bool = 
     value = fm.get("poster")
     if poster != "omit":
         if isinstance(value, Poster):
-            record["poster"] = value.summary() if poster == "summary" else value.uri
+            record["poster"] = (value.uri if poster == "inline"
+                                else value.summary(hash=poster != "facts"))
         else:
             record["poster"] = jsonable(value)
     for key, item in fm.items():

@@ -248,7 +248,7 @@ class Checker:
         slugs: dict = defaultdict(list)
         for post in posts:
             title, year = post.title, post.year
-            if isinstance(title, str) and title.strip() and year is not None:
+            if isinstance(title, str) and title.strip() and isinstance(year, (int, str)):
                 films[(title.strip().casefold(), year)].append(post)
             slugs[post.slug.casefold()].append(post)
         for group in films.values():

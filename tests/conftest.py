@@ -18,6 +18,13 @@ DATA = Path(__file__).resolve().parent / "data"
 SEED = DATA / "2013-12-18-her.md"
 
 
+@pytest.fixture(autouse=True)
+def _private_cache(tmp_path_factory, monkeypatch):
+    """Each test gets its own metadata cache folder, never the user's ~/.cache."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
+    monkeypatch.delenv("FILMCLI_NO_CACHE", raising=False)
+
+
 @pytest.fixture
 def site(tmp_path: Path) -> Path:
     """A copy of examples/site that a test may change freely."""

@@ -15,7 +15,9 @@ except ImportError:  # pragma: no cover - older typer uses click itself
     from click import exceptions as click_errors
 
 from .. import __version__
-from . import console
+from . import console, lazyparams
+
+lazyparams.install()  # no Pydantic import for options that are text or absent
 
 
 class FilmcliGroup(TyperGroup):
@@ -128,4 +130,6 @@ def get_library(ctx: typer.Context):
     state = root.obj if isinstance(root.obj, dict) else {}
     if "instance" not in state:
         state["instance"] = Library.discover(state.get("library"))
+        if state.get("no_cache"):
+            state["instance"].use_cache = False
     return state["instance"]

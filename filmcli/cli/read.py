@@ -46,7 +46,9 @@ def list_cmd(
         parse_where(expr)  # a malformed --where is a usage error before any reading
     reading = Reading(library, paths or [])
     posts = select(reading.posts, where, search, sort, reverse, limit)
-    records = [post_record(p, library.relpath(p.path)) for p in posts]
+    # Tables, TSV and CSV show a poster as `JPEG 259×194 7.2 kB`: no hash to compute.
+    poster_mode = "summary" if chosen_fmt in ("json", "jsonl") else "facts"
+    records = [post_record(p, library.relpath(p.path), poster=poster_mode) for p in posts]
     if chosen_fmt == "table":
         prefix = library.relpath(library.posts_dir) + "/"
         for record in records:  # the table names files within the posts folder

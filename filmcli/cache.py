@@ -1,0 +1,353 @@
+"""The metadata cache: what filmcli parsed, remembered until the file changes.
+
+One SQLite file per library under `$XDG_CACHE_HOME/filmcli/` (default
+`~/.cache/filmcli/`), named after a hash of the library's path. Each row holds
+one post file's path, the `stat` facts it was read with (size, mtime_ns,
+ctime_ns, inode, device) and the parsed post: front matter, body, line numbers
+and the poster's summary facts and byte offsets (never its base64 text).
+
+A row is trusted only while all of those stat facts are unchanged. Any write
+to a file changes its ctime (no program can set it back), a rename-over gives
+a new inode, and a file written in the same clock tick as it was cached is
+never cached at all (see SETTLE_NS), so a cached answer is never stale.
+
+The cache is an accelerator and nothing else: a cache that is missing, corrupt,
+locked by another process, unwritable or written by another filmcli version is
+rebuilt or bypassed without a word. Every failure here means "read the posts".
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import marshal
+import os
+import sqlite3
+import time
+import zlib
+from pathlib import Path
+
+from . import __version__
+from .errors import FilmcliError
+from .post import Post
+from .poster import Poster
+
+#: bump when the packed layout changes; rows from other versions are dropped
+SCHEMA = 1
+#: a file whose mtime or ctime is this close to "now" is not cached yet: a write
+#: within the same clock tick could leave its size and times unchanged. File
+#: systems with whole-second timestamps get a wider margin (see _settle_ns).
+SETTLE_NS = 1_000_000_000
+_COARSE_SETTLE_NS = 2_500_000_000
+#: how long to wait for another filmcli holding the database (then: bypass)
+BUSY_MS = 100
+
+
+def cache_root() -> Path:
+    """`$XDG_CACHE_HOME/filmcli`, else `~/.cache/filmcli`."""
+    base = os.environ.get("XDG_CACHE_HOME")
+    if not base or not os.path.isabs(base):
+        base = os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "filmcli"
+
+
+def cache_file(root: str | os.PathLike) -> Path:
+    """The database for the library at `root` (an absolute, resolved path)."""
+    # Two CRCs make a name unique enough; the database also records its root, and
+    # a database whose root differs is rebuilt, so a clash costs time, never truth.
+    raw = os.fsencode(root)
+    digest = f"{zlib.crc32(raw):08x}{zlib.adler32(raw):08x}"
+    return cache_root() / f"library-{digest}.sqlite"
+
+
+def enabled() -> bool:
+    """False when FILMCLI_NO_CACHE is set (the environment twin of --no-cache)."""
+    return os.environ.get("FILMCLI_NO_CACHE", "") in ("", "0")
+
+
+# --- packing posts ---------------------------------------------------------
+#
+# marshal is fast and cannot run code when loading (unlike pickle), but knows
+# no dates. YAML gives dates and datetimes; they are packed as a frozenset
+# marker (YAML never produces a frozenset) and restored on the way out.
+
+_DATE = "\x00filmcli-date"
+_DATETIME = "\x00filmcli-datetime"
+
+
+def _encode(value):
+    if isinstance(value, _dt.datetime):
+        return frozenset(((_DATETIME, value.isoformat()),))
+    if isinstance(value, _dt.date):
+        return frozenset(((_DATE, value.isoformat()),))
+    if isinstance(value, dict):
+        return {_encode(k): _encode(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_encode(v) for v in value]
+    if isinstance(value, tuple):
+        return tuple(_encode(v) for v in value)
+    if isinstance(value, set):
+        return {_encode(v) for v in value}
+    return value
+
+
+def _decode(value):
+    if isinstance(value, frozenset):
+        ((tag, text),) = value
+        if tag == _DATETIME:
+            return _dt.datetime.fromisoformat(text)
+        return _dt.date.fromisoformat(text)
+    if isinstance(value, dict):
+        return {_decode(k): _decode(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_decode(v) for v in value]
+    if isinstance(value, tuple):
+        return tuple(_decode(v) for v in value)
+    if isinstance(value, set):
+        return {_decode(v) for v in value}
+    return value
+
+
+def _plain(value) -> bool:
+    """True when marshal can carry `value` as it is (no dates anywhere inside)."""
+    if isinstance(value, (str, int, float, bool, type(None), bytes)):
+        return True
+    if isinstance(value, dict):
+        return all(_plain(k) and _plain(v) for k, v in value.items())
+    if isinstance(value, (list, tuple, set)):
+        return all(_plain(v) for v in value)
+    return False
+
+
+def pack(item) -> bytes:
+    """A Post or the FilmcliError that stopped it, as bytes `unpack` turns back."""
+    if isinstance(item, FilmcliError):
+        return b"e" + marshal.dumps((item.message, item.line, item.hint, item.rule))
+    front = {}
+    poster_key = poster_state = None
+    for key, value in item.front_matter.items():
+        if isinstance(value, Poster):
+            poster_key = key
+            poster_state = (value.origin, value.value, value.declared_mime, value.is_base64,
+                            value._b64, value._span, value.line, value._size, value._format,
+                            value._dims, value._sha256)
+            front[key] = None
+        else:
+            front[key] = value
+    state = (front, poster_key, poster_state, item.body, item.lines, item.gap, item.body_line)
+    if all(_plain(v) for v in front.values()) and all(type(k) is str for k in front):
+        return b"m" + marshal.dumps(state)
+    return b"d" + marshal.dumps((_encode(front), *state[1:]))
+
+
+def unpack(blob: bytes, path: Path):
+    """The Post (or FilmcliError) `pack` packed, for the file at `path`."""
+    kind = blob[:1]
+    state = marshal.loads(blob[1:])
+    if kind == b"e":
+        message, line, hint, rule = state
+        return FilmcliError(message, None, line, hint=hint, rule=rule)
+    front, poster_key, poster_state, body, lines, gap, body_line = state
+    if kind == b"d":
+        front = _decode(front)
+    elif kind != b"m":
+        raise ValueError("unknown cache entry")
+    if poster_state is not None:
+        (origin, value, mime, is_b64, b64, span, line, size, fmt, dims, sha) = poster_state
+        poster = Poster(origin, value, declared_mime=mime, is_base64=is_b64, b64=b64,
+                        file=path if span is not None else None, span=span, line=line)
+        poster._size = size
+        poster._format = fmt
+        poster._dims = dims
+        poster._sha256 = sha
+        front[poster_key] = poster
+    return Post(path, front, body, lines, gap, body_line)
+
+
+# --- the database ----------------------------------------------------------
+
+def _settle_ns(st: os.stat_result) -> int:
+    if st.st_mtime_ns % 1_000_000_000 == 0 and st.st_ctime_ns % 1_000_000_000 == 0:
+        return _COARSE_SETTLE_NS  # whole-second timestamps: be generous
+    return SETTLE_NS
+
+
+def stamp(st: os.stat_result) -> tuple[int, int, int, int, int]:
+    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev)
+
+
+class PostCache:
+    """One library's rows, loaded at once; new rows written back in one transaction."""
+
+    def __init__(self, db: sqlite3.Connection, path: Path, rows: dict):
+        self.db = db
+        self.path = path
+        self.rows = rows  # key -> (size, mtime_ns, ctime_ns, ino, dev, blob)
+        self.pending: list[tuple] = []
+        self.started_ns = time.time_ns()
+        self.hits = 0
+
+    # -- opening ----------------------------------------------------------
+
+    @classmethod
+    def open(cls, root: str | os.PathLike, fingerprint: str = "") -> PostCache | None:
+        """The cache for `root`, or None when there is none to be had (never raises).
+
+        `fingerprint` names the settings that change how posts read (such as
+        the size limit); rows written under other settings are dropped.
+        """
+        if not enabled():
+            return None
+        path = cache_file(os.fspath(root))
+        for attempt in (1, 2):
+            try:
+                return cls._open(path, os.fspath(root), fingerprint)
+            except _Busy:
+                return None  # another filmcli holds it: read the posts this time
+            except (sqlite3.DatabaseError, ValueError, TypeError):
+                if attempt == 1:  # corrupt, foreign or half-written: start afresh, once
+                    _remove(path)
+                    continue
+                return None
+            except (OSError, sqlite3.Error):
+                return None
+        return None
+
+    @classmethod
+    def _open(cls, path: Path, root: str, fingerprint: str) -> PostCache:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        db = sqlite3.connect(path, timeout=BUSY_MS / 1000, isolation_level=None)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
+            meta = dict(db.execute("SELECT key, value FROM meta"))
+            want = {"schema": str(SCHEMA), "version": __version__, "root": root,
+                    "settings": fingerprint}
+            if meta != want:  # new, or written by another filmcli or other settings
+                db.execute("BEGIN IMMEDIATE")
+                db.execute("DROP TABLE IF EXISTS posts")
+                db.execute("DELETE FROM meta")
+                db.executemany("INSERT INTO meta VALUES (?, ?)", sorted(want.items()))
+                db.execute("CREATE TABLE posts (path TEXT PRIMARY KEY, size INTEGER, "
+                           "mtime INTEGER, ctime INTEGER, ino INTEGER, dev INTEGER, "
+                           "data BLOB) WITHOUT ROWID")
+                db.execute("COMMIT")
+                rows: dict = {}
+            else:
+                rows = {r[0]: r[1:] for r in db.execute("SELECT * FROM posts")}
+        except sqlite3.OperationalError as exc:
+            db.close()
+            text = str(exc)
+            if "locked" in text or "busy" in text:
+                raise _Busy() from exc
+            raise sqlite3.DatabaseError(text) from exc
+        except BaseException:
+            db.close()
+            raise
+        return cls(db, path, rows)
+
+    # -- reading and remembering ------------------------------------------
+
+    def get(self, key: str, st: os.stat_result, path: Path):
+        """The cached Post (or FilmcliError) for this file, or None when not trusted."""
+        row = self.rows.get(key)
+        if row is None or row[:5] != stamp(st):
+            return None
+        try:
+            item = unpack(row[5], path)
+        except Exception:  # a damaged row is a miss, never an answer
+            return None
+        self.hits += 1
+        return item
+
+    def put(self, key: str, st: os.stat_result, item) -> None:
+        """Remember a freshly read post, unless its file is too new to trust."""
+        if max(st.st_mtime_ns, st.st_ctime_ns) > self.started_ns - _settle_ns(st):
+            return
+        try:
+            blob = pack(item)
+        except (ValueError, TypeError, RecursionError):
+            return
+        self.pending.append((key, *stamp(st), blob))
+
+    def put_blob(self, key: str, st: os.stat_result, blob: bytes) -> None:
+        """As put, for a post packed elsewhere (a reading worker)."""
+        if max(st.st_mtime_ns, st.st_ctime_ns) > self.started_ns - _settle_ns(st):
+            return
+        self.pending.append((key, *stamp(st), blob))
+
+    def close(self, present: set[str] | None = None, under: str | None = None) -> None:
+        """Write what was learnt; drop rows of files under `under` not in `present`."""
+        try:
+            gone = []
+            if present is not None and under is not None:
+                gone = [(k,) for k in self.rows if k.startswith(under) and k not in present]
+            if self.pending or gone:
+                self.db.execute("BEGIN IMMEDIATE")
+                if gone:
+                    self.db.executemany("DELETE FROM posts WHERE path = ?", gone)
+                self.db.executemany("INSERT OR REPLACE INTO posts VALUES (?,?,?,?,?,?,?)",
+                                    self.pending)
+                self.db.execute("COMMIT")
+        except sqlite3.Error:
+            pass  # locked, read-only, full disk: the next run reads the posts again
+        finally:
+            self.pending = []
+            try:
+                self.db.close()
+            except sqlite3.Error:
+                pass
+
+
+class _Busy(Exception):
+    """The database is locked by another process."""
+
+
+def _remove(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        try:
+            os.unlink(f"{path}{suffix}")
+        except OSError:
+            pass
+
+
+# --- `filmcli cache` -------------------------------------------------------
+
+def cache_files() -> list[Path]:
+    root = cache_root()
+    try:
+        return sorted(p for p in root.iterdir() if p.name.startswith("library-")
+                      and p.name.endswith(".sqlite"))
+    except OSError:
+        return []
+
+
+def clear(root: str | os.PathLike | None = None) -> int:
+    """Delete the cache of one library (or of all when `root` is None); files removed."""
+    targets = [cache_file(os.fspath(root))] if root is not None else cache_files()
+    removed = 0
+    for path in targets:
+        if path.exists():
+            removed += 1
+        _remove(path)
+    return removed
+
+
+def info(root: str | os.PathLike) -> dict:
+    """Where the cache of `root` is, how big, how many posts it holds."""
+    path = cache_file(os.fspath(root))
+    out = {"directory": str(cache_root()), "file": str(path), "exists": path.exists(),
+           "bytes": 0, "posts": 0, "libraries": len(cache_files()),
+           "enabled": enabled()}
+    if path.exists():
+        out["bytes"] = sum(os.path.getsize(f"{path}{s}") for s in ("", "-wal")
+                           if os.path.exists(f"{path}{s}"))
+        try:
+            db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=BUSY_MS / 1000)
+            try:
+                out["posts"] = db.execute("SELECT count(*) FROM posts").fetchone()[0]
+            finally:
+                db.close()
+        except sqlite3.Error:
+            out["posts"] = None
+    return out

@@ -1,0 +1,271 @@
+"""The metadata cache: used when nothing changed, never stale, never in the way.
+
+Every test here drives the real CLI. The conftest gives each test its own
+XDG_CACHE_HOME. Files a test has just written are normally too fresh to be
+cached (a same-tick rewrite could keep their size and times); `settled` lowers
+that margin and waits past it, so the cache really is filled and used.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import SEED, run_process
+from filmcli import cache
+from filmcli.library import Library
+from filmcli.post import Post
+
+HER = "_posts/2013-12-18-her.md"
+
+
+def listing(run, site: Path, *extra: str) -> str:
+    result = run("-L", site, *extra, "list", "--format", "tsv", "--fields", "title,year,path")
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == ""
+    return result.stdout
+
+
+@pytest.fixture
+def settled(site, monkeypatch) -> Path:
+    """The example site, cacheable: small libraries cached, files older than the margin."""
+    monkeypatch.setattr(Library, "cache_min_posts", 0)
+    monkeypatch.setattr(cache, "SETTLE_NS", 30_000_000)
+    time.sleep(0.06)
+    return site
+
+
+def cached_rows(site: Path) -> dict:
+    path = cache.cache_file(str(site.resolve()))
+    if not path.exists():
+        return {}
+    db = sqlite3.connect(path)
+    try:
+        return {row[0]: row[1:] for row in db.execute("SELECT path, size, data FROM posts")}
+    finally:
+        db.close()
+
+
+def no_reading(monkeypatch) -> None:
+    """From now on, reading any post file fails the test."""
+    def refuse(*args, **kwargs):
+        raise AssertionError(f"a post was read: {args[0]}")
+
+    monkeypatch.setattr("filmcli.library.read_bytes", refuse)
+    monkeypatch.setattr("filmcli.post.read_post", refuse)
+
+
+def test_an_unchanged_library_is_listed_without_reading_a_post(run, settled, monkeypatch):
+    first = listing(run, settled)
+    assert len(cached_rows(settled)) == 16
+    no_reading(monkeypatch)
+    assert listing(run, settled) == first
+    assert "Her\t2013" in first
+
+
+def test_warm_and_cold_answers_are_identical_for_every_format(run, settled):
+    cold = {fmt: run("-L", settled, "--no-cache", "list", "--format", fmt).stdout
+            for fmt in ("json", "tsv", "csv")}
+    listing(run, settled)  # fills the cache
+    for fmt, text in cold.items():
+        assert run("-L", settled, "list", "--format", fmt).stdout == text
+
+
+def test_an_edit_keeping_size_and_mtime_shows_at_once(run, settled):
+    listing(run, settled)
+    post = settled / HER
+    before = post.stat()
+    data = post.read_bytes()
+    post.write_bytes(data.replace(b'title: "Her"', b'title: "Hex"'))
+    os.utime(post, ns=(before.st_atime_ns, before.st_mtime_ns))  # same second, same ns
+    after = post.stat()
+    assert (after.st_size, after.st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+    out = listing(run, settled)
+    assert "Hex\t2013" in out and "Her\t2013" not in out
+
+
+def test_an_edit_right_after_listing_shows_with_the_real_margin(run, site, monkeypatch):
+    """Without `settled`: the files are fresh, so nothing stale can be cached."""
+    monkeypatch.setattr(Library, "cache_min_posts", 0)
+    listing(run, site)
+    post = site / HER
+    before = post.stat()
+    post.write_bytes(post.read_bytes().replace(b'title: "Her"', b'title: "Hex"'))
+    os.utime(post, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert "Hex\t2013" in listing(run, site)
+    assert str((site / HER).resolve()) not in cached_rows(site)
+
+
+def test_a_post_replaced_by_rename_shows_at_once(run, settled):
+    listing(run, settled)
+    post = settled / HER
+    before = post.stat()
+    temp = post.with_name("tmp.txt")
+    temp.write_bytes(post.read_bytes().replace(b"year: 2013", b"year: 2012"))
+    os.utime(temp, ns=(before.st_atime_ns, before.st_mtime_ns))
+    os.replace(temp, post)
+    assert "Her\t2012" in listing(run, settled)
+
+
+def test_added_removed_and_renamed_posts_show_at_once(run, settled):
+    listing(run, settled)
+    shutil.copy(SEED, settled / "_posts" / "2013-12-19-her-again.md")
+    out = listing(run, settled)
+    assert "_posts/2013-12-19-her-again.md" in out
+    (settled / "_posts" / "2013-12-19-her-again.md").unlink()
+    (settled / HER).rename(settled / "_posts" / "2013-12-20-her-renamed.md")
+    out = listing(run, settled)
+    assert "her-again" not in out
+    assert HER not in out and "_posts/2013-12-20-her-renamed.md" in out
+    assert len(out.strip().splitlines()) == 16 + 1
+    rows = cached_rows(settled)  # the rows of vanished files are dropped
+    assert not any(key.endswith(("her-again.md", "2013-12-18-her.md")) for key in rows)
+
+
+def test_a_post_that_does_not_parse_is_reported_the_same_from_the_cache(run, settled):
+    (settled / "_posts" / "2020-01-01-broken.md").write_text(
+        "---\ntitle: [unclosed\n---\nbody\n", encoding="utf-8")
+    time.sleep(0.06)
+    cold = run("-L", settled, "list", "--format", "tsv")
+    warm = run("-L", settled, "list", "--format", "tsv")
+    assert cold.exit_code == warm.exit_code == 1
+    assert "error: _posts/2020-01-01-broken.md:" in cold.stderr
+    assert warm.stderr == cold.stderr and warm.stdout == cold.stdout
+
+
+def poison(site: Path, **meta) -> None:
+    """Store a row for Her claiming the title 'Poisoned', with the file's real stat."""
+    library = Library(site)
+    opened = cache.PostCache.open(library.root, "max_post_bytes=64000000")
+    assert opened is not None
+    path = (site / HER).resolve()
+    post = Post.read(path)
+    post.front_matter["title"] = "Poisoned"
+    opened.pending.append((str(path), *cache.stamp(path.stat()), cache.pack(post)))
+    opened.close()
+    if meta:
+        db = sqlite3.connect(opened.path)
+        with db:
+            for key, value in meta.items():
+                db.execute("UPDATE meta SET value = ? WHERE key = ?", (value, key))
+        db.close()
+
+
+def test_the_cache_is_what_answers_and_no_cache_bypasses_it(run, settled, monkeypatch):
+    poison(settled)
+    # Proof that the row is used when trusted (nobody can write such a row but us)...
+    assert "Poisoned\t2013" in listing(run, settled)
+    # ...and that --no-cache and FILMCLI_NO_CACHE read the post itself.
+    assert "Her\t2013" in listing(run, settled, "--no-cache")
+    monkeypatch.setenv("FILMCLI_NO_CACHE", "1")
+    assert "Her\t2013" in listing(run, settled)
+
+
+def test_no_cache_writes_no_cache(run, settled):
+    listing(run, settled, "--no-cache")
+    assert not cache.cache_file(str(settled.resolve())).exists()
+
+
+@pytest.mark.parametrize("what", ["version", "schema", "settings", "root"])
+def test_a_cache_from_another_version_or_setting_is_rebuilt(run, settled, what):
+    poison(settled, **{what: "0.0.0-old"})
+    out = listing(run, settled)
+    assert "Her\t2013" in out and "Poisoned" not in out
+    assert len(cached_rows(settled)) == 16  # rebuilt for this version
+
+
+def test_a_changed_size_limit_is_a_new_cache(run, settled):
+    listing(run, settled)
+    (settled / "filmcli.toml").write_text("[read]\nmax_post_bytes = 100\n", encoding="utf-8")
+    result = run("-L", settled, "list", "--format", "tsv")
+    assert result.exit_code == 1
+    assert "over the limit of 100" in result.stderr
+
+
+def test_a_corrupt_cache_file_is_rebuilt_silently(run, settled):
+    expected = listing(run, settled, "--no-cache")
+    target = cache.cache_file(str(settled.resolve()))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(b"this is not a database" * 100)
+    assert listing(run, settled) == expected
+    assert len(cached_rows(settled)) == 16
+    assert listing(run, settled) == expected
+
+
+def test_a_damaged_row_is_a_miss(run, settled):
+    expected = listing(run, settled)
+    db = sqlite3.connect(cache.cache_file(str(settled.resolve())))
+    with db:
+        db.execute("UPDATE posts SET data = X'6d00ff' WHERE path LIKE '%her.md'")
+    db.close()
+    assert listing(run, settled) == expected
+
+
+def test_a_cache_locked_by_another_process_is_bypassed(run, settled):
+    expected = listing(run, settled)
+    poison(settled)
+    holder = sqlite3.connect(cache.cache_file(str(settled.resolve())), isolation_level=None)
+    try:
+        holder.execute("PRAGMA locking_mode=EXCLUSIVE")
+        holder.execute("BEGIN EXCLUSIVE")
+        holder.execute("UPDATE meta SET value = value")
+        started = time.monotonic()
+        assert listing(run, settled) == expected  # read the posts: no error, no poison
+        assert time.monotonic() - started < 10
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+
+
+def test_an_unwritable_cache_folder_is_no_error(run, settled, monkeypatch, tmp_path):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
+    expected = listing(run, settled, "--no-cache")
+    assert listing(run, settled) == expected
+
+
+def test_validate_fast_gives_the_same_problems_from_the_cache(run, settled):
+    (settled / "_posts" / "2020-01-01-broken.md").write_text(
+        "---\ntitle: x\nyear: nineteen\n---\n{% if\n", encoding="utf-8")
+    time.sleep(0.06)
+    cold = run("-L", settled, "validate", "--fast", "--format", "json")
+    warm = run("-L", settled, "validate", "--fast", "--format", "json")
+    assert cold.exit_code == warm.exit_code == 1
+    assert warm.stdout == cold.stdout and "FC102" in cold.stdout
+
+
+def test_cache_info_and_clear(run, settled):
+    listing(run, settled)
+    info = run("-L", settled, "cache", "info")
+    assert info.exit_code == 0
+    assert "posts      16" in info.stdout
+    cleared = run("-L", settled, "cache", "clear")
+    assert cleared.exit_code == 0 and "cleared" in cleared.stderr
+    assert not cache.cache_file(str(settled.resolve())).exists()
+    assert "posts      none" in run("-L", settled, "cache", "info").stdout
+    listing(run, settled)
+    assert run("cache", "clear", "--all").exit_code == 0
+    assert cache.cache_files() == []
+
+
+def test_a_real_process_fills_the_cache_and_lists_the_same(tmp_path):
+    library = tmp_path / "lib"
+    (library / "_posts").mkdir(parents=True)
+    (library / "_config.yml").write_text("title: t\n")
+    text = SEED.read_text(encoding="utf-8")
+    for i in range(Library.cache_min_posts + 4):
+        (library / "_posts" / f"2013-12-{i + 1:02d}-her-{i}.md").write_text(
+            text.replace('title: "Her"', f'title: "Her {i}"'), encoding="utf-8")
+    time.sleep(cache.SETTLE_NS / 1e9 + 0.1)  # old enough to be trusted
+    args = ("-L", library, "list", "--format", "tsv")
+    first = run_process(*args)
+    assert len(cached_rows(library)) == Library.cache_min_posts + 4
+    second = run_process(*args)
+    assert first.returncode == second.returncode == 0
+    assert first.stdout == second.stdout and b"Her 3\t2013" in first.stdout
