@@ -27,8 +27,23 @@ _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _CHUNK = 1 << 16  # one read() holds a typical post whole; bigger buffers cost page faults
 
 
+# YAML also breaks lines at a lone CR, NEL, LS and PS; a file's lines are counted at LF.
+_ODD_BREAKS = re.compile("\r(?!\n)|[\x85\u2028\u2029]")
+
+
+def mark_line(mark, text: str | None = None) -> int:
+    """The 1-based file line of a YAML mark in front matter starting on line 2."""
+    if text is not None and mark.index is not None and _ODD_BREAKS.search(text):
+        return 2 + text.count("\n", 0, mark.index)
+    return mark.line + 2
+
+
 class StrictLoader(_BaseLoader):  # type: ignore[misc, valid-type]
     """The safe loader, minus what YAML allows but a post should never hold."""
+
+    def __init__(self, stream):
+        super().__init__(stream)
+        self.text = stream if isinstance(stream, str) else None
 
     def construct_mapping(self, node, deep=False):
         seen: dict = {}
@@ -37,14 +52,41 @@ class StrictLoader(_BaseLoader):  # type: ignore[misc, valid-type]
             try:
                 hash(key)
             except TypeError:
-                raise FilmcliError("a mapping key is not a plain value",
-                                   line=key_node.start_mark.line + 2, rule="FC003") from None
+                raise FilmcliError("a mapping key is not a plain value", rule="FC003",
+                                   line=mark_line(key_node.start_mark, self.text)) from None
             if key in seen:
                 raise FilmcliError(
                     f"duplicate key {key!r} (first on line {seen[key]}); YAML keeps only the last",
-                    line=key_node.start_mark.line + 2, rule="FC004")
-            seen[key] = key_node.start_mark.line + 2
+                    line=mark_line(key_node.start_mark, self.text), rule="FC004")
+            seen[key] = mark_line(key_node.start_mark, self.text)
         return super().construct_mapping(node, deep=deep)
+
+    def construct_object(self, node, deep=False):
+        try:
+            return super().construct_object(node, deep=deep)
+        except (ValueError, OverflowError) as exc:
+            # `2013-13-45` resolves as a timestamp, `0b` as an int: neither can be built.
+            kind = {"timestamp": "a date", "int": "a whole number", "float": "a number"}.get(
+                node.tag.rsplit(":", 1)[-1], node.tag)
+            raise FilmcliError(f"{_short(node.value)} looks like {kind} but is not one ({exc})",
+                               line=mark_line(node.start_mark, self.text), rule="FC003") from None
+
+
+def _short(value) -> str:
+    text = repr(value) if isinstance(value, str) else "value"
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _refuse_tag(loader, node):
+    """`!!set`, `!!omap`, `!!pairs`, `!!binary`: safe, but not values a post can hold."""
+    what = node.tag.replace("tag:yaml.org,2002:", "!!")
+    raise FilmcliError(f"YAML tag {what} is not allowed in front matter (it makes a value "
+                       "that is not text, a number, a date, a list or a mapping)",
+                       line=mark_line(node.start_mark, loader.text), rule="FC005")
+
+
+for _tag in ("set", "omap", "pairs", "binary"):
+    StrictLoader.add_constructor(f"tag:yaml.org,2002:{_tag}", _refuse_tag)
 
 
 @dataclass
@@ -93,7 +135,7 @@ def _check_anchors(text: str, path: Path) -> None:
             if isinstance(token, (yaml.AnchorToken, yaml.AliasToken)):
                 kind = "anchor" if isinstance(token, yaml.AnchorToken) else "alias"
                 _fail(f"YAML {kind} '{token.value}' is not allowed in front matter", path,
-                      token.start_mark.line + 2, "FC006")
+                      mark_line(token.start_mark, text), "FC006")
     except yaml.YAMLError:
         return  # the parse proper reports syntax errors with their line
 
@@ -109,25 +151,32 @@ def load_yaml(text: str, path: Path) -> tuple[dict, dict]:
             return {}, {}
         if not isinstance(node, yaml.MappingNode):
             _fail("front matter is not a mapping of keys to values", path,
-                  node.start_mark.line + 2, "FC003")
+                  mark_line(node.start_mark, text), "FC003")
         data = loader.construct_document(node)
     except FilmcliError as exc:
         exc.path = str(path)
         raise
     except yaml.constructor.ConstructorError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 2 if mark else None
+        line = mark_line(mark, text) if mark else None
         tag = re.search(r"tag '([^']*)'", str(exc.problem))
         what = tag.group(1).replace("tag:yaml.org,2002:", "!!") if tag else "?"
         _fail(f"YAML tag {what} is not allowed (it would construct an object)", path, line,
               "FC005")
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 2 if mark else None
+        line = mark_line(mark, text) if mark else None
         problem = exc.problem or exc.context or "invalid YAML"
         _fail(f"YAML syntax error: {problem}", path, line, "FC003")
+    except yaml.reader.ReaderError as exc:
+        # A control character YAML refuses: name it and its line, on one line of text.
+        at = text.find(chr(exc.character)) if isinstance(exc.character, int) else -1
+        line = 2 + text.count("\n", 0, at) if at >= 0 else None
+        code = f"U+{exc.character:04X}" if isinstance(exc.character, int) else "?"
+        _fail(f"YAML does not allow the character {code} ({exc.reason})", path, line, "FC003")
     except yaml.YAMLError as exc:
-        _fail(f"YAML error: {exc}", path, None, "FC003")
+        _fail(f"YAML error: {str(exc).splitlines()[0] if str(exc) else 'invalid YAML'}", path,
+              None, "FC003")
     except RecursionError:
         _fail("front matter is nested too deeply", path, None, "FC003")
     finally:
@@ -136,7 +185,7 @@ def load_yaml(text: str, path: Path) -> tuple[dict, dict]:
         _fail("front matter is not a mapping of keys to values", path, 2, "FC003")
     lines: dict = {}
     for key_node, _ in node.value:
-        lines.setdefault(key_node.value, key_node.start_mark.line + 2)
+        lines.setdefault(key_node.value, mark_line(key_node.start_mark, text))
     return data, lines
 
 
