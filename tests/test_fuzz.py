@@ -220,7 +220,7 @@ any_bytes = st.one_of(
 )
 
 
-@fuzz(400)
+@fuzz(600)
 @given(data=any_bytes)
 def test_arbitrary_bytes(data):
     check_post(data)
@@ -326,7 +326,7 @@ def _reference(data: bytes):
         return None
 
 
-@fuzz(400)
+@fuzz(600)
 @given(data=structured_posts())
 def test_structured_front_matter(data):
     outcome = check_post(data)
@@ -439,7 +439,7 @@ def poster_posts(draw) -> tuple[bytes, dict]:
     return text.encode(), info
 
 
-@fuzz(250)
+@fuzz(400)
 @given(case=poster_posts())
 def test_hostile_posters(case):
     data, info = case
@@ -488,7 +488,7 @@ tricky_text = st.one_of(
 )
 
 
-@fuzz(200)
+@fuzz(300)
 @given(title=tricky_text, director=tricky_text, body=tricky_text)
 def test_render_parse_round_trip(title, director, body):
     """The writer's form reads back exactly, through the reader and the `parse` command."""
@@ -504,6 +504,56 @@ def test_render_parse_round_trip(title, director, body):
         assert result.exit_code == 0, result.stderr
         record = json.loads(result.stdout)
         assert (record["title"], record["director"], record["body"]) == (title, director, body)
+
+
+@functools.cache
+def _poster_file() -> str:
+    from PIL import Image
+
+    path = Path(tempfile.gettempdir()) / "filmcli-fuzz-poster.png"
+    if not path.exists():
+        Image.new("RGB", (12, 18), "teal").save(path)
+    return str(path)
+
+
+@fuzz(200)
+@given(title=tricky_text, director=tricky_text, body=tricky_text)
+def test_new_parse_round_trip(title, director, body):
+    """`filmcli new` writes any title, director and review so `parse` gives them back exactly."""
+    with library_with(b"", good=False) as root:
+        (root / "_posts" / FUZZ_NAME).unlink()
+        result = cli(root, "new", "--title", title, "--director", director, "--year", "2000",
+                     "--date", "2020-01-01", "--poster", _poster_file(), "--body", body)
+        if not title.strip() or not director.strip():
+            assert result.exit_code == 2 and result.stderr.startswith("error: missing --"), (
+                result.stderr)
+            assert not list((root / "_posts").iterdir())
+            return
+        assert result.exit_code == 0, result.stderr
+        written = root / result.stdout.strip()
+        assert written.parent == root / "_posts"
+        assert [p.name for p in (root / "_posts").iterdir()] == [written.name]
+        post = Post.read(written)
+        assert (post.title, post.director, post.body) == (title, director, body)
+        result = cli(root, "parse", "--format", "json", str(written))
+        assert result.exit_code == 0, result.stderr
+        record = json.loads(result.stdout)
+        assert (record["title"], record["director"], record["body"]) == (title, director, body)
+        assert cli(root, "validate", "--select", "FC0").exit_code == 0
+
+
+@pytest.mark.parametrize("option", ["--title", "--director", "--body"])
+def test_new_refuses_nul_clearly(option):
+    args = {"--title": "T", "--director": "D", "--body": "B"}
+    args[option] = "before\x00after"
+    with library_with(b"", good=False) as root:
+        (root / "_posts" / FUZZ_NAME).unlink()
+        result = cli(root, "new", "--year", "2000", "--poster", _poster_file(),
+                     *[x for pair in args.items() for x in pair])
+        assert result.exit_code in (1, 2)
+        assert "NUL" in result.stderr and result.stderr.startswith("error: ")
+        assert result.stderr.count("error:") == 1
+        assert not list((root / "_posts").iterdir())
 
 
 def test_render_refuses_nul():
