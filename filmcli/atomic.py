@@ -30,11 +30,90 @@ def _copy_mode(tmp: str, path: Path) -> None:
             os.chmod(tmp, 0o666 & ~umask)
 
 
+# Inside deferred_sync(): the temp files written so far, to be synced and renamed.
+_deferred: list | None = None
+
+
+@contextlib.contextmanager
+def deferred_sync():
+    """Many atomic writes for the price of one disk flush.
+
+    Inside the block, write_atomic() writes each temp file but leaves the fsync
+    and the rename for the end of the block, where one sync of the file system
+    makes every temp file durable before any is renamed into place: a crash
+    still leaves each file old or new, never a mix. Yields a list that, after
+    the block, holds (path, FilmcliError) for each write that could not be put
+    in place (an `exclusive` target that appeared meanwhile, a full disk...).
+    """
+    global _deferred
+    if _deferred is not None:  # nested: the outer block finishes the writes
+        yield []
+        return
+    _deferred = pending = []
+    failures: list = []
+    try:
+        yield failures
+    finally:
+        _deferred = None
+        _finish(pending, failures)
+
+
+def _sync_folders(folders) -> None:
+    try:
+        import ctypes
+
+        syncfs = ctypes.CDLL(None, use_errno=True).syncfs
+    except (OSError, AttributeError, ImportError):
+        syncfs = None
+    done = set()
+    for folder in folders:
+        try:
+            fd = os.open(folder, os.O_RDONLY)
+        except OSError:
+            continue
+        try:
+            dev = os.fstat(fd).st_dev
+            if dev in done:
+                continue
+            done.add(dev)
+            if syncfs is None or syncfs(fd) != 0:
+                os.sync()  # no syncfs here: flush everything
+        finally:
+            os.close(fd)
+
+
+def _finish(pending: list, failures: list) -> None:
+    if not pending:
+        return
+    folders = list(dict.fromkeys(folder for _, _, _, folder in pending))
+    _sync_folders(folders)
+    for tmp, path, exclusive, _ in pending:
+        try:
+            if exclusive:
+                try:
+                    os.link(tmp, path)
+                except FileExistsError:
+                    raise FilmcliError("already exists", path,
+                                       hint="use --force to replace it") from None
+                os.unlink(tmp)
+            else:
+                os.replace(tmp, path)
+        except (FilmcliError, OSError) as exc:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            if isinstance(exc, OSError):
+                exc = FilmcliError(f"cannot write: {exc.strerror or exc}", path)
+            failures.append((path, exc))
+    for folder in folders:
+        _fsync_dir(folder)
+
+
 def write_atomic(path: str | os.PathLike, data: bytes, *, exclusive: bool = False) -> None:
     """Write `data` to `path` through a temp file in the same folder, fsync, rename.
 
     With `exclusive`, refuse to replace a file that exists (checked at the
-    final link, so two racing writers cannot both win).
+    final link, so two racing writers cannot both win). Inside deferred_sync()
+    the fsync and rename happen at the end of that block.
     """
     path = Path(path)
     folder = path.parent
@@ -48,9 +127,13 @@ def write_atomic(path: str | os.PathLike, data: bytes, *, exclusive: bool = Fals
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+            if _deferred is None:
+                handle.flush()
+                os.fsync(handle.fileno())
         _copy_mode(tmp, path)
+        if _deferred is not None:
+            _deferred.append((tmp, path, exclusive, folder))
+            return
         if exclusive:
             try:
                 os.link(tmp, path)

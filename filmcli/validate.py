@@ -7,6 +7,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 from .errors import FilmcliError, UsageError
 from .imageinfo import MIME
@@ -113,6 +114,9 @@ class Checker:
         self.library = library
         self.options = options
         self.today = options.today or _dt.date.today()
+        #: when a list, embedded posters are queued here (path, line, job) instead of
+        #: being checked at once, so that validate() can decode them on every core
+        self.deferred: list | None = None
 
     def problem(self, post_path: str, line: int | None, rule: str, message: str) -> Problem:
         return Problem(post_path, line, rule, RULES[rule][0], message)
@@ -177,33 +181,12 @@ class Checker:
             if target is None or not target.is_file():
                 add("FC105", f"poster {poster.value!r} is not a data URI or a file in the site")
             return out
-        try:
-            data = poster.data
-        except FilmcliError as exc:
-            add(exc.rule if exc.rule in RULES else "FC106", exc.message)
+        if self.deferred is not None:
+            # decoded later, in a process pool (see validate()); problems come back per job
+            self.deferred.append((path, line, poster_job(poster, self.options)))
             return out
-        if len(data) > self.options.max_bytes:
-            add("FC109", f"poster is {len(data):,} bytes, over the limit of "
-                         f"{self.options.max_bytes:,}")
-            return out
-        fmt = poster.format
-        if fmt is None:
-            add("FC110", "poster data is not an image of a known format")
-            return out
-        declared = poster.declared_mime
-        real = MIME.get(fmt)
-        if declared and real and declared != real and not (
-                declared == "image/jpg" and real == "image/jpeg"):
-            add("FC104", f"poster MIME {declared} but the data is {fmt}")
-        width, height = poster.width, poster.height
-        if width and height and width * height > self.options.max_pixels:
-            add("FC108", f"poster is {width}×{height} = {width * height:,} pixels, over the "
-                         f"limit of {self.options.max_pixels:,} (not decoded)")
-            return out
-        if self.options.images:
-            problem = decode_problem(data, self.options.max_pixels)
-            if problem:
-                add(*problem)
+        for rule, message in poster_problems(poster, self.options):
+            add(rule, message)
         return out
 
     def check_name_and_date(self, path: str, post: Post) -> list[Problem]:
@@ -304,6 +287,62 @@ def unclosed_liquid(body: str) -> tuple[int, str] | None:
             in_raw = False
 
 
+def poster_problems(poster: Poster, options: Options) -> list[tuple[str, str]]:
+    """(rule, message) for an embedded poster: its base64, bytes, format, MIME, pixels and,
+    unless `options.images` is off (--fast), a full decode.
+
+    The size comes from the base64 text's length; --fast decodes nothing but the
+    first bytes (clean base64 always decodes, so skipping it hides no FC106).
+    """
+    out: list[tuple[str, str]] = []
+    try:
+        size = poster.size  # from the base64 text's length: nothing decoded yet
+        wanted = options.images and (size is None or size <= options.max_bytes)
+        data = poster.data if wanted else b""
+    except FilmcliError as exc:
+        out.append((exc.rule if exc.rule in RULES else "FC106", exc.message))
+        return out
+    if size is not None and size > options.max_bytes:
+        out.append(("FC109", f"poster is {size:,} bytes, over the limit of "
+                             f"{options.max_bytes:,} (not decoded)"))
+        return out
+    fmt = poster.format
+    if fmt is None:
+        out.append(("FC110", "poster data is not an image of a known format"))
+        return out
+    declared = poster.declared_mime
+    real = MIME.get(fmt)
+    if declared and real and declared != real and not (
+            declared == "image/jpg" and real == "image/jpeg"):
+        out.append(("FC104", f"poster MIME {declared} but the data is {fmt}"))
+    width, height = poster.width, poster.height
+    if width and height and width * height > options.max_pixels:
+        out.append(("FC108", f"poster is {width}×{height} = {width * height:,} pixels, over the "
+                             f"limit of {options.max_pixels:,} (not decoded)"))
+        return out
+    if options.images:
+        problem = decode_problem(data, options.max_pixels)
+        if problem:
+            out.append(problem)
+    return out
+
+
+def poster_job(poster: Poster, options: Options) -> tuple:
+    """What a worker process needs to check a poster: where its text is, not the text."""
+    on_file = poster._file is not None and poster._span is not None and poster._b64 is None
+    return (str(poster._file) if on_file else None, poster._span if on_file else None,
+            None if on_file else poster._payload(), poster.declared_mime, poster.is_base64,
+            poster.line, options.max_bytes, options.max_pixels)
+
+
+def check_poster_job(job: tuple) -> list[tuple[str, str]]:
+    """poster_problems for a poster_job, in a worker process."""
+    file, span, b64, mime, is_b64, line, max_bytes, max_pixels = job
+    poster = Poster("data", declared_mime=mime, is_base64=is_b64, b64=b64,
+                    file=None if file is None else Path(file), span=span, line=line)
+    return poster_problems(poster, Options(max_bytes=max_bytes, max_pixels=max_pixels))
+
+
 def decode_problem(data: bytes, max_pixels: int) -> tuple[str, str] | None:
     """Fully decode an image; (rule, message) when it is truncated, broken or a bomb."""
     import io
@@ -320,6 +359,11 @@ def decode_problem(data: bytes, max_pixels: int) -> tuple[str, str] | None:
                 if im.width * im.height > max_pixels:
                     return "FC108", (f"poster is {im.width}×{im.height} pixels, over the limit "
                                      f"of {max_pixels:,} (not decoded)")
+                if im.format == "JPEG":
+                    # DCT scaling: libjpeg still reads every entropy-coded byte, so a
+                    # truncated or corrupt stream fails as in a full decode (tests sweep
+                    # cut points), but the inverse DCT and colour work shrink 64-fold.
+                    im.draft(im.mode, (max(1, im.width // 8), max(1, im.height // 8)))
                 im.load()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         return "FC108", f"poster refused as a decompression bomb: {exc}"
@@ -340,8 +384,12 @@ def struct_error():
 
 def validate(library, paths: Iterable = (), options: Options | None = None) -> list[Problem]:
     """Every problem in the posts under `paths`, in path order, library rules last."""
+    from .parallel import ordered_map
+
     options = options or Options.from_config(library.config)
     checker = Checker(library, options)
+    if options.images:
+        checker.deferred = []  # full decodes: on every core, after the reading
     problems: list[Problem] = []
     posts: list[Post] = []
     for item in library.iter_posts(paths):
@@ -352,6 +400,11 @@ def validate(library, paths: Iterable = (), options: Options | None = None) -> l
             problems.extend(checker.check_post(item))
             if item.poster is not None:
                 item.poster.forget()
+    if checker.deferred:
+        jobs = [job for _, _, job in checker.deferred]
+        results = ordered_map(check_poster_job, jobs)
+        for (path, line, _), found in zip(checker.deferred, results, strict=True):
+            problems.extend(checker.problem(path, line, rule, message) for rule, message in found)
     problems.extend(checker.check_library(posts))
     problems.sort(key=lambda p: (p.path, p.line or 0, p.rule))
     return problems
