@@ -128,11 +128,35 @@ def _decode(chunk: bytes, path: Path, line_base: int) -> str:
         _fail("not valid UTF-8 text", path, line, "FC007")
 
 
+#: deeper nesting is refused: libyaml's composer recurses in C and overflows the stack
+#: (a segfault, not an exception) somewhere past ten thousand levels, and everything
+#: that walks the values afterwards (JSON, TOML, the writer) recurses in Python
+MAX_DEPTH = 100
+_OPENERS = (yaml.BlockMappingStartToken, yaml.BlockSequenceStartToken,
+            yaml.FlowMappingStartToken, yaml.FlowSequenceStartToken)
+_CLOSERS = (yaml.BlockEndToken, yaml.FlowMappingEndToken, yaml.FlowSequenceEndToken)
+
+
+def _nesting_bound(text: str) -> int:
+    """At least the front matter's depth: each level opens with one of `[ { - : ?`."""
+    return (text.count("[") + text.count("{") + text.count("-") + text.count(":")
+            + text.count("?"))
+
+
 def _check_anchors(text: str, path: Path) -> None:
-    """Refuse anchors and aliases before anything is built from them (alias bombs)."""
+    """Refuse anchors and aliases (alias bombs), and nesting too deep to compose, before
+    anything is built: the scanner is flat, so this costs no stack."""
+    depth = 0
     try:
         for token in yaml.scan(text, Loader=_BaseLoader):
-            if isinstance(token, (yaml.AnchorToken, yaml.AliasToken)):
+            if isinstance(token, _OPENERS):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    _fail(f"front matter is nested more than {MAX_DEPTH} levels deep", path,
+                          mark_line(token.start_mark, text), "FC003")
+            elif isinstance(token, _CLOSERS):
+                depth -= 1
+            elif isinstance(token, (yaml.AnchorToken, yaml.AliasToken)):
                 kind = "anchor" if isinstance(token, yaml.AnchorToken) else "alias"
                 _fail(f"YAML {kind} '{token.value}' is not allowed in front matter", path,
                       mark_line(token.start_mark, text), "FC006")
@@ -142,7 +166,7 @@ def _check_anchors(text: str, path: Path) -> None:
 
 def load_yaml(text: str, path: Path) -> tuple[dict, dict]:
     """Safe-load the front matter; return the mapping and each top-level key's file line."""
-    if "&" in text or "*" in text:
+    if "&" in text or "*" in text or _nesting_bound(text) > MAX_DEPTH:
         _check_anchors(text, path)
     loader = StrictLoader(text)
     try:

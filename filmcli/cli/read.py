@@ -167,4 +167,7 @@ def _print_parsed(records: list[dict]) -> None:
         body = record.get("body", "").strip()
         if body:
             con.print()
-            con.print(escape(body))
+            if len(body) > 100_000:  # rich takes seconds and gigabytes over a huge review
+                con.file.write(body + "\n")
+            else:
+                con.print(escape(body))

@@ -1,0 +1,321 @@
+"""Resource limits: bombs and giants are refused or handled cheaply, never decoded blindly.
+
+The memory cases run the real CLI in a subprocess under an address-space limit
+(resource.setrlimit) and report that process's own peak resident memory (VmHWM,
+else getrusage), so a guard that
+goes missing shows up as hundreds of megabytes (or a MemoryError), not as a
+slow test.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import struct
+import subprocess
+import sys
+import textwrap
+import zlib
+from pathlib import Path
+
+import pytest
+
+MB = 1024 * 1024
+#: peak RSS allowed for one command on a bomb; decoding the 8000×8000 test bomb
+#: alone needs 192 MB of pixels (and Pillow + numpy + the interpreter ~60 MB)
+RSS_BOUND_MB = 150
+AS_LIMIT = 2048 * MB  # a runaway allocation fails here instead of swapping the machine
+TIMEOUT = 120  # generous: "within seconds" on a quiet machine, shared CI cores here
+
+MEASURE = textwrap.dedent("""
+    import atexit, os, resource, sys
+    limit = int(os.environ["FC_AS_LIMIT"])
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+    def report():
+        # VmHWM is this program's own peak; ru_maxrss would include the parent's
+        # memory at fork time (Linux keeps it across exec)
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # kB on Linux
+        try:
+            with open("/proc/self/status") as status:
+                for line in status:
+                    if line.startswith("VmHWM:"):
+                        peak = int(line.split()[1])
+        except OSError:
+            pass
+        with open(os.environ["FC_RSS_OUT"], "w") as out:
+            out.write(str(peak))
+
+    atexit.register(report)
+    sys.argv = ["filmcli", *sys.argv[1:]]
+    from filmcli.cli import main
+    main()
+""")
+
+
+def measured(tmp_path: Path, *args: str, cwd: Path, timeout: int = TIMEOUT):
+    """Run filmcli under the address-space limit; (CompletedProcess, peak RSS in MB)."""
+    out = tmp_path / f"rss-{len(list(tmp_path.glob('rss-*')))}.txt"
+    env = {**os.environ, "FC_AS_LIMIT": str(AS_LIMIT), "FC_RSS_OUT": str(out),
+           "NO_COLOR": "1", "OPENBLAS_NUM_THREADS": "1"}
+    env.pop("FILMCLI_LIBRARY", None)
+    proc = subprocess.run([sys.executable, "-c", MEASURE, *map(str, args)], cwd=cwd, env=env,
+                          capture_output=True, timeout=timeout)
+    assert b"Traceback" not in proc.stderr, proc.stderr.decode()
+    return proc, int(out.read_text()) / 1024
+
+
+# --- building hostile inputs ----------------------------------------------------------
+
+
+def _chunk(kind: bytes, data: bytes) -> bytes:
+    crc = zlib.crc32(kind + data) & 0xFFFFFFFF
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
+
+
+def png_bomb(width: int, height: int) -> bytes:
+    """A real, valid PNG of black pixels: ~190 kB that decode to width×height×3 bytes."""
+    comp = zlib.compressobj(9)
+    row = b"\0" * (1 + width * 3)
+    idat = b"".join(comp.compress(row) for _ in range(height)) + comp.flush()
+    return (b"\x89PNG\r\n\x1a\n"
+            + _chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+            + _chunk(b"IDAT", idat) + _chunk(b"IEND", b""))
+
+
+def small_png(width: int = 40, height: int = 60) -> bytes:
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (width, height), "navy").save(buf, "PNG")
+    return buf.getvalue()
+
+
+def post_text(title: str, poster: str, body: str = "A review.\n", extra: str = "") -> str:
+    return (f'---\nlayout: post\ntitle: "{title}"\ndirector: "D"\nyear: 2000\n'
+            f"poster: {poster}\n{extra}---\n\n{body}")
+
+
+def data_uri(data: bytes, mime: str = "image/png") -> str:
+    return f"data:{mime};base64,{base64.b64encode(data).decode()}"
+
+
+@pytest.fixture(scope="module")
+def bomb_bytes() -> bytes:
+    return png_bomb(8000, 8000)  # 64 million pixels: over the 25 million default
+
+
+@pytest.fixture
+def library(tmp_path: Path) -> Path:
+    root = tmp_path / "lib"
+    (root / "_posts").mkdir(parents=True)
+    (root / "_config.yml").write_text("title: limits\n")
+    return root
+
+
+def add_post(root: Path, name: str, text: str | bytes) -> Path:
+    path = root / "_posts" / name
+    path.write_bytes(text.encode() if isinstance(text, str) else text)
+    return path
+
+
+# --- posters: pixels and bytes bounded, checked before decoding ---------------------------
+
+
+@pytest.fixture
+def bomb_site(library: Path, bomb_bytes: bytes) -> Path:
+    add_post(library, "2020-01-01-bomb.md", post_text("Bomb", data_uri(bomb_bytes)))
+    (library / "bomb.png").write_bytes(bomb_bytes)
+    return library
+
+
+BOMB_COMMANDS = {
+    "validate": (["validate"], "FC108"),
+    "validate --fast": (["validate", "--fast"], "FC108"),
+    "list": (["list", "--format", "json"], "8000"),
+    "parse": (["parse", "--format", "json", "_posts/2020-01-01-bomb.md"], "8000"),
+    "show": (["show", "bomb", "--protocol", "blocks"], "over the limit"),
+    "wall": (["wall", "--output", "wall.png"], "over the limit"),
+    "new --poster": (["new", "--title", "T", "--director", "D", "--year", "2000",
+                      "--poster", "bomb.png"], "over the limit"),
+}
+
+
+@pytest.mark.parametrize("name", list(BOMB_COMMANDS))
+def test_pixel_bomb_is_never_decoded(name, bomb_site, tmp_path):
+    """64 megapixels in 190 kB: every command says so from the header, in bounded memory."""
+    args, expected = BOMB_COMMANDS[name]
+    proc, rss = measured(tmp_path, *args, cwd=bomb_site)
+    output = (proc.stdout + proc.stderr).decode()
+    assert expected in output, output
+    assert rss < RSS_BOUND_MB, f"{name}: peak RSS {rss:.0f} MB"
+    assert not (bomb_site / "_posts").joinpath("2020-01-01-t.md").exists()
+
+
+def test_bomb_decoded_when_the_limit_allows_it_proves_the_measure(bomb_site, tmp_path):
+    """The control: raise max_pixels and the same validate decodes it, far over the bound."""
+    (bomb_site / "filmcli.toml").write_text("[validate]\nmax_pixels = 100_000_000\n")
+    proc, rss = measured(tmp_path, "validate", cwd=bomb_site)
+    assert rss > RSS_BOUND_MB, f"the decode should cost > {RSS_BOUND_MB} MB, got {rss:.0f}"
+
+
+def test_max_pixels_is_configurable(library, run):
+    add_post(library, "2020-01-01-small.md", post_text("Small", data_uri(small_png(40, 60))))
+    assert run("-L", library, "validate").exit_code == 0
+    (library / "filmcli.toml").write_text("[validate]\nmax_pixels = 2000\n")
+    result = run("-L", library, "validate")
+    assert result.exit_code == 1
+    assert "FC108 error poster is 40×60 = 2,400 pixels, over the limit of 2,000" in result.stdout
+
+
+def test_max_bytes_is_configurable_and_checked_before_any_decoding(library, run, monkeypatch):
+    """Over validate.max_bytes: FC109 from the base64 length alone; nothing is decoded."""
+    png = small_png(40, 60)
+    add_post(library, "2020-01-01-small.md", post_text("Small", data_uri(png)))
+    (library / "filmcli.toml").write_text(f"[validate]\nmax_bytes = {len(png) - 1}\n")
+
+    def no_decoding(*args, **kwargs):
+        raise AssertionError("decoded a poster that is over the byte limit")
+
+    import filmcli.poster
+    import filmcli.validate
+
+    monkeypatch.setattr(filmcli.validate, "decode_problem", no_decoding)
+    monkeypatch.setattr(filmcli.poster, "decode_base64", no_decoding)
+    monkeypatch.setattr("PIL.Image.open", no_decoding)
+    for fast in ([], ["--fast"]):
+        result = run("-L", library, "validate", *fast)
+        assert result.exit_code == 1, result.output
+        assert (f"FC109 error poster is {len(png):,} bytes, over the limit of {len(png) - 1:,}"
+                in result.stdout)
+
+
+def test_pillow_decompression_bomb_guard_is_on(bomb_bytes):
+    """Pillow's own guard stays on, and decode_problem turns a bomb into FC108."""
+    from PIL import Image
+
+    from filmcli.validate import decode_problem
+
+    rule, message = decode_problem(bomb_bytes, 25_000_000)
+    assert rule == "FC108"
+    assert Image.MAX_IMAGE_PIXELS is not None and Image.MAX_IMAGE_PIXELS <= 25_000_000 * 2
+
+
+# --- YAML: alias bombs, nesting --------------------------------------------------------------
+
+
+def billion_laughs(levels: int = 9) -> str:
+    lines = ['a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for i in range(1, levels + 1):
+        lines.append(f"a{i}: &a{i} [" + ",".join([f"*a{i - 1}"] * 9) + "]")
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("command", [["list", "--format", "json"], ["validate"],
+                                     ["parse", "--format", "json", "_posts/2020-01-02-lol.md"],
+                                     ["export"], ["stats"]])
+def test_yaml_alias_bomb_refused_cheaply(command, library, tmp_path):
+    """9^10 'lol's if expanded: refused as FC006 before anything is built."""
+    add_post(library, "2020-01-01-good.md", post_text("Good", data_uri(small_png())))
+    add_post(library, "2020-01-02-lol.md", post_text("Lol", "/x.png", extra=billion_laughs()))
+    proc, rss = measured(tmp_path, *command, cwd=library, timeout=60)
+    output = (proc.stdout + proc.stderr).decode()
+    assert proc.returncode == 1, output
+    assert "_posts/2020-01-02-lol.md:7" in output
+    assert "YAML anchor 'a0' is not allowed" in output or "FC006" in output
+    assert rss < RSS_BOUND_MB
+
+
+@pytest.mark.parametrize("depth", [100, 100_000])
+def test_deep_nesting_refused_not_a_segfault(depth, library, tmp_path):
+    """libyaml recurses in C: 100,000 '[' crashed the process (SIGSEGV), and 999 levels
+    read but then broke JSON output (RecursionError). Over 100 levels: FC003."""
+    add_post(library, "2020-01-01-deep.md",
+             post_text("Deep", "/x.png", extra="x: " + "[" * depth + "]" * depth + "\n"))
+    proc, _ = measured(tmp_path, "validate", cwd=library)
+    assert proc.returncode == 1, (proc.returncode, proc.stderr)
+    assert (b"_posts/2020-01-01-deep.md:7: FC003 error front matter is nested more than 100 "
+            b"levels deep") in proc.stdout
+
+
+@pytest.mark.parametrize("command", [["parse", "-F", "json"], ["parse", "-F", "toml"],
+                                     ["parse"], ["list", "-F", "json"], ["export"],
+                                     ["validate"]])
+def test_nesting_up_to_the_limit_still_works(command, run, library):
+    """99 levels under the top mapping: read, and every output walks it without overflow."""
+    add_post(library, "2020-01-01-deep.md",
+             post_text("Deep", data_uri(small_png()),
+                       extra="x: " + "[" * 98 + "1" + "]" * 98 + "\n"
+                       + "y: " + "{a: " * 98 + "1" + "}" * 98 + "\n"))
+    paths = [library / "_posts/2020-01-01-deep.md"] if command[0] == "parse" else []
+    result = run("-L", library, *command, *paths)
+    assert result.exit_code in (0, 1) and "internal error" not in result.stderr, result.stderr
+    if command[0] != "validate":
+        assert result.exit_code == 0, result.stderr
+
+
+# --- giants: a 50 MB post, a million-line review ----------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def giant_site(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("giants")
+    (root / "_posts").mkdir()
+    (root / "_config.yml").write_text("title: giants\n")
+    # 50 MB: a real PNG header followed by 37.5 MB of noise, base64 on one line
+    noise = png_bomb(300, 400)[:33] + os.urandom(37_500_000)
+    add_post(root, "2020-01-01-big.md", post_text("Big", data_uri(noise)))
+    add_post(root, "2020-01-02-lines.md",
+             post_text("Lines", data_uri(small_png()), body="a line of review\n" * 1_000_000))
+    add_post(root, "2020-01-03-small.md", post_text("Small", data_uri(small_png())))
+    assert (root / "_posts/2020-01-01-big.md").stat().st_size > 50_000_000
+    return root
+
+
+GIANT_COMMANDS = {
+    "list": (["list", "--format", "tsv"], 0, b"Small"),
+    "validate": (["validate"], 1, b"FC109 error poster is 37,500,033 bytes"),
+    "validate --fast": (["validate", "--fast"], 1, b"FC109"),
+    "parse big": (["parse", "_posts/2020-01-01-big.md"], 0, b"Big"),
+    "parse lines": (["parse", "_posts/2020-01-02-lines.md"], 0, b"a line of review"),
+    "parse lines json": (["parse", "-F", "json", "_posts/2020-01-02-lines.md"], 0, b"review"),
+    "stats": (["stats"], 0, b"3"),
+}
+
+
+@pytest.mark.parametrize("name", list(GIANT_COMMANDS))
+def test_giant_posts_are_handled(name, giant_site, tmp_path):
+    """A 50 MB post and a million-line review: handled in seconds, not minutes or gigabytes."""
+    args, code, expected = GIANT_COMMANDS[name]
+    proc, rss = measured(tmp_path, "--no-cache", *args, cwd=giant_site)
+    assert proc.returncode == code, proc.stderr.decode()
+    assert expected in proc.stdout + proc.stderr
+    assert rss < 600, f"{name}: peak RSS {rss:.0f} MB for a 50 MB library"
+
+
+def test_post_over_max_post_bytes_is_refused_clearly(giant_site, tmp_path):
+    (giant_site / "filmcli.toml").write_text("[read]\nmax_post_bytes = 20_000_000\n")
+    try:
+        proc, rss = measured(tmp_path, "--no-cache", "list", "--format", "paths",
+                             "_posts/2020-01-01-big.md", "_posts/2020-01-03-small.md",
+                             cwd=giant_site)
+    finally:
+        (giant_site / "filmcli.toml").unlink()
+    assert proc.returncode == 1
+    assert proc.stdout.decode().split() == ["_posts/2020-01-03-small.md"]
+    assert proc.stderr.decode().startswith(
+        "error: _posts/2020-01-01-big.md: post is 50,000,")
+    assert "over the limit of 20,000,000" in proc.stderr.decode()
+    assert rss < 100  # refused once past the limit: never read whole (50 MB)
+
+
+def test_exported_giants_round_trip_in_bounded_time(giant_site, tmp_path):
+    out = tmp_path / "export.json"
+    proc, rss = measured(tmp_path, "--no-cache", "export", "--output", out, cwd=giant_site)
+    assert proc.returncode == 0, proc.stderr.decode()
+    records = json.loads(out.read_text())
+    assert [r["title"] for r in records] == ["Big", "Lines", "Small"]
+    assert records[1]["body"].count("\n") == 1_000_000
