@@ -176,15 +176,22 @@ def stamp(st: os.stat_result) -> tuple[int, int, int, int, int]:
 
 
 class PostCache:
-    """One library's rows, loaded at once; new rows written back in one transaction."""
+    """One library's rows, fetched a batch of paths at a time; new rows written in batches.
 
-    def __init__(self, db: sqlite3.Connection, path: Path, rows: dict):
+    Nothing is held for the whole library at once, so memory stays flat at any size.
+    """
+
+    FLUSH_EVERY = 2000  # rows written per transaction
+
+    def __init__(self, db: sqlite3.Connection, path: Path, count: int):
         self.db = db
         self.path = path
-        self.rows = rows  # key -> (size, mtime_ns, ctime_ns, ino, dev, blob)
+        self.count = count  # rows in the table when opened
         self.pending: list[tuple] = []
         self.started_ns = time.time_ns()
         self.hits = 0
+        self.added = 0  # rows written for paths that had none
+        self.found = 0  # rows fetched for paths that are there
 
     # -- opening ----------------------------------------------------------
 
@@ -232,9 +239,9 @@ class PostCache:
                            "mtime INTEGER, ctime INTEGER, ino INTEGER, dev INTEGER, "
                            "data BLOB) WITHOUT ROWID")
                 db.execute("COMMIT")
-                rows: dict = {}
+                count = 0
             else:
-                rows = {r[0]: r[1:] for r in db.execute("SELECT * FROM posts")}
+                count = db.execute("SELECT count(*) FROM posts").fetchone()[0]
         except sqlite3.OperationalError as exc:
             db.close()
             text = str(exc)
@@ -244,13 +251,25 @@ class PostCache:
         except BaseException:
             db.close()
             raise
-        return cls(db, path, rows)
+        return cls(db, path, count)
 
     # -- reading and remembering ------------------------------------------
 
-    def get(self, key: str, st: os.stat_result, path: Path):
-        """The cached Post (or FilmcliError) for this file, or None when not trusted."""
-        row = self.rows.get(key)
+    def fetch(self, keys: list[str]) -> dict:
+        """The rows of these paths (key -> (size, mtime_ns, ctime_ns, ino, dev, blob))."""
+        if not keys or not self.count:
+            return {}
+        marks = ",".join("?" * len(keys))
+        try:
+            rows = {r[0]: r[1:] for r in self.db.execute(
+                f"SELECT * FROM posts WHERE path IN ({marks})", keys)}
+        except sqlite3.Error:
+            return {}
+        self.found += len(rows)
+        return rows
+
+    def get(self, row, st: os.stat_result, path: Path):
+        """The cached Post (or FilmcliError) in `row`, or None when it is not trusted."""
         if row is None or row[:5] != stamp(st):
             return None
         try:
@@ -260,7 +279,7 @@ class PostCache:
         self.hits += 1
         return item
 
-    def put(self, key: str, st: os.stat_result, item) -> None:
+    def put(self, key: str, st: os.stat_result, item, new: bool = True) -> None:
         """Remember a freshly read post, unless its file is too new to trust."""
         if max(st.st_mtime_ns, st.st_ctime_ns) > self.started_ns - _settle_ns(st):
             return
@@ -269,26 +288,37 @@ class PostCache:
         except (ValueError, TypeError, RecursionError):
             return
         self.pending.append((key, *stamp(st), blob))
+        self.added += new
+        if len(self.pending) >= self.FLUSH_EVERY:
+            self.flush()
 
-    def put_blob(self, key: str, st: os.stat_result, blob: bytes) -> None:
-        """As put, for a post packed elsewhere (a reading worker)."""
-        if max(st.st_mtime_ns, st.st_ctime_ns) > self.started_ns - _settle_ns(st):
+    def flush(self) -> None:
+        """Write the pending rows (silently dropped when the database will not take them)."""
+        rows, self.pending = self.pending, []
+        if not rows:
             return
-        self.pending.append((key, *stamp(st), blob))
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+            self.db.executemany("INSERT OR REPLACE INTO posts VALUES (?,?,?,?,?,?,?)", rows)
+            self.db.execute("COMMIT")
+        except sqlite3.Error:
+            try:
+                self.db.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass
 
     def close(self, present: set[str] | None = None, under: str | None = None) -> None:
         """Write what was learnt; drop rows of files under `under` not in `present`."""
         try:
-            gone = []
-            if present is not None and under is not None:
-                gone = [(k,) for k in self.rows if k.startswith(under) and k not in present]
-            if self.pending or gone:
-                self.db.execute("BEGIN IMMEDIATE")
+            self.flush()
+            if present is not None and under is not None and self.count > self.found:
+                # some rows are for paths not seen: files removed or renamed
+                gone = [(k,) for (k,) in self.db.execute("SELECT path FROM posts")
+                        if k.startswith(under) and k not in present]
                 if gone:
+                    self.db.execute("BEGIN IMMEDIATE")
                     self.db.executemany("DELETE FROM posts WHERE path = ?", gone)
-                self.db.executemany("INSERT OR REPLACE INTO posts VALUES (?,?,?,?,?,?,?)",
-                                    self.pending)
-                self.db.execute("COMMIT")
+                    self.db.execute("COMMIT")
         except sqlite3.Error:
             pass  # locked, read-only, full disk: the next run reads the posts again
         finally:

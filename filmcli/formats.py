@@ -39,6 +39,11 @@ def tsv_escape(text: str) -> str:
             .replace("\r", "\\r"))
 
 
+def tsv_row(record: dict, fields: Sequence[str]) -> str:
+    """One record as a TSV line (without its newline)."""
+    return "\t".join([tsv_escape(cell_text(record.get(f))) for f in fields])
+
+
 def dumps_json(obj) -> str:
     return json.dumps(obj, ensure_ascii=False, indent=2)
 
@@ -60,20 +65,25 @@ def write_records(out: TextIO, records: Sequence[dict], fmt: str, fields: Sequen
     elif fmt == "tsv":
         if header:
             out.write("\t".join(fields) + "\n")
-        rows = []
-        for r in records:
-            rows.append("\t".join([tsv_escape(cell_text(r.get(f))) for f in fields]))
-            if len(rows) >= 1024:  # a few large writes, not one per line
-                out.write("\n".join(rows) + "\n")
-                rows = []
-        if rows:
-            out.write("\n".join(rows) + "\n")
+        write_lines(out, (tsv_row(r, fields) for r in records))
     elif fmt == "paths":
         end = "\0" if null else "\n"
         for r in records:
             out.write(str(r["path"]) + end)
     else:  # pragma: no cover - the CLI checks the choice
         raise ValueError(fmt)
+
+
+def write_lines(out: TextIO, lines: Iterable[str]) -> None:
+    """Lines (without newlines) in a few large writes rather than one per line."""
+    block: list[str] = []
+    for line in lines:
+        block.append(line)
+        if len(block) >= 1024:
+            out.write("\n".join(block) + "\n")
+            block = []
+    if block:
+        out.write("\n".join(block) + "\n")
 
 
 def render_records(records: Iterable[dict], fmt: str, fields: Sequence[str], **kw) -> str:

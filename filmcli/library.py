@@ -12,6 +12,7 @@ from .post import Post
 from .reader import parse_bytes, read_bytes
 
 POST_SUFFIXES = (".md", ".markdown")
+_BATCH = 512  # posts stat'ed and looked up in the cache together
 SITE_MARKERS = (CONFIG_NAME, "_config.yml", "_config.yaml")
 
 
@@ -74,7 +75,7 @@ class Library:
         found: list[Path] = []
         for target in targets:
             if target.is_dir():
-                found.extend(sorted(_walk(target)))
+                found.extend(_walk(target))  # already in sorted Path order
             elif target.exists():
                 found.append(target)
             elif not paths:
@@ -112,7 +113,10 @@ class Library:
         """
         max_bytes = self.config.get("read", {}).get("max_post_bytes")
         chosen = list(paths)
-        found = self.post_paths(chosen)
+        if not chosen and self.posts_dir.is_dir():
+            found: list = _walk_entries(self.posts_dir)  # Paths made one batch at a time
+        else:
+            found = self.post_paths(chosen)
         cache = None
         if (len(found) >= self.cache_min_posts
                 and (self.use_cache if use_cache is None else use_cache)):
@@ -123,31 +127,37 @@ class Library:
         present: set[str] | None = set() if cache is not None and not chosen else None
         folders: dict[str, int] = {}
         try:
-            for path in found:
-                item = None
-                key = st = None
+            for first in range(0, len(found), _BATCH):
+                batch = [_make_path(entry) for entry in found[first:first + _BATCH]]
+                stats: list = [None] * len(batch)
+                keys: list = [None] * len(batch)
+                rows: dict = {}
                 if cache is not None:
-                    key = os.fspath(path)
-                    if not os.path.isabs(key):
-                        key = os.path.abspath(key)
-                    try:
-                        st = os.stat(key)
-                    except OSError:
-                        st = None
-                    else:
+                    for i, path in enumerate(batch):
+                        key = os.fspath(path)
+                        keys[i] = key if os.path.isabs(key) else os.path.abspath(key)
+                        try:
+                            stats[i] = os.stat(keys[i])
+                        except OSError:
+                            continue
                         if present is not None:
-                            present.add(key)
-                        item = cache.get(key, st, path)
-                if item is None:
-                    try:
-                        item = self._read_in(path, folders, max_bytes)
-                    except FilmcliError as exc:
-                        item = exc
-                    if st is not None and getattr(item, "rule", None) != "FC009":
-                        cache.put(key, st, item)
-                if isinstance(item, FilmcliError):
-                    item.path = self.relpath(path)
-                yield item
+                            present.add(keys[i])
+                    rows = cache.fetch([k for k, s in zip(keys, stats, strict=True) if s])
+                for path, key, st in zip(batch, keys, stats, strict=True):
+                    item = None
+                    if st is not None:
+                        row = rows.get(key)
+                        item = cache.get(row, st, path)
+                    if item is None:
+                        try:
+                            item = self._read_in(path, folders, max_bytes)
+                        except FilmcliError as exc:
+                            item = exc
+                        if st is not None and getattr(item, "rule", None) != "FC009":
+                            cache.put(key, st, item, new=row is None)
+                    if isinstance(item, FilmcliError):
+                        item.path = self.relpath(path)
+                    yield item
         finally:
             for fd in folders.values():
                 os.close(fd)
@@ -190,21 +200,41 @@ class Library:
 
 def _walk(folder: Path) -> list[Path]:
     """Post files under `folder`, in the order sorting their Paths gives (by parts)."""
+    return [_make_path(entry) for entry in _walk_entries(folder)]
+
+
+def _walk_entries(folder: Path) -> list[tuple[Path, str]]:
+    """(folder Path, file name) of the post files under `folder`, in _walk's order.
+
+    Compact: a library of 100,000 posts holds 100,000 short names, not as many
+    Path objects; each Path is made when its post is read.
+    """
     keyed = []
     base = os.fspath(folder)
-    folders: list[Path] = []
     for dirpath, dirnames, filenames in os.walk(base):
         dirnames[:] = [d for d in dirnames if not d.startswith(".")]
         rel = os.path.relpath(dirpath, base)
         parts = () if rel == "." else tuple(rel.split(os.sep))
-        index = len(folders)
-        folders.append(Path(dirpath))
-        for name in filenames:
-            if name.endswith(POST_SUFFIXES) and not name.startswith("."):
-                keyed.append((parts + (name,), index))
-    keyed.sort()
-    # Path(text) parses every path again; a child of a parsed folder is much cheaper.
-    child = getattr(Path, "_make_child_relpath", None)
-    if child is None:  # pragma: no cover - other Python versions
-        return [folders[index] / key[-1] for key, index in keyed]
-    return [child(folders[index], key[-1]) for key, index in keyed]
+        here = Path(dirpath)
+        names = [n for n in filenames if n.endswith(POST_SUFFIXES) and not n.startswith(".")]
+        if not parts:
+            keyed.extend(((n,), here) for n in names)
+        else:
+            keyed.extend((parts + (n,), here) for n in names)
+    keyed.sort(key=_first)
+    return [(here, key[-1]) for key, here in keyed]
+
+
+def _first(pair):
+    return pair[0]
+
+
+# Path(text) parses every path again; a child of a parsed folder is much cheaper.
+_child = getattr(Path, "_make_child_relpath", None)
+
+
+def _make_path(entry) -> Path:
+    if isinstance(entry, Path):
+        return entry
+    folder, name = entry
+    return _child(folder, name) if _child is not None else folder / name

@@ -102,6 +102,8 @@ def matches_search(post: Post, text: str) -> bool:
 
 
 def _sort_key(value):
+    if type(value) is str:  # the common case first
+        return (0, 2, value.casefold())
     if value is None:
         return (2, 0, "")
     if isinstance(value, bool):
@@ -113,24 +115,60 @@ def _sort_key(value):
     return (0, 2, _text(value).casefold())
 
 
-def _first(pair):
-    return pair[0]
+def sort_keys(post: Post, fields: Sequence[str]) -> tuple:
+    """The post's sort key for each of `fields` (`-field` too), None where it has no value.
+
+    Computed once per post, so a command can keep these small keys and let the
+    post go (see `order`).
+    """
+    keys = []
+    for spec in fields:
+        value = post.get(spec.lstrip("-+"))
+        keys.append(None if value is None else _sort_key(value))
+    return tuple(keys)
+
+
+def order(entries: Iterable[tuple[tuple, object]], fields: Sequence[str],
+          reverse: bool = False) -> list:
+    """The payloads of (sort_keys, payload) entries in the order sort_posts gives."""
+    ordered = list(entries)
+    for i in reversed(range(len(fields))):
+        descending = fields[i].startswith("-")
+        present = [e for e in ordered if e[0][i] is not None]
+        missing = [e for e in ordered if e[0][i] is None]
+        present.sort(key=lambda e, i=i: e[0][i], reverse=descending)
+        ordered = present + missing
+    if reverse:
+        ordered.reverse()
+    return [payload for _, payload in ordered]
 
 
 def sort_posts(posts: list[Post], fields: Sequence[str], reverse: bool = False) -> list[Post]:
     """Stable sort by each field in turn; `-field` sorts that field descending; empties last."""
-    ordered = list(posts)
-    for spec in reversed(list(fields)):
-        descending = spec.startswith("-")
-        name = spec.lstrip("-+")
-        values = [(p.get(name), p) for p in ordered]  # each value computed once
-        present = [(_sort_key(v), p) for v, p in values if v is not None]
-        missing = [p for v, p in values if v is None]
-        present.sort(key=_first, reverse=descending)
-        ordered = [p for _, p in present] + missing
-    if reverse:
-        ordered.reverse()
-    return ordered
+    fields = list(fields)
+    return order([(sort_keys(p, fields), p) for p in posts], fields, reverse)
+
+
+def check_limit(limit: int | None) -> None:
+    if limit is not None and limit < 0:
+        raise UsageError("--limit must be 0 or more")
+
+
+def select_into(posts: Iterable[Post], make: Callable[[Post], object], where: Sequence[str] = (),
+                search: str | None = None, sort: Sequence[str] = (), reverse: bool = False,
+                limit: int | None = None) -> list:
+    """`make(post)` for the posts `select` would choose, in its order.
+
+    Only the payloads and their sort keys are kept, never the posts: a command
+    can stream a library of any size through this in little memory.
+    """
+    tests = [parse_where(w) for w in where]
+    check_limit(limit)
+    fields = list(sort or ("date", "title"))
+    entries = [(sort_keys(p, fields), make(p)) for p in posts
+               if all(t(p) for t in tests) and (not search or matches_search(p, search))]
+    chosen = order(entries, fields, reverse)
+    return chosen if limit is None else chosen[:limit]
 
 
 def select(posts: Iterable[Post], where: Sequence[str] = (), search: str | None = None,
@@ -141,7 +179,6 @@ def select(posts: Iterable[Post], where: Sequence[str] = (), search: str | None 
               and (not search or matches_search(p, search))]
     chosen = sort_posts(chosen, sort or ("date", "title"), reverse)
     if limit is not None:
-        if limit < 0:
-            raise UsageError("--limit must be 0 or more")
+        check_limit(limit)
         chosen = chosen[:limit]
     return chosen

@@ -101,7 +101,7 @@ def test_generated_library_reads_the_same_from_the_cache(generated, monkeypatch,
     library = Library(generated)
     first = [(p.metadata(), p.body, p.lines, p.poster.short()) for p in library.posts()]
     opened = cache.PostCache.open(library.root, "max_post_bytes=64000000")
-    assert opened is not None and len(opened.rows) == GENERATED_POSTS
+    assert opened is not None and opened.count == GENERATED_POSTS
     opened.close()
     again = [(p.metadata(), p.body, p.lines, p.poster.short()) for p in library.posts()]
     assert again == first

@@ -32,10 +32,13 @@ def list_cmd(
     null: bool = typer.Option(False, "--null", "-0", help="With paths: end each with NUL."),
 ) -> None:
     """List the films, sorted and filtered, as a table or for scripts."""
-    from ..errors import UsageError
-    from ..formats import write_records
-    from ..query import parse_where, select
+    import sys
+
+    from ..errors import FilmcliError, UsageError
+    from ..formats import tsv_row, write_lines, write_records
+    from ..query import check_limit, parse_where, select_into
     from ..records import LEAD_KEYS, post_record
+    from .console import error_line
 
     library = get_library(ctx)
     chosen_fmt = choose_format(fmt, LIST_FORMATS, tty_default="table", pipe_default="plain")
@@ -44,30 +47,57 @@ def list_cmd(
     wanted = split_fields(fields)
     for expr in where:
         parse_where(expr)  # a malformed --where is a usage error before any reading
-    reading = Reading(library, paths or [])
-    posts = select(reading.posts, where, search, sort, reverse, limit)
+    check_limit(limit)
+    # Each post becomes what the output needs (a TSV line, the cells, a record) as it is
+    # read, and only that and its sort keys are kept: memory stays small at any size.
+    counts = {"read": 0, "failed": 0}
+
+    def posts():
+        for item in library.iter_posts(paths or []):
+            if isinstance(item, FilmcliError):
+                counts["failed"] += 1
+                error_line(item.location, item.message, item.hint)
+            else:
+                counts["read"] += 1
+                yield item
+
     # Tables, TSV and CSV show a poster as `JPEG 259×194 7.2 kB`: no hash to compute.
     poster_mode = "summary" if chosen_fmt in ("json", "jsonl") else "facts"
-    records = [post_record(p, library.relpath(p.path), poster=poster_mode) for p in posts]
+    out_fmt = "tsv" if chosen_fmt == "plain" else chosen_fmt
     if chosen_fmt == "table":
+        shown = wanted or TABLE_FIELDS
         prefix = library.relpath(library.posts_dir) + "/"
-        for record in records:  # the table names files within the posts folder
-            if record["path"].startswith(prefix):
-                record["path"] = record["path"][len(prefix):]
-        _print_table(records, wanted or TABLE_FIELDS, len(reading.posts))
+    elif wanted is None and out_fmt in ("tsv", "csv"):
+        shown = TABLE_FIELDS
     else:
-        if wanted is None:
-            if chosen_fmt in ("plain", "tsv", "csv"):
-                wanted = TABLE_FIELDS
-            else:
-                wanted = list(LEAD_KEYS)
-                for record in records:
-                    wanted.extend(k for k in record if k not in wanted)
-        import sys
+        shown = wanted  # None for json/jsonl without --fields: every key, found at the end
 
-        write_records(sys.stdout, records, "tsv" if chosen_fmt == "plain" else chosen_fmt,
-                      wanted, header=chosen_fmt != "plain", null=null)
-    finish(reading.exit_code)
+    def make(post):
+        record = post_record(post, library.relpath(post.path), poster=poster_mode)
+        if chosen_fmt == "table" and record["path"].startswith(prefix):
+            record["path"] = record["path"][len(prefix):]  # files within the posts folder
+        if out_fmt == "paths":
+            return {"path": record["path"]}
+        if shown is None:
+            return record
+        if out_fmt == "tsv":
+            return tsv_row(record, shown)
+        return {f: record.get(f) for f in shown}
+
+    chosen = select_into(posts(), make, where, search, sort, reverse, limit)
+    if chosen_fmt == "table":
+        _print_table(chosen, shown, counts["read"])
+    elif out_fmt == "tsv":
+        if chosen_fmt != "plain":
+            sys.stdout.write("\t".join(shown) + "\n")
+        write_lines(sys.stdout, chosen)
+    else:
+        if shown is None:
+            shown = list(LEAD_KEYS)
+            for record in chosen:
+                shown.extend(k for k in record if k not in shown)
+        write_records(sys.stdout, chosen, out_fmt, shown, header=True, null=null)
+    finish(1 if counts["failed"] else 0)
 
 
 def _print_table(records: list[dict], fields: list[str], total: int) -> None:
