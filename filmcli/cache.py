@@ -107,17 +107,6 @@ def _decode(value):
     return value
 
 
-def _plain(value) -> bool:
-    """True when marshal can carry `value` as it is (no dates anywhere inside)."""
-    if isinstance(value, (str, int, float, bool, type(None), bytes)):
-        return True
-    if isinstance(value, dict):
-        return all(_plain(k) and _plain(v) for k, v in value.items())
-    if isinstance(value, (list, tuple, set)):
-        return all(_plain(v) for v in value)
-    return False
-
-
 def pack(item) -> bytes:
     """A Post or the FilmcliError that stopped it, as bytes `unpack` turns back."""
     if isinstance(item, FilmcliError):
@@ -134,9 +123,10 @@ def pack(item) -> bytes:
         else:
             front[key] = value
     state = (front, poster_key, poster_state, item.body, item.lines, item.gap, item.body_line)
-    if all(_plain(v) for v in front.values()) and all(type(k) is str for k in front):
+    try:
         return b"m" + marshal.dumps(state)
-    return b"d" + marshal.dumps((_encode(front), *state[1:]))
+    except ValueError:  # a date or datetime somewhere: marshal knows neither
+        return b"d" + marshal.dumps((_encode(front), *state[1:]))
 
 
 def unpack(blob: bytes, path: Path):
@@ -153,14 +143,26 @@ def unpack(blob: bytes, path: Path):
         raise ValueError("unknown cache entry")
     if poster_state is not None:
         (origin, value, mime, is_b64, b64, span, line, size, fmt, dims, sha) = poster_state
-        poster = Poster(origin, value, declared_mime=mime, is_base64=is_b64, b64=b64,
-                        file=path if span is not None else None, span=span, line=line)
-        poster._size = size
-        poster._format = fmt
-        poster._dims = dims
-        poster._sha256 = sha
+        poster = _new_poster(Poster)  # every slot set here: no __init__ to go through
+        poster.origin, poster.value, poster.declared_mime = origin, value, mime
+        poster.is_base64, poster._b64, poster._span, poster.line = is_b64, b64, span, line
+        poster._file = path if span is not None else None
+        poster._data = None
+        poster._size, poster._format, poster._dims, poster._sha256 = size, fmt, dims, sha
         front[poster_key] = poster
     return Post(path, front, body, lines, gap, body_line)
+
+
+_KNOWN_SLOTS = {"origin", "value", "declared_mime", "is_base64", "_b64", "_file", "_span",
+                "_data", "_size", "_format", "_dims", "_sha256", "line"}
+
+
+def _slow_new(cls):
+    """Poster grew a slot unpack does not know: build through __init__, then overwrite."""
+    return cls("data")
+
+
+_new_poster = object.__new__ if set(Poster.__slots__) == _KNOWN_SLOTS else _slow_new
 
 
 # --- the database ----------------------------------------------------------
@@ -289,6 +291,17 @@ class PostCache:
             return
         self.pending.append((key, *stamp(st), blob))
         self.added += new
+        if len(self.pending) >= self.FLUSH_EVERY:
+            self.flush()
+
+    def put_packed(self, key: str, stamp_: tuple, blob: bytes) -> None:
+        """As put, for a post packed elsewhere (the reading helper) with its stat stamp."""
+        settle = (_COARSE_SETTLE_NS if stamp_[1] % 1_000_000_000 == 0
+                  and stamp_[2] % 1_000_000_000 == 0 else SETTLE_NS)
+        if max(stamp_[1], stamp_[2]) > self.started_ns - settle:
+            return
+        self.pending.append((key, *stamp_, blob))
+        self.added += 1
         if len(self.pending) >= self.FLUSH_EVERY:
             self.flush()
 

@@ -126,16 +126,34 @@ class Library:
         # Rows of posts no longer there are dropped when the whole posts folder is read.
         present: set[str] | None = set() if cache is not None and not chosen else None
         folders: dict[str, int] = {}
+        starts = range(0, len(found), _BATCH)
+        helper = self._helper(found, starts, cache, max_bytes)
         try:
-            for first in range(0, len(found), _BATCH):
+            for number, first in enumerate(starts):
                 batch = [_make_path(entry) for entry in found[first:first + _BATCH]]
+                helped = helper.next() if helper is not None and number % 2 else None
+                if helped is not None and len(helped) == len(batch):
+                    # read, parsed and packed by the helper process (stat taken before reading)
+                    from .cache import unpack
+
+                    for path, (stamp, blob) in zip(batch, helped, strict=True):
+                        item = unpack(blob, path)
+                        key = _key(path)
+                        if present is not None and stamp is not None:
+                            present.add(key)
+                        if (cache is not None and stamp is not None
+                                and getattr(item, "rule", None) != "FC009"):
+                            cache.put_packed(key, stamp, blob)
+                        if isinstance(item, FilmcliError):
+                            item.path = self.relpath(path)
+                        yield item
+                    continue
                 stats: list = [None] * len(batch)
                 keys: list = [None] * len(batch)
                 rows: dict = {}
                 if cache is not None:
                     for i, path in enumerate(batch):
-                        key = os.fspath(path)
-                        keys[i] = key if os.path.isabs(key) else os.path.abspath(key)
+                        keys[i] = _key(path)
                         try:
                             stats[i] = os.stat(keys[i])
                         except OSError:
@@ -159,10 +177,46 @@ class Library:
                         item.path = self.relpath(path)
                     yield item
         finally:
+            if helper is not None:
+                helper.close()
             for fd in folders.values():
                 os.close(fd)
             if cache is not None:
                 cache.close(present, os.path.join(str(self.posts_dir), ""))
+
+    #: a helper process reads every other batch when at least this many posts are to be read
+    helper_min_posts = 4 * _BATCH
+    #: start the helper even when the machine looks busy (tests)
+    helper_when_busy = False
+
+    def _helper(self, found: list, starts: range, cache, max_bytes: int | None):
+        """A forked reader for the odd batches, when most posts must be read from disk."""
+        from .parallel import ReadAhead, workers_for
+
+        if len(found) < self.helper_min_posts or workers_for(len(found)) < 2:
+            return None
+        if not self.helper_when_busy and not _spare_core():
+            return None  # the other core is taken: a helper would only wait for it
+        if cache is not None and cache.count >= len(found) // 2:
+            return None  # mostly cached: nothing worth a second process
+        from .cache import pack, stamp
+
+        folders: dict[str, int] = {}  # the helper's own handles
+
+        def work(entry):
+            path = _make_path(entry)
+            try:
+                st = stamp(os.stat(_key(path)))
+            except OSError:
+                st = None
+            try:
+                item = self._read_in(path, folders, max_bytes)
+            except FilmcliError as exc:
+                item = exc
+            return st, pack(item)
+
+        odd = [found[first:first + _BATCH] for number, first in enumerate(starts) if number % 2]
+        return ReadAhead(odd, work)
 
     @staticmethod
     def _read_in(path: Path, folders: dict[str, int], max_bytes: int | None) -> Post:
@@ -178,9 +232,10 @@ class Library:
         data = read_bytes(name if fd is not None else path, max_bytes=max_bytes, dir_fd=fd)
         return Post.from_raw(parse_bytes(data, path, keep=False))
 
-    def posts(self, paths: Iterable[str | os.PathLike] = ()) -> list[Post]:
+    def posts(self, paths: Iterable[str | os.PathLike] = (), *,
+              use_cache: bool | None = None) -> list[Post]:
         """The posts that read cleanly (use iter_posts to see the others)."""
-        return [p for p in self.iter_posts(paths) if isinstance(p, Post)]
+        return [p for p in self.iter_posts(paths, use_cache=use_cache) if isinstance(p, Post)]
 
     # --- where posters live --------------------------------------------
 
@@ -227,6 +282,25 @@ def _walk_entries(folder: Path) -> list[tuple[Path, str]]:
 
 def _first(pair):
     return pair[0]
+
+
+def _spare_core() -> bool:
+    """True when the load average leaves at least one core free for a helper."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 1
+    try:
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):
+        return cores > 1
+    return cores > 1 and load <= cores - 1 + 0.25
+
+
+def _key(path: Path) -> str:
+    """The cache key of a post: its absolute path as text."""
+    key = os.fspath(path)
+    return key if os.path.isabs(key) else os.path.abspath(key)
 
 
 # Path(text) parses every path again; a child of a parsed folder is much cheaper.

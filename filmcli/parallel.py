@@ -66,3 +66,76 @@ def ordered_map(work: Callable, items: Iterable, *, workers: int | None = None,
         return
     with pool:
         yield from pool.map(work, items, chunksize=size)
+
+
+class ReadAhead:
+    """A forked helper that does `work` on every item of some batches, ahead of us.
+
+    The parent reads the other batches itself meanwhile and takes the helper's
+    results batch by batch, in order (`next()`), so two cores share the reading
+    of a library. `work` runs in the child and must return marshal-able values.
+    If the helper cannot be started or dies, `next()` returns None and the
+    caller does that batch itself: the answer never depends on the helper.
+    """
+
+    def __init__(self, batches: list[list], work: Callable):
+        self.pid = 0
+        self.stream = None
+        if not hasattr(os, "fork") or not batches:
+            return
+        read_end, write_end = os.pipe()
+        try:
+            pid = os.fork()
+        except OSError:
+            os.close(read_end)
+            os.close(write_end)
+            return
+        if pid == 0:  # the helper: never returns
+            status = 0
+            try:
+                import marshal
+
+                os.close(read_end)
+                with os.fdopen(write_end, "wb", buffering=1 << 20) as out:
+                    for batch in batches:
+                        data = marshal.dumps([work(item) for item in batch])
+                        out.write(len(data).to_bytes(8, "little"))
+                        out.write(data)
+                        out.flush()
+            except BaseException:  # noqa: BLE001 - the parent sees a short stream
+                status = 1
+            finally:
+                os._exit(status)
+        os.close(write_end)
+        self.pid = pid
+        self.stream = os.fdopen(read_end, "rb")
+
+    def next(self) -> list | None:
+        """The next batch's results, or None when the helper has none to give."""
+        if self.stream is None:
+            return None
+        try:
+            import marshal
+
+            header = self.stream.read(8)
+            if len(header) < 8:
+                raise EOFError
+            size = int.from_bytes(header, "little")
+            data = self.stream.read(size)
+            if len(data) < size:
+                raise EOFError
+            return marshal.loads(data)
+        except (OSError, EOFError, ValueError):
+            self.close()
+            return None
+
+    def close(self) -> None:
+        if self.stream is not None:
+            self.stream.close()  # a helper still writing gets EPIPE and exits
+            self.stream = None
+        if self.pid:
+            try:
+                os.waitpid(self.pid, 0)
+            except OSError:
+                pass
+            self.pid = 0

@@ -92,6 +92,36 @@ def test_generated_library_reads_as_python_frontmatter_reads_it(generated, monke
     assert fast > GENERATED_POSTS * 0.8
 
 
+def test_a_helper_process_reading_half_the_library_changes_nothing(generated, monkeypatch,
+                                                                   tmp_path):
+    from filmcli import cache, parallel
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setattr(cache, "SETTLE_NS", 0)
+    monkeypatch.setenv("FILMCLI_JOBS", "1")
+    library = Library(generated)
+    serial = [(p.metadata(), p.body, p.lines, p.poster.short(), p.path) for p in
+              library.posts(use_cache=False)]
+    started = []
+    real = parallel.ReadAhead.__init__
+
+    def spy(self, batches, work):
+        started.append(sum(len(b) for b in batches))
+        real(self, batches, work)
+
+    monkeypatch.setattr(parallel.ReadAhead, "__init__", spy)
+    monkeypatch.setenv("FILMCLI_JOBS", "2")
+    monkeypatch.setattr(Library, "helper_min_posts", 0)
+    monkeypatch.setattr(Library, "helper_when_busy", True)
+    helped = [(p.metadata(), p.body, p.lines, p.poster.short(), p.path) for p in
+              library.posts()]
+    assert started == [GENERATED_POSTS - 512]  # the helper read every other batch of 512
+    assert helped == serial
+    opened = cache.PostCache.open(library.root, "max_post_bytes=64000000")
+    assert opened.count == GENERATED_POSTS  # and its posts were cached like the others
+    opened.close()
+
+
 def test_generated_library_reads_the_same_from_the_cache(generated, monkeypatch, tmp_path):
     from filmcli import cache
 
