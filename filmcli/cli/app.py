@@ -78,6 +78,15 @@ class FilmcliGroup(TyperGroup):
             sys.exit(code)
         return code
 
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            # `filmcli list | head -1`: the reader has gone, which is no failure (click
+            # would turn it into a silent exit 1, failing `set -o pipefail` scripts).
+            _silence_stdout()
+            raise typer.Exit(0) from None
+
 
 def _silence_stdout() -> None:
     """After `| head` closes the pipe, stop Python from complaining at exit."""

@@ -51,8 +51,12 @@ class _TrimmedLines:
 def stdout_console():
     from rich.console import Console
 
+    class Out(Console):
+        def on_broken_pipe(self) -> None:
+            raise BrokenPipeError  # rich would exit 1; the app ends a closed pipe with 0
+
     tty = sys.stdout.isatty()
-    return Console(file=sys.stdout if tty else _TrimmedLines(sys.stdout),
+    return Out(file=sys.stdout if tty else _TrimmedLines(sys.stdout),
                    no_color=not color_allowed(sys.stdout), highlight=False,
                    force_terminal=color_allowed(sys.stdout) or None,
                    soft_wrap=not tty, emoji=False)
