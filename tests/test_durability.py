@@ -318,3 +318,97 @@ def test_really_read_only_folders(name, tmp_path, run, monkeypatch):
     assert result.exit_code == 1, (result.stdout, result.stderr)
     assert "error: " in result.stderr and "Permission denied" in result.stderr
     assert snapshot(lib) == before
+
+
+# --- a crash in the middle of a write, at every write in turn ----------------------------
+
+
+class Crash(BaseException):
+    """The process dies here (not an Exception: nothing may catch and carry on)."""
+
+
+class CrashingWriter:
+    """Counts writes to files under `root`; at write number `at`, writes half and dies."""
+
+    def __init__(self, root: Path, at: int | None):
+        self.root = str(root)
+        self.at = at
+        self.count = 0
+
+    def wrap(self, handle, name):
+        if not os.fspath(name).startswith(self.root):
+            return handle
+        writer = self
+        real_write = handle.write
+
+        def write(data):
+            writer.count += 1
+            if writer.count == writer.at:
+                real_write(data[: len(data) // 2])
+                handle.flush()
+                raise Crash(f"crashed in write {writer.count}")
+            return real_write(data)
+
+        handle.write = write
+        return handle
+
+
+def crashing(monkeypatch, root: Path, at: int | None) -> CrashingWriter:
+    import builtins
+
+    writer = CrashingWriter(root, at)
+    real_open, real_fdopen = io.open, os.fdopen
+
+    def open_(file, mode="r", *args, **kwargs):
+        handle = real_open(file, mode, *args, **kwargs)
+        if isinstance(file, int) or not any(c in mode for c in "wax+"):
+            return handle
+        return writer.wrap(handle, os.path.abspath(file))
+
+    def fdopen(fd, mode="r", *args, **kwargs):
+        handle = real_fdopen(fd, mode, *args, **kwargs)
+        if not any(c in mode for c in "wax+"):
+            return handle
+        return writer.wrap(handle, os.readlink(f"/proc/self/fd/{fd}"))
+
+    monkeypatch.setattr(io, "open", open_)
+    monkeypatch.setattr(builtins, "open", open_)
+    monkeypatch.setattr(os, "fdopen", fdopen)
+    return writer
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="needs /proc to name fds")
+@pytest.mark.parametrize("name", list(COMMANDS))
+def test_crash_in_any_write_leaves_every_file_old_or_new(name, tmp_path, run, monkeypatch):
+    """Deterministic twin of the SIGKILL test: die halfway through write 1, 2, 3..."""
+    template = tmp_path / "template"
+    args = small_setup(name, template)
+    monkeypatch.setenv("FILMCLI_JOBS", "1")
+    monkeypatch.setenv("FILMCLI_NO_CACHE", "1")
+    old = snapshot(template / "lib")
+
+    def attempt(at: int | None, where: Path) -> CrashingWriter:
+        shutil.copytree(template, where, symlinks=True)
+        argv = [a.replace("{base}", str(where)) for a in args]
+        with monkeypatch.context() as patch:
+            writer = crashing(patch, where, at)
+            try:
+                result = run("-L", where / "lib", *argv)
+            except Crash:
+                return writer
+        assert result.exit_code == 0, result.stderr
+        return writer
+
+    whole = attempt(None, tmp_path / "whole")
+    new = snapshot(tmp_path / "whole" / "lib")
+    assert whole.count >= 1, "the command wrote nothing through open() or os.fdopen()"
+    for at in range(1, min(whole.count, 8) + 1):
+        where = tmp_path / f"crash-{at}"
+        writer = attempt(at, where)
+        assert writer.count >= at
+        after = snapshot(where / "lib")
+        for path in old.keys() | new.keys() | after.keys():
+            assert after.get(path) in (old.get(path), new.get(path)), (
+                f"{name}, crash in write {at}: {path} is neither the old nor the new version")
+        if name == "extract-posters --rewrite":
+            check_posters_present(where / "lib")
