@@ -132,18 +132,27 @@ def safe_target(folder: str | os.PathLike, name: str, shown: str | None = None) 
     problem = filename_problem(name)
     if problem:
         raise FilmcliError(f"refusing poster file name {name!r}: {problem}")
-    base = Path(folder).resolve()
+    base = _resolved(os.fspath(folder))
     target = base / name
     where = shown or str(target)
     if target.is_symlink():
         raise FilmcliError(f"{where}: is a symbolic link; refusing to write through it")
-    try:
-        inside = target.resolve().relative_to(base)
-    except ValueError:
-        raise FilmcliError(f"{where}: refusing to write outside the output folder") from None
-    if inside.parts != (name,):
+    # `base` has no symbolic link in it and `name` is one plain component that is not a
+    # link, so the target resolves to base/name: no second resolve() per poster needed.
+    if target.parent != base or target.name != name:
         raise FilmcliError(f"{where}: refusing to write outside the output folder")
     return target
+
+
+_RESOLVED: dict[str, Path] = {}
+
+
+def _resolved(folder: str) -> Path:
+    """Path(folder).resolve(), once per folder and process (it costs a syscall per part)."""
+    found = _RESOLVED.get(folder)
+    if found is None:
+        found = _RESOLVED[folder] = Path(folder).resolve()
+    return found
 
 
 def output_folder(library, out: str | None, *, rewrite: bool) -> tuple[Path, str | None]:
@@ -331,8 +340,9 @@ def _read_post(path: str, shown: str, max_bytes: int | None) -> tuple[bytes, Pos
     try:
         if os.path.islink(path):
             raise FilmcliError("is a symbolic link; posts are rewritten in place", shown)
-        with open(path, "rb") as handle:
-            raw = handle.read() if max_bytes is None else handle.read(max_bytes + 1)
+        with open(path, "rb", buffering=0) as handle:
+            # read(max_bytes + 1) would allocate the whole limit (64 MB) for every post
+            raw = _read_upto(handle, None if max_bytes is None else max_bytes + 1)
     except FileNotFoundError:
         raise FilmcliError("no such file", shown, rule="FC009") from None
     except IsADirectoryError:
@@ -346,6 +356,19 @@ def _read_post(path: str, shown: str, max_bytes: int | None) -> tuple[bytes, Pos
     except FilmcliError as exc:
         exc.path = shown
         raise
+
+
+def _read_upto(handle, limit: int | None) -> bytes:
+    """At most `limit` bytes (all when None), in reads sized for a post, not for the limit."""
+    parts = []
+    total = 0
+    while limit is None or total < limit:
+        chunk = handle.read(1 << 16 if limit is None else min(1 << 16, limit - total))
+        if not chunk:
+            break
+        parts.append(chunk)
+        total += len(chunk)
+    return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
 def _failed(result: Result, exc: FilmcliError, shown: str) -> Result:
@@ -569,6 +592,7 @@ def plan_extract(library, paths: Iterable[str], *, out: str | None = None,
                  rewrite: bool = False, dry_run: bool = False,
                  force: bool = False) -> tuple[list[ExtractJob], Path]:
     """One job per post file named (default: the posts folder), in path order."""
+    _RESOLVED.clear()  # folders are resolved afresh for every run
     folder, site_dir = output_folder(library, out, rewrite=rewrite)
     post_paths = library.post_paths(list(paths))
     stems = plan_names(post_paths, _universe(library))
