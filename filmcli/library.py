@@ -53,7 +53,13 @@ class Library:
 
     @property
     def posts_dir(self) -> Path:
-        return self.root / str(self.config.get("posts_dir") or "_posts")
+        setting = str(self.config.get("posts_dir") or "_posts")
+        folder = Path(os.path.normpath(self.root / setting))
+        if "\x00" in setting or (folder != self.root and self.root not in folder.parents):
+            # a settings file that came with a site may not send posts elsewhere
+            raise FilmcliError(f"posts_dir {setting!r} leads outside the site",
+                               self.root / CONFIG_NAME, hint="set a folder inside the site")
+        return folder
 
     def relpath(self, path: str | os.PathLike) -> str:
         """A path as users see it: relative to the library root when inside it."""

@@ -247,6 +247,26 @@ def test_extract_posters_uses_only_the_file_name_never_a_slug_key(world, lib, ru
     assert "lib/assets/posters/honest.png" in new
 
 
+@pytest.mark.parametrize("configured", ["../outside", "{world}/outside", "_posts/../../outside"])
+@pytest.mark.parametrize("command", ["new", "add", "list"])
+def test_posts_dir_outside_the_site_is_refused(configured, command, world, lib, run):
+    """A filmcli.toml that came with a site may not send new posts (or reading) elsewhere."""
+    (lib / "filmcli.toml").write_text(f'posts_dir = "{configured.format(world=world)}"\n')
+    (world / "poster.png").write_bytes(png())
+    source = world / "out" / "in.json"
+    source.write_text(json.dumps([{"title": "X", "director": "D", "year": 2001,
+                                   "poster": "data:image/png;base64,"
+                                   + base64.b64encode(png()).decode()}]))
+    args = {"new": ["new", "--title", "X", "--director", "D", "--year", "2001",
+                    "--poster", world / "poster.png"],
+            "add": ["add", source], "list": ["list"]}[command]
+    before = snapshot(world)
+    result = run("-L", lib, *args)
+    assert result.exit_code == 1, (result.stdout, result.stderr)
+    assert result.stderr.startswith("error: ") and "leads outside the site" in result.stderr
+    assert changed(before, snapshot(world)) == set()
+
+
 @pytest.mark.parametrize("configured", ["../outside", "/tmp", "assets/../../outside"])
 def test_poster_dir_outside_the_site_is_refused(configured, world, lib, run):
     (lib / "filmcli.toml").write_text(f'[poster]\ndir = "{configured}"\n')
