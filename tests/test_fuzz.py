@@ -563,6 +563,89 @@ def test_render_refuses_nul():
         render_post({"title": "a\x00b"}, "")
 
 
+# --- add: hostile exports, CSVs and posts to import ----------------------------------------
+
+json_value = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), wild_text,
+              st.sampled_from([f"data:image/png;base64,{_TINY_PNG}", "2020-01-01", "../x",
+                               "/etc/passwd", "2020-13-45", "", "CON", "x" * 300])),
+    lambda children: st.one_of(st.lists(children, max_size=3),
+                               st.dictionaries(st.text(max_size=6), children, max_size=3)),
+    max_leaves=8,
+)
+record_keys = st.one_of(
+    st.sampled_from(["title", "director", "year", "poster", "date", "slug", "body", "layout",
+                     "path", "_filmcli", "tags", "Name", "Year", "Letterboxd URI", "Rating",
+                     "Watched Date", "Review"]),
+    st.text(max_size=6),
+)
+records = st.lists(st.dictionaries(record_keys, json_value, max_size=8), max_size=3)
+
+
+def _csv_text(rows) -> str:
+    import csv
+
+    out = io.StringIO()
+    keys = sorted({str(k) for row in rows for k in row}) or ["title"]
+    writer = csv.writer(out)
+    writer.writerow(keys)
+    for row in rows:
+        writer.writerow([row.get(k, "") if not isinstance(row.get(k), (dict, list))
+                         else json.dumps(row.get(k)) for k in keys])
+    return out.getvalue()
+
+
+def _toml_text(rows) -> str:
+    import tomli_w
+
+    def plain(value):
+        if isinstance(value, dict):
+            return {str(k): plain(v) for k, v in value.items() if v is not None}
+        if isinstance(value, list):
+            return [plain(v) for v in value if v is not None]
+        return value
+
+    try:
+        return tomli_w.dumps({"post": [plain(r) for r in rows]})
+    except (TypeError, ValueError):
+        return "post = 1\n"
+
+
+import_case = st.one_of(
+    st.tuples(st.just("json"), records.map(json.dumps)),
+    st.tuples(st.just("jsonl"), records.map(lambda rs: "".join(json.dumps(r) + "\n" for r in rs))),
+    st.tuples(st.sampled_from(["csv", "letterboxd"]), records.map(_csv_text)),
+    st.tuples(st.just("toml"), records.map(_toml_text)),
+    st.tuples(st.just("md"), structured_posts().map(lambda b: b.decode("utf-8", "replace"))),
+    st.tuples(st.sampled_from(["json", "jsonl", "csv", "toml", "md", "letterboxd"]),
+              st.binary(max_size=300).map(lambda b: b.decode("latin-1"))),
+)
+
+
+@fuzz(150)
+@given(case=import_case)
+def test_add_takes_any_import_without_crashing_or_escaping(case):
+    """`add` from anything: written posts are whole, readable and inside the posts folder."""
+    kind, text = case
+    with library_with(b"", good=True) as root:
+        (root / "_posts" / FUZZ_NAME).unlink()
+        source = root.parent / f"{root.name}-import.{kind}"
+        source.write_text(text, encoding="utf-8", errors="surrogatepass")
+        try:
+            before = {p.name for p in (root / "_posts").iterdir()}
+            result = cli(root, "add", "--from", kind, str(source))
+            assert result.exit_code in (0, 1, 2), (result.exit_code, result.stderr)
+            added = {p.name for p in (root / "_posts").iterdir()} - before
+            _event(f"{kind}: added {len(added)}, exit {result.exit_code}")
+            assert {p.name for p in root.rglob("*") if p.is_file()} <= (
+                before | added | {"_config.yml"})
+            for name in added:
+                assert re.fullmatch(r"\d{4}-\d{2}-\d{2}-[^/\\]+\.md", name), name
+                Post.read(root / "_posts" / name)  # whole and readable, or this raises
+        finally:
+            source.unlink()
+
+
 # --- regressions: what the fuzzing found, pinned ------------------------------------
 
 REGRESSIONS = {
