@@ -44,8 +44,10 @@ MEASURE = textwrap.dedent("""
                         peak = int(line.split()[1])
         except OSError:
             pass
+        # worker processes (validate decodes on every core) count too
+        children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         with open(os.environ["FC_RSS_OUT"], "w") as out:
-            out.write(str(peak))
+            out.write(str(max(peak, children)))
 
     atexit.register(report)
     sys.argv = ["filmcli", *sys.argv[1:]]
