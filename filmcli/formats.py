@@ -13,6 +13,11 @@ MACHINE_FORMATS = ("json", "jsonl", "csv", "tsv", "paths")
 
 def cell_text(value) -> str:
     """One cell as text: summaries for posters, JSON for lists and mappings."""
+    kind = type(value)
+    if kind is str:  # the common cases first (bool is its own type, not int)
+        return value
+    if kind is int:
+        return str(value)
     if value is None:
         return ""
     if isinstance(value, dict) and "source" in value:
@@ -22,9 +27,7 @@ def cell_text(value) -> str:
         if value.get("width"):
             parts.append(f"{value['width']}×{value['height']}")
         if value.get("bytes") is not None:
-            from .poster import human_bytes
-
-            parts.append(human_bytes(value["bytes"]))
+            parts.append(_human_bytes()(value["bytes"]))
         return " ".join(parts)
     if isinstance(value, (dict, list)):
         return json.dumps(value, ensure_ascii=False)
@@ -33,8 +36,22 @@ def cell_text(value) -> str:
     return str(value)
 
 
+_HUMAN: list = []
+
+
+def _human_bytes():
+    """poster.human_bytes, imported once (formats stays importable without the core)."""
+    if not _HUMAN:
+        from .poster import human_bytes
+
+        _HUMAN.append(human_bytes)
+    return _HUMAN[0]
+
+
 def tsv_escape(text: str) -> str:
     """Keep each record on one line and each cell in one column."""
+    if "\\" not in text and "\t" not in text and "\n" not in text and "\r" not in text:
+        return text
     return (text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
             .replace("\r", "\\r"))
 

@@ -7,11 +7,14 @@ import datetime as _dt
 from .post import Post
 from .poster import Poster
 
+_PLAIN = (str, int, float, bool, type(None))
 LEAD_KEYS = ("path", "date", "slug", "title", "director", "year", "layout", "poster")
 
 
 def jsonable(value):
     """Dates as ISO text, Posters as summaries, containers recursively; the rest unchanged."""
+    if type(value) in _PLAIN:
+        return value
     if isinstance(value, Poster):
         return value.summary()
     if isinstance(value, (_dt.date, _dt.datetime)):
@@ -32,9 +35,10 @@ def post_record(post: Post, path: str, *, poster: str = "summary", body: bool = 
     needs a full decode), "inline" (the data URI text) or "omit".
     """
     fm = post.front_matter
+    date = post.date
     record: dict = {
         "path": path,
-        "date": post.date.isoformat() if post.date else None,
+        "date": date.isoformat() if date else None,
         "slug": post.slug,
         "title": jsonable(fm.get("title")),
         "director": jsonable(fm.get("director")),
@@ -52,7 +56,7 @@ def post_record(post: Post, path: str, *, poster: str = "summary", body: bool = 
         if str(key) not in record and key != "poster":
             record[str(key)] = jsonable(item)
     if "date" in fm:
-        record["date"] = jsonable(fm["date"]) if post.date is None else record["date"]
+        record["date"] = jsonable(fm["date"]) if date is None else record["date"]
     if body:
         record["body"] = post.body
     return record
