@@ -7,7 +7,7 @@ import sys
 import traceback
 
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperArgument, TyperGroup
 
 try:  # typer 0.29+ vendors its own copy of click; its exceptions are the ones raised
     from typer._click import exceptions as click_errors
@@ -86,6 +86,11 @@ class FilmcliGroup(TyperGroup):
             # would turn it into a silent exit 1, failing `set -o pipefail` scripts).
             _silence_stdout()
             raise typer.Exit(0) from None
+
+
+# typer 0.29's plain help prints an argument's Python type beside its name
+# (`PATH <list[str]>`); the name already says what to give.
+TyperArgument.display_type_rich = lambda self, ctx: None  # type: ignore[method-assign]
 
 
 def _silence_stdout() -> None:

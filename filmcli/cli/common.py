@@ -10,6 +10,8 @@ import typer
 from ..errors import FilmcliError, UsageError
 from . import console
 
+PATHS_HELP = "Post files or folders (default: the posts)."
+
 
 class Reading:
     """Posts read for one command, with the count of those that could not be read."""

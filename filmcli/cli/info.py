@@ -7,7 +7,7 @@ import sys
 import typer
 
 from .app import app, get_library
-from .common import Reading, choose_format, finish
+from .common import PATHS_HELP, Reading, choose_format, finish
 
 config_app = typer.Typer(help="Show or change the library's settings (filmcli.toml).",
                          no_args_is_help=True, rich_markup_mode=None)
@@ -17,9 +17,10 @@ app.add_typer(config_app, name="config")
 @app.command("stats")
 def stats_cmd(
     ctx: typer.Context,
-    paths: list[str] = typer.Argument(None, help="Post files or folders (default: the posts)."),
-    fmt: str | None = typer.Option(None, "--format", "-F", help="text or json."),
-    top: int = typer.Option(10, "--top", min=1, help="How many directors to show."),
+    paths: list[str] = typer.Argument(None, metavar="PATH", help=PATHS_HELP),
+    fmt: str | None = typer.Option(None, "--format", "-F", metavar="FORMAT",
+                                   help="text or json."),
+    top: int = typer.Option(10, "--top", min=1, metavar="N", help="How many directors to show."),
 ) -> None:
     """Films, directors, years, films per decade, top directors, poster formats and bytes."""
     from ..formats import dumps_json
@@ -82,7 +83,8 @@ def _print_stats(stats: dict) -> None:
 @config_app.command("show")
 def config_show(
     ctx: typer.Context,
-    fmt: str | None = typer.Option(None, "--format", "-F", help="text, toml or json."),
+    fmt: str | None = typer.Option(None, "--format", "-F", metavar="FORMAT",
+                               help="text, toml or json."),
 ) -> None:
     """Every setting in force: filmcli.toml over the defaults."""
     from ..config import flatten
@@ -108,8 +110,10 @@ def config_show(
 @config_app.command("set")
 def config_set(
     ctx: typer.Context,
-    key: str = typer.Argument(..., help="A dotted setting such as poster.max_width."),
-    value: str = typer.Argument(..., help="Its new value (TOML syntax or plain text)."),
+    key: str = typer.Argument(..., metavar="KEY",
+                              help="A dotted setting such as poster.max_width."),
+    value: str = typer.Argument(..., metavar="VALUE",
+                                help="Its new value (TOML syntax or plain text)."),
 ) -> None:
     """Change one setting in filmcli.toml, keeping its comments and other keys."""
     import json
@@ -128,7 +132,7 @@ SHELLS = ("bash", "zsh", "fish", "powershell")
 
 @app.command("completion")
 def completion_cmd(
-    shell: str = typer.Argument(..., help="bash, zsh, fish or powershell."),
+    shell: str = typer.Argument(..., metavar="SHELL", help="bash, zsh, fish or powershell."),
 ) -> None:
     """Print the shell completion script (named explicitly: detection fails in containers)."""
     from typer._completion_classes import completion_init

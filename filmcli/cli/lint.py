@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from .app import app, get_library
+from .common import PATHS_HELP
 
 VALIDATE_FORMATS = ("text", "json", "github")
 
@@ -12,8 +13,9 @@ VALIDATE_FORMATS = ("text", "json", "github")
 @app.command("validate")
 def validate_cmd(
     ctx: typer.Context,
-    paths: list[str] = typer.Argument(None, help="Post files or folders (default: the posts)."),
-    fmt: str = typer.Option("text", "--format", "-F", help="text, json or github."),
+    paths: list[str] = typer.Argument(None, metavar="PATH", help=PATHS_HELP),
+    fmt: str = typer.Option("text", "--format", "-F", metavar="FORMAT",
+                           help="text, json or github."),
     strict: bool = typer.Option(False, "--strict", help="Treat warnings as errors."),
     select: list[str] = typer.Option([], "--select", metavar="RULE",
                                      help="Only these rules (id or prefix, repeatable)."),

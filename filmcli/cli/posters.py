@@ -7,7 +7,7 @@ import sys
 import typer
 
 from .app import app, get_library
-from .common import finish
+from .common import PATHS_HELP, finish
 
 PROGRESS_MIN = 20  # posts: fewer finish before a progress bar would be worth drawing
 SYMBOLS = ("block", "quad", "half")
@@ -113,7 +113,7 @@ def _json_report(command: str, results, summary: dict, extra: dict) -> None:
 @app.command("extract-posters")
 def extract_posters_cmd(
     ctx: typer.Context,
-    paths: list[str] = typer.Argument(None, help="Post files or folders (default: the posts)."),
+    paths: list[str] = typer.Argument(None, metavar="PATH", help=PATHS_HELP),
     out: str | None = typer.Option(None, "--out", "-o", metavar="DIR",
                                    help="Folder for the poster files (default: poster.dir in "
                                         "filmcli.toml, assets/posters under the site)."),
@@ -124,7 +124,7 @@ def extract_posters_cmd(
                                                                  "write nothing."),
     force: bool = typer.Option(False, "--force", "-f",
                                help="Replace existing poster files that differ."),
-    fmt: str = typer.Option("text", "--format", "-F", metavar="FMT", help="text or json."),
+    fmt: str = typer.Option("text", "--format", "-F", metavar="FORMAT", help="text or json."),
 ) -> None:
     """Write each embedded poster to DIR/<slug>.<ext>, byte for byte (optionally rewrite posts)."""
     from ..errors import UsageError
@@ -179,10 +179,10 @@ def extract_posters_cmd(
 @app.command("embed-posters")
 def embed_posters_cmd(
     ctx: typer.Context,
-    paths: list[str] = typer.Argument(None, help="Post files or folders (default: the posts)."),
+    paths: list[str] = typer.Argument(None, metavar="PATH", help=PATHS_HELP),
     dry_run: bool = typer.Option(False, "--dry-run", "-n", help="Say what would happen; "
                                                                  "write nothing."),
-    fmt: str = typer.Option("text", "--format", "-F", metavar="FMT", help="text or json."),
+    fmt: str = typer.Option("text", "--format", "-F", metavar="FORMAT", help="text or json."),
 ) -> None:
     """Embed posters given as site paths or files as data URIs (the inverse of --rewrite)."""
     from ..errors import UsageError
@@ -290,7 +290,7 @@ def show_cmd(
 @app.command("wall")
 def wall_cmd(
     ctx: typer.Context,
-    paths: list[str] = typer.Argument(None, help="Post files or folders (default: the posts)."),
+    paths: list[str] = typer.Argument(None, metavar="PATH", help=PATHS_HELP),
     output: str = typer.Option(..., "--output", "-o", metavar="FILE",
                                help="The image to write: .jpg, .png or .webp."),
     sort: list[str] = typer.Option([], "--sort", "-s", metavar="FIELD",
@@ -300,8 +300,9 @@ def wall_cmd(
                                     help="Keep posts where EXPR holds (as in list)."),
     search: str | None = typer.Option(None, "--search", "-S", metavar="TEXT",
                                       help="Case-insensitive text in title, director or body."),
-    limit: int | None = typer.Option(None, "--limit", "-n", min=0, help="At most N posts."),
-    columns: int | None = typer.Option(None, "--columns", "-c", min=1, max=200,
+    limit: int | None = typer.Option(None, "--limit", "-n", min=0, metavar="N",
+                                     help="At most N posts."),
+    columns: int | None = typer.Option(None, "--columns", "-c", min=1, max=200, metavar="N",
                                        help="Tiles per row (default: up to 6)."),
     tile_width: int = typer.Option(160, "--tile-width", metavar="PX", min=32, max=2000,
                                    help="Width of each poster tile in pixels."),

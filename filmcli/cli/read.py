@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from .app import app, get_library
-from .common import Reading, choose_format, finish, split_fields
+from .common import PATHS_HELP, Reading, choose_format, finish, split_fields
 
 TABLE_FIELDS = ["title", "year", "director", "poster", "date", "path"]
 LIST_FORMATS = ("table", "json", "jsonl", "csv", "tsv", "paths")
@@ -14,7 +14,7 @@ LIST_FORMATS = ("table", "json", "jsonl", "csv", "tsv", "paths")
 @app.command("list")
 def list_cmd(
     ctx: typer.Context,
-    paths: list[str] = typer.Argument(None, help="Post files or folders (default: the posts)."),
+    paths: list[str] = typer.Argument(None, metavar="PATH", help=PATHS_HELP),
     sort: list[str] = typer.Option([], "--sort", "-s", metavar="FIELD",
                                    help="Sort by FIELD (repeatable; -FIELD for descending)."),
     reverse: bool = typer.Option(False, "--reverse", "-r", help="Reverse the order."),
@@ -25,10 +25,12 @@ def list_cmd(
                                          help="Case-insensitive text in title, director or body."),
     fields: str | None = typer.Option(None, "--fields", "-f", metavar="A,B,C",
                                          help="The fields to show, in order."),
-    limit: int | None = typer.Option(None, "--limit", "-n", min=0, help="At most N posts."),
-    fmt: str | None = typer.Option(None, "--format", "-F",
+    limit: int | None = typer.Option(None, "--limit", "-n", min=0, metavar="N",
+                                     help="At most N posts."),
+    fmt: str | None = typer.Option(None, "--format", "-F", metavar="FORMAT",
                                       help="table, json, jsonl, csv, tsv or paths "
-                                           "(default: table on a terminal, tsv in a pipe)."),
+                                           "(default: table on a terminal, tab-separated lines "
+                                           "without a header in a pipe)."),
     null: bool = typer.Option(False, "--null", "-0", help="With paths: end each with NUL."),
 ) -> None:
     """List the films, sorted and filtered, as a table or for scripts."""
@@ -130,8 +132,9 @@ PARSE_FORMATS = ("text", "json", "toml")
 @app.command("parse")
 def parse_cmd(
     ctx: typer.Context,
-    files: list[str] = typer.Argument(..., help="Post files to show in full."),
-    fmt: str = typer.Option("text", "--format", "-F", help="text, json or toml."),
+    files: list[str] = typer.Argument(..., metavar="FILE", help="Post files to show in full."),
+    fmt: str = typer.Option("text", "--format", "-F", metavar="FORMAT",
+                      help="text, json or toml."),
     poster_data: bool = typer.Option(False, "--poster-data",
                                      help="Include the poster's full data URI."),
 ) -> None:

@@ -7,6 +7,7 @@ import sys
 import typer
 
 from .app import app, get_library
+from .common import PATHS_HELP
 
 PROMPTS = {"title": "Title", "director": "Director", "year": "Year",
            "poster": "Poster image file"}
@@ -155,7 +156,7 @@ def _read_body(name: str) -> str:
 def export_cmd(
     ctx: typer.Context,
     paths: list[str] = typer.Argument(None, metavar="PATH",
-                                      help="Post files or folders (default: the posts)."),
+                                      help=PATHS_HELP),
     fmt: str | None = typer.Option(None, "--format", "-F", metavar="FORMAT",
                                    help="json, jsonl, csv or toml (default: from --output's "
                                         "extension, else json)."),
