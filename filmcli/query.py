@@ -52,6 +52,13 @@ def parse_where(expr: str) -> Callable[[Post], bool]:
     name, op, wanted = match.groups()
     if op in (">", ">=", "<", "<=") and wanted == "":
         raise UsageError(f"--where {expr!r} has nothing to compare with")
+    if wanted[:1] in ("<", ">", "=", "!", "~"):
+        raise UsageError(f"cannot read --where {expr!r}: the value starts with an operator",
+                         hint="operators are = != > >= < <= ~ !~, e.g. 'year>=2000'")
+    if name == "year" and op not in ("~", "!~") and _as_number(wanted) is None and (
+            wanted.lower() not in ("none", "null", "")):
+        raise UsageError(f"--where {expr!r}: year compares with a number",
+                         hint="e.g. 'year>=2000'")
 
     def test(post: Post) -> bool:
         if name == "poster":
@@ -147,6 +154,19 @@ def sort_posts(posts: list[Post], fields: Sequence[str], reverse: bool = False) 
     """Stable sort by each field in turn; `-field` sorts that field descending; empties last."""
     fields = list(fields)
     return order([(sort_keys(p, fields), p) for p in posts], fields, reverse)
+
+
+#: Fields every post has, whatever its front matter holds.
+BUILTIN_FIELDS = frozenset({"path", "date", "slug", "body", "title", "director", "year",
+                            "layout", "poster"})
+
+
+def field_names(where: Sequence[str] = (), sort: Sequence[str] = (),
+                fields: Sequence[str] = ()) -> set[str]:
+    """The field names a --where, --sort or --fields asks about."""
+    names = {spec.lstrip("-+") for spec in (*sort, *fields)}
+    names.update(m.group(1) for m in map(_WHERE.match, where) if m)
+    return names
 
 
 def check_limit(limit: int | None) -> None:

@@ -137,3 +137,24 @@ def test_explicit_files_and_env_library(run, site):
     assert titles(run("list", "-F", "json", post)) == ["Her"]
     env_result = run("list", "-F", "json", "-w", "title=Her", env={"FILMCLI_LIBRARY": str(site)})
     assert titles(env_result) == ["Her"]
+
+
+def test_where_typos_are_usage_errors(run, site):
+    for expr in ("year<<1960", "year=>2000", "year>abc", "no operator"):
+        result = run("-L", site, "list", "--where", expr)
+        assert result.exit_code == 2, expr
+        assert result.stderr.startswith("error: ") and result.stdout == "", expr
+
+
+def test_unknown_field_is_warned_not_silent(run, site):
+    result = run("-L", site, "list", "-F", "json", "-w", "yaer>=2013", "--sort", "nonsense")
+    assert result.exit_code == 0
+    assert json.loads(result.stdout) == []
+    assert "warning: no post has a field 'nonsense'" in result.stderr
+    assert "warning: no post has a field 'yaer'" in result.stderr
+    # a real extra key is not warned about
+    (site / "_posts" / "2013-12-18-her.md").write_text(
+        (site / "_posts" / "2013-12-18-her.md").read_text().replace(
+            "year: 2013\n", "year: 2013\nrating: 4\n"))
+    rated = run("-L", site, "list", "-F", "json", "-w", "rating>=4")
+    assert titles(rated) == ["Her"] and "warning" not in rated.stderr

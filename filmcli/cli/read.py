@@ -38,9 +38,9 @@ def list_cmd(
 
     from ..errors import FilmcliError, UsageError
     from ..formats import tsv_row, write_lines, write_records
-    from ..query import check_limit, parse_where, select_into
+    from ..query import BUILTIN_FIELDS, check_limit, field_names, parse_where, select_into
     from ..records import LEAD_KEYS, post_record
-    from .console import error_line
+    from .console import error_line, warn
 
     library = get_library(ctx)
     chosen_fmt = choose_format(fmt, LIST_FORMATS, tty_default="table", pipe_default="plain")
@@ -53,6 +53,8 @@ def list_cmd(
     # Each post becomes what the output needs (a TSV line, the cells, a record) as it is
     # read, and only that and its sort keys are kept: memory stays small at any size.
     counts = {"read": 0, "failed": 0}
+    asked = field_names(where, sort, wanted or ()) - BUILTIN_FIELDS
+    seen_keys: set = set()
 
     def posts():
         for item in library.iter_posts(paths or []):
@@ -61,6 +63,8 @@ def list_cmd(
                 error_line(item.location, item.message, item.hint)
             else:
                 counts["read"] += 1
+                if asked:
+                    seen_keys.update(item.front_matter)
                 yield item
 
     # Tables, TSV and CSV show a poster as `JPEG 259×194 7.2 kB`: no hash to compute.
@@ -87,6 +91,8 @@ def list_cmd(
         return {f: record.get(f) for f in shown}
 
     chosen = select_into(posts(), make, where, search, sort, reverse, limit)
+    for name in sorted(asked - seen_keys):  # most likely a typo: say so, on stderr
+        warn("", f"no post has a field {name!r}")
     if chosen_fmt == "table":
         _print_table(chosen, shown, counts["read"])
     elif out_fmt == "tsv":
