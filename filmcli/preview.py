@@ -56,16 +56,29 @@ def find_posts(library, query: str) -> list[Post]:
             return [library.read(candidate)]
     posts = [p for p in library.iter_posts() if isinstance(p, Post)]
     wanted = text.casefold()
+    words = _words(text)
     steps = (
         lambda p: p.slug.casefold() == wanted or p.path.stem.casefold() == wanted,
         lambda p: _title(p).casefold() == wanted,
         lambda p: wanted in _title(p).casefold(),
+        # Words in any order, accents ignored: `leon`, `kane citizen`, `alien romulus`.
+        lambda p: bool(words) and all(any(t.startswith(w) for t in _words(_title(p)))
+                                      for w in words),
     )
     for test in steps:
         hits = [p for p in posts if test(p)]
         if hits:
             return hits
     return []
+
+
+def _words(text: str) -> list[str]:
+    """Casefolded words without accents, for matching what people type against titles."""
+    import re
+    import unicodedata
+
+    folded = unicodedata.normalize("NFKD", text.casefold())
+    return re.findall(r"\w+", "".join(ch for ch in folded if not unicodedata.combining(ch)))
 
 
 def select_post(library, query: str) -> Post:

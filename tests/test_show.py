@@ -217,3 +217,11 @@ def test_bad_poster_still_shows_the_film_and_fails(run, seed_site):
 def test_bad_options_are_usage_errors(run, seed_site):
     assert run("-L", seed_site, "show", "her", "--symbols", "braille").exit_code == 2
     assert run("-L", seed_site, "show", "her", "--protocol", "vt340").exit_code == 2
+
+
+def test_title_words_in_any_order_without_accents(run, site):
+    for query, title in (("alien romulus", "Alien: Romulus"), ("kane citizen", "Citizen Kane"),
+                         ("leon", "Léon: The Professional")):
+        result = run("-L", site, "show", query)
+        assert result.exit_code == 0, (query, result.stderr)
+        assert result.stdout.startswith(title), query
