@@ -113,13 +113,23 @@ def parse_value(dotted: str, text: str):
         return value
     if isinstance(default, bool) or isinstance(default, str):
         if isinstance(default, str):
-            return text if not isinstance(value, str) else value
+            value = text if not isinstance(value, str) else value
+            if dotted == "poster.format":
+                from .poster_image import FORMAT_NAMES
+
+                if value.strip().lower() not in ("", "keep", *FORMAT_NAMES):
+                    raise UsageError(f"poster.format {value!r} is not a format filmcli can "
+                                     "write", hint="use jpeg, png, webp, gif or avif, or '' "
+                                                   "to keep each poster's own format")
+            return value
         if not isinstance(value, bool):
             raise UsageError(f"{dotted} takes true or false, not {text!r}")
         return value
     if isinstance(default, int):
         if not isinstance(value, int) or isinstance(value, bool):
             raise UsageError(f"{dotted} takes a whole number, not {text!r}")
+        if value < 1 and dotted != "validate.min_year":
+            raise UsageError(f"{dotted} must be 1 or more, not {value}")
         return value
     if isinstance(default, list):
         if isinstance(value, str):

@@ -97,3 +97,13 @@ def test_version_and_help(run):
     help_text = run("--help").stdout
     for command in ("list", "parse", "validate", "stats", "config", "completion"):
         assert command in help_text
+
+
+def test_config_set_checks_choices_and_ranges(run, tmp_path):
+    fmt = run("-L", tmp_path, "config", "set", "poster.format", "bmp")
+    assert fmt.exit_code == 2 and "not a format filmcli can write" in fmt.stderr
+    zero = run("-L", tmp_path, "config", "set", "poster.max_width", "0")
+    assert zero.exit_code == 2 and "must be 1 or more" in zero.stderr
+    ok = run("-L", tmp_path, "config", "set", "poster.format", "webp")
+    assert ok.exit_code == 0
+    assert tomllib.loads((tmp_path / "filmcli.toml").read_text())["poster"]["format"] == "webp"
