@@ -51,7 +51,7 @@ def bomb_png() -> bytes:
     return buf.getvalue()
 
 
-CASES: dict[str, dict[str, bytes | str]] = {
+CASES: dict[str, dict[str, bytes | str | Path]] = {
     "FC001": {"2013-12-18-her.md": "layout: post\ntitle: Her\n"},
     "FC002": {"2013-12-18-her.md": "---\nlayout: post\ntitle: Her\n\nNo closing line.\n"},
     "FC003": {"2013-12-18-her.md": post(extra="tags: [unclosed, list\n")},
@@ -60,6 +60,8 @@ CASES: dict[str, dict[str, bytes | str]] = {
                                               "['touch /tmp/filmcli-pwned']")},
     "FC006": {"2013-12-18-her.md": post(extra="a: &x [1, 2]\nb: *x")},
     "FC007": {"2013-12-18-her.md": post().encode() .replace(b"Spike", b"Sp\xffke")},
+    "FC008": {"2013-12-18-her.md": post(), "filmcli.toml": "[read]\nmax_post_bytes = 1000\n"},
+    "FC009": {"2013-12-18-her.md": Path("../missing.md")},
     "FC101": {"2013-12-18-her.md": post(director=...)},
     "FC102": {"2013-12-18-her.md": post(year='"twenty thirteen"')},
     "FC103": {"2013-12-18-her.md": post(year="1850")},
@@ -91,6 +93,9 @@ def main() -> None:
         (site / "_config.yml").write_text("title: rule case\n")
         for name, content in files.items():
             target = site / name if name.endswith(".toml") else site / "_posts" / name
+            if isinstance(content, Path):  # a symbolic link to a file that is not there
+                target.symlink_to(content)
+                continue
             data = content if isinstance(content, bytes) else content.encode()
             target.write_bytes(data)
 
