@@ -160,7 +160,13 @@ def _check_anchors(text: str, path: Path) -> None:
                 kind = "anchor" if isinstance(token, yaml.AnchorToken) else "alias"
                 _fail(f"YAML {kind} '{token.value}' is not allowed in front matter", path,
                       mark_line(token.start_mark, text), "FC006")
-    except yaml.YAMLError:
+    except yaml.YAMLError as exc:
+        # Newer libyaml (PyYAML 6.0.4's wheels) stops deep nesting itself, scanning ahead
+        # of the tokens counted above: the same refusal, in the same words.
+        if "nesting depth" in str(exc):
+            mark = getattr(exc, "problem_mark", None)
+            _fail(f"front matter is nested more than {MAX_DEPTH} levels deep", path,
+                  mark_line(mark, text) if mark else None, "FC003")
         return  # the parse proper reports syntax errors with their line
 
 
