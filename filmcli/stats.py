@@ -29,6 +29,7 @@ def library_stats(posts: Sequence[Post], file_sizes: Sequence[int], top: int = 1
     return {
         "films": len(posts),
         "directors": len(directors),
+        "without_year": len(posts) - len(years),  # missing or not a whole number
         "year_min": min(years) if years else None,
         "year_max": max(years) if years else None,
         "per_decade": {f"{d}s": decades[d] for d in sorted(decades)},

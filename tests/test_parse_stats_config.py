@@ -51,6 +51,7 @@ def test_stats(run, site):
     assert stats["films"] >= 12
     assert stats["year_min"] <= 1954 and stats["year_max"] >= 2024
     assert sum(stats["per_decade"].values()) == stats["films"]
+    assert stats["without_year"] == 0
     assert {"JPEG", "PNG", "WEBP"} <= set(stats["poster_formats"])
     assert 0.5 < stats["poster_share"] < 1
     text = run("-L", site, "stats").stdout
@@ -107,3 +108,13 @@ def test_config_set_checks_choices_and_ranges(run, tmp_path):
     ok = run("-L", tmp_path, "config", "set", "poster.format", "webp")
     assert ok.exit_code == 0
     assert tomllib.loads((tmp_path / "filmcli.toml").read_text())["poster"]["format"] == "webp"
+
+
+def test_stats_counts_films_without_a_usable_year(run, seed_site):
+    post = seed_site / "_posts" / "2013-12-18-her.md"
+    text = post.read_text()
+    (seed_site / "_posts" / "2014-01-01-odd.md").write_text(
+        text.replace('title: "Her"', 'title: "Odd"').replace("year: 2013", 'year: "soon"'))
+    stats = json.loads(run("-L", seed_site, "stats", "--format", "json").stdout)
+    assert (stats["films"], stats["without_year"], sum(stats["per_decade"].values())) == (2, 1, 1)
+    assert "1 without a usable year" in run("-L", seed_site, "stats").stdout

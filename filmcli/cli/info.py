@@ -55,6 +55,8 @@ def _print_stats(stats: dict) -> None:
             else "none")
     con.print(f"[bold]{stats['films']}[/bold] films by [bold]{stats['directors']}[/bold] "
               f"directors, {span}")
+    if stats["without_year"]:
+        con.print(f"{stats['without_year']} without a usable year (see filmcli validate)")
     if stats["per_decade"]:
         con.print()
         con.print("[bold]Films per decade[/bold]")
