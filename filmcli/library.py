@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from .config import CONFIG_NAME, Config, load_config
-from .errors import FilmcliError
+from .errors import FilmcliError, UsageError
 from .post import Post
 from .reader import parse_bytes, read_bytes
 
@@ -36,7 +36,7 @@ class Library:
     def __init__(self, root: str | os.PathLike, config: Config | None = None):
         self.root = Path(root).resolve()
         if not self.root.is_dir():
-            raise FilmcliError("library folder does not exist", root)
+            raise UsageError("library folder does not exist", root)
         self.config = config if config is not None else load_config(self.root)
         self._prefix = os.path.join(str(self.root), "")
 

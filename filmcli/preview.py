@@ -220,6 +220,8 @@ def load_image(data: bytes, cols: int, *, max_pixels: int = 25_000_000):
             img = to_rgb(img)
     except FilmcliError:
         raise
+    except Image.UnidentifiedImageError:
+        raise FilmcliError("the poster data is not an image Pillow can read") from None
     except Exception as exc:  # Pillow raises many types for junk and truncation
         raise FilmcliError(f"the poster cannot be drawn: {exc}") from None
     factor = min(img.width // need[0], img.height // need[1])

@@ -208,7 +208,7 @@ def test_bad_poster_still_shows_the_film_and_fails(run, seed_site):
     result = run("-L", seed_site, "show", "her", "--protocol", "blocks")
     assert result.exit_code == 1
     assert "Her (2013)" in result.stdout
-    assert "warning: _posts/2013-12-18-her.md: poster not drawn: poster data is not valid " \
+    assert "error: _posts/2013-12-18-her.md: poster not drawn: poster data is not valid " \
            "base64" in result.stderr
     only = run("-L", seed_site, "show", "her", "--protocol", "blocks", "--poster-only")
     assert only.exit_code == 1 and only.stdout == ""

@@ -10,8 +10,6 @@ from .app import app, get_library
 from .common import PATHS_HELP, finish
 
 PROGRESS_MIN = 20  # posts: fewer finish before a progress bar would be worth drawing
-SYMBOLS = ("block", "quad", "half")
-PROTOCOLS = ("auto", "blocks", "kitty", "iterm", "sixel")
 
 
 class _Reporter:
@@ -246,6 +244,7 @@ def show_cmd(
 
     from ..errors import UsageError
     from ..preview import (
+        PROTOCOLS,
         SYMBOLS,
         Ambiguous,
         ShowOptions,
@@ -259,6 +258,9 @@ def show_cmd(
 
     if symbols not in SYMBOLS:
         raise UsageError(f"unknown symbols {symbols!r}", hint="choose block, quad or half")
+    if protocol not in PROTOCOLS:  # a usage error, before any film is looked up
+        raise UsageError(f"unknown protocol {protocol!r}",
+                         hint="choose one of " + ", ".join(PROTOCOLS))
     library = get_library(ctx)
     try:
         post = select_post(library, query)
@@ -282,8 +284,8 @@ def show_cmd(
         max_pixels=int(library.config.get("validate", {}).get("max_pixels") or 25_000_000))
     lines, warning = build_page(post, library, options)
     sys.stdout.write("\n".join(lines) + "\n")
-    if warning:
-        console.warn(library.relpath(post.path), f"poster not drawn: {warning}")
+    if warning:  # the text was shown; the poster could not be: a data problem, exit 1
+        console.error_line(library.relpath(post.path), f"poster not drawn: {warning}")
     finish(1 if warning else 0)
 
 
