@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
+# isort: off
 from . import early  # noqa: F401  (answers `filmcli --version` before Typer is imported)
 
-# isort: off
-# Importing a module registers its commands; `--help` lists them in this order.
-from . import read, lint, info  # noqa: F401
-from . import posters  # noqa: F401
-from . import write  # noqa: F401
-from . import cache_cmd  # noqa: F401
-# isort: on
+# Importing a module registers its commands (app.COMMAND_ORDER sets the --help order).
+from . import cache_cmd, info, lint, posters, read, write  # noqa: F401
 from .app import app
+
+# isort: on
 
 
 def main() -> None:

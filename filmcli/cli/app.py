@@ -20,8 +20,19 @@ from . import console, lazyparams
 lazyparams.install()  # no Pydantic import for options that are text or absent
 
 
+#: The order `filmcli --help` lists the commands in: reading, writing, posters, the rest.
+COMMAND_ORDER = ("list", "parse", "validate", "stats", "new", "add", "export",
+                 "extract-posters", "embed-posters", "show", "wall", "config", "cache",
+                 "completion")
+
+
 class FilmcliGroup(TyperGroup):
     """Runs a command and turns every failure into one `error:` line and an exit code."""
+
+    def list_commands(self, ctx) -> list[str]:
+        names = super().list_commands(ctx)
+        rank = {name: i for i, name in enumerate(COMMAND_ORDER)}
+        return sorted(names, key=lambda name: rank.get(name, len(rank)))
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True,
              windows_expand_args=True, **extra):
