@@ -82,6 +82,19 @@ def _sync_folders(folders) -> None:
             os.close(fd)
 
 
+def _put_in_place(tmp: str, path: Path, exclusive: bool) -> None:
+    """Rename the synced temp file over `path`; with `exclusive`, only if `path` is new."""
+    if exclusive:
+        try:
+            os.link(tmp, path)  # fails if the target exists, unlike a rename
+        except FileExistsError:
+            raise FilmcliError("already exists", path,
+                               hint="use --force to replace it") from None
+        os.unlink(tmp)
+    else:
+        os.replace(tmp, path)
+
+
 def _finish(pending: list, failures: list) -> None:
     if not pending:
         return
@@ -89,15 +102,7 @@ def _finish(pending: list, failures: list) -> None:
     _sync_folders(folders)
     for tmp, path, exclusive, _ in pending:
         try:
-            if exclusive:
-                try:
-                    os.link(tmp, path)
-                except FileExistsError:
-                    raise FilmcliError("already exists", path,
-                                       hint="use --force to replace it") from None
-                os.unlink(tmp)
-            else:
-                os.replace(tmp, path)
+            _put_in_place(tmp, path, exclusive)
         except (FilmcliError, OSError) as exc:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
@@ -134,15 +139,7 @@ def write_atomic(path: str | os.PathLike, data: bytes, *, exclusive: bool = Fals
         if _deferred is not None:
             _deferred.append((tmp, path, exclusive, folder))
             return
-        if exclusive:
-            try:
-                os.link(tmp, path)
-            except FileExistsError:
-                raise FilmcliError("already exists", path,
-                                   hint="use --force to replace it") from None
-            os.unlink(tmp)
-        else:
-            os.replace(tmp, path)
+        _put_in_place(tmp, path, exclusive)
     except FilmcliError:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
