@@ -418,23 +418,29 @@ def _place(target: Path, shown: str, data: bytes, *, force: bool, dry_run: bool)
     return "written"
 
 
-def extract_one(job: ExtractJob) -> Result:
-    """Extract one post's embedded poster (and rewrite the post with --rewrite)."""
-    result = Result(job.shown, "failed")
+def _post_and_poster(result: Result, path, shown: str, max_bytes):
+    """(raw bytes, post, poster), or `result` finished when there is nothing to do."""
     try:
-        raw, post = _read_post(job.post, job.shown, job.max_bytes)
-    except FilmcliError as exc:
-        return _failed(result, exc, job.shown)
-    try:
+        raw, post = _read_post(path, shown, max_bytes)
         poster = poster_of(post)
     except FilmcliError as exc:
-        return _failed(result, exc, job.shown)
+        return _failed(result, exc, shown)
     if poster is None:
         result.status = "skipped"
         result.reason = "none" if "poster" not in post.front_matter else "not-text"
-        result.message = "no poster" if result.reason == "none" else (
-            "the poster value is not text")
+        result.message = ("no poster" if result.reason == "none"
+                          else "the poster value is not text")
         return result
+    return raw, post, poster
+
+
+def extract_one(job: ExtractJob) -> Result:
+    """Extract one post's embedded poster (and rewrite the post with --rewrite)."""
+    result = Result(job.shown, "failed")
+    loaded = _post_and_poster(result, job.post, job.shown, job.max_bytes)
+    if isinstance(loaded, Result):
+        return loaded
+    raw, post, poster = loaded
     if poster.origin != "data":
         result.status = "skipped"
         result.reason = poster.origin
@@ -525,19 +531,10 @@ def poster_file(root: str | os.PathLike, post_path: str | os.PathLike, value: st
 def embed_one(job: EmbedJob) -> Result:
     """Embed one post's poster file as a data URI with its real MIME type."""
     result = Result(job.shown, "failed")
-    try:
-        raw, post = _read_post(job.post, job.shown, None)
-    except FilmcliError as exc:
-        return _failed(result, exc, job.shown)
-    try:
-        poster = poster_of(post)
-    except FilmcliError as exc:
-        return _failed(result, exc, job.shown)
-    if poster is None:
-        result.status = "skipped"
-        result.reason = "none" if "poster" not in post.front_matter else "not-text"
-        result.message = "no poster"
-        return result
+    loaded = _post_and_poster(result, job.post, job.shown, None)
+    if isinstance(loaded, Result):
+        return loaded
+    raw, post, poster = loaded
     if poster.origin == "data":
         result.status = "skipped"
         result.reason = "embedded"
