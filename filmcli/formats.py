@@ -11,6 +11,16 @@ from typing import TextIO
 MACHINE_FORMATS = ("json", "jsonl", "csv", "tsv", "paths")
 
 
+#: C0 and C1 control characters (but newline and tab) shown as `\x1b`: text from a post
+#: must never reach a terminal as escape sequences (colour changes, window titles...).
+_CONTROLS = {c: f"\\x{c:02x}" for c in (*range(0x20), *range(0x7F, 0xA0)) if c not in (9, 10)}
+
+
+def visible(text: str) -> str:
+    """`text` with control characters made visible, for output meant for people."""
+    return text.translate(_CONTROLS)
+
+
 def cell_text(value) -> str:
     """One cell as text: summaries for posters, JSON for lists and mappings."""
     kind = type(value)

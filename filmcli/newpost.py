@@ -239,6 +239,11 @@ def plan_new(library, *, title: str, director: str | None = None, year: int | No
     if exists and not force:
         raise FilmcliError("a post with this file name already exists", library.relpath(path),
                            hint="use --force to replace it, or --slug/--date for another name")
+    if exists and same is not None and os.path.abspath(path) != os.path.abspath(same):
+        # --force replaces this film's post; it never also overwrites another film's.
+        raise FilmcliError(f"a post for another film already has this file name, and "
+                           f"{title!r} ({year}) is in {library.relpath(same)}",
+                           library.relpath(path), hint="choose another --slug or --date")
     if path.is_symlink():
         raise FilmcliError("refusing to write through a symbolic link", library.relpath(path))
 

@@ -304,22 +304,24 @@ def text_block(post: Post, library, width: int, options: ShowOptions,
     from rich.table import Table
     from rich.text import Text
 
-    head = Text(_title(post) or post.slug, style="bold")
+    from .formats import visible
+
+    head = Text(visible(_title(post) or post.slug), style="bold")
     if post.year is not None:
         head.append(f" ({post.year})", style="")
     items: list = [head]
     if post.director is not None:
-        items.append(Text(f"directed by {post.director}", style="italic"))
+        items.append(Text(f"directed by {visible(str(post.director))}", style="italic"))
     items.append(Text(""))
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="cyan", no_wrap=True)
     grid.add_column(overflow="fold")
     for key, value in facts(post, library):
-        grid.add_row(escape(key), escape(value))
+        grid.add_row(escape(visible(key)), escape(visible(value)))
     if poster_note:
         grid.add_row("", Text(poster_note, style="yellow"))
     items.append(grid)
-    review = post.review
+    review = visible(post.review)
     if review and options.markdown:
         items.extend([Text(""), Markdown(review)])
     lines = _rich_lines(items, width, options)

@@ -158,3 +158,27 @@ def test_unknown_field_is_warned_not_silent(run, site):
             "year: 2013\n", "year: 2013\nrating: 4\n"))
     rated = run("-L", site, "list", "-F", "json", "-w", "rating>=4")
     assert titles(rated) == ["Her"] and "warning" not in rated.stderr
+
+
+HOSTILE_TEXT_POST = ('---\nlayout: post\ntitle: "Esc \\e[31mRED [/b] [rec]"\n'
+                     'director: "D [co]"\nyear: 2009\n---\n\nBody \x1b]0;pwned\x07 here.\n')
+
+
+def test_table_shows_post_text_as_text(run, site, monkeypatch):
+    """Brackets are not rich markup and escape codes never reach the terminal."""
+    (site / "_posts" / "2020-01-01-esc.md").write_text(HOSTILE_TEXT_POST)
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    result = run("-L", site, "list", "--format", "table", "-w", "year=2009")
+    assert result.exit_code == 0, result.stderr
+    assert "[/b]" in result.stdout and "[co]" in result.stdout and "[rec]" in result.stdout
+    assert "\\x1b[31mRED" in result.stdout and "\x1b[31m" not in result.stdout
+
+
+def test_parse_and_show_make_control_characters_visible(run, site):
+    post = site / "_posts" / "2020-01-01-esc.md"
+    post.write_text(HOSTILE_TEXT_POST)
+    for args in (("parse", post), ("-L", site, "show", "esc")):
+        result = run(*args)
+        assert "\x1b" not in result.stdout and "\x07" not in result.stdout, args
+        assert "Body \\x1b]0;pwned\\x07 here." in result.stdout, args

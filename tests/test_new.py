@@ -448,3 +448,17 @@ def test_missing_poster_file(run, tmp_path):
     result = new(run, lib, *full(poster=tmp_path / "nope.jpg"))
     assert result.exit_code == 1 and "no such image file" in result.stderr
 
+
+
+def test_force_never_overwrites_another_films_post(run, site):
+    """--force replaces the film's own post; a slug naming another film's file is refused."""
+    poster = site.parent / "her.jpg"
+    from filmcli import Post
+
+    poster.write_bytes(Post.read(site / "_posts" / "2013-12-18-her.md").poster.data)
+    before = {p.name: p.read_bytes() for p in (site / "_posts").iterdir()}
+    result = run("-L", site, "new", "--title", "Her", "--director", "Spike Jonze", "--year",
+                 "2013", "--poster", poster, "--date", "2013-03-01", "--slug", "no", "--force")
+    assert result.exit_code == 1
+    assert "a post for another film already has this file name" in result.stderr
+    assert {p.name: p.read_bytes() for p in (site / "_posts").iterdir()} == before

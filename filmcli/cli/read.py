@@ -109,9 +109,10 @@ def list_cmd(
 
 
 def _print_table(records: list[dict], fields: list[str], total: int) -> None:
+    from rich.markup import escape
     from rich.table import Table
 
-    from ..formats import cell_text
+    from ..formats import cell_text, visible
     from .console import stdout_console
 
     labels = {"path": "File", "year": "Year", "title": "Title", "director": "Director",
@@ -119,12 +120,12 @@ def _print_table(records: list[dict], fields: list[str], total: int) -> None:
     table = Table(box=None, header_style="bold", pad_edge=False, show_edge=False)
     for field in fields:
         # Short facts never wrap; titles, names and paths fold when the terminal is narrow.
-        table.add_column(labels.get(field, field), overflow="fold",
+        table.add_column(escape(labels.get(field, field)), overflow="fold",
                          justify="right" if field == "year" else "left",
                          style="bold" if field == "title" else None,
                          no_wrap=field in ("date", "year", "poster"))
-    for record in records:
-        table.add_row(*(cell_text(record.get(f)) for f in fields))
+    for record in records:  # post text is text, never rich markup or terminal codes
+        table.add_row(*(escape(visible(cell_text(record.get(f)))) for f in fields))
     con = stdout_console()
     con.print(table)
     shown = len(records)
@@ -181,7 +182,7 @@ def _print_parsed(records: list[dict]) -> None:
     from rich.markup import escape
     from rich.table import Table
 
-    from ..formats import cell_text
+    from ..formats import cell_text, visible
     from .console import stdout_console
 
     con = stdout_console()
@@ -201,12 +202,12 @@ def _print_parsed(records: list[dict]) -> None:
                 if value.get("error"):
                     grid.add_row("  error", escape(value["error"]))
                 continue
-            grid.add_row(escape(key), escape(cell_text(value)))
+            grid.add_row(escape(visible(key)), escape(visible(cell_text(value))))
         con.print(grid)
         body = record.get("body", "").strip()
         if body:
             con.print()
             if len(body) > 100_000:  # rich takes seconds and gigabytes over a huge review
-                con.file.write(body + "\n")
+                con.file.write(visible(body) + "\n")
             else:
-                con.print(escape(body))
+                con.print(escape(visible(body)))
