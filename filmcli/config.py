@@ -76,7 +76,31 @@ def load_config(root: Path) -> Config:
         raise FilmcliError(f"invalid TOML: {msg.split(' (at line')[0]}", path, line) from None
     except OSError as exc:
         raise FilmcliError(f"cannot read: {exc.strerror}", path) from None
+    _check_types(user, DEFAULTS, path)
     return Config(_merge(DEFAULTS, user))
+
+
+_KINDS = ((bool, "true or false"), (int, "a whole number"), (str, "text"),
+          (list, "a list of text"), (dict, "a table"))
+
+
+def _check_types(user: dict, defaults: dict, path: Path, prefix: str = "") -> None:
+    """Each known setting has its default's type: one clear error instead of a crash later."""
+    for key, value in user.items():
+        if key not in defaults or (prefix == "defaults." and key == "front_matter"
+                                   and isinstance(value, dict)):
+            continue  # unknown keys are the user's own; extra front matter is free-form
+        default = defaults[key]
+        kind, label = next((k, label) for k, label in _KINDS if isinstance(default, k))
+        wrong = not isinstance(value, kind) or (kind is int and isinstance(value, bool))
+        if kind is list and not wrong:
+            wrong = not all(isinstance(item, str) for item in value)
+        if wrong:
+            shown = "a table of settings" if kind is dict else repr(default)
+            raise FilmcliError(f"{prefix}{key} should be {label}, not {value!r}", path,
+                               hint=f"edit the file; the default is {shown}")
+        if kind is dict:
+            _check_types(value, default, path, f"{prefix}{key}.")
 
 
 def _default_for(dotted: str):

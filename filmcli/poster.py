@@ -159,6 +159,15 @@ class Poster:
         return self._data
 
     @property
+    def text_size(self) -> int:
+        """Bytes the data's text takes in the post, known without reading the file again."""
+        if self._span is not None:
+            return self._span[1] - self._span[0]
+        if self._b64 is not None:
+            return len(self._b64)
+        return len(self.uri)
+
+    @property
     def uri(self) -> str:
         """The full `data:` URI (base64 text without whitespace) or the path/URL text."""
         if self.origin != "data":

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as _dt
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -413,8 +414,12 @@ def read_bytes(path: str | os.PathLike, *, max_bytes: int | None = None,
                dir_fd: int | None = None) -> bytes:
     """A post file's bytes, read with as few system calls as `cat` makes."""
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0), dir_fd=dir_fd)
+        # O_NONBLOCK: a named pipe in the posts folder must not hang the command.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0),
+                     dir_fd=dir_fd)
         try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                _fail("not a regular file", Path(path), None, "FC009")
             data = os.read(fd, _CHUNK)
             if len(data) == _CHUNK:
                 parts = [data]

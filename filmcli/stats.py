@@ -24,7 +24,7 @@ def library_stats(posts: Sequence[Post], file_sizes: Sequence[int], top: int = 1
             formats[poster.origin] += 1
         else:
             formats[poster.format or "unknown"] += 1
-            poster_bytes += len(poster.uri) if poster.is_base64 else 0
+            poster_bytes += poster.text_size if poster.is_base64 else 0
     library_bytes = sum(file_sizes)
     return {
         "films": len(posts),

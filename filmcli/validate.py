@@ -67,8 +67,14 @@ class Problem:
     def github(self) -> str:
         kind = "error" if self.severity == ERROR else "warning"
         line = f",line={self.line}" if self.line else ""
-        msg = self.message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-        return f"::{kind} file={self.path}{line},title={self.rule}::{msg}"
+        msg = _github_escape(self.message)
+        path = _github_escape(self.path).replace(":", "%3A").replace(",", "%2C")
+        return f"::{kind} file={path}{line},title={self.rule}::{msg}"
+
+
+def _github_escape(text: str) -> str:
+    """GitHub workflow commands' escaping of data (properties also escape : and ,)."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 @dataclass

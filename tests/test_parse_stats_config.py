@@ -118,3 +118,27 @@ def test_stats_counts_films_without_a_usable_year(run, seed_site):
     stats = json.loads(run("-L", seed_site, "stats", "--format", "json").stdout)
     assert (stats["films"], stats["without_year"], sum(stats["per_decade"].values())) == (2, 1, 1)
     assert "1 without a usable year" in run("-L", seed_site, "stats").stdout
+
+
+def test_wrongly_typed_settings_are_one_clear_error(run, tmp_path):
+    for text, message in (('[validate]\nmax_bytes = "5MB"\n', "validate.max_bytes should be a "
+                           "whole number, not '5MB'"),
+                          ("validate = 3\n", "validate should be a table, not 3"),
+                          ('[validate]\nrequired = "title"\n', "validate.required should be a "
+                           "list of text, not 'title'")):
+        (tmp_path / "filmcli.toml").write_text(text)
+        result = run("-L", tmp_path, "validate")
+        assert result.exit_code == 1, text
+        assert result.stderr.startswith("error: ") and message in result.stderr, result.stderr
+        assert "internal error" not in result.stderr
+
+
+def test_github_format_escapes_file_names(run, seed_site):
+    (seed_site / "_posts" / "2013-12-18-her.md").rename(
+        seed_site / "_posts" / "2013-12-18-her,again.md")
+    result = run("-L", seed_site, "validate", "--format", "github", "--select", "FC2")
+    assert result.exit_code == 0
+    moved = seed_site / "_posts" / "2013-12-18-her,again.md"
+    moved.write_text(moved.read_text().replace("year: 2013", "year: 1850"))
+    result = run("-L", seed_site, "validate", "--format", "github")
+    assert "file=_posts/2013-12-18-her%2Cagain.md,line=5,title=FC103::" in result.stdout

@@ -116,3 +116,15 @@ def test_site_file_never_escapes_the_root(tmp_path):
     assert lib.site_file("/assets/her.jpg") == (tmp_path / "assets" / "her.jpg").resolve()
     assert lib.site_file("../../etc/passwd") is None
     assert lib.site_file("/a/\x00b") is None
+
+
+def test_named_pipe_in_posts_is_an_error_not_a_hang(tmp_path):
+    import os
+
+    (tmp_path / "_posts").mkdir()
+    (tmp_path / "_posts" / "2013-12-18-her.md").write_bytes(SEED_BYTES)
+    os.mkfifo(tmp_path / "_posts" / "2020-01-01-pipe.md")
+    items = list(Library(tmp_path).iter_posts())
+    errors = [i for i in items if isinstance(i, FilmcliError)]
+    assert [e.rule for e in errors] == ["FC009"] and "not a regular file" in errors[0].message
+    assert [p.title for p in items if not isinstance(p, FilmcliError)] == ["Her"]
