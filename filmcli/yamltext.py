@@ -62,6 +62,10 @@ def scalar(value, *, plain: bool = False) -> str:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
+        if value != value:
+            return ".nan"
+        if value in (float("inf"), float("-inf")):
+            return ".inf" if value > 0 else "-.inf"
         return repr(value)
     if isinstance(value, (_dt.date, _dt.datetime)):
         return value.isoformat(sep=" ") if isinstance(value, _dt.datetime) else value.isoformat()

@@ -128,3 +128,16 @@ def test_named_pipe_in_posts_is_an_error_not_a_hang(tmp_path):
     errors = [i for i in items if isinstance(i, FilmcliError)]
     assert [e.rule for e in errors] == ["FC009"] and "not a regular file" in errors[0].message
     assert [p.title for p in items if not isinstance(p, FilmcliError)] == ["Her"]
+
+
+def test_non_finite_floats_render_as_yaml_reads_them():
+    import math
+
+    import yaml
+
+    from filmcli.yamltext import scalar
+
+    for value in (float("nan"), float("inf"), float("-inf"), 0.1, 1e300):
+        back = yaml.safe_load("k: " + scalar(value))["k"]
+        assert isinstance(back, float)
+        assert (math.isnan(value) and math.isnan(back)) or back == value
