@@ -66,7 +66,9 @@ def scalar(value, *, plain: bool = False) -> str:
             return ".nan"
         if value in (float("inf"), float("-inf")):
             return ".inf" if value > 0 else "-.inf"
-        return repr(value)
+        text = repr(value)
+        # YAML 1.1 reads `1e+300` as text: its floats need a dot before the exponent.
+        return text.replace("e", ".0e") if "e" in text and "." not in text else text
     if isinstance(value, (_dt.date, _dt.datetime)):
         return value.isoformat(sep=" ") if isinstance(value, _dt.datetime) else value.isoformat()
     if isinstance(value, str):
