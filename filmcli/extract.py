@@ -21,7 +21,7 @@ import re
 import stat
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 from . import imageinfo
@@ -333,7 +333,8 @@ class Result:
     hint: str | None = None
 
     def to_dict(self) -> dict:
-        return {k: v for k, v in asdict(self).items() if v is not None}
+        # every field is a plain str/int/bool/None: no asdict() deep copy needed
+        return {k: v for k, v in self.__dict__.items() if v is not None}
 
 
 def _read_post(path: str, shown: str, max_bytes: int | None) -> tuple[bytes, Post]:

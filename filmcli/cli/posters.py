@@ -101,11 +101,54 @@ def _facts(result) -> str:
 
 
 def _json_report(command: str, results, summary: dict, extra: dict) -> None:
+    """The report as `dumps_json` writes it (indent 2), byte for byte, built faster.
+
+    json.dumps with an indent runs the pure-Python encoder: for 10,000 results that
+    was most of a second. The header goes through dumps_json; each result's flat
+    record of text, ints and booleans is written line by line with the C string
+    encoder, in exactly the layout json.dumps(..., indent=2) gives it.
+    """
     from ..formats import dumps_json
 
-    doc = {"command": command, **extra, "summary": summary,
-           "posts": [r.to_dict() for r in results]}
-    sys.stdout.write(dumps_json(doc) + "\n")
+    doc = {"command": command, **extra, "summary": summary, "posts": []}
+    head = dumps_json(doc)
+    records = [r.to_dict() for r in results]
+    if not records:
+        sys.stdout.write(head + "\n")
+        return
+    tail = '\n  "posts": []\n}'
+    texts = [_json_record(record) for record in records]
+    if not head.endswith(tail) or None in texts:  # not the flat records expected
+        doc["posts"] = records
+        sys.stdout.write(dumps_json(doc) + "\n")
+        return
+    sys.stdout.write("".join((head[:-len(tail)], '\n  "posts": [\n', ",\n".join(texts),
+                              "\n  ]\n}\n")))
+
+
+def _json_record(record: dict) -> str | None:
+    """One flat record at depth 2 of an indent-2 document, as json.dumps writes it.
+
+    None when a value is not text, an int or a boolean (the caller then uses json.dumps).
+    """
+    from json.encoder import encode_basestring  # the C encoder when available
+
+    if not record:
+        return "    {}"
+    lines = []
+    for key, value in record.items():
+        if value is True:
+            text = "true"
+        elif value is False:
+            text = "false"
+        elif isinstance(value, str):
+            text = encode_basestring(value)
+        elif type(value) is int:
+            text = int.__repr__(value)
+        else:
+            return None
+        lines.append(f"      {encode_basestring(key)}: {text}")
+    return "    {\n" + ",\n".join(lines) + "\n    }"
 
 
 @app.command("extract-posters")
