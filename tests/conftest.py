@@ -34,6 +34,15 @@ def site(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
+def library(tmp_path: Path) -> Path:
+    """An empty library: a site folder with `_config.yml` and an empty `_posts/`."""
+    root = tmp_path / "lib"
+    (root / "_posts").mkdir(parents=True)
+    (root / "_config.yml").write_text("title: test library\n")
+    return root
+
+
+@pytest.fixture
 def seed_site(tmp_path: Path) -> Path:
     """A minimal library holding only the seed post."""
     dest = tmp_path / "seed"

@@ -10,7 +10,6 @@ import os
 import re
 from pathlib import Path
 
-import pytest
 from PIL import Image
 
 from conftest import SEED
@@ -53,14 +52,6 @@ def write_post(folder: Path, name: str, *, title='"A Film"', poster: str, extra:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(newline.join(lines).encode("utf-8"))
     return path
-
-
-@pytest.fixture
-def library(tmp_path: Path) -> Path:
-    root = tmp_path / "lib"
-    (root / "_posts").mkdir(parents=True)
-    (root / "_config.yml").write_text("title: t\n")
-    return root
 
 
 # --- the example site ----------------------------------------------------------------------

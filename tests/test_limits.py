@@ -110,14 +110,6 @@ def bomb_bytes() -> bytes:
     return png_bomb(8000, 8000)  # 64 million pixels: over the 25 million default
 
 
-@pytest.fixture
-def library(tmp_path: Path) -> Path:
-    root = tmp_path / "lib"
-    (root / "_posts").mkdir(parents=True)
-    (root / "_config.yml").write_text("title: limits\n")
-    return root
-
-
 def add_post(root: Path, name: str, text: str | bytes) -> Path:
     path = root / "_posts" / name
     path.write_bytes(text.encode() if isinstance(text, str) else text)
