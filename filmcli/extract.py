@@ -28,7 +28,6 @@ from . import imageinfo
 from .atomic import write_atomic
 from .errors import FilmcliError, UsageError
 from .post import Post, date_from_filename
-from .poster import Poster
 from .slug import MAX_SLUG_BYTES, slug_problem, slugify
 
 _WINDOWS_RESERVED = {"con", "prn", "aux", "nul"} | {
@@ -38,16 +37,6 @@ _NAME_OK = re.compile(r"\w[\w.-]*\Z")  # letters, digits, _, ., - (no spaces, no
 _POSTER_KEY = re.compile(rb"poster:[ \t]*")
 _DATA_URI = re.compile(r"data:[\w.+-]+/[\w.+-]+;base64,[A-Za-z0-9+/]*={0,2}\Z")
 MAX_NAME_BYTES = 200
-
-
-def poster_of(post: Post) -> Poster | None:
-    """The post's poster as a Poster whenever its `poster:` value is text, else None."""
-    value = post.front_matter.get("poster")
-    if isinstance(value, Poster):
-        return value
-    if isinstance(value, str):
-        return Poster.from_value(value, line=post.lines.get("poster"))
-    return None
 
 
 # --------------------------------------------------------------------------------------------
@@ -202,7 +191,7 @@ def poster_value_span(raw: bytes, post: Post) -> tuple[int, int, str | None]:
     value starts right after `poster:` and its blanks. Any other value is found from the
     YAML node's marks (character indices, turned into byte offsets).
     """
-    poster = poster_of(post)
+    poster = post.poster
     span = getattr(poster, "_span", None) if poster is not None else None
     if span is not None and getattr(poster, "_file", None) == post.path:
         line_start = raw.rfind(b"\n", 0, span[0]) + 1
@@ -279,7 +268,7 @@ def replace_poster(raw: bytes, post: Post, value: str) -> bytes:
     except FilmcliError as exc:
         raise FilmcliError(f"the rewritten post would not read back: {exc.message}",
                            post.path) from None
-    poster = poster_of(check)
+    poster = check.poster
     got = poster.uri if poster is not None else None
     if got != value or not _same_fields(post, check):
         raise FilmcliError("the rewritten post would not read back the same; left unchanged",
@@ -423,7 +412,7 @@ def _post_and_poster(result: Result, path, shown: str, max_bytes):
     """(raw bytes, post, poster), or `result` finished when there is nothing to do."""
     try:
         raw, post = _read_post(path, shown, max_bytes)
-        poster = poster_of(post)
+        poster = post.poster
     except FilmcliError as exc:
         return _failed(result, exc, shown)
     if poster is None:

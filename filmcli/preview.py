@@ -160,9 +160,7 @@ def poster_bytes(post: Post, library) -> bytes | None:
     FilmcliError when the poster cannot be had (bad base64, file missing or outside the
     site).
     """
-    from .extract import poster_of
-
-    poster = poster_of(post)
+    poster = post.poster
     if poster is None or poster.origin == "url":
         return None
     if poster.origin == "data":
@@ -251,12 +249,7 @@ class ShowOptions:
 
 def poster_summary(post: Post) -> str:
     """`JPEG 259×194 7.4 kB (image/jpeg)`, or where the poster lives, or `none`."""
-    from .extract import poster_of
-
-    try:
-        poster = poster_of(post)
-    except FilmcliError as exc:
-        return f"invalid ({exc.message})"
+    poster = post.poster
     if poster is None:
         value = post.front_matter.get("poster")
         return "none" if value is None else f"not an image value ({type(value).__name__})"
