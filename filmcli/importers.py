@@ -27,12 +27,11 @@ from .newpost import (
     check_text,
     default_fields,
     display_path,
-    film_key,
     post_filename,
     remove_old,
     write_post,
 )
-from .post import FILENAME, Post, coerce_date, date_from_filename
+from .post import FILENAME, Post, coerce_date, date_from_filename, film_key
 from .poster import Poster
 from .slug import slug_problem, slugify
 from .writer import order_fields, render_post
@@ -750,5 +749,5 @@ def add_sources(library, sources: list[str], *, kind: str | None = None, **optio
     return adder.report
 
 
-__all__ = ["Adder", "Planned", "Record", "Report", "add_sources", "display_path", "film_key",
+__all__ = ["Adder", "Planned", "Record", "Report", "add_sources", "display_path",
            "letterboxd_fields", "read_records", "source_kind"]

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from .atomic import write_atomic
 from .errors import FilmcliError, UsageError
-from .post import Post
+from .post import Post, film_key
 from .slug import slug_problem, slugify
 from .writer import order_fields, render_post
 
@@ -37,13 +37,6 @@ def check_text(name: str, value) -> None:
     elif isinstance(value, (list, tuple)):
         for item in value:
             check_text(name, item)
-
-
-def film_key(title, year) -> tuple | None:
-    """What makes two posts the same film: the title (trimmed, any case) and the year."""
-    if isinstance(title, str) and title.strip() and year is not None and year != "":
-        return (title.strip().casefold(), year)
-    return None
 
 
 def parse_date(text: str, what: str = "--date") -> _dt.date:

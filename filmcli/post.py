@@ -43,6 +43,19 @@ def coerce_date(value) -> _dt.date | None:
     return None
 
 
+def film_key(title, year) -> tuple | None:
+    """What makes two posts the same film: the title (trimmed, any case) and the year.
+
+    None when either is missing or the year is not a plain value (a list, a mapping):
+    such a post is no film to compare, whatever else it is.
+    """
+    if not isinstance(title, str) or not title.strip():
+        return None
+    if isinstance(year, bool) or not isinstance(year, (int, str)) or year == "":
+        return None
+    return (title.strip().casefold(), year)
+
+
 @dataclass
 class Post:
     """One post. `front_matter` keeps every key in file order; `poster` is a Poster."""

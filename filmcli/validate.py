@@ -11,7 +11,7 @@ from pathlib import Path
 
 from .errors import FilmcliError, UsageError
 from .imageinfo import MIME
-from .post import FILENAME, Post, coerce_date, date_from_filename
+from .post import FILENAME, Post, coerce_date, date_from_filename, film_key
 from .poster import Poster
 
 ERROR, WARNING = "error", "warning"
@@ -236,9 +236,9 @@ class Checker:
         films: dict = defaultdict(list)
         slugs: dict = defaultdict(list)
         for post in posts:
-            title, year = post.title, post.year
-            if isinstance(title, str) and title.strip() and isinstance(year, (int, str)):
-                films[(title.strip().casefold(), year)].append(post)
+            key = film_key(post.title, post.year)
+            if key is not None:
+                films[key].append(post)
             slugs[post.slug.casefold()].append(post)
         for group in films.values():
             for post in group[1:]:
