@@ -14,18 +14,27 @@ PATHS_HELP = "Post files or folders (default: the posts)."
 
 
 class Reading:
-    """Posts read for one command, with the count of those that could not be read."""
+    """Posts read for one command; each unreadable one gets its error line as it comes.
 
-    def __init__(self, library, paths: Sequence[str]):
+    `lazy` leaves `posts` empty so a command can stream `stream()` instead of holding
+    every post (`list` on a large library).
+    """
+
+    def __init__(self, library, paths: Sequence[str], *, lazy: bool = False):
         self.library = library
-        self.posts = []
+        self.paths = paths
+        self.read = 0
         self.failed = 0
-        for item in library.iter_posts(paths):
+        self.posts = [] if lazy else list(self.stream())
+
+    def stream(self):
+        for item in self.library.iter_posts(self.paths):
             if isinstance(item, FilmcliError):
                 self.failed += 1
                 console.error_line(item.location, item.message, item.hint)
             else:
-                self.posts.append(item)
+                self.read += 1
+                yield item
 
     @property
     def exit_code(self) -> int:

@@ -36,11 +36,11 @@ def list_cmd(
     """List the films, sorted and filtered, as a table or for scripts."""
     import sys
 
-    from ..errors import FilmcliError, UsageError
+    from ..errors import UsageError
     from ..formats import tsv_row, write_lines, write_records
     from ..query import BUILTIN_FIELDS, check_limit, field_names, parse_where, select_into
     from ..records import LEAD_KEYS, post_record
-    from .console import error_line, warn
+    from .console import warn
 
     library = get_library(ctx)
     chosen_fmt = choose_format(fmt, LIST_FORMATS, tty_default="table", pipe_default="plain")
@@ -52,20 +52,15 @@ def list_cmd(
     check_limit(limit)
     # Each post becomes what the output needs (a TSV line, the cells, a record) as it is
     # read, and only that and its sort keys are kept: memory stays small at any size.
-    counts = {"read": 0, "failed": 0}
+    reading = Reading(library, paths or [], lazy=True)
     asked = field_names(where, sort, wanted or ()) - BUILTIN_FIELDS
     seen_keys: set = set()
 
     def posts():
-        for item in library.iter_posts(paths or []):
-            if isinstance(item, FilmcliError):
-                counts["failed"] += 1
-                error_line(item.location, item.message, item.hint)
-            else:
-                counts["read"] += 1
-                if asked:
-                    seen_keys.update(item.front_matter)
-                yield item
+        for post in reading.stream():
+            if asked:
+                seen_keys.update(post.front_matter)
+            yield post
 
     # Tables, TSV and CSV show a poster as `JPEG 259×194 7.2 kB`: no hash to compute.
     poster_mode = "summary" if chosen_fmt in ("json", "jsonl") else "facts"
@@ -94,7 +89,7 @@ def list_cmd(
     for name in sorted(asked - seen_keys):  # most likely a typo: say so, on stderr
         warn("", f"no post has a field {name!r}")
     if chosen_fmt == "table":
-        _print_table(chosen, shown, counts["read"])
+        _print_table(chosen, shown, reading.read)
     elif out_fmt == "tsv":
         if chosen_fmt != "plain":
             sys.stdout.write("\t".join(shown) + "\n")
@@ -105,7 +100,7 @@ def list_cmd(
             for record in chosen:
                 shown.extend(k for k in record if k not in shown)
         write_records(sys.stdout, chosen, out_fmt, shown, header=True, null=null)
-    finish(1 if counts["failed"] else 0)
+    finish(reading.exit_code)
 
 
 def _print_table(records: list[dict], fields: list[str], total: int) -> None:
