@@ -144,12 +144,20 @@ def prepare_poster(data: bytes, *, name: str | os.PathLike = "<poster>", max_wid
 
 
 def _load_frames(im, ImageOps):
-    """Every frame, upright and decoded, in a mode the target formats accept."""
+    """Every frame, upright and decoded, in a mode the target formats accept.
+
+    The pixel budget counts frames x width x height: an animation over it keeps only
+    its first frame (a poster is a still), so 20 tiny frames on a 4900x4900 canvas
+    never cost 20 full canvases."""
+    from PIL import Image
+
     frames = []
     durations = []
     orientation = im.getexif().get(0x0112, 1) if hasattr(im, "getexif") else 1
     rotated = orientation not in (None, 1)
     count = getattr(im, "n_frames", 1) if getattr(im, "is_animated", False) else 1
+    if count * im.width * im.height > Image.MAX_IMAGE_PIXELS:
+        count = 1  # every frame decodes to a whole canvas: over the budget, keep the still
     for index in range(count):
         im.seek(index)
         im.load()

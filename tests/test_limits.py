@@ -313,3 +313,28 @@ def test_exported_giants_round_trip_in_bounded_time(giant_site, tmp_path):
     records = json.loads(out.read_text())
     assert [r["title"] for r in records] == ["Big", "Lines", "Small"]
     assert records[1]["body"].count("\n") == 1_000_000
+
+
+# --- animated images: frames x width x height count in the pixel budget -----------------------
+
+
+def gif_animation_bomb(width: int = 4900, height: int = 4900, frames: int = 20) -> bytes:
+    """~500 bytes: one-pixel frames on a huge canvas; each decoded frame is a whole canvas."""
+    out = bytearray(b"GIF89a" + struct.pack("<HHBBB", width, height, 0x80, 0, 0)
+                    + b"\0\0\0\xff\xff\xff" + b"\x21\xff\x0bNETSCAPE2.0\x03\x01\x00\x00\x00")
+    for i in range(frames):
+        out += b"\x21\xf9\x04\x00\x0a\x00\x00\x00"
+        out += b"\x2c" + struct.pack("<HHHHB", i % width, 0, 1, 1, 0) + b"\x02\x02\x44\x01\x00"
+    return bytes(out + b"\x3b")
+
+
+@pytest.mark.parametrize("frames", [20, 200])
+def test_animated_poster_bomb_keeps_the_first_frame_in_bounded_memory(frames, library,
+                                                                        tmp_path):
+    """20 frames of 4900x4900 cost 2 GB (200: MemoryError): only the still is decoded."""
+    (library / "anim.gif").write_bytes(gif_animation_bomb(frames=frames))
+    proc, rss = measured(tmp_path, "new", "--title", "T", "--director", "D", "--year", "2000",
+                         "--poster", "anim.gif", cwd=library)
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert rss < 300, f"peak RSS {rss:.0f} MB"
+    assert list((library / "_posts").glob("*-t.md"))
