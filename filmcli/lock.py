@@ -6,8 +6,8 @@ decide a film is missing and both add it. Each takes `library_lock` first: an
 exclusive `flock` on `<posts folder>/.filmcli.lock` (a dot-file, so neither filmcli
 nor Jekyll sees it as a post or a page). A second writer waits up to
 FILMCLI_LOCK_TIMEOUT seconds (default 10), saying so once on stderr, then gives up
-with an error. The lock file is left in place: removing it would let a third
-process lock a new file while a second still holds the old one.
+with an error. The holder removes the lock file before it lets go; a waiter that
+then gets the lock on the removed file sees that and locks the new one instead.
 """
 
 from __future__ import annotations
@@ -52,28 +52,51 @@ def library_lock(library, *, timeout: float | None = None) -> Iterator[None]:
     folder = library.writable_posts_dir()
     wait = lock_timeout() if timeout is None else timeout
     path = folder / LOCK_NAME
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
-                     | getattr(os, "O_CLOEXEC", 0), 0o644)
-    except OSError as exc:
-        raise FilmcliError(f"cannot open the library's lock file: {exc.strerror or exc}",
-                           library.relpath(path)) from None
-    try:
-        if not _try_lock(fcntl, fd):
-            sys.stderr.write(f"waiting for another filmcli writing to {library.root}...\n")
-            sys.stderr.flush()
-            deadline = time.monotonic() + wait
+    deadline = None
+    while True:
+        fd = _open(library, folder, path)
+        try:
             while not _try_lock(fcntl, fd):
+                if deadline is None:
+                    sys.stderr.write(f"waiting for another filmcli writing to {library.root}...\n")
+                    sys.stderr.flush()
+                    deadline = time.monotonic() + wait
                 if time.monotonic() >= deadline:
                     raise FilmcliError(
                         f"another filmcli is still writing to this library after {wait:g} s",
                         library.relpath(path),
                         hint=f"try again when it has finished ({TIMEOUT_ENV} sets the wait)")
                 time.sleep(_POLL)
+            if _still_the_file(fd, path):
+                break
+        except BaseException:
+            os.close(fd)
+            raise
+        os.close(fd)  # the holder removed this file as it finished: lock the new one
+    try:
         yield
     finally:
+        with contextlib.suppress(OSError):
+            os.unlink(path)  # removed while still held, so no writer ever sees a stale lock
         os.close(fd)  # closing the last handle releases the lock
+
+
+def _open(library, folder, path) -> int:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        return os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
+                       | getattr(os, "O_CLOEXEC", 0), 0o644)
+    except OSError as exc:
+        raise FilmcliError(f"cannot open the library's lock file: {exc.strerror or exc}",
+                           library.relpath(path)) from None
+
+
+def _still_the_file(fd: int, path) -> bool:
+    try:
+        here, there = os.fstat(fd), os.stat(path, follow_symlinks=False)
+    except OSError:
+        return False
+    return (here.st_dev, here.st_ino) == (there.st_dev, there.st_ino)
 
 
 def _try_lock(fcntl, fd: int) -> bool:

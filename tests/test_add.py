@@ -24,9 +24,9 @@ from filmcli.writer import render_post
 
 
 def tree(folder: Path) -> dict[str, bytes]:
-    """Every file under `folder` (relative name -> bytes)."""
+    """Every file under `folder` (relative name -> bytes), but the write lock's file."""
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
-            if p.is_file()}
+            if p.is_file() and p.name != ".filmcli.lock"}
 
 
 def empty_library(tmp_path: Path, name: str = "other") -> Path:

@@ -121,7 +121,7 @@ def test_bad_timeout_is_a_usage_error(tmp_path):
 def test_the_lock_file_is_no_post(run, tmp_path):
     lib = make_library(tmp_path)
     assert run("-L", lib, *NEW_HER).exit_code == 0
-    assert (lib / "_posts" / ".filmcli.lock").is_file()
+    assert not (lib / "_posts" / ".filmcli.lock").exists()  # removed as the run ends
     listed = run("-L", lib, "list", "-F", "csv")
     assert listed.exit_code == 0 and listed.stdout.count("\n") == 2
     assert ".filmcli.lock" not in run("-L", lib, "validate").stdout
