@@ -192,3 +192,35 @@ def set_value(root: Path, dotted: str, text: str) -> object:
     node[parts[-1]] = value
     write_atomic(path, tomlkit.dumps(doc).encode("utf-8"))
     return value
+
+
+def user_config_path() -> Path:
+    """The user's own settings: $XDG_CONFIG_HOME/filmcli/config.toml (~/.config by default)."""
+    import os
+
+    base = os.environ.get("XDG_CONFIG_HOME") or ""
+    folder = Path(base) if os.path.isabs(base) else Path.home() / ".config"
+    return folder / "filmcli" / "config.toml"
+
+
+def user_config() -> dict:
+    """The user's own settings (only `allow_outside` so far); {} when there is no file.
+
+    These are choices a site's filmcli.toml may not make for the user, such as writing
+    posts through a folder that leads outside the site.
+    """
+    path = user_config_path()
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        return {}
+    except (OSError, UnicodeDecodeError) as exc:
+        raise FilmcliError(f"cannot read: {getattr(exc, 'strerror', None) or exc}", path) from None
+    try:
+        data = _toml_loads(text)
+    except ValueError as exc:
+        raise FilmcliError(f"invalid TOML: {str(exc).split(' (at line')[0]}", path) from None
+    value = data.get("allow_outside", False)
+    if not isinstance(value, bool):
+        raise FilmcliError("allow_outside must be true or false", path)
+    return data

@@ -55,10 +55,24 @@ class Library:
     def posts_dir(self) -> Path:
         setting = str(self.config.get("posts_dir") or "_posts")
         folder = Path(os.path.normpath(self.root / setting))
-        if "\x00" in setting or (folder != self.root and self.root not in folder.parents):
+        if "\x00" in setting or (folder != self.root and self.root not in folder.parents
+                                 and not _outside_allowed()):
             # a settings file that came with a site may not send posts elsewhere
             raise FilmcliError(f"posts_dir {setting!r} leads outside the site",
                                self.root / CONFIG_NAME, hint="set a folder inside the site")
+        return folder
+
+    def writable_posts_dir(self) -> Path:
+        """The posts folder, when it may be written: inside the site once symlinks are
+        followed, unless the user's own config says `allow_outside = true`."""
+        folder = self.posts_dir
+        real = Path(os.path.realpath(folder))
+        if real != self.root and self.root not in real.parents:
+            if not _outside_allowed():
+                raise FilmcliError(
+                    f"the posts folder leads outside the site (to {real}): refusing to write",
+                    self.relpath(folder), hint="allow_outside = true in your own "
+                    "~/.config/filmcli/config.toml permits it (not in the site's filmcli.toml)")
         return folder
 
     def relpath(self, path: str | os.PathLike) -> str:
@@ -257,6 +271,13 @@ class Library:
         except (ValueError, OSError):
             return None
         return candidate
+
+
+def _outside_allowed() -> bool:
+    """The user's own config (never the site's) lets posts live outside the site."""
+    from .config import user_config
+
+    return user_config().get("allow_outside") is True
 
 
 def _walk(folder: Path) -> list[Path]:

@@ -22,6 +22,7 @@ SEED = DATA / "2013-12-18-her.md"
 def _private_cache(tmp_path_factory, monkeypatch):
     """Each test gets its own metadata cache folder, never the user's ~/.cache."""
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("xdg-config")))
     monkeypatch.delenv("FILMCLI_NO_CACHE", raising=False)
 
 

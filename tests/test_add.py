@@ -24,9 +24,9 @@ from filmcli.writer import render_post
 
 
 def tree(folder: Path) -> dict[str, bytes]:
-    """Every file under `folder` (relative name -> bytes)."""
+    """Every file under `folder` (relative name -> bytes), but the write lock's file."""
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
-            if p.is_file()}
+            if p.is_file() and p.name != ".filmcli.lock"}
 
 
 def empty_library(tmp_path: Path, name: str = "other") -> Path:
@@ -396,7 +396,8 @@ def check_complete(posts: Path, expected: dict[str, bytes]) -> list[str]:
         data = (posts / name).read_bytes()
         assert data == expected[name], name  # complete: every byte
         Post.from_bytes(data)  # and valid
-    leftovers = [p.name for p in posts.iterdir() if p.name.startswith(".")]
+    leftovers = [p.name for p in posts.iterdir() if p.name.startswith(".")
+                 and p.name != ".filmcli.lock"]  # a killed writer leaves its lock file
     assert all(n.endswith(".tmp") for n in leftovers), leftovers
     return names
 

@@ -77,7 +77,7 @@ def snapshot(root: Path) -> dict[str, str]:
     out = {}
     for dirpath, _, filenames in os.walk(root):
         for name in filenames:
-            if TEMP.match(name):
+            if TEMP.match(name) or name == ".filmcli.lock":  # a killed writer's lock file
                 continue
             path = Path(dirpath, name)
             out[path.relative_to(root).as_posix()] = hashlib.sha256(

@@ -27,6 +27,8 @@ def snapshot(world: Path) -> dict[str, str]:
         for name in filenames + [d for d in dirnames if os.path.islink(os.path.join(dirpath, d))]:
             path = Path(dirpath, name)
             rel = path.relative_to(world).as_posix()
+            if name == ".filmcli.lock" and path.parent.name == "_posts":
+                continue  # the write lock's file (filmcli.lock)
             if path.is_symlink():
                 out[rel] = "-> " + os.readlink(path)
             else:

@@ -175,6 +175,10 @@ def extract_posters_cmd(
     if fmt not in ("text", "json"):
         raise UsageError(f"unknown format {fmt!r}", hint="choose text or json")
     library = get_library(ctx)
+    if rewrite and not dry_run:
+        from ..lock import library_lock
+
+        ctx.with_resource(library_lock(library))  # held until the command ends
     jobs, folder = plan_extract(library, paths or [], out=out, rewrite=rewrite,
                                 dry_run=dry_run, force=force)
     results = []
@@ -233,6 +237,10 @@ def embed_posters_cmd(
     if fmt not in ("text", "json"):
         raise UsageError(f"unknown format {fmt!r}", hint="choose text or json")
     library = get_library(ctx)
+    if not dry_run:
+        from ..lock import library_lock
+
+        ctx.with_resource(library_lock(library))  # held until the command ends
     jobs = plan_embed(library, paths or [], dry_run=dry_run)
     results = []
     verb = "would embed" if dry_run else "embedded"

@@ -75,6 +75,11 @@ def new_cmd(
         if edited is None:
             message("the editor closed without saving: the review is empty")
         text = edited or ""
+    fresh = not library.posts_dir.exists()
+    if not dry_run:
+        from ..lock import library_lock
+
+        ctx.with_resource(library_lock(library))  # held until the command ends
     plan = plan_new(library, title=values["title"], director=values["director"],
                     year=values["year"], poster_file=values["poster"], date=date, slug=slug,
                     layout=layout, body=text, force=force, extra=extra)
@@ -86,7 +91,6 @@ def new_cmd(
         sys.stdout.buffer.write(plan.data)
         sys.stdout.buffer.flush()
         return
-    fresh = not plan.path.parent.exists()
     try:
         write_new(plan, force=force)
     except FilmcliError as exc:
@@ -251,6 +255,10 @@ def add_cmd(
         error_line(exc.location, exc.message, exc.hint)
 
     fresh = not library.posts_dir.exists()
+    if not dry_run:
+        from ..lock import library_lock
+
+        ctx.with_resource(library_lock(library))  # held until the command ends
     report = add_sources(library, sources, kind=kind, force=force, dry_run=dry_run,
                          on_added=added, on_skipped=skipped, on_failed=failed)
     if fresh and library.posts_dir.is_dir():
