@@ -19,11 +19,25 @@ DEFAULTS: dict = {
         "min_year": 1870,
         "known_keys": ["layout", "title", "director", "year", "poster", "date", "categories",
                        "category", "tags", "permalink", "published", "excerpt", "slug",
-                       "rating", "letterboxd"],
+                       "rating", "letterboxd", "tmdb", "wikidata", "imdb"],
     },
-    "poster": {"max_width": 400, "format": "", "dir": "assets/posters"},
+    "poster": {"max_width": 400, "format": "", "dir": "assets/posters",
+               "max_download_bytes": 10_000_000},
     "defaults": {"layout": "post", "front_matter": {}},
     "read": {"max_post_bytes": 64_000_000},
+    "lookup": {
+        "provider": "",  # tmdb or wikidata; empty: tmdb when a key is set, else wikidata
+        "tmdb_url": "https://api.themoviedb.org",
+        "tmdb_poster_size": "w500",
+        "wikidata_url": "https://www.wikidata.org/w/api.php",
+        "commons_file_url": "https://commons.wikimedia.org/wiki/Special:FilePath/",
+        "connect_timeout": 5.0,
+        "read_timeout": 15.0,
+        "retries": 3,
+        "max_retry_after": 30.0,
+        "requests_per_second": 4.0,
+        "cache_days": 7,
+    },
 }
 
 
@@ -80,7 +94,7 @@ def load_config(root: Path) -> Config:
     return Config(_merge(DEFAULTS, user))
 
 
-_KINDS = ((bool, "true or false"), (int, "a whole number"), (str, "text"),
+_KINDS = ((bool, "true or false"), (int, "a whole number"), (float, "a number"), (str, "text"),
           (list, "a list of text"), (dict, "a table"))
 
 
@@ -92,7 +106,9 @@ def _check_types(user: dict, defaults: dict, path: Path, prefix: str = "") -> No
             continue  # unknown keys are the user's own; extra front matter is free-form
         default = defaults[key]
         kind, label = next((k, label) for k, label in _KINDS if isinstance(default, k))
-        wrong = not isinstance(value, kind) or (kind is int and isinstance(value, bool))
+        accepted = (int, float) if kind is float else kind
+        wrong = not isinstance(value, accepted) or (kind in (int, float)
+                                                     and isinstance(value, bool))
         if kind is list and not wrong:
             wrong = not all(isinstance(item, str) for item in value)
         if wrong:
@@ -161,6 +177,10 @@ def parse_value(dotted: str, text: str):
         if not isinstance(value, list):
             raise UsageError(f"{dotted} takes a list such as '[\"a\", \"b\"]' or 'a,b'")
         return value
+    if isinstance(default, float):
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:
+            raise UsageError(f"{dotted} takes a number above 0, not {text!r}")
+        return float(value)
     if isinstance(default, dict):
         raise UsageError(f"{dotted} is a table; set one of its keys instead")
     return value

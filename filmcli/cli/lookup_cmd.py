@@ -1,0 +1,52 @@
+"""`filmcli lookup TITLE`: the candidates a provider gives, best first."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import typer
+
+from .app import app, get_library
+
+
+@app.command("lookup")
+def lookup_cmd(
+    ctx: typer.Context,
+    title: str = typer.Argument(..., metavar="TITLE", help="The film's title."),
+    year: int | None = typer.Option(None, "--year", "-y", metavar="YEAR",
+                                    help="The year it came out (ranks exact matches first)."),
+    provider: str | None = typer.Option(None, "--provider", metavar="NAME",
+                                        help="tmdb or wikidata (default: tmdb when a key "
+                                             "is set, else wikidata)."),
+    fmt: str = typer.Option("table", "--format", "-F", metavar="FORMAT",
+                            help="table or json."),
+    offline: bool = typer.Option(False, "--offline", help="Answer from the cache only."),
+    refresh: bool = typer.Option(False, "--refresh", help="Ignore the cache; ask again."),
+) -> None:
+    """Look a film up on TMDb or Wikidata: title, original title, year, directors, id."""
+    from ..errors import UsageError
+    from ..lookup import Session
+
+    if fmt not in ("table", "json"):
+        raise UsageError(f"unknown --format {fmt!r}", hint="choose table or json")
+    library = get_library(ctx)
+    session = Session(library.config, provider, offline=offline, refresh=refresh)
+    try:
+        found = session.search(title, year)
+    finally:
+        session.close()
+    if fmt == "json":
+        sys.stdout.write(json.dumps([c.as_dict() for c in found], ensure_ascii=False,
+                                    indent=2) + "\n")
+        return
+    if not found:
+        sys.stderr.write(f"no film called {title!r} on {session.name}\n")
+        raise typer.Exit(1)
+    for c in found:
+        who = ", ".join(c.directors) or "-"
+        other = c.original_title if c.original_title and c.original_title != c.title else "-"
+        year_text = str(c.year) if c.year is not None else "-"
+        size = c.poster_size or ("poster" if c.poster_url else "-")
+        sys.stdout.write("\t".join([f"{c.provider}:{c.id}", c.title, other, year_text, who,
+                                    size]) + "\n")

@@ -1,0 +1,173 @@
+"""Looking films up: director, year and poster from TMDb or Wikidata.
+
+Each provider is a module with `search(client, settings, title, year) -> list[Candidate]`
+and `client_for(settings, ...)`; `lookup()` picks one, ranks its answers and returns them.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import unicodedata
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from ..errors import FilmcliError, UsageError
+
+PROVIDERS = ("tmdb", "wikidata")
+
+
+@dataclass
+class Candidate:
+    title: str
+    original_title: str | None
+    year: int | None
+    directors: list[str] = field(default_factory=list)
+    provider: str = ""
+    id: str | int = ""
+    poster_url: str | None = None
+    poster_size: str | None = None  # "w500", "1000×1500"... when known
+
+    @property
+    def source(self) -> dict:
+        """What the post records: `tmdb: 152601` or `wikidata: Q3773000`."""
+        return {self.provider: self.id}
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+    def describe(self) -> str:
+        year = self.year if self.year is not None else "?"
+        who = ", ".join(self.directors) or "director unknown"
+        other = (f" [{self.original_title}]" if self.original_title
+                 and self.original_title != self.title else "")
+        return f"{self.title}{other} ({year}), {who} - {self.provider} {self.id}"
+
+
+def _norm(text) -> str:
+    return unicodedata.normalize("NFKC", str(text or "")).casefold().strip()
+
+
+def exact_title(candidate: Candidate, title: str) -> bool:
+    wanted = _norm(title)
+    return wanted in (_norm(candidate.title), _norm(candidate.original_title))
+
+
+def rank(candidates: list[Candidate], title: str, year: int | None) -> list[Candidate]:
+    """Exact title and year first, then exact title, then the provider's own order."""
+    def score(item):
+        index, c = item
+        exact = exact_title(c, title)
+        if exact and year is not None and c.year == year:
+            return (0, index)
+        return (1 if exact else 2, index)
+
+    return [c for _, c in sorted(enumerate(candidates), key=score)]
+
+
+def exact_matches(candidates: list[Candidate], title: str, year: int | None,
+                  director: str | None = None) -> list[Candidate]:
+    out = [c for c in candidates if exact_title(c, title)
+           and (year is None or c.year == year)]
+    if director:
+        out = [c for c in out if _norm(director) in {_norm(d) for d in c.directors}]
+    return out
+
+
+# --- the user's own settings (never the library's filmcli.toml) ---------------------
+
+
+def user_config_path() -> Path:
+    base = os.environ.get("XDG_CONFIG_HOME")
+    if not base or not os.path.isabs(base):
+        base = os.path.join(os.path.expanduser("~"), ".config")
+    return Path(base) / "filmcli" / "config.toml"
+
+
+def user_config() -> dict:
+    path = user_config_path()
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        return {}
+    except (OSError, UnicodeDecodeError):
+        raise FilmcliError("cannot read the user config", path) from None
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+    try:
+        data = tomllib.loads(text)
+    except ValueError:
+        # the message could quote the line holding the key: say only where
+        raise FilmcliError("invalid TOML", path, hint="fix the file") from None
+    return data if isinstance(data, dict) else {}
+
+
+def tmdb_credentials(user: dict | None = None) -> tuple[str | None, str | None]:
+    """(api_key, token) from TMDB_API_KEY / TMDB_TOKEN, else ~/.config/filmcli/config.toml."""
+    key = os.environ.get("TMDB_API_KEY") or None
+    token = os.environ.get("TMDB_TOKEN") or None
+    if key or token:
+        return key, token
+    table = (user if user is not None else user_config()).get("tmdb", {})
+    if not isinstance(table, dict):
+        return None, None
+    key = table.get("api_key") if isinstance(table.get("api_key"), str) else None
+    token = table.get("token") if isinstance(table.get("token"), str) else None
+    return key or None, token or None
+
+
+def settings_for(config: dict, user: dict) -> dict:
+    """lookup.* from filmcli.toml, overridden by the user's own [lookup] table."""
+    out = dict(config.get("lookup", {}))
+    mine = user.get("lookup", {})
+    if isinstance(mine, dict):
+        out.update(mine)
+    out["_user_keys"] = set(mine) if isinstance(mine, dict) else set()
+    return out
+
+
+def choose_provider(name: str | None, settings: dict, user: dict) -> str:
+    chosen = (name or settings.get("provider") or "").strip().lower()
+    if not chosen:
+        key, token = tmdb_credentials(user)
+        chosen = "tmdb" if key or token else "wikidata"
+    if chosen not in PROVIDERS:
+        raise UsageError(f"unknown --provider {chosen!r}", hint="choose tmdb or wikidata")
+    return chosen
+
+
+class Session:
+    """One provider with its HTTP client, for a whole command."""
+
+    def __init__(self, config: dict, provider: str | None = None, *, offline: bool = False,
+                 refresh: bool = False):
+        user = user_config()
+        self.settings = settings_for(config, user)
+        self.name = choose_provider(provider, self.settings, user)
+        self.poster_limits = (
+            int(config.get("poster", {}).get("max_download_bytes", 10_000_000)),
+            int(config.get("validate", {}).get("max_pixels", 25_000_000)))
+        if self.name == "tmdb":
+            from . import tmdb as module
+        else:
+            from . import wikidata as module
+        self.module = module
+        self.client = module.client_for(self.settings, user, offline=offline, refresh=refresh)
+
+    def search(self, title: str, year: int | None = None) -> list[Candidate]:
+        if not isinstance(title, str) or not title.strip():
+            raise UsageError("give a title to look up")
+        return rank(self.module.search(self.client, self.settings, title.strip(), year),
+                    title, year)
+
+    def poster(self, candidate: Candidate) -> bytes | None:
+        if not candidate.poster_url:
+            return None
+        max_bytes, max_pixels = self.poster_limits
+        return self.client.get_image(candidate.poster_url, max_bytes=max_bytes,
+                                     max_pixels=max_pixels)
+
+    def close(self) -> None:
+        self.client.close()

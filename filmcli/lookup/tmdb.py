@@ -1,0 +1,87 @@
+"""TMDb (The Movie Database) API v3.
+
+`GET /3/search/movie?query=&year=` gives `{"page", "results": [{"id", "title",
+"original_title", "release_date": "YYYY-MM-DD", "poster_path"}...], "total_pages",
+"total_results"}`; `GET /3/movie/{id}?append_to_response=credits` adds
+`"credits": {"cast": [...], "crew": [{"job": "Director", "name"}...]}`;
+`GET /3/configuration` gives `"images": {"secure_base_url", "poster_sizes"}`.
+"""
+
+from __future__ import annotations
+
+from . import Candidate, tmdb_credentials
+from .http import Client, LookupFailed
+
+DETAILS = 5  # how many search results get a details request (for their directors)
+DEFAULT_URL = "https://api.themoviedb.org"
+
+
+def client_for(settings: dict, user: dict, *, offline: bool, refresh: bool) -> Client:
+    key, token = tmdb_credentials(user)
+    if not key and not token:
+        raise LookupFailed("tmdb", "no TMDb API key or read access token",
+                           "set TMDB_API_KEY or TMDB_TOKEN, or put [tmdb] api_key in "
+                           "~/.config/filmcli/config.toml (see the README); or try "
+                           "--provider wikidata")
+    url = str(settings.get("tmdb_url") or DEFAULT_URL).rstrip("/")
+    if url != DEFAULT_URL and "tmdb_url" not in settings.get("_user_keys", ()):
+        # A library's filmcli.toml often comes from someone else: it may not send
+        # your key to another host.
+        raise LookupFailed("tmdb", "lookup.tmdb_url in filmcli.toml points away from "
+                           "api.themoviedb.org; the key is not sent there",
+                           "set lookup.tmdb_url in ~/.config/filmcli/config.toml instead")
+    headers, secret = {}, {}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    else:
+        secret["api_key"] = key
+    return Client(settings, "tmdb", offline=offline, refresh=refresh, headers=headers,
+                  secret_params=secret, hint="try --provider wikidata, or give --director "
+                                             "and --year yourself")
+
+
+def _year(date) -> int | None:
+    text = str(date or "")
+    return int(text[:4]) if len(text) >= 4 and text[:4].isdigit() else None
+
+
+def _as_dict(value, client: Client, what: str) -> dict:
+    if not isinstance(value, dict):
+        client._fail(f"unexpected answer for {what} (not a JSON object)")
+    return value
+
+
+def search(client: Client, settings: dict, title: str, year: int | None) -> list[Candidate]:
+    base = str(settings.get("tmdb_url") or DEFAULT_URL).rstrip("/")
+    found = _as_dict(client.get_json(f"{base}/3/search/movie",
+                                     {"query": title, "year": year}), client, "the search")
+    results = found.get("results")
+    if not isinstance(results, list):
+        client._fail("unexpected answer for the search (no results list)")
+    images = _as_dict(client.get_json(f"{base}/3/configuration"), client,
+                      "the configuration").get("images") or {}
+    poster_base = images.get("secure_base_url") or images.get("base_url")
+    sizes = images.get("poster_sizes") or []
+    size = str(settings.get("tmdb_poster_size") or "w500")
+    if sizes and size not in sizes:
+        size = "original" if "original" in sizes else sizes[-1]
+    out = []
+    for n, item in enumerate(r for r in results if isinstance(r, dict) and "id" in r):
+        directors: list[str] = []
+        if n < DETAILS:
+            details = _as_dict(client.get_json(f"{base}/3/movie/{int(item['id'])}",
+                                               {"append_to_response": "credits"}),
+                               client, "a film's details")
+            crew = (details.get("credits") or {}).get("crew") or []
+            directors = [c["name"] for c in crew if isinstance(c, dict)
+                         and c.get("job") == "Director" and isinstance(c.get("name"), str)]
+            item = {**item, **{k: v for k, v in details.items() if k != "credits"}}
+        path = item.get("poster_path")
+        poster = (f"{poster_base.rstrip('/')}/{size}{path}" if poster_base and
+                  isinstance(path, str) and path.startswith("/") else None)
+        out.append(Candidate(
+            title=str(item.get("title") or item.get("original_title") or ""),
+            original_title=item.get("original_title"), year=_year(item.get("release_date")),
+            directors=directors, provider="tmdb", id=int(item["id"]), poster_url=poster,
+            poster_size=size if poster else None))
+    return out
