@@ -27,12 +27,13 @@ import zlib
 from pathlib import Path
 
 from . import __version__
+from .atomic import stamp
 from .errors import FilmcliError
 from .post import Post
 from .poster import Poster
 
 #: bump when the packed layout changes; rows from other versions are dropped
-SCHEMA = 1
+SCHEMA = 2  # 2: a poster keeps the stat stamp of the file its span is in
 #: a file whose mtime or ctime is this close to "now" is not cached yet: a write
 #: within the same clock tick could leave its size and times unchanged. File
 #: systems with whole-second timestamps get a wider margin (see _settle_ns).
@@ -118,7 +119,7 @@ def pack(item) -> bytes:
             poster_key = key
             poster_state = (value.origin, value.value, value.declared_mime, value.is_base64,
                             value._b64, value._span, value.line, value._size, value._format,
-                            value._dims, value._sha256)
+                            value._dims, value._sha256, value._stamp)
             front[key] = None
         else:
             front[key] = value
@@ -142,11 +143,13 @@ def unpack(blob: bytes, path: Path):
     elif kind != b"m":
         raise ValueError("unknown cache entry")
     if poster_state is not None:
-        (origin, value, mime, is_b64, b64, span, line, size, fmt, dims, sha) = poster_state
+        (origin, value, mime, is_b64, b64, span, line, size, fmt, dims, sha,
+         file_stamp) = poster_state
         poster = _new_poster(Poster)  # every slot set here: no __init__ to go through
         poster.origin, poster.value, poster.declared_mime = origin, value, mime
         poster.is_base64, poster._b64, poster._span, poster.line = is_b64, b64, span, line
         poster._file = path if span is not None else None
+        poster._stamp = file_stamp
         poster._data = None
         poster._size, poster._format, poster._dims, poster._sha256 = size, fmt, dims, sha
         front[poster_key] = poster
@@ -154,7 +157,7 @@ def unpack(blob: bytes, path: Path):
 
 
 _KNOWN_SLOTS = {"origin", "value", "declared_mime", "is_base64", "_b64", "_file", "_span",
-                "_data", "_size", "_format", "_dims", "_sha256", "line"}
+                "_data", "_size", "_format", "_dims", "_sha256", "line", "_stamp"}
 
 
 def _slow_new(cls):
@@ -171,10 +174,6 @@ def _settle_ns(st: os.stat_result) -> int:
     if st.st_mtime_ns % 1_000_000_000 == 0 and st.st_ctime_ns % 1_000_000_000 == 0:
         return _COARSE_SETTLE_NS  # whole-second timestamps: be generous
     return SETTLE_NS
-
-
-def stamp(st: os.stat_result) -> tuple[int, int, int, int, int]:
-    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev)
 
 
 class PostCache:

@@ -9,7 +9,7 @@ from pathlib import Path
 from .config import CONFIG_NAME, Config, load_config
 from .errors import FilmcliError, UsageError
 from .post import Post
-from .reader import parse_bytes, read_bytes
+from .reader import parse_bytes, read_stamped
 
 POST_SUFFIXES = (".md", ".markdown")
 _BATCH = 512  # posts stat'ed and looked up in the cache together
@@ -249,8 +249,9 @@ class Library:
                                                | getattr(os, "O_CLOEXEC", 0))
             except OSError:
                 return Post.read(path, max_bytes=max_bytes)
-        data = read_bytes(name if fd is not None else path, max_bytes=max_bytes, dir_fd=fd)
-        return Post.from_raw(parse_bytes(data, path, keep=False))
+        data, st = read_stamped(name if fd is not None else path, max_bytes=max_bytes,
+                                dir_fd=fd)
+        return Post.from_raw(parse_bytes(data, path, keep=False, stamp=st))
 
     def posts(self, paths: Iterable[str | os.PathLike] = (), *,
               use_cache: bool | None = None) -> list[Post]:

@@ -40,13 +40,13 @@ class Poster:
 
     __slots__ = (
         "origin", "value", "declared_mime", "is_base64", "_b64", "_file", "_span",
-        "_data", "_size", "_format", "_dims", "_sha256", "line",
+        "_data", "_size", "_format", "_dims", "_sha256", "line", "_stamp",
     )
 
     def __init__(self, origin: str, value: str | None = None, *, declared_mime: str | None = None,
                  is_base64: bool = True, b64: bytes | None = None,
                  file: Path | None = None, span: tuple[int, int] | None = None,
-                 line: int | None = None):
+                 line: int | None = None, stamp: tuple | None = None):
         self.origin = origin  # "data", "path" or "url"
         self.value = value  # the text for paths and URLs; None for data URIs
         self.declared_mime = declared_mime
@@ -60,6 +60,7 @@ class Poster:
         self._dims: tuple[int, int] | None = None
         self._sha256: str | None = None
         self.line = line
+        self._stamp = stamp  # atomic.stamp of the file the span was read from
 
     # --- construction -------------------------------------------------
 
@@ -81,11 +82,11 @@ class Poster:
 
     @classmethod
     def from_file_span(cls, header: bytes, file: Path, span: tuple[int, int],
-                       b64: bytes | None, line: int) -> Poster:
+                       b64: bytes | None, line: int, stamp: tuple | None = None) -> Poster:
         """A data URI found on one line of a post: keep only where it is."""
         mime, is_b64 = _parse_header(header.decode("ascii", "replace"))
         return cls("data", declared_mime=mime, is_base64=is_b64, b64=b64, file=file, span=span,
-                   line=line)
+                   line=line, stamp=stamp)
 
     # --- the raw payload ---------------------------------------------
 
@@ -93,9 +94,15 @@ class Poster:
         if self._b64 is not None:
             return self._b64
         assert self._file is not None and self._span is not None
+        from .atomic import check_unchanged
+
         start, end = self._span
         try:
             with open(self._file, "rb") as handle:
+                # the offsets are only good in the very file the post was parsed from
+                if self._stamp is None:
+                    raise FilmcliError("post changed while it was read; run again", self._file)
+                check_unchanged(self._file, self._stamp, fd=handle.fileno())
                 handle.seek(start)
                 payload = handle.read(end - start)
         except OSError as exc:

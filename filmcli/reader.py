@@ -220,21 +220,26 @@ def load_yaml(text: str, path: Path) -> tuple[dict, dict]:
     return data, lines
 
 
-def parse_bytes(data: bytes, path: Path, *, keep: bool = True) -> RawPost:
+def parse_bytes(data: bytes, path: Path, *, keep: bool = True,
+                stamp: tuple | None = None) -> RawPost:
     """Parse a whole post held in memory.
 
     `keep=False` is for posts read from their file: the poster keeps only the
     offsets of its base64 text (and the facts learnt while it was at hand), so
-    holding thousands of posts never holds thousands of posters.
+    holding thousands of posts never holds thousands of posters. `stamp` (atomic.stamp
+    of the file `data` was read from) lets the poster check, when it reads its text
+    again, that the file is still that one.
     """
+    if keep:
+        stamp = None
     if data[:4] == b"---\n":
         try:
-            raw = _parse_fast(data, path, keep)
+            raw = _parse_fast(data, path, keep, stamp)
         except (UnicodeDecodeError, ValueError):
             raw = None
         if raw is not None:
             return raw
-    return _parse_reference(data, path, keep)
+    return _parse_reference(data, path, keep, stamp)
 
 
 # --- the fast path -----------------------------------------------------------
@@ -291,7 +296,7 @@ def _fast_lines(text: str, first_line: int, front: dict, lines: dict) -> bool:
     return True
 
 
-def _parse_fast(data: bytes, path: Path, keep: bool) -> RawPost | None:
+def _parse_fast(data: bytes, path: Path, keep: bool, stamp: tuple | None) -> RawPost | None:
     """The common shape read without YAML, or None to take the reference path."""
     # Find the poster line first: searching for the closing fence across the
     # base64 text would cost more than everything else here.
@@ -327,7 +332,7 @@ def _parse_fast(data: bytes, path: Path, keep: bool) -> RawPost | None:
         poster_line = 2 + head.count("\n")
         payload = data[comma + 1 : eol]
         poster = Poster.from_file_span(data[value:comma], path, (comma + 1, eol),
-                                       payload if keep else None, poster_line)
+                                       payload if keep else None, poster_line, stamp)
         if not keep:
             poster.learn(payload)
     front: dict = {}
@@ -354,7 +359,8 @@ def _parse_fast(data: bytes, path: Path, keep: bool) -> RawPost | None:
     return RawPost(path, front, body, lines, gap, 2 + len(lines))
 
 
-def _parse_reference(data: bytes, path: Path, keep: bool = True) -> RawPost:
+def _parse_reference(data: bytes, path: Path, keep: bool = True,
+                     stamp: tuple | None = None) -> RawPost:
     """Any post YAML accepts: BOM, CRLF, odd fences, folded posters, comments, nesting."""
     yaml_start, yaml_end, body_start, _ = split(data, path)
     fm = data[yaml_start:yaml_end]
@@ -375,7 +381,7 @@ def _parse_reference(data: bytes, path: Path, keep: bool = True) -> RawPost:
             poster = Poster.from_file_span(
                 value[:comma], path,
                 (yaml_start + value_start + comma + 1, yaml_start + value_end),
-                value[comma + 1 :] if keep else None, line)
+                value[comma + 1 :] if keep else None, line, stamp)
             if not keep:
                 poster.learn(value[comma + 1 :])
             fm = fm[:value_start] + fm[value_end:]
@@ -413,12 +419,22 @@ def _parse_reference(data: bytes, path: Path, keep: bool = True) -> RawPost:
 def read_bytes(path: str | os.PathLike, *, max_bytes: int | None = None,
                dir_fd: int | None = None) -> bytes:
     """A post file's bytes, read with as few system calls as `cat` makes."""
+    return read_stamped(path, max_bytes=max_bytes, dir_fd=dir_fd)[0]
+
+
+def read_stamped(path: str | os.PathLike, *, max_bytes: int | None = None,
+                 dir_fd: int | None = None) -> tuple[bytes, tuple]:
+    """(bytes, atomic.stamp) of a post file: the stamp is of the file the bytes came from
+    (taken before reading, so a write during the read shows as a change later)."""
+    from .atomic import stamp
+
     try:
         # O_NONBLOCK: a named pipe in the posts folder must not hang the command.
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0),
                      dir_fd=dir_fd)
         try:
-            if not stat.S_ISREG(os.fstat(fd).st_mode):
+            st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode):
                 _fail("not a regular file", Path(path), None, "FC009")
             data = os.read(fd, _CHUNK)
             if len(data) == _CHUNK:
@@ -446,9 +462,10 @@ def read_bytes(path: str | os.PathLike, *, max_bytes: int | None = None,
     if max_bytes is not None and len(data) > max_bytes:
         _fail(f"post is {len(data):,} bytes, over the limit of {max_bytes:,}", Path(path), None,
               "FC008")
-    return data
+    return data, stamp(st)
 
 
 def read_post(path: str | Path, *, max_bytes: int | None = None) -> RawPost:
     path = Path(path)
-    return parse_bytes(read_bytes(path, max_bytes=max_bytes), path, keep=False)
+    data, st = read_stamped(path, max_bytes=max_bytes)
+    return parse_bytes(data, path, keep=False, stamp=st)

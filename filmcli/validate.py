@@ -338,14 +338,15 @@ def poster_job(poster: Poster, options: Options) -> tuple:
     on_file = poster._file is not None and poster._span is not None and poster._b64 is None
     return (str(poster._file) if on_file else None, poster._span if on_file else None,
             None if on_file else poster._payload(), poster.declared_mime, poster.is_base64,
-            poster.line, options.max_bytes, options.max_pixels)
+            poster.line, options.max_bytes, options.max_pixels, poster._stamp)
 
 
 def check_poster_job(job: tuple) -> list[tuple[str, str]]:
     """poster_problems for a poster_job, in a worker process."""
-    file, span, b64, mime, is_b64, line, max_bytes, max_pixels = job
+    file, span, b64, mime, is_b64, line, max_bytes, max_pixels, file_stamp = job
     poster = Poster("data", declared_mime=mime, is_base64=is_b64, b64=b64,
-                    file=None if file is None else Path(file), span=span, line=line)
+                    file=None if file is None else Path(file), span=span, line=line,
+                    stamp=file_stamp)
     return poster_problems(poster, Options(max_bytes=max_bytes, max_pixels=max_pixels))
 
 

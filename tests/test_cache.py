@@ -56,7 +56,7 @@ def no_reading(monkeypatch) -> None:
     def refuse(*args, **kwargs):
         raise AssertionError(f"a post was read: {args[0]}")
 
-    monkeypatch.setattr("filmcli.library.read_bytes", refuse)
+    monkeypatch.setattr("filmcli.library.read_stamped", refuse)
     monkeypatch.setattr("filmcli.post.read_post", refuse)
 
 
