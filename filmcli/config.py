@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import datetime as _dt
+import math
 import sys
 from pathlib import Path
 
@@ -95,28 +97,120 @@ def load_config(root: Path) -> Config:
 
 
 _KINDS = ((bool, "true or false"), (int, "a whole number"), (float, "a number"), (str, "text"),
-          (list, "a list of text"), (dict, "a table"))
+          (list, "a list of text"), (dict, "a table of settings"))
+#: whole-number settings that may be below 1
+_ANY_INT = {"validate.min_year"}
+
+
+class SettingError(ValueError):
+    """A setting's value breaks its rule (the message starts after `KEY: `)."""
+
+    def __init__(self, message: str, hint: str | None = None):
+        super().__init__(message)
+        self.message, self.hint = message, hint
+
+
+def _shown(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (_dt.date, _dt.time)):
+        return value.isoformat()
+    return repr(value)
+
+
+def check_setting(dotted: str, value, default=None) -> None:
+    """The one rule book for a setting's value, on load and in `config set`.
+
+    `default` is the setting's default (looked up when not given); raises
+    SettingError. Tables are checked key by key by the caller.
+    """
+    if dotted.startswith("defaults.front_matter."):
+        _check_front_matter(value)
+        return
+    if default is None:
+        default = _default_for(dotted)
+    kind, label = next((k, label) for k, label in _KINDS if isinstance(default, k))
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)  # a whole number is a number too
+    wrong = not isinstance(value, kind) or (kind in (int, float) and isinstance(value, bool))
+    if kind is list and not wrong:
+        wrong = not all(isinstance(item, str) for item in value)
+    if wrong:
+        raise SettingError(f"must be {label}, not {_shown(value)}")
+    if kind is int and value < 1 and dotted not in _ANY_INT:
+        raise SettingError(f"must be 1 or more, not {value}")
+    if kind is float and not (math.isfinite(value) and value > 0):
+        raise SettingError(f"must be a number above 0, not {_shown(value)}")
+    if dotted == "poster.format":
+        from .poster_image import FORMAT_NAMES
+
+        if value.strip().lower() not in ("", "keep", *FORMAT_NAMES):
+            raise SettingError(f"{value!r} is not a format filmcli can write",
+                               hint="use jpeg, png, webp, gif or avif, or '' to keep each "
+                                    "poster's own format")
+
+
+def _check_front_matter(value) -> None:
+    """Extra front matter must survive YAML: no times of day, no NaN or infinity."""
+    if isinstance(value, _dt.time):
+        raise SettingError(f"a time of day ({value.isoformat()}) cannot be front matter",
+                           hint="give a date and time (1979-05-27T07:32:00Z) or quoted text")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise SettingError(f"{value} cannot be front matter", hint="give a number or text")
+    if isinstance(value, dict):
+        for item in value.values():
+            _check_front_matter(item)
+    elif isinstance(value, list):
+        for item in value:
+            _check_front_matter(item)
 
 
 def _check_types(user: dict, defaults: dict, path: Path, prefix: str = "") -> None:
-    """Each known setting has its default's type: one clear error instead of a crash later."""
+    """Each known setting obeys check_setting: one `PATH:LINE: key: ...` error, not a crash."""
     for key, value in user.items():
-        if key not in defaults or (prefix == "defaults." and key == "front_matter"
-                                   and isinstance(value, dict)):
-            continue  # unknown keys are the user's own; extra front matter is free-form
-        default = defaults[key]
-        kind, label = next((k, label) for k, label in _KINDS if isinstance(default, k))
-        accepted = (int, float) if kind is float else kind
-        wrong = not isinstance(value, accepted) or (kind in (int, float)
-                                                     and isinstance(value, bool))
-        if kind is list and not wrong:
-            wrong = not all(isinstance(item, str) for item in value)
-        if wrong:
-            shown = "a table of settings" if kind is dict else repr(default)
-            raise FilmcliError(f"{prefix}{key} should be {label}, not {value!r}", path,
-                               hint=f"edit the file; the default is {shown}")
-        if kind is dict:
-            _check_types(value, default, path, f"{prefix}{key}.")
+        name = f"{prefix}{key}"
+        if key not in defaults and prefix != "defaults.front_matter.":
+            continue  # unknown keys are the user's own
+        default = defaults.get(key)
+        try:
+            if isinstance(default, dict) and isinstance(value, dict) and not (
+                    name == "defaults.front_matter"):
+                _check_types(value, default, path, f"{name}.")
+                continue
+            if name == "defaults.front_matter" and isinstance(value, dict):
+                _check_types(value, {}, path, f"{name}.")
+                continue
+            check_setting(name, value, default)
+        except SettingError as exc:
+            shown = "a table of settings" if isinstance(default, dict) else _shown(default)
+            raise FilmcliError(f"{name}: {exc.message}", path, _line_of(path, name),
+                               hint=exc.hint or f"edit the file; the default is {shown}"
+                               ) from None
+
+
+def _line_of(path: Path, dotted: str) -> int | None:
+    """The line of filmcli.toml that sets `dotted` (or the table holding it), if found."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        return None
+    want = dotted.split(".")
+    table: list | None = []
+    for number, line in enumerate(text.splitlines(), 1):
+        stripped = line.strip()
+        if stripped.startswith("[["):
+            table = None  # an array of tables: no setting lives there
+        elif stripped.startswith("["):
+            table = _key_parts(stripped[1:stripped.find("]")])
+        elif table is not None and "=" in stripped and not stripped.startswith("#"):
+            full = table + _key_parts(stripped.split("=", 1)[0])
+            if full == want[:len(full)]:
+                return number
+    return None
+
+
+def _key_parts(key: str) -> list[str]:
+    return [part.strip().strip("\"'") for part in key.split(".")]
 
 
 def _default_for(dotted: str):
@@ -143,46 +237,22 @@ def flatten(tree: dict, prefix: str = "") -> dict:
 
 
 def parse_value(dotted: str, text: str):
-    """Turn the command line's text into the setting's type (checked against its default)."""
+    """Turn the command line's text into the setting's value, checked by check_setting."""
     default = _default_for(dotted)
     try:
         value = _toml_loads(f"v = {text}")["v"]
     except ValueError:
         value = text
-    if default is None:
-        return value
-    if isinstance(default, bool) or isinstance(default, str):
-        if isinstance(default, str):
-            value = text if not isinstance(value, str) else value
-            if dotted == "poster.format":
-                from .poster_image import FORMAT_NAMES
-
-                if value.strip().lower() not in ("", "keep", *FORMAT_NAMES):
-                    raise UsageError(f"poster.format {value!r} is not a format filmcli can "
-                                     "write", hint="use jpeg, png, webp, gif or avif, or '' "
-                                                   "to keep each poster's own format")
-            return value
-        if not isinstance(value, bool):
-            raise UsageError(f"{dotted} takes true or false, not {text!r}")
-        return value
-    if isinstance(default, int):
-        if not isinstance(value, int) or isinstance(value, bool):
-            raise UsageError(f"{dotted} takes a whole number, not {text!r}")
-        if value < 1 and dotted != "validate.min_year":
-            raise UsageError(f"{dotted} must be 1 or more, not {value}")
-        return value
-    if isinstance(default, list):
-        if isinstance(value, str):
-            value = [v.strip() for v in value.split(",") if v.strip()]
-        if not isinstance(value, list):
-            raise UsageError(f"{dotted} takes a list such as '[\"a\", \"b\"]' or 'a,b'")
-        return value
-    if isinstance(default, float):
-        if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:
-            raise UsageError(f"{dotted} takes a number above 0, not {text!r}")
-        return float(value)
     if isinstance(default, dict):
         raise UsageError(f"{dotted} is a table; set one of its keys instead")
+    if isinstance(default, str) and not isinstance(value, str):
+        value = text
+    elif isinstance(default, list) and isinstance(value, str):
+        value = [v.strip() for v in value.split(",") if v.strip()]
+    try:
+        check_setting(dotted, value, default)
+    except SettingError as exc:
+        raise UsageError(f"{dotted}: {exc.message}", hint=exc.hint) from None
     return value
 
 

@@ -121,11 +121,11 @@ def test_stats_counts_films_without_a_usable_year(run, seed_site):
 
 
 def test_wrongly_typed_settings_are_one_clear_error(run, tmp_path):
-    for text, message in (('[validate]\nmax_bytes = "5MB"\n', "validate.max_bytes should be a "
-                           "whole number, not '5MB'"),
-                          ("validate = 3\n", "validate should be a table, not 3"),
-                          ('[validate]\nrequired = "title"\n', "validate.required should be a "
-                           "list of text, not 'title'")):
+    for text, message in (('[validate]\nmax_bytes = "5MB"\n', ":2: validate.max_bytes: must be "
+                           "a whole number, not '5MB'"),
+                          ("validate = 3\n", ":1: validate: must be a table of settings, not 3"),
+                          ('[validate]\nrequired = "title"\n', ":2: validate.required: must be "
+                           "a list of text, not 'title'")):
         (tmp_path / "filmcli.toml").write_text(text)
         result = run("-L", tmp_path, "validate")
         assert result.exit_code == 1, text
@@ -142,3 +142,49 @@ def test_github_format_escapes_file_names(run, seed_site):
     moved.write_text(moved.read_text().replace("year: 2013", "year: 1850"))
     result = run("-L", seed_site, "validate", "--format", "github")
     assert "file=_posts/2013-12-18-her%2Cagain.md,line=5,title=FC103::" in result.stdout
+
+
+def test_settings_in_the_file_are_checked_like_config_set(run, seed_site):
+    """One rule book: a value `config set` refuses is refused in filmcli.toml too, with its line."""
+    toml = seed_site / "filmcli.toml"
+    for text, line, message in (
+            ("# mine\n[poster]\nmax_width = -10\n", 3, "poster.max_width: must be 1 or more"),
+            ("[read]\nmax_post_bytes = 0\n", 2, "read.max_post_bytes: must be 1 or more"),
+            ('[poster]\nformat = "bmp"\n', 2, "poster.format: 'bmp' is not a format"),
+            ("poster = { max_width = 0 }\n", 1, "poster.max_width: must be 1 or more"),
+            ("[validate]\nrequired = [1, 2]\n", 2, "validate.required: must be a list of text"),
+            ("[defaults.front_matter]\nseen = 07:32:00\n", 2,
+             "defaults.front_matter.seen: a time of day"),
+            ("[defaults.front_matter]\nscore = nan\n", 2, "defaults.front_matter.score: ")):
+        toml.write_text(text)
+        for command in (("list",), ("new", "-t", "Yes", "-y", "2004", "-d", "Sally Potter",
+                                    "-n")):
+            result = run("-L", seed_site, *command)
+            assert result.exit_code == 1, (text, result.stderr)
+            assert result.stderr.startswith(f"error: {toml}:{line}: {message}"), result.stderr
+            assert "internal error" not in result.stderr
+        # config set refuses the same value, with the same words (and a usage exit)
+        key = message.split(":")[0]
+        value = text.rsplit("=", 1)[1].strip(" }\n")
+        toml.unlink()
+        refused = run("-L", seed_site, "config", "set", "--", key, value)
+        assert refused.exit_code == 2, (key, value, refused.stderr)
+        assert refused.stderr.startswith(f"error: {message}"), refused.stderr
+        assert not toml.exists()
+
+
+def test_config_show_shows_dates_and_datetimes(run, seed_site):
+    result = run("-L", seed_site, "config", "set", "defaults.front_matter.seen",
+                 "1979-05-27T07:32:00Z")
+    assert result.exit_code == 0, result.stderr
+    assert "1979-05-27T07:32:00+00:00" in result.stderr
+    run("-L", seed_site, "config", "set", "defaults.front_matter.day", "1979-05-27")
+    text = run("-L", seed_site, "config", "show", "-F", "text")
+    assert text.exit_code == 0, text.stderr
+    assert "defaults.front_matter.seen = 1979-05-27T07:32:00+00:00\n" in text.stdout
+    assert "defaults.front_matter.day = 1979-05-27\n" in text.stdout
+    shown = json.loads(run("-L", seed_site, "config", "show", "-F", "json").stdout)
+    assert shown["defaults"]["front_matter"] == {"seen": "1979-05-27T07:32:00+00:00",
+                                                 "day": "1979-05-27"}
+    back = tomllib.loads(run("-L", seed_site, "config", "show", "-F", "toml").stdout)
+    assert str(back["defaults"]["front_matter"]["seen"]) == "1979-05-27 07:32:00+00:00"

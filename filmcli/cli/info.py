@@ -89,14 +89,17 @@ def config_show(
                                help="text, toml or json."),
 ) -> None:
     """Every setting in force: filmcli.toml over the defaults."""
+    import json
+
     from ..config import flatten
     from ..formats import dumps_json
 
     library = get_library(ctx)
     chosen = choose_format(fmt, ("text", "toml", "json"), tty_default="text",
                            pipe_default="text")
-    if chosen == "json":
-        sys.stdout.write(dumps_json(dict(library.config)) + "\n")
+    if chosen == "json":  # dates and datetimes as ISO text, as JSON has neither
+        sys.stdout.write(dumps_json(json.loads(json.dumps(dict(library.config),
+                                                          default=_iso))) + "\n")
     elif chosen == "toml":
         import tomli_w
 
@@ -104,9 +107,7 @@ def config_show(
     else:
         sys.stdout.write(f"# {library.root / 'filmcli.toml'}\n")
         for key, value in flatten(dict(library.config)).items():
-            import json
-
-            sys.stdout.write(f"{key} = {json.dumps(value, ensure_ascii=False)}\n")
+            sys.stdout.write(f"{key} = {_shown(value)}\n")
 
 
 @config_app.command("set")
@@ -118,15 +119,29 @@ def config_set(
                                 help="Its new value (TOML syntax or plain text)."),
 ) -> None:
     """Change one setting in filmcli.toml, keeping its comments and other keys."""
-    import json
-
     from ..config import set_value
     from .console import message
 
     library = get_library(ctx)
     stored = set_value(library.root, key, value)
-    message(f"{key} = {json.dumps(stored, ensure_ascii=False)} "
+    message(f"{key} = {_shown(stored)} "
             f"(in {library.relpath(library.root / 'filmcli.toml')})")
+
+
+def _iso(value):
+    """A TOML date or datetime as its ISO text (JSON has no such type)."""
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def _shown(value) -> str:
+    """A setting's value as `config show` prints it: JSON, but dates as TOML writes them."""
+    import json
+
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return json.dumps(value, ensure_ascii=False, default=_iso)
 
 
 SHELLS = ("bash", "zsh", "fish", "powershell")
