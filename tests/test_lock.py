@@ -138,3 +138,35 @@ def test_dry_runs_take_no_lock(tmp_path):
     finally:
         os.close(fd)
     assert result.returncode == 0, result.stderr
+
+
+def test_a_symlinked_posts_folder_outside_the_site_is_refused_for_writing(tmp_path, monkeypatch):
+    """Issue 9 item 17: a `_posts` link that leads outside the site is treated like an outside
+    posts_dir: reading works, writing needs `allow_outside = true` in the user's own config."""
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "_config.yml").write_text("title: t\n")
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (site / "_posts").symlink_to(outside)
+    seed = Path(__file__).parent / "data" / "2013-12-18-her.md"
+    (outside / seed.name).write_bytes(seed.read_bytes())
+    config_home = tmp_path / "xdg-config"
+    env = {**os.environ, "XDG_CONFIG_HOME": str(config_home), "NO_COLOR": "1"}
+    args = ["-L", str(site), "new", "--title", "Vertigo", "--director", "Alfred Hitchcock",
+            "--year", "1958", "--poster", str(Path(__file__).parent.parent / "examples/her.jpg"),
+            "--body", "Dizzy."]
+    listed = run_process("-L", site, "list", "--format", "paths", env=env)
+    assert listed.returncode == 0 and b"her.md" in listed.stdout
+    refused = run_process(*args, env=env)
+    assert refused.returncode == 1 and b"error:" in refused.stderr and b"Traceback" not in (
+        refused.stderr)
+    assert sorted(p.name for p in outside.iterdir()) == [seed.name]
+    # the site's own filmcli.toml cannot lift the rule
+    (site / "filmcli.toml").write_text("allow_outside = true\n")
+    assert run_process(*args, env=env).returncode == 1
+    (config_home / "filmcli").mkdir(parents=True)
+    (config_home / "filmcli" / "config.toml").write_text("allow_outside = true\n")
+    allowed = run_process(*args, env=env)
+    assert allowed.returncode == 0, allowed.stderr
+    assert len([p for p in outside.iterdir() if p.suffix == ".md"]) == 2
