@@ -296,7 +296,7 @@ def _fast_lines(text: str, first_line: int, front: dict, lines: dict) -> bool:
     return True
 
 
-def _parse_fast(data: bytes, path: Path, keep: bool, stamp: tuple | None) -> RawPost | None:
+def _parse_fast(data: bytes, path: Path, keep: bool, stamp: tuple | None = None) -> RawPost | None:
     """The common shape read without YAML, or None to take the reference path."""
     # Find the poster line first: searching for the closing fence across the
     # base64 text would cost more than everything else here.

@@ -10,6 +10,7 @@ stripped `content` (`Post.review`).
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from pathlib import Path
@@ -19,6 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from filmcli.atomic import stamp
 from filmcli.library import Library
 from filmcli.post import Post
 from filmcli.reader import _parse_fast, _parse_reference
@@ -86,7 +88,7 @@ def test_generated_library_reads_as_python_frontmatter_reads_it(generated, monke
         assert isinstance(item, Post), item
         data = item.path.read_bytes()
         assert_same(item, data)
-        fast += _parse_fast(data, item.path, False) is not None
+        fast += _parse_fast(data, item.path, False, stamp(os.stat(item.path))) is not None
     # The generator writes the canonical form: nearly every post takes the fast path
     # (titles with escapes such as \" go through YAML).
     assert fast > GENERATED_POSTS * 0.8
@@ -202,8 +204,8 @@ def test_fast_path_agrees_with_the_yaml_path(tmp_path, name):
     data, _ = variant(name)
     path = tmp_path / "post.md"
     path.write_bytes(data)
-    fast = _parse_fast(data, path, False)
-    slow = _parse_reference(data, path, False)
+    fast = _parse_fast(data, path, False, stamp(os.stat(path)))
+    slow = _parse_reference(data, path, False, stamp(os.stat(path)))
     if fast is not None:
         assert same_raw(fast, slow)
 
@@ -218,7 +220,7 @@ def same_raw(a, b) -> bool:
 
 
 def test_the_seed_takes_the_fast_path(tmp_path):
-    assert _parse_fast(SEED_BYTES, SEED, False) is not None
+    assert _parse_fast(SEED_BYTES, SEED, False, stamp(os.stat(SEED))) is not None
 
 
 # --- every line shape the fast path accepts, against YAML --------------------
@@ -290,12 +292,13 @@ def check_lines(folder: Path, lines, with_poster: bool) -> bool:
     path = folder / "post.md"
     path.write_bytes(data)
     try:
-        fast = _parse_fast(data, path, False)
+        fast = _parse_fast(data, path, False, stamp(os.stat(path)))
     except (UnicodeDecodeError, ValueError):
         fast = None
     if fast is None:
         return False  # the fast path declined: the YAML path is the answer
-    slow = _parse_reference(data, path, False)  # must not raise: the fast path accepted it
+    # must not raise: the fast path accepted it
+    slow = _parse_reference(data, path, False, stamp(os.stat(path)))
     assert same_raw(fast, slow), text
     meta, _ = reference(data)
     assert {k: poster_text(v.uri if hasattr(v, "uri") else v)
