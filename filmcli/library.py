@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from .config import CONFIG_NAME, Config, load_config
@@ -257,6 +257,51 @@ class Library:
               use_cache: bool | None = None) -> list[Post]:
         """The posts that read cleanly (use iter_posts to see the others)."""
         return [p for p in self.iter_posts(paths, use_cache=use_cache) if isinstance(p, Post)]
+
+    # --- managing films (filmcli.manage) --------------------------------
+
+    def select(self, film: str | Sequence[str]) -> Post:
+        """The one post `film` names: a post file, a slug, or title words with a year allowed
+        (`"casablanca 1942"`). NoMatch (exit 1) or Ambiguous (exit 2, with the candidates)."""
+        from .selector import select_post
+
+        return select_post(self, film)
+
+    def _films(self, films) -> list[Post]:
+        if isinstance(films, Post):
+            return [films]
+        if isinstance(films, (str, os.PathLike)):
+            return [self.select(os.fspath(films))]
+        return [f if isinstance(f, Post) else self.select(os.fspath(f)) for f in films]
+
+    def set(self, films, assign: dict | None = None, remove: Iterable[str] = (), *,
+            dry_run: bool = False) -> list:
+        """Set front-matter keys of one film or several, changing only their lines.
+
+        `films` is a selector, a Post, or a list of either; `assign` maps keys to values
+        (`{"director": "S. Jonze", "year": 2014}`; a `poster` given as a path is an image
+        file made a poster as `new --poster` makes one); `remove` names keys to delete.
+        Returns one `manage.Change` per film: `.fields` says what changed, `.written`
+        whether it was written, `.error` why not. With `dry_run` nothing is written.
+        """
+        from .manage import apply, check_value, plan_set, poster_from_file
+
+        values = dict(assign or {})
+        if isinstance(values.get("poster"), os.PathLike):
+            values["poster"] = poster_from_file(self, os.fspath(values["poster"]))
+        for key, value in values.items():
+            check_value(self, key, value)
+        changes = [plan_set(self, post, values, tuple(remove)) for post in self._films(films)]
+        return changes if dry_run else apply(self, changes)
+
+    def remove(self, films, *, keep_poster: bool = False, dry_run: bool = False) -> list:
+        """Remove one film or several (a selector, a Post, or a list of either), with each
+        poster file extract-posters wrote for it that no other post uses (unless
+        `keep_poster`). Returns one `manage.Removal` per film."""
+        from .manage import apply_remove, plan_remove
+
+        removals = plan_remove(self, self._films(films), keep_poster=keep_poster)
+        return removals if dry_run else apply_remove(self, removals)
 
     # --- where posters live --------------------------------------------
 

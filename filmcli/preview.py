@@ -12,10 +12,10 @@ import io
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 
 from .errors import FilmcliError, UsageError
 from .post import Post
+from .selector import Ambiguous, find_posts, select_post  # noqa: F401  (re-exported)
 
 PROTOCOLS = ("auto", "blocks", "kitty", "iterm", "sixel")
 SYMBOLS = ("block", "quad", "half")
@@ -32,64 +32,6 @@ ANALYSIS_PX = 8  # the renderer measures each cell on up to 8x8 sub-pixels
 # --------------------------------------------------------------------------------------------
 
 
-class Ambiguous(UsageError):
-    """The query names several films; `candidates` lists them."""
-
-    def __init__(self, query: str, candidates: list[Post]):
-        super().__init__(f"{query!r} matches {len(candidates)} films; name one by its slug "
-                         "or file", hint="filmcli show SLUG, or a longer part of the title")
-        self.candidates = candidates
-
-
-def find_posts(library, query: str) -> list[Post]:
-    """The posts `query` names: a post file, else a slug, else a title (exact, then part).
-
-    Each step stops at its first hit, so `her` shows *Her* even though *Heretic* holds the
-    same letters. Slugs and titles compare ignoring case; `2013-12-18-her` (the file
-    name's stem) works as a slug too.
-    """
-    text = query.strip()
-    if not text:
-        raise UsageError("name a film: a post file, a slug or words from its title")
-    for candidate in (Path(text), library.root / text):
-        if candidate.is_file():
-            return [library.read(candidate)]
-    posts = [p for p in library.iter_posts() if isinstance(p, Post)]
-    wanted = text.casefold()
-    words = _words(text)
-    steps = (
-        lambda p: p.slug.casefold() == wanted or p.path.stem.casefold() == wanted,
-        lambda p: _title(p).casefold() == wanted,
-        lambda p: wanted in _title(p).casefold(),
-        # Words in any order, accents ignored: `leon`, `kane citizen`, `alien romulus`.
-        lambda p: bool(words) and all(any(t.startswith(w) for t in _words(_title(p)))
-                                      for w in words),
-    )
-    for test in steps:
-        hits = [p for p in posts if test(p)]
-        if hits:
-            return hits
-    return []
-
-
-def _words(text: str) -> list[str]:
-    """Casefolded words without accents, for matching what people type against titles."""
-    import re
-    import unicodedata
-
-    folded = unicodedata.normalize("NFKD", text.casefold())
-    return re.findall(r"\w+", "".join(ch for ch in folded if not unicodedata.combining(ch)))
-
-
-def select_post(library, query: str) -> Post:
-    """The one post `query` names; FilmcliError when none does, Ambiguous when several."""
-    hits = find_posts(library, query)
-    if not hits:
-        raise FilmcliError(f"no film matches {query!r}",
-                           hint="`filmcli list --search TEXT` shows what there is")
-    if len(hits) > 1:
-        raise Ambiguous(query, hits)
-    return hits[0]
 
 
 def _title(post: Post) -> str:

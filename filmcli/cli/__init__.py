@@ -6,7 +6,7 @@ from __future__ import annotations
 from . import early  # noqa: F401  (answers `filmcli --version` before Typer is imported)
 
 # Importing a module registers its commands (app.COMMAND_ORDER sets the --help order).
-from . import cache_cmd, info, lint, lookup_cmd, posters, read, write  # noqa: F401
+from . import cache_cmd, info, lint, lookup_cmd, manage_cmd, posters, read, write  # noqa: F401
 from .app import app
 
 # isort: on

@@ -21,7 +21,8 @@ lazyparams.install()  # no Pydantic import for options that are text or absent
 
 
 #: The order `filmcli --help` lists the commands in: reading, writing, posters, the rest.
-COMMAND_ORDER = ("list", "parse", "validate", "stats", "new", "add", "lookup", "export",
+COMMAND_ORDER = ("list", "parse", "validate", "stats", "new", "add", "set", "rm", "lookup",
+                 "export",
                  "extract-posters", "embed-posters", "show", "wall", "config", "cache",
                  "completion")
 
@@ -67,7 +68,8 @@ class FilmcliGroup(TyperGroup):
         except FilmcliError as exc:
             if debug:
                 traceback.print_exc()
-            console.error_line(exc.location, exc.message, exc.hint)
+            console.error_line(exc.location, exc.message, exc.hint,
+                               getattr(exc, "details", None))
             code = exc.exit_code
         except BrokenPipeError:
             _silence_stdout()

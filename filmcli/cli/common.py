@@ -11,6 +11,8 @@ from ..errors import FilmcliError, UsageError
 from . import console
 
 PATHS_HELP = "Post files or folders (default: the posts)."
+FILM_HELP = ("The film: a post file, a slug (her) or words of its title, a year allowed "
+             "(casablanca 1942).")
 
 
 class Reading:

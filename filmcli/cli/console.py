@@ -79,9 +79,12 @@ def message(text: str) -> None:
     sys.stderr.write(text + "\n")
 
 
-def error_line(location: str, text: str, hint: str | None = None) -> None:
+def error_line(location: str, text: str, hint: str | None = None,
+               details: list[str] | None = None) -> None:
     where = f"{location}: " if location else ""
     sys.stderr.write(f"error: {where}{text}\n")
+    for line in details or ():  # e.g. the films an ambiguous name matches
+        sys.stderr.write(line + "\n")
     if hint:
         sys.stderr.write(f"hint: {hint}\n")
 

@@ -7,7 +7,7 @@ import sys
 import typer
 
 from .app import app, get_library
-from .common import PATHS_HELP, finish
+from .common import FILM_HELP, PATHS_HELP, finish
 
 PROGRESS_MIN = 20  # posts: fewer finish before a progress bar would be worth drawing
 
@@ -277,8 +277,8 @@ def embed_posters_cmd(
 @app.command("show")
 def show_cmd(
     ctx: typer.Context,
-    query: str = typer.Argument(..., metavar="POST", show_default=False,
-                                help="A post file, a slug (her) or words from a title."),
+    query: list[str] = typer.Argument(..., metavar="FILM", show_default=False,
+                                      help=FILM_HELP),
     width: int | None = typer.Option(None, "--width", "-w", metavar="COLS", min=1, max=1000,
                                      help="Poster width in cells (default: what fits beside "
                                           "the text)."),
@@ -297,7 +297,6 @@ def show_cmd(
     from ..preview import (
         PROTOCOLS,
         SYMBOLS,
-        Ambiguous,
         ShowOptions,
         build_page,
         choose_protocol,
@@ -313,18 +312,7 @@ def show_cmd(
         raise UsageError(f"unknown protocol {protocol!r}",
                          hint="choose one of " + ", ".join(PROTOCOLS))
     library = get_library(ctx)
-    try:
-        post = select_post(library, query)
-    except Ambiguous as exc:
-        console.error_line("", exc.message)
-        rows = [(c.slug, f"{c.title}" + (f" ({c.year})" if c.year is not None else ""),
-                 library.relpath(c.path)) for c in exc.candidates]
-        wide = [max(len(row[i]) for row in rows) for i in (0, 1)]
-        for slug, title, path in rows:
-            sys.stderr.write(f"  {slug:<{wide[0]}}  {title:<{wide[1]}}  {path}\n")
-        if exc.hint:
-            sys.stderr.write(f"hint: {exc.hint}\n")
-        raise typer.Exit(exc.exit_code) from None
+    post = select_post(library, query)
     env = os.environ
     allowed = console.color_allowed(sys.stdout)
     cols, rows = terminal_size()

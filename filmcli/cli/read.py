@@ -134,7 +134,9 @@ PARSE_FORMATS = ("text", "json", "toml")
 @app.command("parse")
 def parse_cmd(
     ctx: typer.Context,
-    files: list[str] = typer.Argument(..., metavar="FILE", help="Post files to show in full."),
+    files: list[str] = typer.Argument(..., metavar="FILM",
+                                      help="Post files, folders, or films named as show names "
+                                           "them (a slug, or title words in quotes)."),
     fmt: str = typer.Option("text", "--format", "-F", metavar="FORMAT",
                       help="text, json or toml."),
     poster_data: bool = typer.Option(False, "--poster-data",
@@ -148,7 +150,7 @@ def parse_cmd(
 
     library = get_library(ctx)
     chosen = choose_format(fmt, PARSE_FORMATS, tty_default="text", pipe_default="text")
-    reading = Reading(library, files)
+    reading = Reading(library, [_as_path(library, f) for f in files])
     records = [post_record(p, library.relpath(p.path), body=True,
                            poster="inline" if poster_data else "summary")
                for p in reading.posts]
@@ -162,6 +164,16 @@ def parse_cmd(
     else:
         _print_parsed(records)
     finish(reading.exit_code)
+
+
+def _as_path(library, name: str) -> str:
+    """A file or folder as given; anything else is a film named by the shared selector."""
+    import os
+
+    looks_like_a_file = os.sep in name or name.lower().endswith((".md", ".markdown"))
+    if looks_like_a_file or os.path.exists(name) or os.path.exists(library.root / name):
+        return name
+    return str(library.select(name).path)
 
 
 def _toml_safe(value):

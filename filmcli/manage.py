@@ -1,0 +1,353 @@
+"""Changing and removing films that are already in the library (`set`, `rm`).
+
+Each operation is planned first (nothing written: what would change, checked), then
+applied post by post under the library lock through the editing core, so a failure in one
+post is reported and the others go on. The CLI and `Library.set`/`Library.remove` share
+these functions.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import FilmcliError, UsageError
+from .post import Post
+
+MISSING = type("Missing", (), {"__repr__": lambda self: "<missing>"})()
+_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*\Z")
+_NUMBER = re.compile(r"[-+]?(\d+|\d*\.\d+|\d+\.\d*)([eE][-+]?\d+)?\Z")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    key: str
+    old: object
+    new: object
+
+    def describe(self) -> str:
+        """`director 'Spike Jonze' -> 'S. Jonze'`; posters summarised, never their base64."""
+        return f"{self.key} {_shown(self.old)} -> {_shown(self.new)}"
+
+
+def _shown(value) -> str:
+    from .formats import visible
+    from .poster import Poster
+
+    if value is MISSING:
+        return "(none)"
+    if isinstance(value, Poster) or (isinstance(value, str) and value.startswith("data:")):
+        poster = value if isinstance(value, Poster) else Poster.from_value(value)
+        return f"<{poster.short()}>"
+    if isinstance(value, str):
+        text = value if len(value) <= 80 else value[:77] + "..."
+        return "'" + visible(text) + "'"
+    return visible(repr(value) if not isinstance(value, (int, float)) else str(value))
+
+
+@dataclass
+class Change:
+    """What one command does (or did) to one post."""
+
+    path: Path
+    title: object
+    year: object
+    fields: list[FieldChange] = field(default_factory=list)
+    before: bytes = b""
+    after: bytes = b""
+    written: bool = False
+    error: FilmcliError | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        from .formats import visible
+
+        title = visible(str(self.title)) if self.title is not None else self.path.name
+        return f"{title} ({visible(str(self.year))})" if self.year is not None else title
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.fields) and self.before != self.after
+
+
+# --------------------------------------------------------------------------------------------
+# Values from the command line
+# --------------------------------------------------------------------------------------------
+
+
+def parse_assignments(items: list[str]) -> tuple[dict[str, str], list[str]]:
+    """`KEY=VALUE` and `KEY!` words -> ({key: text}, [keys to remove]); UsageError otherwise."""
+    assign: dict[str, str] = {}
+    remove: list[str] = []
+    for item in items:
+        if "=" in item:
+            key, _, value = item.partition("=")
+            if not _KEY.match(key):
+                raise UsageError(f"{item!r}: {key!r} is not a front-matter key",
+                                 hint="keys are letters, digits, _ and -: KEY=VALUE or KEY!")
+            assign[key] = value
+        elif item.endswith("!") and _KEY.match(item[:-1]):
+            remove.append(item[:-1])
+        else:
+            raise UsageError(f"{item!r} is neither KEY=VALUE nor KEY!",
+                             hint="for example: director='S. Jonze' year=2014 rating!")
+    both = set(assign) & set(remove)
+    if both:
+        raise UsageError(f"{sorted(both)[0]!r} is both set and removed")
+    return assign, remove
+
+
+def value_from_text(library, key: str, text: str):
+    """What `KEY=TEXT` means: `year` an integer, `poster=@FILE` an image, the seed's text keys
+    text; other keys a number, true/false, a date, a [list] or {mapping} when they read as
+    one, else text."""
+    if key == "year":
+        if not re.fullmatch(r"-?\d+", text.strip()):
+            raise UsageError(f"year={text!r} is not a whole number")
+        return int(text)
+    if key == "poster" and text.startswith("@"):
+        return poster_from_file(library, text[1:])
+    if key in ("title", "director", "layout", "poster"):
+        return text
+    stripped = text.strip()
+    if _NUMBER.match(stripped):
+        return float(stripped) if any(c in stripped for c in ".eE") else int(stripped)
+    if stripped in ("true", "false"):
+        return stripped == "true"
+    if _ISO_DATE.match(stripped):
+        try:
+            return _dt.date.fromisoformat(stripped)
+        except ValueError:
+            return text
+    if stripped[:1] in ("[", "{"):
+        import yaml
+
+        try:
+            value = yaml.safe_load(stripped)
+        except yaml.YAMLError as exc:
+            raise UsageError(f"{key}={text!r} is not a YAML list or mapping: "
+                             f"{str(exc).splitlines()[0]}") from None
+        return value
+    return text
+
+
+def poster_from_file(library, source: str):
+    """An image file (or '-' for stdin) made a poster, as `new --poster` makes one."""
+    import sys
+
+    from .poster_image import prepare_poster, read_image_file, target_format
+
+    if source == "-":
+        data, name = sys.stdin.buffer.read(), "<stdin>"
+    else:
+        data, name = read_image_file(source), source
+    config = library.config
+    section = config.get("poster", {})
+    prepared = prepare_poster(
+        data, name=name, max_width=int(section.get("max_width", 400) or 0),
+        fmt=target_format(section.get("format")),
+        max_pixels=int(config.get("validate", {}).get("max_pixels", 25_000_000)))
+    return prepared.uri
+
+
+def check_value(library, key: str, value) -> None:
+    """The checks `new` makes of its values (UsageError, nothing written)."""
+    from .newpost import check_text, year_range
+
+    check_text(key, value)
+    if key == "year":
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise UsageError(f"year must be a whole number, not {value!r}")
+        low, high = year_range(library.config)
+        if not low <= value <= high:
+            raise UsageError(f"year {value} is outside {low}..{high}",
+                             hint="validate.min_year in filmcli.toml sets the lower bound")
+    if key in ("title", "director", "layout") and not (isinstance(value, str) and value.strip()):
+        raise UsageError(f"{key} must be text that is not empty",
+                         hint=f"`{key}!` removes the key")
+    if isinstance(value, float) and value != value or value in (float("inf"), float("-inf")):
+        raise UsageError(f"{key}: {value!r} is not a number a post can hold")
+
+
+# --------------------------------------------------------------------------------------------
+# set
+# --------------------------------------------------------------------------------------------
+
+
+def plan_set(library, post: Post, assign: dict, remove=()) -> Change:
+    """The change `assign`/`remove` makes to `post`, checked, with its new bytes; no write."""
+    from .editing import snapshot, splice
+
+    change = Change(post.path, post.title, post.year)
+    snap = snapshot(post.path, max_bytes=_max_bytes(library))
+    current = Post.from_bytes(snap.data, post.path)
+    change.before = snap.data
+    change._snapshot = snap  # type: ignore[attr-defined]
+    old = current.metadata()
+    todo = {}
+    for key, value in assign.items():
+        was = old.get(key, MISSING)
+        if was is not MISSING and type(was) is type(value) and was == value:
+            continue
+        todo[key] = value
+        change.fields.append(FieldChange(key, was, value))
+    gone = [key for key in remove if key in old]
+    change.fields.extend(FieldChange(key, old[key], MISSING) for key in gone)
+    if not change.fields:
+        change.after = snap.data
+        return change
+    change.after = splice(snap.data, todo, gone, path=post.path, post=current)
+    if "title" in todo:
+        from .slug import slugify
+
+        if slugify(str(todo["title"])) != post.slug:
+            change.notes.append(f"the file name's slug {post.slug!r} no longer matches the "
+                                "title: `filmcli rename` renames the file")
+    return change
+
+
+def apply(library, changes: list[Change]) -> list[Change]:
+    """Write each planned change under the library lock; failures are recorded, not raised."""
+    from .editing import commit
+    from .lock import library_lock
+
+    todo = [c for c in changes if c.changed and c.error is None]
+    if not todo:
+        return changes
+    with library_lock(library):
+        for change in todo:
+            try:
+                change.written = commit(change._snapshot, change.after)  # type: ignore
+            except FilmcliError as exc:
+                change.error = exc
+    return changes
+
+
+def _max_bytes(library) -> int | None:
+    value = library.config.get("read", {}).get("max_post_bytes")
+    return int(value) if value else None
+
+
+# --------------------------------------------------------------------------------------------
+# rm
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Removal:
+    path: Path
+    title: object
+    year: object
+    poster_file: Path | None = None  # an extracted poster file that goes too
+    removed: bool = False
+    poster_removed: bool = False
+    error: FilmcliError | None = None
+
+    @property
+    def label(self) -> str:
+        return Change(self.path, self.title, self.year).label
+
+
+def plan_remove(library, posts: list[Post], *, keep_poster: bool = False) -> list[Removal]:
+    """What `rm` removes: the posts, and each poster file extract-posters wrote for one of
+    them that no other post points at."""
+    removals = [Removal(p.path, p.title, p.year) for p in posts]
+    if keep_poster:
+        return removals
+    going = {os.path.abspath(p.path) for p in posts}
+    poster_root = _poster_root(library)
+    owners: dict[Path, int] = {}
+    for other in library.iter_posts():
+        if not isinstance(other, Post) or os.path.abspath(other.path) in going:
+            continue
+        target = _poster_target(library, other, poster_root)
+        if target is not None:
+            owners[target] = owners.get(target, 0) + 1
+    for removal, post in zip(removals, posts, strict=True):
+        target = _poster_target(library, post, poster_root)
+        if target is not None and not owners.get(target):
+            removal.poster_file = target
+    return removals
+
+
+def _poster_root(library) -> Path | None:
+    folder = str(library.config.get("poster", {}).get("dir") or "").strip("/")
+    if not folder:
+        return None
+    try:
+        return (library.root / folder).resolve()
+    except OSError:
+        return None
+
+
+def _poster_target(library, post: Post, poster_root: Path | None) -> Path | None:
+    """The poster file a post points at, when it lies in the poster folder (poster.dir)."""
+    from .extract import poster_file
+    from .poster import Poster
+
+    value = post.front_matter.get("poster")
+    if isinstance(value, Poster):
+        value = value.value if value.origin == "path" else None
+    if poster_root is None or not isinstance(value, str) or value.startswith("data:"):
+        return None
+
+    try:
+        target = poster_file(library.root, post.path, value)
+        target.relative_to(poster_root)
+    except (FilmcliError, ValueError, OSError):
+        return None
+    return target
+
+
+def apply_remove(library, removals: list[Removal]) -> list[Removal]:
+    """Remove each post (only if it is still the file that was planned) and its poster file."""
+    from .editing import snapshot, still_current
+    from .lock import library_lock
+
+    with library_lock(library):
+        for removal in removals:
+            try:
+                _inside_library(library, removal.path)
+                still_current(snapshot(removal.path, max_bytes=_max_bytes(library)))
+                os.unlink(removal.path)
+                removal.removed = True
+            except FilmcliError as exc:
+                removal.error = exc
+                continue
+            except OSError as exc:
+                removal.error = FilmcliError(f"cannot remove: {exc.strerror or exc}",
+                                             library.relpath(removal.path))
+                continue
+            if removal.poster_file is not None:
+                try:
+                    os.unlink(removal.poster_file)
+                    removal.poster_removed = True
+                except FileNotFoundError:
+                    pass
+                except OSError as exc:
+                    removal.error = FilmcliError(
+                        f"the post is removed but its poster file is not: "
+                        f"{exc.strerror or exc}", library.relpath(removal.poster_file))
+    return removals
+
+
+def _inside_library(library, path: Path) -> None:
+    """Only files in the posts or drafts folders are ever removed."""
+    resolved = Path(path).resolve()
+    for folder in (library.posts_dir, library.root / "_drafts"):
+        try:
+            resolved.relative_to(folder.resolve())
+            return
+        except (ValueError, OSError):
+            continue
+    raise FilmcliError("not in the posts or drafts folder: not removed", path)
+
+
+__all__ = ["Change", "FieldChange", "MISSING", "Removal", "apply", "apply_remove",
+           "check_value", "parse_assignments", "plan_remove", "plan_set", "poster_from_file",
+           "value_from_text"]

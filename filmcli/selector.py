@@ -1,0 +1,143 @@
+"""Which film a user means: one selector for every command that takes a film.
+
+A film is named by its post file (relative to the current folder or the library), by its
+slug (`her`, or the file's stem `2013-12-18-her`), or by words of its title, in any order,
+accents and case ignored, with a year allowed as one of the words (`casablanca 1942`).
+Each way is tried in turn and the first that names any film wins, so `her` is *Her* even
+though *Heretic* holds the same letters, and `1917` is the film called 1917 before it is
+a year.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from .errors import FilmcliError, UsageError
+from .post import Post
+
+_YEAR = re.compile(r"\d{4}\Z")
+
+
+class Ambiguous(UsageError):
+    """The words name several films; `candidates` lists them (exit 2, as for every command)."""
+
+    def __init__(self, query: str, candidates: list[Post], library=None):
+        super().__init__(f"{query!r} matches {len(candidates)} films; name one by its slug "
+                         "or file", hint="a longer part of the title, the year, or the slug")
+        self.candidates = candidates
+        self.details = candidate_lines(candidates, library)
+
+
+class NoMatch(FilmcliError):
+    """No film matches (exit 1)."""
+
+
+def candidate_lines(posts: Sequence[Post], library=None) -> list[str]:
+    """One aligned line per film: slug, title (year), file; text made safe to print."""
+    from .formats import visible
+
+    rows = []
+    for post in posts:
+        title = visible("" if post.title is None else str(post.title))
+        if post.year is not None:
+            title += f" ({visible(str(post.year))})"
+        path = library.relpath(post.path) if library is not None else str(post.path)
+        rows.append((visible(post.slug), title, visible(path)))
+    if not rows:
+        return []
+    wide = [max(len(row[i]) for row in rows) for i in (0, 1)]
+    return [f"  {slug:<{wide[0]}}  {title:<{wide[1]}}  {path}" for slug, title, path in rows]
+
+
+def words(text: str) -> list[str]:
+    """Casefolded words without accents, for matching what people type against titles."""
+    folded = unicodedata.normalize("NFKD", text.casefold())
+    return re.findall(r"\w+", "".join(ch for ch in folded if not unicodedata.combining(ch)))
+
+
+def _title(post: Post) -> str:
+    return "" if post.title is None else str(post.title)
+
+
+def _match(posts: list[Post], text: str) -> list[Post]:
+    wanted = text.casefold()
+    asked = words(text)
+    steps = (
+        lambda p: p.slug.casefold() == wanted or p.path.stem.casefold() == wanted,
+        lambda p: _title(p).strip().casefold() == wanted,
+        lambda p: wanted in _title(p).casefold(),
+        # Words in any order, accents ignored: `leon`, `kane citizen`, `alien romulus`.
+        lambda p: bool(asked) and all(any(t.startswith(w) for t in words(_title(p)))
+                                      for w in asked),
+    )
+    for test in steps:
+        hits = [p for p in posts if test(p)]
+        if hits:
+            return hits
+    return []
+
+
+def _as_file(library, text: str) -> Path | None:
+    for candidate in (Path(text), library.root / text):
+        try:
+            if candidate.is_file():
+                return candidate
+        except OSError:  # a name too long for the system, say: not a file, so not a path
+            return None
+    return None
+
+
+def find_posts(library, query: str | Sequence[str],
+               posts: Iterable[Post] | None = None) -> list[Post]:
+    """The posts `query` names (see the module's docstring); [] when none does.
+
+    `posts` are the films to choose among (default: every readable post of the library).
+    """
+    text = query if isinstance(query, str) else " ".join(query)
+    text = text.strip()
+    if not text:
+        raise UsageError("name a film: a post file, a slug or words from its title")
+    found = _as_file(library, text)
+    if found is not None:
+        return [library.read(found)]
+    pool = [p for p in (library.iter_posts() if posts is None else posts)
+            if isinstance(p, Post)]
+    hits = _match(pool, text)
+    if hits:
+        return hits
+    head, _, last = text.rpartition(" ")
+    if head.strip() and _YEAR.match(last):  # `casablanca 1942`: the last word is the year
+        year = int(last)
+        dated = [p for p in pool if _year_of(p) == year]
+        return _match(dated, head.strip())
+    return []
+
+
+def _year_of(post: Post) -> int | None:
+    year = post.year
+    if isinstance(year, bool):
+        return None
+    if isinstance(year, int):
+        return year
+    if isinstance(year, str) and year.strip().isdigit():
+        return int(year.strip())
+    return None
+
+
+def select_post(library, query: str | Sequence[str],
+                posts: Iterable[Post] | None = None) -> Post:
+    """The one post `query` names; NoMatch (exit 1) when none does, Ambiguous (exit 2)."""
+    hits = find_posts(library, query, posts)
+    text = query if isinstance(query, str) else " ".join(query)
+    if not hits:
+        raise NoMatch(f"no film matches {text!r}",
+                      hint="`filmcli list --search TEXT` shows what there is")
+    if len(hits) > 1:
+        raise Ambiguous(text, hits, library)
+    return hits[0]
+
+
+__all__ = ["Ambiguous", "NoMatch", "candidate_lines", "find_posts", "select_post", "words"]
