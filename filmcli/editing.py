@@ -267,6 +267,41 @@ def _check(old: Post, new_raw: bytes, assign: dict, remove, path: Path) -> None:
 
 
 # --------------------------------------------------------------------------------------------
+# A post for a text editor: the poster as a short placeholder
+# --------------------------------------------------------------------------------------------
+
+
+def for_editor(raw: bytes, path: str | os.PathLike = "<post>") -> tuple[bytes, bytes | None]:
+    """(text for the editor, its placeholder line or None): an embedded poster reads as
+    `poster: <kept: JPEG 259×194 7.4 kB>`; `from_editor` puts the bytes back when that line
+    is left as it is."""
+    from .poster import Poster
+
+    post = Post.from_bytes(raw, path)
+    poster = post.front_matter.get("poster")
+    entry = layout(raw, path).get("poster")
+    if not isinstance(poster, Poster) or poster.origin != "data" or entry is None:
+        return raw, None
+    line = raw[entry.line_start:entry.colon_end] + f" <kept: {poster.short()}>".encode()
+    return raw[:entry.line_start] + line + raw[entry.value_end:], line
+
+
+def from_editor(edited: bytes, raw: bytes, placeholder: bytes | None,
+                path: str | os.PathLike = "<post>") -> bytes:
+    """The edited text with the untouched placeholder line replaced by the poster as it
+    was, byte for byte (folded lines included)."""
+    if placeholder is None:
+        return edited
+    at = 0 if edited.startswith(placeholder) else edited.find(b"\n" + placeholder) + 1
+    end = at + len(placeholder)
+    if at <= 0 and not edited.startswith(placeholder) or edited[end:end + 1] not in (
+            b"\n", b"\r", b" ", b"\t", b""):
+        return edited
+    old = layout(raw, path).get("poster")
+    return edited[:at] + raw[old.line_start:old.value_end] + edited[end:]
+
+
+# --------------------------------------------------------------------------------------------
 # Putting an edit in place: only over the file that was read
 # --------------------------------------------------------------------------------------------
 
@@ -349,5 +384,6 @@ def rename_noreplace(old: Path, new: Path) -> None:
         raise FilmcliError(f"cannot move: {exc.strerror or exc}", old) from None
 
 
-__all__ = ["Entry", "Layout", "Snapshot", "commit", "layout", "rename_noreplace",
+__all__ = ["Entry", "Layout", "Snapshot", "commit", "for_editor", "from_editor", "layout",
+           "rename_noreplace",
            "render_value", "snapshot", "splice", "still_current"]

@@ -122,8 +122,22 @@ class Library:
             exc.path = self.relpath(path)
             raise
 
+    @property
+    def drafts_dir(self) -> Path:
+        """Jekyll's drafts folder, `_drafts/` beside the posts: `slug.md`, no date in the name."""
+        return self.root / "_drafts"
+
     def iter_posts(self, paths: Iterable[str | os.PathLike] = (), *,
-                   use_cache: bool | None = None) -> Iterator[Post | FilmcliError]:
+                   use_cache: bool | None = None,
+                   drafts: bool = False) -> Iterator[Post | FilmcliError]:
+        """Every post (and with `drafts` every draft after them), or the error that stopped
+        it, in path order: one bad post stops nothing."""
+        yield from self._iter_posts(paths, use_cache=use_cache)
+        if drafts and not list(paths) and self.drafts_dir.is_dir():
+            yield from self._iter_posts([self.drafts_dir], use_cache=use_cache)
+
+    def _iter_posts(self, paths: Iterable[str | os.PathLike] = (), *,
+                    use_cache: bool | None = None) -> Iterator[Post | FilmcliError]:
         """Every post, or the error that stopped it, in path order: one bad post stops nothing.
 
         Posts whose files are unchanged since filmcli last read them come from
@@ -254,9 +268,10 @@ class Library:
         return Post.from_raw(parse_bytes(data, path, keep=False, stamp=st))
 
     def posts(self, paths: Iterable[str | os.PathLike] = (), *,
-              use_cache: bool | None = None) -> list[Post]:
+              use_cache: bool | None = None, drafts: bool = False) -> list[Post]:
         """The posts that read cleanly (use iter_posts to see the others)."""
-        return [p for p in self.iter_posts(paths, use_cache=use_cache) if isinstance(p, Post)]
+        return [p for p in self.iter_posts(paths, use_cache=use_cache, drafts=drafts)
+                if isinstance(p, Post)]
 
     # --- managing films (filmcli.manage) --------------------------------
 
@@ -303,6 +318,32 @@ class Library:
         removals = plan_remove(self, self._films(films), keep_poster=keep_poster)
         return removals if dry_run else apply_remove(self, removals)
 
+    def publish(self, draft, *, date=None, dry_run: bool = False):
+        """Move a draft to `_posts/DATE-NAME` (today by default); returns a `manage.Move`."""
+        from .manage import apply_moves, plan_publish
+
+        [post] = self._films(draft)
+        move = plan_publish(self, post, date)
+        return move if dry_run else _done(apply_moves(self, [move])[0])
+
+    def unpublish(self, post, *, dry_run: bool = False):
+        """Move a post back to `_drafts/NAME`; returns a `manage.Move`."""
+        from .manage import apply_moves, plan_unpublish
+
+        [found] = self._films(post)
+        move = plan_unpublish(self, found)
+        return move if dry_run else _done(apply_moves(self, [move])[0])
+
+    def save(self, snapshot, data: bytes) -> bool:
+        """Put `data` in place of the post `snapshot` (editing.snapshot) read, under the
+        library lock, only if the file is still that version. False when nothing changed;
+        FilmcliError when the file changed meanwhile (nothing is then overwritten)."""
+        from .editing import commit
+        from .lock import library_lock
+
+        with library_lock(self):
+            return commit(snapshot, data)
+
     # --- where posters live --------------------------------------------
 
     def site_file(self, value: str) -> Path | None:
@@ -317,6 +358,13 @@ class Library:
         except (ValueError, OSError):
             return None
         return candidate
+
+
+def _done(move):
+    """A single move that failed raises its error (bulk operations report them instead)."""
+    if move.error is not None:
+        raise move.error
+    return move
 
 
 def _outside_allowed() -> bool:

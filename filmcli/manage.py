@@ -336,6 +336,106 @@ def apply_remove(library, removals: list[Removal]) -> list[Removal]:
     return removals
 
 
+# --------------------------------------------------------------------------------------------
+# publish, unpublish (and rename): a post moves to a new name, its front matter may change
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Move:
+    """A post that gets a new file name (and perhaps new front-matter values)."""
+
+    old: Path
+    new: Path
+    title: object
+    year: object
+    fields: list[FieldChange] = field(default_factory=list)
+    before: bytes = b""
+    after: bytes = b""
+    moved: bool = False
+    error: FilmcliError | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return Change(self.old, self.title, self.year).label
+
+
+def plan_move(library, post: Post, new: Path, assign: dict | None = None,
+              remove=()) -> Move:
+    """Moving `post` to `new` with `assign`/`remove` applied; checked, nothing written."""
+    from .editing import snapshot, splice
+
+    if os.path.lexists(new) and os.path.abspath(new) != os.path.abspath(post.path):
+        raise FilmcliError("a file with that name already exists; nothing moved",
+                           library.relpath(new), hint="choose another date or slug")
+    snap = snapshot(post.path, max_bytes=_max_bytes(library))
+    current = Post.from_bytes(snap.data, post.path)
+    move = Move(post.path, new, current.title, current.year, before=snap.data)
+    move._snapshot = snap  # type: ignore[attr-defined]
+    old = current.metadata()
+    todo = {k: v for k, v in (assign or {}).items() if not _same_value(old.get(k, MISSING), v)}
+    gone = [k for k in remove if k in old]
+    move.fields = ([FieldChange(k, old.get(k, MISSING), v) for k, v in todo.items()]
+                   + [FieldChange(k, old[k], MISSING) for k in gone])
+    move.after = splice(snap.data, todo, gone, path=post.path, post=current) \
+        if move.fields else snap.data
+    return move
+
+
+def _same_value(a, b) -> bool:
+    return type(a) is type(b) and a == b
+
+
+def apply_moves(library, moves: list[Move]) -> list[Move]:
+    """Each post rewritten in place (if its values change), then renamed without replacing
+    anything: at every instant it exists under its old name or its new one, never both."""
+    from .editing import commit, rename_noreplace
+    from .lock import library_lock
+
+    with library_lock(library):
+        for move in moves:
+            if move.error is not None:
+                continue
+            try:
+                move.new.parent.mkdir(parents=True, exist_ok=True)
+                commit(move._snapshot, move.after)  # type: ignore[attr-defined]
+                if os.path.abspath(move.new) != os.path.abspath(move.old):
+                    rename_noreplace(move.old, move.new)
+                move.moved = True
+            except FilmcliError as exc:
+                move.error = exc
+            except OSError as exc:
+                move.error = FilmcliError(f"cannot move: {exc.strerror or exc}",
+                                          library.relpath(move.old))
+    return moves
+
+
+def plan_publish(library, post: Post, date: _dt.date | None = None) -> Move:
+    """A draft to `_posts/DATE-NAME` (today by default); `date:` is set only when the draft
+    has that key (jekyll-compose adds one; a dated file name is all Jekyll needs)."""
+    if not post.draft:
+        raise UsageError(f"{library.relpath(post.path)} is not a draft",
+                         hint="drafts are the files in _drafts/")
+    when = date or _dt.date.today()
+    folder = library.writable_posts_dir()
+    new = folder / f"{when.isoformat()}-{post.path.name}"
+    assign = {"date": when} if "date" in post.front_matter else {}
+    return plan_move(library, post, new, assign)
+
+
+def plan_unpublish(library, post: Post) -> Move:
+    """A post back to `_drafts/NAME` without its date; its `date:` key, if any, is kept
+    (nothing the user wrote is lost; `publish` sets it again)."""
+    from .post import FILENAME
+
+    if post.draft:
+        raise UsageError(f"{library.relpath(post.path)} is already a draft")
+    match = FILENAME.match(post.path.name)
+    name = f"{match.group(4)}.{match.group(5)}" if match else post.path.name
+    return plan_move(library, post, library.drafts_dir / name)
+
+
 def _inside_library(library, path: Path) -> None:
     """Only files in the posts or drafts folders are ever removed."""
     resolved = Path(path).resolve()
@@ -348,6 +448,7 @@ def _inside_library(library, path: Path) -> None:
     raise FilmcliError("not in the posts or drafts folder: not removed", path)
 
 
-__all__ = ["Change", "FieldChange", "MISSING", "Removal", "apply", "apply_remove",
+__all__ = ["Change", "FieldChange", "MISSING", "Move", "Removal", "apply", "apply_moves",
+           "apply_remove", "plan_move", "plan_publish", "plan_unpublish",
            "check_value", "parse_assignments", "plan_remove", "plan_set", "poster_from_file",
            "value_from_text"]

@@ -93,9 +93,9 @@ class LibraryIndex:
         self.films: dict[tuple, Path] = {}
         self.slugs: dict[str, Path] = {}
         self.names: set[str] = set()
-        if not library.posts_dir.is_dir():
+        if not library.posts_dir.is_dir() and not library.drafts_dir.is_dir():
             return  # a new library: the posts folder is made with its first post
-        for item in library.iter_posts():
+        for item in library.iter_posts(drafts=True):  # a draft of the film is the film
             if isinstance(item, Post):
                 self.note(item.path, item.title, item.year)
                 if item.poster is not None:
@@ -192,7 +192,8 @@ class NewPost:
 def plan_new(library, *, title: str, director: str | None = None, year: int | None = None,
              poster_file: str | None = None, date: str | None = None, slug: str | None = None,
              layout: str | None = None, body: str = "", force: bool = False,
-             extra: dict | None = None, today: _dt.date | None = None) -> NewPost:
+             extra: dict | None = None, today: _dt.date | None = None,
+             draft: bool = False) -> NewPost:
     """Everything `new` will write, checked; nothing is written here."""
     config = library.config
     values = {"title": title, "director": director, "year": year, "layout": layout, "body": body,
@@ -227,7 +228,9 @@ def plan_new(library, *, title: str, director: str | None = None, year: int | No
             raise FilmcliError(f"the slug {slug!r} is already used by "
                                f"{library.relpath(owner)}",
                                hint="two posts with one slug collide in Jekyll; choose another")
-    path = library.posts_dir / post_filename(when, chosen)
+    # A draft is `_drafts/slug.md`, as Jekyll (and jekyll-compose's `draft`) keeps them.
+    path = (library.drafts_dir / f"{chosen}.md" if draft
+            else library.posts_dir / post_filename(when, chosen))
     exists = path.exists() or path.is_symlink()
     if exists and not force:
         raise FilmcliError("a post with this file name already exists", library.relpath(path),

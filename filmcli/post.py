@@ -139,6 +139,11 @@ class Post:
         return stem
 
     @property
+    def draft(self) -> bool:
+        """A draft: a file in Jekyll's `_drafts/` folder (no date in its name)."""
+        return self.path.parent.name == "_drafts"
+
+    @property
     def review(self) -> str:
         """The body without surrounding blank lines (what python-frontmatter calls content)."""
         return self.body.strip()
@@ -153,6 +158,8 @@ class Post:
             return self.date
         if name == "slug":
             return self.slug
+        if name == "draft":
+            return self.draft
         if name == "body":
             return self.body
         if name == "path":

@@ -158,7 +158,7 @@ def sort_posts(posts: list[Post], fields: Sequence[str], reverse: bool = False) 
 
 #: Fields every post has, whatever its front matter holds.
 BUILTIN_FIELDS = frozenset({"path", "date", "slug", "body", "title", "director", "year",
-                            "layout", "poster"})
+                            "layout", "poster", "draft"})
 
 
 def field_names(where: Sequence[str] = (), sort: Sequence[str] = (),

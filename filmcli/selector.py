@@ -103,7 +103,7 @@ def find_posts(library, query: str | Sequence[str],
     found = _as_file(library, text)
     if found is not None:
         return [library.read(found)]
-    pool = [p for p in (library.iter_posts() if posts is None else posts)
+    pool = [p for p in (library.iter_posts(drafts=True) if posts is None else posts)
             if isinstance(p, Post)]
     hits = _match(pool, text)
     if hits:

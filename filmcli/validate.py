@@ -198,7 +198,9 @@ class Checker:
     def check_name_and_date(self, path: str, post: Post) -> list[Problem]:
         out: list[Problem] = []
         name = post.path.name
-        if not FILENAME.match(name):
+        if post.draft:
+            pass  # a draft has no date in its name until it is published
+        elif not FILENAME.match(name):
             out.append(self.problem(path, None, "FC201",
                                     f"file name {name!r} is not YYYY-MM-DD-slug.md"))
         elif date_from_filename(name)[0] is None:
@@ -389,8 +391,23 @@ def struct_error():
     return struct.error
 
 
-def validate(library, paths: Iterable = (), options: Options | None = None) -> list[Problem]:
-    """Every problem in the posts under `paths`, in path order, library rules last."""
+def check_bytes(library, data: bytes, path: Path, options: Options | None = None
+                ) -> list[Problem]:
+    """The problems of one post held in memory (as it would be at `path`), without the
+    rules that need the whole library: what `edit` checks before saving."""
+    checker = Checker(library, options or Options.from_config(library.config))
+    try:
+        post = Post.from_bytes(data, path)
+    except FilmcliError as exc:
+        exc.path = library.relpath(path)
+        return [checker.check_error(exc)]
+    return checker.check_post(post)
+
+
+def validate(library, paths: Iterable = (), options: Options | None = None, *,
+             drafts: bool = False) -> list[Problem]:
+    """Every problem in the posts under `paths` (and the drafts, with `drafts`), in path
+    order, library rules last."""
     from .parallel import ordered_map
 
     options = options or Options.from_config(library.config)
@@ -399,7 +416,7 @@ def validate(library, paths: Iterable = (), options: Options | None = None) -> l
         checker.deferred = []  # full decodes: on every core, after the reading
     problems: list[Problem] = []
     posts: list[Post] = []
-    for item in library.iter_posts(paths):
+    for item in library.iter_posts(paths, drafts=drafts):
         if isinstance(item, FilmcliError):
             problems.append(checker.check_error(item))
         else:

@@ -288,3 +288,176 @@ def test_set_and_rm_on_the_real_cli_process(site):
                                                                           NO_COLOR="1"))
     assert result.returncode == 0 and result.stdout == f"{HER}\n".encode()
     assert EXAMPLE_SITE.exists()
+
+
+# --- drafts: new --draft, publish, unpublish, --drafts ---------------------------------------
+
+NEW_DRAFT = ("new", "--draft", "-t", "Past Lives", "-d", "Celine Song", "-y", "2023", "-p")
+
+
+def test_new_draft_publish_unpublish_round_trip(site, run):
+    poster = EXAMPLE_SITE.parent / "her.jpg"
+    made = run("-L", site, *NEW_DRAFT, poster)
+    assert made.exit_code == 0, made.stderr
+    assert made.stdout.strip().endswith("_drafts/past-lives.md")
+    draft = site / "_drafts" / "past-lives.md"
+    data = draft.read_bytes()
+    listed = run("-L", site, "list", "--drafts", "-F", "json")
+    import json
+
+    rows = {r["slug"]: r for r in json.loads(listed.stdout)}
+    assert rows["past-lives"]["draft"] is True and rows["her"]["draft"] is False
+    assert "past-lives" not in run("-L", site, "list").stdout
+    checked = run("-L", site, "validate", site / "_drafts")
+    assert checked.exit_code == 0, checked.stdout + checked.stderr
+    published = run("-L", site, "publish", "past", "lives", "--date", "2024-01-05")
+    assert published.exit_code == 0, published.stderr
+    post = site / "_posts" / "2024-01-05-past-lives.md"
+    assert post.read_bytes() == data and not draft.exists()  # no date: key, bytes unchanged
+    back = run("-L", site, "unpublish", "past-lives")
+    assert back.exit_code == 0 and draft.read_bytes() == data and not post.exists()
+    assert run("-L", site, "unpublish", "past-lives").exit_code == 2  # already a draft
+    assert run("-L", site, "publish", "her").exit_code == 2  # not a draft
+
+
+def test_publish_sets_date_only_when_the_draft_has_one(site, run):
+    drafts = site / "_drafts"
+    drafts.mkdir()
+    (drafts / "dated.md").write_bytes(b"---\ntitle: Dated\ndate: 2020-01-01 10:00\nyear: 2020"
+                                      b"\n---\nx\n")
+    assert run("-L", site, "publish", "dated", "--date", "2024-02-29").exit_code == 0
+    out = (site / "_posts" / "2024-02-29-dated.md").read_bytes()
+    assert out == b"---\ntitle: Dated\ndate: 2024-02-29\nyear: 2020\n---\nx\n"
+
+
+def test_publish_never_overwrites_a_post(site, run):
+    (site / "_drafts").mkdir()
+    (site / "_drafts" / "her.md").write_bytes(b"---\ntitle: Her draft\n---\n")
+    before = (site / HER).read_bytes()
+    result = run("-L", site, "publish", "_drafts/her.md", "--date", "2013-12-18")
+    assert result.exit_code == 1 and "already exists" in result.stderr
+    assert (site / HER).read_bytes() == before and (site / "_drafts" / "her.md").exists()
+
+
+def jekyll_or_skip():
+    import shutil
+
+    if shutil.which("jekyll") is None:
+        pytest.skip("jekyll is not installed (apt install jekyll ruby-jekyll-compose)")
+
+
+def test_drafts_match_jekyll_compose_and_build_with_drafts(tmp_path, run):
+    """The names jekyll-compose gives (draft, publish, unpublish) are filmcli's too, for the
+    titles where the two agree on slugs (filmcli folds accents to ASCII; compose keeps them)."""
+    jekyll_or_skip()
+    ours, theirs = tmp_path / "ours", tmp_path / "theirs"
+    for root in (ours, theirs):
+        root.mkdir()
+        (root / "_config.yml").write_text("title: t\n")
+    (ours / "filmcli.toml").write_text('[validate]\nrequired = ["title"]\n')
+    title = "Past Lives: Again"
+    jk = {"cwd": theirs, "capture_output": True, "timeout": 120}
+    assert subprocess.run(["jekyll", "draft", title], **jk).returncode == 0
+    assert run("-L", ours, "new", "--draft", "-t", title).exit_code == 0
+    assert os.listdir(ours / "_drafts") == os.listdir(theirs / "_drafts") == [
+        "past-lives-again.md"]
+    assert subprocess.run(["jekyll", "publish", "_drafts/past-lives-again.md", "--date",
+                           "2024-01-05"], **jk).returncode == 0
+    assert run("-L", ours, "publish", "past-lives-again", "--date", "2024-01-05").exit_code == 0
+    assert os.listdir(ours / "_posts") == os.listdir(theirs / "_posts")
+    assert subprocess.run(["jekyll", "unpublish", "_posts/2024-01-05-past-lives-again.md"],
+                          **jk).returncode == 0
+    assert run("-L", ours, "unpublish", "past-lives-again").exit_code == 0
+    assert os.listdir(ours / "_drafts") == os.listdir(theirs / "_drafts")
+    # Jekyll builds our draft with --drafts, and not without.
+    (ours / "_layouts").mkdir()
+    (ours / "_layouts" / "post.html").write_text("<h1>{{ page.title }}</h1>{{ content }}")
+    for flag, present in ((["--drafts"], True), ([], False)):
+        dest = tmp_path / f"site{len(flag)}"
+        built = subprocess.run(["jekyll", "build", "-s", ours, "-d", dest, *flag],
+                               capture_output=True, timeout=120)
+        assert built.returncode == 0, built.stderr
+        pages = [p for p in dest.rglob("*.html") if "past-lives-again" in str(p)]
+        assert bool(pages) == present
+
+
+# --- edit ------------------------------------------------------------------------------------
+
+def editor(tmp_path: Path, code: str) -> str:
+    script = tmp_path / "editor.py"
+    script.write_text("import sys\npath = sys.argv[1]\ntext = open(path, newline='').read()\n"
+                      + code)
+    return f"{sys.executable} {script}"
+
+
+def edit_env(monkeypatch, command: str) -> None:
+    monkeypatch.setenv("EDITOR", command)
+    monkeypatch.delenv("VISUAL", raising=False)
+
+
+def test_edit_shows_a_placeholder_and_keeps_the_poster_bytes(site, run, tmp_path, monkeypatch):
+    before = (site / HER).read_bytes()
+    seen = tmp_path / "seen.md"
+    edit_env(monkeypatch, editor(tmp_path, f"open({str(seen)!r}, 'w').write(text)\n"
+                                 "open(path, 'w', newline='').write(text.replace('Spike', 'S.'))"
+                                 "\n"))
+    result = run("-L", site, "edit", "her")
+    assert result.exit_code == 0, result.stderr
+    assert "poster: <kept: JPEG 259×194 7.4 kB>\n" in seen.read_text()
+    assert "base64" not in seen.read_text()
+    assert changed_lines(before, (site / HER).read_bytes()) == [
+        "-b'director: \"Spike Jonze\"'", "+b'director: \"S. Jonze\"'"]
+
+
+def test_edit_unchanged_or_failed_editor_writes_nothing(site, run, tmp_path, monkeypatch):
+    before = (site / HER).read_bytes()
+    edit_env(monkeypatch, editor(tmp_path, "pass\n"))
+    same = run("-L", site, "edit", "her")
+    assert same.exit_code == 0 and "nothing written" in same.stderr
+    edit_env(monkeypatch, editor(tmp_path, "open(path, 'w').write('x')\nsys.exit(3)\n"))
+    failed = run("-L", site, "edit", "her")
+    assert failed.exit_code == 1 and "status 3" in failed.stderr
+    assert "nothing written" in failed.stderr
+    assert (site / HER).read_bytes() == before
+
+
+def test_edit_with_errors_and_no_terminal_aborts(site, run, tmp_path, monkeypatch):
+    before = (site / HER).read_bytes()
+    edit_env(monkeypatch, editor(tmp_path, "open(path, 'w').write(text.replace("
+                                 "'year: 2013', 'year: [2013'))\n"))
+    result = run("-L", site, "edit", "her")
+    assert result.exit_code == 1 and "FC003" in result.stderr and "aborted" in result.stderr
+    assert (site / HER).read_bytes() == before
+
+
+def test_edit_never_overwrites_a_post_changed_while_the_editor_was_open(site, run, tmp_path,
+                                                                        monkeypatch):
+    post = site / HER
+    edit_env(monkeypatch, editor(tmp_path, f"p = {str(post)!r}\n"
+                                 "open(p, 'ab').write(b'Someone else.\\n')\n"
+                                 "open(path, 'w').write(text.replace('Spike', 'S.'))\n"))
+    result = run("-L", site, "edit", "her")
+    assert result.exit_code == 1 and "changed while it was read" in result.stderr
+    assert post.read_bytes().endswith(b"Someone else.\n")
+    kept = result.stderr.split("kept in ")[1].split()[0]
+    assert b'director: "S. Jonze"' in Path(kept).read_bytes()
+    Path(kept).unlink()
+
+
+def test_new_edit_aborts_on_an_empty_review_and_strips_the_guide(site, run, tmp_path,
+                                                                 monkeypatch):
+    poster = EXAMPLE_SITE.parent / "her.jpg"
+    args = ("-L", site, "new", "-t", "Past Lives", "-d", "C. Song", "-y", "2023", "-p", poster,
+            "--edit")
+    edit_env(monkeypatch, editor(tmp_path, "pass\n"))
+    unsaved = run(*args)
+    assert unsaved.exit_code == 1 and "nothing written" in unsaved.stderr
+    edit_env(monkeypatch, editor(tmp_path, "open(path, 'w').write(text + '  \\n')\n"))
+    empty = run(*args)
+    assert empty.exit_code == 1 and not list((site / "_posts").glob("*past-lives*"))
+    edit_env(monkeypatch, editor(tmp_path, "assert 'Past Lives' in text.splitlines()[0]\n"
+                                 "open(path, 'w').write(text + 'Loved it.\\n')\n"))
+    done = run(*args)
+    assert done.exit_code == 0, done.stderr
+    [made] = (site / "_posts").glob("*past-lives*")
+    assert Post.read(made).body == "Loved it.\n"

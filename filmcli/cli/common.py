@@ -11,6 +11,7 @@ from ..errors import FilmcliError, UsageError
 from . import console
 
 PATHS_HELP = "Post files or folders (default: the posts)."
+DRAFTS_HELP = "Include the drafts in _drafts/, as `jekyll build --drafts` does."
 FILM_HELP = ("The film: a post file, a slug (her) or words of its title, a year allowed "
              "(casablanca 1942).")
 
@@ -22,15 +23,17 @@ class Reading:
     every post (`list` on a large library).
     """
 
-    def __init__(self, library, paths: Sequence[str], *, lazy: bool = False):
+    def __init__(self, library, paths: Sequence[str], *, lazy: bool = False,
+                 drafts: bool = False):
         self.library = library
         self.paths = paths
+        self.drafts = drafts
         self.read = 0
         self.failed = 0
         self.posts = [] if lazy else list(self.stream())
 
     def stream(self):
-        for item in self.library.iter_posts(self.paths):
+        for item in self.library.iter_posts(self.paths, drafts=self.drafts):
             if isinstance(item, FilmcliError):
                 self.failed += 1
                 console.error_line(item.location, item.message, item.hint)

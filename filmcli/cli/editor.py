@@ -15,7 +15,9 @@ def edit_text(initial: str = "", suffix: str = ".md") -> str | None:
     command = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
     fd, path = tempfile.mkstemp(prefix="filmcli-review-", suffix=suffix)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        # newline="": CRLF stays CRLF; surrogateescape: bytes that are not UTF-8 survive
+        with os.fdopen(fd, "w", encoding="utf-8", errors="surrogateescape",
+                       newline="") as handle:
             handle.write(initial)
         before = os.stat(path).st_mtime_ns
         try:
@@ -24,10 +26,11 @@ def edit_text(initial: str = "", suffix: str = ".md") -> str | None:
             raise FilmcliError(f"cannot run the editor {command!r}: {exc.strerror}",
                                hint="set $EDITOR to your editor") from None
         if status != 0:
-            raise FilmcliError(f"the editor {command!r} exited with status {status}")
+            raise FilmcliError(f"the editor {command!r} exited with status {status}; "
+                               "nothing written")
         if os.stat(path).st_mtime_ns == before:
             return None
-        with open(path, encoding="utf-8") as handle:
+        with open(path, encoding="utf-8", errors="surrogateescape", newline="") as handle:
             return handle.read()
     finally:
         os.unlink(path)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from .app import app, get_library
-from .common import PATHS_HELP
+from .common import DRAFTS_HELP, PATHS_HELP
 
 VALIDATE_FORMATS = ("text", "json", "github")
 
@@ -24,6 +24,7 @@ def validate_cmd(
     fast: bool = typer.Option(False, "--fast",
                               help="Check image headers and magic bytes only; no full decode."),
     rules: bool = typer.Option(False, "--rules", help="List the rules and exit."),
+    drafts: bool = typer.Option(False, "--drafts", help=DRAFTS_HELP),
 ) -> None:
     """Lint the library: rule ids, file:line, exit 1 when there are errors."""
     import json
@@ -42,7 +43,8 @@ def validate_cmd(
     keep = rule_filter(select, ignore)
     library = get_library(ctx)
     options = Options.from_config(library.config, fast=fast)
-    problems = [p for p in validate(library, paths or [], options) if keep(p.rule)]
+    problems = [p for p in validate(library, paths or [], options, drafts=drafts)
+                if keep(p.rule)]
     if strict:
         problems = [p if p.severity == ERROR else type(p)(p.path, p.line, p.rule, ERROR, p.message)
                     for p in problems]

@@ -194,3 +194,124 @@ def rm_cmd(
         console.message(f"removed {sum(r.removed for r in planned)} of {len(planned)} films"
                         + (f"; {failed} failed" if failed else ""))
     finish(1 if failed or read_code else 0)
+
+
+def _report_move(library, move, dry_run: bool) -> None:
+    from . import console
+
+    for field in move.fields:
+        console.message(f"{move.label}: {field.describe()}")
+    verb = "would move" if dry_run else "moved"
+    console.message(f"{verb} {library.relpath(move.old)} -> {library.relpath(move.new)}")
+    if not dry_run:
+        sys.stdout.write(library.relpath(move.new) + "\n")
+
+
+@app.command("publish")
+def publish_cmd(
+    ctx: typer.Context,
+    words: list[str] = typer.Argument(..., metavar="DRAFT",
+                                      help="The draft: a file in _drafts/, a slug or title "
+                                           "words."),
+    date: str | None = typer.Option(None, "--date", metavar="YYYY-MM-DD",
+                                    help="The post's date (default: today)."),
+    dry_run: bool = typer.Option(False, "--dry-run", "-n", help="Say what would move."),
+) -> None:
+    """Move a draft into _posts/ as DATE-SLUG.md (after `jekyll publish`)."""
+    from ..newpost import parse_date
+
+    when = parse_date(date) if date else None
+    library = get_library(ctx)
+    move = library.publish(library.select(words), date=when, dry_run=dry_run)
+    _report_move(library, move, dry_run)
+
+
+@app.command("unpublish")
+def unpublish_cmd(
+    ctx: typer.Context,
+    words: list[str] = typer.Argument(..., metavar="POST",
+                                      help="The post: a file, a slug or title words."),
+    dry_run: bool = typer.Option(False, "--dry-run", "-n", help="Say what would move."),
+) -> None:
+    """Move a post back to _drafts/ (after `jekyll unpublish`); its date: key is kept."""
+    library = get_library(ctx)
+    move = library.unpublish(library.select(words), dry_run=dry_run)
+    _report_move(library, move, dry_run)
+
+
+@app.command("edit")
+def edit_cmd(
+    ctx: typer.Context,
+    words: list[str] = typer.Argument(..., metavar="FILM",
+                                      help="The film: a post file, a slug or title words."),
+) -> None:
+    """The post in $VISUAL or $EDITOR, checked before it is saved (as visudo does)."""
+    from ..editing import for_editor, from_editor, snapshot
+    from ..errors import FilmcliError
+    from ..formats import visible
+    from ..manage import _max_bytes
+    from ..validate import ERROR, check_bytes
+    from . import console
+    from .editor import edit_text
+
+    library = get_library(ctx)
+    post = library.select(words)
+    snap = snapshot(post.path, max_bytes=_max_bytes(library))
+    shown = library.relpath(post.path)
+    text, placeholder = for_editor(snap.data, post.path)
+    current = text
+    while True:
+        edited = edit_text(current.decode("utf-8", "surrogateescape"), suffix=".md")
+        if edited is None or edited.encode("utf-8", "surrogateescape") == text:
+            console.message(f"{shown}: no changes; nothing written")
+            return
+        current = edited.encode("utf-8", "surrogateescape")
+        data = from_editor(current, snap.data, placeholder, post.path)
+        errors = [p for p in check_bytes(library, data, post.path) if p.severity == ERROR]
+        if not errors:
+            break
+        for problem in errors:
+            where = f"{problem.path}:{problem.line}" if problem.line else problem.path
+            console.message(f"{visible(where)}: {problem.rule} {visible(problem.message)}")
+        choice = _choose_after_errors()
+        if choice == "e":
+            continue
+        if choice == "a":
+            console.message(f"{shown}: aborted; nothing written")
+            raise typer.Exit(1)
+        break  # save anyway
+    try:
+        written = library.save(snap, data)
+    except FilmcliError as exc:
+        kept = _keep_edit(data)
+        console.error_line(shown, exc.message, f"your edit is kept in {kept}")
+        raise typer.Exit(1) from None
+    console.message(f"{shown}: saved" if written else f"{shown}: no changes; nothing written")
+    if written:
+        sys.stdout.write(shown + "\n")
+
+
+def _choose_after_errors() -> str:
+    """e(dit again), s(ave anyway) or a(bort); without a terminal to ask on: abort."""
+    if not sys.stdin.isatty():
+        return "a"
+    while True:
+        sys.stderr.write("the post has errors: (e)dit again, (s)ave anyway or (a)bort? [e] ")
+        sys.stderr.flush()
+        answer = sys.stdin.readline()
+        if not answer:
+            return "a"
+        answer = answer.strip().lower()[:1] or "e"
+        if answer in ("e", "s", "a"):
+            return answer
+
+
+def _keep_edit(data: bytes) -> str:
+    """Save an edit that could not be written where the user can find it."""
+    import os
+    import tempfile
+
+    fd, path = tempfile.mkstemp(prefix="filmcli-edit-", suffix=".md")
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+    return path

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from .app import app, get_library
-from .common import PATHS_HELP, Reading, choose_format, finish, split_fields
+from .common import DRAFTS_HELP, PATHS_HELP, Reading, choose_format, finish, split_fields
 
 TABLE_FIELDS = ["title", "year", "director", "poster", "date", "path"]
 LIST_FORMATS = ("table", "json", "jsonl", "csv", "tsv", "paths")
@@ -32,6 +32,8 @@ def list_cmd(
                                            "(default: table on a terminal, tab-separated lines "
                                            "without a header in a pipe)."),
     null: bool = typer.Option(False, "--null", "-0", help="With paths: end each with NUL."),
+    drafts: bool = typer.Option(False, "--drafts", help=DRAFTS_HELP + " A draft column says "
+                                "which are drafts."),
 ) -> None:
     """List the films, sorted and filtered, as a table or for scripts."""
     import sys
@@ -52,7 +54,7 @@ def list_cmd(
     check_limit(limit)
     # Each post becomes what the output needs (a TSV line, the cells, a record) as it is
     # read, and only that and its sort keys are kept: memory stays small at any size.
-    reading = Reading(library, paths or [], lazy=True)
+    reading = Reading(library, paths or [], lazy=True, drafts=drafts)
     asked = field_names(where, sort, wanted or ()) - BUILTIN_FIELDS
     seen_keys: set = set()
 
@@ -65,16 +67,20 @@ def list_cmd(
     # Tables, TSV and CSV show a poster as `JPEG 259×194 7.2 kB`: no hash to compute.
     poster_mode = "summary" if chosen_fmt in ("json", "jsonl") else "facts"
     out_fmt = "tsv" if chosen_fmt == "plain" else chosen_fmt
+    default_fields = TABLE_FIELDS + ["draft"] if drafts else TABLE_FIELDS
     if chosen_fmt == "table":
-        shown = wanted or TABLE_FIELDS
+        shown = wanted or default_fields
         prefix = library.relpath(library.posts_dir) + "/"
     elif wanted is None and out_fmt in ("tsv", "csv"):
-        shown = TABLE_FIELDS
+        shown = default_fields
     else:
         shown = wanted  # None for json/jsonl without --fields: every key, found at the end
 
     def make(post):
         record = post_record(post, library.relpath(post.path), poster=poster_mode)
+        if drafts or (wanted and "draft" in wanted):
+            record["draft"] = post.draft if chosen_fmt != "table" else (
+                "draft" if post.draft else "")
         if chosen_fmt == "table" and record["path"].startswith(prefix):
             record["path"] = record["path"][len(prefix):]  # files within the posts folder
         if out_fmt == "paths":
@@ -111,7 +117,7 @@ def _print_table(records: list[dict], fields: list[str], total: int) -> None:
     from .console import stdout_console
 
     labels = {"path": "File", "year": "Year", "title": "Title", "director": "Director",
-              "poster": "Poster", "date": "Date"}
+              "poster": "Poster", "date": "Date", "draft": "Draft"}
     table = Table(box=None, header_style="bold", pad_edge=False, show_edge=False)
     for field in fields:
         # Short facts never wrap; titles, names and paths fold when the terminal is narrow.

@@ -40,6 +40,9 @@ def new_cmd(
                                help="Replace a post with the same file name, or the same film."),
     dry_run: bool = typer.Option(False, "--dry-run", "-n",
                                  help="Print the post instead of writing it."),
+    draft: bool = typer.Option(False, "--draft",
+                               help="Write a draft, _drafts/SLUG.md; `filmcli publish` "
+                                    "dates it into _posts/."),
 ) -> None:
     """Write one post: _posts/DATE-SLUG.md. Prints only the new file's path on stdout."""
     from ..errors import FilmcliError, UsageError
@@ -69,12 +72,7 @@ def new_cmd(
     elif body_file is not None:
         text = _read_body(body_file)
     elif edit:
-        from .editor import edit_text
-
-        edited = edit_text("", suffix=".md")
-        if edited is None:
-            message("the editor closed without saving: the review is empty")
-        text = edited or ""
+        text = _edit_review(values["title"])
     fresh = not library.posts_dir.exists()
     if not dry_run:
         from ..lock import library_lock
@@ -82,7 +80,7 @@ def new_cmd(
         ctx.with_resource(library_lock(library))  # held until the command ends
     plan = plan_new(library, title=values["title"], director=values["director"],
                     year=values["year"], poster_file=values["poster"], date=date, slug=slug,
-                    layout=layout, body=text, force=force, extra=extra)
+                    layout=layout, body=text, force=force, extra=extra, draft=draft)
     for note in plan.notes:
         warn(library.relpath(plan.path), note)
     if dry_run:
@@ -97,13 +95,33 @@ def new_cmd(
         if exc.path is None:
             exc.path = library.relpath(plan.path)
         raise
-    if fresh:
+    if fresh and not draft:
         message(f"created the posts folder {display_path(plan.path.parent)}")
     if plan.poster_note:
         message(f"poster: {plan.poster_note}")
     if plan.replaces is not None:
         message(f"replaced {display_path(plan.replaces)}")
     sys.stdout.write(display_path(plan.path) + "\n")
+
+
+#: the first line of the file `new --edit` opens; removed from the review
+GUIDE = ("<!-- filmcli: write the review of {title} below; this line is removed, and an "
+         "empty review writes nothing -->\n")
+
+
+def _edit_review(title) -> str:
+    """The review from $EDITOR, as `git commit` takes a message: unsaved or empty aborts."""
+    from ..errors import FilmcliError
+    from .editor import edit_text
+
+    guide = GUIDE.format(title=title if title else "the film")
+    edited = edit_text(guide + "\n", suffix=".md")
+    if edited is not None and edited.startswith(guide):
+        edited = edited[len(guide):]
+    if edited is None or not edited.strip():
+        raise FilmcliError("the review is empty (the editor closed without saving it); "
+                           "nothing written")
+    return edited.lstrip("\r\n")
 
 
 def _stdin_is_terminal() -> bool:
