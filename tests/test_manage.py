@@ -461,3 +461,54 @@ def test_new_edit_aborts_on_an_empty_review_and_strips_the_guide(site, run, tmp_
     assert done.exit_code == 0, done.stderr
     [made] = (site / "_posts").glob("*past-lives*")
     assert Post.read(made).body == "Loved it.\n"
+
+
+# --- init ------------------------------------------------------------------------------------
+
+def test_init_makes_a_library_jekyll_builds_and_keeps_what_is_there(tmp_path, run):
+    blog = tmp_path / "blog"
+    made = run("init", blog, "--title", 'My "Films"')
+    assert made.exit_code == 0, made.stderr
+    for name in ("_config.yml", "_posts", "_layouts/post.html", "filmcli.toml", "index.html"):
+        assert (blog / name).exists(), name
+    # every setting is there, commented: uncommented, it is exactly the defaults
+    import tomllib
+
+    from filmcli.config import DEFAULTS
+
+    text = (blog / "filmcli.toml").read_text()
+    uncommented = "\n".join(line[2:] if line.startswith("# ") and not line.startswith(
+        ("# filmcli", "# remove")) else line for line in text.splitlines())
+    assert tomllib.loads(uncommented) == DEFAULTS
+    assert Library(blog).config["poster"]["max_width"] == 400
+    poster = EXAMPLE_SITE.parent / "her.jpg"
+    assert run("-L", blog, "new", "-t", "Her", "-d", "Spike Jonze", "-y", "2013", "-p", poster,
+               "--date", "2013-12-18", "-b", "Quiet.\n").exit_code == 0
+    (blog / "_config.yml").write_text("title: mine\n")
+    again = run("init", blog)
+    assert again.exit_code == 0 and "kept" in again.stderr
+    assert (blog / "_config.yml").read_text() == "title: mine\n"
+    jekyll_or_skip()
+    dest = tmp_path / "out"
+    built = subprocess.run(["jekyll", "build", "-s", blog, "-d", dest], capture_output=True,
+                           timeout=120)
+    assert built.returncode == 0, built.stderr
+    page = (dest / "2013" / "12" / "18" / "her.html").read_text()
+    assert "Spike Jonze" in page and "2013" in page and "data:image/jpeg;base64," in page
+    assert "Quiet." in page
+
+
+def test_new_inside_the_drafts_or_posts_folder_uses_the_site_above(tmp_path):
+    blog = tmp_path / "blog"
+    assert run_process("init", blog).returncode == 0
+    (blog / "_drafts").mkdir()
+    env = dict(os.environ, NO_COLOR="1")
+    env.pop("FILMCLI_LIBRARY", None)
+    for folder in ("_posts", "_drafts"):
+        result = run_process("new", "-t", f"Film {folder}", "-d", "X", "-y", "2000", "-b", "x",
+                             "-p", EXAMPLE_SITE.parent / "her.jpg", "--draft",
+                             cwd=blog / folder, env=env)
+        assert result.returncode == 0, result.stderr
+        assert (blog / "_drafts" / f"film{folder.replace('_', '-')}.md").exists()
+    assert not (blog / "_posts" / "_drafts").exists()
+    assert not (blog / "_drafts" / "_drafts").exists()

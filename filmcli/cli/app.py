@@ -21,7 +21,7 @@ lazyparams.install()  # no Pydantic import for options that are text or absent
 
 
 #: The order `filmcli --help` lists the commands in: reading, writing, posters, the rest.
-COMMAND_ORDER = ("list", "parse", "validate", "stats", "new", "add", "set", "edit", "rm",
+COMMAND_ORDER = ("init", "list", "parse", "validate", "stats", "new", "add", "set", "edit", "rm",
                  "rename", "publish", "unpublish", "lookup", "export",
                  "extract-posters", "embed-posters", "show", "wall", "config", "cache",
                  "completion")

@@ -68,3 +68,21 @@ def split_fields(text: str | None) -> list[str] | None:
 def finish(code: int) -> None:
     if code:
         raise typer.Exit(code)
+
+
+def say_library(library) -> None:
+    """Once per run, before a command writes: which library, when it is not the current
+    folder (as `git -C` users expect to be told)."""
+    import os
+
+    from ..formats import visible
+
+    if getattr(library, "_said_where", False):
+        return
+    library._said_where = True
+    try:
+        here = os.path.realpath(os.getcwd())
+    except OSError:
+        here = None
+    if here != str(library.root):
+        console.message(f"library: {visible(str(library.root))}")

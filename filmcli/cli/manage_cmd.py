@@ -11,7 +11,7 @@ import sys
 import typer
 
 from .app import app, get_library
-from .common import finish
+from .common import finish, say_library
 
 WHERE_HELP = "Every film where EXPR holds, as in list (repeatable)."
 SEARCH_HELP = "Every film with TEXT in its title, director or body."
@@ -131,6 +131,7 @@ def set_cmd(
     confirm(len(todo), "change", yes)
     from ..manage import apply
 
+    say_library(library)
     apply(library, todo)
     for change in todo:
         if change.error is not None:
@@ -181,6 +182,7 @@ def rm_cmd(
     confirm(len(planned), "remove", yes, ask_for_one=True)  # the one change not undone
     from ..manage import apply_remove
 
+    say_library(library)
     apply_remove(library, planned)
     failed = 0
     for removal in planned:
@@ -201,6 +203,8 @@ def _report_move(library, move, dry_run: bool) -> None:
 
     for field in move.fields:
         console.message(f"{move.label}: {field.describe()}")
+    if not dry_run:
+        say_library(library)
     verb = "would move" if dry_run else "moved"
     console.message(f"{verb} {library.relpath(move.old)} -> {library.relpath(move.new)}")
     if not dry_run:
@@ -281,6 +285,7 @@ def edit_cmd(
             raise typer.Exit(1)
         break  # save anyway
     try:
+        say_library(library)
         written = library.save(snap, data)
     except FilmcliError as exc:
         kept = _keep_edit(data)
@@ -315,3 +320,21 @@ def _keep_edit(data: bytes) -> str:
     with os.fdopen(fd, "wb") as handle:
         handle.write(data)
     return path
+
+
+@app.command("init")
+def init_cmd(
+    folder: str = typer.Argument(".", metavar="[DIR]", help="The new library (default: here)."),
+    title: str | None = typer.Option(None, "--title", "-t", metavar="TEXT",
+                                     help="The blog's title (default: the folder's name)."),
+) -> None:
+    """Make a new library: _config.yml, _posts/, layouts and a commented filmcli.toml."""
+    from ..scaffold import init_library
+    from . import console
+
+    report = init_library(folder, title=title)
+    for path in report.created:
+        console.message(f"created {path}")
+    for path in report.kept:
+        console.message(f"kept {path} (already there)")
+    sys.stdout.write(str(report.root) + "\n")

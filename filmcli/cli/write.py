@@ -7,7 +7,7 @@ import sys
 import typer
 
 from .app import app, get_library
-from .common import PATHS_HELP
+from .common import PATHS_HELP, say_library
 
 PROMPTS = {"title": "Title", "director": "Director", "year": "Year",
            "poster": "Poster image file"}
@@ -90,6 +90,7 @@ def new_cmd(
         sys.stdout.buffer.flush()
         return
     try:
+        say_library(library)
         write_new(plan, force=force)
     except FilmcliError as exc:
         if exc.path is None:
