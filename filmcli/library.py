@@ -334,6 +334,16 @@ class Library:
         move = plan_unpublish(self, found)
         return move if dry_run else _done(apply_moves(self, [move])[0])
 
+    def rename(self, film, *, title: str | None = None, date=None, slug: str | None = None,
+               dry_run: bool = False):
+        """Rename a film's post as `jekyll rename` does (see `manage.plan_rename`); returns a
+        `manage.Move` with the old and new paths and URLs."""
+        from .manage import apply_rename, plan_rename
+
+        [post] = self._films(film)
+        move = plan_rename(self, post, title=title, date=date, slug=slug)
+        return move if dry_run else _done(apply_rename(self, move))
+
     def save(self, snapshot, data: bytes) -> bool:
         """Put `data` in place of the post `snapshot` (editing.snapshot) read, under the
         library lock, only if the file is still that version. False when nothing changed;

@@ -199,14 +199,24 @@ def rm_cmd(
 
 
 def _report_move(library, move, dry_run: bool) -> None:
+    from ..formats import visible
     from . import console
 
+    for note in move.notes:
+        console.warn(library.relpath(move.old), note)
     for field in move.fields:
-        console.message(f"{move.label}: {field.describe()}")
+        if field.key != "poster":
+            console.message(f"{move.label}: {field.describe()}")
     if not dry_run:
         say_library(library)
     verb = "would move" if dry_run else "moved"
     console.message(f"{verb} {library.relpath(move.old)} -> {library.relpath(move.new)}")
+    if move.poster_from is not None:
+        console.message(f"{verb} {library.relpath(move.poster_from)} -> "
+                        f"{library.relpath(move.poster_to)}")
+    if move.old_url is not None and move.old_url != move.new_url:
+        console.message(f"{'URL would change' if dry_run else 'URL'}: "
+                        f"{visible(move.old_url)} -> {visible(move.new_url)}")
     if not dry_run:
         sys.stdout.write(library.relpath(move.new) + "\n")
 
@@ -338,3 +348,27 @@ def init_cmd(
     for path in report.kept:
         console.message(f"kept {path} (already there)")
     sys.stdout.write(str(report.root) + "\n")
+
+
+@app.command("rename")
+def rename_cmd(
+    ctx: typer.Context,
+    words: list[str] = typer.Argument(..., metavar="FILM",
+                                      help="The film: a post file, a slug or title words."),
+    title: str | None = typer.Option(None, "--title", "-t", metavar="TEXT",
+                                     help="The new title (the slug follows it)."),
+    date: str | None = typer.Option(None, "--date", metavar="YYYY-MM-DD",
+                                    help="The new date in the file name (and date: if set)."),
+    slug: str | None = typer.Option(None, "--slug", metavar="SLUG",
+                                    help="The new slug (default: made from the title)."),
+    dry_run: bool = typer.Option(False, "--dry-run", "-n",
+                                 help="Say what would change; change nothing."),
+) -> None:
+    """Rename a film's post (after `jekyll rename`): file, title, poster file, URL."""
+    from ..newpost import parse_date
+
+    when = parse_date(date) if date else None
+    library = get_library(ctx)
+    move = library.rename(library.select(words), title=title, date=when, slug=slug,
+                          dry_run=dry_run)
+    _report_move(library, move, dry_run)
