@@ -613,3 +613,55 @@ def test_library_publish_and_unpublish(site):
     assert move.new == site / "_posts" / "2025-05-05-soon.md" and move.new.exists()
     back = library.unpublish("soon")
     assert back.new == site / "_drafts" / "soon.md" and back.new.exists()
+
+
+# --- on a real terminal (tmux): the questions ------------------------------------------------
+
+from terminal import terminal_env  # noqa: E402  (the `terminal` fixture is in conftest)
+
+
+def test_set_many_asks_on_a_terminal(site, terminal):
+    before = {p: p.read_bytes() for p in (site / "_posts").iterdir()}
+    terminal.start(["set", "--where", "year<1950", "tags=[classic]"], cwd=site,
+                   env=terminal_env())
+    terminal.wait_for("change 2 films? [y/N]")
+    terminal.type("n")
+    assert "EXIT=130" in terminal.wait_for("EXIT=")
+    assert {p: p.read_bytes() for p in (site / "_posts").iterdir()} == before
+    terminal.close()
+    terminal.start(["set", "--where", "year<1950", "tags=[classic]"], cwd=site,
+                   env=terminal_env())
+    terminal.wait_for("change 2 films? [y/N]")
+    terminal.type("y")
+    assert "EXIT=0" in terminal.wait_for("EXIT=")
+    assert b"tags:" in (site / "_posts" / "2019-02-10-casablanca.md").read_bytes()
+
+
+def test_rm_asks_even_for_one_film_on_a_terminal(site, terminal):
+    terminal.start(["rm", "her"], cwd=site, env=terminal_env())
+    shown = terminal.wait_for("remove 1 film? [y/N]")
+    assert "remove Her (2013): _posts/2013-12-18-her.md" in shown
+    terminal.type("y")
+    assert "EXIT=0" in terminal.wait_for("EXIT=")
+    assert not (site / HER).exists()
+
+
+def test_edit_with_errors_offers_edit_again_on_a_terminal(site, terminal, tmp_path):
+    count = tmp_path / "count"
+    script = tmp_path / "ed.py"
+    script.write_text(
+        "import sys, pathlib\n"
+        f"count = pathlib.Path({str(count)!r})\n"
+        "n = int(count.read_text()) if count.exists() else 0\n"
+        "count.write_text(str(n + 1))\n"
+        "p = pathlib.Path(sys.argv[1]); t = p.read_text()\n"
+        "t = t.replace('year: 2013', 'year: [2013') if n == 0 else "
+        "t.replace('year: [2013', 'year: 2014')\n"
+        "p.write_text(t)\n")
+    terminal.start(["edit", "her"], cwd=site,
+                   env=terminal_env(EDITOR=f"{sys.executable} {script}"))
+    shown = terminal.wait_for("(e)dit again, (s)ave anyway or (a)bort?")
+    assert "FC003" in shown
+    terminal.type("e")
+    assert "EXIT=0" in terminal.wait_for("EXIT=")
+    assert Post.read(site / HER).year == 2014 and count.read_text() == "2"

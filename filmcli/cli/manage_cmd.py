@@ -171,11 +171,16 @@ def rm_cmd(
         finish(read_code)
         return
     planned = library.remove(posts, keep_poster=keep_poster, dry_run=True)
-    for removal in planned:
+
+    def line(removal, verb: str) -> str:
         extra = (f" and {library.relpath(removal.poster_file)}"
                  if removal.poster_file is not None else "")
-        console.message(f"{'would remove' if dry_run else 'remove'} {removal.label}: "
-                        f"{library.relpath(removal.path)}{extra}")
+        return f"{verb} {removal.label}: {library.relpath(removal.path)}{extra}"
+
+    asking = not yes and sys.stdin.isatty() and sys.stderr.isatty()
+    if dry_run or asking:
+        for removal in planned:
+            console.message(line(removal, "would remove" if dry_run else "remove"))
     if dry_run:
         finish(read_code)
         return
@@ -191,6 +196,7 @@ def rm_cmd(
             console.error_line(removal.error.location or library.relpath(removal.path),
                                removal.error.message, removal.error.hint)
         if removal.removed:
+            console.message(line(removal, "removed"))
             sys.stdout.write(library.relpath(removal.path) + "\n")
     if len(planned) > 1 or failed:
         console.message(f"removed {sum(r.removed for r in planned)} of {len(planned)} films"
