@@ -462,3 +462,37 @@ def test_force_never_overwrites_another_films_post(run, site):
     assert result.exit_code == 1
     assert "a post for another film already has this file name" in result.stderr
     assert {p.name: p.read_bytes() for p in (site / "_posts").iterdir()} == before
+
+
+# --- run inside the posts or drafts folder: the site above it -------------------------
+
+
+@pytest.mark.parametrize("markers", [True, False], ids=["with-config", "bare-folder"])
+@pytest.mark.parametrize("inside", ["_posts", "_posts/reviews", "_drafts"])
+def test_new_run_inside_the_posts_folder_uses_the_site_above(tmp_path, markers, inside):
+    lib = tmp_path / "lib"
+    (lib / "_posts" / "reviews").mkdir(parents=True)
+    (lib / "_drafts").mkdir()
+    if markers:
+        (lib / "_config.yml").write_text("title: test\n")
+    args = ["new", "--title", "Her", "--director", "Spike Jonze", "--year", "2013",
+            "--date", "2013-12-18", "--poster", str(seed_poster(tmp_path))]
+    result = run_process(*args, cwd=lib / inside)
+    assert result.returncode == 0, result.stderr
+    assert (lib / "_posts" / "2013-12-18-her.md").is_file()
+    assert not (lib / inside / "_posts").exists()
+    listed = run_process("list", "--format", "tsv", "--fields", "title,path", cwd=lib / inside)
+    assert listed.returncode == 0, listed.stderr
+    assert listed.stdout.decode().splitlines()[1:] == ["Her\t_posts/2013-12-18-her.md"]
+
+
+def test_a_category_posts_folder_inside_a_site_is_not_a_site(tmp_path):
+    """Jekyll's `blog/_posts` is a category folder of the site that has the settings."""
+    lib = make_library(tmp_path)
+    (lib / "blog" / "_posts").mkdir(parents=True)
+    result = run_process("new", "--title", "Her", "--director", "Spike Jonze", "--year", "2013",
+                         "--date", "2013-12-18", "--poster", str(seed_poster(tmp_path)),
+                         cwd=lib / "blog" / "_posts")
+    assert result.returncode == 0, result.stderr
+    assert (lib / "_posts" / "2013-12-18-her.md").is_file()
+    assert list((lib / "blog" / "_posts").iterdir()) == []
