@@ -26,6 +26,7 @@ from .newpost import (
     LibraryIndex,
     check_text,
     default_fields,
+    describe_post,
     display_path,
     post_filename,
     remove_old,
@@ -645,7 +646,7 @@ class Adder:
         exists = target.exists() or target.is_symlink()
         if exists and target != same:
             if plan.named:
-                owner = _describe(target)
+                owner = describe_post(target)
                 raise record.error(f"{self.library.relpath(target)} already exists and holds "
                                    f"{owner}", hint="rename the file in the source, or remove "
                                                     "the post in the way")
@@ -684,14 +685,6 @@ def _same_film(path: Path, plan: Planned) -> bool:
         return False
     key = film_key(plan.title, plan.year)
     return key is not None and film_key(post.title, post.year) == key
-
-
-def _describe(path: Path) -> str:
-    try:
-        post = Post.read(path)
-    except FilmcliError:
-        return "a post filmcli cannot read"
-    return f"another film, {post.title!r} ({post.year})"
 
 
 def _file_name_problem(name: str) -> str | None:

@@ -496,3 +496,56 @@ def test_a_category_posts_folder_inside_a_site_is_not_a_site(tmp_path):
     assert result.returncode == 0, result.stderr
     assert (lib / "_posts" / "2013-12-18-her.md").is_file()
     assert list((lib / "blog" / "_posts").iterdir()) == []
+
+
+# --- --force replaces only the same film, says so, and keeps the review -------------------
+
+
+def _force_args(poster, title="Other Film", year="2020", date="2005-07-02", *extra):
+    return ["--title", title, "--director", "Someone", "--year", year, "--poster", str(poster),
+            "--date", date, *extra]
+
+
+def test_force_never_replaces_another_film_with_the_same_file_name(run, site):
+    yes = site / "_posts" / "2005-07-02-yes.md"
+    before = yes.read_bytes()
+    poster = seed_poster(site.parent)
+    result = run("-L", site, "new", *_force_args(poster), "--slug", "yes", "--force")
+    assert result.exit_code == 1
+    assert "'Yes' (2004)" in result.stderr and "2005-07-02-yes.md" in result.stderr
+    assert yes.read_bytes() == before
+    # the same with a title whose own slug is taken by that file
+    result = run("-L", site, "new", *_force_args(poster, "YES!"), "--force")
+    assert yes.read_bytes() == before
+
+
+def test_force_never_replaces_a_post_it_cannot_read(run, tmp_path):
+    lib = make_library(tmp_path)
+    broken = lib / "_posts" / "2013-12-18-her.md"
+    broken.write_bytes(b"---\ntitle: [unclosed\n---\nmy only notes\n")
+    result = new(run, lib, *full(poster=seed_poster(tmp_path)), "--slug", "her", "--force")
+    assert result.exit_code == 1 and "2013-12-18-her.md" in result.stderr
+    assert "cannot read" in result.stderr
+    assert broken.read_bytes() == b"---\ntitle: [unclosed\n---\nmy only notes\n"
+
+
+@pytest.mark.parametrize("date", ["2013-12-18", "2014-01-01"], ids=["same-file", "new-date"])
+def test_force_on_the_same_film_keeps_its_review_and_says_what_it_replaced(run, tmp_path,
+                                                                           date):
+    lib = make_library(tmp_path)
+    poster = seed_poster(tmp_path)
+    assert new(run, lib, *full(poster=poster), "--body", "My long review.\n").exit_code == 0
+    old = lib / "_posts" / "2013-12-18-her.md"
+    old.write_bytes(old.read_bytes().replace(b"year: 2013\n", b"year: 2013\nrating: 5\n"))
+    result = new(run, lib, *full(director="S. Jonze", poster=poster, date=date), "--force")
+    assert result.exit_code == 0, result.stderr
+    written = lib / "_posts" / f"{date}-her.md"
+    post = Post.read(written)
+    assert post.body == "My long review.\n"  # no --body: the review stays
+    assert post.director == "S. Jonze"  # what was given replaces
+    assert post.front_matter.get("rating") == 5  # what was not given stays
+    assert "replaced" in result.stderr and "2013-12-18-her.md" in result.stderr
+    assert sorted(p.name for p in (lib / "_posts").iterdir()) == [written.name]
+    again = new(run, lib, *full(poster=poster, date=date), "--force", "--body", "New.")
+    assert again.exit_code == 0, again.stderr
+    assert Post.read(written).body == "New."  # --body gives a new review

@@ -37,7 +37,8 @@ def new_cmd(
                                          help="Read the review from FILE ('-' for stdin)."),
     edit: bool = typer.Option(False, "--edit", "-e", help="Write the review in $EDITOR."),
     force: bool = typer.Option(False, "--force", "-f",
-                               help="Replace a post with the same file name, or the same film."),
+                               help="Replace the same film's post (title and year), keeping "
+                                    "its review and fields not given here."),
     dry_run: bool = typer.Option(False, "--dry-run", "-n",
                                  help="Print the post instead of writing it."),
 ) -> None:
@@ -63,7 +64,7 @@ def new_cmd(
                 values[name] = answer
             else:
                 extra[name] = answer
-    text = ""
+    text = None  # no review given: --force keeps the replaced post's
     if body is not None:
         text = body
     elif body_file is not None:
@@ -101,8 +102,10 @@ def new_cmd(
         message(f"created the posts folder {display_path(plan.path.parent)}")
     if plan.poster_note:
         message(f"poster: {plan.poster_note}")
-    if plan.replaces is not None:
-        message(f"replaced {display_path(plan.replaces)}")
+    if plan.replaced is not None:
+        old = plan.replaces if plan.replaces is not None else plan.path
+        kept = f"; kept {', '.join(plan.kept)}" if plan.kept else ""
+        message(f"replaced {display_path(old)} ({plan.replaced}){kept}")
     sys.stdout.write(display_path(plan.path) + "\n")
 
 
