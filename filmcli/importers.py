@@ -34,7 +34,7 @@ from .newpost import (
 )
 from .post import FILENAME, Post, coerce_date, date_from_filename, film_key
 from .poster import Poster
-from .slug import slug_problem, slugify
+from .slug import name_slug, post_name_problem, slug_problem, slugify
 from .writer import order_fields, render_post
 
 SOURCE_KINDS = ("json", "jsonl", "csv", "toml", "md", "letterboxd")
@@ -454,12 +454,11 @@ class Adder:
         name = meta.get("file") or ""
         named = bool(name)
         if named:
-            problem = _file_name_problem(name)
+            problem = _post_path_problem(name)
             if problem:
                 raise record.error(f"{META}.file {name!r} cannot be used: {problem}")
-            when, slug = date_from_filename(name)
-            when = when or self.today
-            slug = slug or name.rsplit(".", 1)[0]
+            when = date_from_filename(name.rsplit("/", 1)[-1])[0] or self.today
+            slug = name_slug(name.rsplit("/", 1)[-1])
         else:
             when, slug = self._date_and_slug(record, payload, fields)
             name = post_filename(when, slug)
@@ -500,7 +499,7 @@ class Adder:
         name = None
         if isinstance(path, str) and path:
             base = path.replace("\\", "/").rsplit("/", 1)[-1]
-            if not _file_name_problem(base) and FILENAME.match(base):
+            if not post_name_problem(base) and FILENAME.match(base):
                 name, named = base, True
         if named:
             when, slug = date_from_filename(name)
@@ -643,6 +642,8 @@ class Adder:
             self.on_skipped(record, f"{plan.title!r} ({plan.year}) is already in "
                                     f"{self.library.relpath(same)}")
             return
+        if "/" in plan.filename:
+            _check_inside(self.library, target)
         exists = target.exists() or target.is_symlink()
         if exists and target != same:
             if plan.named:
@@ -687,12 +688,35 @@ def _same_film(path: Path, plan: Planned) -> bool:
     return key is not None and film_key(post.title, post.year) == key
 
 
-def _file_name_problem(name: str) -> str | None:
-    if "/" in name or "\\" in name:
-        return "it names a folder"
-    if not name.lower().endswith((".md", ".markdown")):
-        return "a post file name ends in .md"
-    return slug_problem(name.rsplit(".", 1)[0])
+def _post_path_problem(name: str) -> str | None:
+    """Why an export's `_filmcli.file` cannot be recreated inside the posts folder: it
+    must be a plain relative path (`blog/2024-02-22.md`), every folder a safe name."""
+    from .extract import filename_problem
+
+    if "\\" in name:
+        return "it holds a backslash (folders are separated by '/')"
+    if name.startswith("/") or os.path.isabs(name):
+        return "it is an absolute path; only a place inside the posts folder may be named"
+    *folders, base = name.split("/")
+    for part in folders:
+        if part == "..":
+            return "it leads outside the posts folder"
+        if part in ("", "."):
+            return "it is not a plain relative path"
+        problem = filename_problem(part)
+        if problem:
+            return f"folder {part!r}: {problem}"
+    return post_name_problem(base)
+
+
+def _check_inside(library, target: Path) -> None:
+    """A post in a subfolder goes there only when that folder is inside the posts folder
+    once symbolic links are followed."""
+    posts = os.path.realpath(library.posts_dir)
+    real = os.path.realpath(target.parent)
+    if real != posts and not real.startswith(os.path.join(posts, "")):
+        raise FilmcliError(f"{library.relpath(target.parent)} leads outside the posts folder "
+                           f"(to {real}): not written")
 
 
 def _site_root(record: Record) -> Path | None:

@@ -10,8 +10,8 @@ from .config import CONFIG_NAME, Config, load_config
 from .errors import FilmcliError, UsageError
 from .post import Post
 from .reader import parse_bytes, read_stamped
+from .slug import POST_SUFFIXES
 
-POST_SUFFIXES = (".md", ".markdown")
 _BATCH = 512  # posts stat'ed and looked up in the cache together
 SITE_MARKERS = (CONFIG_NAME, "_config.yml", "_config.yaml")
 

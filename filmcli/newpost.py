@@ -12,7 +12,7 @@ from pathlib import Path
 from .atomic import write_atomic
 from .errors import FilmcliError, UsageError
 from .post import Post, film_key
-from .slug import slug_problem, slugify
+from .slug import fit_slug, name_slug, slug_problem, slugify
 from .writer import order_fields, render_post
 
 CORE_FIELDS = ("title", "director", "year", "poster")
@@ -105,9 +105,7 @@ class LibraryIndex:
         key = film_key(title, year)
         if key is not None:
             self.films.setdefault(key, path)
-        from .post import date_from_filename
-
-        slug = date_from_filename(path.name)[1] or path.name.rsplit(".", 1)[0]
+        slug = name_slug(path.name)
         self.slugs.setdefault(slug.casefold(), path)
         self.names.add(path.name.casefold())
 
@@ -134,14 +132,14 @@ class LibraryIndex:
             return (self.library.posts_dir / name).exists() and (
                 keep is None or keep.name != name)
 
+        slug = fit_slug(slug)
         if not taken(slug):
             return slug
-        base = f"{slug}-{year}" if isinstance(year, int) and not slug.endswith(f"-{year}") \
-            else slug
-        candidate, n = base, 1
+        suffix = f"-{year}" if isinstance(year, int) and not slug.endswith(f"-{year}") else ""
+        candidate, n = fit_slug(slug, suffix), 1
         while taken(candidate):
             n += 1
-            candidate = f"{base}-{n}"
+            candidate = fit_slug(slug, f"{suffix}-{n}")  # never over MAX_SLUG_BYTES
         return candidate
 
 

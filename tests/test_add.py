@@ -454,3 +454,110 @@ def test_two_runs_adding_the_same_films_never_clobber(site, tmp_path):
     assert sum(added) == 80  # each film written by exactly one of them
     assert sorted(os.listdir(lib / "_posts")) == sorted(expected)
     check_complete(lib / "_posts", expected)
+
+
+# --- one slug rule; every post comes back under its own relative path ---------------------
+
+
+LONG = "a" * 100  # exactly MAX_SLUG_BYTES: filmcli accepts it everywhere
+
+
+def _names_library(tmp_path: Path) -> Path:
+    """Posts whose names filmcli accepts but `add` used to lose or flatten."""
+    lib = empty_library(tmp_path, "names")
+    posts = lib / "_posts"
+    text = SEED.read_text(encoding="utf-8")
+    files = {
+        f"2013-12-18-{LONG}.md": "Long",
+        f"2013-12-18-{'é' * 50}.md": "Accents",  # 100 bytes of UTF-8
+        "2018-10-12-trailing-dots...markdown": "Dots",  # a Jekyll test fixture's name
+        "blog/2024-02-22.md": "Blog",
+        "diary/2024-02-22.md": "Diary",
+        "diary/deeper/2024-02-23-deep.md": "Deep",
+    }
+    for name, title in files.items():
+        (posts / name).parent.mkdir(parents=True, exist_ok=True)
+        (posts / name).write_text(text.replace('title: "Her"', f'title: "{title}"'),
+                                  encoding="utf-8")
+    return lib
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "toml"])
+def test_export_add_keeps_every_name_filmcli_accepts(run, tmp_path, fmt):
+    lib = _names_library(tmp_path)
+    valid = run("-L", lib, "validate", "--format", "json")
+    flagged = {p["path"] for p in json.loads(valid.stdout) if p["rule"] == "FC201"}
+    # filmcli's own rule accepts these names (a name with no slug is flagged, still kept)
+    assert flagged == {"_posts/blog/2024-02-22.md", "_posts/diary/2024-02-22.md"}
+    out = tmp_path / f"films.{fmt}"
+    assert run("-L", lib, "export", "-o", out).exit_code == 0
+    other = empty_library(tmp_path, "back")
+    result = run("-L", other, "add", out)
+    assert result.exit_code == 0, result.stderr
+    assert tree(other / "_posts") == tree(lib / "_posts")
+    assert summary(result.stderr) == "added 6, skipped 0 (already present), failed 0"
+
+
+@pytest.mark.parametrize("file", ["../outside/2020-01-01-x.md", "/tmp/2020-01-01-x.md",
+                                  "blog/../../2020-01-01-x.md", "./2020-01-01-x.md",
+                                  "blog//2020-01-01-x.md", ".hidden/2020-01-01-x.md",
+                                  "blog\\2020-01-01-x.md", "blog/"])
+def test_an_export_record_may_name_only_a_place_inside_the_posts_folder(run, tmp_path, file):
+    lib = empty_library(tmp_path, "lib")
+    record = {"title": "X", "year": 2020, "body": "",
+              "_filmcli": {"file": file, "keys": ["title", "year"], "gap": "\n"}}
+    source = tmp_path / "in.jsonl"
+    source.write_text(json.dumps(record) + "\n")
+    before = tree(tmp_path)
+    result = run("-L", lib, "add", source)
+    assert result.exit_code == 1
+    assert "_filmcli.file" in result.stderr and "Traceback" not in result.stderr
+    assert tree(tmp_path) == before
+
+
+def test_a_subfolder_that_leads_outside_is_never_written_through(run, tmp_path):
+    lib = empty_library(tmp_path, "lib")
+    (lib / "_posts").mkdir()
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (lib / "_posts" / "blog").symlink_to(outside)
+    record = {"title": "X", "year": 2020, "body": "",
+              "_filmcli": {"file": "blog/2020-01-01-x.md", "keys": ["title", "year"]}}
+    source = tmp_path / "in.jsonl"
+    source.write_text(json.dumps(record) + "\n")
+    result = run("-L", lib, "add", source)
+    assert result.exit_code == 1 and "outside" in result.stderr
+    assert list(outside.iterdir()) == []
+
+
+def test_new_never_writes_a_slug_over_the_limit(run, tmp_path):
+    lib = empty_library(tmp_path, "lib")
+    poster = tmp_path / "p.jpg"
+    poster.write_bytes(Post.read(SEED).poster.data)
+    title = "A Very Long Title " * 10
+    names = []
+    for year in ("2001", "2002", "2003"):
+        result = run("-L", lib, "new", "--title", title, "--director", "D", "--year", year,
+                     "--poster", poster, "--date", "2020-01-01")
+        assert result.exit_code == 0, result.stderr
+        names.append(Path(result.stdout.strip()).name)
+    assert len(set(names)) == 3
+    for name in names:
+        slug = name[len("2020-01-01-"):-len(".md")]
+        assert len(slug.encode()) <= 100, name
+    valid = run("-L", lib, "validate", "--format", "json")
+    assert "FC201" not in valid.stdout and "FC204" not in valid.stdout
+
+
+def test_new_and_validate_share_the_slug_rule(run, tmp_path):
+    lib = empty_library(tmp_path, "lib")
+    poster = tmp_path / "p.jpg"
+    poster.write_bytes(Post.read(SEED).poster.data)
+    base = ["-L", lib, "new", "--title", "X", "--director", "D", "--poster", poster]
+    assert run(*base, "--year", "2001", "--slug", "b" * 101).exit_code == 2
+    assert run(*base, "--year", "2002", "--slug", "b" * 100).exit_code == 0
+    assert run(*base, "--year", "2003", "--slug", "dots...").exit_code == 0
+    (lib / "_posts" / f"2020-01-01-{'c' * 101}.md").write_bytes(SEED.read_bytes())
+    valid = run("-L", lib, "validate", "--format", "json")
+    found = [p for p in json.loads(valid.stdout) if p["rule"] == "FC201"]
+    assert [p["path"] for p in found] == [f"_posts/2020-01-01-{'c' * 101}.md"]

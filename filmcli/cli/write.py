@@ -206,7 +206,7 @@ def export_cmd(
         for post in reading.posts:
             try:
                 yield export_record(post, library.relpath(post.path), fmt=chosen, posters=mode,
-                                    poster_files=files)
+                                    poster_files=files, posts_dir=library.posts_dir)
             except FilmcliError as exc:
                 failed += 1
                 error_line(exc.location if exc.path else library.relpath(post.path),
