@@ -561,3 +561,114 @@ def test_new_and_validate_share_the_slug_rule(run, tmp_path):
     valid = run("-L", lib, "validate", "--format", "json")
     found = [p for p in json.loads(valid.stdout) if p["rule"] == "FC201"]
     assert [p["path"] for p in found] == [f"_posts/2020-01-01-{'c' * 101}.md"]
+
+
+# --- posters are read only inside the source's own place, and come in without metadata ------
+
+
+SECRET = "SECRET-CAMERA-OWNER"
+
+
+def private_image(path: Path) -> Path:
+    """A JPEG carrying EXIF with a maker note and a GPS position."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    im = Image.new("RGB", (300, 450), (10, 120, 200))
+    exif = Image.Exif()
+    exif[0x013B] = SECRET  # Artist
+    exif[0x8825] = {1: "N", 2: (48.0, 51.0, 24.0), 3: "E", 4: (2.0, 21.0, 3.0)}  # GPS
+    im.save(path, "JPEG", exif=exif.tobytes())
+    assert SECRET.encode() in path.read_bytes()
+    return path
+
+
+def md_post(poster: str, title: str = "Leak") -> bytes:
+    return (f"---\ntitle: {title}\ndirector: D\nyear: 2001\nposter: {poster}\n---\nx\n"
+            ).encode()
+
+
+def embedded(lib: Path) -> list[bytes]:
+    return [Post.read(p).poster.data for p in sorted((lib / "_posts").glob("*.md"))
+            if Post.read(p).poster is not None]
+
+
+@pytest.mark.parametrize("where", ["absolute", "dotdot", "cwd", "site-of-target"])
+def test_a_markdown_post_cannot_embed_an_image_from_elsewhere(run, tmp_path, where,
+                                                              monkeypatch):
+    lib = empty_library(tmp_path)
+    secret = private_image(tmp_path / "home" / "private" / "me.jpg")
+    src = tmp_path / "home" / "downloads" / "posts"
+    src.mkdir(parents=True)
+    value = {"absolute": str(secret), "dotdot": "../../private/me.jpg", "cwd": "me.jpg",
+             "site-of-target": "/assets/me.jpg"}[where]
+    if where == "cwd":
+        monkeypatch.chdir(secret.parent)
+    if where == "site-of-target":
+        private_image(lib / "assets" / "me.jpg")
+    (src / "2020-01-01-leak.md").write_bytes(md_post(value))
+    result = run("-L", lib, "add", src / "2020-01-01-leak.md")
+    assert result.exit_code == 1, result.stderr
+    assert "poster" in result.stderr and "Traceback" not in result.stderr
+    assert embedded(lib) == []
+    piped = run("-L", lib, "add", "-", "--from", "md", input=md_post(value))
+    assert piped.exit_code == 1 and embedded(lib) == []
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+@pytest.mark.parametrize("exact", [False, True], ids=["hand-made", "exported-file"])
+def test_an_export_record_cannot_embed_an_image_from_elsewhere(run, tmp_path, fmt, exact):
+    lib = empty_library(tmp_path)
+    secret = private_image(tmp_path / "home" / "private" / "me.jpg")
+    out = tmp_path / "home" / "exports"
+    out.mkdir(parents=True)
+    for value in (str(secret), "../private/me.jpg"):
+        record = {"title": "Leak", "director": "D", "year": 2001, "poster": value, "body": ""}
+        if exact:
+            record["_filmcli"] = {"file": "2020-01-01-leak.md", "poster": "file",
+                                  "keys": ["title", "director", "year", "poster"]}
+        source = out / f"films.{fmt}"
+        if fmt == "jsonl":
+            source.write_text(json.dumps(record) + "\n")
+        else:
+            if exact:
+                record["_filmcli"] = json.dumps(record["_filmcli"])
+            buf = io.StringIO()
+            writer = csv.DictWriter(buf, fieldnames=list(record))
+            writer.writeheader()
+            writer.writerow(record)
+            source.write_text(buf.getvalue())
+        result = run("-L", lib, "add", source)
+        assert result.exit_code == 1, (value, result.stderr)
+        assert "outside" in result.stderr, result.stderr
+        assert embedded(lib) == []
+
+
+def test_an_image_next_to_the_source_comes_in_without_its_metadata(run, tmp_path):
+    lib = empty_library(tmp_path)
+    src = tmp_path / "drafts"
+    private_image(src / "img" / "me.jpg")
+    (src / "2020-01-01-mine.md").write_bytes(md_post("img/me.jpg", "Mine"))
+    result = run("-L", lib, "add", src / "2020-01-01-mine.md")
+    assert result.exit_code == 0, result.stderr
+    (data,) = embedded(lib)
+    assert SECRET.encode() not in data and b"Exif" not in data
+
+
+def test_an_exported_poster_file_with_metadata_is_stripped_a_clean_one_kept_exact(run, tmp_path):
+    lib = empty_library(tmp_path)
+    out = tmp_path / "exports"
+    private_image(out / "posters" / "dirty.jpg")
+    clean = out / "posters" / "clean.png"
+    Image.new("RGB", (30, 45), (1, 2, 3)).save(clean, "PNG")
+    lines = []
+    for name, title in (("dirty.jpg", "Dirty"), ("clean.png", "Clean")):
+        lines.append(json.dumps({
+            "title": title, "director": "D", "year": 2001, "poster": f"posters/{name}",
+            "body": "", "_filmcli": {"file": f"2020-01-01-{title.lower()}.md", "poster": "file",
+                                     "keys": ["title", "director", "year", "poster"]}}))
+    (out / "films.jsonl").write_text("\n".join(lines) + "\n")
+    result = run("-L", lib, "add", out / "films.jsonl")
+    assert result.exit_code == 0, result.stderr
+    clean_post = Post.read(lib / "_posts" / "2020-01-01-clean.md")
+    assert clean_post.poster.data == clean.read_bytes()  # the round trip stays exact
+    dirty = Post.read(lib / "_posts" / "2020-01-01-dirty.md").poster.data
+    assert SECRET.encode() not in dirty and b"Exif" not in dirty
