@@ -34,7 +34,7 @@ from .newpost import (
 )
 from .post import FILENAME, Post, coerce_date, date_from_filename, film_key
 from .poster import Poster
-from .slug import name_slug, post_name_problem, slug_problem, slugify
+from .slug import POST_SUFFIXES, name_slug, post_name_problem, slug_problem, slugify
 from .writer import order_fields, render_post
 
 SOURCE_KINDS = ("json", "jsonl", "csv", "toml", "md", "letterboxd")
@@ -459,11 +459,22 @@ class Adder:
         name = meta.get("file") or ""
         named = bool(name)
         if named:
-            problem = _post_path_problem(name)
+            problem = _post_folder_problem(name)
             if problem:
                 raise record.error(f"{META}.file {name!r} cannot be used: {problem}")
-            when = date_from_filename(name.rsplit("/", 1)[-1])[0] or self.today
-            slug = name_slug(name.rsplit("/", 1)[-1])
+            folder, _, base = name.rpartition("/")
+            when = date_from_filename(base)[0] or self.today
+            slug = name_slug(base)
+            problem = post_name_problem(base)
+            if problem:
+                # a name filmcli's slug rule refuses: the post still comes in, renamed
+                slug = self.index.free_slug(slugify(slug), fields.get("year"), when)
+                renamed = (f"{folder}/" if folder else "") + post_filename(when, slug)
+                where = f"{record.source}:{record.line}" if record.line else record.source
+                self.on_note(where, f"{record.label + ': ' if record.label else ''}"
+                                    f"{META}.file {name!r} cannot be used ({problem}): "
+                                    f"added as {renamed}")
+                name, named = renamed, False
         else:
             when, slug = self._date_and_slug(record, payload, fields)
             name = post_filename(when, slug)
@@ -708,9 +719,10 @@ def _same_film(path: Path, plan: Planned) -> bool:
     return key is not None and film_key(post.title, post.year) == key
 
 
-def _post_path_problem(name: str) -> str | None:
+def _post_folder_problem(name: str) -> str | None:
     """Why an export's `_filmcli.file` cannot be recreated inside the posts folder: it
-    must be a plain relative path (`blog/2024-02-22.md`), every folder a safe name."""
+    must be a plain relative path (`blog/2024-02-22.md`), every folder a safe name, ending
+    in a .md or .markdown name (whose slug `post_name_problem` judges)."""
     from .extract import filename_problem
 
     if "\\" in name:
@@ -726,7 +738,9 @@ def _post_path_problem(name: str) -> str | None:
         problem = filename_problem(part)
         if problem:
             return f"folder {part!r}: {problem}"
-    return post_name_problem(base)
+    if not base.lower().endswith(POST_SUFFIXES) or base.lower() in POST_SUFFIXES:
+        return "a post file name ends in .md or .markdown"
+    return None
 
 
 def _check_inside(library, target: Path) -> None:

@@ -672,3 +672,24 @@ def test_an_exported_poster_file_with_metadata_is_stripped_a_clean_one_kept_exac
     assert clean_post.poster.data == clean.read_bytes()  # the round trip stays exact
     dirty = Post.read(lib / "_posts" / "2020-01-01-dirty.md").poster.data
     assert SECRET.encode() not in dirty and b"Exif" not in dirty
+
+
+def test_an_exported_name_outside_the_slug_rule_is_added_under_a_safe_name_not_lost(run,
+                                                                                   tmp_path):
+    lib = empty_library(tmp_path, "old")
+    (lib / "_posts").mkdir()
+    text = SEED.read_text(encoding="utf-8")
+    names = {f"2013-12-18-{'a' * 120}.md": "Long", "2013-12-18-con.md": "Con"}
+    for name, title in names.items():
+        (lib / "_posts" / name).write_text(text.replace('title: "Her"', f'title: "{title}"'),
+                                           encoding="utf-8")
+    out = tmp_path / "films.jsonl"
+    assert run("-L", lib, "export", "-o", out).exit_code == 0
+    other = empty_library(tmp_path, "new")
+    result = run("-L", other, "add", out)
+    assert result.exit_code == 0, result.stderr
+    assert summary(result.stderr) == "added 2, skipped 0 (already present), failed 0"
+    back = tree(other / "_posts")
+    assert sorted(back.values()) == sorted(tree(lib / "_posts").values())  # nothing lost
+    assert sorted(back) == ["2013-12-18-" + "a" * 100 + ".md", "2013-12-18-con-film.md"]
+    assert result.stderr.count("warning: ") == 2 and "added as" in result.stderr

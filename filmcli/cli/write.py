@@ -242,7 +242,7 @@ def add_cmd(
     from ..importers import add_sources
     from ..newpost import display_path
     from .common import finish
-    from .console import error_line, message
+    from .console import error_line, message, warn
 
     library = get_library(ctx)
 
@@ -257,13 +257,16 @@ def add_cmd(
     def failed(exc):
         error_line(exc.location, exc.message, exc.hint)
 
+    def note(where, text):
+        warn(where, text)
+
     fresh = not library.posts_dir.exists()
     if not dry_run:
         from ..lock import library_lock
 
         ctx.with_resource(library_lock(library))  # held until the command ends
     report = add_sources(library, sources, kind=kind, force=force, dry_run=dry_run,
-                         on_added=added, on_skipped=skipped, on_failed=failed)
+                         on_added=added, on_skipped=skipped, on_failed=failed, on_note=note)
     if fresh and library.posts_dir.is_dir():
         message(f"created the posts folder {display_path(library.posts_dir)}")
     verb = "would add" if dry_run else "added"
