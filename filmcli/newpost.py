@@ -285,8 +285,9 @@ def plan_new(library, *, title: str, director: str | None = None, year: int | No
         old_fields = previous.metadata()
         if layout is not None:
             old_fields.pop("layout", None)
-        given = {"title", "director" if director is not None else "",
-                 "year" if year is not None else "", "poster" if poster_uri else ""}
+        given = {"title", *(name for name, value in (("director", director), ("year", year),
+                                                      ("poster", poster_uri))
+                            if value is not None)}
         kept = [str(k) for k in old_fields if k not in given and k not in fields
                 and k not in (extra or {})]
         fields.update(old_fields)
