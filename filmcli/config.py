@@ -284,13 +284,25 @@ def set_value(root: Path, dotted: str, text: str) -> object:
     return value
 
 
-def user_config_path() -> Path:
-    """The user's own settings: $XDG_CONFIG_HOME/filmcli/config.toml (~/.config by default)."""
+def xdg_dir(variable: str, default: str) -> Path | None:
+    """`$variable` when it is an absolute path, else `~/default`; None when there is no
+    usable home folder (HOME unset, relative or not there): nothing is made in its place."""
     import os
 
-    base = os.environ.get("XDG_CONFIG_HOME") or ""
-    folder = Path(base) if os.path.isabs(base) else Path.home() / ".config"
-    return folder / "filmcli" / "config.toml"
+    base = os.environ.get(variable) or ""
+    if os.path.isabs(base):
+        return Path(base)
+    home = os.path.expanduser("~")  # "~" itself when HOME is unset and no passwd entry
+    if not os.path.isabs(home) or not os.path.isdir(home):
+        return None
+    return Path(home) / default
+
+
+def user_config_path() -> Path | None:
+    """The user's own settings: $XDG_CONFIG_HOME/filmcli/config.toml (~/.config by default);
+    None when there is no home folder to hold them."""
+    folder = xdg_dir("XDG_CONFIG_HOME", ".config")
+    return None if folder is None else folder / "filmcli" / "config.toml"
 
 
 def user_config() -> dict:
@@ -300,6 +312,8 @@ def user_config() -> dict:
     posts through a folder that leads outside the site.
     """
     path = user_config_path()
+    if path is None:
+        return {}
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:

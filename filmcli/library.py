@@ -10,18 +10,27 @@ from .config import CONFIG_NAME, Config, load_config
 from .errors import FilmcliError, UsageError
 from .post import Post
 from .reader import parse_bytes, read_stamped
+from .slug import POST_SUFFIXES
 
-POST_SUFFIXES = (".md", ".markdown")
 _BATCH = 512  # posts stat'ed and looked up in the cache together
 SITE_MARKERS = (CONFIG_NAME, "_config.yml", "_config.yaml")
 
 
+#: Jekyll's own folders: run inside one (or below it), the site is the folder above it
+SITE_FOLDERS = ("_posts", "_drafts")
+
+
 def find_root(start: Path) -> Path:
-    """The nearest folder at or above `start` holding filmcli.toml or _config.yml."""
+    """The nearest folder at or above `start` holding filmcli.toml or _config.yml, or the
+    folder holding a `_posts`/`_drafts` that `start` is in (a site without settings)."""
     start = start.resolve()
-    for folder in (start, *start.parents):
+    folders = (start, *start.parents)
+    for folder in folders:
         if any((folder / marker).is_file() for marker in SITE_MARKERS):
-            return folder
+            return folder  # first: a site's `blog/_posts` category folder is not a site
+    for folder in folders:
+        if folder.name in SITE_FOLDERS and folder.parent != folder:
+            return folder.parent
     return start
 
 

@@ -37,7 +37,8 @@ def new_cmd(
                                          help="Read the review from FILE ('-' for stdin)."),
     edit: bool = typer.Option(False, "--edit", "-e", help="Write the review in $EDITOR."),
     force: bool = typer.Option(False, "--force", "-f",
-                               help="Replace a post with the same file name, or the same film."),
+                               help="Replace the same film's post (title and year), keeping "
+                                    "its review and fields not given here."),
     dry_run: bool = typer.Option(False, "--dry-run", "-n",
                                  help="Print the post instead of writing it."),
     draft: bool = typer.Option(False, "--draft",
@@ -66,7 +67,7 @@ def new_cmd(
                 values[name] = answer
             else:
                 extra[name] = answer
-    text = ""
+    text = None  # no review given: --force keeps the replaced post's
     if body is not None:
         text = body
     elif body_file is not None:
@@ -100,8 +101,10 @@ def new_cmd(
         message(f"created the posts folder {display_path(plan.path.parent)}")
     if plan.poster_note:
         message(f"poster: {plan.poster_note}")
-    if plan.replaces is not None:
-        message(f"replaced {display_path(plan.replaces)}")
+    if plan.replaced is not None:
+        old = plan.replaces if plan.replaces is not None else plan.path
+        kept = f"; kept {', '.join(plan.kept)}" if plan.kept else ""
+        message(f"replaced {display_path(old)} ({plan.replaced}){kept}")
     sys.stdout.write(display_path(plan.path) + "\n")
 
 
@@ -222,7 +225,7 @@ def export_cmd(
         for post in reading.posts:
             try:
                 yield export_record(post, library.relpath(post.path), fmt=chosen, posters=mode,
-                                    poster_files=files)
+                                    poster_files=files, posts_dir=library.posts_dir)
             except FilmcliError as exc:
                 failed += 1
                 error_line(exc.location if exc.path else library.relpath(post.path),
@@ -258,7 +261,7 @@ def add_cmd(
     from ..importers import add_sources
     from ..newpost import display_path
     from .common import finish
-    from .console import error_line, message
+    from .console import error_line, message, warn
 
     library = get_library(ctx)
 
@@ -273,13 +276,16 @@ def add_cmd(
     def failed(exc):
         error_line(exc.location, exc.message, exc.hint)
 
+    def note(where, text):
+        warn(where, text)
+
     fresh = not library.posts_dir.exists()
     if not dry_run:
         from ..lock import library_lock
 
         ctx.with_resource(library_lock(library))  # held until the command ends
     report = add_sources(library, sources, kind=kind, force=force, dry_run=dry_run,
-                         on_added=added, on_skipped=skipped, on_failed=failed)
+                         on_added=added, on_skipped=skipped, on_failed=failed, on_note=note)
     if fresh and library.posts_dir.is_dir():
         message(f"created the posts folder {display_path(library.posts_dir)}")
     verb = "would add" if dry_run else "added"

@@ -35,7 +35,11 @@ class LookupFailed(FilmcliError):
 def cache_dir() -> Path:
     from ..cache import cache_root
 
-    return cache_root() / "lookup"
+    root = cache_root()
+    if root is None:
+        raise FilmcliError("no home folder to keep the lookup cache in",
+                           hint="set HOME or XDG_CACHE_HOME")
+    return root / "lookup"
 
 
 def _private_dir(path: Path) -> None:
