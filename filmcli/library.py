@@ -104,7 +104,11 @@ class Library:
         found: list[Path] = []
         for target in targets:
             if target.is_dir():
-                found.extend(_walk(target))  # already in sorted Path order
+                inside = _walk(target)  # already in sorted Path order
+                if not inside and paths:
+                    raise FilmcliError("no posts in this folder (.md or .markdown files)",
+                                       target)
+                found.extend(inside)
             elif target.exists():
                 found.append(target)
             elif not paths:
@@ -142,7 +146,7 @@ class Library:
         """Every post (and with `drafts` every draft after them), or the error that stopped
         it, in path order: one bad post stops nothing."""
         yield from self._iter_posts(paths, use_cache=use_cache)
-        if drafts and not list(paths) and self.drafts_dir.is_dir():
+        if drafts and not list(paths) and self.drafts_dir.is_dir() and _walk(self.drafts_dir):
             yield from self._iter_posts([self.drafts_dir], use_cache=use_cache)
 
     def _iter_posts(self, paths: Iterable[str | os.PathLike] = (), *,

@@ -157,16 +157,13 @@ def poster_from_file(library, source: str):
 
 def check_value(library, key: str, value) -> None:
     """The checks `new` makes of its values (UsageError, nothing written)."""
-    from .newpost import check_text, year_range
+    from .newpost import check_text, check_year
 
     check_text(key, value)
     if key == "year":
         if isinstance(value, bool) or not isinstance(value, int):
             raise UsageError(f"year must be a whole number, not {value!r}")
-        low, high = year_range(library.config)
-        if not low <= value <= high:
-            raise UsageError(f"year {value} is outside {low}..{high}",
-                             hint="validate.min_year in filmcli.toml sets the lower bound")
+        check_year(library.config, value)
     if key in ("title", "director", "layout") and not (isinstance(value, str) and value.strip()):
         raise UsageError(f"{key} must be text that is not empty",
                          hint=f"`{key}!` removes the key")

@@ -55,6 +55,17 @@ def year_range(config: dict, today: _dt.date | None = None) -> tuple[int, int]:
     return int(config.get("validate", {}).get("min_year", 1870)), today.year + 1
 
 
+def check_year(config: dict, year: int, what: str = "year",
+               today: _dt.date | None = None) -> None:
+    """UsageError when `year` is outside the years validate accepts, with the right hint."""
+    low, high = year_range(config, today)
+    if low <= year <= high:
+        return
+    hint = ("validate.min_year in filmcli.toml sets the lower bound" if year < low
+            else "a film can be dated at most next year")
+    raise UsageError(f"{what} {year} is outside {low}..{high}", hint=hint)
+
+
 def missing_fields(config: dict, values: dict) -> list[str]:
     """The required fields (validate.required) that neither `values` nor the defaults give."""
     required = list(config.get("validate", {}).get("required", CORE_FIELDS))
@@ -219,10 +230,7 @@ def plan_new(library, *, title: str, director: str | None = None, year: int | No
         raise UsageError("missing --title")
     when = parse_date(date) if date else (today or _dt.date.today())
     if year is not None:
-        low, high = year_range(config, today)
-        if not low <= year <= high:
-            raise UsageError(f"--year {year} is outside {low}..{high}",
-                             hint="validate.min_year in filmcli.toml sets the lower bound")
+        check_year(config, year, "--year", today)
     if slug is not None:
         problem = slug_problem(slug)
         if problem:

@@ -75,16 +75,54 @@ def target_format(setting: str | None) -> str | None:
     return FORMAT_NAMES[text]
 
 
-def read_image_file(path: str | os.PathLike) -> bytes:
+#: an image file bigger than this is no poster (a 64-megapixel PNG is far smaller)
+MAX_IMAGE_FILE_BYTES = 100_000_000
+
+
+def read_image_file(path: str | os.PathLike, *, max_bytes: int = MAX_IMAGE_FILE_BYTES) -> bytes:
+    """An image file's bytes: a regular file only (never a FIFO or a device, which could
+    hang or never end), opened without blocking, at most `max_bytes`."""
+    import re
+    import stat
+
+    text = os.fspath(path)
+    if re.match(r"[a-zA-Z][a-zA-Z0-9+.-]*://", text):
+        raise FilmcliError("a poster must be an image file here, not a URL", text,
+                           hint="download it first, or use --lookup to fetch the film's poster")
     path = Path(path)
     try:
-        if path.is_dir():
-            raise FilmcliError("is a folder, not an image file", path)
-        return path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
         raise FilmcliError("no such image file", path) from None
+    except IsADirectoryError:
+        raise FilmcliError("is a folder, not an image file", path) from None
     except OSError as exc:
         raise FilmcliError(f"cannot read: {exc.strerror or exc}", path) from None
+    try:
+        st = os.fstat(fd)
+        if stat.S_ISDIR(st.st_mode):
+            raise FilmcliError("is a folder, not an image file", path)
+        if not stat.S_ISREG(st.st_mode):
+            raise FilmcliError("is not a regular file (a device, a pipe?): not an image file",
+                               path)
+        if st.st_size > max_bytes:
+            raise FilmcliError(f"is {st.st_size:,} bytes, over the {max_bytes:,} an image "
+                               "file may have", path)
+        chunks, total = [], 0
+        while True:
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                break
+            total += len(chunk)
+            if total > max_bytes:  # it grew while being read
+                raise FilmcliError(f"is over the {max_bytes:,} bytes an image file may have",
+                                   path)
+            chunks.append(chunk)
+        return b"".join(chunks)
+    except OSError as exc:
+        raise FilmcliError(f"cannot read: {exc.strerror or exc}", path) from None
+    finally:
+        os.close(fd)
 
 
 def prepare_poster(data: bytes, *, name: str | os.PathLike = "<poster>", max_width: int = 400,

@@ -11,7 +11,7 @@ import sys
 import typer
 
 from .app import app, get_library
-from .common import finish, say_library
+from .common import counted, finish, say_library
 
 WHERE_HELP = "Every film where EXPR holds, as in list (repeatable)."
 SEARCH_HELP = "Every film with TEXT in its title, director or body."
@@ -46,9 +46,9 @@ def confirm(count: int, what: str, yes: bool, *, ask_for_one: bool = False) -> N
     if yes or count == 0 or (count == 1 and not (ask_for_one and terminal)):
         return
     if not terminal:
-        raise UsageError(f"this would {what} {count} films; add --yes to do it without a "
-                         "terminal to confirm on")
-    sys.stderr.write(f"{what} {count} film{'s' if count != 1 else ''}? [y/N] ")
+        raise UsageError(f"this would {what} {counted(count, 'film')}; add --yes to do it "
+                         "without a terminal to confirm on")
+    sys.stderr.write(f"{what} {counted(count, 'film')}? [y/N] ")
     sys.stderr.flush()
     answer = sys.stdin.readline().strip().lower()
     if answer not in ("y", "yes"):
@@ -125,7 +125,7 @@ def set_cmd(
     if dry_run:
         for change in todo:
             sys.stdout.write(_diff(change, library))
-        console.message(f"dry run: {len(todo)} of {len(planned)} films would change")
+        console.message(f"dry run: {len(todo)} of {counted(len(planned), 'film')} would change")
         finish(read_code)
         return
     confirm(len(todo), "change", yes)
@@ -142,7 +142,7 @@ def set_cmd(
             sys.stdout.write(library.relpath(change.path) + "\n")
     written = sum(c.written for c in todo)
     if len(planned) > 1 or failed:
-        console.message(f"changed {written} of {len(planned)} films"
+        console.message(f"changed {written} of {counted(len(planned), 'film')}"
                         + (f"; {failed} failed" if failed else ""))
     finish(1 if failed or read_code else 0)
 
@@ -199,7 +199,8 @@ def rm_cmd(
             console.message(line(removal, "removed"))
             sys.stdout.write(library.relpath(removal.path) + "\n")
     if len(planned) > 1 or failed:
-        console.message(f"removed {sum(r.removed for r in planned)} of {len(planned)} films"
+        console.message(f"removed {sum(r.removed for r in planned)} of "
+                        f"{counted(len(planned), 'film')}"
                         + (f"; {failed} failed" if failed else ""))
     finish(1 if failed or read_code else 0)
 

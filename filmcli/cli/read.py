@@ -144,8 +144,10 @@ def _print_table(records: list[dict], fields: list[str], total: int) -> None:
     con = stdout_console()
     con.print(table)
     shown = len(records)
-    counted = f"{shown} of {total} films" if shown != total else f"{total} films"
-    con.print(f"[dim]{counted}[/dim]")
+    from .common import counted
+
+    summary = f"{shown} of {counted(total, 'film')}" if shown != total else counted(total, "film")
+    con.print(f"[dim]{summary}[/dim]")
 
 
 PARSE_FORMATS = ("text", "json", "toml")

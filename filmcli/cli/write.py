@@ -41,6 +41,10 @@ def new_cmd(
                                     "its review and fields not given here."),
     dry_run: bool = typer.Option(False, "--dry-run", "-n",
                                  help="Print the post instead of writing it."),
+    assignments: list[str] = typer.Option([], "--set", metavar="KEY=VALUE",
+                                          help="Another front-matter key (rating=4.5, "
+                                               "tags='[drama]'), written as `set` writes it "
+                                               "(repeatable)."),
     draft: bool = typer.Option(False, "--draft",
                                help="Write a draft, _drafts/SLUG.md; `filmcli publish` "
                                     "dates it into _posts/."),
@@ -55,7 +59,7 @@ def new_cmd(
         raise UsageError("give the review one way: --body, --body-file or --edit")
     values = {"title": title, "director": director, "year": year, "poster": poster}
     missing = missing_fields(library.config, values)
-    extra: dict = {}
+    extra: dict = _extra_fields(library, assignments)
     if missing:
         if not _stdin_is_terminal() or body_file == "-":
             names = ", ".join(f"--{m}" if m in PROMPTS else m for m in missing)
@@ -126,6 +130,23 @@ def _edit_review(title) -> str:
         raise FilmcliError("the review is empty (the editor closed without saving it); "
                            "nothing written")
     return edited.lstrip("\r\n")
+
+
+def _extra_fields(library, assignments: list[str]) -> dict:
+    """`--set KEY=VALUE` words as `filmcli set` reads them; the seed's keys have options."""
+    from ..errors import UsageError
+    from ..manage import check_value, parse_assignments, value_from_text
+
+    assign, remove = parse_assignments(assignments)
+    if remove:
+        raise UsageError("--set takes KEY=VALUE (KEY! removes a key only in `filmcli set`)")
+    out = {}
+    for key, text in assign.items():
+        if key in ("title", "director", "year", "poster", "layout"):
+            raise UsageError(f"--set {key}=...: use --{key} for the film's {key}")
+        out[key] = value_from_text(library, key, text)
+        check_value(library, key, out[key])
+    return out
 
 
 def _stdin_is_terminal() -> bool:
