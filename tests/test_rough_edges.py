@@ -62,3 +62,24 @@ def test_new_set_writes_extra_keys_as_set_does(site, run):
     assert str(post.front_matter["seen"]) == "2024-01-05"
     clash = run("-L", site, *NEW, "-y", "2023", "--set", "title=Other")
     assert clash.exit_code == 2 and "--title" in clash.stderr
+
+
+def test_config_get_unset_and_set_fills_inits_commented_block(tmp_path, run):
+    import tomllib
+
+    blog = tmp_path / "blog"
+    assert run("init", blog).exit_code == 0
+    before = (blog / "filmcli.toml").read_text()
+    assert run("-L", blog, "config", "set", "poster.max_width", "500").exit_code == 0
+    after = (blog / "filmcli.toml").read_text()
+    assert after.count("[poster]") == 1 and "\n[poster]\n" in after
+    assert "max_width = 500\n" in after and "# max_width" not in after
+    assert len(after.splitlines()) == len(before.splitlines())  # filled in, not appended
+    assert tomllib.loads(after)["poster"] == {"max_width": 500}
+    got = run("-L", blog, "config", "get", "poster.max_width")
+    assert got.exit_code == 0 and got.stdout == "500\n"
+    assert run("-L", blog, "config", "get", "poster.dir").stdout == "assets/posters\n"
+    assert run("-L", blog, "config", "get", "no.such").exit_code == 2
+    unset = run("-L", blog, "config", "unset", "poster.max_width")
+    assert unset.exit_code == 0 and "400" in unset.stderr
+    assert run("-L", blog, "config", "get", "poster.max_width").stdout == "400\n"
