@@ -61,14 +61,19 @@ class Problem:
         return asdict(self)
 
     def text(self) -> str:
+        """One line for people: a title's newline or escape sequence shown, never run."""
+        from .formats import visible
+
         where = f"{self.path}:{self.line}" if self.line else self.path
-        return f"{where}: {self.rule} {self.severity} {self.message}"
+        return f"{visible(where)}: {self.rule} {self.severity} {visible(self.message)}"
 
     def github(self) -> str:
         kind = "error" if self.severity == ERROR else "warning"
         line = f",line={self.line}" if self.line else ""
-        msg = _github_escape(self.message)
-        path = _github_escape(self.path).replace(":", "%3A").replace(",", "%2C")
+        from .formats import visible
+
+        msg = visible(_github_escape(self.message))
+        path = visible(_github_escape(self.path).replace(":", "%3A").replace(",", "%2C"))
         return f"::{kind} file={path}{line},title={self.rule}::{msg}"
 
 

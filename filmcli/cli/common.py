@@ -11,6 +11,9 @@ from ..errors import FilmcliError, UsageError
 from . import console
 
 PATHS_HELP = "Post files or folders (default: the posts)."
+#: Formats for people: written in the terminal's encoding, degraded where it cannot
+#: show a character. Every other format is data, written as UTF-8 (console.data_output).
+HUMAN_FORMATS = frozenset({"table", "text"})
 
 
 class Reading:
@@ -45,9 +48,11 @@ def choose_format(fmt: str | None, allowed: Sequence[str], *, tty_default: str,
                   pipe_default: str) -> str:
     """The explicit --format, else the human format on a terminal and the machine one in pipes."""
     if fmt is None:
-        return tty_default if sys.stdout.isatty() else pipe_default
-    if fmt not in allowed:
+        fmt = tty_default if sys.stdout.isatty() else pipe_default
+    elif fmt not in allowed:
         raise UsageError(f"unknown format {fmt!r}", hint="choose one of " + ", ".join(allowed))
+    if fmt not in HUMAN_FORMATS:
+        console.data_output()
     return fmt
 
 

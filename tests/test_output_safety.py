@@ -1,0 +1,191 @@
+"""Output that cannot be turned against its reader: no escape sequences or injected lines
+from post data, file names or settings (issue 9 item 14), no spreadsheet formulas in
+csv-safe exports (15), no UnicodeEncodeError on a non-UTF-8 stdout (20), and no raw
+Pillow/libtiff chatter on stderr (21).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from conftest import run_process
+
+#: An OSC 52 clipboard write, a window-title change, a C1 OSC (U+009D), rich markup and a
+#: newline that would make a GitHub Actions log run `::error::`.
+EVIL_TITLE = r'Her\e]52;c;aGk=\a\n::error::pwned [bold]x[/bold] \x9d\e]0;t\a'
+EVIL_DIRECTOR = r'Spike\e]0;title\a \x9d Jonze'
+RAW = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # any C0 but tab/newline, DEL, any C1
+
+
+def _post(path: Path, title: str, director: str, year: int = 2013, extra: str = "") -> None:
+    path.write_text(f'---\nlayout: post\ntitle: "{title}"\ndirector: "{director}"\n'
+                    f"year: {year}\n{extra}---\nA review.\n", encoding="utf-8")
+
+
+@pytest.fixture
+def evil(library: Path) -> Path:
+    posts = library / "_posts"
+    _post(posts / "2013-12-18-her.md", EVIL_TITLE, EVIL_DIRECTOR, extra='"k\\e[31m": 1\n')
+    _post(posts / "2013-12-19-her-again.md", EVIL_TITLE, EVIL_DIRECTOR)  # FC203: same film
+    (posts / "2013-01-01-bad\x1b]0;t\x07.md").write_text("---\ntitle: x\n")  # unclosed
+    return library
+
+
+def _env(**extra) -> dict:
+    env = {k: v for k, v in os.environ.items() if k not in ("FILMCLI_LIBRARY", "FORCE_COLOR")}
+    env.update(NO_COLOR="1", PYTHONPATH=str(Path(__file__).resolve().parent.parent), **extra)
+    return env
+
+
+def _clean(out: bytes) -> str:
+    text = out.decode("utf-8")
+    assert not RAW.search(text), RAW.search(text)
+    return text
+
+
+@pytest.mark.parametrize("args", [
+    ["validate"], ["validate", "-F", "github"], ["stats"], ["list", "-F", "table"],
+    ["list", "-F", "csv"], ["list", "-F", "tsv"], ["list"], ["list", "-F", "json"],
+    ["list", "-F", "jsonl"], ["parse", "_posts/2013-12-18-her.md"],
+    ["parse", "-F", "json", "_posts/2013-12-18-her.md"],
+    ["parse", "-F", "toml", "_posts/2013-12-18-her.md"],
+    ["extract-posters", "--dry-run"], ["export", "-F", "csv"], ["export", "-F", "json"],
+])
+def test_no_raw_controls_reach_the_output(evil, args):
+    done = run_process(*args, cwd=evil, env=_env())
+    out, err = _clean(done.stdout), _clean(done.stderr)
+    assert "Traceback" not in err
+    if args[0] != "parse":  # the file name, shown, never run
+        assert "bad\\x1b]0;t\\x07.md" in err + out
+    if args[0] == "validate" and "github" not in args:
+        # the newline in the title stays in its line: no `::error::` line of its own
+        assert not any(line.startswith("::") for line in out.splitlines())
+        assert "FC203" in out and "\\n::error::pwned" in out
+        assert "'k\\x1b[31m'" in out  # FC208 names the key, escaped
+    if args == ["validate", "-F", "github"]:
+        assert all(line.startswith(("::error ", "::warning ")) for line in out.splitlines())
+    if args[0] == "stats":
+        assert "Spike\\x1b]0;title\\x07 \\x9d Jonze" in out
+    if args == ["list", "-F", "table"]:
+        assert "[bold]x[/bold]" in out  # markup shown as text, not interpreted
+
+
+def test_config_show_escapes_keys_and_values(library):
+    (library / "filmcli.toml").write_text(
+        '[defaults.front_matter]\n"k\\u001b]0;t\\u0007" = "v\\u009d"\n')
+    done = run_process("config", "show", cwd=library, env=_env())
+    out = _clean(done.stdout)
+    assert done.returncode == 0, done.stderr
+    assert "k\\x1b]0;t\\x07" in out or "k\\u001b]0;t\\u0007" in out
+    for fmt in ("json", "toml"):
+        _clean(run_process("config", "show", "-F", fmt, cwd=library, env=_env()).stdout)
+
+
+def test_machine_formats_stay_exact(evil):
+    """JSON keeps every character (as escapes); TSV escapes are reversible."""
+    done = run_process("list", "-F", "json", cwd=evil, env=_env())
+    records = json.loads(done.stdout)
+    title = "Her\x1b]52;c;aGk=\x07\n::error::pwned [bold]x[/bold] \x9d\x1b]0;t\x07"
+    assert {r["title"] for r in records} == {title}
+    done = run_process("list", "-F", "tsv", "-f", "title", cwd=evil, env=_env())
+    line = _clean(done.stdout).splitlines()[1]
+    assert line == r"Her\x1b]52;c;aGk=\x07\n::error::pwned [bold]x[/bold] \x9d\x1b]0;t\x07"
+
+
+def test_list_json_never_emits_nan(library):
+    _post(library / "_posts" / "2013-12-18-her.md", "Her", "Spike Jonze",
+          extra="rating: .nan\nscore: -.inf\n")
+    for fmt in ("json", "jsonl"):
+        done = run_process("list", "-F", fmt, cwd=library, env=_env())
+        assert done.returncode == 0, done.stderr
+        text = done.stdout.decode()
+        assert "NaN" not in text.replace('"NaN"', "") and "Infinity" not in text.replace(
+            '"-Infinity"', "")
+        record = json.loads(text.splitlines()[0] if fmt == "jsonl" else text)
+        record = record if fmt == "jsonl" else record[0]
+        assert (record["rating"], record["score"]) == ("NaN", "-Infinity")
+        json.loads(text.splitlines()[0] if fmt == "jsonl" else text,
+                   parse_constant=lambda c: pytest.fail(f"not JSON: {c}"))
+
+
+FORMULAS = ["=HYPERLINK(\\\"http://x\\\",\\\"y\\\")", "+cmd|' /C calc'!A0", "@SUM(1+1)*cmd",
+            "-2+3", "'=already quoted", "\\t=tab"]
+
+
+@pytest.fixture
+def formulas(library: Path) -> Path:
+    for i, title in enumerate(FORMULAS, 1):
+        _post(library / "_posts" / f"2001-01-0{i}-f{i}.md", title, "=Dir", 2000 + i,
+              extra=f'"=key{i}": "@v"\n')
+    return library
+
+
+def _cells(text: str) -> list[list[str]]:
+    import csv
+    import io
+
+    return list(csv.reader(io.StringIO(text, newline="")))
+
+
+def test_export_csv_is_safe_by_default_and_add_reads_it_back_exactly(formulas, tmp_path):
+    done = run_process("export", "-F", "csv", cwd=formulas, env=_env())
+    assert done.returncode == 0, done.stderr
+    rows = _cells(done.stdout.decode())
+    for row in rows:
+        for cell in row:
+            assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), cell
+    assert "'=HYPERLINK(\"http://x\",\"y\")" in {c for row in rows for c in row}
+    assert "''=already quoted" in {c for row in rows for c in row}
+    export = tmp_path / "films.csv"
+    export.write_bytes(done.stdout)
+    target = tmp_path / "target"
+    (target / "_posts").mkdir(parents=True)
+    (target / "_config.yml").write_text("title: t\n")
+    added = run_process("add", str(export), cwd=target, env=_env())
+    assert added.returncode == 0, added.stderr
+    for post in (formulas / "_posts").iterdir():
+        assert (target / "_posts" / post.name).read_bytes() == post.read_bytes(), post.name
+
+
+def test_export_no_csv_safe_and_list_are_exact(formulas):
+    done = run_process("export", "-F", "csv", "--no-csv-safe", cwd=formulas, env=_env())
+    cells = {c for row in _cells(done.stdout.decode()) for c in row}
+    assert "=HYPERLINK(\"http://x\",\"y\")" in cells and "=Dir" in cells
+    done = run_process("list", "-F", "csv", "-f", "title,director", cwd=formulas, env=_env())
+    cells = {c for row in _cells(done.stdout.decode()) for c in row}
+    assert "+cmd|' /C calc'!A0" in cells  # list is exact unless asked
+    done = run_process("list", "-F", "csv", "--csv-safe", "-f", "title,director",
+                       cwd=formulas, env=_env())
+    cells = {c for row in _cells(done.stdout.decode()) for c in row}
+    assert {"'+cmd|' /C calc'!A0", "'=Dir", "'@SUM(1+1)*cmd", "'-2+3"} <= cells
+    assert "'=already quoted" in cells  # list's csv-safe is one-way: no prefix to undo
+
+
+def test_export_add_round_trip_keeps_control_characters(evil, tmp_path):
+    """Controls travel as JSON escapes (in CSV: JSON text cells), and come back exact."""
+    (evil / "_posts" / "2013-01-01-bad\x1b]0;t\x07.md").unlink()
+    (evil / "_posts" / "2013-12-19-her-again.md").unlink()  # the same film: add --force
+    for fmt in ("csv", "json", "jsonl", "toml"):
+        done = run_process("export", "-F", fmt, cwd=evil, env=_env())
+        assert done.returncode == 0, done.stderr
+        _clean(done.stdout)
+        export = tmp_path / f"films.{fmt}"
+        export.write_bytes(done.stdout)
+        target = tmp_path / f"target-{fmt}"
+        (target / "_posts").mkdir(parents=True)
+        (target / "_config.yml").write_text("title: t\n")
+        added = run_process("add", str(export), cwd=target, env=_env())
+        assert added.returncode == 0, added.stderr
+        # the same values (YAML may spell `\e` as `\x1b`: the writer's choice)
+        assert _parsed(target) == _parsed(evil), fmt
+
+
+def _parsed(site: Path) -> list:
+    done = run_process("list", "-F", "json", cwd=site, env=_env())
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
