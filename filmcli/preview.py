@@ -293,7 +293,6 @@ def text_block(post: Post, library, width: int, options: ShowOptions,
                poster_note: str | None = None) -> list[str]:
     """Title, year, director, facts and the review, as lines at most `width` wide."""
     from rich.markdown import Markdown
-    from rich.markup import escape
     from rich.table import Table
     from rich.text import Text
 
@@ -310,11 +309,11 @@ def text_block(post: Post, library, width: int, options: ShowOptions,
     grid.add_column(style="cyan", no_wrap=True)
     grid.add_column(overflow="fold")
     for key, value in facts(post, library):
-        grid.add_row(escape(visible(key)), escape(visible(value)))
+        grid.add_row(visible(key, markup=True), visible(value, markup=True))
     if poster_note:
         grid.add_row("", Text(poster_note, style="yellow"))
     items.append(grid)
-    review = visible(post.review)
+    review = visible(post.review, lines=True)
     if review and options.markdown:
         items.extend([Text(""), Markdown(review)])
     lines = _rich_lines(items, width, options)

@@ -104,7 +104,14 @@ def new_cmd(
     if plan.replaces is not None:
         message(f"replaced {display_path(plan.replaces)}")
     data_output()  # the path, for scripts: UTF-8 whatever the locale
-    sys.stdout.write(display_path(plan.path) + "\n")
+    sys.stdout.write(_path_line(display_path(plan.path)) + "\n")
+
+
+def _path_line(path: str) -> str:
+    """A written post's path: exact for scripts, escaped on a terminal (formats.visible)."""
+    from ..formats import visible
+
+    return visible(path) if sys.stdout.isatty() else path
 
 
 def _stdin_is_terminal() -> bool:
@@ -252,7 +259,7 @@ def add_cmd(
     data_output()  # the paths added, for scripts: UTF-8 whatever the locale
 
     def added(path, plan):
-        sys.stdout.write(display_path(path) + "\n")
+        sys.stdout.write(_path_line(display_path(path)) + "\n")
         sys.stdout.flush()
 
     def skipped(record, why):
