@@ -117,10 +117,15 @@ _CSV_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
+def data_controls(text: str) -> str:
+    r"""Data text with its C0/C1 controls but newline, tab and CR as `` (CSV cells,
+    GitHub workflow commands); every other character, a file name's too, kept exact."""
+    return text.translate(_CSV) if _CSV_RE.search(text) else text
+
+
 def csv_cell(text: str, *, safe: bool = False) -> str:
-    r"""One CSV cell: no raw control characters; with `safe`, no formula either."""
-    if _CSV_RE.search(text):
-        text = text.translate(_CSV)
+    """One CSV cell: no raw control characters; with `safe`, no formula either."""
+    text = data_controls(text)
     if safe and text.startswith(FORMULA_START):
         text = "'" + text
     return text

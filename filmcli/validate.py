@@ -70,10 +70,10 @@ class Problem:
     def github(self) -> str:
         kind = "error" if self.severity == ERROR else "warning"
         line = f",line={self.line}" if self.line else ""
-        from .formats import visible
+        from .formats import data_controls
 
-        msg = visible(_github_escape(self.message))
-        path = visible(_github_escape(self.path).replace(":", "%3A").replace(",", "%2C"))
+        msg = data_controls(_github_escape(self.message))
+        path = data_controls(_github_escape(self.path).replace(":", "%3A").replace(",", "%2C"))
         return f"::{kind} file={path}{line},title={self.rule}::{msg}"
 
 

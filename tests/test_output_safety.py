@@ -189,3 +189,63 @@ def _parsed(site: Path) -> list:
     done = run_process("list", "-F", "json", cwd=site, env=_env())
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
+
+
+# --- item 20: output encodings -----------------------------------------------------------
+
+NOT_UTF8 = [{"PYTHONIOENCODING": "ascii"}, {"PYTHONIOENCODING": "cp1252"},
+            {"LC_ALL": "C", "LANG": "C", "PYTHONUTF8": "0", "PYTHONCOERCECLOCALE": "0"}]
+HUMAN = [["stats"], ["list", "-F", "table"], ["validate"],
+         ["parse", "_posts/2001-04-25-amelie.md"], ["config", "show"],
+         ["extract-posters", "--dry-run"], ["list", "-F", "json", "-w", "x=1"]]
+DATA = [["list"], ["list", "-F", "json"], ["list", "-F", "csv"], ["list", "-F", "jsonl"],
+        ["validate", "-F", "json"], ["validate", "-F", "github"], ["stats", "-F", "json"],
+        ["parse", "-F", "json", "_posts/2001-04-25-amelie.md"],
+        ["parse", "-F", "toml", "_posts/2001-04-25-amelie.md"], ["export"],
+        ["export", "-F", "csv"], ["config", "show", "-F", "toml"],
+        ["extract-posters", "--dry-run", "-F", "json"]]
+
+
+@pytest.fixture
+def accents(library: Path) -> Path:
+    _post(library / "_posts" / "2013-12-18-her.md", "Her", "Spike Jonze", 2013)
+    _post(library / "_posts" / "2001-04-25-amelie.md", "Amélie", "Jean-Pierre Jeunet", 2001)
+    (library / "_posts" / "2001-01-01-ü.md").write_text("---\ntitle: x\n")  # an error line
+    return library
+
+
+def _utf8_env(**extra) -> dict:
+    env = _env(**extra)
+    env.pop("LC_ALL", None)
+    return env
+
+
+@pytest.mark.parametrize("encoding", NOT_UTF8, ids=lambda e: "-".join(e.values()))
+def test_no_command_crashes_on_a_non_utf8_stdout(accents, encoding):
+    codec = encoding.get("PYTHONIOENCODING", "ascii")
+    for args in HUMAN:
+        done = run_process(*args, cwd=accents, env=_env(**encoding))
+        err = done.stderr.decode(codec)
+        assert "UnicodeEncodeError" not in err and "Traceback" not in err, (args, err)
+        assert done.returncode in (0, 1), (args, err)
+        out = done.stdout.decode(codec)  # written in the terminal's own encoding
+        if args[0] not in ("validate", "parse", "config"):
+            assert "error: _posts/2001-01-01-" in err, args
+        if args == ["validate"]:
+            assert "_posts/2001-01-01-" in out
+        if args == ["stats"] and codec == "ascii":
+            assert "2001-2013" in out  # filmcli's own en dash, degraded
+        if args == ["list", "-F", "table"]:
+            assert ("Am?lie" if codec == "ascii" else "Amélie") in out
+
+
+@pytest.mark.parametrize("encoding", NOT_UTF8, ids=lambda e: "-".join(e.values()))
+def test_machine_formats_are_utf8_whatever_the_locale(accents, encoding):
+    for args in DATA:
+        done = run_process(*args, cwd=accents, env=_env(**encoding))
+        want = run_process(*args, cwd=accents, env=_utf8_env(PYTHONIOENCODING="utf-8"))
+        assert "Traceback" not in done.stderr.decode("utf-8", "replace"), args
+        assert done.returncode == want.returncode, (args, done.stderr)
+        assert done.stdout == want.stdout, args  # the very same UTF-8 bytes
+        if "amelie" in " ".join(args) or args[0] in ("list", "export"):
+            assert "Amélie" in done.stdout.decode("utf-8"), args
