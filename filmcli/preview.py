@@ -191,15 +191,14 @@ def load_image(data: bytes, cols: int, *, max_pixels: int = 25_000_000):
     Returns an upright RGB image at least ANALYSIS_PX pixels per cell where the source has
     them. FilmcliError for junk, truncated data or a picture over `max_pixels`.
     """
-    import warnings
-
     from PIL import Image
 
+    from .imageinfo import Notes, decoding
     from .render import to_rgb
 
+    notes = Notes()
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
+        with decoding(data) as notes:  # Pillow's and libtiff's chatter: caught, not printed
             img = Image.open(io.BytesIO(data))
             w, h = img.size
             if w < 1 or h < 1:
@@ -221,7 +220,7 @@ def load_image(data: bytes, cols: int, *, max_pixels: int = 25_000_000):
     except Image.UnidentifiedImageError:
         raise FilmcliError("the poster data is not an image Pillow can read") from None
     except Exception as exc:  # Pillow raises many types for junk and truncation
-        raise FilmcliError(f"the poster cannot be drawn: {exc}") from None
+        raise FilmcliError(f"the poster cannot be drawn: {exc}{notes.suffix()}") from None
     factor = min(img.width // need[0], img.height // need[1])
     if factor >= 2:
         img = img.reduce(factor)

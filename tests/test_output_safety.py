@@ -249,3 +249,100 @@ def test_machine_formats_are_utf8_whatever_the_locale(accents, encoding):
         assert done.stdout == want.stdout, args  # the very same UTF-8 bytes
         if "amelie" in " ".join(args) or args[0] in ("list", "export"):
             assert "Amélie" in done.stdout.decode("utf-8"), args
+
+
+# --- item 21: Pillow's warnings and libtiff's messages ----------------------------------
+
+
+def noisy_tiff() -> bytes:
+    """An LZW TIFF (decoded by libtiff, which prints on fd 2) with a broken strip, and a
+    tag whose data runs past the end (Pillow warns "Tag data larger than file")."""
+    import io
+    import struct
+
+    from PIL import Image, TiffImagePlugin
+
+    info = TiffImagePlugin.ImageFileDirectory_v2()
+    info[65000] = "private"
+    info.tagtype[65000] = 2
+    buf = io.BytesIO()
+    Image.new("RGB", (40, 60), "navy").save(buf, "TIFF", compression="tiff_lzw", tiffinfo=info)
+    data = bytearray(buf.getvalue())
+    for i in range(8, 40):  # the strip: LZW codes libtiff cannot decode
+        data[i] = 0xFF
+    ifd = struct.unpack_from("<I", data, 4)[0]
+    for i in range(struct.unpack_from("<H", data, ifd)[0]):
+        at = ifd + 2 + 12 * i
+        if struct.unpack_from("<H", data, at)[0] == 65000:
+            struct.pack_into("<I", data, at + 4, 1_000_000)  # count: far past the end
+    return bytes(data)
+
+
+def corrupt_exif_jpeg() -> bytes:
+    """A good JPEG whose EXIF block is broken: Pillow warns "Corrupt EXIF data"."""
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (40, 60), "teal").save(
+        buf, "JPEG", exif=b"Exif\x00\x00II*\x00\x08\x00\x00\x00\x05\x00\x0f\x01\x02\x00"
+                          b"\x30\x00\x00\x00\xff\xff\xff\x7f")
+    return buf.getvalue()
+
+
+#: libtiff's own text may end filmcli's error line ("decoder error -2; libtiff: Using code
+#: not yet in table."); never a line of its own, a path or a Python warning.
+CHATTER = ("site-packages", "Warning", "warnings.warn", "BytesIO", "tempfile.tif",
+           "Traceback")
+
+
+def _quiet(err: bytes) -> str:
+    text = err.decode("utf-8")
+    for word in CHATTER:
+        assert word not in text, text
+    for line in text.splitlines():
+        assert (line.startswith(("error: ", "warning: ", "hint: ")) or not line.strip()
+                or re.fullmatch(r"\d+ errors?, \d+ warnings?", line)), line
+    return text
+
+
+def test_decoders_never_print_raw_on_stderr(library, tmp_path):
+    import base64
+
+    for name, data in (("noisy.tif", noisy_tiff()), ("exif.jpg", corrupt_exif_jpeg())):
+        (tmp_path / name).write_bytes(data)
+    uri = "data:image/tiff;base64," + base64.b64encode(noisy_tiff()).decode()
+    _post(library / "_posts" / "2013-12-18-her.md", "Her", "Spike Jonze",
+          extra=f"poster: {uri}\n")
+    done = run_process("validate", cwd=library, env=_env())
+    err = _quiet(done.stderr)
+    assert "FC107" in done.stdout.decode() and "2013-12-18-her.md" in done.stdout.decode()
+    assert done.returncode == 1, err
+    done = run_process("show", "her", "--protocol", "blocks", cwd=library, env=_env())
+    assert "her.md" in _quiet(done.stderr)  # the post's own one-line warning
+    done = run_process("wall", "-o", str(tmp_path / "wall.png"), cwd=library, env=_env())
+    assert "her.md" in _quiet(done.stderr)
+    done = run_process("new", "-t", "Yes", "-d", "Sally Potter", "-y", "2004", "--poster",
+                       str(tmp_path / "noisy.tif"), cwd=library, env=_env())
+    assert done.returncode == 1 and "noisy.tif" in _quiet(done.stderr)
+    done = run_process("new", "-t", "Orlando", "-d", "Sally Potter", "-y", "1992", "--poster",
+                       str(tmp_path / "exif.jpg"), cwd=library, env=_env())
+    assert done.returncode == 0, done.stderr
+    _quiet(done.stderr.replace(b"poster: ", b"warning: "))
+
+
+def test_validate_workers_catch_decoder_chatter_too(library):
+    """Many posters: the decodes run in worker processes (FILMCLI_JOBS=2), which capture
+    their own fd 2. Before: two raw lines per poster (a Pillow warning with its
+    site-packages path, and libtiff's `tempfile.tif: ...`)."""
+    import base64
+
+    uri = "data:image/tiff;base64," + base64.b64encode(noisy_tiff()).decode()
+    for i in range(60):
+        _post(library / "_posts" / f"2013-12-{i % 28 + 1:02d}-her{i}.md", f"Her {i}",
+              "Spike Jonze", 1950 + i, extra=f"poster: {uri}\n")
+    done = run_process("validate", cwd=library, env=_env(FILMCLI_JOBS="2"))
+    _quiet(done.stderr)
+    out = done.stdout.decode().splitlines()
+    assert len([line for line in out if " FC107 " in line]) == 60, out[:3]
