@@ -346,3 +346,26 @@ def test_validate_workers_catch_decoder_chatter_too(library):
     _quiet(done.stderr)
     out = done.stdout.decode().splitlines()
     assert len([line for line in out if " FC107 " in line]) == 60, out[:3]
+
+
+def test_per_post_lines_of_embed_and_extract_are_escaped(library):
+    import io
+
+    from PIL import Image
+
+    name = "x\x1b]0;t\x07.jpg"
+    (library / "assets" / "posters").mkdir(parents=True)
+    buf = io.BytesIO()
+    Image.new("RGB", (20, 30), "navy").save(buf, "JPEG")
+    (library / "assets" / "posters" / name).write_bytes(buf.getvalue())
+    post = library / "_posts" / "2013-12-18-her\x1b]0;t\x07.md"
+    _post(post, "Her", "Spike Jonze", extra='poster: "/assets/posters/x\\e]0;t\\a.jpg"\n')
+    done = run_process("embed-posters", cwd=library, env=_env())
+    out = _clean(done.stdout)
+    _clean(done.stderr)
+    assert done.returncode == 0, done.stderr
+    assert "x\\x1b]0;t\\x07.jpg" in out and "her\\x1b]0;t\\x07.md" in out
+    done = run_process("extract-posters", "--out", "out\x1b]0;t\x07", cwd=library, env=_env())
+    out = _clean(done.stdout)
+    assert done.returncode == 0, done.stderr
+    assert "her\\x1b]0;t\\x07.md" in out and "out\\x1b]0;t\\x07" in out
