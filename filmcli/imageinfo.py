@@ -207,4 +207,6 @@ def _capture_fd2(lines: list[str]):
             os.close(saved)
             tmp.seek(0)
             text = tmp.read(_NOTES_MAX).decode("utf-8", "replace")
-            lines.extend(line for line in text.splitlines() if line.strip())
+            # a progress bar another thread drew meanwhile (escapes, \r) is not libtiff's
+            lines.extend(line for line in text.splitlines()
+                         if line.strip() and "\x1b" not in line and "\r" not in line)

@@ -310,7 +310,7 @@ def text_block(post: Post, library, width: int, options: ShowOptions,
     for key, value in facts(post, library):
         grid.add_row(visible(key, markup=True), visible(value, markup=True))
     if poster_note:
-        grid.add_row("", Text(poster_note, style="yellow"))
+        grid.add_row("", Text(visible(poster_note), style="yellow"))
     items.append(grid)
     review = visible(post.review, lines=True)
     if review and options.markdown:

@@ -369,3 +369,35 @@ def test_per_post_lines_of_embed_and_extract_are_escaped(library):
     out = _clean(done.stdout)
     assert done.returncode == 0, done.stderr
     assert "her\\x1b]0;t\\x07.md" in out and "out\\x1b]0;t\\x07" in out
+
+
+def test_decoding_captures_and_restores_fd2(capfd):
+    """The library helper itself: notes filled, fd 2 given back even when decoding fails,
+    and a decompression bomb still raises (callers refuse it)."""
+    import io
+
+    from PIL import Image
+
+    from filmcli.imageinfo import decoding
+
+    before = os.fstat(2)
+    with pytest.raises(OSError):
+        with decoding(noisy_tiff()) as notes:
+            Image.open(io.BytesIO(noisy_tiff())).load()
+    after = os.fstat(2)
+    assert (before.st_dev, before.st_ino) == (after.st_dev, after.st_ino)
+    assert any(n.startswith("libtiff: ") and "tempfile" not in n for n in notes), notes
+    assert any(n.startswith("Pillow: Tag data larger than file") for n in notes), notes
+    assert notes.suffix().startswith("; ")
+    captured = capfd.readouterr()
+    assert captured.err == "" and captured.out == ""
+    big = io.BytesIO()
+    Image.new("L", (300, 300)).save(big, "PNG")
+    limit = Image.MAX_IMAGE_PIXELS
+    Image.MAX_IMAGE_PIXELS = 50_000
+    try:
+        with pytest.raises(Image.DecompressionBombWarning):
+            with decoding(big.getvalue()):
+                Image.open(io.BytesIO(big.getvalue()))
+    finally:
+        Image.MAX_IMAGE_PIXELS = limit
