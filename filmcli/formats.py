@@ -39,12 +39,16 @@ def visible(text, *, lines: bool = False, markup: bool = False) -> str:
     r"""`text` made safe to show people: THE escaper for post data, file names and keys.
 
     Control characters become `\x1b`, a newline `\n` (so one record stays one line;
-    `lines=True` keeps newlines and tabs, for a review). `markup=True` also escapes rich
-    markup (`[bold]`), for text that rich renders. Anything not text is str()-ed first.
+    `lines=True` keeps newlines, CRLF line ends and tabs, for a review). `markup=True`
+    also escapes rich markup (`[bold]`), for text that rich renders. Anything not text is
+    str()-ed first.
     """
     text = text if isinstance(text, str) else str(text)
     if _UNSAFE_RE.search(text):
-        text = text.translate(_BLOCK if lines else _LINE)
+        if lines:  # a CRLF file's line ends are line ends; a lone CR (overprinting) is not
+            text = text.replace("\r\n", "\n").translate(_BLOCK)
+        else:
+            text = text.translate(_LINE)
     if markup:
         from rich.markup import escape
 

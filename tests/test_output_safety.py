@@ -18,7 +18,7 @@ from conftest import run_process
 #: An OSC 52 clipboard write, a window-title change, a C1 OSC (U+009D), rich markup and a
 #: newline that would make a GitHub Actions log run `::error::`.
 EVIL_TITLE = r'Her\e]52;c;aGk=\a\n::error::pwned [bold]x[/bold] \x9d\e]0;t\a'
-EVIL_DIRECTOR = r'Spike\e]0;title\a \x9d Jonze'
+EVIL_DIRECTOR = r'Spike\e]0;title\a \x9d [red]Jonze[/red]'
 RAW = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # any C0 but tab/newline, DEL, any C1
 
 
@@ -70,9 +70,20 @@ def test_no_raw_controls_reach_the_output(evil, args):
     if args == ["validate", "-F", "github"]:
         assert all(line.startswith(("::error ", "::warning ")) for line in out.splitlines())
     if args[0] == "stats":
-        assert "Spike\\x1b]0;title\\x07 \\x9d Jonze" in out
+        assert "Spike\\x1b]0;title\\x07 \\x9d [red]Jonze[/red]" in out  # no markup run
     if args == ["list", "-F", "table"]:
         assert "[bold]x[/bold]" in out  # markup shown as text, not interpreted
+
+
+def test_visible_is_the_one_escaper():
+    from filmcli.formats import visible
+
+    assert visible("a\x1b]0;t\x07\nb\tc\x9d\u202e\udcff") == (
+        "a\\x1b]0;t\\x07\\nb\\tc\\x9d\\u202e\\xff")
+    assert visible("one\r\ntwo\n\tthree\rover\x1b", lines=True) == (
+        "one\ntwo\n\tthree\\rover\\x1b")
+    assert visible("[bold]x[/bold]", markup=True) == "\\[bold]x\\[/bold]"
+    assert visible(2013) == "2013"
 
 
 def test_config_show_escapes_keys_and_values(library):
