@@ -138,10 +138,12 @@ def decoding(data: bytes):
     """Decode inside this: Pillow's warnings and libtiff's lines are caught, not printed.
 
     A DecompressionBombWarning is raised (callers refuse bombs). Other Pillow warnings
-    ("Corrupt EXIF data", with site-packages paths) are recorded, as are Pillow's log
-    records. libtiff writes its warnings and errors from C straight to fd 2 (its handler
-    cannot be set from Python), so for a TIFF, fd 2 points at a temporary file during the
-    decode and what libtiff wrote becomes notes. Yields the Notes, filled on exit.
+    ("Corrupt EXIF data", with site-packages paths) are recorded; Pillow's log records
+    are dropped. libtiff writes its warnings and errors from C straight to fd 2 (its
+    handler cannot be set from Python), so for a TIFF (the only format Pillow hands to
+    libtiff), fd 2 points at a temporary file during the decode and what libtiff wrote
+    (at most 4 kB) becomes notes; another thread's stderr output in that moment (a
+    progress bar) is held back too. Yields the Notes, filled on exit.
     """
     import warnings
 
