@@ -16,7 +16,10 @@ One record per post, flat so `jq`, spreadsheets and scripts read it directly:
                 that are not text, TOML values holding a null)
         poster  "file" when `poster` names an exported image file (--posters files)
         path/date/slug/body   the post's own value when a front-matter key of that name
-                took its place in the flat record
+                took its place in the flat record (in CSV, also a body holding control
+                characters)
+        cells   CSV: the cells of keys whose names hold control characters (no column)
+        csv     "safe" when `export --csv-safe` put `'` before cells (add takes it off)
 
 TOML has no null: a front-matter key listed in `_filmcli.keys` but absent from the
 record is null (`year:` with no value), so nothing is lost.
@@ -28,6 +31,7 @@ import csv
 import datetime as _dt
 import io
 import json
+import math
 import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -135,10 +139,27 @@ def encode_value(value, fmt: str):
             return json.dumps(jsonable(value), ensure_ascii=False), "json"
         return value, None
     if fmt == "csv":
-        if isinstance(value, str):
-            return value, None
-        return json.dumps(jsonable(value), ensure_ascii=False), "json"
-    return jsonable(value), None
+        if isinstance(value, str) and not _csv_raw(value):
+            return value, None  # text with controls: JSON text, with them as \u escapes
+        return _json_text(jsonable(value)), "json"
+    value = jsonable(value)
+    if _has(value, lambda v: isinstance(v, float) and not math.isfinite(v)):
+        return _json_text(value), "json"  # NaN/Infinity are not JSON: JSON text holds them
+    return value, None
+
+
+def _csv_raw(text: str) -> bool:
+    """Whether a CSV cell would carry a raw control character (not a line break or tab)."""
+    from .formats import csv_cell
+
+    return csv_cell(text) != text
+
+
+def _json_text(value) -> str:
+    """`value` as JSON text with no raw control character (NaN as `NaN`, read back)."""
+    from .formats import json_safe
+
+    return json_safe(json.dumps(value, ensure_ascii=False))
 
 
 def _key_name(key) -> str:
@@ -160,8 +181,12 @@ def file_in_posts(path: Path, posts_dir: Path | None) -> str:
 
 def export_record(post: Post, relpath: str, *, fmt: str = "json", posters: str = "inline",
                   poster_files: PosterFiles | None = None,
-                  posts_dir: Path | None = None) -> dict:
-    """One post as a flat record (see the module docstring)."""
+                  posts_dir: Path | None = None, csv_safe: bool = False) -> dict:
+    """One post as a flat record (see the module docstring).
+
+    `csv_safe` (CSV only) is recorded as `_filmcli.csv: "safe"`: render_chunks then
+    prefixes cells with `'` and `add` takes the prefix off (see csv_safe_cell).
+    """
     fm = post.front_matter
     keys = [k for k in fm if not (posters == "omit" and k == "poster")]
     meta: dict = {"file": file_in_posts(post.path, posts_dir),
@@ -189,17 +214,22 @@ def export_record(post: Post, relpath: str, *, fmt: str = "json", posters: str =
         encoded, tag = encode_value(value, fmt)
         if tag:
             types[_key_name(key)] = tag
-        if encoded is not _ABSENT:
+        if encoded is not _ABSENT and fmt == "csv" and _csv_raw(_key_name(key)):
+            # a key with control characters is no CSV column: its cell goes in _filmcli
+            meta.setdefault("cells", {})[_key_name(key)] = encoded
+        elif encoded is not _ABSENT:
             record[_key_name(key)] = encoded
-    if "body" in taken:
-        meta["body"] = post.body
+    if "body" in taken or (fmt == "csv" and _csv_raw(post.body)):
+        meta["body"] = post.body  # (in CSV, a body with control characters: as JSON text)
     else:
         record["body"] = post.body
     if fmt == "toml":
         record = {k: v for k, v in record.items() if v is not None}
     if types:
         meta["types"] = types
-    record[META] = json.dumps(meta, ensure_ascii=False) if fmt == "csv" else meta
+    if fmt == "csv" and csv_safe:
+        meta["csv"] = "safe"
+    record[META] = _json_text(meta) if fmt == "csv" else meta
     return record
 
 
@@ -245,11 +275,14 @@ def read_meta(record: dict) -> dict | None:
 def decode_record(record: dict, meta: dict) -> tuple[dict, str, str]:
     """(front matter in file order, body, gap) from an exported record."""
     types = meta.get("types", {})
+    cells = meta.get("cells") if isinstance(meta.get("cells"), dict) else {}
     fields: dict = {}
     for key in meta["keys"]:
         name = _key_name(key)
         if name in record:
             fields[key] = decode_value(record[name], types.get(name), name)
+        elif name in cells:
+            fields[key] = decode_value(cells[name], types.get(name), name)
         else:
             fields[key] = None  # TOML cannot hold null: absent means null
     body = meta["body"] if "body" in meta else record.get("body", "")
@@ -274,35 +307,63 @@ def _csv_columns(records: list[dict]) -> list[str]:
     return [*columns, "body", META]
 
 
-def render_chunks(records: Iterable[dict], fmt: str) -> Iterator[str]:
-    """The export's text, a record at a time (CSV waits for all, for its header)."""
+def csv_safe_cell(text: str) -> str:
+    """OWASP's advice for one cell of a csv-safe export: a formula (=, +, -, @, tab, CR
+    first) gets a `'` in front, and so does a cell already starting with `'`, so that
+    reading takes exactly one `'` off every cell starting with one (csv_unsafe)."""
+    from .formats import FORMULA_START
+
+    return "'" + text if text.startswith((*FORMULA_START, "'")) else text
+
+
+def csv_unsafe(payload: dict) -> dict:
+    """A csv-safe export's row (header included) as it was before csv_safe_cell."""
+    def undo(text):
+        return text[1:] if isinstance(text, str) and text.startswith("'") else text
+
+    return {(k if k == META else undo(k)): (v if k == META else undo(v))
+            for k, v in payload.items()}
+
+
+def render_chunks(records: Iterable[dict], fmt: str, *, csv_safe: bool = False) -> Iterator[str]:
+    """The export's text, a record at a time (CSV waits for all, for its header).
+
+    No raw C1 control or U+2028/9 in JSON (escaped); CSV cells hold none either (text
+    with control characters is exported as JSON text, export_record).
+    """
+    from .formats import json_safe
+
     if fmt == "json":
         first = True
         yield "["
         for record in records:
-            text = json.dumps(record, ensure_ascii=False, indent=2).replace("\n", "\n  ")
+            text = json_safe(json.dumps(record, ensure_ascii=False, indent=2)
+                             ).replace("\n", "\n  ")
             yield ("\n  " if first else ",\n  ") + text
             first = False
         yield "\n]\n" if not first else "]\n"
     elif fmt == "jsonl":
         for record in records:
-            yield json.dumps(record, ensure_ascii=False) + "\n"
+            yield json_safe(json.dumps(record, ensure_ascii=False)) + "\n"
     elif fmt == "toml":
         import tomli_w
 
         for record in records:
-            yield tomli_w.dumps({"post": [record]}) + "\n"
+            yield json_safe(tomli_w.dumps({"post": [record]})) + "\n"
     elif fmt == "csv":
         rows = list(records)
         columns = _csv_columns(rows)
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\n")
-        writer.writerow(columns)
+        safe = csv_safe_cell if csv_safe else str
+        # A key is the name `add` finds its value by: the header stays exact.
+        writer.writerow([c if c == META else safe(c) for c in columns])
         yield buf.getvalue()
         for row in rows:
             buf.seek(0)
             buf.truncate()
-            writer.writerow(["" if row.get(c) is None else row.get(c) for c in columns])
+            writer.writerow(["" if row.get(c) is None else
+                             row[c] if c == META else safe(row[c]) for c in columns])
             yield buf.getvalue()
     else:  # pragma: no cover - the CLI checks the choice
         raise ValueError(fmt)

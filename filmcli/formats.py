@@ -5,20 +5,60 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
+import re
 from collections.abc import Iterable, Sequence
 from typing import TextIO
 
 MACHINE_FORMATS = ("json", "jsonl", "csv", "tsv", "paths")
 
 
-#: C0 and C1 control characters (but newline and tab) shown as `\x1b`: text from a post
-#: must never reach a terminal as escape sequences (colour changes, window titles...).
-_CONTROLS = {c: f"\\x{c:02x}" for c in (*range(0x20), *range(0x7F, 0xA0)) if c not in (9, 10)}
+#: What must never reach a terminal or a log raw: C0 and C1 control characters (escape
+#: sequences: colours, window titles, OSC 52 clipboard writes; line breaks that make a
+#: CI log run `::error::` workflow commands), DEL, the Unicode line and paragraph
+#: separators and the bidirectional overrides (text that reads differently than it is).
+_UNSAFE = (*range(0x20), *range(0x7F, 0xA0), 0x2028, 0x2029, *range(0x202A, 0x202F),
+           *range(0x2066, 0x206A))
+_NAMED = {0x09: "\\t", 0x0A: "\\n", 0x0D: "\\r"}
 
 
-def visible(text: str) -> str:
-    """`text` with control characters made visible, for output meant for people."""
-    return text.translate(_CONTROLS)
+def _escape_of(c: int) -> str:
+    return _NAMED.get(c) or (f"\\x{c:02x}" if c < 0x100 else f"\\u{c:04x}")
+
+
+#: For one line of text: every unsafe character escaped, and a file name's undecodable
+#: byte (a lone surrogate from os.fsdecode) shown as that byte, `\xff`.
+_LINE = {c: _escape_of(c) for c in _UNSAFE} | {
+    c: f"\\x{c - 0xDC00:02x}" for c in range(0xDC80, 0xDD00)}
+#: For multi-line text (a review): newlines and tabs kept, the rest as in _LINE.
+_BLOCK = {c: e for c, e in _LINE.items() if c not in (0x09, 0x0A)}
+_UNSAFE_RE = re.compile("[" + re.escape("".join(map(chr, _UNSAFE))) + "\udc80-\udcff]")
+
+
+def visible(text, *, lines: bool = False, markup: bool = False) -> str:
+    r"""`text` made safe to show people: THE escaper for post data, file names and keys.
+
+    Control characters become `\x1b`, a newline `\n` (so one record stays one line;
+    `lines=True` keeps newlines, CRLF line ends and tabs, for a review). `markup=True`
+    also escapes rich markup (`[bold]`), for text that rich renders. Anything not text is
+    str()-ed first.
+    """
+    text = text if isinstance(text, str) else str(text)
+    if _UNSAFE_RE.search(text):
+        if lines:  # a CRLF file's line ends are line ends; a lone CR (overprinting) is not
+            text = text.replace("\r\n", "\n").translate(_BLOCK)
+        else:
+            text = text.translate(_LINE)
+    if markup:
+        from rich.markup import escape
+
+        text = escape(text)
+    return text
+
+
+def has_controls(text: str) -> bool:
+    """Whether `text` holds a character `visible` would escape."""
+    return _UNSAFE_RE.search(text) is not None
 
 
 def cell_text(value) -> str:
@@ -58,12 +98,41 @@ def _human_bytes():
     return _HUMAN[0]
 
 
+#: TSV/plain cells: a backslash, then every control character, as backslash escapes
+#: (unambiguous, as the backslash itself is escaped).
+_TSV = {0x5C: "\\\\"} | {c: _escape_of(c) for c in (*range(0x20), *range(0x7F, 0xA0))}
+_TSV_RE = re.compile("[\\\\\x00-\x1f\x7f-\x9f]")
+
+
 def tsv_escape(text: str) -> str:
-    """Keep each record on one line and each cell in one column."""
-    if "\\" not in text and "\t" not in text and "\n" not in text and "\r" not in text:
+    """Keep each record on one line and each cell in one column, with no raw controls."""
+    if _TSV_RE.search(text) is None:
         return text
-    return (text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
-            .replace("\r", "\\r"))
+    return text.translate(_TSV)
+
+
+#: CSV cells: newlines, tabs and carriage returns are CSV's own (quoted); other controls
+#: are shown as `\x1b` (a CSV cell has no escape of its own).
+_CSV = {c: _escape_of(c) for c in (*range(0x20), *range(0x7F, 0xA0)) if c not in (9, 10, 13)}
+_CSV_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+#: OWASP's CSV injection advice: a cell a spreadsheet would run as a formula is
+#: prefixed with `'`.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def data_controls(text: str) -> str:
+    r"""Data text with its C0/C1 controls but newline, tab and CR as `` (CSV cells,
+    GitHub workflow commands); every other character, a file name's too, kept exact."""
+    return text.translate(_CSV) if _CSV_RE.search(text) else text
+
+
+def csv_cell(text: str, *, safe: bool = False) -> str:
+    """One CSV cell: no raw control characters; with `safe`, no formula either."""
+    text = data_controls(text)
+    if safe and text.startswith(FORMULA_START):
+        text = "'" + text
+    return text
 
 
 def tsv_row(record: dict, fields: Sequence[str]) -> str:
@@ -71,27 +140,58 @@ def tsv_row(record: dict, fields: Sequence[str]) -> str:
     return "\t".join([tsv_escape(cell_text(record.get(f))) for f in fields])
 
 
-def dumps_json(obj) -> str:
-    return json.dumps(obj, ensure_ascii=False, indent=2)
+#: Characters JSON may carry raw but a terminal or a JavaScript parser must not see:
+#: json.dumps(ensure_ascii=False) escapes C0 but leaves DEL, C1 and U+2028/9 raw.
+_JSON_RAW = re.compile("[\x7f-\x9f\u2028\u2029]")
+
+
+def json_safe(text: str) -> str:
+    """JSON text with DEL, C1 and U+2028/9 as \\u escapes: the same JSON, nothing raw.
+
+    Such characters only occur inside JSON strings, where the escape means the same.
+    """
+    if _JSON_RAW.search(text) is None:
+        return text
+    return _JSON_RAW.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def _finite(obj):
+    """`obj` with NaN and infinities as the text "NaN", "Infinity", "-Infinity"."""
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return "NaN" if obj != obj else ("Infinity" if obj > 0 else "-Infinity")
+    if isinstance(obj, dict):
+        return {k: _finite(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_finite(v) for v in obj]
+    return obj
+
+
+def dumps_json(obj, *, indent: int | None = 2) -> str:
+    """Strict JSON: no NaN/Infinity (they become text), no raw C1 or U+2028/9."""
+    try:
+        text = json.dumps(obj, ensure_ascii=False, indent=indent, allow_nan=False)
+    except ValueError:  # a NaN or an infinity somewhere (YAML's .nan, .inf)
+        text = json.dumps(_finite(obj), ensure_ascii=False, indent=indent, allow_nan=False)
+    return json_safe(text)
 
 
 def write_records(out: TextIO, records: Sequence[dict], fmt: str, fields: Sequence[str],
-                  *, header: bool = True, null: bool = False) -> None:
+                  *, header: bool = True, null: bool = False, csv_safe: bool = False) -> None:
     """Write `records` (restricted to `fields`, in that order) in one machine format."""
     if fmt == "json":
         out.write(dumps_json([{f: r.get(f) for f in fields} for r in records]) + "\n")
     elif fmt == "jsonl":
         for r in records:
-            out.write(json.dumps({f: r.get(f) for f in fields}, ensure_ascii=False) + "\n")
+            out.write(dumps_json({f: r.get(f) for f in fields}, indent=None) + "\n")
     elif fmt == "csv":
         writer = csv.writer(out, lineterminator="\n")
         if header:
-            writer.writerow(fields)
+            writer.writerow([csv_cell(f, safe=csv_safe) for f in fields])
         for r in records:
-            writer.writerow([cell_text(r.get(f)) for f in fields])
+            writer.writerow([csv_cell(cell_text(r.get(f)), safe=csv_safe) for f in fields])
     elif fmt == "tsv":
         if header:
-            out.write("\t".join(fields) + "\n")
+            out.write("\t".join(map(tsv_escape, fields)) + "\n")
         write_lines(out, (tsv_row(r, fields) for r in records))
     elif fmt == "paths":
         end = "\0" if null else "\n"

@@ -6,7 +6,9 @@ opening each one would cost more than reading the library.
 
 from __future__ import annotations
 
+import re
 import struct
+from contextlib import contextmanager
 
 MIME = {
     "JPEG": "image/jpeg",
@@ -113,3 +115,100 @@ def pillow_size(data: bytes) -> tuple[str | None, tuple[int, int] | None]:
                 return im.format, im.size
     except Exception:  # Pillow raises many types for junk; all mean "unknown"
         return None, None
+
+
+# --- decoding without chatter ---------------------------------------------------------
+
+#: What a libtiff line starts with before its message: the name Pillow gave the data.
+_LIBTIFF_NAME = re.compile(r"^(?:tempfile\.tif|<_io\.BytesIO object at 0x[0-9a-f]+>|[^:]*\.tif):"
+                           r"\s*")
+_NOTES_MAX = 4096  # bytes of libtiff's messages kept per decode
+
+
+class Notes(list):
+    """What the decoders said during a decode, as short lines."""
+
+    def suffix(self) -> str:
+        """`; libtiff: ...` (the first note), to end an error's parenthesis with, or ``."""
+        return f"; {self[0]}" if self else ""
+
+
+@contextmanager
+def decoding(data: bytes):
+    """Decode inside this: Pillow's warnings and libtiff's lines are caught, not printed.
+
+    A DecompressionBombWarning is raised (callers refuse bombs). Other Pillow warnings
+    ("Corrupt EXIF data", with site-packages paths) are recorded; Pillow's log records
+    are dropped. libtiff writes its warnings and errors from C straight to fd 2 (its
+    handler cannot be set from Python), so for a TIFF (the only format Pillow hands to
+    libtiff), fd 2 points at a temporary file during the decode and what libtiff wrote
+    (at most 4 kB) becomes notes; another thread's stderr output in that moment (a
+    progress bar) is held back too. Yields the Notes, filled on exit.
+    """
+    import warnings
+
+    from PIL import Image
+
+    _quiet_pil_logging()
+    notes = Notes()
+    tiff = bytes(data[:4]) in (b"II*\0", b"MM\0*", b"II+\0", b"MM\0+")
+    lines: list[str] = []
+    caught: list = []
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            warnings.filterwarnings("error", category=Image.DecompressionBombWarning)
+            if tiff:
+                with _capture_fd2(lines):
+                    yield notes
+            else:
+                yield notes
+    finally:
+        for line in lines:
+            text = _LIBTIFF_NAME.sub("", line).strip()
+            if text:
+                notes.append(f"libtiff: {text}")
+        for warning in caught:
+            text = " ".join(str(warning.message).split())
+            if text:
+                notes.append(f"Pillow: {text}")
+
+
+_QUIET: list = []
+
+
+def _quiet_pil_logging() -> None:
+    """Pillow's log records never reach stderr through logging's last-resort handler."""
+    if not _QUIET:
+        import logging
+
+        logging.getLogger("PIL").addHandler(logging.NullHandler())
+        logging.getLogger("PIL").propagate = False
+        _QUIET.append(True)
+
+
+@contextmanager
+def _capture_fd2(lines: list[str]):
+    """fd 2 into a temporary file for the block; what it held is added to `lines`."""
+    import os
+    import sys
+    import tempfile
+
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError, AttributeError):  # no fd 2 to take: nothing to capture
+        yield
+        return
+    with tempfile.TemporaryFile() as tmp:
+        os.dup2(tmp.fileno(), 2)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            tmp.seek(0)
+            text = tmp.read(_NOTES_MAX).decode("utf-8", "replace")
+            # a progress bar another thread drew meanwhile (escapes, \r) is not libtiff's
+            lines.extend(line for line in text.splitlines()
+                         if line.strip() and "\x1b" not in line and "\r" not in line)

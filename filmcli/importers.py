@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import FilmcliError, UsageError
-from .export import META, decode_record, read_meta
+from .export import META, csv_unsafe, decode_record, read_meta
 from .newpost import (
     LibraryIndex,
     check_text,
@@ -446,6 +446,8 @@ class Adder:
             return self._plan_plain(record, payload, need_title_year=True)
         meta = read_meta(payload)
         if meta is not None:
+            if record.kind == "csv" and meta.get("csv") == "safe":
+                payload = csv_unsafe(payload)  # the `'` export --csv-safe put in front
             return self._plan_export(record, payload, meta)
         if record.kind == "csv":
             payload = {k: v for k, v in payload.items() if v != "" and k is not None}

@@ -13,7 +13,6 @@ from __future__ import annotations
 import base64
 import io
 import os
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -133,11 +132,13 @@ def prepare_poster(data: bytes, *, name: str | os.PathLike = "<poster>", max_wid
     name = os.fspath(name)
     if not data:
         raise FilmcliError("the poster file is empty", name)
+    from .imageinfo import Notes, decoding
+
     previous_limit = Image.MAX_IMAGE_PIXELS
     Image.MAX_IMAGE_PIXELS = max_pixels
+    notes = Notes()
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
+        with decoding(data) as notes:  # Pillow's and libtiff's chatter: caught, not printed
             try:
                 im = Image.open(io.BytesIO(data))
             except UnidentifiedImageError:
@@ -147,8 +148,8 @@ def prepare_poster(data: bytes, *, name: str | os.PathLike = "<poster>", max_wid
                 raise FilmcliError(f"image is over the limit of {max_pixels:,} pixels",
                                    name) from None
             except (OSError, SyntaxError, ValueError, EOFError) as exc:
-                raise FilmcliError(f"image cannot be read ({exc or type(exc).__name__})",
-                                   name) from None
+                raise FilmcliError(f"image cannot be read ({exc or type(exc).__name__}"
+                                   f"{notes.suffix()})", name) from None
             source_format = "JPEG" if im.format == "MPO" else (im.format or "?")
             if im.width * im.height > max_pixels:
                 raise FilmcliError(f"image is {im.width}×{im.height} pixels, over the limit of "
@@ -156,8 +157,8 @@ def prepare_poster(data: bytes, *, name: str | os.PathLike = "<poster>", max_wid
             try:
                 frames, durations, rotated = _load_frames(im, ImageOps)
             except (OSError, SyntaxError, ValueError, EOFError) as exc:
-                raise FilmcliError(f"image cannot be decoded ({exc or type(exc).__name__})",
-                                   name) from None
+                raise FilmcliError(f"image cannot be decoded ({exc or type(exc).__name__}"
+                                   f"{notes.suffix()})", name) from None
             except (Image.DecompressionBombError, Image.DecompressionBombWarning):
                 raise FilmcliError(f"image is over the limit of {max_pixels:,} pixels",
                                    name) from None

@@ -133,15 +133,14 @@ def load_image(data: bytes, cols: int, *, max_pixels: int = 25_000_000):
     Returns an upright RGB image at least ANALYSIS_PX pixels per cell where the source has
     them. FilmcliError for junk, truncated data or a picture over `max_pixels`.
     """
-    import warnings
-
     from PIL import Image
 
+    from .imageinfo import Notes, decoding
     from .render import to_rgb
 
+    notes = Notes()
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
+        with decoding(data) as notes:  # Pillow's and libtiff's chatter: caught, not printed
             img = Image.open(io.BytesIO(data))
             w, h = img.size
             if w < 1 or h < 1:
@@ -163,7 +162,7 @@ def load_image(data: bytes, cols: int, *, max_pixels: int = 25_000_000):
     except Image.UnidentifiedImageError:
         raise FilmcliError("the poster data is not an image Pillow can read") from None
     except Exception as exc:  # Pillow raises many types for junk and truncation
-        raise FilmcliError(f"the poster cannot be drawn: {exc}") from None
+        raise FilmcliError(f"the poster cannot be drawn: {exc}{notes.suffix()}") from None
     factor = min(img.width // need[0], img.height // need[1])
     if factor >= 2:
         img = img.reduce(factor)
@@ -235,7 +234,6 @@ def text_block(post: Post, library, width: int, options: ShowOptions,
                poster_note: str | None = None) -> list[str]:
     """Title, year, director, facts and the review, as lines at most `width` wide."""
     from rich.markdown import Markdown
-    from rich.markup import escape
     from rich.table import Table
     from rich.text import Text
 
@@ -252,11 +250,11 @@ def text_block(post: Post, library, width: int, options: ShowOptions,
     grid.add_column(style="cyan", no_wrap=True)
     grid.add_column(overflow="fold")
     for key, value in facts(post, library):
-        grid.add_row(escape(visible(key)), escape(visible(value)))
+        grid.add_row(visible(key, markup=True), visible(value, markup=True))
     if poster_note:
-        grid.add_row("", Text(poster_note, style="yellow"))
+        grid.add_row("", Text(visible(poster_note), style="yellow"))
     items.append(grid)
-    review = visible(post.review)
+    review = visible(post.review, lines=True)
     if review and options.markdown:
         items.extend([Text(""), Markdown(review)])
     lines = _rich_lines(items, width, options)

@@ -62,14 +62,19 @@ class Problem:
         return asdict(self)
 
     def text(self) -> str:
+        """One line for people: a title's newline or escape sequence shown, never run."""
+        from .formats import visible
+
         where = f"{self.path}:{self.line}" if self.line else self.path
-        return f"{where}: {self.rule} {self.severity} {self.message}"
+        return f"{visible(where)}: {self.rule} {self.severity} {visible(self.message)}"
 
     def github(self) -> str:
         kind = "error" if self.severity == ERROR else "warning"
         line = f",line={self.line}" if self.line else ""
-        msg = _github_escape(self.message)
-        path = _github_escape(self.path).replace(":", "%3A").replace(",", "%2C")
+        from .formats import data_controls
+
+        msg = data_controls(_github_escape(self.message))
+        path = data_controls(_github_escape(self.path).replace(":", "%3A").replace(",", "%2C"))
         return f"::{kind} file={path}{line},title={self.rule}::{msg}"
 
 
@@ -359,15 +364,16 @@ def check_poster_job(job: tuple) -> list[tuple[str, str]]:
 def decode_problem(data: bytes, max_pixels: int) -> tuple[str, str] | None:
     """Fully decode an image; (rule, message) when it is truncated, broken or a bomb."""
     import io
-    import warnings
 
     from PIL import Image, ImageFile
 
+    from .imageinfo import Notes, decoding
+
     ImageFile.LOAD_TRUNCATED_IMAGES = False
     Image.MAX_IMAGE_PIXELS = max_pixels
+    notes = Notes()
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
+        with decoding(data) as notes:  # Pillow's and libtiff's chatter: caught, not printed
             with Image.open(io.BytesIO(data)) as im:
                 if im.width * im.height > max_pixels:
                     return "FC108", (f"poster is {im.width}×{im.height} pixels, over the limit "
@@ -382,7 +388,7 @@ def decode_problem(data: bytes, max_pixels: int) -> tuple[str, str] | None:
         return "FC108", f"poster refused as a decompression bomb: {exc}"
     except (OSError, SyntaxError, ValueError, EOFError, MemoryError, Image.UnidentifiedImageError,
             struct_error()) as exc:
-        text = str(exc) or type(exc).__name__
+        text = (str(exc) or type(exc).__name__) + notes.suffix()
         if "truncated" in text:
             return "FC107", f"poster image is truncated ({text})"
         return "FC107", f"poster image cannot be decoded ({text})"

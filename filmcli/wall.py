@@ -141,15 +141,14 @@ def fit_text(draw, text: str, face, width: int, lines: int) -> list[str]:
 
 def poster_image(data: bytes, box: tuple[int, int], max_pixels: int = 25_000_000):
     """The poster decoded at about the box's size (JPEG draft, reducing resize), RGB."""
-    import warnings
-
     from PIL import Image
 
+    from .imageinfo import Notes, decoding
     from .render import to_rgb
 
+    notes = Notes()
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
+        with decoding(data) as notes:  # Pillow's and libtiff's chatter: caught, not printed
             img = Image.open(io.BytesIO(data))
             if img.width * img.height > max_pixels:
                 raise FilmcliError(f"the poster is {img.width}×{img.height}, over the limit")
@@ -160,7 +159,7 @@ def poster_image(data: bytes, box: tuple[int, int], max_pixels: int = 25_000_000
     except FilmcliError:
         raise
     except Exception as exc:  # Pillow raises many types for junk
-        raise FilmcliError(f"the poster cannot be decoded: {exc}") from None
+        raise FilmcliError(f"the poster cannot be decoded: {exc}{notes.suffix()}") from None
     scale = min(box[0] / img.width, box[1] / img.height)
     size = (max(1, round(img.width * scale)), max(1, round(img.height * scale)))
     return img.resize(size, Image.Resampling.LANCZOS, reducing_gap=2.0)

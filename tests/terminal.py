@@ -14,22 +14,30 @@ import pytest
 
 class Terminal:
     def __init__(self, name: str):
-        self.socket = f"filmcli-test-{os.getpid()}-{name}"
+        self.name = f"filmcli-test-{os.getpid()}-{name}"
+        self.started = 0
+        self.socket = self.name
 
-    def tmux(self, *args: str) -> str:
-        return subprocess.run(["tmux", "-L", self.socket, *args], capture_output=True,
-                              text=True, timeout=30).stdout
+    def tmux(self, *args: str, check: bool = False) -> str:
+        done = subprocess.run(["tmux", "-L", self.socket, *args], capture_output=True,
+                              text=True, timeout=30)
+        if check and done.returncode != 0:
+            raise AssertionError(f"tmux {args[0]} failed: {done.stderr}")
+        return done.stdout
 
     def start(self, args, *, cwd, env: dict) -> None:
         exports = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
         command = " ".join(shlex.quote(str(a)) for a in [sys.executable, "-m", "filmcli", *args])
         script = f"cd {shlex.quote(str(cwd))} && env {exports} {command}; echo EXIT=$?; sleep 60"
-        self.tmux("new-session", "-d", "-x", "120", "-y", "40", script)
+        self.close()
+        self.started += 1  # a new server each time: a killed one may still be going away
+        self.socket = f"{self.name}-{self.started}"
+        self.tmux("new-session", "-d", "-x", "120", "-y", "40", script, check=True)
 
     def screen(self) -> str:
         return self.tmux("capture-pane", "-p", "-J")
 
-    def wait_for(self, text: str, timeout: float = 20) -> str:
+    def wait_for(self, text: str, timeout: float = 90) -> str:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             shown = self.screen()

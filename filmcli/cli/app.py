@@ -40,6 +40,7 @@ class FilmcliGroup(TyperGroup):
         from ..errors import FilmcliError
 
         argv = list(sys.argv[1:] if args is None else args)
+        console.setup_streams()  # no UnicodeEncodeError on a cp1252 or ASCII stdout
         if os.environ.get("_FILMCLI_COMPLETE"):
             from typer._completion_classes import completion_init
 

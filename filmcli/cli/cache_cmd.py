@@ -50,6 +50,9 @@ def info_cmd(
     facts = cache.info(library.root)
     facts["library"] = str(library.root)
     if fmt == "json":
+        from .console import data_output
+
+        data_output()
         sys.stdout.write(dumps_json(facts) + "\n")
         return
     state = "on" if facts["enabled"] and library.use_cache else "off"
@@ -61,5 +64,7 @@ def info_cmd(
         ("size", human_bytes(facts["bytes"])),
         ("libraries", f"{facts['libraries']} cached in {facts['directory']}"),
     ]
+    from ..formats import visible
+
     for key, value in lines:
-        sys.stdout.write(f"{key:<10} {value}\n")
+        sys.stdout.write(f"{key:<10} {visible(value)}\n")

@@ -14,6 +14,9 @@ PATHS_HELP = "Post files or folders (default: the posts)."
 DRAFTS_HELP = "Include the drafts in _drafts/, as `jekyll build --drafts` does."
 FILM_HELP = ("The film: a post file, a slug (her) or words of its title, a year allowed "
              "(casablanca 1942).")
+#: Formats for people: written in the terminal's encoding, degraded where it cannot
+#: show a character. Every other format is data, written as UTF-8 (console.data_output).
+HUMAN_FORMATS = frozenset({"table", "text"})
 
 
 class Reading:
@@ -50,9 +53,11 @@ def choose_format(fmt: str | None, allowed: Sequence[str], *, tty_default: str,
                   pipe_default: str) -> str:
     """The explicit --format, else the human format on a terminal and the machine one in pipes."""
     if fmt is None:
-        return tty_default if sys.stdout.isatty() else pipe_default
-    if fmt not in allowed:
+        fmt = tty_default if sys.stdout.isatty() else pipe_default
+    elif fmt not in allowed:
         raise UsageError(f"unknown format {fmt!r}", hint="choose one of " + ", ".join(allowed))
+    if fmt not in HUMAN_FORMATS:
+        console.data_output()
     return fmt
 
 

@@ -74,21 +74,86 @@ def out(text: str = "", end: str = "\n") -> None:
     sys.stdout.write(text + end)
 
 
+def _shown(text) -> str:
+    from ..formats import visible
+
+    return visible(text)
+
+
 def message(text: str) -> None:
-    """A plain message for people, on stderr."""
-    sys.stderr.write(text + "\n")
+    """A plain message for people, on stderr (one line: post data in it is escaped)."""
+    sys.stderr.write(_shown(text) + "\n")
 
 
 def error_line(location: str, text: str, hint: str | None = None,
                details: list[str] | None = None) -> None:
-    where = f"{location}: " if location else ""
-    sys.stderr.write(f"error: {where}{text}\n")
-    for line in details or ():  # e.g. the films an ambiguous name matches
+    where = f"{_shown(location)}: " if location else ""
+    sys.stderr.write(f"error: {where}{_shown(text)}\n")
+    for line in details or ():  # e.g. the films an ambiguous name matches (escaped)
         sys.stderr.write(line + "\n")
     if hint:
-        sys.stderr.write(f"hint: {hint}\n")
+        sys.stderr.write(f"hint: {_shown(hint)}\n")
 
 
 def warn(location: str, text: str) -> None:
-    where = f"{location}: " if location else ""
-    sys.stderr.write(f"warning: {where}{text}\n")
+    where = f"{_shown(location)}: " if location else ""
+    sys.stderr.write(f"warning: {where}{_shown(text)}\n")
+
+
+# --- encodings ------------------------------------------------------------------------
+
+#: What a terminal that cannot show filmcli's own characters gets instead.
+_PLAIN = {"×": "x", "–": "-", "—": "-", "…": "...", "█": "#", "▏": "|", "“": '"', "”": '"',
+          "‘": "'", "’": "'", "→": "->", "·": "."}
+
+
+def _degrade(exc: UnicodeError):
+    """Codec error handler for output meant for people: near ASCII, else `?`."""
+    if not isinstance(exc, UnicodeEncodeError):
+        raise exc
+    bad = exc.object[exc.start:exc.end]
+    return "".join(_PLAIN.get(ch, "?") for ch in bad), exc.end
+
+
+def _is_utf8(stream) -> bool:
+    import codecs
+
+    try:
+        return codecs.lookup(stream.encoding or "ascii").name == "utf-8"
+    except (LookupError, AttributeError):
+        return False
+
+
+def setup_streams() -> None:
+    """Messages never crash on an encoding: stdout and stderr degrade what they cannot show.
+
+    With a UTF-8 stream only lone surrogates (undecodable file-name bytes) could fail;
+    elsewhere (cp1252, ASCII) `×` becomes `x`, `–` `-`, the rest `?`. Data output
+    switches stdout to UTF-8 (`data_output`).
+    """
+    import codecs
+
+    codecs.register_error("filmcli-degrade", _degrade)
+    for stream in (sys.stdout, sys.stderr):
+        if not hasattr(stream, "reconfigure"):
+            continue  # a test runner's buffer, or a replaced stream
+        try:
+            if _is_utf8(stream):
+                if stream.errors == "strict":
+                    stream.reconfigure(errors="filmcli-degrade")
+            else:
+                stream.reconfigure(errors="filmcli-degrade")
+        except (ValueError, OSError):  # pragma: no cover - a stream that cannot change
+            pass
+
+
+def data_output() -> None:
+    """Machine formats are UTF-8 whatever the locale: switch stdout to it, exact bytes."""
+    stream = sys.stdout
+    if not hasattr(stream, "reconfigure") or (_is_utf8(stream)
+                                                and stream.errors != "filmcli-degrade"):
+        return
+    try:
+        stream.reconfigure(encoding="utf-8", errors="surrogateescape")
+    except (ValueError, OSError):  # pragma: no cover - a stream that cannot change
+        pass

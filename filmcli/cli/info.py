@@ -44,9 +44,9 @@ def stats_cmd(
 
 
 def _print_stats(stats: dict) -> None:
-    from rich.markup import escape
     from rich.table import Table
 
+    from ..formats import visible
     from ..poster import human_bytes
     from .console import stdout_console
 
@@ -72,10 +72,11 @@ def _print_stats(stats: dict) -> None:
         grid = Table.grid(padding=(0, 2))
         grid.add_column(justify="right")
         for item in stats["top_directors"]:
-            grid.add_row(str(item["films"]), escape(item["director"]))
+            grid.add_row(str(item["films"]), visible(item["director"], markup=True))
         con.print(grid)
     con.print()
-    formats = ", ".join(f"{k} {v}" for k, v in stats["poster_formats"].items()) or "none"
+    formats = ", ".join(f"{visible(k, markup=True)} {v}"
+                        for k, v in stats["poster_formats"].items()) or "none"
     con.print(f"[bold]Posters[/bold]: {formats}")
     con.print(f"Poster data: {human_bytes(stats['poster_bytes'])} of "
               f"{human_bytes(stats['library_bytes'])} "
@@ -92,7 +93,7 @@ def config_show(
     import json
 
     from ..config import flatten
-    from ..formats import dumps_json
+    from ..formats import dumps_json, json_safe, visible
 
     library = get_library(ctx)
     chosen = choose_format(fmt, ("text", "toml", "json"), tty_default="text",
@@ -103,11 +104,11 @@ def config_show(
     elif chosen == "toml":
         import tomli_w
 
-        sys.stdout.write(tomli_w.dumps(dict(library.config)))
+        sys.stdout.write(json_safe(tomli_w.dumps(dict(library.config))))
     else:
-        sys.stdout.write(f"# {library.root / 'filmcli.toml'}\n")
+        sys.stdout.write(f"# {visible(library.root / 'filmcli.toml')}\n")
         for key, value in flatten(dict(library.config)).items():
-            sys.stdout.write(f"{key} = {_shown(value)}\n")
+            sys.stdout.write(f"{visible(key)} = {_shown(value)}\n")
 
 
 @config_app.command("set")
@@ -180,9 +181,11 @@ def _shown(value) -> str:
     """A setting's value as `config show` prints it: JSON, but dates as TOML writes them."""
     import json
 
+    from ..formats import json_safe
+
     if hasattr(value, "isoformat"):
         return value.isoformat()
-    return json.dumps(value, ensure_ascii=False, default=_iso)
+    return json_safe(json.dumps(value, ensure_ascii=False, default=_iso))
 
 
 SHELLS = ("bash", "zsh", "fish", "powershell")
@@ -203,4 +206,7 @@ def completion_cmd(
     completion_init()
     script = get_completion_script(prog_name="filmcli", complete_var="_FILMCLI_COMPLETE",
                                    shell=shell)
+    from .console import data_output
+
+    data_output()
     sys.stdout.write(script.rstrip("\n") + "\n")

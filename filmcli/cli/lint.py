@@ -27,13 +27,15 @@ def validate_cmd(
     drafts: bool = typer.Option(False, "--drafts", help=DRAFTS_HELP),
 ) -> None:
     """Lint the library: rule ids, file:line, exit 1 when there are errors."""
-    import json
     import sys
 
     from ..errors import UsageError
+    from ..formats import dumps_json
     from ..validate import ERROR, RULES, Options, rule_filter, validate
-    from .console import message
+    from .console import data_output, message
 
+    if fmt in ("json", "github") or rules:
+        data_output()  # data for scripts and CI: UTF-8 whatever the locale
     if rules:
         for rule, (severity, text) in RULES.items():
             sys.stdout.write(f"{rule}\t{severity}\t{text}\n")
@@ -51,8 +53,7 @@ def validate_cmd(
     errors = sum(p.severity == ERROR for p in problems)
     warnings = len(problems) - errors
     if fmt == "json":
-        sys.stdout.write(json.dumps([p.as_dict() for p in problems], ensure_ascii=False,
-                                    indent=2) + "\n")
+        sys.stdout.write(dumps_json([p.as_dict() for p in problems]) + "\n")
     elif fmt == "github":
         for p in problems:
             sys.stdout.write(p.github() + "\n")

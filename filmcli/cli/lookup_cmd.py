@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 
 import typer
@@ -26,7 +25,9 @@ def lookup_cmd(
 ) -> None:
     """Look a film up on TMDb or Wikidata: title, original title, year, directors, id."""
     from ..errors import UsageError
+    from ..formats import dumps_json, visible
     from ..lookup import Session
+    from .console import data_output
 
     if fmt not in ("table", "json"):
         raise UsageError(f"unknown --format {fmt!r}", hint="choose table or json")
@@ -37,16 +38,18 @@ def lookup_cmd(
     finally:
         session.close()
     if fmt == "json":
-        sys.stdout.write(json.dumps([c.as_dict() for c in found], ensure_ascii=False,
-                                    indent=2) + "\n")
+        data_output()
+        sys.stdout.write(dumps_json([c.as_dict() for c in found]) + "\n")
         return
     if not found:
-        sys.stderr.write(f"no film called {title!r} on {session.name}\n")
+        sys.stderr.write(visible(f"no film called {title!r} on {session.name}") + "\n")
         raise typer.Exit(1)
     for c in found:
         who = ", ".join(c.directors) or "-"
         other = c.original_title if c.original_title and c.original_title != c.title else "-"
         year_text = str(c.year) if c.year is not None else "-"
         size = c.poster_size or ("poster" if c.poster_url else "-")
-        sys.stdout.write("\t".join([f"{c.provider}:{c.id}", c.title, other, year_text, who,
-                                    size]) + "\n")
+        # a provider's answer is text from the network: shown, never run by the terminal
+        sys.stdout.write("\t".join([visible(f"{c.provider}:{c.id}"), visible(c.title),
+                                    visible(other), year_text, visible(who),
+                                    visible(size)]) + "\n")

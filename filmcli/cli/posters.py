@@ -54,21 +54,26 @@ class _Reporter:
             self.progress.advance(self.task)
 
     def line(self, text: str) -> None:
+        from ..formats import visible
+
         if self.quiet:
             return
+        text = visible(text)  # names a post and a file: shown, never run by the terminal
         if self.progress is not None and sys.stdout.isatty():
             self.progress.console.print(text, markup=False, highlight=False, soft_wrap=True)
         else:
             sys.stdout.write(text + "\n")
 
     def error(self, where: str, text: str, hint: str | None) -> None:
+        from ..formats import visible
         from . import console
 
         if self.progress is not None:
-            self.progress.console.print(f"error: {where}: {text}", markup=False,
-                                        highlight=False, soft_wrap=True)
+            self.progress.console.print(f"error: {visible(where)}: {visible(text)}",
+                                        markup=False, highlight=False, soft_wrap=True)
             if hint:
-                self.progress.console.print(f"hint: {hint}", markup=False, highlight=False)
+                self.progress.console.print(f"hint: {visible(hint)}", markup=False,
+                                            highlight=False)
         else:
             console.error_line(where, text, hint)
 
@@ -108,8 +113,10 @@ def _json_report(command: str, results, summary: dict, extra: dict) -> None:
     record of text, ints and booleans is written line by line with the C string
     encoder, in exactly the layout json.dumps(..., indent=2) gives it.
     """
-    from ..formats import dumps_json
+    from ..formats import dumps_json, json_safe
+    from .console import data_output
 
+    data_output()
     doc = {"command": command, **extra, "summary": summary, "posts": []}
     head = dumps_json(doc)
     records = [r.to_dict() for r in results]
@@ -122,8 +129,8 @@ def _json_report(command: str, results, summary: dict, extra: dict) -> None:
         doc["posts"] = records
         sys.stdout.write(dumps_json(doc) + "\n")
         return
-    sys.stdout.write("".join((head[:-len(tail)], '\n  "posts": [\n', ",\n".join(texts),
-                              "\n  ]\n}\n")))
+    sys.stdout.write(json_safe("".join((head[:-len(tail)], '\n  "posts": [\n',
+                                        ",\n".join(texts), "\n  ]\n}\n"))))
 
 
 def _json_record(record: dict) -> str | None:
@@ -170,6 +177,7 @@ def extract_posters_cmd(
     """Write each embedded poster to DIR/<slug>.<ext>, byte for byte (optionally rewrite posts)."""
     from ..errors import UsageError
     from ..extract import extract_one, plan_extract, run, summarize
+    from ..formats import visible
     from ..poster import human_bytes
 
     if fmt not in ("text", "json"):
@@ -217,7 +225,7 @@ def extract_posters_cmd(
             tail = f"{human_bytes(written)} written to {library.relpath(folder)}"
         else:
             tail = "nothing written"
-        sys.stdout.write(f"{counts}; {tail}\n")
+        sys.stdout.write(visible(f"{counts}; {tail}") + "\n")
     finish(1 if summary["failed"] else 0)
 
 
@@ -232,6 +240,7 @@ def embed_posters_cmd(
     """Embed posters given as site paths or files as data URIs (the inverse of --rewrite)."""
     from ..errors import UsageError
     from ..extract import embed_one, plan_embed, run, summarize
+    from ..formats import visible
     from ..poster import human_bytes
 
     if fmt not in ("text", "json"):
@@ -270,7 +279,7 @@ def embed_posters_cmd(
             tail = f"{human_bytes(embedded_bytes)} of images embedded"
         else:
             tail = "nothing written"
-        sys.stdout.write(f"{counts}; {tail}\n")
+        sys.stdout.write(visible(f"{counts}; {tail}") + "\n")
     finish(1 if summary["failed"] else 0)
 
 
@@ -351,6 +360,7 @@ def wall_cmd(
     """A contact sheet of the posters, with titles and years, as one image."""
     from ..atomic import write_atomic
     from ..errors import FilmcliError
+    from ..formats import visible
     from ..poster import human_bytes
     from ..preview import poster_bytes
     from ..query import select
@@ -375,7 +385,7 @@ def wall_cmd(
     for where_, reason in wall.missing:
         console.warn(where_, f"placeholder tile: {reason}")
     geo = wall.geometry
-    sys.stdout.write(f"wrote {output}: {wall.placed} of {len(posts)} posters, {geo.columns}×"
-                     f"{geo.rows} tiles, {wall.image.width}×{wall.image.height} px, "
+    sys.stdout.write(f"wrote {visible(output)}: {wall.placed} of {len(posts)} posters, "
+                     f"{geo.columns}×{geo.rows} tiles, {wall.image.width}×{wall.image.height} px, "
                      f"{human_bytes(len(data))}\n")
     finish(reading.exit_code)

@@ -34,12 +34,15 @@ def list_cmd(
     null: bool = typer.Option(False, "--null", "-0", help="With paths: end each with NUL."),
     drafts: bool = typer.Option(False, "--drafts", help=DRAFTS_HELP + " A draft column says "
                                 "which are drafts."),
+    csv_safe: bool = typer.Option(False, "--csv-safe/--no-csv-safe",
+                                  help="With csv: prefix cells a spreadsheet would run as a "
+                                       "formula (=, +, -, @) with ' (off: list is exact)."),
 ) -> None:
     """List the films, sorted and filtered, as a table or for scripts."""
     import sys
 
     from ..errors import UsageError
-    from ..formats import tsv_row, write_lines, write_records
+    from ..formats import tsv_escape, tsv_row, write_lines, write_records
     from ..query import (
         BUILTIN_FIELDS,
         COMPUTED_FIELDS,
@@ -112,19 +115,19 @@ def list_cmd(
         _print_table(chosen, shown, reading.read)
     elif out_fmt == "tsv":
         if chosen_fmt != "plain":
-            sys.stdout.write("\t".join(shown) + "\n")
+            sys.stdout.write("\t".join(map(tsv_escape, shown)) + "\n")
         write_lines(sys.stdout, chosen)
     else:
         if shown is None:
             shown = list(LEAD_KEYS)
             for record in chosen:
                 shown.extend(k for k in record if k not in shown)
-        write_records(sys.stdout, chosen, out_fmt, shown, header=True, null=null)
+        write_records(sys.stdout, chosen, out_fmt, shown, header=True, null=null,
+                      csv_safe=csv_safe)
     finish(reading.exit_code)
 
 
 def _print_table(records: list[dict], fields: list[str], total: int) -> None:
-    from rich.markup import escape
     from rich.table import Table
 
     from ..formats import cell_text, visible
@@ -135,12 +138,12 @@ def _print_table(records: list[dict], fields: list[str], total: int) -> None:
     table = Table(box=None, header_style="bold", pad_edge=False, show_edge=False)
     for field in fields:
         # Short facts never wrap; titles, names and paths fold when the terminal is narrow.
-        table.add_column(escape(labels.get(field, field)), overflow="fold",
+        table.add_column(visible(labels.get(field, field), markup=True), overflow="fold",
                          justify="right" if field == "year" else "left",
                          style="bold" if field == "title" else None,
                          no_wrap=field in ("date", "year", "poster"))
     for record in records:  # post text is text, never rich markup or terminal codes
-        table.add_row(*(escape(visible(cell_text(record.get(f)))) for f in fields))
+        table.add_row(*(visible(cell_text(record.get(f)), markup=True) for f in fields))
     con = stdout_console()
     con.print(table)
     shown = len(records)
@@ -167,7 +170,7 @@ def parse_cmd(
     """Every field of each post, the poster summarised (format, size, pixels, hash)."""
     import sys
 
-    from ..formats import dumps_json
+    from ..formats import dumps_json, json_safe
     from ..records import post_record
 
     library = get_library(ctx)
@@ -182,7 +185,7 @@ def parse_cmd(
     elif chosen == "toml":
         import tomli_w
 
-        sys.stdout.write(tomli_w.dumps({"post": [_toml_safe(r) for r in records]}))
+        sys.stdout.write(json_safe(tomli_w.dumps({"post": [_toml_safe(r) for r in records]})))
     else:
         _print_parsed(records)
     finish(reading.exit_code)
@@ -208,7 +211,6 @@ def _toml_safe(value):
 
 
 def _print_parsed(records: list[dict]) -> None:
-    from rich.markup import escape
     from rich.table import Table
 
     from ..formats import cell_text, visible
@@ -226,17 +228,17 @@ def _print_parsed(records: list[dict]) -> None:
                 continue
             if key == "poster" and isinstance(value, dict) and value.get("source") == "data":
                 summary = cell_text(value)
-                grid.add_row("poster", escape(f"{summary} ({value.get('mime')})"))
-                grid.add_row("  sha256", escape(str(value.get("sha256"))))
+                grid.add_row("poster", visible(f"{summary} ({value.get('mime')})", markup=True))
+                grid.add_row("  sha256", visible(value.get("sha256"), markup=True))
                 if value.get("error"):
-                    grid.add_row("  error", escape(value["error"]))
+                    grid.add_row("  error", visible(value["error"], markup=True))
                 continue
-            grid.add_row(escape(visible(key)), escape(visible(cell_text(value))))
+            grid.add_row(visible(key, markup=True), visible(cell_text(value), markup=True))
         con.print(grid)
         body = record.get("body", "").strip()
         if body:
             con.print()
             if len(body) > 100_000:  # rich takes seconds and gigabytes over a huge review
-                con.file.write(visible(body) + "\n")
+                con.file.write(visible(body, lines=True) + "\n")
             else:
-                con.print(escape(visible(body)))
+                con.print(visible(body, lines=True, markup=True))

@@ -52,7 +52,7 @@ def new_cmd(
     """Write one post: _posts/DATE-SLUG.md. Prints only the new file's path on stdout."""
     from ..errors import FilmcliError, UsageError
     from ..newpost import display_path, missing_fields, plan_new, write_new
-    from .console import message, warn
+    from .console import data_output, message, warn
 
     library = get_library(ctx)
     if sum(x is not None and x is not False for x in (body, body_file, edit or None)) > 1:
@@ -109,7 +109,15 @@ def new_cmd(
         old = plan.replaces if plan.replaces is not None else plan.path
         kept = f"; kept {', '.join(plan.kept)}" if plan.kept else ""
         message(f"replaced {display_path(old)} ({plan.replaced}){kept}")
-    sys.stdout.write(display_path(plan.path) + "\n")
+    data_output()  # the path, for scripts: UTF-8 whatever the locale
+    sys.stdout.write(_path_line(display_path(plan.path)) + "\n")
+
+
+def _path_line(path: str) -> str:
+    """A written post's path: exact for scripts, escaped on a terminal (formats.visible)."""
+    from ..formats import visible
+
+    return visible(path) if sys.stdout.isatty() else path
 
 
 #: the first line of the file `new --edit` opens; removed from the review
@@ -214,6 +222,10 @@ def export_cmd(
                                             "to --posters-dir) or omit."),
     posters_dir: str | None = typer.Option(None, "--posters-dir", metavar="DIR",
                                            help="Where --posters files writes the images."),
+    csv_safe: bool = typer.Option(True, "--csv-safe/--no-csv-safe",
+                                  help="With csv: prefix cells a spreadsheet would run as a "
+                                       "formula (=, +, -, @) with ' (recorded in the export; "
+                                       "add takes it off)."),
 ) -> None:
     """The catalog with every field and the body: what `filmcli add` rebuilds posts from."""
     from pathlib import Path
@@ -222,7 +234,7 @@ def export_cmd(
     from ..errors import FilmcliError, UsageError
     from ..export import POSTER_MODES, PosterFiles, export_record, format_for, render_chunks
     from .common import Reading, finish
-    from .console import error_line, message
+    from .console import data_output, error_line, message
 
     library = get_library(ctx)
     chosen = format_for(fmt, output)
@@ -246,20 +258,22 @@ def export_cmd(
         for post in reading.posts:
             try:
                 yield export_record(post, library.relpath(post.path), fmt=chosen, posters=mode,
-                                    poster_files=files, posts_dir=library.posts_dir)
+                                    poster_files=files, posts_dir=library.posts_dir,
+                                    csv_safe=csv_safe)
             except FilmcliError as exc:
                 failed += 1
                 error_line(exc.location if exc.path else library.relpath(post.path),
                            exc.message, exc.hint)
 
     if to_file:
-        data = "".join(render_chunks(records(), chosen)).encode("utf-8")
+        data = "".join(render_chunks(records(), chosen, csv_safe=csv_safe)).encode("utf-8")
         write_atomic(output, data)
         count = len(reading.posts) - (failed - reading.failed)
         extra = f", posters in {posters_dir}" if files else ""
         message(f"exported {count} post{'s' * (count != 1)} to {output}{extra}")
     else:
-        for chunk in render_chunks(records(), chosen):
+        data_output()
+        for chunk in render_chunks(records(), chosen, csv_safe=csv_safe):
             sys.stdout.write(chunk)
     finish(1 if failed else 0)
 
@@ -282,12 +296,14 @@ def add_cmd(
     from ..importers import add_sources
     from ..newpost import display_path
     from .common import finish
-    from .console import error_line, message, warn
+    from .console import data_output, error_line, message, warn
 
     library = get_library(ctx)
 
+    data_output()  # the paths added, for scripts: UTF-8 whatever the locale
+
     def added(path, plan):
-        sys.stdout.write(display_path(path) + "\n")
+        sys.stdout.write(_path_line(display_path(path)) + "\n")
         sys.stdout.flush()
 
     def skipped(record, why):
