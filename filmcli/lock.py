@@ -70,7 +70,10 @@ def library_lock(library, *, timeout: float | None = None) -> Iterator[None]:
         try:
             while not _try_lock(fcntl, fd):
                 if deadline is None:
-                    sys.stderr.write(f"waiting for another filmcli writing to {library.root}...\n")
+                    from .formats import visible
+
+                    sys.stderr.write(f"waiting for another filmcli writing to "
+                                     f"{visible(str(library.root))}...\n")
                     sys.stderr.flush()
                     deadline = time.monotonic() + wait
                 if time.monotonic() >= deadline:
