@@ -384,8 +384,13 @@ def _same_file_content(path: Path, data: bytes) -> bool:
         return handle.read(len(data) + 1) == data
 
 
-def _place(target: Path, shown: str, data: bytes, *, force: bool, dry_run: bool) -> str:
-    """Write `data` to `target` unless it already holds it: "written", "replaced", "same"."""
+def place_file(target: Path, shown: str, data: bytes, *, force: bool, dry_run: bool) -> str:
+    """Write `data` to `target` unless it already holds it: "written", "replaced", "same".
+
+    The one rule for every poster file filmcli writes (extract-posters, export --posters
+    files): a file holding other bytes is replaced only with `force`; a new file is made
+    exclusively, so one that appears meanwhile is never overwritten.
+    """
     try:
         st = os.lstat(target)
     except FileNotFoundError:
@@ -459,7 +464,7 @@ def extract_one(job: ExtractJob) -> Result:
         result.file = shown_file
         target = safe_target(job.out_dir, name, shown_file)
         result.sha256 = hashlib.sha256(data).hexdigest()
-        outcome = _place(target, shown_file, data, force=job.force, dry_run=job.dry_run)
+        outcome = place_file(target, shown_file, data, force=job.force, dry_run=job.dry_run)
     except FilmcliError as exc:
         return _failed(result, exc, job.shown)
     result.status = "unchanged" if outcome == "same" else "extracted"

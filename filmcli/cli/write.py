@@ -171,6 +171,9 @@ def export_cmd(
                                             "to --posters-dir) or omit."),
     posters_dir: str | None = typer.Option(None, "--posters-dir", metavar="DIR",
                                            help="Where --posters files writes the images."),
+    force: bool = typer.Option(False, "--force", "-f",
+                               help="Replace poster files in --posters-dir that differ "
+                                    "(as extract-posters --force)."),
 ) -> None:
     """The catalog with every field and the body: what `filmcli add` rebuilds posts from."""
     from pathlib import Path
@@ -194,7 +197,7 @@ def export_cmd(
     if to_file and Path(output).is_dir():
         raise UsageError(f"--output {output!r} is a folder")
     base = Path(output).resolve().parent if to_file else Path.cwd()
-    files = PosterFiles(posters_dir, base) if mode == "files" else None
+    files = PosterFiles(posters_dir, base, force=force) if mode == "files" else None
     reading = Reading(library, paths or [])
     failed = reading.failed
 
