@@ -195,11 +195,14 @@ def _put_in_place(tmp: str, path: Path, exclusive: bool | str, expect=None) -> s
         try:
             os.link(tmp, path)  # fails if the target exists, unlike a rename
         except FileExistsError:
-            if exclusive == "or-same" and _same_bytes(tmp, path):
+            if exclusive != "or-same":
+                raise FilmcliError("already exists", path,
+                                   hint="use --force to replace it") from None
+            if _same_bytes(tmp, path):
                 os.unlink(tmp)
                 return "same"
-            raise FilmcliError("already exists", path,
-                               hint="use --force to replace it") from None
+            raise FilmcliError("appeared meanwhile with other content; left alone", path,
+                               hint="use --force to replace it, or move it away") from None
         os.unlink(tmp)
         return "written"
     if expect is not None:

@@ -415,9 +415,6 @@ def place_file(target: Path, shown: str, data: bytes, *, force: bool, dry_run: b
                 return "same"
         except FilmcliError as exc:
             exc.path = shown
-            if exc.message == "already exists":
-                exc.message = "appeared meanwhile with other content; left alone"
-                exc.hint = "use --force to replace it, or move it away"
             raise
     return "written"
 
