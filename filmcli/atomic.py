@@ -74,15 +74,21 @@ def _signals_held():
         signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
-def _same_bytes(tmp: str, path: Path) -> bool:
-    """Whether the regular file `path` (no symbolic link) holds exactly the bytes of `tmp`."""
+def same_content(path: str | os.PathLike, other: bytes | str) -> bool:
+    """Whether the regular file `path` (not a symbolic link) holds exactly `other`: bytes,
+    or the content of the file named by a str (compared in chunks, never read whole)."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
     except OSError:
         return False
-    with os.fdopen(fd, "rb") as theirs, open(tmp, "rb") as ours:
-        if (not _stat.S_ISREG(os.fstat(fd).st_mode)
-                or os.fstat(fd).st_size != os.fstat(ours.fileno()).st_size):
+    with contextlib.ExitStack() as stack:
+        theirs = stack.enter_context(os.fdopen(fd, "rb"))
+        st = os.fstat(fd)
+        if isinstance(other, bytes):
+            return _stat.S_ISREG(st.st_mode) and st.st_size == len(other) and (
+                theirs.read(len(other) + 1) == other)
+        ours = stack.enter_context(open(other, "rb"))
+        if not _stat.S_ISREG(st.st_mode) or st.st_size != os.fstat(ours.fileno()).st_size:
             return False
         while True:
             a, b = ours.read(1 << 20), theirs.read(1 << 20)
@@ -186,10 +192,10 @@ def _sync_folders(folders) -> None:
 def _put_in_place(tmp: str, path: Path, exclusive: bool | str, expect=None) -> str:
     """Rename the synced temp file over `path`: "written", or "same" when nothing needed doing.
 
-    With `exclusive`, only if `path` is new (with "or-same", or already holds the same
-    bytes). With `expect`
-    (an atomic.stamp), only if `path` is still that version of the file, or already holds
-    the same bytes (another run wrote them); otherwise FilmcliError, and `path` is untouched.
+    With `exclusive`, only if `path` is new (with "or-same": or already holds the same
+    bytes). With `expect` (an atomic.stamp), only if `path` is still that version of the
+    file, or already holds the same bytes (another run wrote them). Otherwise FilmcliError,
+    and `path` is left untouched.
     """
     if exclusive:
         try:
@@ -198,7 +204,7 @@ def _put_in_place(tmp: str, path: Path, exclusive: bool | str, expect=None) -> s
             if exclusive != "or-same":
                 raise FilmcliError("already exists", path,
                                    hint="use --force to replace it") from None
-            if _same_bytes(tmp, path):
+            if same_content(path, tmp):
                 os.unlink(tmp)
                 return "same"
             raise FilmcliError("appeared meanwhile with other content; left alone", path,
@@ -209,7 +215,7 @@ def _put_in_place(tmp: str, path: Path, exclusive: bool | str, expect=None) -> s
         try:
             check_unchanged(path, expect)
         except FilmcliError:
-            if _same_bytes(tmp, path):
+            if same_content(path, tmp):
                 os.unlink(tmp)
                 return "same"
             raise

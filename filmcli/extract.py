@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import imageinfo
-from .atomic import stamp, write_atomic
+from .atomic import same_content, stamp, write_atomic
 from .errors import FilmcliError, UsageError
 from .post import Post, date_from_filename
 from .slug import MAX_SLUG_BYTES, slug_problem, slugify
@@ -377,13 +377,6 @@ def _failed(result: Result, exc: FilmcliError, shown: str) -> Result:
     return result
 
 
-def _same_file_content(path: Path, data: bytes) -> bool:
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)
-    fd = os.open(path, flags)
-    with os.fdopen(fd, "rb") as handle:
-        return handle.read(len(data) + 1) == data
-
-
 def place_file(target: Path, shown: str, data: bytes, *, force: bool, dry_run: bool) -> str:
     """Write `data` to `target` unless it already holds it: "written", "replaced", "same".
 
@@ -400,7 +393,7 @@ def place_file(target: Path, shown: str, data: bytes, *, force: bool, dry_run: b
             raise FilmcliError("is a symbolic link; refusing to write through it", shown)
         if not stat.S_ISREG(st.st_mode):
             raise FilmcliError("exists and is not a regular file", shown)
-        if st.st_size == len(data) and _same_file_content(target, data):
+        if st.st_size == len(data) and same_content(target, data):
             return "same"
         if not force:
             raise FilmcliError(f"{shown} already exists with other content",
@@ -639,18 +632,20 @@ def run_chunk(task: tuple[Callable, list]) -> list[Result]:
     with deferred_sync() as outcomes:
         results = [work(job) for job in jobs]
     if outcomes or outcomes.same:
+        failed = {os.path.abspath(path): exc for path, exc in outcomes}
         for job, result in zip(jobs, results, strict=True):
-            _settle(job, result, outcomes)
+            _settle(job, result, failed, outcomes.same)
     return results
 
 
-def _settle(job, result: Result, outcomes) -> None:
-    """Correct a result by what happened when its chunk's writes were put in place."""
-    failed = {os.path.abspath(path): exc for path, exc in outcomes}
+def _settle(job, result: Result, failed: dict, same: set) -> None:
+    """Correct a result by what happened when its chunk's writes were put in place:
+    `failed` maps each path not written to why, `same` holds paths that already held
+    the bytes (a poster file identical to ours, a post another run rewrote the same)."""
     post = os.path.abspath(job.post)
     poster = (os.path.abspath(os.path.join(job.out_dir, os.path.basename(result.file)))
               if result.file and getattr(job, "out_dir", None) else None)
-    if poster in outcomes.same and result.status == "extracted":
+    if poster in same and result.status == "extracted":
         result.status, result.written = "unchanged", 0  # it appeared meanwhile, identical
     poster_exc = failed.get(poster) if poster else None
     post_exc = failed.get(post)
@@ -667,7 +662,7 @@ def _settle(job, result: Result, outcomes) -> None:
         result.message = (f"poster extracted, but the post was not rewritten: {text}"
                           if getattr(job, "rewrite", False) else text)
         result.hint = post_exc.hint
-    elif post in outcomes.same and result.rewritten:
+    elif post in same and result.rewritten:
         result.rewritten, result.already = False, True
 
 

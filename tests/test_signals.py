@@ -113,3 +113,17 @@ def test_interrupting_a_long_rewrite_leaves_no_temp_file_and_loses_nothing(tmp_p
             assert f"poster: /assets/posters/{name}".encode() in post
             import base64
             assert (folder / name).read_bytes() == base64.b64decode(jpeg.split(b"\n", 1)[0])
+
+
+def test_an_interrupt_inside_a_write_block_puts_nothing_in_place_and_leaves_no_temp(tmp_path):
+    """Deterministic: KeyboardInterrupt in the middle of a chunk's deferred writes."""
+    from filmcli.atomic import deferred_sync, write_atomic
+
+    old = tmp_path / "old.md"
+    old.write_bytes(b"old")
+    with pytest.raises(KeyboardInterrupt), deferred_sync():
+        write_atomic(old, b"new")
+        write_atomic(tmp_path / "new.jpg", b"img", exclusive="or-same")
+        raise KeyboardInterrupt
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["old.md"]
+    assert old.read_bytes() == b"old"
