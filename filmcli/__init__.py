@@ -4,6 +4,38 @@ The public names are imported lazily so that `filmcli --version` does not pay
 for YAML, Pillow or rich.
 """
 
+import sys as _sys
+
+
+def _cli_excepthook(kind, value, tb, _previous=_sys.excepthook):
+    """The filmcli command's answer to a Ctrl-C or SIGTERM that no code caught (one during
+    the start-up's imports): `error: interrupted`, exit 130, no traceback. Imports nothing,
+    so it works from the first line of the package on (see filmcli.interrupt)."""
+    if not issubclass(kind, KeyboardInterrupt):
+        return _previous(kind, value, tb)
+    for stream in (_sys.stdout, _sys.stderr):
+        try:
+            if stream is _sys.stderr:
+                stream.write("error: interrupted\n")
+            stream.flush()
+        except (OSError, ValueError, AttributeError):
+            pass
+    _sys.modules["os"]._exit(130)
+
+
+def _is_cli(argv: list) -> bool:
+    """Whether this process is the filmcli command: `filmcli ...`, or `python -m filmcli`
+    (while -m imports the package, sys.argv[0] is "-m")."""
+    name = argv[0].replace("\\", "/").rsplit("/", 1)[-1] if argv else ""
+    return name in ("-m", "filmcli", "filmcli.exe")
+
+
+if _is_cli(_sys.argv):
+    _sys.excepthook = _cli_excepthook  # first of all: nothing before it can be interrupted
+    from . import interrupt as _interrupt
+
+    _interrupt.install()
+
 __version__ = "0.1.0"
 
 __all__ = ["Library", "Post", "Poster", "FilmcliError", "__version__"]

@@ -348,9 +348,9 @@ def commit(snap: Snapshot, data: bytes) -> bool:
 
     if data == snap.data:
         return False
-    still_current(snap)
-    write_atomic(snap.path, data)
-    return True
+    still_current(snap)  # the content too (a same-size rewrite within one mtime tick)
+    # and the stamp again right before the rename: the window left is the rename's own
+    return write_atomic(snap.path, data, expect=snap.stamp) == "written"
 
 
 def rename_noreplace(old: Path, new: Path) -> None:

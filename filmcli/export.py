@@ -79,17 +79,21 @@ def portable_path(target: Path, base: Path) -> str:
 class PosterFiles:
     """Writes each exported poster, exact bytes under its real extension, into one folder."""
 
-    def __init__(self, folder: str | os.PathLike, base: Path, *, dry_run: bool = False):
+    def __init__(self, folder: str | os.PathLike, base: Path, *, dry_run: bool = False,
+                 force: bool = False):
         self.folder = Path(folder)
         self.base = base
         self.used: set[str] = set()
         self.written: list[Path] = []
         self.dry_run = dry_run
+        self.force = force
         if self.folder.exists() and not self.folder.is_dir():
             raise FilmcliError("is not a folder", self.folder)
 
     def write(self, post: Post, poster: Poster) -> str:
-        from .atomic import write_atomic
+        """Place one poster by extract-posters' rules (`extract.place_file`): a file already
+        holding these bytes is left alone, one holding others is refused without --force."""
+        from .extract import place_file, safe_target
 
         data = poster.data  # FilmcliError (FC106) for broken base64
         ext = EXTENSION.get(poster.format or "", "bin")
@@ -99,12 +103,12 @@ class PosterFiles:
             n += 1
             name = f"{stem}-{n}.{ext}"
         self.used.add(name.casefold())
-        target = self.folder / name
-        if not self.dry_run:
-            write_atomic(target, data)
-        self.written.append(target)
+        shown = os.path.join(str(self.folder), name)
+        target = safe_target(self.folder, name, shown)
+        place_file(target, shown, data, force=self.force, dry_run=self.dry_run)
+        self.written.append(self.folder / name)
         poster.forget()
-        return portable_path(target, self.base)
+        return portable_path(self.folder / name, self.base)
 
 
 # --- records --------------------------------------------------------------------

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import imageinfo
-from .atomic import write_atomic
+from .atomic import same_content, stamp, write_atomic
 from .errors import FilmcliError, UsageError
 from .post import Post, date_from_filename
 from .slug import MAX_SLUG_BYTES, slug_problem, slugify
@@ -316,6 +316,8 @@ class Result:
     poster: str | None = None  # the post's new poster value (a site path) after --rewrite
     rewritten: bool = False  # the post file was (or, in a dry run, would be) changed
     replaced: bool = False  # an existing different file was replaced (--force)
+    already: bool | None = None  # the post already held what this run would write (another
+    # run wrote it meanwhile): nothing to do, and no failure
     reason: str | None = None  # why it was skipped: none, not-text, path, url, embedded
     message: str | None = None
     line: int | None = None
@@ -326,11 +328,13 @@ class Result:
         return {k: v for k, v in self.__dict__.items() if v is not None}
 
 
-def _read_post(path: str, shown: str, max_bytes: int | None) -> tuple[bytes, Post]:
+def _read_post(path: str, shown: str, max_bytes: int | None) -> tuple[bytes, Post, tuple]:
+    """(bytes, post, atomic.stamp of the file they were read from)."""
     try:
         if os.path.islink(path):
             raise FilmcliError("is a symbolic link; posts are rewritten in place", shown)
         with open(path, "rb", buffering=0) as handle:
+            st = stamp(os.fstat(handle.fileno()))  # before reading: a write meanwhile shows
             # read(max_bytes + 1) would allocate the whole limit (64 MB) for every post
             raw = _read_upto(handle, None if max_bytes is None else max_bytes + 1)
     except FileNotFoundError:
@@ -342,7 +346,7 @@ def _read_post(path: str, shown: str, max_bytes: int | None) -> tuple[bytes, Pos
     if max_bytes is not None and len(raw) > max_bytes:
         raise FilmcliError(f"post is over the limit of {max_bytes:,} bytes", shown, rule="FC008")
     try:
-        return raw, Post.from_bytes(raw, path)
+        return raw, Post.from_bytes(raw, path), st
     except FilmcliError as exc:
         exc.path = shown
         raise
@@ -373,15 +377,13 @@ def _failed(result: Result, exc: FilmcliError, shown: str) -> Result:
     return result
 
 
-def _same_file_content(path: Path, data: bytes) -> bool:
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)
-    fd = os.open(path, flags)
-    with os.fdopen(fd, "rb") as handle:
-        return handle.read(len(data) + 1) == data
+def place_file(target: Path, shown: str, data: bytes, *, force: bool, dry_run: bool) -> str:
+    """Write `data` to `target` unless it already holds it: "written", "replaced", "same".
 
-
-def _place(target: Path, shown: str, data: bytes, *, force: bool, dry_run: bool) -> str:
-    """Write `data` to `target` unless it already holds it: "written", "replaced", "same"."""
+    The one rule for every poster file filmcli writes (extract-posters, export --posters
+    files): a file holding other bytes is replaced only with `force`; a new file is made
+    exclusively, so one that appears meanwhile is never overwritten.
+    """
     try:
         st = os.lstat(target)
     except FileNotFoundError:
@@ -391,7 +393,7 @@ def _place(target: Path, shown: str, data: bytes, *, force: bool, dry_run: bool)
             raise FilmcliError("is a symbolic link; refusing to write through it", shown)
         if not stat.S_ISREG(st.st_mode):
             raise FilmcliError("exists and is not a regular file", shown)
-        if st.st_size == len(data) and _same_file_content(target, data):
+        if st.st_size == len(data) and same_content(target, data):
             return "same"
         if not force:
             raise FilmcliError(f"{shown} already exists with other content",
@@ -401,7 +403,9 @@ def _place(target: Path, shown: str, data: bytes, *, force: bool, dry_run: bool)
         return "replaced"
     if not dry_run:
         try:
-            write_atomic(target, data, exclusive=True)
+            # "or-same": a file that appeared meanwhile holding these very bytes is success
+            if write_atomic(target, data, exclusive="or-same") == "same":
+                return "same"
         except FilmcliError as exc:
             exc.path = shown
             raise
@@ -409,9 +413,9 @@ def _place(target: Path, shown: str, data: bytes, *, force: bool, dry_run: bool)
 
 
 def _post_and_poster(result: Result, path, shown: str, max_bytes):
-    """(raw bytes, post, poster), or `result` finished when there is nothing to do."""
+    """(raw bytes, post, poster, stamp), or `result` finished when there is nothing to do."""
     try:
-        raw, post = _read_post(path, shown, max_bytes)
+        raw, post, st = _read_post(path, shown, max_bytes)
         poster = post.poster
     except FilmcliError as exc:
         return _failed(result, exc, shown)
@@ -421,7 +425,7 @@ def _post_and_poster(result: Result, path, shown: str, max_bytes):
         result.message = ("no poster" if result.reason == "none"
                           else "the poster value is not text")
         return result
-    return raw, post, poster
+    return raw, post, poster, st
 
 
 def extract_one(job: ExtractJob) -> Result:
@@ -430,7 +434,7 @@ def extract_one(job: ExtractJob) -> Result:
     loaded = _post_and_poster(result, job.post, job.shown, job.max_bytes)
     if isinstance(loaded, Result):
         return loaded
-    raw, post, poster = loaded
+    raw, post, poster, st = loaded
     if poster.origin != "data":
         result.status = "skipped"
         result.reason = poster.origin
@@ -450,7 +454,7 @@ def extract_one(job: ExtractJob) -> Result:
         result.file = shown_file
         target = safe_target(job.out_dir, name, shown_file)
         result.sha256 = hashlib.sha256(data).hexdigest()
-        outcome = _place(target, shown_file, data, force=job.force, dry_run=job.dry_run)
+        outcome = place_file(target, shown_file, data, force=job.force, dry_run=job.dry_run)
     except FilmcliError as exc:
         return _failed(result, exc, job.shown)
     result.status = "unchanged" if outcome == "same" else "extracted"
@@ -461,14 +465,17 @@ def extract_one(job: ExtractJob) -> Result:
         site_path = job.site_dir.rstrip("/") + "/" + name
         try:
             new = replace_poster(raw, post, site_path)
-            if not job.dry_run:
-                write_atomic(job.post, new)
+            # only the version of the post that was read is replaced, and only while its
+            # poster file holds its image
+            if not job.dry_run and write_atomic(job.post, new, expect=st,
+                                                requires=(str(target), result.sha256)) == "same":
+                result.already = True
         except FilmcliError as exc:
             _failed(result, exc, job.shown)
             result.message = f"poster extracted, but the post was not rewritten: {exc.message}"
             return result
         result.poster = site_path
-        result.rewritten = True
+        result.rewritten = not result.already
     return result
 
 
@@ -524,7 +531,7 @@ def embed_one(job: EmbedJob) -> Result:
     loaded = _post_and_poster(result, job.post, job.shown, None)
     if isinstance(loaded, Result):
         return loaded
-    raw, post, poster = loaded
+    raw, post, poster, st = loaded
     if poster.origin == "data":
         result.status = "skipped"
         result.reason = "embedded"
@@ -551,8 +558,8 @@ def embed_one(job: EmbedJob) -> Result:
                                line=poster.line, rule="FC107")
         result.format, result.size = fmt, len(data)
         new = replace_poster(raw, post, data_uri(data, fmt))
-        if not job.dry_run:
-            write_atomic(job.post, new)
+        if not job.dry_run and write_atomic(job.post, new, expect=st) == "same":
+            result.already = True
     except OSError as exc:
         return _failed(result, FilmcliError(f"cannot read the poster file: {exc.strerror}"),
                        job.shown)
@@ -560,7 +567,7 @@ def embed_one(job: EmbedJob) -> Result:
         return _failed(result, exc, job.shown)
     result.sha256 = hashlib.sha256(data).hexdigest()
     result.status = "embedded"
-    result.rewritten = True
+    result.rewritten = not result.already
     result.line = None
     return result
 
@@ -622,25 +629,41 @@ def run_chunk(task: tuple[Callable, list]) -> list[Result]:
     from .atomic import deferred_sync
 
     work, jobs = task
-    with deferred_sync() as failures:
+    with deferred_sync() as outcomes:
         results = [work(job) for job in jobs]
-    if failures:
-        failed = {os.path.abspath(path): exc for path, exc in failures}
+    if outcomes or outcomes.same:
+        failed = {os.path.abspath(path): exc for path, exc in outcomes}
         for job, result in zip(jobs, results, strict=True):
-            for path in _written_by(job, result):
-                exc = failed.get(os.path.abspath(path))
-                if exc is not None:
-                    result.status, result.written, result.rewritten = "failed", 0, False
-                    result.message, result.hint = exc.message, exc.hint
+            _settle(job, result, failed, outcomes.same)
     return results
 
 
-def _written_by(job, result: Result) -> list[str]:
-    """The files a job's result says were written (for matching deferred failures)."""
-    paths = [job.post]
-    if result.file and getattr(job, "out_dir", None):
-        paths.append(os.path.join(job.out_dir, os.path.basename(result.file)))
-    return paths
+def _settle(job, result: Result, failed: dict, same: set) -> None:
+    """Correct a result by what happened when its chunk's writes were put in place:
+    `failed` maps each path not written to why, `same` holds paths that already held
+    the bytes (a poster file identical to ours, a post another run rewrote the same)."""
+    post = os.path.abspath(job.post)
+    poster = (os.path.abspath(os.path.join(job.out_dir, os.path.basename(result.file)))
+              if result.file and getattr(job, "out_dir", None) else None)
+    if poster in same and result.status == "extracted":
+        result.status, result.written = "unchanged", 0  # it appeared meanwhile, identical
+    poster_exc = failed.get(poster) if poster else None
+    post_exc = failed.get(post)
+    if poster_exc is not None:
+        result.status, result.written, result.rewritten, result.poster = "failed", 0, False, None
+        result.message = f"{result.file}: {poster_exc.message}"
+        if getattr(job, "rewrite", False):
+            result.message += "; the post was left as it was"
+        result.hint = poster_exc.hint
+    elif post_exc is not None:
+        result.status, result.rewritten, result.poster = "failed", False, None
+        about_poster = post_exc.path is not None and os.path.abspath(post_exc.path) == poster
+        text = f"{result.file}: {post_exc.message}" if about_poster else post_exc.message
+        result.message = (f"poster extracted, but the post was not rewritten: {text}"
+                          if getattr(job, "rewrite", False) else text)
+        result.hint = post_exc.hint
+    elif post in same and result.rewritten:
+        result.rewritten, result.already = False, True
 
 
 STATUSES = ("extracted", "unchanged", "embedded", "skipped", "failed")

@@ -60,12 +60,25 @@ def ordered_map(work: Callable, items: Iterable, *, workers: int | None = None,
     # Chunks big enough to amortise the pickling, small enough to keep both busy.
     size = chunksize or max(1, min(256, len(items) // (count * 8) or 1))
     try:
-        pool = ProcessPoolExecutor(count, mp_context=_context())
+        pool = ProcessPoolExecutor(count, mp_context=_context(), initializer=_worker_start)
     except (OSError, ValueError, NotImplementedError):
         yield from map(work, items)
         return
     with pool:
-        yield from pool.map(work, items, chunksize=size)
+        try:
+            yield from pool.map(work, items, chunksize=size)
+        except BaseException:  # Ctrl-C, SIGTERM, an error: start no more work, and wait
+            pool.shutdown(wait=True, cancel_futures=True)  # for what is under way to end
+            raise
+
+
+def _worker_start() -> None:
+    """A worker ignores Ctrl-C and SIGTERM: the parent stops the pool, and each piece of work
+    under way ends whole (its files written or left as they were), never half-way."""
+    import signal
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, signal.SIG_IGN)
 
 
 class ReadAhead:

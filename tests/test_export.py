@@ -178,3 +178,29 @@ def test_export_pipes_into_another_process(site, tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert len(proc.stdout.decode().splitlines()) == len(site_posts(site))
     assert proc.stderr == b""
+
+
+def test_posters_files_never_overwrite_a_different_file_without_force(run, site, tmp_path):
+    """Issue 9 item 8: the rules of extract-posters (identical: skip; different: refuse)."""
+    out = tmp_path / "posters"
+    first = run("-L", site, "export", "--posters", "files", "--posters-dir", out,
+                "-o", tmp_path / "a.json")
+    assert first.exit_code == 0, first.stderr
+    victim = sorted(out.iterdir())[0]
+    inodes = {p.name: p.stat().st_ino for p in out.iterdir()}
+    victim.write_bytes(b"the user's own picture")
+    again = run("-L", site, "export", "--posters", "files", "--posters-dir", out,
+                "-o", tmp_path / "b.json")
+    assert again.exit_code == 1
+    assert victim.read_bytes() == b"the user's own picture", "an existing file was overwritten"
+    assert victim.name in again.stderr and "already exists" in again.stderr
+    assert "--force" in again.stderr
+    for p in out.iterdir():  # identical files are left as they are, not rewritten
+        if p != victim:
+            assert p.stat().st_ino == inodes[p.name]
+    forced = run("-L", site, "export", "--posters", "files", "--posters-dir", out,
+                 "-o", tmp_path / "c.json", "--force")
+    assert forced.exit_code == 0, forced.stderr
+    assert victim.read_bytes() != b"the user's own picture"
+    records = json.loads((tmp_path / "c.json").read_text())
+    assert len(records) == len(site_posts(site))

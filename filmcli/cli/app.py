@@ -37,6 +37,7 @@ class FilmcliGroup(TyperGroup):
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True,
              windows_expand_args=True, **extra):
+        from .. import interrupt
         from ..errors import FilmcliError
 
         argv = list(sys.argv[1:] if args is None else args)
@@ -51,8 +52,13 @@ class FilmcliGroup(TyperGroup):
             result = super().main(args=argv, prog_name=prog_name or "filmcli",
                                   complete_var=complete_var, standalone_mode=False, **extra)
             code = result if isinstance(result, int) else 0
+            if code == 130 and interrupt.signalled():  # Typer's silent KeyboardInterrupt exit
+                code = _interrupted()
         except typer.Exit as exc:
-            code = exc.exit_code
+            if isinstance(exc.__cause__, KeyboardInterrupt):  # Typer's silent exit 130
+                code = _interrupted()
+            else:
+                code = exc.exit_code
         except typer.Abort:
             console.error_line("", "aborted")
             code = 130
@@ -76,8 +82,7 @@ class FilmcliGroup(TyperGroup):
             _silence_stdout()
             code = 0
         except KeyboardInterrupt:
-            console.error_line("", "interrupted")
-            code = 130
+            code = _interrupted()
         except Exception as exc:  # the last line of defence: never a bare traceback
             if debug:
                 traceback.print_exc()
@@ -105,6 +110,15 @@ class FilmcliGroup(TyperGroup):
 # typer 0.29's plain help prints an argument's Python type beside its name
 # (`PATH <list[str]>`); the name already says what to give.
 TyperArgument.display_type_rich = lambda self, ctx: None  # type: ignore[method-assign]
+
+
+def _interrupted() -> int:
+    """Ctrl-C or SIGTERM: one `error: interrupted` line, exit 130 (see filmcli.interrupt)."""
+    from .. import interrupt
+
+    interrupt.stopping()  # a second Ctrl-C while cleaning up changes nothing
+    console.error_line("", "interrupted")
+    return interrupt.EXIT_CODE
 
 
 def _silence_stdout() -> None:

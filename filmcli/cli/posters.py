@@ -198,6 +198,9 @@ def extract_posters_cmd(
             report.advance()
             if result.status == "failed":
                 report.error(_where(result), result.message or "failed", result.hint)
+            elif result.already:
+                report.line(f"{result.post}: already rewritten (by another run): "
+                            f"poster: {result.poster}")
             elif result.status == "extracted":
                 tail = f"; poster: {result.poster}" if result.rewritten else ""
                 note = ", replacing a different file" if result.replaced else ""
@@ -217,6 +220,9 @@ def extract_posters_cmd(
                   f"{summary['failed']} failed")
         if rewrite:
             counts += f"; {summary['rewritten']} posts {'to rewrite' if dry_run else 'rewritten'}"
+            already = sum(1 for r in results if r.already)
+            if already:
+                counts += f", {already} already rewritten by another run"
         written = summary["bytes_written"]
         if dry_run:
             tail = (f"dry run: would write {human_bytes(written)} to {library.relpath(folder)}"
@@ -260,6 +266,8 @@ def embed_posters_cmd(
             report.advance()
             if result.status == "failed":
                 report.error(_where(result), result.message or "failed", result.hint)
+            elif result.already:
+                report.line(f"{result.post}: already embedded (by another run): {result.file}")
             elif result.status == "embedded":
                 report.line(f"{verb} {result.file} in {result.post} ({_facts(result)})")
     summary = summarize(results)

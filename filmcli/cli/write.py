@@ -226,6 +226,9 @@ def export_cmd(
                                   help="With csv: prefix cells a spreadsheet would run as a "
                                        "formula (=, +, -, @) with ' (recorded in the export; "
                                        "add takes it off)."),
+    force: bool = typer.Option(False, "--force", "-f",
+                               help="Replace poster files in --posters-dir that differ "
+                                    "(as extract-posters --force)."),
 ) -> None:
     """The catalog with every field and the body: what `filmcli add` rebuilds posts from."""
     from pathlib import Path
@@ -249,7 +252,7 @@ def export_cmd(
     if to_file and Path(output).is_dir():
         raise UsageError(f"--output {output!r} is a folder")
     base = Path(output).resolve().parent if to_file else Path.cwd()
-    files = PosterFiles(posters_dir, base) if mode == "files" else None
+    files = PosterFiles(posters_dir, base, force=force) if mode == "files" else None
     reading = Reading(library, paths or [])
     failed = reading.failed
 
