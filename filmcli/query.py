@@ -172,10 +172,17 @@ def computed_fields(root, names) -> dict[str, Callable[[Post], object]]:
     """
     if "url" not in names:
         return {}
-    from .urls import post_url, site_settings
+    from .urls import NotBuilt, post_url, site_settings
 
     settings = site_settings(root)
-    return {"url": lambda post: post_url(post, settings)}
+
+    def url(post: Post):
+        try:
+            return post_url(post, settings)
+        except NotBuilt:  # a file Jekyll does not build as a post has no URL
+            return None
+
+    return {"url": url}
 
 
 def field_names(where: Sequence[str] = (), sort: Sequence[str] = (),

@@ -9,11 +9,13 @@ uses jekyll-redirect-from.
 from __future__ import annotations
 
 import datetime as _dt
+import glob
 import os
 import posixpath
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import yaml
@@ -48,6 +50,60 @@ class SiteSettings:
     timezone: str | None = None
     markdown_ext: str = _MARKDOWN_EXT
     config_path: Path | None = None
+    #: the valid sets of `defaults:` (front matter defaults), as (scope, values)
+    defaults: tuple = ()
+
+    def defaults_for(self, relative: str) -> list[dict]:
+        """FrontmatterDefaults#all for a post at `relative` (a path inside the site):
+        the values of every set whose scope applies, the more specific ones winning."""
+        merged: dict = {}
+        old_scope = None
+        for scope, values in self.defaults:
+            if not (_applies_type(scope) and _applies_path(self.root, scope, relative)):
+                continue
+            if _has_precedence(old_scope, scope):
+                merged = {**merged, **values}
+                old_scope = scope
+            else:
+                merged = {**values, **merged}
+        return [merged] if merged else []
+
+
+def _scope_path(value) -> str:
+    if not isinstance(value, str) or not value:
+        return ""
+    return value[1:] if value.startswith("/") else value
+
+
+def _applies_type(scope: dict) -> bool:
+    if "type" not in scope:
+        return True
+    kind = _ruby_s(scope["type"])
+    return {"post": "posts"}.get(kind, kind) == "posts"
+
+
+@lru_cache(maxsize=64)
+def _glob(root: Path, pattern: str) -> tuple[str, ...]:
+    found = glob.glob(str(root / pattern))
+    return tuple(Path(p).relative_to(root).as_posix() for p in found)
+
+
+def _applies_path(root: Path, scope: dict, relative: str) -> bool:
+    path = scope.get("path")
+    if not isinstance(path, str) or not path:
+        return True
+    if "*" in path:
+        return any(relative.startswith(found) for found in _glob(root, path))
+    return relative.startswith(path)
+
+
+def _has_precedence(old_scope: dict | None, new_scope: dict) -> bool:
+    if old_scope is None:
+        return True
+    new_path, old_path = _scope_path(new_scope.get("path")), _scope_path(old_scope.get("path"))
+    if len(new_path) != len(old_path):
+        return len(new_path) >= len(old_path)
+    return True if "type" in new_scope else "type" not in old_scope
 
 
 def _ruby_s(value) -> str:
@@ -119,6 +175,11 @@ def site_settings(root: str | os.PathLike) -> SiteSettings:
         if own is not None and own is not False:
             template = _ruby_s(own)  # collection metadata wins, taken as written
     plugins = _names(config.get("plugins")) + _names(config.get("gems"))
+    sets = config.get("defaults")
+    defaults = tuple((item.get("scope") if isinstance(item.get("scope"), dict) else {},
+                      item["values"])
+                     for item in (sets if isinstance(sets, list) else ())
+                     if isinstance(item, dict) and isinstance(item.get("values"), dict))
     tz = config.get("timezone")
     ext = config.get("markdown_ext")
     return SiteSettings(root=root, permalink=style, template=template,
@@ -126,7 +187,7 @@ def site_settings(root: str | os.PathLike) -> SiteSettings:
                         _ruby_s(config["baseurl"]),
                         plugins=plugins, timezone=None if tz is None else _ruby_s(tz),
                         markdown_ext=_MARKDOWN_EXT if ext is None else _ruby_s(ext),
-                        config_path=path)
+                        config_path=path, defaults=defaults)
 
 
 def redirect_plugin(settings: SiteSettings) -> bool:
@@ -311,20 +372,49 @@ def _front_date(value, settings: SiteSettings) -> _dt.datetime | None:
     return None
 
 
+class NotBuilt(UrlError):
+    """A post file Jekyll does not build as a post (so it has no URL)."""
+
+
+def _union(first: list, second: list) -> list:
+    """Ruby's Array#|: the items of both, in order, each once."""
+    return list(dict.fromkeys(_hashable(v) for v in [*first, *second]))
+
+
+def _hashable(value):
+    return tuple(value) if isinstance(value, list) else value
+
+
 class _Facts:
     """What Jekyll's Document knows of a post for its URL: slug, date, categories, ext."""
 
     def __init__(self, post: Post, settings: SiteSettings):
         self.post = post
         self.settings = settings
-        fm = post.front_matter
         try:
             relative = post.path.resolve().relative_to(settings.root.resolve()).as_posix()
-        except ValueError:
+        except (ValueError, OSError):
             relative = "_posts/" + post.path.name
         self.relative = relative
-        name = post.path.name
-        self.basename_without_ext, self.ext = posixpath.splitext(name)
+        parts = relative.split("/")
+        special = next((p for p in parts[:-1] if p in ("_posts", "_drafts")), None)
+        if special is None:
+            raise NotBuilt("not in a _posts or _drafts folder: Jekyll builds no post of it",
+                           post.path)
+        self.basename_without_ext, self.ext = posixpath.splitext(post.path.name)
+        # Document.new: the folders above _posts are categories; then the defaults of
+        # _config.yml and the front matter are merged in, categories as a union.
+        self.data: dict = {}
+        categories: list | None = [p for p in parts[:parts.index(special)] if p]
+        for source in (*settings.defaults_for(relative), post.front_matter):
+            if source.get("categories") is not None:
+                other = source["categories"]
+                other = other.split() if isinstance(other, str) else (
+                    other if isinstance(other, list) else [other])
+                categories = _union(categories, other) if categories is not None else other
+            elif "categories" in source:
+                categories = None
+            self.data.update({k: v for k, v in source.items() if k != "categories"})
         match = _FILENAME.match(relative)
         file_date = None
         if match:
@@ -334,44 +424,31 @@ class _Facts:
                 file_date = _dt.datetime(y, m, d)
             except ValueError:
                 file_date = None
+        elif special == "_posts":
+            raise NotBuilt("the file name has no date (YYYY-MM-DD-): Jekyll builds no post "
+                           "of it", post.path)
         else:
             slug = self.basename_without_ext
         slug = slug.rstrip(".")
-        own_slug = fm.get("slug")
+        own_slug = self.data.get("slug")
         self.slug = slug if own_slug is None or own_slug is False else own_slug
-        date = _front_date(fm["date"], self.settings) if "date" in fm and fm["date"] else None
-        self.date = date or file_date or _dt.datetime.fromtimestamp(
-            post.path.stat().st_mtime if post.path.exists() else 0)
-        self.categories = self._categories(relative, fm)
+        date = self.data.get("date")
+        date = _front_date(date, settings) if date else None
+        if date is None and file_date is None:  # a draft: Jekyll takes the file's mtime
+            date = _dt.datetime.fromtimestamp(post.path.stat().st_mtime)
+        self.date = date or file_date
+        self.categories = self._categories(categories)
 
-    @staticmethod
-    def _categories(relative: str, fm: dict) -> list[str]:
-        parts = relative.split("/")
-        superdirs = parts[:parts.index("_posts")] if "_posts" in parts[:-1] else []
-        cats: list = [p for p in superdirs if p]
-        if "categories" in fm:
-            own = fm["categories"]
-            if own is None:
-                cats = []
-            else:
-                own = own.split() if isinstance(own, str) else (
-                    own if isinstance(own, list) else [own])
-                cats = cats + [c for c in own if c not in cats]
-        extra = None
-        if fm.get("category") is not None:
-            extra = fm["category"]
-        elif "categories" in fm:
-            value = fm["categories"]
-            extra = value.split() if isinstance(value, str) else (
-                [v for v in value if v is not None] if isinstance(value, list) else None)
-        if extra is not None:
-            cats = cats + (extra if isinstance(extra, list) else [extra])
-        seen: list[str] = []
-        for item in cats:
-            text = _ruby_s(item) if not isinstance(item, list) else str(item)
-            if text not in seen:
-                seen.append(text)
-        return seen
+    def _categories(self, categories: list | None) -> list[str]:
+        """Document#populate_categories: the categories, then `category` (or the
+        categories again), each as text, once."""
+        items = list(categories) if categories is not None else []
+        if self.data.get("category") is not None:
+            extra = self.data["category"]
+            items += extra if isinstance(extra, list) else [extra]
+        elif categories is not None:
+            items += [c for c in categories if c is not None]
+        return list(dict.fromkeys(_ruby_s(item) for item in items))
 
     def output_ext(self) -> str:
         permalink = self.permalink()
@@ -383,7 +460,7 @@ class _Facts:
         return ".html" if self.ext.lower() in exts else self.ext
 
     def permalink(self) -> str | None:
-        value = self.post.front_matter.get("permalink")
+        value = self.data.get("permalink")
         return None if value is None or value is False else _ruby_s(value)
 
     def cleaned_relative_path(self) -> str:

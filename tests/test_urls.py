@@ -237,6 +237,30 @@ def test_list_fields_url(run, site):
     assert result.stderr == ""
 
 
+def test_list_url_of_a_file_jekyll_does_not_build_is_empty(run, site):
+    (site / "_posts" / "notes.md").write_text("---\ntitle: Notes\n---\n\nNot a post.\n")
+    result = run("-L", site, "list", "--fields", "path,url", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    rows = {r["path"]: r["url"] for r in json.loads(result.stdout)}
+    assert rows["_posts/notes.md"] is None
+    assert rows["_posts/2013-12-18-her.md"] == "/2013/12/18/her.html"
+
+
+def test_list_reads_the_site_settings_once_and_only_for_url(run, site, monkeypatch):
+    import filmcli.urls
+
+    calls = []
+    real = filmcli.urls.site_settings
+    monkeypatch.setattr(filmcli.urls, "site_settings",
+                        lambda root: calls.append(root) or real(root))
+    assert run("-L", site, "list", "--fields", "title,year", "--sort", "year").exit_code == 0
+    assert calls == []
+    result = run("-L", site, "list", "--where", "url~/20", "--sort", "url", "--fields", "url")
+    assert result.exit_code == 0, result.stderr
+    assert len(calls) == 1
+    assert len(result.stdout.split()) == 16
+
+
 def test_list_where_and_sort_by_url(run, site):
     (site / "_config.yml").write_text("permalink: none\n")
     result = run("-L", site, "list", "--where", "url~/c", "--sort", "-url", "--fields", "url")
@@ -291,6 +315,12 @@ SITES = {
     "custom": "permalink: /films/:year/:slug/\nbaseurl: /reel\n",
     "custom-ext": "permalink: /:categories/:i_month-:i_day/:title\nbaseurl: /b/\n"
                   "timezone: Asia/Tokyo\n",
+    # front matter defaults: for every post, for a folder, for a glob
+    "defaults": "permalink: /:categories/:title/\ndefaults:\n"
+                "  - scope: {path: ''}\n    values: {categories: [Base]}\n"
+                "  - scope: {path: _posts/sub, type: posts}\n"
+                "    values: {permalink: '/deep/:slug:output_ext'}\n"
+                "  - scope: {path: '_posts/2019-07-1*'}\n    values: {category: Glob}\n",
 }
 
 
