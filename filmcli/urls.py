@@ -22,8 +22,10 @@ import yaml
 
 from .errors import FilmcliError
 from .post import Post
+from .reader import check_yaml_depth
 
 MAX_CONFIG_BYTES = 1_000_000
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 CONFIG_NAMES = ("_config.yml", "_config.yaml")  # Jekyll's order when no --config is given
 
 #: Jekyll 4.3's built-in permalink styles (configuration.rb STYLE_TO_PERMALINK).
@@ -134,8 +136,9 @@ def _read_config(path: Path) -> dict:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise FilmcliError("not valid UTF-8 text", path) from None
+    check_yaml_depth(text, path)  # libyaml overflows its C stack on deep nesting
     try:
-        config = yaml.safe_load(text)
+        config = yaml.load(text, Loader=_SafeLoader)  # noqa: S506 - the safe loader
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "invalid YAML"
@@ -156,9 +159,21 @@ def _read_config(path: Path) -> dict:
 def _names(value) -> tuple[str, ...]:
     if isinstance(value, str):
         return (value,)
-    if isinstance(value, (list, tuple)):
-        return tuple(str(v) for v in value if v is not None)
+    if isinstance(value, list):
+        return tuple(v for v in value if isinstance(v, str))
     return ()
+
+
+_SCALARS = (str, int, float, bool, _dt.date)
+
+
+def _text(value, what: str, where, default: str | None = None) -> str | None:
+    """A setting or key that must be one value (never a list: no str() of an alias tree)."""
+    if value is None:
+        return default
+    if not isinstance(value, _SCALARS):
+        raise UrlError(f"{what} must be one value, not a {type(value).__name__}", where)
+    return _ruby_s(value)
 
 
 def site_settings(root: str | os.PathLike) -> SiteSettings:
@@ -166,27 +181,25 @@ def site_settings(root: str | os.PathLike) -> SiteSettings:
     root = Path(root)
     path = next((root / n for n in CONFIG_NAMES if (root / n).is_file()), None)
     config = _read_config(path) if path is not None else {}
-    style = config.get("permalink", "date")
-    style = "date" if style is None else _ruby_s(style)
+    style = _text(config.get("permalink"), "permalink", path, "date")
     template = STYLES.get(style, style)
     collections = config.get("collections")
     if isinstance(collections, dict) and isinstance(collections.get("posts"), dict):
         own = collections["posts"].get("permalink")
-        if own is not None and own is not False:
-            template = _ruby_s(own)  # collection metadata wins, taken as written
+        if own is not False:  # collection metadata wins, taken as written
+            template = _text(own, "collections.posts.permalink", path, template)
     plugins = _names(config.get("plugins")) + _names(config.get("gems"))
     sets = config.get("defaults")
     defaults = tuple((item.get("scope") if isinstance(item.get("scope"), dict) else {},
                       item["values"])
                      for item in (sets if isinstance(sets, list) else ())
                      if isinstance(item, dict) and isinstance(item.get("values"), dict))
-    tz = config.get("timezone")
-    ext = config.get("markdown_ext")
     return SiteSettings(root=root, permalink=style, template=template,
-                        baseurl="" if config.get("baseurl") is None else
-                        _ruby_s(config["baseurl"]),
-                        plugins=plugins, timezone=None if tz is None else _ruby_s(tz),
-                        markdown_ext=_MARKDOWN_EXT if ext is None else _ruby_s(ext),
+                        baseurl=_text(config.get("baseurl"), "baseurl", path, ""),
+                        plugins=plugins,
+                        timezone=_text(config.get("timezone"), "timezone", path),
+                        markdown_ext=_text(config.get("markdown_ext"), "markdown_ext", path,
+                                           _MARKDOWN_EXT),
                         config_path=path, defaults=defaults)
 
 
@@ -378,11 +391,11 @@ class NotBuilt(UrlError):
 
 def _union(first: list, second: list) -> list:
     """Ruby's Array#|: the items of both, in order, each once."""
-    return list(dict.fromkeys(_hashable(v) for v in [*first, *second]))
-
-
-def _hashable(value):
-    return tuple(value) if isinstance(value, list) else value
+    out: list = []
+    for item in (*first, *second):
+        if item not in out:
+            out.append(item)
+    return out
 
 
 class _Facts:
@@ -411,6 +424,8 @@ class _Facts:
                 other = source["categories"]
                 other = other.split() if isinstance(other, str) else (
                     other if isinstance(other, list) else [other])
+                for item in other:  # one value each, before any comparing of them
+                    _text(item, "a category", post.path)
                 categories = _union(categories, other) if categories is not None else other
             elif "categories" in source:
                 categories = None
@@ -431,7 +446,8 @@ class _Facts:
             slug = self.basename_without_ext
         slug = slug.rstrip(".")
         own_slug = self.data.get("slug")
-        self.slug = slug if own_slug is None or own_slug is False else own_slug
+        self.slug = slug if own_slug is None or own_slug is False else _text(
+            own_slug, "slug", post.path)
         date = self.data.get("date")
         date = _front_date(date, settings) if date else None
         if date is None and file_date is None:  # a draft: Jekyll takes the file's mtime
@@ -448,7 +464,8 @@ class _Facts:
             items += extra if isinstance(extra, list) else [extra]
         elif categories is not None:
             items += [c for c in categories if c is not None]
-        return list(dict.fromkeys(_ruby_s(item) for item in items))
+        return list(dict.fromkeys(_text(item, "a category", self.post.path, "")
+                                  for item in items))
 
     def output_ext(self) -> str:
         permalink = self.permalink()
@@ -461,7 +478,7 @@ class _Facts:
 
     def permalink(self) -> str | None:
         value = self.data.get("permalink")
-        return None if value is None or value is False else _ruby_s(value)
+        return None if value is False else _text(value, "permalink", self.post.path)
 
     def cleaned_relative_path(self) -> str:
         stem = self.relative[:len(self.relative) - len(posixpath.splitext(self.relative)[1])]

@@ -387,3 +387,41 @@ def test_every_post_url_is_the_page_jekyll_built(run, jekyll_sites, name):
         assert _built_file(dest, entry["url"]).is_file(), entry
         post = Post.read(src / entry["path"])
         assert public_url(post, settings) == entry["public"]
+
+
+# --- bounds and bad values ---------------------------------------------------------------
+
+
+def test_deeply_nested_config_is_refused_not_a_crash(site):
+    (site / "_config.yml").write_text("title: x\nnav: " + "[" * 50000 + "]" * 50000 + "\n")
+    proc = run_process("-L", site, "list", "--fields", "url", timeout=60)
+    err = proc.stderr.decode()
+    assert proc.returncode == 1, err
+    assert err.startswith("error: ") and "_config.yml:2:" in err and "nested" in err
+    assert err.count("\n") == 1
+
+
+def test_config_aliases_are_allowed_but_a_tree_is_no_setting(tmp_path):
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 10)}]\n"
+        for i in range(8))
+    (tmp_path / "_config.yml").write_text(bomb + "permalink: /:title/\nplugins: *i\n")
+    settings = site_settings(tmp_path)  # 10**9 leaves if anything walked them
+    assert settings.template == "/:title/" and settings.plugins == ()
+    (tmp_path / "_config.yml").write_text(bomb + "permalink: *i\n")
+    with pytest.raises(UrlError, match="permalink must be one value"):
+        site_settings(tmp_path)
+    (tmp_path / "_config.yml").write_text(
+        bomb + "defaults:\n  - values: {categories: *i}\n")
+    post = make_post(tmp_path, "2019-01-01-x.md")
+    with pytest.raises(UrlError, match="category must be one value"):
+        post_url(post, site_settings(tmp_path))
+
+
+def test_bad_post_values_are_one_error_line(run, site):
+    (site / "_posts" / "2019-01-01-odd.md").write_text(
+        "---\ntitle: Odd\ncategories: [[nested, list]]\n---\n\nText.\n")
+    result = run("-L", site, "list", "--fields", "url")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: ") and "2019-01-01-odd.md" in result.stderr
+    assert "category must be one value" in result.stderr
