@@ -425,3 +425,65 @@ def test_bad_post_values_are_one_error_line(run, site):
     assert result.exit_code == 1
     assert result.stderr.startswith("error: ") and "2019-01-01-odd.md" in result.stderr
     assert "category must be one value" in result.stderr
+
+
+# --- differential: the port against Jekyll's own Ruby, on many strings ------------------
+
+RUBY_PORT = """
+require "jekyll"
+require "json"
+STDIN.each_line do |line|
+  s = JSON.parse(line)
+  out = {}
+  %w(raw default pretty ascii latin none).each do |m|
+    [false, true].each { |c| out["#{m}-#{c}"] = Jekyll::Utils.slugify(s, :mode => m, :cased => c) }
+  end
+  out["esc"] = begin
+    Jekyll::URL.escape_path(s)
+  rescue StandardError
+    nil
+  end
+  puts JSON.generate(out)
+end
+"""
+# Old Unicode blocks only: Ruby 3.1 knows Unicode 13, this Python may know a later one.
+_ALPHABET = ("abcXYZ019 -_.~!$&'()*+,;=@:/?#[]%\"<>\\^`{|}\t\n\r\v\f\u00a0\u2028"
+             "àéîõüçñßÆØÅœĳŉıİŁžĐ" "σςΣΑΩά" "сталкерЁЖ" "وجدة" "七人の侍東京物語"
+             "\u0301\u0308\u0651" "١٢٣٤" "ⅫⅣ" "🎬🍿" "ﬁＦｕ")
+
+
+def _strings(count: int, seed: int = 11) -> list[str]:
+    import random
+
+    rng = random.Random(seed)
+    made = [t for t, *_ in SLUGS] + [t for t, _ in ESCAPES]
+    while len(made) < count:
+        made.append("".join(rng.choice(_ALPHABET) for _ in range(rng.randint(0, 14))))
+    return made
+
+
+def test_slugify_and_escape_path_agree_with_jekyll_on_many_strings():
+    ruby = shutil.which("ruby")
+    if ruby is None or subprocess.run([ruby, "-e", 'require "jekyll"'],
+                                      capture_output=True, timeout=60).returncode != 0:
+        pytest.skip("ruby with the jekyll gem is not installed: no differential test")
+    texts = _strings(1500)
+    proc = subprocess.run([ruby, "-e", RUBY_PORT], capture_output=True, timeout=120,
+                          input="".join(json.dumps(t) + "\n" for t in texts).encode())
+    assert proc.returncode == 0, proc.stderr.decode()
+    answers = [json.loads(line) for line in proc.stdout.decode().split("\n") if line]
+    assert len(answers) == len(texts)
+    wrong = []
+    for text, expected in zip(texts, answers, strict=True):
+        for mode in ("raw", "default", "pretty", "ascii", "latin", "none"):
+            for cased in (False, True):
+                want = expected[f"{mode}-{str(cased).lower()}"]
+                if slugify(text, mode=mode, cased=cased) != want:
+                    wrong.append((text, mode, cased, want))
+        try:
+            ours = escape_path(text)
+        except UrlError:
+            ours = None
+        if ours != expected["esc"]:
+            wrong.append((text, "escape_path", ours, expected["esc"]))
+    assert wrong == []
