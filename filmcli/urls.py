@@ -451,7 +451,8 @@ class _Facts:
         date = self.data.get("date")
         date = _front_date(date, settings) if date else None
         if date is None and file_date is None:  # a draft: Jekyll takes the file's mtime
-            date = _dt.datetime.fromtimestamp(post.path.stat().st_mtime)
+            date = _as_local(_dt.datetime.fromtimestamp(post.path.stat().st_mtime,
+                                                        _dt.timezone.utc), settings)
         self.date = date or file_date
         self.categories = self._categories(categories)
 

@@ -306,6 +306,12 @@ EXTRA_POSTS = {
     "sub/2019-07-14-in-a-subfolder.md": "",
     "2019-07-15-quoted-date.md": "date: '2018-01-02'\n",
 }
+# Drafts (built with --drafts): no date in the name, so the file's time is the date.
+DRAFTS = {
+    "a-draft.md": "",
+    "Draft Spaces & Caps.md": "categories: [Later]\n",
+    "2019-07-16-dated-draft.md": "",
+}
 SITES = {
     "date": "permalink: date\n",
     "pretty": "permalink: pretty\n",
@@ -334,7 +340,7 @@ def _built_file(dest: Path, url: str) -> Path:
 
 @pytest.fixture(scope="module")
 def jekyll_sites(tmp_path_factory):
-    """Every site of SITES, built by real Jekyll once for all tests of this module."""
+    """Every site of SITES, drafts included, built by real Jekyll once for this module."""
     if JEKYLL is None:
         pytest.skip("jekyll is not installed (apt-get install -y jekyll): the real Jekyll "
                     "URL test cannot run")
@@ -355,10 +361,15 @@ def jekyll_sites(tmp_path_factory):
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(f"---\nlayout: post\ntitle: {Path(file).stem[11:]!r}\n{front}---\n\n"
                             "A review.\n", encoding="utf-8")
+        for file, front in DRAFTS.items():
+            path = src / "_drafts" / file
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(f"---\nlayout: post\ntitle: Draft\n{front}---\n\nSoon.\n",
+                            encoding="utf-8")
         dest = base / f"{name}-out"
         env = {**os.environ, "JEKYLL_ENV": "production"}
         procs.append((name, src, dest, subprocess.Popen(
-            [JEKYLL, "build", "-q", "-s", str(src), "-d", str(dest)], env=env,
+            [JEKYLL, "build", "-q", "--drafts", "-s", str(src), "-d", str(dest)], env=env,
             stdout=subprocess.PIPE, stderr=subprocess.PIPE)))
     for name, src, dest, proc in procs:
         try:
@@ -379,9 +390,10 @@ def test_every_post_url_is_the_page_jekyll_built(run, jekyll_sites, name):
     result = run("-L", src, "list", "--fields", "path,url", "--format", "json")
     assert result.exit_code == 0, result.stderr
     ours = {r["path"]: r["url"] for r in json.loads(result.stdout)}
-    theirs = {p["path"]: p["url"] for p in jekyll_map}
+    theirs = {p["path"]: p["url"] for p in jekyll_map if p["path"].startswith("_posts/")}
     assert len(theirs) >= 16 + len(EXTRA_POSTS)
     assert ours == theirs
+    assert len(jekyll_map) == len(theirs) + len(DRAFTS)
     settings = site_settings(src)
     for entry in jekyll_map:
         assert _built_file(dest, entry["url"]).is_file(), entry
