@@ -178,7 +178,7 @@ def _text(value, what: str, where, default: str | None = None) -> str | None:
 
 def site_settings(root: str | os.PathLike) -> SiteSettings:
     """The URL settings of the site at `root` (Jekyll's defaults where it has no config)."""
-    root = Path(root)
+    root = Path(os.path.abspath(root))
     path = next((root / n for n in CONFIG_NAMES if (root / n).is_file()), None)
     config = _read_config(path) if path is not None else {}
     style = _text(config.get("permalink"), "permalink", path, "date")
@@ -398,16 +398,25 @@ def _union(first: list, second: list) -> list:
     return out
 
 
+def _inside(path: Path, root: Path) -> str:
+    """`path` relative to the site folder, as Jekyll sees it (a symlink is not followed
+    unless that is the only way to find the post inside the site)."""
+    text, base = os.path.abspath(path), os.path.join(str(root), "")
+    if text.startswith(base):
+        return text[len(base):].replace(os.sep, "/")
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except (ValueError, OSError):
+        raise NotBuilt("outside the site: Jekyll builds no post of it", path) from None
+
+
 class _Facts:
     """What Jekyll's Document knows of a post for its URL: slug, date, categories, ext."""
 
     def __init__(self, post: Post, settings: SiteSettings):
         self.post = post
         self.settings = settings
-        try:
-            relative = post.path.resolve().relative_to(settings.root.resolve()).as_posix()
-        except (ValueError, OSError):
-            relative = "_posts/" + post.path.name
+        relative = _inside(post.path, settings.root)
         self.relative = relative
         parts = relative.split("/")
         special = next((p for p in parts[:-1] if p in ("_posts", "_drafts")), None)

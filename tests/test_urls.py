@@ -499,3 +499,21 @@ def test_slugify_and_escape_path_agree_with_jekyll_on_many_strings():
         if ours != expected["esc"]:
             wrong.append((text, "escape_path", ours, expected["esc"]))
     assert wrong == []
+
+
+def test_a_post_outside_the_site_or_without_a_date_has_no_url(tmp_path):
+    from filmcli.urls import NotBuilt
+
+    site_root = tmp_path / "site"
+    site_root.mkdir()
+    settings = settings_for(site_root, "permalink: pretty\n")
+    outside = make_post(tmp_path / "elsewhere", "2019-01-01-x.md")
+    with pytest.raises(NotBuilt, match="outside the site"):
+        post_url(outside, settings)
+    undated = make_post(site_root, "notes.md")
+    with pytest.raises(NotBuilt, match="no date"):
+        post_url(undated, settings)
+    loose = site_root / "2019-01-01-loose.md"
+    loose.write_text("---\ntitle: Loose\n---\n")
+    with pytest.raises(NotBuilt, match="_posts or _drafts"):
+        post_url(Post.read(loose), settings)
