@@ -21,7 +21,7 @@ from pathlib import Path
 import yaml
 
 from .errors import FilmcliError
-from .post import Post
+from .post import Post, coerce_date
 from .reader import check_yaml_depth
 
 MAX_CONFIG_BYTES = 1_000_000
@@ -368,8 +368,6 @@ def _as_local(moment: _dt.datetime, settings: SiteSettings) -> _dt.datetime:
 
 def _front_date(value, settings: SiteSettings) -> _dt.datetime | None:
     """A `date:` key as Jekyll reads it (Time.parse(value.to_s).localtime), else None."""
-    from .post import coerce_date
-
     if isinstance(value, _dt.datetime):
         return _as_local(value, settings)
     if isinstance(value, _dt.date):
