@@ -322,6 +322,10 @@ SITES = {
     "custom-ext": "permalink: /:categories/:i_month-:i_day/:title\nbaseurl: /b/\n"
                   "timezone: Asia/Tokyo\n",
     # front matter defaults: for every post, for a folder, for a glob
+    "every-placeholder": "permalink: /:collection/:name/:path/:short_year/:i_month/:y_day/"
+                         ":long_month/:short_month/:long_day/:short_day/:w_year/:week/:w_day/"
+                         ":hour:minute:second/:month_:day/:slugified_categories/"
+                         ":title:output_ext\ntimezone: America/New_York\n",
     "defaults": "permalink: /:categories/:title/\ndefaults:\n"
                 "  - scope: {path: ''}\n    values: {categories: [Base]}\n"
                 "  - scope: {path: _posts/sub, type: posts}\n"
