@@ -527,3 +527,37 @@ def test_a_post_outside_the_site_or_without_a_date_has_no_url(tmp_path):
     loose.write_text("---\ntitle: Loose\n---\n")
     with pytest.raises(NotBuilt, match="_posts or _drafts"):
         post_url(Post.read(loose), settings)
+
+
+def test_old_url_in_redirect_from_redirects_in_real_jekyll(tmp_path):
+    """What `rename` will do: the post's URL before (post_url, no baseurl) goes into
+    `redirect_from:`; jekyll-redirect-from then writes a page there that sends readers on
+    to the new URL, percent-escaped URLs of non-ASCII slugs included."""
+    if JEKYLL is None or subprocess.run(["ruby", "-e", 'require "jekyll-redirect-from"'],
+                                        capture_output=True, timeout=60).returncode != 0:
+        pytest.skip("jekyll or jekyll-redirect-from (ruby-jekyll-redirect-from) is missing")
+    src = tmp_path / "site"
+    shutil.copytree(EXAMPLE_SITE, src, ignore=shutil.ignore_patterns("_site", ".jekyll-cache"))
+    (src / "_config.yml").write_text("permalink: pretty\nbaseurl: /reel\n"
+                                     "plugins: [jekyll-redirect-from]\n", encoding="utf-8")
+    settings = site_settings(src)
+    assert redirect_plugin(settings)
+    moves = {}
+    for old_name, new_name in (("2013-12-18-her.md", "2013-12-19-her-2013.md"),
+                               ("2016-03-05-七人の侍.md", "2016-03-05-seven-samurai.md")):
+        old = src / "_posts" / old_name
+        old_url = post_url(Post.read(old), settings)
+        text = old.read_text(encoding="utf-8").replace(
+            "---\n", f"---\nredirect_from:\n  - {json.dumps(old_url)}\n", 1)
+        (src / "_posts" / new_name).write_text(text, encoding="utf-8")
+        old.unlink()
+        moves[old_url] = public_url(Post.read(src / "_posts" / new_name), settings)
+    dest = tmp_path / "out"
+    proc = subprocess.run([JEKYLL, "build", "-q", "-s", str(src), "-d", str(dest)],
+                          capture_output=True, timeout=180)
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert "/2016/03/05/%E4%B8%83%E4%BA%BA%E3%81%AE%E4%BE%8D/" in moves
+    for old_url, new_public in moves.items():
+        page = _built_file(dest, old_url).read_text(encoding="utf-8")
+        assert f'url={new_public}"' in page, page
+        assert _built_file(dest, new_public.removeprefix("/reel")).is_file()
