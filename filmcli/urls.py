@@ -80,8 +80,8 @@ def _scope_path(value) -> str:
 def _applies_type(scope: dict) -> bool:
     if "type" not in scope:
         return True
-    kind = _ruby_s(scope["type"])
-    return {"post": "posts"}.get(kind, kind) == "posts"
+    kind = scope["type"]  # Jekyll's to_sym: only text can name a type
+    return isinstance(kind, str) and {"post": "posts"}.get(kind, kind) == "posts"
 
 
 @lru_cache(maxsize=64)
@@ -458,8 +458,12 @@ class _Facts:
         date = self.data.get("date")
         date = _front_date(date, settings) if date else None
         if date is None and file_date is None:  # a draft: Jekyll takes the file's mtime
-            date = _as_local(_dt.datetime.fromtimestamp(post.path.stat().st_mtime,
-                                                        _dt.timezone.utc), settings)
+            try:
+                mtime = post.path.stat().st_mtime
+            except OSError as exc:
+                raise UrlError(f"cannot read the file's time: {exc.strerror}",
+                               post.path) from None
+            date = _as_local(_dt.datetime.fromtimestamp(mtime, _dt.timezone.utc), settings)
         self.date = date or file_date
         self.categories = self._categories(categories)
 
