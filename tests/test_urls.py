@@ -433,9 +433,12 @@ def test_config_aliases_are_allowed_but_a_tree_is_no_setting(tmp_path):
     (tmp_path / "_config.yml").write_text(bomb + "permalink: *i\n")
     with pytest.raises(UrlError, match="permalink must be one value"):
         site_settings(tmp_path)
+    post = make_post(tmp_path, "2019-01-01-x.md")
+    (tmp_path / "_config.yml").write_text(
+        bomb + "defaults:\n  - scope: {type: *i, path: *i}\n    values: {permalink: /no/}\n")
+    assert post_url(post, site_settings(tmp_path)) == "/2019/01/01/x.html"
     (tmp_path / "_config.yml").write_text(
         bomb + "defaults:\n  - values: {categories: *i}\n")
-    post = make_post(tmp_path, "2019-01-01-x.md")
     with pytest.raises(UrlError, match="category must be one value"):
         post_url(post, site_settings(tmp_path))
 
