@@ -460,9 +460,8 @@ class _Facts:
         if date is None and file_date is None:  # a draft: Jekyll takes the file's mtime
             try:
                 mtime = post.path.stat().st_mtime
-            except OSError as exc:
-                raise UrlError(f"cannot read the file's time: {exc.strerror}",
-                               post.path) from None
+            except OSError:  # not written yet (rename plans it): it will be written now
+                mtime = _dt.datetime.now(_dt.timezone.utc).timestamp()
             date = _as_local(_dt.datetime.fromtimestamp(mtime, _dt.timezone.utc), settings)
         self.date = date or file_date
         self.categories = self._categories(categories)

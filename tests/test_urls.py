@@ -564,3 +564,16 @@ def test_old_url_in_redirect_from_redirects_in_real_jekyll(tmp_path):
         page = _built_file(dest, old_url).read_text(encoding="utf-8")
         assert f'url={new_public}"' in page, page
         assert _built_file(dest, new_public.removeprefix("/reel")).is_file()
+
+
+def test_a_draft_not_yet_written_is_dated_now(tmp_path):
+    """rename plans a draft's new file before writing it: its date (the file time Jekyll
+    would see) is now."""
+    import datetime as dt
+
+    settings = settings_for(tmp_path, "permalink: /:year/:month/:day/:title/\ntimezone: UTC\n")
+    planned = Post.from_bytes(b"---\ntitle: Soon\n---\n", tmp_path / "_drafts" / "soon.md")
+    before = dt.datetime.now(dt.timezone.utc)
+    url = post_url(planned, settings)
+    after = dt.datetime.now(dt.timezone.utc)
+    assert url in {f"/{d:%Y/%m/%d}/soon/" for d in (before, after)}
