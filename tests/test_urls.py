@@ -577,3 +577,15 @@ def test_a_draft_not_yet_written_is_dated_now(tmp_path):
     url = post_url(planned, settings)
     after = dt.datetime.now(dt.timezone.utc)
     assert url in {f"/{d:%Y/%m/%d}/soon/" for d in (before, after)}
+
+
+def test_set_and_rm_choose_films_by_url_as_list_does(run, site):
+    result = run("-L", site, "rm", "--where", "url=/2013/12/18/her.html", "--dry-run")
+    assert result.exit_code == 0, result.stderr
+    assert "2013-12-18-her.md" in result.stdout + result.stderr
+    assert "2013-03-01-no.md" not in result.stdout + result.stderr
+    assert (site / "_posts" / "2013-12-18-her.md").exists()
+    result = run("-L", site, "set", "--where", "url~/2019/", "rating=4", "--yes")
+    assert result.exit_code == 0, result.stderr
+    changed = [p.name for p in (site / "_posts").iterdir() if "rating: 4" in p.read_text()]
+    assert sorted(changed) == ["2019-02-10-casablanca.md", "2019-10-31-vertigo.md"]
