@@ -172,10 +172,17 @@ def computed_fields(root, names) -> dict[str, Callable[[Post], object]]:
     """
     if "url" not in names:
         return {}
-    from .urls import post_url, site_settings
+    from .urls import NotBuilt, post_url, site_settings
 
     settings = site_settings(root)
-    return {"url": lambda post: post_url(post, settings)}
+
+    def url(post: Post):
+        try:
+            return post_url(post, settings)
+        except NotBuilt:  # a file Jekyll does not build as a post has no URL
+            return None
+
+    return {"url": url}
 
 
 def field_names(where: Sequence[str] = (), sort: Sequence[str] = (),
@@ -208,10 +215,25 @@ def select_into(posts: Iterable[Post], make: Callable[[Post], object], where: Se
     return chosen if limit is None else chosen[:limit]
 
 
+def with_computed(posts: Iterable[Post], computed: dict) -> Iterable[Post]:
+    """The posts, each given the computed fields (see computed_fields) to make on asking."""
+    for post in posts:
+        post.computed = computed
+        yield post
+
+
 def select(posts: Iterable[Post], where: Sequence[str] = (), search: str | None = None,
-           sort: Sequence[str] = (), reverse: bool = False, limit: int | None = None) -> list[Post]:
-    """Filter (all --where must hold), search, sort, then cut to --limit."""
+           sort: Sequence[str] = (), reverse: bool = False, limit: int | None = None,
+           *, root=None) -> list[Post]:
+    """Filter (all --where must hold), search, sort, then cut to --limit.
+
+    With the site's `root`, --where and --sort may use the computed fields (`url`).
+    """
     tests = [parse_where(w) for w in where]
+    if root is not None:
+        computed = computed_fields(root, field_names(where, sort))
+        if computed:
+            posts = with_computed(posts, computed)
     chosen = [p for p in posts if all(t(p) for t in tests)
               and (not search or matches_search(p, search))]
     chosen = sort_posts(chosen, sort or ("date", "title"), reverse)

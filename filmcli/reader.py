@@ -32,11 +32,12 @@ _CHUNK = 1 << 16  # one read() holds a typical post whole; bigger buffers cost p
 _ODD_BREAKS = re.compile("\r(?!\n)|[\x85\u2028\u2029]")
 
 
-def mark_line(mark, text: str | None = None) -> int:
-    """The 1-based file line of a YAML mark in front matter starting on line 2."""
+def mark_line(mark, text: str | None = None, first: int = 2) -> int:
+    """The 1-based file line of a YAML mark in YAML text starting on line `first`
+    (2: front matter, after its `---`)."""
     if text is not None and mark.index is not None and _ODD_BREAKS.search(text):
-        return 2 + text.count("\n", 0, mark.index)
-    return mark.line + 2
+        return first + text.count("\n", 0, mark.index)
+    return mark.line + first
 
 
 class StrictLoader(_BaseLoader):  # type: ignore[misc, valid-type]
@@ -144,31 +145,39 @@ def _nesting_bound(text: str) -> int:
             + text.count("?"))
 
 
-def _check_anchors(text: str, path: Path) -> None:
-    """Refuse anchors and aliases (alias bombs), and nesting too deep to compose, before
-    anything is built: the scanner is flat, so this costs no stack."""
+def _check_anchors(text: str, path: Path, *, aliases: bool = False, first: int = 2,
+                   what: str = "front matter") -> None:
+    """Refuse anchors and aliases (alias bombs) unless `aliases`, and nesting too deep to
+    compose, before anything is built: the scanner is flat, so this costs no stack."""
     depth = 0
     try:
         for token in yaml.scan(text, Loader=_BaseLoader):
             if isinstance(token, _OPENERS):
                 depth += 1
                 if depth > MAX_DEPTH:
-                    _fail(f"front matter is nested more than {MAX_DEPTH} levels deep", path,
-                          mark_line(token.start_mark, text), "FC003")
+                    _fail(f"{what} is nested more than {MAX_DEPTH} levels deep", path,
+                          mark_line(token.start_mark, text, first), "FC003")
             elif isinstance(token, _CLOSERS):
                 depth -= 1
-            elif isinstance(token, (yaml.AnchorToken, yaml.AliasToken)):
+            elif not aliases and isinstance(token, (yaml.AnchorToken, yaml.AliasToken)):
                 kind = "anchor" if isinstance(token, yaml.AnchorToken) else "alias"
                 _fail(f"YAML {kind} '{token.value}' is not allowed in front matter", path,
-                      mark_line(token.start_mark, text), "FC006")
+                      mark_line(token.start_mark, text, first), "FC006")
     except yaml.YAMLError as exc:
         # Newer libyaml (PyYAML 6.0.4's wheels) stops deep nesting itself, scanning ahead
         # of the tokens counted above: the same refusal, in the same words.
         if "nesting depth" in str(exc):
             mark = getattr(exc, "problem_mark", None)
-            _fail(f"front matter is nested more than {MAX_DEPTH} levels deep", path,
-                  mark_line(mark, text) if mark else None, "FC003")
+            _fail(f"{what} is nested more than {MAX_DEPTH} levels deep", path,
+                  mark_line(mark, text, first) if mark else None, "FC003")
         return  # the parse proper reports syntax errors with their line
+
+
+def check_yaml_depth(text: str, path: Path, *, first: int = 1) -> None:
+    """Refuse YAML nested deeper than MAX_DEPTH (FC003) before any loader composes it;
+    anchors and aliases are allowed. For YAML files other than posts (`_config.yml`)."""
+    if _nesting_bound(text) > MAX_DEPTH:
+        _check_anchors(text, path, aliases=True, first=first, what="the YAML")
 
 
 def load_yaml(text: str, path: Path) -> tuple[dict, dict]:

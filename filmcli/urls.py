@@ -9,19 +9,23 @@ uses jekyll-redirect-from.
 from __future__ import annotations
 
 import datetime as _dt
+import glob
 import os
 import posixpath
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import yaml
 
 from .errors import FilmcliError
-from .post import Post
+from .post import Post, coerce_date
+from .reader import check_yaml_depth
 
 MAX_CONFIG_BYTES = 1_000_000
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 CONFIG_NAMES = ("_config.yml", "_config.yaml")  # Jekyll's order when no --config is given
 
 #: Jekyll 4.3's built-in permalink styles (configuration.rb STYLE_TO_PERMALINK).
@@ -48,6 +52,60 @@ class SiteSettings:
     timezone: str | None = None
     markdown_ext: str = _MARKDOWN_EXT
     config_path: Path | None = None
+    #: the valid sets of `defaults:` (front matter defaults), as (scope, values)
+    defaults: tuple = ()
+
+    def defaults_for(self, relative: str) -> list[dict]:
+        """FrontmatterDefaults#all for a post at `relative` (a path inside the site):
+        the values of every set whose scope applies, the more specific ones winning."""
+        merged: dict = {}
+        old_scope = None
+        for scope, values in self.defaults:
+            if not (_applies_type(scope) and _applies_path(self.root, scope, relative)):
+                continue
+            if _has_precedence(old_scope, scope):
+                merged = {**merged, **values}
+                old_scope = scope
+            else:
+                merged = {**values, **merged}
+        return [merged] if merged else []
+
+
+def _scope_path(value) -> str:
+    if not isinstance(value, str) or not value:
+        return ""
+    return value[1:] if value.startswith("/") else value
+
+
+def _applies_type(scope: dict) -> bool:
+    if "type" not in scope:
+        return True
+    kind = scope["type"]  # Jekyll's to_sym: only text can name a type
+    return isinstance(kind, str) and {"post": "posts"}.get(kind, kind) == "posts"
+
+
+@lru_cache(maxsize=64)
+def _glob(root: Path, pattern: str) -> tuple[str, ...]:
+    found = glob.glob(str(root / pattern))
+    return tuple(Path(p).relative_to(root).as_posix() for p in found)
+
+
+def _applies_path(root: Path, scope: dict, relative: str) -> bool:
+    path = scope.get("path")
+    if not isinstance(path, str) or not path:
+        return True
+    if "*" in path:
+        return any(relative.startswith(found) for found in _glob(root, path))
+    return relative.startswith(path)
+
+
+def _has_precedence(old_scope: dict | None, new_scope: dict) -> bool:
+    if old_scope is None:
+        return True
+    new_path, old_path = _scope_path(new_scope.get("path")), _scope_path(old_scope.get("path"))
+    if len(new_path) != len(old_path):
+        return len(new_path) >= len(old_path)
+    return True if "type" in new_scope else "type" not in old_scope
 
 
 def _ruby_s(value) -> str:
@@ -78,8 +136,9 @@ def _read_config(path: Path) -> dict:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise FilmcliError("not valid UTF-8 text", path) from None
+    check_yaml_depth(text, path)  # libyaml overflows its C stack on deep nesting
     try:
-        config = yaml.safe_load(text)
+        config = yaml.load(text, Loader=_SafeLoader)  # noqa: S506 - the safe loader
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "invalid YAML"
@@ -100,33 +159,48 @@ def _read_config(path: Path) -> dict:
 def _names(value) -> tuple[str, ...]:
     if isinstance(value, str):
         return (value,)
-    if isinstance(value, (list, tuple)):
-        return tuple(str(v) for v in value if v is not None)
+    if isinstance(value, list):
+        return tuple(v for v in value if isinstance(v, str))
     return ()
+
+
+_SCALARS = (str, int, float, bool, _dt.date)
+
+
+def _text(value, what: str, where, default: str | None = None) -> str | None:
+    """A setting or key that must be one value (never a list: no str() of an alias tree)."""
+    if value is None:
+        return default
+    if not isinstance(value, _SCALARS):
+        raise UrlError(f"{what} must be one value, not a {type(value).__name__}", where)
+    return _ruby_s(value)
 
 
 def site_settings(root: str | os.PathLike) -> SiteSettings:
     """The URL settings of the site at `root` (Jekyll's defaults where it has no config)."""
-    root = Path(root)
+    root = Path(os.path.abspath(root))
     path = next((root / n for n in CONFIG_NAMES if (root / n).is_file()), None)
     config = _read_config(path) if path is not None else {}
-    style = config.get("permalink", "date")
-    style = "date" if style is None else _ruby_s(style)
+    style = _text(config.get("permalink"), "permalink", path, "date")
     template = STYLES.get(style, style)
     collections = config.get("collections")
     if isinstance(collections, dict) and isinstance(collections.get("posts"), dict):
         own = collections["posts"].get("permalink")
-        if own is not None and own is not False:
-            template = _ruby_s(own)  # collection metadata wins, taken as written
+        if own is not False:  # collection metadata wins, taken as written
+            template = _text(own, "collections.posts.permalink", path, template)
     plugins = _names(config.get("plugins")) + _names(config.get("gems"))
-    tz = config.get("timezone")
-    ext = config.get("markdown_ext")
+    sets = config.get("defaults")
+    defaults = tuple((item.get("scope") if isinstance(item.get("scope"), dict) else {},
+                      item["values"])
+                     for item in (sets if isinstance(sets, list) else ())
+                     if isinstance(item, dict) and isinstance(item.get("values"), dict))
     return SiteSettings(root=root, permalink=style, template=template,
-                        baseurl="" if config.get("baseurl") is None else
-                        _ruby_s(config["baseurl"]),
-                        plugins=plugins, timezone=None if tz is None else _ruby_s(tz),
-                        markdown_ext=_MARKDOWN_EXT if ext is None else _ruby_s(ext),
-                        config_path=path)
+                        baseurl=_text(config.get("baseurl"), "baseurl", path, ""),
+                        plugins=plugins,
+                        timezone=_text(config.get("timezone"), "timezone", path),
+                        markdown_ext=_text(config.get("markdown_ext"), "markdown_ext", path,
+                                           _MARKDOWN_EXT),
+                        config_path=path, defaults=defaults)
 
 
 def redirect_plugin(settings: SiteSettings) -> bool:
@@ -294,8 +368,6 @@ def _as_local(moment: _dt.datetime, settings: SiteSettings) -> _dt.datetime:
 
 def _front_date(value, settings: SiteSettings) -> _dt.datetime | None:
     """A `date:` key as Jekyll reads it (Time.parse(value.to_s).localtime), else None."""
-    from .post import coerce_date
-
     if isinstance(value, _dt.datetime):
         return _as_local(value, settings)
     if isinstance(value, _dt.date):
@@ -311,20 +383,60 @@ def _front_date(value, settings: SiteSettings) -> _dt.datetime | None:
     return None
 
 
+class NotBuilt(UrlError):
+    """A post file Jekyll does not build as a post (so it has no URL)."""
+
+
+def _union(first: list, second: list) -> list:
+    """Ruby's Array#|: the items of both, in order, each once."""
+    out: list = []
+    for item in (*first, *second):
+        if item not in out:
+            out.append(item)
+    return out
+
+
+def _inside(path: Path, root: Path) -> str:
+    """`path` relative to the site folder, as Jekyll sees it (a symlink is not followed
+    unless that is the only way to find the post inside the site)."""
+    text, base = os.path.abspath(path), os.path.join(str(root), "")
+    if text.startswith(base):
+        return text[len(base):].replace(os.sep, "/")
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except (ValueError, OSError):
+        raise NotBuilt("outside the site: Jekyll builds no post of it", path) from None
+
+
 class _Facts:
     """What Jekyll's Document knows of a post for its URL: slug, date, categories, ext."""
 
     def __init__(self, post: Post, settings: SiteSettings):
         self.post = post
         self.settings = settings
-        fm = post.front_matter
-        try:
-            relative = post.path.resolve().relative_to(settings.root.resolve()).as_posix()
-        except ValueError:
-            relative = "_posts/" + post.path.name
+        relative = _inside(post.path, settings.root)
         self.relative = relative
-        name = post.path.name
-        self.basename_without_ext, self.ext = posixpath.splitext(name)
+        parts = relative.split("/")
+        special = next((p for p in parts[:-1] if p in ("_posts", "_drafts")), None)
+        if special is None:
+            raise NotBuilt("not in a _posts or _drafts folder: Jekyll builds no post of it",
+                           post.path)
+        self.basename_without_ext, self.ext = posixpath.splitext(post.path.name)
+        # Document.new: the folders above _posts are categories; then the defaults of
+        # _config.yml and the front matter are merged in, categories as a union.
+        self.data: dict = {}
+        categories: list | None = [p for p in parts[:parts.index(special)] if p]
+        for source in (*settings.defaults_for(relative), post.front_matter):
+            if source.get("categories") is not None:
+                other = source["categories"]
+                other = other.split() if isinstance(other, str) else (
+                    other if isinstance(other, list) else [other])
+                for item in other:  # one value each, before any comparing of them
+                    _text(item, "a category", post.path)
+                categories = _union(categories, other) if categories is not None else other
+            elif "categories" in source:
+                categories = None
+            self.data.update({k: v for k, v in source.items() if k != "categories"})
         match = _FILENAME.match(relative)
         file_date = None
         if match:
@@ -334,44 +446,37 @@ class _Facts:
                 file_date = _dt.datetime(y, m, d)
             except ValueError:
                 file_date = None
+        elif special == "_posts":
+            raise NotBuilt("the file name has no date (YYYY-MM-DD-): Jekyll builds no post "
+                           "of it", post.path)
         else:
             slug = self.basename_without_ext
         slug = slug.rstrip(".")
-        own_slug = fm.get("slug")
-        self.slug = slug if own_slug is None or own_slug is False else own_slug
-        date = _front_date(fm["date"], self.settings) if "date" in fm and fm["date"] else None
-        self.date = date or file_date or _dt.datetime.fromtimestamp(
-            post.path.stat().st_mtime if post.path.exists() else 0)
-        self.categories = self._categories(relative, fm)
+        own_slug = self.data.get("slug")
+        self.slug = slug if own_slug is None or own_slug is False else _text(
+            own_slug, "slug", post.path)
+        date = self.data.get("date")
+        date = _front_date(date, settings) if date else None
+        if date is None and file_date is None:  # a draft: Jekyll takes the file's mtime
+            try:
+                mtime = post.path.stat().st_mtime
+            except OSError:  # not written yet (rename plans it): it will be written now
+                mtime = _dt.datetime.now(_dt.timezone.utc).timestamp()
+            date = _as_local(_dt.datetime.fromtimestamp(mtime, _dt.timezone.utc), settings)
+        self.date = date or file_date
+        self.categories = self._categories(categories)
 
-    @staticmethod
-    def _categories(relative: str, fm: dict) -> list[str]:
-        parts = relative.split("/")
-        superdirs = parts[:parts.index("_posts")] if "_posts" in parts[:-1] else []
-        cats: list = [p for p in superdirs if p]
-        if "categories" in fm:
-            own = fm["categories"]
-            if own is None:
-                cats = []
-            else:
-                own = own.split() if isinstance(own, str) else (
-                    own if isinstance(own, list) else [own])
-                cats = cats + [c for c in own if c not in cats]
-        extra = None
-        if fm.get("category") is not None:
-            extra = fm["category"]
-        elif "categories" in fm:
-            value = fm["categories"]
-            extra = value.split() if isinstance(value, str) else (
-                [v for v in value if v is not None] if isinstance(value, list) else None)
-        if extra is not None:
-            cats = cats + (extra if isinstance(extra, list) else [extra])
-        seen: list[str] = []
-        for item in cats:
-            text = _ruby_s(item) if not isinstance(item, list) else str(item)
-            if text not in seen:
-                seen.append(text)
-        return seen
+    def _categories(self, categories: list | None) -> list[str]:
+        """Document#populate_categories: the categories, then `category` (or the
+        categories again), each as text, once."""
+        items = list(categories) if categories is not None else []
+        if self.data.get("category") is not None:
+            extra = self.data["category"]
+            items += extra if isinstance(extra, list) else [extra]
+        elif categories is not None:
+            items += [c for c in categories if c is not None]
+        return list(dict.fromkeys(_text(item, "a category", self.post.path, "")
+                                  for item in items))
 
     def output_ext(self) -> str:
         permalink = self.permalink()
@@ -383,8 +488,8 @@ class _Facts:
         return ".html" if self.ext.lower() in exts else self.ext
 
     def permalink(self) -> str | None:
-        value = self.post.front_matter.get("permalink")
-        return None if value is None or value is False else _ruby_s(value)
+        value = self.data.get("permalink")
+        return None if value is False else _text(value, "permalink", self.post.path)
 
     def cleaned_relative_path(self) -> str:
         stem = self.relative[:len(self.relative) - len(posixpath.splitext(self.relative)[1])]

@@ -34,7 +34,7 @@ def choose_films(library, words: list[str], where: list[str], search: str | None
     for expr in where:
         parse_where(expr)
     reading = Reading(library, [])
-    return select(reading.posts, where, search), reading.exit_code
+    return select(reading.posts, where, search, root=library.root), reading.exit_code
 
 
 def confirm(count: int, what: str, yes: bool, *, ask_for_one: bool = False) -> None:

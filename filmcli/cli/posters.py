@@ -379,7 +379,7 @@ def wall_cmd(
     fmt = output_format(output)
     library = get_library(ctx)
     reading = Reading(library, paths or [])
-    posts = select(reading.posts, where, search, sort, reverse, limit)
+    posts = select(reading.posts, where, search, sort, reverse, limit, root=library.root)
     if not posts:
         raise FilmcliError("no films to put on the wall")
     max_pixels = int(library.config.get("validate", {}).get("max_pixels") or 25_000_000)

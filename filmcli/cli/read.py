@@ -51,6 +51,7 @@ def list_cmd(
         field_names,
         parse_where,
         select_into,
+        with_computed,
     )
     from ..records import LEAD_KEYS, post_record
     from .console import warn
@@ -72,8 +73,7 @@ def list_cmd(
     seen_keys: set = set()
 
     def posts():
-        for post in reading.stream():
-            post.computed = computed
+        for post in with_computed(reading.stream(), computed):
             if asked:
                 seen_keys.update(post.front_matter)
             yield post
