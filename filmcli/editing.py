@@ -162,17 +162,54 @@ def _content_end(raw: bytes, end: int, start: int, node) -> int:
     return end
 
 
-def render_value(key: str, value) -> str:
-    """A value as `new` writes it: text quoted where YAML would misread it."""
+_DATA_URI = re.compile(r"data:[\w.+-]+/[\w.+-]+;base64,[A-Za-z0-9+/]*={0,2}\Z")
+_POSTER_KEY = re.compile(rb"poster:[ \t]*")
+
+
+def render_value(key: str, value, style: str | None = None) -> str:
+    """A value as `new` writes it: text quoted where YAML would misread it. Text keeps the
+    quotes the old value had (`style`: "'" or '"') where it can."""
     from .poster import Poster
+    from .yamltext import quote
 
     if isinstance(value, Poster):
         return value.uri
-    if key == "poster" and isinstance(value, str) and value.startswith("data:"):
-        return value
-    if key == "poster" and isinstance(value, str):
-        return scalar(value, plain=True)
+    if isinstance(value, str):
+        if style == "'" and "\n" not in value and all(ch.isprintable() for ch in value):
+            return "'" + value.replace("'", "''") + "'"
+        if style == '"':
+            return quote(value)
+        if key == "poster" and (_DATA_URI.match(value) or _plain_safe(value)):
+            return value  # a data URI or a site path (`/assets/posters/her.jpg`) as it is
+        if key == "poster":
+            return scalar(value, plain=True)
     return scalar(value, plain=key in PLAIN_KEYS)
+
+
+def _plain_safe(text: str) -> bool:
+    """YAML reads `text`, unquoted, back as exactly that text."""
+    if not text or text != text.strip() or any(not ch.isprintable() for ch in text):
+        return False
+    import yaml
+
+    try:
+        return yaml.safe_load(f"k: {text}\n") == {"k": text}
+    except yaml.YAMLError:
+        return False
+
+
+def _one_line_poster(raw: bytes, post: Post | None) -> tuple[int, int] | None:
+    """(start, end) of a one-line `poster: data:...` value the reader already located (no
+    YAML needed: the fast path of extract-posters and embed-posters)."""
+    poster = post.poster if post is not None else None
+    span = getattr(poster, "_span", None) if poster is not None else None
+    if span is None or getattr(poster, "_file", None) != post.path:
+        return None
+    line_start = raw.rfind(b"\n", 0, span[0]) + 1
+    match = _POSTER_KEY.match(raw, line_start)
+    if match and raw.startswith(b"data:", match.end()) and raw[span[0] - 1] == ord(","):
+        return match.end(), span[1]
+    return None
 
 
 def splice(raw: bytes, assign: dict, remove: tuple | list = (), *,
@@ -184,6 +221,13 @@ def splice(raw: bytes, assign: dict, remove: tuple | list = (), *,
     """
     path = Path(path)
     old = post if post is not None else Post.from_bytes(raw, path)
+    if set(assign) == {"poster"} and not remove:
+        fast = _one_line_poster(raw, post)
+        if fast is not None:
+            text = render_value("poster", assign["poster"]).encode("utf-8")
+            new = raw[:fast[0]] + text + raw[fast[1]:]
+            _check(old, new, assign, remove, path)
+            return new
     where = layout(raw, path)
     edits: list[tuple[int, int, bytes]] = []  # (start, end, replacement), not overlapping
     nl = where.newline
@@ -202,6 +246,7 @@ def splice(raw: bytes, assign: dict, remove: tuple | list = (), *,
         elif entry.value_start == entry.colon_end:  # `director:` with nothing after it
             edits.append((entry.colon_end, entry.value_end, b" " + text))
         elif entry.same_line:
+            text = render_value(key, value, entry.style).encode("utf-8")
             edits.append((entry.value_start, entry.value_end, text))
         else:  # the value starts on the next line (a block list, say): it goes on the key's
             edits.append((entry.colon_end, entry.value_end, b" " + text))

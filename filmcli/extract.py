@@ -34,8 +34,6 @@ _WINDOWS_RESERVED = {"con", "prn", "aux", "nul"} | {
     f"{p}{n}" for p in ("com", "lpt") for n in range(10)
 }
 _NAME_OK = re.compile(r"\w[\w.-]*\Z")  # letters, digits, _, ., - (no spaces, no separators)
-_POSTER_KEY = re.compile(rb"poster:[ \t]*")
-_DATA_URI = re.compile(r"data:[\w.+-]+/[\w.+-]+;base64,[A-Za-z0-9+/]*={0,2}\Z")
 MAX_NAME_BYTES = 200
 
 
@@ -180,100 +178,16 @@ def output_folder(library, out: str | None, *, rewrite: bool) -> tuple[Path, str
 
 
 # --------------------------------------------------------------------------------------------
-# The splice: replace the poster value, and only it
+# The splice: replace the poster value, and only it (through the one editing core)
 # --------------------------------------------------------------------------------------------
 
 
-def poster_value_span(raw: bytes, post: Post) -> tuple[int, int, str | None]:
-    """Byte offsets (start, end) of the `poster:` value as written, and its YAML style.
-
-    For a one-line `poster: data:...` the reader already knows where the base64 sits; the
-    value starts right after `poster:` and its blanks. Any other value is found from the
-    YAML node's marks (character indices, turned into byte offsets).
-    """
-    poster = post.poster
-    span = getattr(poster, "_span", None) if poster is not None else None
-    if span is not None and getattr(poster, "_file", None) == post.path:
-        line_start = raw.rfind(b"\n", 0, span[0]) + 1
-        match = _POSTER_KEY.match(raw, line_start)
-        if match and raw.startswith(b"data:", match.end()) and raw[span[0] - 1] == ord(","):
-            return match.end(), span[1], None
-    import yaml
-
-    from .reader import split
-
-    yaml_start, yaml_end, _, _ = split(raw, post.path)
-    text = raw[yaml_start:yaml_end].decode("utf-8")
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as exc:  # the reader accepted it, so this should not happen
-        raise FilmcliError(f"cannot locate the poster value: {exc}", post.path) from None
-    if not isinstance(root, yaml.MappingNode):
-        raise FilmcliError("front matter is not a mapping", post.path)
-    for key, value in root.value:
-        if isinstance(key, yaml.ScalarNode) and key.value == "poster":
-            if not isinstance(value, yaml.ScalarNode):
-                raise FilmcliError("the poster value is not text", post.path,
-                                   post.lines.get("poster"))
-            start, end = value.start_mark.index, value.end_mark.index
-            if value.style in ("|", ">"):
-                end = start + len(text[start:end].rstrip("\r\n"))
-            byte_start = yaml_start + len(text[:start].encode("utf-8"))
-            byte_end = byte_start + len(text[start:end].encode("utf-8"))
-            return byte_start, byte_end, value.style
-    raise FilmcliError("the post has no poster", post.path)
-
-
-def render_value(text: str, style: str | None) -> str:
-    """`text` as a YAML scalar in the old value's style where it can be, else double quoted."""
-    from .yamltext import quote
-
-    if style == "'" and "\n" not in text and all(ch.isprintable() for ch in text):
-        return "'" + text.replace("'", "''") + "'"
-    if style == '"':
-        return quote(text)
-    if _DATA_URI.match(text) or _plain_safe(text):
-        return text
-    return quote(text)
-
-
-def _plain_safe(text: str) -> bool:
-    if not text or text != text.strip() or any(not ch.isprintable() for ch in text):
-        return False
-    import yaml
-
-    try:
-        return yaml.safe_load(f"k: {text}\n") == {"k": text}
-    except yaml.YAMLError:
-        return False
-
-
-def _same_fields(old: Post, new: Post) -> bool:
-    def others(post: Post) -> list:
-        return [(k, repr(v)) for k, v in post.front_matter.items() if k != "poster"]
-
-    return others(old) == others(new) and old.body == new.body and old.gap == new.gap
-
-
 def replace_poster(raw: bytes, post: Post, value: str) -> bytes:
-    """The post's bytes with its poster value replaced by `value`; nothing else changes.
+    """The post's bytes with its poster value replaced by `value`; nothing else changes
+    (`editing.splice`). FilmcliError when the result would not read back exactly."""
+    from .editing import splice
 
-    Raises FilmcliError when the result would not read back with `value` as its poster and
-    every other field, the body and the gap exactly as before.
-    """
-    start, end, style = poster_value_span(raw, post)
-    new = raw[:start] + render_value(value, style).encode("utf-8") + raw[end:]
-    try:
-        check = Post.from_bytes(new, post.path)
-    except FilmcliError as exc:
-        raise FilmcliError(f"the rewritten post would not read back: {exc.message}",
-                           post.path) from None
-    poster = check.poster
-    got = poster.uri if poster is not None else None
-    if got != value or not _same_fields(post, check):
-        raise FilmcliError("the rewritten post would not read back the same; left unchanged",
-                           post.path)
-    return new
+    return splice(raw, {"poster": value}, path=post.path, post=post)
 
 
 def data_uri(data: bytes, fmt: str) -> str:

@@ -772,28 +772,14 @@ def _inside(path: Path, folder: Path) -> bool:
 
 
 def _replace_poster_line(data: bytes, post: Post, uri: str) -> bytes | None:
-    """The file with only its one-line `poster:` value replaced, or None when the value
-    is not on one line (the caller then renders the post afresh)."""
-    line = post.lines.get("poster")
-    if not line:
-        return None
-    lines = data.split(b"\n")
-    index = line - 1
-    if index + 1 >= len(lines) or not lines[index].startswith(b"poster:"):
-        return None
-    following = lines[index + 1]
-    if following[:1] in (b" ", b"\t"):
-        return None
-    ending = b"\r" if lines[index].endswith(b"\r") else b""
-    lines[index] = b"poster: " + uri.encode("ascii") + ending
-    out = b"\n".join(lines)
+    """The file with only its `poster:` value replaced (the editing core), or None when it
+    cannot be (the caller then renders the post afresh)."""
+    from .editing import splice
+
     try:
-        back = Post.from_bytes(out)
+        return splice(data, {"poster": uri}, path=post.path, post=post)
     except FilmcliError:
         return None
-    if back.metadata() != {**post.metadata(), "poster": uri}:
-        return None
-    return out
 
 
 def add_sources(library, sources: list[str], *, kind: str | None = None, **options) -> Report:
