@@ -339,27 +339,23 @@ def apply_remove(library, removals: list[Removal]) -> list[Removal]:
 
 
 @dataclass
-class Move:
-    """A post that gets a new file name (and perhaps new front-matter values)."""
+class Move(Change):
+    """A post that gets a new file name (and perhaps new front-matter values): `path` is
+    its old name, `new` the new one; `written` (alias `moved`) once it is there."""
 
-    old: Path
-    new: Path
-    title: object
-    year: object
-    fields: list[FieldChange] = field(default_factory=list)
-    before: bytes = b""
-    after: bytes = b""
-    moved: bool = False
-    error: FilmcliError | None = None
-    notes: list[str] = field(default_factory=list)
+    new: Path | None = None
     old_url: str | None = None  # rename: the public URLs before and after
     new_url: str | None = None
     poster_from: Path | None = None  # rename: an extracted poster file that moves along
     poster_to: Path | None = None
 
     @property
-    def label(self) -> str:
-        return Change(self.old, self.title, self.year).label
+    def old(self) -> Path:
+        return self.path
+
+    @property
+    def moved(self) -> bool:
+        return self.written
 
 
 def plan_move(library, post: Post, new: Path, assign: dict | None = None,
@@ -372,7 +368,7 @@ def plan_move(library, post: Post, new: Path, assign: dict | None = None,
                            library.relpath(new), hint="choose another date or slug")
     snap = snapshot(post.path, max_bytes=_max_bytes(library))
     current = Post.from_bytes(snap.data, post.path)
-    move = Move(post.path, new, current.title, current.year, before=snap.data)
+    move = Move(post.path, current.title, current.year, before=snap.data, new=new)
     move._snapshot = snap  # type: ignore[attr-defined]
     old = current.metadata()
     todo = {k: v for k, v in (assign or {}).items() if not _same_value(old.get(k, MISSING), v)}
@@ -403,7 +399,7 @@ def apply_moves(library, moves: list[Move]) -> list[Move]:
                 commit(move._snapshot, move.after)  # type: ignore[attr-defined]
                 if os.path.abspath(move.new) != os.path.abspath(move.old):
                     rename_noreplace(move.old, move.new)
-                move.moved = True
+                move.written = True
             except FilmcliError as exc:
                 move.error = exc
             except OSError as exc:
