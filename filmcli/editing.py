@@ -93,7 +93,8 @@ def layout(raw: bytes, path: str | os.PathLike = "<post>") -> Layout:
         return yaml_start + offset + shift
 
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader) if text.strip() else None
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # same marks, 10x faster
+        root = yaml.compose(text, Loader=loader) if text.strip() else None
     except yaml.YAMLError as exc:
         raise FilmcliError(f"front matter is not valid YAML: {exc}", path,
                            rule="FC003") from None
@@ -117,7 +118,7 @@ def layout(raw: bytes, path: str | os.PathLike = "<post>") -> Layout:
         nl = raw.find(b"\n", end)
         line_end = yaml_end if nl < 0 or nl >= yaml_end else nl + 1
         same_line = b"\n" not in raw[colon:start]
-        style = value_node.style if isinstance(value_node, yaml.ScalarNode) else None
+        style = (value_node.style or None) if isinstance(value_node, yaml.ScalarNode) else None
         entries.append(Entry(str(key_node.value), line_start, colon + 1, start, end, line_end,
                              same_line, style))
     return Layout(yaml_start, yaml_end, tuple(entries), newline)
@@ -398,6 +399,40 @@ def commit(snap: Snapshot, data: bytes) -> bool:
     return write_atomic(snap.path, data, expect=snap.stamp) == "written"
 
 
+#: posts written per disk flush by commit_many (as extract-posters batches its writes)
+BATCH = 128
+
+
+def commit_many(items: list[tuple[Snapshot, bytes]]) -> list[tuple[bool, FilmcliError | None]]:
+    """commit() for many posts, one disk flush per batch of BATCH: (written, error) for each,
+    in order. Every post is still checked against the version read, right before its
+    rename; a failure is that post's alone."""
+    from .atomic import deferred_sync, write_atomic
+
+    out: list[tuple[bool, FilmcliError | None]] = []
+    for first in range(0, len(items), BATCH):
+        batch = items[first:first + BATCH]
+        results: list = [None] * len(batch)
+        with deferred_sync() as outcomes:
+            for i, (snap, data) in enumerate(batch):
+                if data == snap.data:
+                    results[i] = (False, None)
+                    continue
+                try:
+                    still_current(snap)
+                    write_atomic(snap.path, data, expect=snap.stamp)
+                except FilmcliError as exc:
+                    results[i] = (False, exc)
+        failed = {os.path.abspath(path): exc for path, exc in outcomes}
+        same = {os.path.abspath(p) for p in outcomes.same}
+        for i, (snap, _) in enumerate(batch):
+            if results[i] is None:
+                key = os.path.abspath(snap.path)
+                results[i] = (False, failed[key]) if key in failed else (key not in same, None)
+        out.extend(results)
+    return out
+
+
 def rename_noreplace(old: Path, new: Path) -> None:
     """Move `old` to `new`, never over an existing file: at every instant the file exists
     under exactly one of the two names."""
@@ -429,6 +464,5 @@ def rename_noreplace(old: Path, new: Path) -> None:
         raise FilmcliError(f"cannot move: {exc.strerror or exc}", old) from None
 
 
-__all__ = ["Entry", "Layout", "Snapshot", "commit", "for_editor", "from_editor", "layout",
-           "rename_noreplace",
-           "render_value", "snapshot", "splice", "still_current"]
+__all__ = ["Entry", "Layout", "Snapshot", "commit", "commit_many", "for_editor", "from_editor",
+           "layout", "rename_noreplace", "render_value", "snapshot", "splice", "still_current"]

@@ -210,18 +210,16 @@ def plan_set(library, post: Post, assign: dict, remove=()) -> Change:
 
 def apply(library, changes: list[Change]) -> list[Change]:
     """Write each planned change under the library lock; failures are recorded, not raised."""
-    from .editing import commit
+    from .editing import commit_many
     from .lock import library_lock
 
     todo = [c for c in changes if c.changed and c.error is None]
     if not todo:
         return changes
     with library_lock(library):
-        for change in todo:
-            try:
-                change.written = commit(change._snapshot, change.after)  # type: ignore
-            except FilmcliError as exc:
-                change.error = exc
+        results = commit_many([(c._snapshot, c.after) for c in todo])  # type: ignore
+    for change, (written, error) in zip(todo, results, strict=True):
+        change.written, change.error = written, error
     return changes
 
 

@@ -179,7 +179,9 @@ class Poster:
         """The full `data:` URI (base64 text without whitespace) or the path/URL text."""
         if self.origin != "data":
             return self.value or ""
-        payload = _WS.sub(b"", self._payload()) if self.is_base64 else self._payload()
+        payload = self._payload()
+        if self.is_base64 and _has_blank(payload):  # a folded poster (rare): one line again
+            payload = _WS.sub(b"", payload)
         kind = ";base64" if self.is_base64 else ""
         return f"data:{self.declared_mime or ''}{kind}," + payload.decode("ascii", "replace")
 
@@ -285,6 +287,12 @@ class Poster:
 
     def __repr__(self) -> str:
         return f"Poster({self.origin}, {self.short()!r})"
+
+
+def _has_blank(data: bytes) -> bool:
+    """Whitespace in base64 text: four memchr scans, far cheaper than a regex pass."""
+    return b"\n" in data or b" " in data or b"\r" in data or b"\t" in data or (
+        b"\x0b" in data or b"\x0c" in data)
 
 
 def _parse_header(header: str) -> tuple[str | None, bool]:
