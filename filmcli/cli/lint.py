@@ -25,8 +25,14 @@ def validate_cmd(
                               help="Check image headers and magic bytes only; no full decode."),
     rules: bool = typer.Option(False, "--rules", help="List the rules and exit."),
     drafts: bool = typer.Option(False, "--drafts", help=DRAFTS_HELP),
+    fix: bool = typer.Option(False, "--fix", help="Repair what has a safe fix ([*])."),
+    unsafe_fixes: bool = typer.Option(False, "--unsafe-fixes",
+                                      help="With --fix or --diff: the unsafe fixes too."),
+    diff: bool = typer.Option(False, "--diff",
+                              help="Print what --fix would change as a diff; write nothing."),
 ) -> None:
-    """Lint the library: rule ids, file:line, exit 1 when there are errors."""
+    """Lint the library: rule ids, file:line, exit 1 when there are errors; [*] marks what
+    --fix repairs."""
     import json
     import sys
 
@@ -43,11 +49,24 @@ def validate_cmd(
     keep = rule_filter(select, ignore)
     library = get_library(ctx)
     options = Options.from_config(library.config, fast=fast)
-    problems = [p for p in validate(library, paths or [], options, drafts=drafts)
-                if keep(p.rule)]
+    report = None
+    if fix or diff or unsafe_fixes:
+        if not (fix or diff):
+            raise UsageError("--unsafe-fixes goes with --fix or --diff")
+        from .fixing import run_fixes
+
+        report = run_fixes(library, paths or [], options, keep, unsafe=unsafe_fixes,
+                           diff=diff, drafts=drafts)
+        if diff:
+            raise typer.Exit(1 if report.changed else 0)
+        problems = report.remaining
+    else:
+        problems = [p for p in validate(library, paths or [], options, drafts=drafts)
+                    if keep(p.rule)]
     if strict:
-        problems = [p if p.severity == ERROR else type(p)(p.path, p.line, p.rule, ERROR, p.message)
-                    for p in problems]
+        from dataclasses import replace
+
+        problems = [replace(p, severity=ERROR) for p in problems]
     errors = sum(p.severity == ERROR for p in problems)
     warnings = len(problems) - errors
     if fmt == "json":
@@ -58,11 +77,15 @@ def validate_cmd(
             sys.stdout.write(p.github() + "\n")
     else:
         for p in problems:
-            sys.stdout.write(p.text() + "\n")
-        if problems:
+            sys.stdout.write(p.text(no_fix=report is not None) + "\n")
+        if report is not None:
+            from .fixing import summary
+
+            message(summary(report))
+        elif problems:
             message(f"{errors} error{'s' * (errors != 1)}, {warnings} warning"
                     f"{'s' * (warnings != 1)}")
         else:
             message("no problems found")
-    if errors:
+    if errors or (report is not None and report.failed):
         raise typer.Exit(1)
