@@ -235,3 +235,154 @@ def test_fix_in_a_git_folder_stages_nothing(run, tmp_path):
     assert result.exit_code == 0
     assert sh("status", "--porcelain").stdout == " M _posts/2013-12-18-her.md\n"  # not staged
     assert sh("rev-list", "--count", "HEAD").stdout.strip() == "1"
+
+
+# --- a 1,000-post library with every fixable problem injected ---------------------------------
+
+SEED_POSTER = (DATA / "2013-12-18-her.md").read_bytes().split(b"\nposter: ", 1)[1] \
+    .split(b"\n", 1)[0]
+
+
+def _poster_line(case: str) -> bytes:
+    data = (RULES_DIR / case / "_posts" / "2013-12-18-her.md").read_bytes()
+    return data.split(b"\nposter: ", 1)[1].split(b"\n", 1)[0]
+
+
+def _clean_post(i: int) -> tuple[str, bytes]:
+    import datetime as dt
+
+    when = dt.date(2000, 1, 1) + dt.timedelta(days=i)
+    text = (f'---\nlayout: post\ntitle: "Film {i}"\ndirector: "Director {i % 40}"\n'
+            f"year: {1900 + i % 120}\nposter: ").encode() + SEED_POSTER \
+        + f"\n---\n\nReview number {i}.\n".encode()
+    return f"{when.isoformat()}-film-{i}.md", text
+
+
+def _inject(kind: str, name: str, text: bytes, i: int) -> tuple[str, bytes, str | None]:
+    """(bad file name, bad bytes, the key whose lines the fix may change)."""
+    date = name[:10]
+    slug = name[11:-3]
+    if kind == "FC003":
+        return name, text.replace(f'title: "Film {i}"'.encode(),
+                                  f"title: Film {i}: Part Two".encode()), "title"
+    if kind == "FC101":
+        return name, text.replace(f'title: "Film {i}"'.encode(), b"title: ~"), "title"
+    if kind == "FC102-number":
+        return name, text.replace(f'title: "Film {i}"'.encode(),
+                                  f"title: {10_000 + i}".encode()), "title"
+    if kind == "FC102-yes":
+        return name, text.replace(f'director: "Director {i % 40}"'.encode(),
+                                  b"director: Yes"), "director"
+    if kind == "FC104":
+        return name, text.replace(b"data:image/jpeg;base64,", b"data:image/png;base64,"), \
+            "poster"
+    if kind == "FC108":
+        return name, text.replace(SEED_POSTER, _poster_line("FC108")), "poster"
+    if kind == "FC109":
+        return name, text.replace(SEED_POSTER, _poster_line("FC109-wide")), "poster"
+    if kind == "FC111-base64":
+        return name, text.replace(b";base64,", b",", 1), "poster"
+    if kind == "FC111-comma":
+        return name, text.replace(b";base64,", b";base64", 1), "poster"
+    if kind == "FC111-folded":
+        return name, text.replace(SEED_POSTER, b"\n  ".join(
+            SEED_POSTER[k:k + 76] for k in range(0, len(SEED_POSTER), 76))), "poster"
+    if kind == "FC201-date":
+        return f"{slug}.md", text.replace(b"\n---\n\n", f"\ndate: {date}\n---\n\n".encode()), \
+            None
+    if kind == "FC201-name":
+        return f"{date.replace('-', '_')}_{slug}.md", text, None
+    if kind == "FC202":
+        return f"{date[:4]}-02-30-{slug}.md", \
+            text.replace(b"\n---\n\n", f"\ndate: {date}\n---\n\n".encode()), None
+    if kind == "FC205":
+        return name, text.replace(b"\n---\n\n", f"\ndate: {date.replace('-', '/')}\n---\n\n"
+                                  .encode()), "date"
+    if kind == "FC208":
+        return name, text.replace(b"\ndirector: ", b"\ndirctor: "), "dirctor"
+    raise AssertionError(kind)
+
+
+KINDS = ["FC003", "FC101", "FC102-number", "FC102-yes", "FC104", "FC111-base64",
+         "FC111-comma", "FC111-folded", "FC201-date", "FC201-name", "FC202", "FC205", "FC208"]
+FEW = {"FC108": 2, "FC109": 4}  # posters decoded and re-encoded: a few of each
+
+
+def test_thousand_post_library_every_injected_problem_fixed(tmp_path):
+    import time
+
+    from conftest import run_process
+
+    site = tmp_path / "site"
+    posts = site / "_posts"
+    posts.mkdir(parents=True)
+    (site / "_config.yml").write_text("title: big\n")
+    (site / "filmcli.toml").write_text("[validate]\nmax_bytes = 30000\n")
+    clean = dict(_clean_post(i) for i in range(1000))
+    for name, text in clean.items():
+        (posts / name).write_bytes(text)
+    exported = run_process("-L", site, "export", "-F", "json")
+    assert exported.returncode == 0, exported.stderr
+    before_export = {r["path"]: r for r in json.loads(exported.stdout)}
+
+    # Inject: every third post gets one problem, the kinds in turn; a few poster ones.
+    injected: dict[str, tuple[str, str, bytes, str | None]] = {}  # good name -> ...
+    names = sorted(clean)
+    picks = [(kind, names[k]) for k, kind in enumerate(
+        [kind for kind, n in FEW.items() for _ in range(n)])]
+    for k, name in enumerate(names[len(picks)::3]):
+        picks.append((KINDS[k % len(KINDS)], name))
+    for kind, name in picks:
+        i = int(name[:-3].rsplit("-", 1)[1])
+        bad_name, bad, key = _inject(kind, name, clean[name], i)
+        (posts / name).unlink()
+        (posts / bad_name).write_bytes(bad)
+        injected[name] = (kind, bad_name, bad, key)
+    assert len(injected) > 300 and {k for k, *_ in injected.values()} == set(KINDS) | set(FEW)
+
+    found = run_process("-L", site, "validate", "--format", "json")
+    problems = json.loads(found.stdout)
+    typos = sum(kind == "FC208" for kind, *_ in injected.values())  # FC208 and FC101 each
+    assert len(problems) == len(injected) + typos, found.stderr  # else one finding a post
+    no_fix = [p for p in problems if not p["fix"]]  # the typo's missing key: FC208 fixes it
+    assert len(no_fix) == typos and {p["rule"] for p in no_fix} == {"FC101"}
+
+    start = time.monotonic()
+    fixed = run_process("-L", site, "validate", "--fix", "--unsafe-fixes", timeout=300)
+    took = time.monotonic() - start
+    print(f"validate --fix --unsafe-fixes on 1,000 posts ({len(injected)} to fix): {took:.1f} s")
+    assert fixed.returncode == 0, fixed.stderr.decode()[-2000:]
+    assert f"fixed {len(injected)}, 0 left".encode() in fixed.stderr
+
+    # Every post is back under its good name; no other byte changed anywhere.
+    assert sorted(p.name for p in posts.iterdir()) == names
+    for name in names:
+        data = (posts / name).read_bytes()
+        if name not in injected:
+            assert data == clean[name], name
+            continue
+        kind, bad_name, bad, key = injected[name]
+        if key is None:
+            assert data == bad, name  # renamed only
+        else:
+            new_key = "director" if key == "dirctor" else key
+            assert without(bad, key_lines(bad, key)) == without(data, key_lines(data, new_key))
+            assert len(key_lines(data, new_key)) == 1, (name, kind)
+        if kind.startswith(("FC104", "FC111")):
+            assert data == clean[name], name  # the poster as it was before the damage
+
+    # The fields no fix touched export exactly as before.
+    exported = run_process("-L", site, "export", "-F", "json")
+    after_export = {r["path"]: r for r in json.loads(exported.stdout)}
+    assert set(after_export) == set(before_export)
+    for path, record in after_export.items():
+        old = dict(before_export[path])
+        entry = injected.get(path.split("/", 1)[1])
+        touched = set()
+        if entry is not None:
+            kind, _, _, key = entry
+            touched = {"director" if key == "dirctor" else key, "date", "_filmcli"}
+        for field in set(old) | set(record):
+            if field not in touched:
+                assert record.get(field) == old.get(field), (path, field)
+    assert run_process("-L", site, "validate").returncode == 0
