@@ -34,6 +34,9 @@ MAX_ROUNDS = 16
 #: over it, and never above HARD_PIXELS (decoding costs memory: 3 bytes a pixel)
 PIXEL_SLACK = 4
 HARD_PIXELS = 100_000_000
+#: posts written with one disk flush (atomic.deferred_sync): each still replaced only
+#: if unchanged since it was read, and each old or new after a crash, never a mix
+SYNC_CHUNK = 64
 
 
 @dataclass
@@ -45,6 +48,8 @@ class Target:
     data: bytes
     options: Options
     _post: object = None
+    #: set while `Fix.can` asks: fixes then skip the costly last step (the splice)
+    checking: bool = False
 
     @property
     def post(self) -> Post | None:
@@ -88,9 +93,12 @@ class Fix:
         try:
             if self.check is not None:
                 return bool(self.check(target, problem))
+            target.checking = True
             return self.apply(target, problem) is not None
         except FilmcliError:
             return False
+        finally:
+            target.checking = False
 
 
 # --------------------------------------------------------------------------------------------
@@ -101,6 +109,8 @@ class Fix:
 def _splice(target: Target, assign: dict, *, rename: dict | None = None) -> bytes:
     from .editing import splice
 
+    if target.checking:
+        return b""  # only asked whether the fix applies
     return splice(target.data, assign, (), path=target.path, post=target.post, rename=rename)
 
 
@@ -142,20 +152,22 @@ def _line_edits(target: Target, edits: dict[int, bytes], want: dict[str, str]) -
     return new
 
 
+_PLAIN_VALUE = re.compile(rb"[ \t]*([^'\"\s#\[{&*!|>][^\r\n#]*?)[ \t]*\r?\Z")
+
+
 def fix_misread_text(target: Target, problem: Problem) -> Result | None:
     """`title: 1917`, `title: Yes`, `title: null`: the text as written, quoted."""
     post = target.post
     key = target.key_at(problem.line, ("title", "director"))
     if post is None or key is None or isinstance(post.front_matter[key], str):
         return None
-    from .editing import layout
-
-    entry = layout(target.data, target.path).get(key)
-    if entry is None or entry.style is not None or not entry.same_line:
+    lines = target.data.split(b"\n", problem.line)
+    line = lines[problem.line - 1] if len(lines) >= problem.line else b""
+    match = _PLAIN_VALUE.match(line, len(key) + 1) if line.startswith(key.encode() + b":") \
+        else None
+    if match is None:
         return None
-    text = target.data[entry.value_start:entry.value_end].decode("utf-8", "replace")
-    if not text.strip() or "\n" in text or text.startswith(("[", "{", "&", "*", "!")):
-        return None
+    text = match.group(1).decode("utf-8", "replace")
     return Result(_splice(target, {key: text}), f"{key} {text} quoted: now the text {text!r}")
 
 
@@ -546,15 +558,10 @@ def plan_file(library, path: Path, options: Options, keep, allowed,
         for problem in check_bytes(library, target.data, target.path, fast):
             if not keep(problem.rule) or (problem.rule, problem.message) in tried:
                 continue
-            fix = find_fix(target, problem, allowed)
-            if fix is None:
-                continue
-            tried.add((problem.rule, problem.message))
-            try:
-                result = fix.apply(target, problem)
-            except FilmcliError as exc:
-                plan.refused.append((problem, exc))
-                continue
+            refusals = len(plan.refused)
+            fix, result = _first_result(target, problem, allowed, plan)
+            if result is not None or len(plan.refused) > refusals:
+                tried.add((problem.rule, problem.message))  # never twice
             if result is None:
                 continue
             if result.path is not None:
@@ -572,9 +579,26 @@ def plan_file(library, path: Path, options: Options, keep, allowed,
     return plan
 
 
+def _first_result(target: Target, problem: Problem, allowed, plan: FilePlan):
+    """(fix, result) of the first allowed fix that applies to `problem` (refusals noted)."""
+    for fix in BY_RULE.get(problem.rule, ()):
+        if fix.kind not in allowed or (fix.check is not None
+                                       and not fix.can(target, problem)):
+            continue
+        try:
+            result = fix.apply(target, problem)
+        except FilmcliError as exc:
+            plan.refused.append((problem, exc))
+            continue
+        if result is not None:
+            return fix, result
+    return None, None
+
+
 def write_plans(library, plans: list[FilePlan]) -> None:
     """Write each changed post: in place by editing.commit under the library lock, a new
     name by manage.plan_move/apply_moves. Failures are recorded per post."""
+    from .atomic import deferred_sync
     from .editing import commit
     from .lock import library_lock
     from .manage import apply_moves, plan_move
@@ -582,11 +606,18 @@ def write_plans(library, plans: list[FilePlan]) -> None:
     in_place = [p for p in plans if p.changed and p.new_path == p.path]
     if in_place:
         with library_lock(library):
-            for plan in in_place:
-                try:
-                    plan.written = commit(plan.snap, plan.after)
-                except FilmcliError as exc:
-                    plan.error = exc
+            for start in range(0, len(in_place), SYNC_CHUNK):
+                chunk = in_place[start:start + SYNC_CHUNK]
+                with deferred_sync() as failures:  # one flush for the chunk's files
+                    for plan in chunk:
+                        try:
+                            plan.written = commit(plan.snap, plan.after)
+                        except FilmcliError as exc:
+                            plan.error = exc
+                failed = {os.path.abspath(path): exc for path, exc in failures}
+                for plan in chunk:
+                    if os.path.abspath(plan.path) in failed:
+                        plan.written, plan.error = False, failed[os.path.abspath(plan.path)]
     moves = []
     for plan in plans:
         if not plan.changed or plan.new_path == plan.path:
@@ -645,11 +676,12 @@ def fix_library(library, paths: Iterable = (), *, unsafe: bool = False, dry_run:
     keep = keep or (lambda rule: True)
     paths = list(paths)
     allowed = kinds(unsafe)
-    problems = [p for p in validate(library, paths, options, drafts=drafts) if keep(p.rule)]
+    problems = [p for p in validate(library, paths, options, drafts=drafts, fixes=False)
+                if keep(p.rule)]
     todo: list[Path] = []
     for problem in problems:
         path = _abs(library, problem)
-        if problem.fix in allowed and path not in todo:
+        if any(f.kind in allowed for f in BY_RULE.get(problem.rule, ())) and path not in todo:
             todo.append(path)
     claimed: set[Path] = set()
     plans = []
@@ -662,7 +694,9 @@ def fix_library(library, paths: Iterable = (), *, unsafe: bool = False, dry_run:
             plans.append(plan)
     if dry_run:
         fixed = {(plan.path, a.rule, a.message) for plan in plans for a in plan.applied}
-        remaining = [p for p in problems if (_abs(library, p), p.rule, p.message) not in fixed]
+        remaining = annotate(library, [p for p in problems
+                                       if (_abs(library, p), p.rule, p.message) not in fixed],
+                             options)
         return FixReport(plans, remaining, unsafe, dry_run)
     write_plans(library, plans)
     moved = {os.path.abspath(p.path): p.new_path for p in plans
