@@ -386,3 +386,65 @@ def test_thousand_post_library_every_injected_problem_fixed(tmp_path):
             if field not in touched:
                 assert record.get(field) == old.get(field), (path, field)
     assert run_process("-L", site, "validate").returncode == 0
+
+
+def test_rules_listing_says_each_fix_kind(run):
+    lines = dict(line.split("\t", 1) for line in run("validate", "--rules").stdout.splitlines())
+    assert lines["FC104"].endswith("\tsafe") and lines["FC201"].endswith("\tunsafe")
+    assert lines["FC203"].endswith("\t-")
+
+
+def test_a_post_changed_after_planning_is_left_alone(tmp_path):
+    """The user saves the post between the plan and the write: their save is kept."""
+    from filmcli import Library
+    from filmcli.fixes import write_plans
+
+    site = tmp_path / "site"
+    shutil.copytree(RULES_DIR / "FC104", site)
+    post = site / "_posts" / "2013-12-18-her.md"
+    library = Library(site)
+    report = library.fix(dry_run=True)
+    [plan] = report.plans
+    assert plan.changed
+    saved = post.read_bytes().replace(b"A review.", b"A review, edited meanwhile.")
+    post.write_bytes(saved)
+    write_plans(library, report.plans)
+    assert post.read_bytes() == saved
+    assert plan.error is not None and "changed" in plan.error.message and not plan.written
+
+
+def _fixable_library(root: Path, count: int) -> dict[str, bytes]:
+    """`count` posts with a safe FC104 and FC205 each; returns name -> fixed bytes."""
+    posts = root / "_posts"
+    posts.mkdir(parents=True)
+    (root / "_config.yml").write_text("title: race\n")
+    want = {}
+    for i in range(count):
+        name, good = _clean_post(i)
+        dated = good.replace(b"\n---\n\n", f"\ndate: {name[:10]}\n---\n\n".encode())
+        bad = dated.replace(b"data:image/jpeg;", b"data:image/png;") \
+            .replace(f"date: {name[:10]}".encode(), f"date: {name[:10].replace('-', '/')}"
+                     .encode())
+        (posts / name).write_bytes(bad)
+        want[name] = dated
+    return want
+
+
+def test_two_fixers_at_once_fix_each_post_once(tmp_path):
+    """Two real `validate --fix` processes on one library: each post ends fixed, nothing is
+    written over a version the writer did not read, no traceback."""
+    from conftest import run_process
+
+    site = tmp_path / "site"
+    want = _fixable_library(site, 120)
+    procs = [subprocess.Popen([__import__("sys").executable, "-m", "filmcli", "-L", site,
+                               "validate", "--fix"], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE) for _ in range(2)]
+    outs = [p.communicate(timeout=120) for p in procs]
+    for proc, (_, err) in zip(procs, outs, strict=True):
+        assert b"Traceback" not in err, err
+        assert proc.returncode in (0, 1), err
+        for line in err.decode().splitlines():
+            assert not line.startswith("error: ") or "changed while it was read" in line, line
+    assert {p.name: p.read_bytes() for p in (site / "_posts").glob("*.md")} == want
+    assert run_process("-L", site, "validate").returncode == 0

@@ -41,8 +41,11 @@ def validate_cmd(
     from .console import message
 
     if rules:
+        from ..fixes import FIXES
+
+        kinds = {f.rule: f.kind for f in FIXES}
         for rule, (severity, text) in RULES.items():
-            sys.stdout.write(f"{rule}\t{severity}\t{text}\n")
+            sys.stdout.write(f"{rule}\t{severity}\t{text}\t{kinds.get(rule, '-')}\n")
         return
     if fmt not in VALIDATE_FORMATS:
         raise UsageError(f"unknown format {fmt!r}", hint="choose text, json or github")
