@@ -203,8 +203,8 @@ def _image_base64(text: bytes) -> tuple[bytes, str] | None:
 
 
 def fix_uri(target: Target, problem: Problem) -> Result | None:
-    """FC111: a data URI malformed only in its prefix, or base64 with whitespace or folds,
-    written as `data:MIME;base64,DATA` on one line."""
+    """FC111: a data URI malformed only in its prefix, or FC112: base64 with whitespace or
+    line folds; written `data:MIME;base64,DATA` on one line."""
     post = target.post
     if post is not None:
         poster = post.poster
@@ -452,7 +452,8 @@ FIXES: tuple[Fix, ...] = (
         fix_reencode, can_reencode),
     Fix("FC109", UNSAFE, "poster over the byte limit re-encoded at poster.max_width",
         fix_reencode, can_reencode),
-    Fix("FC111", SAFE, "data URI prefix rebuilt, whitespace in the base64 removed", fix_uri),
+    Fix("FC111", SAFE, "data URI prefix rebuilt: data:MIME;base64,DATA", fix_uri),
+    Fix("FC112", SAFE, "whitespace and line folds in the base64 removed (one line)", fix_uri),
     Fix("FC201", UNSAFE, "file renamed YYYY-MM-DD-slug.md (date from the name or date:)",
         fix_name),
     Fix("FC202", UNSAFE, "file renamed with the date: key's date", fix_name),

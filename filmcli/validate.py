@@ -38,6 +38,7 @@ RULES: dict[str, tuple[str, str]] = {
     "FC109": (ERROR, "poster image over the byte limit"),
     "FC110": (ERROR, "poster data is not an image"),
     "FC111": (ERROR, "poster data URI malformed"),
+    "FC112": (WARNING, "poster base64 broken by whitespace or line folds"),
     "FC201": (ERROR, "file name not YYYY-MM-DD-slug.md"),
     "FC202": (ERROR, "impossible date in file name"),
     "FC203": (ERROR, "same film twice (title and year)"),
@@ -309,7 +310,7 @@ def poster_problems(poster: Poster, options: Options) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     malformed = malformed_uri(poster)
     if malformed:
-        out.append(("FC111", malformed))
+        out.append(malformed)
         if not poster.is_base64:
             return out
     try:
@@ -347,9 +348,10 @@ def poster_problems(poster: Poster, options: Options) -> list[tuple[str, str]]:
 _WHITESPACE = re.compile(rb"\s")
 
 
-def malformed_uri(poster: Poster) -> str | None:
-    """What is wrong with an embedded poster's data URI text though its data is an image:
-    base64 broken by whitespace or line folds, or base64 declared without `;base64`."""
+def malformed_uri(poster: Poster) -> tuple[str, str] | None:
+    """(rule, message) for an embedded poster's data URI text that is wrong though its data
+    is an image: base64 broken by whitespace or line folds (FC112: browsers skip it, but it
+    is no longer one line), or base64 declared without `;base64` (FC111)."""
     import binascii
 
     from .imageinfo import sniff_format
@@ -357,12 +359,12 @@ def malformed_uri(poster: Poster) -> str | None:
     payload = poster._payload()
     if poster.is_base64:
         if _WHITESPACE.search(payload):
-            return "poster base64 is broken by whitespace or line folds"
+            return "FC112", "poster base64 is broken by whitespace or line folds"
         return None
     head = payload[:512].strip()
     try:
         if sniff_format(binascii.a2b_base64(head[:len(head) // 4 * 4])) is not None:
-            return "poster data URI has no ';base64' though its data is base64"
+            return "FC111", "poster data URI has no ';base64' though its data is base64"
     except binascii.Error:
         pass
     return None

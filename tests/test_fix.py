@@ -71,7 +71,7 @@ CASES = {
                      _poster_is("image/jpeg")),
     "FC111-comma": ("FC111", "safe", "2013-12-18-her.md", None, "poster", "poster",
                     _poster_is("image/jpeg")),
-    "FC111-folded": ("FC111", "safe", "2013-12-18-her.md", None, "poster", "poster",
+    "FC112": ("FC112", "safe", "2013-12-18-her.md", None, "poster", "poster",
                      _poster_is("image/jpeg")),
     "FC201-date": ("FC201", "unsafe", "her.md", "2013-12-18-her.md", None, None,
                    lambda p: True),
@@ -284,7 +284,7 @@ def _inject(kind: str, name: str, text: bytes, i: int) -> tuple[str, bytes, str 
         return name, text.replace(b";base64,", b",", 1), "poster"
     if kind == "FC111-comma":
         return name, text.replace(b";base64,", b";base64", 1), "poster"
-    if kind == "FC111-folded":
+    if kind == "FC112":
         return name, text.replace(SEED_POSTER, b"\n  ".join(
             SEED_POSTER[k:k + 76] for k in range(0, len(SEED_POSTER), 76))), "poster"
     if kind == "FC201-date":
@@ -304,7 +304,7 @@ def _inject(kind: str, name: str, text: bytes, i: int) -> tuple[str, bytes, str 
 
 
 KINDS = ["FC003", "FC101", "FC102-number", "FC102-yes", "FC104", "FC111-base64",
-         "FC111-comma", "FC111-folded", "FC201-date", "FC201-name", "FC202", "FC205", "FC208"]
+         "FC111-comma", "FC112", "FC201-date", "FC201-name", "FC202", "FC205", "FC208"]
 FEW = {"FC108": 2, "FC109": 4}  # posters decoded and re-encoded: a few of each
 
 
@@ -368,7 +368,7 @@ def test_thousand_post_library_every_injected_problem_fixed(tmp_path):
             new_key = "director" if key == "dirctor" else key
             assert without(bad, key_lines(bad, key)) == without(data, key_lines(data, new_key))
             assert len(key_lines(data, new_key)) == 1, (name, kind)
-        if kind.startswith(("FC104", "FC111")):
+        if kind.startswith(("FC104", "FC111", "FC112")):
             assert data == clean[name], name  # the poster as it was before the damage
 
     # The fields no fix touched export exactly as before.
