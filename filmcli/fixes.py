@@ -490,6 +490,7 @@ def _abs(library, problem: Problem) -> Path:
 def annotate(library, problems: list[Problem], options: Options) -> list[Problem]:
     """`problems` with `fix` set on each finding a fix can repair."""
     from .editing import snapshot
+    from .manage import _max_bytes
 
     targets: dict[Path, Target | None] = {}
     out = []
@@ -500,7 +501,8 @@ def annotate(library, problems: list[Problem], options: Options) -> list[Problem
         path = _abs(library, problem)
         if path not in targets:
             try:
-                targets[path] = Target(library, path, snapshot(path).data, options)
+                data = snapshot(path, max_bytes=_max_bytes(library)).data
+                targets[path] = Target(library, path, data, options)
             except FilmcliError:
                 targets[path] = None
         target = targets[path]
@@ -656,8 +658,7 @@ class FixReport:
     @property
     def fixed(self) -> int:
         return sum(len(p.applied) for p in self.plans
-                   if p.changed and (self.dry_run or (p.written or p.new_path != p.path)
-                                     and p.error is None))
+                   if p.changed and p.error is None and (self.dry_run or p.written))
 
     @property
     def failed(self) -> int:

@@ -448,3 +448,22 @@ def test_two_fixers_at_once_fix_each_post_once(tmp_path):
             assert not line.startswith("error: ") or "changed while it was read" in line, line
     assert {p.name: p.read_bytes() for p in (site / "_posts").glob("*.md")} == want
     assert run_process("-L", site, "validate").returncode == 0
+
+
+@pytest.mark.parametrize("name", ["FC003-colon", "FC102-number", "FC104", "FC111-comma",
+                                  "FC205-slash", "FC208-typo"])
+def test_crlf_and_bom_are_kept(run, tmp_path, name):
+    """A post with CRLF line ends and a BOM: the fix's line changes, ends and BOM stay."""
+    rule, kind, before_name, _, old_key, new_key, check = CASES[name]
+    site = tmp_path / "site"
+    shutil.copytree(RULES_DIR / name, site)
+    post = site / "_posts" / before_name
+    before = b"\xef\xbb\xbf" + post.read_bytes().replace(b"\n", b"\r\n")
+    post.write_bytes(before)
+    result = run("-L", site, "validate", "--fix", "--unsafe-fixes")
+    assert result.exit_code == 0, result.stdout + result.stderr
+    after = post.read_bytes()
+    assert after.startswith(b"\xef\xbb\xbf") and after.count(b"\r\n") == after.count(b"\n")
+    assert without(before, key_lines(before, old_key)) \
+        == without(after, key_lines(after, new_key))
+    assert check(post_of(after))
