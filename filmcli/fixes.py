@@ -37,6 +37,8 @@ HARD_PIXELS = 100_000_000
 #: posts written with one disk flush (atomic.deferred_sync): each still replaced only
 #: if unchanged since it was read, and each old or new after a crash, never a mix
 SYNC_CHUNK = 64
+#: rules checked across posts (check_bytes cannot see them)
+LIBRARY_RULES = ("FC203", "FC204")
 
 
 @dataclass
@@ -694,12 +696,17 @@ def fix_library(library, paths: Iterable = (), *, unsafe: bool = False, dry_run:
             plan = FilePlan(path, None, path, b"")
             plan.error = exc
             plans.append(plan)
-    if dry_run:
-        fixed = {(plan.path, a.rule, a.message) for plan in plans for a in plan.applied}
-        remaining = annotate(library, [p for p in problems
-                                       if (_abs(library, p), p.rule, p.message) not in fixed],
-                             options)
-        return FixReport(plans, remaining, unsafe, dry_run)
+    if dry_run:  # what would remain: the changed posts checked as they would be
+        from .validate import check_bytes
+
+        changed = {plan.path: plan for plan in plans if plan.changed}
+        remaining = [p for p in problems if _abs(library, p) not in changed
+                     or p.rule in LIBRARY_RULES]
+        for plan in changed.values():
+            remaining += [p for p in check_bytes(library, plan.after, plan.new_path, options)
+                          if keep(p.rule)]
+        remaining.sort(key=lambda p: (p.path, p.line or 0, p.rule))
+        return FixReport(plans, annotate(library, remaining, options), unsafe, dry_run)
     write_plans(library, plans)
     moved = {os.path.abspath(p.path): p.new_path for p in plans
              if p.written and p.new_path != p.path}

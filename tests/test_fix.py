@@ -118,6 +118,7 @@ def test_each_fixable_rule(run, case):
     for line in result.stdout.splitlines():
         assert len(line) < 200  # poster lines cut short
     assert tree(site) == original
+    assert "would fix 1, 0 left" in result.stderr
 
     if unsafe:  # an unsafe fix is not made by --fix alone
         result = run("-L", site, "validate", "--fix")

@@ -43,8 +43,9 @@ def run_fixes(library, paths, options, keep, *, unsafe: bool, diff: bool, drafts
 
 
 def summary(report) -> str:
-    """`fixed 3, 2 left (1 fixable with --unsafe-fixes)`."""
-    text = f"fixed {report.fixed}, {len(report.remaining)} left"
+    """`fixed 3, 2 left (1 fixable with --unsafe-fixes)` (`would fix` for --diff)."""
+    verb = "would fix" if report.dry_run else "fixed"
+    text = f"{verb} {report.fixed}, {len(report.remaining)} left"
     if not report.unsafe and report.unsafe_left:
         text += f" ({report.unsafe_left} fixable with --unsafe-fixes)"
     return text

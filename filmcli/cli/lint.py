@@ -61,6 +61,9 @@ def validate_cmd(
         report = run_fixes(library, paths or [], options, keep, unsafe=unsafe_fixes,
                            diff=diff, drafts=drafts)
         if diff:
+            from .fixing import summary
+
+            message(summary(report))
             raise typer.Exit(1 if report.changed else 0)
         problems = report.remaining
     else:
