@@ -468,3 +468,28 @@ def test_crlf_and_bom_are_kept(run, tmp_path, name):
     assert without(before, key_lines(before, old_key)) \
         == without(after, key_lines(after, new_key))
     assert check(post_of(after))
+
+
+def test_a_poster_far_over_the_pixel_limit_is_not_decoded_to_fix(run, library):
+    """FC108 is re-encoded only up to 4x validate.max_pixels (and never above 100 MP):
+    beyond that the finding has no fix, and --unsafe-fixes leaves the post as it is."""
+    import base64
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("1", (5000, 5000)).save(buf, "PNG")  # 25 MP: 4x a limit of 6 MP, plus
+    uri = "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
+    post = library / "_posts" / "2013-12-18-her.md"
+    post.write_text(f'---\nlayout: post\ntitle: "Her"\ndirector: "Spike Jonze"\nyear: 2013\n'
+                    f"poster: {uri}\n---\n\nA review.\n")
+    (library / "filmcli.toml").write_text("[validate]\nmax_pixels = 6_000_000\n")
+    before = post.read_bytes()
+    [hit] = json.loads(run("-L", library, "validate", "--format", "json").stdout)
+    assert (hit["rule"], hit["fix"]) == ("FC108", None)
+    result = run("-L", library, "validate", "--fix", "--unsafe-fixes")
+    assert result.exit_code == 1 and post.read_bytes() == before
+    (library / "filmcli.toml").write_text("[validate]\nmax_pixels = 6_250_000\n")  # 4x: fixed
+    [hit] = json.loads(run("-L", library, "validate", "--format", "json").stdout)
+    assert hit["fix"] == "unsafe"
