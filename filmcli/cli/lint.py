@@ -56,13 +56,11 @@ def validate_cmd(
     if fix or diff or unsafe_fixes:
         if not (fix or diff):
             raise UsageError("--unsafe-fixes goes with --fix or --diff")
-        from .fixing import run_fixes
+        from .fixing import run_fixes, summary
 
         report = run_fixes(library, paths or [], options, keep, unsafe=unsafe_fixes,
                            diff=diff, drafts=drafts)
         if diff:
-            from .fixing import summary
-
             message(summary(report))
             raise typer.Exit(1 if report.changed else 0)
         problems = report.remaining
@@ -84,14 +82,12 @@ def validate_cmd(
     else:
         for p in problems:
             sys.stdout.write(p.text(no_fix=report is not None) + "\n")
-        if report is not None:
-            from .fixing import summary
-
-            message(summary(report))
-        elif problems:
+        if report is None and problems:
             message(f"{errors} error{'s' * (errors != 1)}, {warnings} warning"
                     f"{'s' * (warnings != 1)}")
-        else:
+        elif report is None:
             message("no problems found")
+    if report is not None:
+        message(summary(report))
     if errors or (report is not None and report.failed):
         raise typer.Exit(1)
