@@ -16,6 +16,7 @@ committed in git.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import os
 import re
@@ -387,13 +388,11 @@ def new_name(post: Post) -> str | None:
     if match:  # FC202: a dated name whose date is impossible
         rest = match.group(4)
     else:
-        loose = _NAME_DATE.match(stem)
+        loose = _NAME_DATE.match(stem)  # `2013_12_18_her.md`, `2013-1-5 her.md`
         if loose:
-            try:
+            rest = stem[loose.end():]
+            with contextlib.suppress(ValueError):
                 when = _dt.date(*(int(g) for g in loose.groups()))
-                rest = stem[loose.end():]
-            except ValueError:
-                rest = stem[loose.end():]
     if when is None and "date" in post.front_matter:
         when = coerce_date(post.front_matter["date"])
     if when is None:

@@ -493,3 +493,43 @@ def test_a_poster_far_over_the_pixel_limit_is_not_decoded_to_fix(run, library):
     (library / "filmcli.toml").write_text("[validate]\nmax_pixels = 6_250_000\n")  # 4x: fixed
     [hit] = json.loads(run("-L", library, "validate", "--format", "json").stdout)
     assert hit["fix"] == "unsafe"
+
+
+@pytest.mark.parametrize("written, fixed", [
+    ("2013/12/18", "date: 2013-12-18"),
+    ("2013.12.18", "date: 2013-12-18"),
+    ('"18/12/2013"', "date: 2013-12-18"),  # day first: the only reading
+    ("12/18/2013", "date: 2013-12-18"),  # month first: the only reading
+    ("2013/12/18 10:30", "date: 2013-12-18 10:30:00"),
+    ("05/06/2013", None),  # 5 June or May 6: no obvious reading, no fix
+    ("2013/02/30", None),  # no such day
+    ("the 18th of December", None),
+])
+def test_dates_with_one_obvious_reading(run, seed_site, written, fixed):
+    post = seed_site / "_posts" / "2013-12-18-her.md"
+    post.write_bytes(post.read_bytes().replace(b"\n---\n", f"\ndate: {written}\n---\n".encode(),
+                                               1))
+    before = post.read_bytes()
+    [hit] = json.loads(run("-L", seed_site, "validate", "--format", "json").stdout)
+    assert hit["rule"] == "FC205" and hit["fix"] == ("safe" if fixed else None)
+    result = run("-L", seed_site, "validate", "--fix")
+    if fixed:
+        assert result.exit_code == 0
+        assert post.read_bytes() == before.replace(f"date: {written}".encode(), fixed.encode())
+    else:
+        assert result.exit_code == 1 and post.read_bytes() == before
+
+
+@pytest.mark.parametrize("key, fixable", [("dirctor", True), ("Title", False),  # title is there
+                                          ("yaer", True), ("ratin", True), ("moood", False)])
+def test_key_typos(run, seed_site, key, fixable):
+    post = seed_site / "_posts" / "2013-12-18-her.md"
+    post.write_bytes(post.read_bytes().replace(b"\n---\n", f"\n{key}: x\n---\n".encode(), 1))
+    if key in ("dirctor", "yaer"):  # the real key is not there: only then it is a typo
+        real = {"dirctor": b"director", "yaer": b"year"}[key]
+        data = post.read_bytes()
+        start = data.index(b"\n" + real + b":") + 1
+        post.write_bytes(data[:start] + data[data.index(b"\n", start) + 1:])
+    [hit] = [p for p in json.loads(run("-L", seed_site, "validate", "-F", "json").stdout)
+             if p["rule"] == "FC208"]
+    assert hit["fix"] == ("unsafe" if fixable else None)
