@@ -533,3 +533,38 @@ def test_key_typos(run, seed_site, key, fixable):
     [hit] = [p for p in json.loads(run("-L", seed_site, "validate", "-F", "json").stdout)
              if p["rule"] == "FC208"]
     assert hit["fix"] == ("unsafe" if fixable else None)
+
+
+def test_several_fixes_in_one_post_each_after_the_other(run, tmp_path):
+    """`her.md` with `date: 2013/12/18` and a PNG-declared JPEG: the date is fixed first,
+    which gives the new name its date; the MIME type too; one write, one rename."""
+    site = tmp_path / "site"
+    shutil.copytree(RULES_DIR / "FC104", site)
+    posts = site / "_posts"
+    data = (posts / "2013-12-18-her.md").read_bytes().replace(b"\n---\n",
+                                                              b"\ndate: 2013/12/18\n---\n", 1)
+    (posts / "2013-12-18-her.md").unlink()
+    (posts / "her.md").write_bytes(data)
+    result = run("-L", site, "validate", "--fix")  # safe fixes: date and MIME, no rename
+    assert "fixed 2, 1 left (1 fixable with --unsafe-fixes)" in result.stderr
+    result = run("-L", site, "validate", "--fix", "--unsafe-fixes")
+    assert result.exit_code == 0 and "fixed 1, 0 left" in result.stderr
+    assert [p.name for p in posts.iterdir()] == ["2013-12-18-her.md"]
+    after = (posts / "2013-12-18-her.md").read_bytes()
+    assert after == data.replace(b"date: 2013/12/18", b"date: 2013-12-18") \
+        .replace(b"data:image/png;", b"data:image/jpeg;")
+
+
+def test_a_fix_that_needs_another_first_comes_in_the_same_run(run, tmp_path):
+    site = tmp_path / "site"
+    shutil.copytree(RULES_DIR / "FC201-date", site)
+    post = site / "_posts" / "her.md"
+    data = post.read_bytes().replace(b"date: 2013-12-18", b"date: 2013/12/18")
+    post.write_bytes(data)
+    [fc201] = [p for p in json.loads(run("-L", site, "validate", "-F", "json").stdout)
+               if p["rule"] == "FC201"]
+    assert fc201["fix"] is None  # no readable date yet
+    result = run("-L", site, "validate", "--fix", "--unsafe-fixes")
+    assert result.exit_code == 0 and "fixed 2, 0 left" in result.stderr, result.stderr
+    assert (site / "_posts" / "2013-12-18-her.md").read_bytes() \
+        == data.replace(b"date: 2013/12/18", b"date: 2013-12-18")
