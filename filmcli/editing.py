@@ -214,8 +214,10 @@ def _one_line_poster(raw: bytes, post: Post | None) -> tuple[int, int] | None:
 
 
 def splice(raw: bytes, assign: dict, remove: tuple | list = (), *,
-           path: str | os.PathLike = "<post>", post: Post | None = None) -> bytes:
+           path: str | os.PathLike = "<post>", post: Post | None = None,
+           rename: dict | None = None) -> bytes:
     """`raw` with the keys in `assign` set and those in `remove` gone; nothing else changes.
+    `rename` ({old: new}) changes keys' names in place, their values and lines kept.
 
     Raises FilmcliError when the result would not read back as exactly the old values with
     these changes (the file is then left as it was).
@@ -251,6 +253,14 @@ def splice(raw: bytes, assign: dict, remove: tuple | list = (), *,
             edits.append((entry.value_start, entry.value_end, text))
         else:  # the value starts on the next line (a block list, say): it goes on the key's
             edits.append((entry.colon_end, entry.value_end, b" " + text))
+    for old_key, new_key in (rename or {}).items():
+        entry = where.get(old_key)
+        if entry is None or raw[entry.line_start:entry.colon_end - 1].rstrip() \
+                != old_key.encode("utf-8"):
+            raise FilmcliError(f"key {old_key!r} is not a plain key at the start of its "
+                               "line; left unchanged", path)
+        edits.append((entry.line_start, entry.line_start + len(old_key.encode("utf-8")),
+                      new_key.encode("utf-8")))
     for at, lines in inserts.items():
         if at > 0 and raw[at - 1:at] != b"\n":  # the last line has no line ending
             lines = [nl] + lines
@@ -265,7 +275,7 @@ def splice(raw: bytes, assign: dict, remove: tuple | list = (), *,
         last = end
     out.append(raw[last:])
     new = b"".join(out)
-    _check(old, new, assign, remove, path)
+    _check(old, new, assign, remove, path, rename or {})
     return new
 
 
@@ -291,7 +301,8 @@ def _same(a, b) -> bool:
     return type(a) is type(b) and repr(a) == repr(b)
 
 
-def _check(old: Post, new_raw: bytes, assign: dict, remove, path: Path) -> None:
+def _check(old: Post, new_raw: bytes, assign: dict, remove, path: Path,
+           rename: dict | None = None) -> None:
     from .poster import Poster
 
     try:
@@ -302,6 +313,11 @@ def _check(old: Post, new_raw: bytes, assign: dict, remove, path: Path) -> None:
     want = old.metadata()
     for key in remove:
         want.pop(key, None)
+    for old_key, new_key in (rename or {}).items():
+        if new_key in want:
+            raise FilmcliError(f"key {new_key!r} is already there; {old_key!r} left as it is",
+                               path)
+        want[new_key] = want.pop(old_key)
     for key, value in assign.items():
         want[key] = value.uri if isinstance(value, Poster) else value
     got = new.metadata()
@@ -310,6 +326,25 @@ def _check(old: Post, new_raw: bytes, assign: dict, remove, path: Path) -> None:
         raise FilmcliError("the changed post would not read back with the values asked "
                            "for; left unchanged", path,
                            hint="please report this with the post's front matter")
+
+
+def diff_text(before: bytes, after: bytes, old_name: str, new_name: str | None = None) -> str:
+    """A unified diff of a post's two versions, its long poster lines cut short (what
+    `set --dry-run` and `validate --diff` print)."""
+    import difflib
+
+    from .formats import visible
+
+    def lines(data: bytes) -> list[str]:
+        out = []
+        for line in data.decode("utf-8", "replace").splitlines(keepends=True):
+            if len(line) > 120 and line.lstrip().startswith(("poster:", "data:")):
+                line = line[:60] + f"... ({len(line)} characters)\n"
+            out.append(visible(line.rstrip("\r\n")) + "\n")
+        return out
+
+    return "".join(difflib.unified_diff(lines(before), lines(after), f"a/{old_name}",
+                                        f"b/{new_name or old_name}"))
 
 
 # --------------------------------------------------------------------------------------------
@@ -396,7 +431,8 @@ def commit(snap: Snapshot, data: bytes) -> bool:
         return False
     still_current(snap)  # the content too (a same-size rewrite within one mtime tick)
     # and the stamp again right before the rename: the window left is the rename's own
-    return write_atomic(snap.path, data, expect=snap.stamp) == "written"
+    # "deferred" inside atomic.deferred_sync(): its outcomes say if it could not be placed
+    return write_atomic(snap.path, data, expect=snap.stamp) in ("written", "deferred")
 
 
 #: posts written per disk flush by commit_many (as extract-posters batches its writes)
@@ -464,5 +500,6 @@ def rename_noreplace(old: Path, new: Path) -> None:
         raise FilmcliError(f"cannot move: {exc.strerror or exc}", old) from None
 
 
-__all__ = ["Entry", "Layout", "Snapshot", "commit", "commit_many", "for_editor", "from_editor",
-           "layout", "rename_noreplace", "render_value", "snapshot", "splice", "still_current"]
+__all__ = ["Entry", "Layout", "Snapshot", "commit", "commit_many", "diff_text", "for_editor",
+           "from_editor", "layout", "rename_noreplace", "render_value", "snapshot", "splice",
+           "still_current"]

@@ -357,6 +357,19 @@ class Library:
         move = plan_rename(self, post, title=title, date=date, slug=slug)
         return move if dry_run else _done(apply_rename(self, move))
 
+    def fix(self, paths: Iterable[str | os.PathLike] = (), *, unsafe: bool = False,
+            dry_run: bool = False, **options):
+        """What `validate --fix` does: repair the findings that have a safe fix (and, with
+        `unsafe`, an unsafe one) in the posts under `paths`, each post changed only in the
+        lines of its fixes, written atomically under the library lock. Returns a
+        `fixes.FixReport`: `.plans` (per post: `.applied` fixes with notes, `.before`/`.after`
+        bytes, `.new_path`, `.written`, `.error`), `.fixed`, and `.remaining` problems. With
+        `dry_run` nothing is written (`validate --diff`). Keywords `options`
+        (validate.Options), `keep` (a rule filter) and `drafts` are as for validate."""
+        from .fixes import fix_library
+
+        return fix_library(self, paths, unsafe=unsafe, dry_run=dry_run, **options)
+
     def save(self, snapshot, data: bytes) -> bool:
         """Put `data` in place of the post `snapshot` (editing.snapshot) read, under the
         library lock, only if the file is still that version. False when nothing changed;

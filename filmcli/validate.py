@@ -39,6 +39,7 @@ RULES: dict[str, tuple[str, str]] = {
     "FC109": (ERROR, "poster image over the byte limit"),
     "FC110": (ERROR, "poster data is not an image"),
     "FC111": (ERROR, "poster data URI malformed"),
+    "FC112": (WARNING, "poster base64 broken by whitespace or line folds"),
     "FC201": (ERROR, "file name not YYYY-MM-DD-slug.md"),
     "FC202": (ERROR, "impossible date in file name"),
     "FC203": (ERROR, "same film twice (title and year)"),
@@ -57,16 +58,20 @@ class Problem:
     rule: str
     severity: str
     message: str
+    fix: str | None = None  # "safe" or "unsafe" when `validate --fix` can repair it
 
     def as_dict(self) -> dict:
         return asdict(self)
 
-    def text(self) -> str:
-        """One line for people: a title's newline or escape sequence shown, never run."""
+    def text(self, *, no_fix: bool = False) -> str:
+        """`path:line: FC104 [*] error ...` for people: `[*]` when there is a fix (`(no fix)`
+        instead, with `no_fix`, when there is none); a title's newline or escape sequence
+        shown, never run."""
         from .formats import visible
 
         where = f"{self.path}:{self.line}" if self.line else self.path
-        return f"{visible(where)}: {self.rule} {self.severity} {visible(self.message)}"
+        marker = " [*]" if self.fix else " (no fix)" if no_fix else ""
+        return f"{visible(where)}: {self.rule}{marker} {self.severity} {visible(self.message)}"
 
     def github(self) -> str:
         kind = "error" if self.severity == ERROR else "warning"
@@ -312,6 +317,11 @@ def poster_problems(poster: Poster, options: Options) -> list[tuple[str, str]]:
     first bytes (clean base64 always decodes, so skipping it hides no FC106).
     """
     out: list[tuple[str, str]] = []
+    malformed = malformed_uri(poster)
+    if malformed:
+        out.append(malformed)
+        if not poster.is_base64:
+            return out
     try:
         size = poster.size  # from the base64 text's length: nothing decoded yet
         wanted = options.images and (size is None or size <= options.max_bytes)
@@ -342,6 +352,31 @@ def poster_problems(poster: Poster, options: Options) -> list[tuple[str, str]]:
         if problem:
             out.append(problem)
     return out
+
+
+_WHITESPACE = re.compile(rb"\s")
+
+
+def malformed_uri(poster: Poster) -> tuple[str, str] | None:
+    """(rule, message) for an embedded poster's data URI text that is wrong though its data
+    is an image: base64 broken by whitespace or line folds (FC112: browsers skip it, but it
+    is no longer one line), or base64 declared without `;base64` (FC111)."""
+    import binascii
+
+    from .imageinfo import sniff_format
+
+    payload = poster._payload()
+    if poster.is_base64:
+        if _WHITESPACE.search(payload):
+            return "FC112", "poster base64 is broken by whitespace or line folds"
+        return None
+    head = payload[:512].strip()
+    try:
+        if sniff_format(binascii.a2b_base64(head[:len(head) // 4 * 4])) is not None:
+            return "FC111", "poster data URI has no ';base64' though its data is base64"
+    except binascii.Error:
+        pass
+    return None
 
 
 def poster_job(poster: Poster, options: Options) -> tuple:
@@ -415,9 +450,10 @@ def check_bytes(library, data: bytes, path: Path, options: Options | None = None
 
 
 def validate(library, paths: Iterable = (), options: Options | None = None, *,
-             drafts: bool = False) -> list[Problem]:
+             drafts: bool = False, fixes: bool = True) -> list[Problem]:
     """Every problem in the posts under `paths` (and the drafts, with `drafts`), in path
-    order, library rules last."""
+    order, library rules last; with `fixes`, each marked with the kind of fix
+    `validate --fix` has for it (`Problem.fix`)."""
     from .parallel import ordered_map
 
     options = options or Options.from_config(library.config)
@@ -441,4 +477,8 @@ def validate(library, paths: Iterable = (), options: Options | None = None, *,
             problems.extend(checker.problem(path, line, rule, message) for rule, message in found)
     problems.extend(checker.check_library(posts))
     problems.sort(key=lambda p: (p.path, p.line or 0, p.rule))
+    if fixes:
+        from .fixes import annotate
+
+        problems = annotate(library, problems, options)
     return problems

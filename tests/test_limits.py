@@ -162,7 +162,8 @@ def test_max_pixels_is_configurable(library, run):
     (library / "filmcli.toml").write_text("[validate]\nmax_pixels = 2000\n")
     result = run("-L", library, "validate")
     assert result.exit_code == 1
-    assert "FC108 error poster is 40×60 = 2,400 pixels, over the limit of 2,000" in result.stdout
+    assert "FC108 [*] error poster is 40×60 = 2,400 pixels, over the limit of 2,000" \
+        in result.stdout  # [*]: validate --fix --unsafe-fixes re-encodes it
 
 
 def test_max_bytes_is_configurable_and_checked_before_any_decoding(library, run, monkeypatch):

@@ -25,8 +25,14 @@ def validate_cmd(
                               help="Check image headers and magic bytes only; no full decode."),
     rules: bool = typer.Option(False, "--rules", help="List the rules and exit."),
     drafts: bool = typer.Option(False, "--drafts", help=DRAFTS_HELP),
+    fix: bool = typer.Option(False, "--fix", help="Repair what has a safe fix ([*])."),
+    unsafe_fixes: bool = typer.Option(False, "--unsafe-fixes",
+                                      help="With --fix or --diff: the unsafe fixes too."),
+    diff: bool = typer.Option(False, "--diff",
+                              help="Print what --fix would change as a diff; write nothing."),
 ) -> None:
-    """Lint the library: rule ids, file:line, exit 1 when there are errors."""
+    """Lint the library: rule ids, file:line, exit 1 when there are errors; [*] marks what
+    --fix repairs."""
     import sys
 
     from ..errors import UsageError
@@ -37,19 +43,36 @@ def validate_cmd(
     if fmt in ("json", "github") or rules:
         data_output()  # data for scripts and CI: UTF-8 whatever the locale
     if rules:
+        from ..fixes import FIXES
+
+        kinds = {f.rule: f.kind for f in FIXES}
         for rule, (severity, text) in RULES.items():
-            sys.stdout.write(f"{rule}\t{severity}\t{text}\n")
+            sys.stdout.write(f"{rule}\t{severity}\t{text}\t{kinds.get(rule, '-')}\n")
         return
     if fmt not in VALIDATE_FORMATS:
         raise UsageError(f"unknown format {fmt!r}", hint="choose text, json or github")
     keep = rule_filter(select, ignore)
     library = get_library(ctx)
     options = Options.from_config(library.config, fast=fast)
-    problems = [p for p in validate(library, paths or [], options, drafts=drafts)
-                if keep(p.rule)]
+    report = None
+    if fix or diff or unsafe_fixes:
+        if not (fix or diff):
+            raise UsageError("--unsafe-fixes goes with --fix or --diff")
+        from .fixing import run_fixes, summary
+
+        report = run_fixes(library, paths or [], options, keep, unsafe=unsafe_fixes,
+                           diff=diff, drafts=drafts)
+        if diff:
+            message(summary(report))
+            raise typer.Exit(1 if report.changed else 0)
+        problems = report.remaining
+    else:
+        problems = [p for p in validate(library, paths or [], options, drafts=drafts)
+                    if keep(p.rule)]
     if strict:
-        problems = [p if p.severity == ERROR else type(p)(p.path, p.line, p.rule, ERROR, p.message)
-                    for p in problems]
+        from dataclasses import replace
+
+        problems = [replace(p, severity=ERROR) for p in problems]
     errors = sum(p.severity == ERROR for p in problems)
     warnings = len(problems) - errors
     if fmt == "json":
@@ -59,11 +82,13 @@ def validate_cmd(
             sys.stdout.write(p.github() + "\n")
     else:
         for p in problems:
-            sys.stdout.write(p.text() + "\n")
-        if problems:
+            sys.stdout.write(p.text(no_fix=report is not None) + "\n")
+        if report is None and problems:
             message(f"{errors} error{'s' * (errors != 1)}, {warnings} warning"
                     f"{'s' * (warnings != 1)}")
-        else:
+        elif report is None:
             message("no problems found")
-    if errors:
+    if report is not None:
+        message(summary(report))
+    if errors or (report is not None and report.failed):
         raise typer.Exit(1)

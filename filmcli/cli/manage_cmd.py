@@ -57,21 +57,9 @@ def confirm(count: int, what: str, yes: bool, *, ask_for_one: bool = False) -> N
 
 def _diff(change, library) -> str:
     """A unified diff of the post, its poster line cut short."""
-    import difflib
+    from ..editing import diff_text
 
-    from ..formats import visible
-
-    def lines(data: bytes) -> list[str]:
-        out = []
-        for line in data.decode("utf-8", "replace").splitlines(keepends=True):
-            if len(line) > 120 and line.lstrip().startswith(("poster:", "data:")):
-                line = line[:60] + f"... ({len(line)} characters)\n"
-            out.append(visible(line.rstrip("\r\n")) + "\n")
-        return out
-
-    name = library.relpath(change.path)
-    return "".join(difflib.unified_diff(lines(change.before), lines(change.after),
-                                        f"a/{name}", f"b/{name}"))
+    return diff_text(change.before, change.after, library.relpath(change.path))
 
 
 @app.command("set")

@@ -51,6 +51,11 @@ def bomb_png() -> bytes:
     return buf.getvalue()
 
 
+def folded(value: str, width: int = 76) -> str:
+    """A data URI folded over indented lines, as some editors and exporters write it."""
+    return "\n  ".join(value[i:i + width] for i in range(0, len(value), width))
+
+
 CASES: dict[str, dict[str, bytes | str | Path]] = {
     "FC001": {"2013-12-18-her.md": "layout: post\ntitle: Her\n"},
     "FC002": {"2013-12-18-her.md": "---\nlayout: post\ntitle: Her\n\nNo closing line.\n"},
@@ -80,14 +85,45 @@ CASES: dict[str, dict[str, bytes | str | Path]] = {
     "FC204": {"2013-12-18-her.md": post(), "2014-01-01-Her.md": post(title='"Her (2)"')},
     "FC205": {"2013-12-18-her.md": post(extra='date: "the 18th of December"')},
     "FC206": {"2999-01-01-her.md": post()},
+    "FC112": {"2013-12-18-her.md": post(poster=folded(SEED_POSTER))},
     "FC207": {"2013-12-18-her.md": post(body="A review.\n\nSee {% include poster.html\n")},
     "FC208": {"2013-12-18-her.md": post(extra='mood: "wistful"')},
 }
 
 
+def wide_jpeg(size=(800, 1200)) -> bytes:
+    """An 800×1200 JPEG of 64 kB: over a byte limit of 30 kB, and wider than 400."""
+    buf = io.BytesIO()
+    Image.linear_gradient("L").resize(size).convert("RGB").save(buf, "JPEG", quality=95)
+    return buf.getvalue()
+
+
+#: rule-name -> files: bad posts that `validate --fix` repairs (the cases above are the
+#: rules as found in the wild; FC104 and FC108 above are fixable as they are)
+FIX_CASES: dict[str, dict[str, bytes | str | Path]] = {
+    "FC003-colon": {"2024-08-16-alien-romulus.md": post(title="Alien: Romulus",
+                                                         director='"Fede Álvarez"',
+                                                         year="2024")},
+    "FC101-null": {"2013-12-18-her.md": post(title="null")},
+    "FC102-number": {"2019-12-25-1917.md": post(title="1917", director='"Sam Mendes"',
+                                                year="2019")},
+    "FC102-yes": {"2013-12-18-her.md": post(director="Yes")},
+    "FC109-wide": {"2013-12-18-her.md": post(poster=uri(wide_jpeg())),
+                   "filmcli.toml": "[validate]\nmax_bytes = 30000\n"},
+    "FC111-base64": {"2013-12-18-her.md": post(poster=SEED_POSTER.replace(";base64", ""))},
+    "FC111-comma": {"2013-12-18-her.md": post(poster=SEED_POSTER.replace(";base64,",
+                                                                          ";base64"))},
+    "FC201-date": {"her.md": post(extra="date: 2013-12-18")},
+    "FC201-name": {"2013_12_18_her.md": post()},
+    "FC202-date": {"2013-02-30-her.md": post(extra="date: 2013-02-28")},
+    "FC205-slash": {"2013-12-18-her.md": post(extra="date: 2013/12/18")},
+    "FC208-typo": {"2013-12-18-her.md": post(director=..., extra='dirctor: "Spike Jonze"')},
+}
+
+
 def main() -> None:
     shutil.rmtree(OUT, ignore_errors=True)
-    for rule, files in CASES.items():
+    for rule, files in {**CASES, **FIX_CASES}.items():
         site = OUT / rule
         (site / "_posts").mkdir(parents=True)
         (site / "_config.yml").write_text("title: rule case\n")
