@@ -338,3 +338,122 @@ def test_animated_poster_bomb_keeps_the_first_frame_in_bounded_memory(frames, li
     assert proc.returncode == 0, proc.stderr.decode()
     assert rss < 300, f"peak RSS {rss:.0f} MB"
     assert list((library / "_posts").glob("*-t.md"))
+
+
+# --- special files: FIFOs, devices, /dev/zero; max_post_bytes for every command -------------
+
+SPECIAL_TIMEOUT = 30  # each command finishes in about a second; a hang waits forever
+
+
+def _special_site(library: Path) -> Path:
+    """One good post with an embedded poster, one post naming a poster file, and a FIFO."""
+    add_post(library, "2020-01-01-good.md", post_text("Good", data_uri(small_png())))
+    (library / "assets").mkdir()
+    (library / "assets" / "p.png").write_bytes(small_png())
+    add_post(library, "2020-01-03-file.md", post_text("File", "/assets/p.png"))
+    os.mkfifo(library / "_posts" / "2020-01-02-pipe.md")
+    return library
+
+
+def _special(*args, cwd: Path):
+    from conftest import run_process
+
+    env = {**os.environ, "NO_COLOR": "1"}
+    env.pop("FILMCLI_LIBRARY", None)
+    try:
+        return run_process(*args, cwd=cwd, env=env, timeout=SPECIAL_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"filmcli {' '.join(map(str, args))} hung on a special file")
+
+
+@pytest.mark.parametrize("command", [["extract-posters"], ["extract-posters", "--rewrite"],
+                                     ["embed-posters"]])
+def test_fifo_in_posts_is_an_error_for_that_post_not_a_hang(command, library):
+    site = _special_site(library)
+    proc = _special(*command, cwd=site)
+    output = (proc.stdout + proc.stderr).decode()
+    assert proc.returncode == 1, output
+    assert "Traceback" not in output
+    assert "2020-01-02-pipe.md" in output and "not a regular file" in output, output
+    if command == ["embed-posters"]:
+        assert b"data:image/png;base64," in (site / "_posts/2020-01-03-file.md").read_bytes()
+    else:
+        assert list((site / "assets").glob("posters/*")) or list(site.rglob("good*.png")), output
+
+
+def _markdown_folder(tmp_path: Path) -> Path:
+    folder = tmp_path / "incoming"
+    folder.mkdir()
+    (folder / "2020-01-01-good.md").write_text(post_text("Good", data_uri(small_png())))
+    return folder
+
+
+@pytest.mark.parametrize("special", ["fifo", "dev-zero-link", "char-device"])
+def test_add_dir_with_a_special_file_adds_the_rest_in_bounded_memory(special, library,
+                                                                       tmp_path):
+    """A FIFO hung `add DIR`; a symlink to /dev/zero grew it to 6 GB in 8 s."""
+    folder = _markdown_folder(tmp_path)
+    bad = folder / "2020-01-02-bad.md"
+    if special == "fifo":
+        os.mkfifo(bad)
+    elif special == "dev-zero-link":
+        bad.symlink_to("/dev/zero")
+    else:
+        try:
+            os.mknod(bad, 0o666 | __import__("stat").S_IFCHR, os.makedev(1, 5))  # /dev/zero
+        except PermissionError:
+            pytest.skip("making a device node needs root")
+    try:
+        proc, rss = measured(tmp_path, "add", folder, cwd=library, timeout=SPECIAL_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        pytest.fail("add DIR hung on a special file")
+    output = (proc.stdout + proc.stderr).decode()
+    assert proc.returncode == 1, output
+    assert "2020-01-02-bad.md" in output and "not a regular file" in output, output
+    assert [p.name for p in (library / "_posts").iterdir()] == ["2020-01-01-good.md"]
+    assert rss < RSS_BOUND_MB, f"peak RSS {rss:.0f} MB"
+
+
+def test_a_device_named_like_a_post_is_refused_by_embed_posters(library):
+    site = _special_site(library)
+    os.unlink(site / "_posts" / "2020-01-02-pipe.md")
+    try:
+        os.mknod(site / "_posts" / "2020-01-02-zero.md", 0o666 | __import__("stat").S_IFCHR,
+                 os.makedev(1, 5))
+    except PermissionError:
+        pytest.skip("making a device node needs root")
+    proc = _special("embed-posters", cwd=site)
+    output = (proc.stdout + proc.stderr).decode()
+    assert proc.returncode == 1, output
+    assert "2020-01-02-zero.md" in output and "not a regular file" in output, output
+
+
+def _over_limit_site(library: Path) -> Path:
+    (library / "filmcli.toml").write_text("[read]\nmax_post_bytes = 20_000\n")
+    (library / "assets").mkdir(exist_ok=True)
+    (library / "assets" / "p.png").write_bytes(small_png())
+    add_post(library, "2020-01-05-huge.md",
+             post_text("Huge", "/assets/p.png", body="a line of review\n" * 2_000))
+    return library
+
+
+def test_embed_posters_applies_max_post_bytes(library):
+    site = _over_limit_site(library)
+    before = (site / "_posts/2020-01-05-huge.md").read_bytes()
+    proc = _special("embed-posters", cwd=site)
+    output = (proc.stdout + proc.stderr).decode()
+    assert proc.returncode == 1, output
+    assert "over the limit of 20,000" in output, output
+    assert (site / "_posts/2020-01-05-huge.md").read_bytes() == before
+
+
+def test_add_applies_max_post_bytes(library, tmp_path):
+    folder = _markdown_folder(tmp_path)
+    (folder / "2020-01-05-huge.md").write_text(
+        post_text("Huge", data_uri(small_png()), body="a line of review\n" * 2_000))
+    (library / "filmcli.toml").write_text("[read]\nmax_post_bytes = 20_000\n")
+    proc = _special("add", folder, cwd=library)
+    output = (proc.stdout + proc.stderr).decode()
+    assert proc.returncode == 1, output
+    assert "2020-01-05-huge.md" in output and "over the limit of 20,000" in output, output
+    assert [p.name for p in (library / "_posts").iterdir()] == ["2020-01-01-good.md"]
