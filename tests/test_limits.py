@@ -457,3 +457,53 @@ def test_add_applies_max_post_bytes(library, tmp_path):
     assert proc.returncode == 1, output
     assert "2020-01-05-huge.md" in output and "over the limit of 20,000" in output, output
     assert [p.name for p in (library / "_posts").iterdir()] == ["2020-01-01-good.md"]
+
+
+# --- YAML and regex amplification: work bounded before the regex and the parser run ----------
+
+AMPLIFIERS = {
+    # a 15 MB multi-word title: the fast path's regex alone took > 1 GB (MemoryError)
+    "long plain title": lambda: "title2: " + "word " * 3_000_000 + "end\n",
+    # 40 MB of it: 300 MB and 6 s in YAML alone
+    "huge plain title": lambda: "title2: " + "word " * 8_000_000 + "end\n",
+    # 4 MB of flow list: 735 MB and 30 s
+    "flow list": lambda: "tags: [" + "a," * 2_000_000 + "a]\n",
+    # a million block items: 391 MB
+    "block items": lambda: "tags:\n" + "- a\n" * 1_000_000,
+    # 400,000 `key: value` lines: the fast path took them all
+    "many keys": lambda: "".join(f"k{i}: a\n" for i in range(400_000)),
+    # 20,000 lists nested 98 deep: over 60 s
+    "deep and wide": lambda: "x:\n" + ("- " + "[" * 98 + "]" * 98 + "\n") * 20_000,
+}
+#: every post under read.max_post_bytes is read in this much memory and time (the bound
+#: SECURITY.md states is 200 MB and 2 s on a quiet machine; the cores here are shared)
+AMPLIFY_RSS_MB = 200
+AMPLIFY_SECONDS = 10
+
+
+@pytest.mark.parametrize("shape", list(AMPLIFIERS))
+def test_amplifying_front_matter_costs_one_post_not_the_command(shape, library, tmp_path):
+    """A post far under the limit that costs 100-400x its size in YAML or the regex is
+    bounded before they run, and is an error for that post alone: the good posts list."""
+    import time
+
+    add_post(library, "2020-01-01-good.md", post_text("Good", data_uri(small_png())))
+    add_post(library, "2020-01-03-also.md", post_text("Also", data_uri(small_png())))
+    add_post(library, "2020-01-02-bad.md", post_text("Bad", data_uri(small_png()),
+                                                      extra=AMPLIFIERS[shape]()))
+    started = time.monotonic()
+    try:
+        proc, rss = measured(tmp_path, "--no-cache", "list", "-F", "paths", cwd=library,
+                             timeout=60)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"{shape}: over 60 s")
+    seconds = time.monotonic() - started
+    listed = proc.stdout.decode().split()
+    assert "_posts/2020-01-01-good.md" in listed and "_posts/2020-01-03-also.md" in listed, (
+        proc.stderr.decode()[-2000:])
+    if "_posts/2020-01-02-bad.md" not in listed:
+        assert proc.returncode == 1
+        assert proc.stderr.decode().startswith("error: _posts/2020-01-02-bad.md:"), proc.stderr
+    assert b"internal error" not in proc.stderr
+    assert rss < AMPLIFY_RSS_MB, f"{shape}: peak RSS {rss:.0f} MB"
+    assert seconds < AMPLIFY_SECONDS, f"{shape}: {seconds:.1f} s"
