@@ -56,10 +56,11 @@ MEASURE = textwrap.dedent("""
 """)
 
 
-def measured(tmp_path: Path, *args: str, cwd: Path, timeout: int = TIMEOUT):
+def measured(tmp_path: Path, *args: str, cwd: Path, timeout: int = TIMEOUT,
+             as_limit: int = AS_LIMIT):
     """Run filmcli under the address-space limit; (CompletedProcess, peak RSS in MB)."""
     out = tmp_path / f"rss-{len(list(tmp_path.glob('rss-*')))}.txt"
-    env = {**os.environ, "FC_AS_LIMIT": str(AS_LIMIT), "FC_RSS_OUT": str(out),
+    env = {**os.environ, "FC_AS_LIMIT": str(as_limit), "FC_RSS_OUT": str(out),
            "NO_COLOR": "1", "OPENBLAS_NUM_THREADS": "1"}
     env.pop("FILMCLI_LIBRARY", None)
     proc = subprocess.run([sys.executable, "-c", MEASURE, *map(str, args)], cwd=cwd, env=env,
@@ -507,3 +508,84 @@ def test_amplifying_front_matter_costs_one_post_not_the_command(shape, library, 
     assert b"internal error" not in proc.stderr
     assert rss < AMPLIFY_RSS_MB, f"{shape}: peak RSS {rss:.0f} MB"
     assert seconds < AMPLIFY_SECONDS, f"{shape}: {seconds:.1f} s"
+
+
+# --- wall: the output's size is checked before drawing, memory is the canvas ----------------
+
+
+def _many_posts(library: Path, count: int, poster: str | None = None) -> None:
+    for i in range(count):
+        text = post_text(f"Film {i}", poster or "/none.png")
+        add_post(library, f"2020-01-01-film-{i}.md", text)
+
+
+def _no_drawing(monkeypatch):
+    def drew(*args, **kwargs):
+        raise AssertionError("the wall was drawn before its size was checked")
+
+    import filmcli.wall
+
+    monkeypatch.setattr(filmcli.wall, "_placeholder", drew)
+    monkeypatch.setattr(filmcli.wall, "poster_image", drew)
+
+
+def test_wall_too_tall_for_jpeg_is_refused_before_drawing(library, run, monkeypatch,
+                                                          tmp_path):
+    """500 tiles in one column: 31 s of drawing, then "JPEG allows at most 65,500"."""
+    _many_posts(library, 500)
+    _no_drawing(monkeypatch)
+    result = run("-L", library, "wall", "-o", tmp_path / "wall.jpg", "--columns", "1")
+    assert result.exit_code != 0
+    assert "JPEG allows at most 65,500 on a side" in result.stderr, result.stderr
+    assert "--columns" in result.stderr and not (tmp_path / "wall.jpg").exists()
+
+
+def test_wall_over_its_pixel_budget_is_refused_with_the_numbers(seed_site, run, monkeypatch,
+                                                                tmp_path):
+    (seed_site / "filmcli.toml").write_text("[wall]\nmax_pixels = 1_000_000\n")
+    _no_drawing(monkeypatch)
+    result = run("-L", seed_site, "wall", "-o", tmp_path / "wall.png", "--tile-width", "2000")
+    assert result.exit_code != 0
+    from filmcli.wall import geometry
+
+    width, height = geometry(1, None, 2000).size
+    assert (f"the wall would be {width:,}×{height:,} = {width * height:,} pixels, over "
+            f"wall.max_pixels (1,000,000)") in result.stderr, result.stderr
+    for hint in ("--limit", "--columns", "--tile-width"):
+        assert hint in result.stderr
+    (seed_site / "filmcli.toml").write_text("[wall]\nmax_pixels = 0\n")
+    bad = run("-L", seed_site, "wall", "-o", tmp_path / "wall.png")
+    assert bad.exit_code != 0 and "wall.max_pixels: must be 1 or more" in bad.stderr
+
+
+WALL_AS_LIMIT = 300 * MB  # `ulimit -v 300M`
+
+
+@pytest.fixture(scope="module")
+def wall_site(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("wall")
+    (root / "_posts").mkdir()
+    (root / "_config.yml").write_text("title: wall\n")
+    _many_posts(root, 2_000, data_uri(small_png()))
+    return root
+
+
+def test_wall_of_2000_posters_under_300_mb_is_refused_at_once_not_a_memory_error(wall_site,
+                                                                                  tmp_path):
+    """The default geometry makes 2,000 posters 1,051×104,000 px (330 MB): MemoryError
+    after drawing; now refused before drawing, with the numbers."""
+    proc, rss = measured(tmp_path, "wall", "-o", "wall.png", cwd=wall_site,
+                         as_limit=WALL_AS_LIMIT, timeout=60)
+    err = proc.stderr.decode()
+    assert proc.returncode != 0 and "MemoryError" not in err, err
+    assert "over wall.max_pixels" in err and "--tile-width" in err, err
+
+
+def test_wall_of_2000_posters_is_drawn_in_bounded_memory(wall_site, tmp_path):
+    """The canvas and one poster at a time: 2,000 small tiles in well under 300 MB."""
+    proc, rss = measured(tmp_path, "wall", "-o", tmp_path / "wall.png", "--columns", "50",
+                         "--tile-width", "64", cwd=wall_site, as_limit=WALL_AS_LIMIT,
+                         timeout=180)
+    assert proc.returncode == 0, proc.stderr.decode()[-2000:]
+    assert b"2000 of 2000 posters" in proc.stdout
+    assert rss < 150, f"peak RSS {rss:.0f} MB"
