@@ -589,3 +589,20 @@ def test_wall_of_2000_posters_is_drawn_in_bounded_memory(wall_site, tmp_path):
     assert proc.returncode == 0, proc.stderr.decode()[-2000:]
     assert b"2000 of 2000 posters" in proc.stdout
     assert rss < 150, f"peak RSS {rss:.0f} MB"
+
+
+def test_memory_error_is_an_error_for_that_post_alone(library, tmp_path):
+    """Under a tight address space an 8 MB title runs out of memory: that post is an
+    error (`not enough memory`), the good posts are still listed (was: internal error)."""
+    add_post(library, "2020-01-01-good.md", post_text("Good", data_uri(small_png())))
+    add_post(library, "2020-01-03-also.md", post_text("Also", data_uri(small_png())))
+    add_post(library, "2020-01-02-bad.md", post_text("Bad", data_uri(small_png()),
+                                                      extra="t: " + "word " * 1_580_000 + "\n"))
+    proc, _ = measured(tmp_path, "--no-cache", "list", "-F", "paths", cwd=library,
+                       as_limit=80 * MB)
+    err = proc.stderr.decode()
+    assert "internal error" not in err, err
+    assert proc.stdout.decode().split() == ["_posts/2020-01-01-good.md",
+                                            "_posts/2020-01-03-also.md"], err
+    assert err.startswith("error: _posts/2020-01-02-bad.md: not enough memory to read this "
+                          "post"), err
