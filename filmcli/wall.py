@@ -99,15 +99,15 @@ def check_size(size: tuple[int, int], fmt: str | None = None,
                max_pixels: int | None = MAX_PIXELS) -> None:
     """Refuse, before anything is drawn, a wall its format cannot hold or over the budget."""
     width, height = size
-    if fmt is not None and max(size) > MAX_SIDE[fmt]:
-        raise UsageError(f"the wall would be {width:,}×{height:,} pixels; {fmt} allows at "
-                         f"most {MAX_SIDE[fmt]:,} on a side",
-                         hint="use .png, --limit, more --columns or a smaller --tile-width")
     if max_pixels is not None and width * height > max_pixels:
         raise UsageError(f"the wall would be {width:,}×{height:,} = {width * height:,} "
                          f"pixels, over wall.max_pixels ({max_pixels:,})",
                          hint="use --limit or --where for fewer posts, more --columns, a "
                               "smaller --tile-width, or raise wall.max_pixels")
+    if fmt is not None and max(size) > MAX_SIDE[fmt]:
+        raise UsageError(f"the wall would be {width:,}×{height:,} pixels; {fmt} allows at "
+                         f"most {MAX_SIDE[fmt]:,} on a side",
+                         hint="use .png, --limit, more --columns or a smaller --tile-width")
 
 
 def output_format(path: str | Path) -> str:
