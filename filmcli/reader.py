@@ -7,6 +7,7 @@ a whole library cost little more than reading its files.
 
 from __future__ import annotations
 
+import bisect
 import datetime as _dt
 import os
 import re
@@ -32,10 +33,41 @@ _CHUNK = 1 << 16  # one read() holds a typical post whole; bigger buffers cost p
 _ODD_BREAKS = re.compile("\r(?!\n)|[\x85\u2028\u2029]")
 
 
+class _LineCounter:
+    """LF lines before offsets of one text, each count started at the nearest offset already
+    counted: marks come in nearly increasing order, so a whole front matter costs one pass
+    (counting from 0 for every key took minutes on 4,000 keys of 8 MB)."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self.odd = _ODD_BREAKS.search(text) is not None
+        self.offsets, self.counts = [0], [0]
+
+    def lines_before(self, index: int) -> int:
+        at = bisect.bisect_right(self.offsets, index) - 1
+        count = self.counts[at] + self.text.count("\n", self.offsets[at], index)
+        if index != self.offsets[at]:
+            self.offsets.insert(at + 1, index)
+            self.counts.insert(at + 1, count)
+        return count
+
+
+_COUNTER: list = [None]  # the last text's counter: one front matter is read at a time
+
+
+def _counter(text: str) -> _LineCounter:
+    counter = _COUNTER[0]
+    if counter is None or counter.text is not text:
+        counter = _COUNTER[0] = _LineCounter(text)
+    return counter
+
+
 def mark_line(mark, text: str | None = None) -> int:
     """The 1-based file line of a YAML mark in front matter starting on line 2."""
-    if text is not None and mark.index is not None and _ODD_BREAKS.search(text):
-        return 2 + text.count("\n", 0, mark.index)
+    if text is not None and mark.index is not None:
+        counter = _counter(text)
+        if counter.odd:
+            return 2 + counter.lines_before(mark.index)
     return mark.line + 2
 
 
@@ -240,11 +272,13 @@ def load_yaml(text: str, path: Path) -> tuple[dict, dict]:
         _fail("front matter is nested too deeply", path, None, "FC003")
     finally:
         loader.dispose()
+        _COUNTER[0] = None  # never keep a post's text past its reading
     if not isinstance(data, dict):
         _fail("front matter is not a mapping of keys to values", path, 2, "FC003")
     lines: dict = {}
     for key_node, _ in node.value:
         lines.setdefault(key_node.value, mark_line(key_node.start_mark, text))
+    _COUNTER[0] = None
     return data, lines
 
 

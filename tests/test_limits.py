@@ -473,6 +473,10 @@ AMPLIFIERS = {
     "block items": lambda: "tags:\n" + "- a\n" * 1_000_000,
     # 700,000 `key: value` lines (7.7 MB): the fast path took them all (250 MB)
     "many keys": lambda: "".join(f"k{i}: a\n" for i in range(700_000)),
+    # 4,000 long keys and one U+2028 (a YAML line break): each key's file line was counted
+    # from the start of the text, for minutes
+    "keys and a line separator": lambda: "".join(f"k{i}: {'x' * 1900}\n" for i in range(4000))
+    + 'z: "a\u2028b"\n',
     # 20,000 lists nested 98 deep: over 60 s
     "deep and wide": lambda: "x:\n" + ("- " + "[" * 98 + "]" * 98 + "\n") * 20_000,
 }
