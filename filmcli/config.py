@@ -27,6 +27,7 @@ DEFAULTS: dict = {
                "max_download_bytes": 10_000_000},
     "defaults": {"layout": "post", "front_matter": {}},
     "read": {"max_post_bytes": 64_000_000},
+    "wall": {"max_pixels": 40_000_000},  # filmcli.wall.MAX_PIXELS: a 120 MB canvas
     "lookup": {
         "provider": "",  # tmdb or wikidata; empty: tmdb when a key is set, else wikidata
         "tmdb_url": "https://api.themoviedb.org",

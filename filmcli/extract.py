@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import imageinfo
-from .atomic import same_content, stamp, write_atomic
+from .atomic import same_content, write_atomic
 from .errors import FilmcliError, UsageError
 from .post import Post, date_from_filename
 from .slug import MAX_SLUG_BYTES, slug_problem, slugify
@@ -243,40 +243,18 @@ class Result:
 
 
 def _read_post(path: str, shown: str, max_bytes: int | None) -> tuple[bytes, Post, tuple]:
-    """(bytes, post, atomic.stamp of the file they were read from)."""
+    """(bytes, post, atomic.stamp of the file they were read from), through the reader's one
+    opening function: no FIFO, no device, never over `max_bytes`."""
+    from .reader import read_stamped
+
     try:
         if os.path.islink(path):
             raise FilmcliError("is a symbolic link; posts are rewritten in place", shown)
-        with open(path, "rb", buffering=0) as handle:
-            st = stamp(os.fstat(handle.fileno()))  # before reading: a write meanwhile shows
-            # read(max_bytes + 1) would allocate the whole limit (64 MB) for every post
-            raw = _read_upto(handle, None if max_bytes is None else max_bytes + 1)
-    except FileNotFoundError:
-        raise FilmcliError("no such file", shown, rule="FC009") from None
-    except IsADirectoryError:
-        raise FilmcliError("is a folder, not a post file", shown, rule="FC009") from None
-    except OSError as exc:
-        raise FilmcliError(f"cannot read: {exc.strerror or exc}", shown, rule="FC009") from None
-    if max_bytes is not None and len(raw) > max_bytes:
-        raise FilmcliError(f"post is over the limit of {max_bytes:,} bytes", shown, rule="FC008")
-    try:
+        raw, st = read_stamped(path, max_bytes=max_bytes)  # stamp taken before reading
         return raw, Post.from_bytes(raw, path), st
     except FilmcliError as exc:
         exc.path = shown
         raise
-
-
-def _read_upto(handle, limit: int | None) -> bytes:
-    """At most `limit` bytes (all when None), in reads sized for a post, not for the limit."""
-    parts = []
-    total = 0
-    while limit is None or total < limit:
-        chunk = handle.read(1 << 16 if limit is None else min(1 << 16, limit - total))
-        if not chunk:
-            break
-        parts.append(chunk)
-        total += len(chunk)
-    return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
 def _failed(result: Result, exc: FilmcliError, shown: str) -> Result:
@@ -401,7 +379,7 @@ class EmbedJob:
     shown: str
     root: str  # the resolved site root: poster files must lie inside it
     dry_run: bool = False
-    max_bytes: int | None = None  # the largest poster file accepted
+    max_bytes: int | None = None  # read.max_post_bytes: the largest post or poster file
 
 
 def poster_file(root: str | os.PathLike, post_path: str | os.PathLike, value: str) -> Path:
@@ -442,7 +420,7 @@ def poster_file(root: str | os.PathLike, post_path: str | os.PathLike, value: st
 def embed_one(job: EmbedJob) -> Result:
     """Embed one post's poster file as a data URI with its real MIME type."""
     result = Result(job.shown, "failed")
-    loaded = _post_and_poster(result, job.post, job.shown, None)
+    loaded = _post_and_poster(result, job.post, job.shown, job.max_bytes)
     if isinstance(loaded, Result):
         return loaded
     raw, post, poster, st = loaded

@@ -139,12 +139,13 @@ def _text(data: bytes, source: str) -> str:
         raise FilmcliError("not valid UTF-8 text", source, line) from None
 
 
-def read_records(source: str, kind: str, *, stdin: bytes | None = None) -> Iterator[
-        Record | FilmcliError]:
-    """The records a source holds, or the error for each one that cannot be read."""
+def read_records(source: str, kind: str, *, stdin: bytes | None = None,
+                 max_bytes: int | None = None) -> Iterator[Record | FilmcliError]:
+    """The records a source holds, or the error for each one that cannot be read;
+    `max_bytes` (read.max_post_bytes) bounds each Markdown post."""
     base = None if source == "-" else Path(source).resolve().parent
     if kind == "md":
-        yield from _markdown_records(source, stdin)
+        yield from _markdown_records(source, stdin, max_bytes)
         return
     try:
         text = _text(_read_source(source, stdin), source)
@@ -306,7 +307,8 @@ def _looks_letterboxd(header: list[str]) -> bool:
                                           and "title" not in header)
 
 
-def _markdown_records(source: str, stdin: bytes | None) -> Iterator[Record | FilmcliError]:
+def _markdown_records(source: str, stdin: bytes | None,
+                      max_bytes: int | None = None) -> Iterator[Record | FilmcliError]:
     if source == "-":
         data = stdin if stdin is not None else sys.stdin.buffer.read()
         yield Record(source, None, "", "md", data, None)
@@ -319,18 +321,19 @@ def _markdown_records(source: str, stdin: bytes | None) -> Iterator[Record | Fil
         if not files:
             yield FilmcliError("no Markdown posts in this folder", source)
         for file in files:
-            yield _markdown_file(file, path)
+            yield _markdown_file(file, path, max_bytes)
         return
-    yield _markdown_file(path, path.parent)
+    yield _markdown_file(path, path.parent, max_bytes)
 
 
-def _markdown_file(path: Path, given: Path) -> Record | FilmcliError:
+def _markdown_file(path: Path, given: Path, max_bytes: int | None = None) -> Record | FilmcliError:
+    from .reader import read_bytes
+
     try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        return FilmcliError("no such file", path)
-    except OSError as exc:
-        return FilmcliError(f"cannot read: {exc.strerror or exc}", path)
+        # the reader's opening: a FIFO, a device or a link to /dev/zero is refused at once
+        data = read_bytes(path, max_bytes=max_bytes)
+    except FilmcliError as exc:
+        return exc
     base = _site_root(path) or given.resolve()
     return Record(str(path), None, "", "md", data, base, name=path.name, path=path)
 
@@ -788,8 +791,9 @@ def add_sources(library, sources: list[str], *, kind: str | None = None, **optio
     if sum(source == "-" for source in sources) > 1:
         raise UsageError("standard input ('-') can be read only once")
     adder = Adder(library, **options)
+    max_bytes = library.config.get("read", {}).get("max_post_bytes")
     for source, source_type in kinds:
-        for item in read_records(source, source_type):
+        for item in read_records(source, source_type, max_bytes=max_bytes):
             adder.add(item)
     return adder.report
 

@@ -7,6 +7,7 @@ a whole library cost little more than reading its files.
 
 from __future__ import annotations
 
+import bisect
 import datetime as _dt
 import os
 import re
@@ -32,11 +33,42 @@ _CHUNK = 1 << 16  # one read() holds a typical post whole; bigger buffers cost p
 _ODD_BREAKS = re.compile("\r(?!\n)|[\x85\u2028\u2029]")
 
 
+class _LineCounter:
+    """LF lines before offsets of one text, each count started at the nearest offset already
+    counted: marks come in nearly increasing order, so a whole front matter costs one pass
+    (counting from 0 for every key took minutes on 4,000 keys of 8 MB)."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self.odd = _ODD_BREAKS.search(text) is not None
+        self.offsets, self.counts = [0], [0]
+
+    def lines_before(self, index: int) -> int:
+        at = bisect.bisect_right(self.offsets, index) - 1
+        count = self.counts[at] + self.text.count("\n", self.offsets[at], index)
+        if index != self.offsets[at]:
+            self.offsets.insert(at + 1, index)
+            self.counts.insert(at + 1, count)
+        return count
+
+
+_COUNTER: list = [None]  # the last text's counter: one front matter is read at a time
+
+
+def _counter(text: str) -> _LineCounter:
+    counter = _COUNTER[0]
+    if counter is None or counter.text is not text:
+        counter = _COUNTER[0] = _LineCounter(text)
+    return counter
+
+
 def mark_line(mark, text: str | None = None, first: int = 2) -> int:
     """The 1-based file line of a YAML mark in YAML text starting on line `first`
     (2: front matter, after its `---`)."""
-    if text is not None and mark.index is not None and _ODD_BREAKS.search(text):
-        return first + text.count("\n", 0, mark.index)
+    if text is not None and mark.index is not None:
+        counter = _counter(text)
+        if counter.odd:
+            return first + counter.lines_before(mark.index)
     return mark.line + first
 
 
@@ -139,19 +171,46 @@ _OPENERS = (yaml.BlockMappingStartToken, yaml.BlockSequenceStartToken,
 _CLOSERS = (yaml.BlockEndToken, yaml.FlowMappingEndToken, yaml.FlowSequenceEndToken)
 
 
-def _nesting_bound(text: str) -> int:
-    """At least the front matter's depth: each level opens with one of `[ { - : ?`."""
-    return (text.count("[") + text.count("{") + text.count("-") + text.count(":")
-            + text.count("?"))
+#: the most YAML tokens (keys, values, items, brackets) one post's front matter may hold: a
+#: post holds a few dozen. Composing costs up to ~500 bytes and ~25 µs a node (a 4 MB flow
+#: list was 735 MB and 30 s), so this bounds any front matter to ~10 MB and ~0.5 s.
+MAX_TOKENS = 20_000
+#: the most front matter given to YAML, a one-line `poster: data:` value left out: YAML
+#: costs ~7 bytes and ~0.15 s a megabyte of it (a 60 MB title was 430 MB and 8 s)
+MAX_YAML_BYTES = 8_000_000
+
+
+def _check_yaml_size(size: int, path: Path) -> None:
+    """Refuse front matter too big for YAML before a copy of it is made."""
+    if size > MAX_YAML_BYTES:
+        _fail(f"front matter is {size:,} bytes without its poster line, over the limit of "
+              f"{MAX_YAML_BYTES:,} read as YAML", path, None, "FC008",
+              hint="a poster belongs on one `poster: data:...` line, which is not counted")
+_INDICATORS = ("[", "{", "-", ":", "?", ",")
+
+
+def _indicator_count(text: str) -> int:
+    """At least the front matter's depth, and half its nodes: every level opens with one of
+    `[ { - : ?`, every node but the first of a collection follows one of `- : ? ,`."""
+    return sum(text.count(ch) for ch in _INDICATORS)
+
+
+def _too_many_tokens(path: Path, text: str, token) -> None:
+    _fail(f"front matter holds more than {MAX_TOKENS:,} YAML keys, values and brackets "
+          "(a post holds a few dozen); it is not read", path,
+          mark_line(token.start_mark, text), "FC003")
 
 
 def _check_anchors(text: str, path: Path, *, aliases: bool = False, first: int = 2,
                    what: str = "front matter") -> None:
-    """Refuse anchors and aliases (alias bombs) unless `aliases`, and nesting too deep to
-    compose, before anything is built: the scanner is flat, so this costs no stack."""
+    """Refuse anchors and aliases (alias bombs) unless `aliases`, nesting too deep to
+    compose, and more tokens than MAX_TOKENS, before anything is built: the scanner is
+    flat, so this costs no stack, and it stops at the first token over a bound."""
     depth = 0
     try:
-        for token in yaml.scan(text, Loader=_BaseLoader):
+        for count, token in enumerate(yaml.scan(text, Loader=_BaseLoader)):
+            if count > MAX_TOKENS:
+                _too_many_tokens(path, text, token)
             if isinstance(token, _OPENERS):
                 depth += 1
                 if depth > MAX_DEPTH:
@@ -176,13 +235,14 @@ def _check_anchors(text: str, path: Path, *, aliases: bool = False, first: int =
 def check_yaml_depth(text: str, path: Path, *, first: int = 1) -> None:
     """Refuse YAML nested deeper than MAX_DEPTH (FC003) before any loader composes it;
     anchors and aliases are allowed. For YAML files other than posts (`_config.yml`)."""
-    if _nesting_bound(text) > MAX_DEPTH:
+    if _indicator_count(text) > MAX_DEPTH:
         _check_anchors(text, path, aliases=True, first=first, what="the YAML")
 
 
 def load_yaml(text: str, path: Path) -> tuple[dict, dict]:
     """Safe-load the front matter; return the mapping and each top-level key's file line."""
-    if "&" in text or "*" in text or _nesting_bound(text) > MAX_DEPTH:
+    # cheap counts first: a normal post is never scanned twice
+    if "&" in text or "*" in text or _indicator_count(text) > min(MAX_DEPTH, MAX_TOKENS // 4):
         _check_anchors(text, path)
     loader = StrictLoader(text)
     try:
@@ -221,11 +281,13 @@ def load_yaml(text: str, path: Path) -> tuple[dict, dict]:
         _fail("front matter is nested too deeply", path, None, "FC003")
     finally:
         loader.dispose()
+        _COUNTER[0] = None  # never keep a post's text past its reading
     if not isinstance(data, dict):
         _fail("front matter is not a mapping of keys to values", path, 2, "FC003")
     lines: dict = {}
     for key_node, _ in node.value:
         lines.setdefault(key_node.value, mark_line(key_node.start_mark, text))
+    _COUNTER[0] = None
     return data, lines
 
 
@@ -241,14 +303,24 @@ def parse_bytes(data: bytes, path: Path, *, keep: bool = True,
     """
     if keep:
         stamp = None
-    if data[:4] == b"---\n":
-        try:
-            raw = _parse_fast(data, path, keep, stamp)
-        except (UnicodeDecodeError, ValueError):
-            raw = None
-        if raw is not None:
-            return raw
-    return _parse_reference(data, path, keep, stamp)
+    try:
+        if data[:4] == b"---\n":
+            try:
+                raw = _parse_fast(data, path, keep, stamp)
+            except (UnicodeDecodeError, ValueError):
+                raw = None
+            if raw is not None:
+                return raw
+        return _parse_reference(data, path, keep, stamp)
+    except MemoryError:
+        pass  # out of the frames that hold the big values before anything else is made
+    _out_of_memory(path)
+
+
+def _out_of_memory(path: Path):
+    # FC009 like any failed read: never cached, since it depends on the machine, not the post
+    _fail("not enough memory to read this post", path, None, "FC009",
+          hint="raise the memory limit, or make the post smaller")
 
 
 # --- the fast path -----------------------------------------------------------
@@ -274,13 +346,22 @@ _RESERVED = frozenset(("yes", "no", "true", "false", "on", "off", "null", "y", "
                        "inf"))
 
 
+#: lines longer than this go to YAML: the regex's backtracking stack grows with the words
+#: of a plain value (677 MB for a 6 MB title line), YAML's scanner does not
+FAST_MAX_LINE = 4096
+
+
 def _fast_lines(text: str, first_line: int, front: dict, lines: dict) -> bool:
     """Read `key: value` lines into `front`; False when any line needs real YAML."""
     if not text:
         return True
+    if text.count("\n") > MAX_TOKENS // 8:
+        return False  # near the YAML path's token bound: let it decide, and say so
     number = first_line
     match_line = _FAST_LINE.fullmatch
     for line in text.split("\n")[:-1]:
+        if len(line) > FAST_MAX_LINE:
+            return False
         found = match_line(line)
         if found is None:
             return False
@@ -314,7 +395,7 @@ def _parse_fast(data: bytes, path: Path, keep: bool, stamp: tuple | None = None)
         start = -1  # the front matter closed before it: the line is in the body
     if start < 0:
         close = data.find(b"\n---", 3)
-        if close < 0 or data[close + 4 : close + 5] != b"\n":
+        if close < 0 or data[close + 4 : close + 5] != b"\n" or close > MAX_YAML_BYTES:
             return None
         head_bytes, tail_bytes, poster = data[4 : close + 1], b"", None
         if b"\r" in head_bytes:
@@ -329,7 +410,8 @@ def _parse_fast(data: bytes, path: Path, keep: bool, stamp: tuple | None = None)
         if eol < 0:
             return None
         close = data.find(b"\n---", eol)
-        if close < 0 or data[close + 4 : close + 5] != b"\n":
+        if (close < 0 or data[close + 4 : close + 5] != b"\n"
+                or start + close - eol > MAX_YAML_BYTES):
             return None
         comma = data.find(b",", value, eol)
         if (comma <= value or data.find(b" ", value, eol) >= 0
@@ -393,7 +475,9 @@ def _parse_reference(data: bytes, path: Path, keep: bool = True,
                 value[comma + 1 :] if keep else None, line, stamp)
             if not keep:
                 poster.learn(value[comma + 1 :])
+            _check_yaml_size(len(fm) - (value_end - value_start), path)
             fm = fm[:value_start] + fm[value_end:]
+    _check_yaml_size(len(fm), path)
     text = _decode(fm, path, 2)
     try:
         front, lines = load_yaml(text, path)
@@ -405,6 +489,7 @@ def _parse_reference(data: bytes, path: Path, keep: bool = True,
         # The `poster: data:` line was inside another value (a quoted string running over
         # several lines), not a key of its own: read the front matter as YAML, whole.
         poster = None
+        _check_yaml_size(yaml_end - yaml_start, path)
         front, lines = load_yaml(_decode(data[yaml_start:yaml_end], path, 2), path)
     if poster is not None:
         front["poster"] = poster
@@ -460,6 +545,9 @@ def read_stamped(path: str | os.PathLike, *, max_bytes: int | None = None,
                     parts.append(more)
                     total += len(more)
                 data = b"".join(parts)
+        except MemoryError:
+            parts = data = None
+            _out_of_memory(Path(path))
         finally:
             os.close(fd)
     except IsADirectoryError:

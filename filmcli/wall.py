@@ -25,7 +25,8 @@ DEFAULT_COLUMNS = 6
 DEFAULT_TILE_WIDTH = 160
 FORMATS = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".webp": "WEBP"}
 MAX_SIDE = {"JPEG": 65_500, "PNG": 200_000, "WEBP": 16_383}
-MAX_PIXELS = 400_000_000
+#: the default of the `wall.max_pixels` setting: an RGB canvas of 120 MB
+MAX_PIXELS = 40_000_000
 FONT_NAMES = {
     True: ("DejaVuSans-Bold.ttf", "DejaVuSans.ttf", "LiberationSans-Bold.ttf", "Arial Bold.ttf",
            "arialbd.ttf"),
@@ -92,6 +93,21 @@ def geometry(count: int, columns: int | None = None,
         raise UsageError("--tile-width must be between 32 and 2000 pixels")
     cols = columns or min(max(count, 1), DEFAULT_COLUMNS)
     return Geometry(max(count, 1), cols, tile_width)
+
+
+def check_size(size: tuple[int, int], fmt: str | None = None,
+               max_pixels: int | None = MAX_PIXELS) -> None:
+    """Refuse, before anything is drawn, a wall its format cannot hold or over the budget."""
+    width, height = size
+    if max_pixels is not None and width * height > max_pixels:
+        raise UsageError(f"the wall would be {width:,}×{height:,} = {width * height:,} "
+                         f"pixels, over wall.max_pixels ({max_pixels:,})",
+                         hint="use --limit or --where for fewer posts, more --columns, a "
+                              "smaller --tile-width, or raise wall.max_pixels")
+    if fmt is not None and max(size) > MAX_SIDE[fmt]:
+        raise UsageError(f"the wall would be {width:,}×{height:,} pixels; {fmt} allows at "
+                         f"most {MAX_SIDE[fmt]:,} on a side",
+                         hint="use .png, --limit, more --columns or a smaller --tile-width")
 
 
 def output_format(path: str | Path) -> str:
@@ -188,15 +204,18 @@ class WallReport:
 def build_wall(posts: Sequence[Post], load: Callable[[Post], bytes | None], *,
                columns: int | None = None, tile_width: int = DEFAULT_TILE_WIDTH,
                max_pixels: int = 25_000_000, name: Callable[[Post], str] = str,
-               progress: Callable[[], None] | None = None) -> WallReport:
-    """Draw the contact sheet. `load(post)` gives a poster's image bytes (None: no poster)."""
+               progress: Callable[[], None] | None = None, fmt: str | None = None,
+               wall_pixels: int = MAX_PIXELS) -> WallReport:
+    """Draw the contact sheet. `load(post)` gives a poster's image bytes (None: no poster).
+
+    `max_pixels` bounds each poster, `wall_pixels` the wall, checked (with the side `fmt`
+    allows) before anything is drawn. Tiles are drawn one at a time: the memory is the
+    canvas and one poster.
+    """
     from PIL import Image, ImageDraw
 
     geo = geometry(len(posts), columns, tile_width)
-    width, height = geo.size
-    if width * height > MAX_PIXELS:
-        raise UsageError(f"the wall would be {width}×{height} pixels, too large",
-                         hint="use --limit, --where, a smaller --tile-width or more --columns")
+    check_size(geo.size, fmt, wall_pixels)
     canvas = Image.new("RGB", geo.size, BACKGROUND)
     draw = ImageDraw.Draw(canvas)
     title_face, note_face = font(geo.title_size, bold=True), font(geo.note_size)
@@ -242,11 +261,7 @@ def build_wall(posts: Sequence[Post], load: Callable[[Post], bytes | None], *,
 
 def encode(image, fmt: str) -> bytes:
     """The wall as file bytes: JPEG quality 88, optimised PNG, or WebP quality 85."""
-    side = max(image.size)
-    if side > MAX_SIDE[fmt]:
-        raise UsageError(f"the wall is {image.width}×{image.height} pixels; {fmt} allows at "
-                         f"most {MAX_SIDE[fmt]:,} on a side",
-                         hint="use .png, --limit, more --columns or a smaller --tile-width")
+    check_size(image.size, fmt, None)
     buf = io.BytesIO()
     if fmt == "JPEG":
         image.save(buf, "JPEG", quality=88, optimize=True, progressive=True)

@@ -708,3 +708,116 @@ def test_regression_year_that_is_a_list():
         result = cli(root, "validate", "--format", "json")
         problems = json.loads(result.stdout)
         assert any(p["rule"] == "FC102" and "year" in p["message"] for p in problems)
+
+
+# --- (5) amplifying shapes: long plain lines, flow lists, deep and wide nesting ---------------
+#
+# Shapes that cost YAML or the fast path's regex 100-400x their size. CI draws them around
+# the reader's bounds (the fast path's line length, the token budget, the nesting depth),
+# small enough to stay fast; FILMCLI_FUZZ=long also draws them far past the YAML size bound.
+
+from hypothesis_profiles import LONG  # noqa: E402
+
+from filmcli.reader import FAST_MAX_LINE, MAX_DEPTH, MAX_TOKENS, MAX_YAML_BYTES  # noqa: E402
+
+_PLAIN_WORDS = (MAX_YAML_BYTES // 2 if LONG else FAST_MAX_LINE) // 5 * 2
+_SHAPES = {
+    "plain line": lambda n, d: "title2: " + "word " * (n % _PLAIN_WORDS) + "end\n",
+    "flow list": lambda n, d: "tags: [" + "a," * (n % MAX_TOKENS) + "a]\n",
+    "block items": lambda n, d: "tags:\n" + "- a\n" * (n % (MAX_TOKENS // 2)),
+    "many keys": lambda n, d: "".join(f"k{i}: a\n" for i in range(n % (MAX_TOKENS // 3))),
+    "deep": lambda n, d: "x: " + "[" * d + "]" * d + "\n",
+    "deep and wide": lambda n, d: "x:\n" + ("- " + "[" * d + "]" * d + "\n") * (
+        n % (MAX_TOKENS // max(1, 2 * d))),
+}
+
+
+def amplifying_post(shape: str, n: int, depth: int) -> bytes:
+    extra = _SHAPES[shape](n, depth)
+    return GOOD_POST.replace(b"\n---\n", b"\n" + extra.encode() + b"---\n", 1)
+
+
+@fuzz(12)
+@given(shape=st.sampled_from(sorted(_SHAPES)),
+       n=st.integers(0, 40 * MAX_TOKENS if LONG else 4 * MAX_TOKENS),
+       depth=st.integers(1, MAX_DEPTH + 20))
+def test_amplifying_shapes_cost_little_and_mean_what_yaml_says(shape, n, depth):
+    import time
+
+    _event(shape)
+    data = amplifying_post(shape, n, depth)
+    started = time.perf_counter()
+    try:
+        post = Post.from_bytes(data, "p.md")
+    except FilmcliError as exc:
+        post = exc
+    seconds = time.perf_counter() - started
+    assert seconds < 5, f"{seconds:.1f} s for {len(data):,} bytes"  # 0.5 s on a quiet core
+    outcome = check_post(data)
+    assert isinstance(post, Post) == isinstance(outcome, Post)
+    if isinstance(outcome, Post):
+        expected = _reference(data)
+        assert list(outcome.snapshot) == list(expected)
+        for key, value in expected.items():
+            if key != "poster":
+                assert _same(outcome.snapshot[key], value), key
+    else:
+        assert outcome.rule in ("FC003", "FC008"), outcome
+
+
+# --- (6) special files beside good posts: never a hang, never read without bound ------------
+
+SPECIAL_KINDS = ["fifo", "dev-zero link", "device", "folder", "dangling link"]
+SPECIAL_COMMANDS = [["list", "-F", "paths"], ["validate"], ["export"],
+                    ["extract-posters", "--dry-run"], ["embed-posters", "--dry-run"],
+                    ["add", "--dry-run", "SRC"]]
+
+
+def _special(path: Path, kind: str) -> bool:
+    import os
+    import stat
+
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "dev-zero link":
+        path.symlink_to("/dev/zero")
+    elif kind == "device":
+        try:
+            os.mknod(path, 0o666 | stat.S_IFCHR, os.makedev(1, 5))
+        except PermissionError:
+            return False
+    elif kind == "folder":
+        path.mkdir()
+    else:
+        path.symlink_to(path.parent / "nowhere.md")
+    return True
+
+
+@pytest.mark.parametrize("kind", SPECIAL_KINDS)
+@pytest.mark.parametrize("command", SPECIAL_COMMANDS, ids=lambda c: c[0])
+def test_special_files_are_errors_never_hangs(kind, command, tmp_path):
+    import signal
+
+    with library_with(GOOD_POST) as root:
+        source = root / "_posts"
+        if command[0] == "add":
+            source = tmp_path / "incoming"
+            source.mkdir()
+            (source / GOOD_NAME).write_bytes(GOOD_POST)
+        if not _special(source / "2020-01-03-special.md", kind):
+            pytest.skip("making a device node needs root")
+
+        def hung(*args):
+            raise AssertionError(f"{command[0]} hung on a {kind}")
+
+        old = signal.signal(signal.SIGALRM, hung)
+        signal.alarm(20)
+        try:
+            result = cli(root, *[str(source) if a == "SRC" else a for a in command])
+        finally:
+            signal.alarm(0)
+            signal.signal(signal.SIGALRM, old)
+    if kind == "folder" or (kind == "dangling link" and command[0] != "add"):
+        return  # not a post file: skipped by the walk, or an error; never a hang
+    assert result.exit_code == 1, (result.stdout, result.stderr)
+    assert "2020-01-03-special.md" in result.stdout + result.stderr

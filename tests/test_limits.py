@@ -56,10 +56,11 @@ MEASURE = textwrap.dedent("""
 """)
 
 
-def measured(tmp_path: Path, *args: str, cwd: Path, timeout: int = TIMEOUT):
+def measured(tmp_path: Path, *args: str, cwd: Path, timeout: int = TIMEOUT,
+             as_limit: int = AS_LIMIT):
     """Run filmcli under the address-space limit; (CompletedProcess, peak RSS in MB)."""
     out = tmp_path / f"rss-{len(list(tmp_path.glob('rss-*')))}.txt"
-    env = {**os.environ, "FC_AS_LIMIT": str(AS_LIMIT), "FC_RSS_OUT": str(out),
+    env = {**os.environ, "FC_AS_LIMIT": str(as_limit), "FC_RSS_OUT": str(out),
            "NO_COLOR": "1", "OPENBLAS_NUM_THREADS": "1"}
     env.pop("FILMCLI_LIBRARY", None)
     proc = subprocess.run([sys.executable, "-c", MEASURE, *map(str, args)], cwd=cwd, env=env,
@@ -339,3 +340,274 @@ def test_animated_poster_bomb_keeps_the_first_frame_in_bounded_memory(frames, li
     assert proc.returncode == 0, proc.stderr.decode()
     assert rss < 300, f"peak RSS {rss:.0f} MB"
     assert list((library / "_posts").glob("*-t.md"))
+
+
+# --- special files: FIFOs, devices, /dev/zero; max_post_bytes for every command -------------
+
+SPECIAL_TIMEOUT = 30  # each command finishes in about a second; a hang waits forever
+
+
+def _special_site(library: Path) -> Path:
+    """One good post with an embedded poster, one post naming a poster file, and a FIFO."""
+    add_post(library, "2020-01-01-good.md", post_text("Good", data_uri(small_png())))
+    (library / "assets").mkdir()
+    (library / "assets" / "p.png").write_bytes(small_png())
+    add_post(library, "2020-01-03-file.md", post_text("File", "/assets/p.png"))
+    os.mkfifo(library / "_posts" / "2020-01-02-pipe.md")
+    return library
+
+
+def _special(*args, cwd: Path):
+    from conftest import run_process
+
+    env = {**os.environ, "NO_COLOR": "1"}
+    env.pop("FILMCLI_LIBRARY", None)
+    try:
+        return run_process(*args, cwd=cwd, env=env, timeout=SPECIAL_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"filmcli {' '.join(map(str, args))} hung on a special file")
+
+
+@pytest.mark.parametrize("command", [["extract-posters"], ["extract-posters", "--rewrite"],
+                                     ["embed-posters"]])
+def test_fifo_in_posts_is_an_error_for_that_post_not_a_hang(command, library):
+    site = _special_site(library)
+    proc = _special(*command, cwd=site)
+    output = (proc.stdout + proc.stderr).decode()
+    assert proc.returncode == 1, output
+    assert "Traceback" not in output
+    assert "2020-01-02-pipe.md" in output and "not a regular file" in output, output
+    if command == ["embed-posters"]:
+        assert b"data:image/png;base64," in (site / "_posts/2020-01-03-file.md").read_bytes()
+    else:
+        assert list((site / "assets").glob("posters/*")) or list(site.rglob("good*.png")), output
+
+
+def _markdown_folder(tmp_path: Path) -> Path:
+    folder = tmp_path / "incoming"
+    folder.mkdir()
+    (folder / "2020-01-01-good.md").write_text(post_text("Good", data_uri(small_png())))
+    return folder
+
+
+@pytest.mark.parametrize("special", ["fifo", "dev-zero-link", "char-device"])
+def test_add_dir_with_a_special_file_adds_the_rest_in_bounded_memory(special, library,
+                                                                       tmp_path):
+    """A FIFO hung `add DIR`; a symlink to /dev/zero grew it to 6 GB in 8 s."""
+    folder = _markdown_folder(tmp_path)
+    bad = folder / "2020-01-02-bad.md"
+    if special == "fifo":
+        os.mkfifo(bad)
+    elif special == "dev-zero-link":
+        bad.symlink_to("/dev/zero")
+    else:
+        try:
+            os.mknod(bad, 0o666 | __import__("stat").S_IFCHR, os.makedev(1, 5))  # /dev/zero
+        except PermissionError:
+            pytest.skip("making a device node needs root")
+    try:
+        proc, rss = measured(tmp_path, "add", folder, cwd=library, timeout=SPECIAL_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        pytest.fail("add DIR hung on a special file")
+    output = (proc.stdout + proc.stderr).decode()
+    assert proc.returncode == 1, output
+    assert "2020-01-02-bad.md" in output and "not a regular file" in output, output
+    assert [p.name for p in (library / "_posts").iterdir()] == ["2020-01-01-good.md"]
+    assert rss < RSS_BOUND_MB, f"peak RSS {rss:.0f} MB"
+
+
+def test_a_device_named_like_a_post_is_refused_by_embed_posters(library):
+    site = _special_site(library)
+    os.unlink(site / "_posts" / "2020-01-02-pipe.md")
+    try:
+        os.mknod(site / "_posts" / "2020-01-02-zero.md", 0o666 | __import__("stat").S_IFCHR,
+                 os.makedev(1, 5))
+    except PermissionError:
+        pytest.skip("making a device node needs root")
+    proc = _special("embed-posters", cwd=site)
+    output = (proc.stdout + proc.stderr).decode()
+    assert proc.returncode == 1, output
+    assert "2020-01-02-zero.md" in output and "not a regular file" in output, output
+
+
+def _over_limit_site(library: Path) -> Path:
+    (library / "filmcli.toml").write_text("[read]\nmax_post_bytes = 20_000\n")
+    (library / "assets").mkdir(exist_ok=True)
+    (library / "assets" / "p.png").write_bytes(small_png())
+    add_post(library, "2020-01-05-huge.md",
+             post_text("Huge", "/assets/p.png", body="a line of review\n" * 2_000))
+    return library
+
+
+def test_embed_posters_applies_max_post_bytes(library):
+    site = _over_limit_site(library)
+    before = (site / "_posts/2020-01-05-huge.md").read_bytes()
+    proc = _special("embed-posters", cwd=site)
+    output = (proc.stdout + proc.stderr).decode()
+    assert proc.returncode == 1, output
+    assert "over the limit of 20,000" in output, output
+    assert (site / "_posts/2020-01-05-huge.md").read_bytes() == before
+
+
+def test_add_applies_max_post_bytes(library, tmp_path):
+    folder = _markdown_folder(tmp_path)
+    (folder / "2020-01-05-huge.md").write_text(
+        post_text("Huge", data_uri(small_png()), body="a line of review\n" * 2_000))
+    (library / "filmcli.toml").write_text("[read]\nmax_post_bytes = 20_000\n")
+    proc = _special("add", folder, cwd=library)
+    output = (proc.stdout + proc.stderr).decode()
+    assert proc.returncode == 1, output
+    assert "2020-01-05-huge.md" in output and "over the limit of 20,000" in output, output
+    assert [p.name for p in (library / "_posts").iterdir()] == ["2020-01-01-good.md"]
+
+
+# --- YAML and regex amplification: work bounded before the regex and the parser run ----------
+
+AMPLIFIERS = {
+    # a 15 MB multi-word title: the fast path's regex alone took > 1 GB (MemoryError)
+    "long plain title": lambda: "title2: " + "word " * 3_000_000 + "end\n",
+    # 40 MB of it: 300 MB and 6 s in YAML alone
+    "huge plain title": lambda: "title2: " + "word " * 8_000_000 + "end\n",
+    # 4 MB of flow list: 735 MB and 30 s
+    "flow list": lambda: "tags: [" + "a," * 2_000_000 + "a]\n",
+    # a million block items: 391 MB
+    "block items": lambda: "tags:\n" + "- a\n" * 1_000_000,
+    # 700,000 `key: value` lines (7.7 MB): the fast path took them all (250 MB)
+    "many keys": lambda: "".join(f"k{i}: a\n" for i in range(700_000)),
+    # 4,000 long keys and one U+2028 (a YAML line break): each key's file line was counted
+    # from the start of the text, for minutes
+    "keys and a line separator": lambda: "".join(f"k{i}: {'x' * 1900}\n" for i in range(4000))
+    + 'z: "a\u2028b"\n',
+    # 20,000 lists nested 98 deep: over 60 s
+    "deep and wide": lambda: "x:\n" + ("- " + "[" * 98 + "]" * 98 + "\n") * 20_000,
+}
+#: every post under read.max_post_bytes is read in this much memory and time (the bound
+#: SECURITY.md states is 200 MB and 2 s on a quiet machine; the cores here are shared)
+AMPLIFY_RSS_MB = 200
+AMPLIFY_SECONDS = 10
+
+
+@pytest.mark.parametrize("shape", list(AMPLIFIERS))
+def test_amplifying_front_matter_costs_one_post_not_the_command(shape, library, tmp_path):
+    """A post far under the limit that costs 100-400x its size in YAML or the regex is
+    bounded before they run, and is an error for that post alone: the good posts list."""
+    import time
+
+    add_post(library, "2020-01-01-good.md", post_text("Good", data_uri(small_png())))
+    add_post(library, "2020-01-03-also.md", post_text("Also", data_uri(small_png())))
+    add_post(library, "2020-01-02-bad.md", post_text("Bad", data_uri(small_png()),
+                                                      extra=AMPLIFIERS[shape]()))
+    started = time.monotonic()
+    try:
+        proc, rss = measured(tmp_path, "--no-cache", "list", "-F", "paths", cwd=library,
+                             timeout=60)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"{shape}: over 60 s")
+    seconds = time.monotonic() - started
+    listed = proc.stdout.decode().split()
+    assert "_posts/2020-01-01-good.md" in listed and "_posts/2020-01-03-also.md" in listed, (
+        proc.stderr.decode()[-2000:])
+    if "_posts/2020-01-02-bad.md" not in listed:
+        assert proc.returncode == 1
+        assert proc.stderr.decode().startswith("error: _posts/2020-01-02-bad.md:"), proc.stderr
+    assert b"internal error" not in proc.stderr
+    assert rss < AMPLIFY_RSS_MB, f"{shape}: peak RSS {rss:.0f} MB"
+    assert seconds < AMPLIFY_SECONDS, f"{shape}: {seconds:.1f} s"
+
+
+# --- wall: the output's size is checked before drawing, memory is the canvas ----------------
+
+
+def _many_posts(library: Path, count: int, poster: str | None = None) -> None:
+    for i in range(count):
+        text = post_text(f"Film {i}", poster or "/none.png")
+        add_post(library, f"2020-01-01-film-{i}.md", text)
+
+
+def _no_drawing(monkeypatch):
+    def drew(*args, **kwargs):
+        raise AssertionError("the wall was drawn before its size was checked")
+
+    import filmcli.wall
+
+    monkeypatch.setattr(filmcli.wall, "_placeholder", drew)
+    monkeypatch.setattr(filmcli.wall, "poster_image", drew)
+
+
+def test_wall_too_tall_for_jpeg_is_refused_before_drawing(library, run, monkeypatch,
+                                                          tmp_path):
+    """500 tiles in one column: 31 s of drawing, then "JPEG allows at most 65,500"."""
+    _many_posts(library, 500)
+    _no_drawing(monkeypatch)
+    result = run("-L", library, "wall", "-o", tmp_path / "wall.jpg", "--columns", "1")
+    assert result.exit_code != 0
+    assert "JPEG allows at most 65,500 on a side" in result.stderr, result.stderr
+    assert "--columns" in result.stderr and not (tmp_path / "wall.jpg").exists()
+
+
+def test_wall_over_its_pixel_budget_is_refused_with_the_numbers(seed_site, run, monkeypatch,
+                                                                tmp_path):
+    (seed_site / "filmcli.toml").write_text("[wall]\nmax_pixels = 1_000_000\n")
+    _no_drawing(monkeypatch)
+    result = run("-L", seed_site, "wall", "-o", tmp_path / "wall.png", "--tile-width", "2000")
+    assert result.exit_code != 0
+    from filmcli.wall import geometry
+
+    width, height = geometry(1, None, 2000).size
+    assert (f"the wall would be {width:,}×{height:,} = {width * height:,} pixels, over "
+            f"wall.max_pixels (1,000,000)") in result.stderr, result.stderr
+    for hint in ("--limit", "--columns", "--tile-width"):
+        assert hint in result.stderr
+    (seed_site / "filmcli.toml").write_text("[wall]\nmax_pixels = 0\n")
+    bad = run("-L", seed_site, "wall", "-o", tmp_path / "wall.png")
+    assert bad.exit_code != 0 and "wall.max_pixels: must be 1 or more" in bad.stderr
+
+
+WALL_AS_LIMIT = 300 * MB  # `ulimit -v 300M`
+
+
+@pytest.fixture(scope="module")
+def wall_site(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("wall")
+    (root / "_posts").mkdir()
+    (root / "_config.yml").write_text("title: wall\n")
+    _many_posts(root, 2_000, data_uri(small_png()))
+    return root
+
+
+def test_wall_of_2000_posters_under_300_mb_is_refused_at_once_not_a_memory_error(wall_site,
+                                                                                  tmp_path):
+    """The default geometry makes 2,000 posters 1,051×104,000 px (330 MB): MemoryError
+    after drawing; now refused before drawing, with the numbers."""
+    proc, rss = measured(tmp_path, "wall", "-o", "wall.png", cwd=wall_site,
+                         as_limit=WALL_AS_LIMIT, timeout=60)
+    err = proc.stderr.decode()
+    assert proc.returncode != 0 and "MemoryError" not in err, err
+    assert "over wall.max_pixels" in err and "--tile-width" in err, err
+
+
+def test_wall_of_2000_posters_is_drawn_in_bounded_memory(wall_site, tmp_path):
+    """The canvas and one poster at a time: 2,000 small tiles in well under 300 MB."""
+    proc, rss = measured(tmp_path, "wall", "-o", tmp_path / "wall.png", "--columns", "50",
+                         "--tile-width", "64", cwd=wall_site, as_limit=WALL_AS_LIMIT,
+                         timeout=180)
+    assert proc.returncode == 0, proc.stderr.decode()[-2000:]
+    assert b"2000 of 2000 posters" in proc.stdout
+    assert rss < 150, f"peak RSS {rss:.0f} MB"
+
+
+def test_memory_error_is_an_error_for_that_post_alone(library, tmp_path):
+    """Under a tight address space an 8 MB title runs out of memory: that post is an
+    error (`not enough memory`), the good posts are still listed (was: internal error)."""
+    add_post(library, "2020-01-01-good.md", post_text("Good", data_uri(small_png())))
+    add_post(library, "2020-01-03-also.md", post_text("Also", data_uri(small_png())))
+    add_post(library, "2020-01-02-bad.md", post_text("Bad", data_uri(small_png()),
+                                                      extra="t: " + "word " * 1_580_000 + "\n"))
+    proc, _ = measured(tmp_path, "--no-cache", "list", "-F", "paths", cwd=library,
+                       as_limit=80 * MB)
+    err = proc.stderr.decode()
+    assert "internal error" not in err, err
+    assert proc.stdout.decode().split() == ["_posts/2020-01-01-good.md",
+                                            "_posts/2020-01-03-also.md"], err
+    assert err.startswith("error: _posts/2020-01-02-bad.md: not enough memory to read this "
+                          "post"), err

@@ -372,7 +372,7 @@ def wall_cmd(
     from ..poster import human_bytes
     from ..preview import poster_bytes
     from ..query import select
-    from ..wall import build_wall, encode, output_format
+    from ..wall import MAX_PIXELS, build_wall, encode, output_format
     from . import console
     from .common import Reading
 
@@ -386,7 +386,9 @@ def wall_cmd(
     with _Reporter(len(posts), "drawing the wall", quiet=True) as report:
         report.set_total(len(posts))
         wall = build_wall(posts, lambda p: poster_bytes(p, library), columns=columns,
-                          tile_width=tile_width, max_pixels=max_pixels,
+                          tile_width=tile_width, max_pixels=max_pixels, fmt=fmt,
+                          wall_pixels=int(library.config.get("wall", {}).get("max_pixels")
+                                          or MAX_PIXELS),
                           name=lambda p: library.relpath(p.path), progress=report.advance)
     data = encode(wall.image, fmt)
     write_atomic(output, data)
