@@ -821,3 +821,47 @@ def test_special_files_are_errors_never_hangs(kind, command, tmp_path):
         return  # not a post file: skipped by the walk, or an error; never a hang
     assert result.exit_code == 1, (result.stdout, result.stderr)
     assert "2020-01-03-special.md" in result.stdout + result.stderr
+
+
+# --- (7) animated posters: frames x width x height count, never a bomb ----------------------
+
+
+def animated_gif(width: int, height: int, frames: int) -> bytes:
+    """A tiny GIF whose canvas is width x height with `frames` one-pixel frames."""
+    from PIL import Image
+
+    images = [Image.new("P", (1, 1), i % 2) for i in range(frames)]
+    out = io.BytesIO()
+    images[0].save(out, "GIF", save_all=True, append_images=images[1:], duration=10, loop=0)
+    data = bytearray(out.getvalue())
+    data[6:10] = width.to_bytes(2, "little") + height.to_bytes(2, "little")  # the canvas
+    return bytes(data)
+
+
+@fuzz(12)
+@given(width=st.integers(1, 4900), height=st.integers(1, 4900), frames=st.integers(1, 200))
+def test_animated_posters_are_bounded_in_every_pipeline(width, height, frames):
+    import time
+
+    from filmcli.poster_image import prepare_poster
+
+    data = animated_gif(width, height, frames)
+    _event(f"{'over' if width * height * frames > 25_000_000 else 'under'} the pixel budget")
+    started = time.perf_counter()
+    try:
+        prepared = prepare_poster(data, name="anim.gif", max_width=400)
+    except FilmcliError:
+        prepared = None
+    assert time.perf_counter() - started < 5
+    if prepared is not None:
+        from PIL import Image
+
+        with Image.open(io.BytesIO(prepared.data)) as image:
+            assert image.width <= 400
+            if width * height * frames > 25_000_000:
+                assert getattr(image, "n_frames", 1) == 1  # over the budget: the first frame
+    uri = "data:image/gif;base64," + base64.b64encode(data).decode()
+    post = GOOD_POST.replace(f"data:image/png;base64,{_TINY_PNG}".encode(), uri.encode())
+    with library_with(post) as root:
+        result = cli(root, "validate")
+        assert result.exit_code in (0, 1) and "Traceback" not in result.stderr

@@ -224,12 +224,14 @@ def extracted_site(site: Path) -> Path:
 
 def test_rm_removes_the_post_and_its_unshared_extracted_poster(site, run):
     posters = extracted_site(site)
-    result = run("-L", site, "rm", "her")
+    refused = run("-L", site, "rm", "her")  # no terminal to confirm on: --yes, even for one
+    assert refused.exit_code == 2 and "--yes" in refused.stderr and (site / HER).exists()
+    result = run("-L", site, "rm", "her", "--yes")
     assert result.exit_code == 0, result.stderr
     assert not (site / HER).exists() and not (posters / "her.jpg").exists()
-    shared = run("-L", site, "rm", "yes")
+    shared = run("-L", site, "rm", "yes", "-y")
     assert shared.exit_code == 0 and (posters / "shared.jpg").exists()  # "no" still uses it
-    kept = run("-L", site, "rm", "no", "--keep-poster")
+    kept = run("-L", site, "rm", "no", "--keep-poster", "--yes")
     assert kept.exit_code == 0 and (posters / "shared.jpg").exists()
 
 
@@ -665,3 +667,29 @@ def test_edit_with_errors_offers_edit_again_on_a_terminal(site, terminal, tmp_pa
     terminal.type("e")
     assert "EXIT=0" in terminal.wait_for("EXIT=")
     assert Post.read(site / HER).year == 2014 and count.read_text() == "2"
+
+
+@pytest.mark.parametrize("round_", range(int(os.environ.get("FILMCLI_RACE_ROUNDS", "2"))))
+def test_an_editor_saving_during_a_bulk_set_loses_no_edit(library, tmp_path, round_):
+    """A real editor process saves posts (by rename) while a real `set --where` runs."""
+    import json
+
+    from test_rewrite_races import EDITOR, make_posts
+
+    posts = make_posts(library, 400)
+    stop = tmp_path / "stop"
+    editor = subprocess.Popen([sys.executable, "-c", EDITOR, str(posts), str(stop)],
+                              stdout=subprocess.PIPE)
+    try:
+        out = subprocess.run([sys.executable, "-m", "filmcli", "--no-cache", "-L", str(library),
+                              "set", "--where", "year=2013", "rating=5", "--yes"],
+                             capture_output=True, timeout=180)
+    finally:
+        stop.touch()
+        report = json.loads(editor.communicate(timeout=60)[0])
+    assert b"Traceback" not in out.stderr
+    lost = report["lost"] + [token for name, token in report["last"].items()
+                             if f'"{token} '.encode() not in (posts / name).read_bytes()]
+    assert not lost, f"{len(lost)} of {report['saves']} edits were lost"
+    if b"changed while it was read" in out.stderr:
+        assert out.returncode == 1

@@ -39,11 +39,11 @@ def choose_films(library, words: list[str], where: list[str], search: str | None
 
 def confirm(count: int, what: str, yes: bool, *, ask_for_one: bool = False) -> None:
     """Changes to more than one film need a yes: asked on a terminal, --yes otherwise.
-    With `ask_for_one`, a terminal is asked about one film too (never a script)."""
+    With `ask_for_one` (rm: the one change that cannot be undone) one film needs it too."""
     from ..errors import UsageError
 
     terminal = sys.stdin.isatty() and sys.stderr.isatty()
-    if yes or count == 0 or (count == 1 and not (ask_for_one and terminal)):
+    if yes or count == 0 or (count == 1 and not ask_for_one):
         return
     if not terminal:
         raise UsageError(f"this would {what} {counted(count, 'film')}; add --yes to do it "
