@@ -125,7 +125,8 @@ class Client:
         self._last = time.monotonic()
 
     def _fail(self, message: str, hint: str | None = None):
-        raise LookupFailed(self.provider, message, hint or self.hint)
+        # `from None`: even --debug's traceback never shows httpx's text (it holds the URL)
+        raise LookupFailed(self.provider, message, hint or self.hint) from None
 
     def _send(self, url: str, params: dict, *, limit: int | None = None) -> tuple[bytes, str]:
         """The body and its content type, after retries; LookupFailed otherwise."""
