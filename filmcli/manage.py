@@ -140,19 +140,13 @@ def poster_from_file(library, source: str):
     """An image file (or '-' for stdin) made a poster, as `new --poster` makes one."""
     import sys
 
-    from .poster_image import prepare_poster, read_image_file, target_format
+    from .poster_image import prepare_for, read_image_file
 
     if source == "-":
         data, name = sys.stdin.buffer.read(), "<stdin>"
     else:
         data, name = read_image_file(source), source
-    config = library.config
-    section = config.get("poster", {})
-    prepared = prepare_poster(
-        data, name=name, max_width=int(section.get("max_width", 400) or 0),
-        fmt=target_format(section.get("format")),
-        max_pixels=int(config.get("validate", {}).get("max_pixels", 25_000_000)))
-    return prepared.uri
+    return prepare_for(library.config, data, name).uri
 
 
 def check_value(library, key: str, value) -> None:

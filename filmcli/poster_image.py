@@ -87,6 +87,16 @@ def read_image_file(path: str | os.PathLike) -> bytes:
         raise FilmcliError(f"cannot read: {exc.strerror or exc}", path) from None
 
 
+def prepare_for(config, data: bytes, name: str | os.PathLike = "<poster>") -> PreparedPoster:
+    """`prepare_poster` with the library's settings: poster.max_width, poster.format and
+    validate.max_pixels (what `new --poster`, `set poster=@FILE` and lookups use)."""
+    section = config.get("poster", {})
+    return prepare_poster(
+        data, name=name, max_width=int(section.get("max_width", 400) or 0),
+        fmt=target_format(section.get("format")),
+        max_pixels=int(config.get("validate", {}).get("max_pixels", 25_000_000)))
+
+
 def prepare_poster(data: bytes, *, name: str | os.PathLike = "<poster>", max_width: int = 400,
                    fmt: str | None = None, max_pixels: int = 25_000_000) -> PreparedPoster:
     """Re-encode `data` as a clean poster; FilmcliError (exit 1) for anything not an image."""

@@ -293,3 +293,198 @@ def test_the_key_is_never_printed_logged_or_in_a_cache_file(run, library, fake, 
         if path.is_file():
             assert API_KEY.encode() not in path.read_bytes()
     assert any("api_key=" in p for p in fake.state["log"])  # it was sent, to the API only
+
+
+# --- filmcli new --lookup ----------------------------------------------------------
+
+
+def posts(library) -> list[Path]:
+    return sorted((library / "_posts").glob("*.md"))
+
+
+def front(path: Path) -> dict:
+    from filmcli.post import Post
+
+    return Post.from_bytes(path.read_bytes(), path).metadata()
+
+
+def poster_image(value: str):
+    import base64
+    import io
+
+    from PIL import Image
+
+    head, _, data = value.partition(",")
+    raw = base64.b64decode(data)
+    return head, raw, Image.open(io.BytesIO(raw))
+
+
+def on_terminal(args: list[str], answer: bytes, cwd, timeout: float = 60):
+    """`python -m filmcli ARGS` with stdin and stderr on a pseudo-terminal; `answer` typed."""
+    import pty
+    import subprocess
+    import sys
+
+    master, slave = pty.openpty()
+    try:
+        proc = subprocess.Popen([sys.executable, "-m", "filmcli", *args], cwd=cwd,
+                                stdin=slave, stderr=slave, stdout=subprocess.PIPE,
+                                env={**os.environ, "NO_COLOR": "1"})
+        os.close(slave)
+        slave = None
+        os.write(master, answer)
+        seen = b""
+        out = b""
+        import select
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([master], [], [], 0.2)
+            if ready:
+                try:
+                    chunk = os.read(master, 65536)
+                except OSError:
+                    chunk = b""
+                seen += chunk
+                if not chunk and proc.poll() is not None:
+                    break
+            elif proc.poll() is not None:
+                break
+        out = proc.stdout.read()
+        proc.wait(timeout=10)
+        return proc.returncode, out.decode(), seen.decode("utf-8", "replace")
+    finally:
+        os.close(master)
+        if slave is not None:
+            os.close(slave)
+
+
+def test_new_lookup_tmdb_writes_a_post_that_validates(run, library, fake):
+    point_at(fake.url)
+    result = run("-L", library, "new", "--title", "Her", "--year", "2013", "--lookup",
+                 "--body", "A review.")
+    assert result.exit_code == 0, result.stderr
+    [path] = posts(library)
+    meta = front(path)
+    assert meta["title"] == "Her" and meta["director"] == "Spike Jonze"
+    assert meta["year"] == 2013 and meta["tmdb"] == 152601
+    head, raw, im = poster_image(meta["poster"])
+    assert head == "data:image/jpeg;base64" and im.size == (400, 600)  # shrunk from 600×900
+    assert b"SecretCam" in fake.images["her.jpg"] and b"SecretCam" not in raw  # EXIF gone
+    assert run("-L", library, "validate").exit_code == 0
+    # the key goes to the API only, never to the image host
+    images = [(p, h) for p, h in zip(fake.state["log"], fake.state["headers"], strict=True)
+              if p.startswith("/t/p/")]
+    assert images and all("api_key" not in p and "Authorization" not in h
+                          for p, h in images)
+
+
+def test_new_lookup_with_a_token_sends_no_header_to_the_image_host(run, library, fake):
+    point_at(fake.url, key=None, token=TOKEN)
+    result = run("-L", library, "new", "--title", "Her", "--year", "2013", "--lookup")
+    assert result.exit_code == 0, result.stderr
+    sent = dict(zip(fake.state["log"], fake.state["headers"], strict=True))
+    assert any("Authorization" in h for p, h in sent.items() if p.startswith("/3/"))
+    assert all("Authorization" not in h for p, h in sent.items() if p.startswith("/t/p/"))
+
+
+def test_new_lookup_wikidata_follows_the_commons_redirect(run, library, fake):
+    point_at(fake.url, key=None)
+    result = run("-L", library, "new", "--title", "Her", "--year", "2013", "--lookup")
+    assert result.exit_code == 0, result.stderr
+    meta = front(posts(library)[0])
+    assert meta["wikidata"] == "Q3773000" and meta["director"] == "Spike Jonze"
+    assert poster_image(meta["poster"])[2].size == (400, 600)
+    assert run("-L", library, "validate").exit_code == 0
+
+
+def test_new_lookup_keeps_what_the_command_line_gives(run, library, fake):
+    point_at(fake.url)
+    result = run("-L", library, "new", "--title", "Her", "--year", "2013", "--director",
+                 "S. Jonze", "--lookup")
+    assert result.exit_code == 0, result.stderr
+    meta = front(posts(library)[0])
+    assert meta["director"] == "S. Jonze" and meta["tmdb"] == 152601
+
+
+def test_new_lookup_takes_a_unique_exact_title_without_a_year(run, library, fake):
+    point_at(fake.url)
+    result = run("-L", library, "new", "--title", "Black Swan", "--lookup")
+    assert result.exit_code == 0, result.stderr
+    meta = front(posts(library)[0])
+    assert meta["year"] == 2010 and meta["director"] == "Darren Aronofsky"
+
+
+def test_new_lookup_ambiguous_without_a_terminal_lists_the_candidates(run, library, fake):
+    point_at(fake.url)
+    result = run("-L", library, "new", "--title", "Suspiria", "--lookup")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: tmdb: ")
+    assert "Suspiria (1977), Dario Argento" in result.stderr
+    assert "Suspiria (2018), Luca Guadagnino" in result.stderr
+    assert "--year" in result.stderr and "Traceback" not in result.stderr
+    assert posts(library) == []
+    ok = run("-L", library, "new", "--title", "Suspiria", "--year", "2018", "--lookup")
+    assert ok.exit_code == 0, ok.stderr
+    assert front(posts(library)[0])["director"] == "Luca Guadagnino"
+
+
+def test_new_lookup_no_match_without_a_terminal(run, library, fake):
+    point_at(fake.url)
+    result = run("-L", library, "new", "--title", "Zzyzx Road Trip", "--lookup")
+    assert "no film" in one_error(result)
+    assert posts(library) == []
+
+
+def test_new_lookup_ambiguous_on_a_terminal_asks_which(library, fake):
+    point_at(fake.url)
+    code, out, seen = on_terminal(["-L", str(library), "new", "--title", "Suspiria",
+                                   "--lookup", "--body", "x"], b"2\n", cwd=library)
+    assert code == 0, seen
+    assert "1. Suspiria (1977), Dario Argento" in seen and "2. Suspiria (2018)" in seen
+    meta = front(posts(library)[0])
+    assert meta["year"] == 2018 and meta["tmdb"] == 361292
+
+
+def test_new_lookup_on_a_terminal_none_of_them_asks_for_the_fields(library, fake):
+    point_at(fake.url)
+    code, out, seen = on_terminal(["-L", str(library), "new", "--title", "Suspiria",
+                                   "--lookup", "--body", "x", "--poster", "/nonexistent"],
+                                  b"0\nSomeone\n1999\n", cwd=library)
+    # the poster file does not exist: nothing written, but director and year were asked
+    assert code == 1 and "Director:" in seen and "Year:" in seen, seen
+    assert posts(library) == []
+
+
+@pytest.mark.parametrize("mode, words", [("html", "not an image"),
+                                         ("big", "over the limit"),
+                                         ("big-chunked", "cut off")])
+def test_a_poster_that_is_no_image_or_too_big_writes_nothing(run, library, fake, mode,
+                                                              words):
+    point_at(fake.url)
+    (library / "filmcli.toml").write_text("[poster]\nmax_download_bytes = 50000\n")
+    fake.state["poster"] = mode
+    err = one_error(run("-L", library, "new", "--title", "Her", "--year", "2013",
+                        "--lookup"))
+    assert words in err and "--poster" in err
+    assert posts(library) == []
+
+
+def test_a_poster_over_the_pixel_limit_is_not_decoded(run, library, fake):
+    point_at(fake.url)
+    (library / "filmcli.toml").write_text("[validate]\nmax_pixels = 1000000\n")
+    fake.state["poster"] = "big"  # 2400×3600 pixels
+    err = one_error(run("-L", library, "new", "--title", "Her", "--year", "2013",
+                        "--lookup"))
+    assert "2400×3600 pixels" in err and "not decoded" in err
+    assert posts(library) == []
+
+
+@pytest.mark.parametrize("fault", ["closed", "401", "404", "429", "malformed"])
+def test_new_lookup_errors_write_nothing(run, library, fake, fault):
+    point_at(f"http://127.0.0.1:{closed_port()}" if fault == "closed" else fake.url,
+             key="bad" if fault == "401" else API_KEY)
+    fake.state.update({"404": {"status": 404}, "429": {"fail429": 99},
+                       "malformed": {"malformed": True}}.get(fault, {}))
+    one_error(run("-L", library, "new", "--title", "Her", "--year", "2013", "--lookup"))
+    assert posts(library) == [] and not (library / "_drafts").exists()

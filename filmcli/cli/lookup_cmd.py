@@ -10,6 +10,56 @@ import typer
 from .app import app, get_library
 
 
+def on_terminal() -> bool:
+    try:
+        return sys.stdin.isatty() and sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def ask_candidate(candidates, label: str = ""):
+    """On a terminal: the candidates numbered on stderr, and the user's choice (None for
+    none of them, or at the end of input)."""
+    if label:
+        sys.stderr.write(f"{label}:\n")
+    for n, candidate in enumerate(candidates, 1):
+        sys.stderr.write(f"  {n}. {candidate.describe()}\n")
+    while True:
+        sys.stderr.write(f"which film? [1-{len(candidates)}, 0 for none of them] ")
+        sys.stderr.flush()
+        line = sys.stdin.readline()
+        if not line:
+            sys.stderr.write("\n")
+            return None
+        answer = line.strip()
+        if answer.isdigit() and 0 <= int(answer) <= len(candidates):
+            return candidates[int(answer) - 1] if int(answer) else None
+        sys.stderr.write(f"answer a number from 0 to {len(candidates)}\n")
+
+
+def lookup_fields(library, *, title: str, year: int | None, director: str | None,
+                  wanted, provider: str | None, offline: bool, refresh: bool,
+                  session=None) -> dict:
+    """What a lookup gives a post: the `wanted` fields of the chosen candidate (on a
+    terminal the user chooses when the match is not exact and unique) and its source key;
+    {} when the user chooses none."""
+    from ..lookup import Session, choose, fields_from
+
+    own = session is None
+    if own:
+        session = Session(library.config, provider, offline=offline, refresh=refresh)
+    try:
+        found = session.search(title, year)
+        ask = ((lambda c: ask_candidate(c, f"{session.name}: which is {title!r}?"))
+               if on_terminal() else None)
+        chosen = choose(found, title, year, director=director, provider=session.name,
+                        ask=ask)
+        return fields_from(session, chosen, wanted) if chosen is not None else {}
+    finally:
+        if own:
+            session.close()
+
+
 @app.command("lookup")
 def lookup_cmd(
     ctx: typer.Context,

@@ -43,6 +43,15 @@ def new_cmd(
     draft: bool = typer.Option(False, "--draft",
                                help="Write a draft, _drafts/SLUG.md; `filmcli publish` "
                                     "dates it into _posts/."),
+    lookup: bool = typer.Option(False, "--lookup", "-l",
+                                help="Fill the fields not given (director, year, poster) from "
+                                     "TMDb or Wikidata; the post records which film it is."),
+    provider: str | None = typer.Option(None, "--provider", metavar="NAME",
+                                        help="With --lookup: tmdb or wikidata."),
+    offline: bool = typer.Option(False, "--offline",
+                                 help="With --lookup: answer from the cache only."),
+    refresh: bool = typer.Option(False, "--refresh",
+                                 help="With --lookup: ignore the cache."),
 ) -> None:
     """Write one post: _posts/DATE-SLUG.md. Prints only the new file's path on stdout."""
     from ..errors import FilmcliError, UsageError
@@ -53,8 +62,24 @@ def new_cmd(
     if sum(x is not None and x is not False for x in (body, body_file, edit or None)) > 1:
         raise UsageError("give the review one way: --body, --body-file or --edit")
     values = {"title": title, "director": director, "year": year, "poster": poster}
-    missing = missing_fields(library.config, values)
     extra: dict = {}
+    if lookup:
+        from .lookup_cmd import lookup_fields
+
+        if not (title or "").strip():
+            raise UsageError("--lookup needs --title", hint="filmcli new --title Her --lookup")
+        found = lookup_fields(library, title=title, year=year, director=director,
+                              wanted=[k for k in ("director", "year", "poster")
+                                      if values[k] is None], provider=provider,
+                              offline=offline, refresh=refresh)
+        for key, value in found.items():
+            if key in values:
+                values[key] = value
+            else:
+                extra[key] = value  # tmdb: ID or wikidata: QID
+    elif provider or offline or refresh:
+        raise UsageError("--provider, --offline and --refresh go with --lookup")
+    missing = missing_fields(library.config, values)
     if missing:
         if not _stdin_is_terminal() or body_file == "-":
             names = ", ".join(f"--{m}" if m in PROMPTS else m for m in missing)

@@ -74,6 +74,59 @@ def exact_matches(candidates: list[Candidate], title: str, year: int | None,
     return out
 
 
+class NoMatch(FilmcliError):
+    """No candidate, or several and no one to choose: exit 1, the candidates listed."""
+
+    def __init__(self, provider: str, message: str, candidates: list[Candidate],
+                 hint: str | None = None):
+        super().__init__(message, provider, hint=hint)
+        self.candidates = candidates
+        self.details = [f"  {n}. {c.describe()}" for n, c in enumerate(candidates, 1)]
+
+
+def choose(candidates: list[Candidate], title: str, year: int | None, *,
+           director: str | None = None, provider: str = "", ask=None) -> Candidate | None:
+    """The candidate a lookup takes: the exact match (title, and year when known; the
+    director when that leaves several) when it is the only one; else `ask(candidates)` (a terminal's choice; None for none of them);
+    else NoMatch with the candidates."""
+    exact = exact_matches(candidates, title, year)
+    if len(exact) > 1 and director:  # the director tells remakes apart, never vetoes one
+        exact = exact_matches(exact, title, year, director) or exact
+    if len(exact) == 1:
+        return exact[0]
+    if candidates and ask is not None:
+        return ask(candidates)
+    shown = f"{title!r}" + (f" ({year})" if year is not None else "")
+    if not candidates:
+        raise NoMatch(provider, f"no film called {shown} found", [],
+                      hint="check the title, try another --provider, or give --director, "
+                           "--year and --poster yourself")
+    what = (f"{len(exact)} films match {shown} exactly" if exact
+            else f"no exact match for {shown} among {len(candidates)} candidates")
+    raise NoMatch(provider, what, exact or candidates,
+                  hint="give --year (or --director) to tell them apart, or give the fields "
+                       "yourself")
+
+
+def fields_from(session: Session, candidate: Candidate, wanted) -> dict:
+    """The front matter a candidate gives for the keys in `wanted` (director, year,
+    poster), and the key that records where it came from (`tmdb: 152601`). The poster is
+    downloaded and goes through the same pipeline as `new --poster`."""
+    out: dict = {}
+    if "director" in wanted and candidate.directors:
+        out["director"] = ", ".join(candidate.directors)
+    if "year" in wanted and candidate.year is not None:
+        out["year"] = candidate.year
+    if "poster" in wanted and candidate.poster_url:
+        from ..poster_image import prepare_for
+
+        data = session.poster(candidate)
+        if data is not None:
+            out["poster"] = prepare_for(session.config, data, session.name)
+    out.update(candidate.source)
+    return out
+
+
 # --- the user's own settings (never the library's filmcli.toml) ---------------------
 
 
@@ -144,6 +197,7 @@ class Session:
     def __init__(self, config: dict, provider: str | None = None, *, offline: bool = False,
                  refresh: bool = False):
         user = user_config()
+        self.config = config
         self.settings = settings_for(config, user)
         self.name = choose_provider(provider, self.settings, user)
         self.poster_limits = (

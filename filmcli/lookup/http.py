@@ -45,11 +45,13 @@ def _private_dir(path: Path) -> None:
 
 
 class Client:
-    """GETs for one provider. `secret_params` are left out of cache keys and messages."""
+    """GETs for one provider. `secret_params` and `secret_headers` (the credentials) are
+    sent only to addresses under `secret_base`, and left out of cache keys and messages."""
 
     def __init__(self, settings: dict, provider: str, *, offline: bool = False,
                  refresh: bool = False, headers: dict | None = None,
-                 secret_params: dict | None = None, hint: str | None = None):
+                 secret_params: dict | None = None, secret_headers: dict | None = None,
+                 secret_base: str | None = None, hint: str | None = None):
         self.settings = settings
         self.provider = provider
         self.offline = offline
@@ -57,6 +59,9 @@ class Client:
         self.headers = {"User-Agent": USER_AGENT, "Accept": "application/json",
                         **(headers or {})}
         self.secret_params = secret_params or {}
+        self.secret_headers = secret_headers or {}
+        # Credentials go only to addresses under this one (the API), never to an image host.
+        self.secret_base = secret_base
         self.hint = hint
         self.requests = 0
         self._last = 0.0
@@ -135,12 +140,17 @@ class Client:
         host = httpx.URL(url).host or url
         attempts = max(0, int(self._num("retries", 3))) + 1
         cap = self._num("max_retry_after", 30.0)
-        query = {**{k: v for k, v in params.items() if v is not None}, **self.secret_params}
+        query = {k: v for k, v in params.items() if v is not None}
+        headers = {}
+        if self.secret_base and url.startswith(self.secret_base):
+            query.update(self.secret_params)
+            headers = self.secret_headers
         for attempt in range(attempts):
             self._wait_turn()
             self.requests += 1
             try:
-                with self._client().stream("GET", url, params=query) as response:
+                with self._client().stream("GET", url, params=query,
+                                           headers=headers) as response:
                     status = response.status_code
                     if status in RETRY_STATUS and attempt + 1 < attempts:
                         time.sleep(_retry_delay(response.headers.get("Retry-After"), attempt,
@@ -211,13 +221,15 @@ def _read_limited(response, limit: int | None, client: Client) -> bytes:
     declared = response.headers.get("Content-Length")
     if limit and declared and declared.isdigit() and int(declared) > limit:
         client._fail(f"the download is {int(declared):,} bytes, over the limit of {limit:,}",
-                     "raise poster.max_download_bytes in filmcli.toml")
+                     "give --poster FILE yourself, or raise poster.max_download_bytes "
+                     "in filmcli.toml")
     chunks, size = [], 0
     for chunk in response.iter_bytes():
         size += len(chunk)
         if limit and size > limit:
             client._fail(f"the download passed the limit of {limit:,} bytes and was cut off",
-                         "raise poster.max_download_bytes in filmcli.toml")
+                         "give --poster FILE yourself, or raise poster.max_download_bytes "
+                         "in filmcli.toml")
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -232,7 +244,8 @@ def check_image(data: bytes, max_pixels: int, client: Client) -> None:
     size = image_size(fmt, data[:65536]) or pillow_size(data)[1]
     if size and size[0] * size[1] > max_pixels:
         client._fail(f"the poster is {size[0]}×{size[1]} pixels, over the limit of "
-                     f"{max_pixels:,} (not decoded)")
+                     f"{max_pixels:,} (not decoded)", "give --poster FILE yourself, or "
+                     "raise validate.max_pixels in filmcli.toml")
 
 
 def _parse_json(data: bytes, client: Client):

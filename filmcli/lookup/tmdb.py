@@ -35,9 +35,9 @@ def client_for(settings: dict, user: dict, *, offline: bool, refresh: bool) -> C
         headers["Authorization"] = f"Bearer {token}"
     else:
         secret["api_key"] = key
-    return Client(settings, "tmdb", offline=offline, refresh=refresh, headers=headers,
-                  secret_params=secret, hint="try --provider wikidata, or give --director "
-                                             "and --year yourself")
+    return Client(settings, "tmdb", offline=offline, refresh=refresh, secret_headers=headers,
+                  secret_params=secret, secret_base=f"{url}/3/",
+                  hint="try --provider wikidata, or give --director and --year yourself")
 
 
 def _year(date) -> int | None:
