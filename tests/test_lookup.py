@@ -488,3 +488,148 @@ def test_new_lookup_errors_write_nothing(run, library, fake, fault):
                        "malformed": {"malformed": True}}.get(fault, {}))
     one_error(run("-L", library, "new", "--title", "Her", "--year", "2013", "--lookup"))
     assert posts(library) == [] and not (library / "_drafts").exists()
+
+
+# --- filmcli fill --------------------------------------------------------------------
+
+
+def write_post(library, name: str, lines: list[str], body: str = "The review.\n") -> Path:
+    path = library / "_posts" / name
+    path.write_text("---\n" + "".join(f"{line}\n" for line in lines) + "---\n" + body,
+                    encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def incomplete(library):
+    """Posts as an import leaves them: some fields missing, one front-matter comment."""
+    her = write_post(library, "2014-01-02-her.md",
+                     ["layout: post", "title: Her", "year: 2013", "# seen twice",
+                      "rating: 4.5"])
+    swan = write_post(library, "2014-01-03-black-swan.md",
+                      ["layout: post", "title: Black Swan", "director: D. Aronofsky"])
+    suspiria = write_post(library, "2014-01-04-suspiria.md",
+                          ["layout: post", "title: Suspiria"])
+    return {"her": her, "swan": swan, "suspiria": suspiria}
+
+
+def test_fill_completes_what_it_can_reports_each_failure_and_goes_on(run, library, fake,
+                                                                     incomplete):
+    point_at(fake.url)
+    her_before = incomplete["her"].read_bytes()
+    result = run("-L", library, "fill", "--yes")
+    assert result.exit_code == 1, result.stderr
+    her = front(incomplete["her"])
+    assert her["director"] == "Spike Jonze" and her["tmdb"] == 152601
+    assert poster_image(her["poster"])[2].size == (400, 600)
+    # only lines were added: every byte that was there is still there, in order
+    after = incomplete["her"].read_bytes().splitlines(keepends=True)
+    added = [line for line in after if line.startswith((b"director:", b"poster:", b"tmdb:"))]
+    assert len(added) == 3
+    assert b"".join(line for line in after if line not in added) == her_before
+    swan = front(incomplete["swan"])
+    assert swan["year"] == 2010 and swan["director"] == "D. Aronofsky"  # kept
+    assert swan["tmdb"] == 44214 and swan["poster"].startswith("data:image/jpeg;base64,")
+    # Suspiria is ambiguous without a terminal: reported with its candidates, unchanged
+    assert incomplete["suspiria"].read_text() == "---\nlayout: post\ntitle: Suspiria\n---\n" \
+                                                  "The review.\n"
+    assert "error: _posts/2014-01-04-suspiria.md: tmdb: " in result.stderr
+    assert "Suspiria (1977), Dario Argento" in result.stderr
+    assert "hint: set the film's year" in result.stderr
+    assert "filled 2 of 3 films; 1 failed" in result.stderr
+    assert sorted(result.stdout.split()) == ["_posts/2014-01-02-her.md",
+                                             "_posts/2014-01-03-black-swan.md"]
+    assert "Traceback" not in result.stderr
+    # what validate flagged for the two is gone
+    check = run("-L", library, "validate", incomplete["her"], incomplete["swan"])
+    assert check.exit_code == 0, check.stdout + check.stderr
+
+
+def test_fill_only_poster_and_dry_run(run, library, fake, incomplete):
+    point_at(fake.url)
+    before = {k: p.read_bytes() for k, p in incomplete.items()}
+    dry = run("-L", library, "fill", "her", "--only", "poster", "--dry-run")
+    assert dry.exit_code == 0, dry.stderr
+    assert "+poster: data:image/jpeg;base64," in dry.stdout and "director" not in dry.stdout
+    assert {k: p.read_bytes() for k, p in incomplete.items()} == before
+    done = run("-L", library, "fill", "her", "--only", "poster")
+    assert done.exit_code == 0, done.stderr
+    her = front(incomplete["her"])
+    assert "poster" in her and "director" not in her and her["tmdb"] == 152601
+
+
+def test_fill_several_without_a_terminal_needs_yes(run, library, fake, incomplete):
+    point_at(fake.url)
+    before = {k: p.read_bytes() for k, p in incomplete.items()}
+    result = run("-L", library, "fill", "--where", "layout == post")
+    assert result.exit_code == 2 and "--yes" in result.stderr, result.stderr
+    assert {k: p.read_bytes() for k, p in incomplete.items()} == before
+
+
+def test_fill_uses_the_recorded_id_without_searching(run, library, fake):
+    path = write_post(library, "2019-01-01-suspiria.md",
+                      ["title: Suspiria", "tmdb: 361292"])
+    point_at(fake.url)
+    result = run("-L", library, "fill", "suspiria")
+    assert result.exit_code == 0, result.stderr
+    meta = front(path)
+    assert meta["year"] == 2018 and meta["director"] == "Luca Guadagnino"
+    assert not any(p.startswith("/3/search") for p in fake.state["log"])
+    assert any(p.startswith("/3/movie/361292") for p in fake.state["log"])
+
+
+def test_fill_by_wikidata_id(run, library, fake):
+    path = write_post(library, "2019-01-01-suspiria.md",
+                      ["title: Suspiria", "wikidata: Q1124401"])
+    point_at(fake.url, key=None)
+    result = run("-L", library, "fill", "suspiria")
+    assert result.exit_code == 0, result.stderr
+    meta = front(path)
+    assert meta["year"] == 1977 and meta["director"] == "Dario Argento"
+    assert not any("wbsearchentities" in p for p in fake.state["log"])
+
+
+def test_fill_nothing_missing_makes_no_request(run, library, fake, incomplete):
+    point_at(fake.url)
+    result = run("-L", library, "fill", "black swan", "--only", "director")
+    assert result.exit_code == 0, result.stderr
+    assert fake.count == 0 and "nothing to fill" in result.stderr
+
+
+def test_fill_twin_in_python(library, fake, incomplete):
+    from filmcli.library import Library
+
+    point_at(fake.url)
+    lib = Library(library)
+    planned = lib.fill(["her"], only=["director"], dry_run=True)
+    assert [f.change.fields[0].key for f in planned] == ["director"]
+    assert front(incomplete["her"]).get("director") is None
+    done = lib.fill(lib.posts(), provider="tmdb")
+    by_name = {f.path.name: f for f in done}
+    assert by_name["2014-01-02-her.md"].change.written
+    assert by_name["2014-01-04-suspiria.md"].error is not None
+    assert front(incomplete["her"])["director"] == "Spike Jonze"
+
+
+def test_fill_on_a_terminal_asks_which_then_confirms(library, fake, incomplete):
+    point_at(fake.url)
+    code, out, seen = on_terminal(["-L", str(library), "fill", "suspiria"], b"1\ny\n",
+                                  cwd=library)
+    assert code == 0, seen
+    assert "1. Suspiria (1977), Dario Argento" in seen
+    meta = front(incomplete["suspiria"])
+    assert meta["year"] == 1977 and meta["tmdb"] == 11906
+    assert meta["director"] == "Dario Argento"
+
+
+def test_fill_over_many_films_shows_progress_on_a_terminal(library, fake):
+    for n in range(20):
+        write_post(library, f"2014-02-{n + 1:02d}-black-swan-{n}.md",
+                   ["title: Black Swan", "year: 2010", f"rating: {n}"])
+    point_at(fake.url)
+    code, out, seen = on_terminal(["-L", str(library), "fill", "--only", "director"], b"y\n",
+                                  cwd=library)
+    assert code == 0, seen
+    assert "fill (tmdb)" in seen and "20/20" in seen
+    assert len(out.split()) == 20
+    assert all(front(p)["director"] == "Darren Aronofsky" for p in posts(library))

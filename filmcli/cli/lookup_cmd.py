@@ -100,3 +100,111 @@ def lookup_cmd(
         size = c.poster_size or ("poster" if c.poster_url else "-")
         sys.stdout.write("\t".join([f"{c.provider}:{c.id}", c.title, other, year_text, who,
                                     size]) + "\n")
+
+
+@app.command("fill")
+def fill_cmd(
+    ctx: typer.Context,
+    words: list[str] = typer.Argument(None, metavar="[FILM...]",
+                                      help="The film: a post file, a slug or title words "
+                                           "(default: every film)."),
+    where: list[str] = typer.Option([], "--where", "-w", metavar="EXPR",
+                                    help="Every film where EXPR holds, as in list "
+                                         "(repeatable)."),
+    search: str | None = typer.Option(None, "--search", "-S", metavar="TEXT",
+                                      help="Every film with TEXT in its title, director or "
+                                           "body."),
+    only: str | None = typer.Option(None, "--only", metavar="FIELDS",
+                                    help="Fill only these: poster,director,year."),
+    provider: str | None = typer.Option(None, "--provider", metavar="NAME",
+                                        help="tmdb or wikidata."),
+    offline: bool = typer.Option(False, "--offline", help="Answer from the cache only."),
+    refresh: bool = typer.Option(False, "--refresh", help="Ignore the cache; ask again."),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Change several films without asking."),
+    dry_run: bool = typer.Option(False, "--dry-run", "-n",
+                                 help="Print a diff of each post; write nothing."),
+) -> None:
+    """Fill in what posts miss (director, year, poster) from TMDb or Wikidata."""
+    from ..lookup import Session
+    from ..lookup.fill import apply_fill, parse_only, plan_fill
+    from . import console
+    from .common import Reading, finish, say_library
+    from .manage_cmd import _diff, choose_films, confirm
+    from .posters import _Reporter
+
+    fields = parse_only(only)
+    library = get_library(ctx)
+    if words or where or search:
+        posts, read_code = choose_films(library, list(words or []), where, search)
+    else:
+        reading = Reading(library, [])
+        posts, read_code = reading.posts, reading.exit_code
+    if not posts:
+        console.message("no films match")
+        finish(read_code)
+        return
+    session = Session(library.config, provider, offline=offline, refresh=refresh)
+    terminal = on_terminal()
+    with _Reporter(len(posts), f"fill ({session.name})", quiet=True) as reporter:
+        reporter.set_total(len(posts))
+
+        def ask(post, candidates):
+            if reporter.progress is not None:
+                reporter.progress.stop()
+            try:
+                return ask_candidate(candidates, f"{library.relpath(post.path)}: which film "
+                                                 f"is {post.title!r}?")
+            finally:
+                if reporter.progress is not None:
+                    reporter.progress.start()
+
+        try:
+            planned = plan_fill(library, posts, session, only=fields,
+                                ask=ask if terminal else None,
+                                on_film=lambda item: reporter.advance())
+        finally:
+            session.close()
+    failed = 0
+    for item in planned:
+        where_ = library.relpath(item.path)
+        if item.error is not None:
+            failed += 1
+            _film_error(where_, item.error)
+        elif item.skipped:
+            console.message(f"{item.label}: {item.skipped}")
+        elif not item.changed:
+            console.message(f"{item.label}: unchanged")
+        else:
+            for field in item.change.fields:
+                console.message(f"{item.label}: {field.describe()}")
+    todo = [item for item in planned if item.changed]
+    if dry_run:
+        for item in todo:
+            sys.stdout.write(_diff(item.change, library))
+        console.message(f"dry run: {len(todo)} of {len(planned)} films would change"
+                        + (f"; {failed} failed" if failed else ""))
+        finish(1 if failed or read_code else 0)
+        return
+    confirm(len(todo), "fill", yes)
+    if todo:
+        say_library(library)
+    apply_fill(library, todo)
+    for item in todo:
+        if item.change.error is not None:
+            failed += 1
+            _film_error(library.relpath(item.path), item.change.error)
+        elif item.change.written:
+            sys.stdout.write(library.relpath(item.path) + "\n")
+    written = sum(bool(item.change.written) for item in todo)
+    if len(planned) > 1 or failed:
+        console.message(f"filled {written} of {len(planned)} films"
+                        + (f"; {failed} failed" if failed else ""))
+    finish(1 if failed or read_code else 0)
+
+
+def _film_error(where: str, exc) -> None:
+    """`error: _posts/x.md: tmdb: no exact match...`, the candidates, the hint."""
+    from . import console
+
+    text = f"{exc.location}: {exc.message}" if exc.location else exc.message
+    console.error_line(where, text, exc.hint, getattr(exc, "details", None))

@@ -1,7 +1,8 @@
 """Looking films up: director, year and poster from TMDb or Wikidata.
 
-Each provider is a module with `search(client, settings, title, year) -> list[Candidate]`
-and `client_for(settings, ...)`; `lookup()` picks one, ranks its answers and returns them.
+Each provider is a module with `search(client, settings, title, year) -> list[Candidate]`,
+`fetch(client, settings, id) -> Candidate` and `client_for(settings, ...)`; a `Session`
+holds one for a command, ranks its answers (`rank`) and `choose`s among them.
 """
 
 from __future__ import annotations
@@ -85,10 +86,11 @@ class NoMatch(FilmcliError):
 
 
 def choose(candidates: list[Candidate], title: str, year: int | None, *,
-           director: str | None = None, provider: str = "", ask=None) -> Candidate | None:
+           director: str | None = None, provider: str = "", ask=None,
+           hint: str | None = None) -> Candidate | None:
     """The candidate a lookup takes: the exact match (title, and year when known; the
-    director when that leaves several) when it is the only one; else `ask(candidates)` (a terminal's choice; None for none of them);
-    else NoMatch with the candidates."""
+    director when that leaves several) when it is the only one; else `ask(candidates)`
+    (a terminal's choice; None for none of them); else NoMatch with the candidates."""
     exact = exact_matches(candidates, title, year)
     if len(exact) > 1 and director:  # the director tells remakes apart, never vetoes one
         exact = exact_matches(exact, title, year, director) or exact
@@ -104,8 +106,8 @@ def choose(candidates: list[Candidate], title: str, year: int | None, *,
     what = (f"{len(exact)} films match {shown} exactly" if exact
             else f"no exact match for {shown} among {len(candidates)} candidates")
     raise NoMatch(provider, what, exact or candidates,
-                  hint="give --year (or --director) to tell them apart, or give the fields "
-                       "yourself")
+                  hint=hint or "give --year (or --director) to tell them apart, or give the "
+                               "fields yourself")
 
 
 def fields_from(session: Session, candidate: Candidate, wanted) -> dict:
@@ -215,6 +217,10 @@ class Session:
             raise UsageError("give a title to look up")
         return rank(self.module.search(self.client, self.settings, title.strip(), year),
                     title, year)
+
+    def fetch(self, provider_id) -> Candidate:
+        """The one film a post's `tmdb:`/`wikidata:` key names: no search, no choice."""
+        return self.module.fetch(self.client, self.settings, provider_id)
 
     def poster(self, candidate: Candidate) -> bytes | None:
         if not candidate.poster_url:
