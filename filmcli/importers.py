@@ -391,7 +391,8 @@ class Adder:
                  on_added: Callable[[Path, Planned], None] | None = None,
                  on_skipped: Callable[[Record, str], None] | None = None,
                  on_failed: Callable[[FilmcliError], None] | None = None,
-                 on_note: Callable[[str, str], None] | None = None):
+                 on_note: Callable[[str, str], None] | None = None,
+                 complete: Callable[[dict], dict] | None = None):
         self.library = library
         self.config = library.config
         self.force = force
@@ -403,6 +404,7 @@ class Adder:
         self.on_skipped = on_skipped or (lambda record, why: None)
         self.on_failed = on_failed or (lambda exc: None)
         self.on_note = on_note or (lambda where, text: None)
+        self.complete = complete  # add --lookup: lookup.fill.Completer
         self.required = list(self.config.get("validate", {}).get(
             "required", ("title", "director", "year", "poster")))
         poster = self.config.get("poster", {})
@@ -489,6 +491,8 @@ class Adder:
             fields["year"] = _year(year, "Year" if record.kind == "letterboxd" else "year")
         for key, value in default_fields(self.config).items():
             fields.setdefault(key, value)
+        if self.complete is not None:
+            self._complete(record, fields)
         poster = fields.get("poster")
         if isinstance(poster, str) and poster.strip() and not poster.startswith("data:"):
             found = Poster.from_value(poster)
@@ -508,6 +512,27 @@ class Adder:
             when, slug = self._date_and_slug(record, payload, fields)
             name = post_filename(when, slug)
         return self._finish(record, fields, body, "\n", name, named, when, slug)
+
+    def _complete(self, record: Record, fields: dict) -> None:
+        """add --lookup: what the record misses, from its exact match; a record with none is
+        added as it is, with a note saying why (`filmcli fill` completes it later)."""
+        from .lookup import NoMatch
+
+        if self.index.film(fields.get("title"), fields.get("year")) is not None \
+                and not self.force:
+            return  # already in the library: place() skips it, no lookup needed
+        try:
+            found = self.complete(fields)
+        except NoMatch as exc:
+            where = f"{record.source}:{record.line}" if record.line else record.source
+            self.on_note(where, "\n".join([f"{exc.location}: {exc.message}", *exc.details]))
+            return
+        except FilmcliError as exc:
+            message = f"{exc.location}: {exc.message}" if exc.location else exc.message
+            raise record.error(message, exc.hint) from None
+        for key, value in found.items():
+            if fields.get(key) in (None, ""):
+                fields[key] = value
 
     def _plan_markdown(self, record: Record) -> Planned:
         """A Markdown post, copied in as it is (a poster given as a file path embedded)."""

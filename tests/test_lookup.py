@@ -633,3 +633,78 @@ def test_fill_over_many_films_shows_progress_on_a_terminal(library, fake):
     assert "fill (tmdb)" in seen and "20/20" in seen
     assert len(out.split()) == 20
     assert all(front(p)["director"] == "Darren Aronofsky" for p in posts(library))
+
+
+# --- filmcli add --lookup --------------------------------------------------------------
+
+
+def diary(path: Path, rows: list[list[str]]) -> Path:
+    import csv
+    import io
+
+    buf = io.StringIO(newline="")
+    csv.writer(buf, lineterminator="\r\n").writerows(
+        [["Date", "Name", "Year", "Letterboxd URI", "Rating", "Rewatch", "Tags",
+          "Watched Date"], *rows])
+    path.write_bytes(buf.getvalue().encode())
+    return path
+
+
+def test_add_letterboxd_lookup_completes_exact_rows_and_lists_the_others(run, library, fake,
+                                                                         tmp_path):
+    point_at(fake.url)
+    source = diary(tmp_path / "diary.csv", [
+        ["2024-01-05", "Her", "2013", "https://boxd.it/1", "4.5", "", "", "2024-01-05"],
+        ["2024-01-06", "Black Swan", "2010", "https://boxd.it/2", "4", "", "", "2024-01-06"],
+        ["2024-01-07", "Suspiria", "1977", "https://boxd.it/3", "5", "", "", "2024-01-07"],
+        ["2024-01-08", "Stalker", "1980", "https://boxd.it/4", "5", "", "", "2024-01-08"],
+        ["2024-01-09", "Zzyzx Road Trip", "2001", "https://boxd.it/5", "", "", "",
+         "2024-01-09"],
+    ])
+    result = run("-L", library, "add", source, "--from", "letterboxd", "--lookup")
+    assert result.exit_code == 0, result.stderr
+    made = {front(p)["title"]: front(p) for p in posts(library)}
+    assert len(made) == 5
+    assert made["Her"]["director"] == "Spike Jonze" and made["Her"]["tmdb"] == 152601
+    assert made["Her"]["letterboxd"] == "https://boxd.it/1" and made["Her"]["rating"] == 4.5
+    assert made["Black Swan"]["director"] == "Darren Aronofsky"
+    assert made["Suspiria"]["director"] == "Dario Argento" and made["Suspiria"]["year"] == 1977
+    assert "director" not in made["Stalker"] and "director" not in made["Zzyzx Road Trip"]
+    err = result.stderr
+    assert "diary.csv:5: tmdb: no exact match for 'Stalker' (1980)" in err
+    assert "1. Stalker [Сталкер] (1979), Andrei Tarkovsky - tmdb 1398" in err
+    assert "diary.csv:6: tmdb: no film called 'Zzyzx Road Trip' (2001) found" in err
+    assert "incomplete (2;" in err and "filmcli fill" in err
+    check = run("-L", library, "validate", *[p for p in posts(library)
+                                              if front(p)["title"] in ("Her", "Black Swan")])
+    assert check.exit_code == 0, check.stdout + check.stderr
+    # the others: fill, after a choice on a terminal
+    stalker = next(p for p in posts(library) if front(p)["title"] == "Stalker")
+    code, out, seen = on_terminal(["-L", str(library), "fill", "stalker"], b"1\n",
+                                  cwd=library)
+    assert code == 0, seen
+    meta = front(stalker)
+    assert meta["director"] == "Andrei Tarkovsky" and meta["tmdb"] == 1398
+    assert meta["year"] == 1980  # what the post said is kept
+
+
+def test_add_lookup_failure_of_the_provider_fails_the_rows_not_the_run(run, library,
+                                                                       tmp_path):
+    point_at(f"http://127.0.0.1:{closed_port()}")
+    source = diary(tmp_path / "diary.csv", [
+        ["2024-01-05", "Her", "2013", "https://boxd.it/1", "4.5", "", "", ""]])
+    result = run("-L", library, "add", source, "--from", "letterboxd", "--lookup")
+    assert result.exit_code == 1
+    assert "diary.csv:2: row 1: tmdb: cannot connect" in result.stderr
+    assert posts(library) == []
+    assert "Traceback" not in result.stderr
+
+
+def test_add_lookup_does_not_look_up_films_already_present(run, library, fake, tmp_path):
+    point_at(fake.url)
+    write_post(library, "2014-01-02-her.md", ["title: Her", "year: 2013"])
+    source = diary(tmp_path / "diary.csv", [
+        ["2024-01-05", "Her", "2013", "https://boxd.it/1", "4.5", "", "", ""]])
+    result = run("-L", library, "add", source, "--from", "letterboxd", "--lookup")
+    assert result.exit_code == 0, result.stderr
+    assert "skipped 1" in result.stderr and fake.count == 0

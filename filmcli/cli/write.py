@@ -278,6 +278,14 @@ def add_cmd(
                                  help="Show what would be added; write nothing."),
     force: bool = typer.Option(False, "--force", "-f",
                                help="Replace films already present (same title and year)."),
+    lookup: bool = typer.Option(False, "--lookup", "-l",
+                                help="Complete records (director, year, poster) from their "
+                                     "exact match on TMDb or Wikidata."),
+    provider: str | None = typer.Option(None, "--provider", metavar="NAME",
+                                        help="With --lookup: tmdb or wikidata."),
+    offline: bool = typer.Option(False, "--offline",
+                                 help="With --lookup: answer from the cache only."),
+    refresh: bool = typer.Option(False, "--refresh", help="With --lookup: ignore the cache."),
 ) -> None:
     """Add posts from exports, Markdown files or a Letterboxd CSV; each whole or not at all."""
     from ..importers import add_sources
@@ -303,8 +311,27 @@ def add_cmd(
         from ..lock import library_lock
 
         ctx.with_resource(library_lock(library))  # held until the command ends
+    complete = None
+    if lookup:
+        from ..lookup import Session
+        from ..lookup.fill import Completer
+
+        complete = Completer(Session(library.config, provider, offline=offline,
+                                     refresh=refresh))
+        ctx.call_on_close(complete.session.close)
+    elif provider or offline or refresh:
+        from ..errors import UsageError
+
+        raise UsageError("--provider, --offline and --refresh go with --lookup")
+
+    def note(where, text):
+        from .console import warn
+
+        warn(where, text)
+
     report = add_sources(library, sources, kind=kind, force=force, dry_run=dry_run,
-                         on_added=added, on_skipped=skipped, on_failed=failed)
+                         on_added=added, on_skipped=skipped, on_failed=failed, on_note=note,
+                         complete=complete)
     if fresh and library.posts_dir.is_dir():
         message(f"created the posts folder {display_path(library.posts_dir)}")
     verb = "would add" if dry_run else "added"
@@ -314,8 +341,9 @@ def add_cmd(
         summary += f"; replaced {len(report.replaced)}"
     message(summary + (" (dry run: nothing written)" if dry_run else ""))
     if report.incomplete:
-        message(f"incomplete ({len(report.incomplete)}; finish them, `filmcli validate` "
-                "flags them):")
+        message(f"incomplete ({len(report.incomplete)}; finish them"
+                + (", `filmcli fill` on a terminal lets you choose their films"
+                   if lookup else "") + ", `filmcli validate` flags them):")
         for path, missing in report.incomplete:
             message(f"  {display_path(path)}: no {', no '.join(missing)}")
     finish(report.exit_code)

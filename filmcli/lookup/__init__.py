@@ -215,8 +215,13 @@ class Session:
     def search(self, title: str, year: int | None = None) -> list[Candidate]:
         if not isinstance(title, str) or not title.strip():
             raise UsageError("give a title to look up")
-        return rank(self.module.search(self.client, self.settings, title.strip(), year),
-                    title, year)
+        found = self.module.search(self.client, self.settings, title.strip(), year)
+        if year is not None and not exact_matches(found, title, year):
+            # a year one off (a festival, the country's release): show the others too
+            seen = {c.id for c in found}
+            found += [c for c in self.module.search(self.client, self.settings,
+                                                    title.strip(), None) if c.id not in seen]
+        return rank(found, title, year)
 
     def fetch(self, provider_id) -> Candidate:
         """The one film a post's `tmdb:`/`wikidata:` key names: no search, no choice."""

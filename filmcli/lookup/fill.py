@@ -138,3 +138,33 @@ def fill(library, films, *, only=None, provider: str | None = None, dry_run: boo
     finally:
         session.close()
     return planned if dry_run else apply_fill(library, planned)
+
+
+class Completer:
+    """`add --lookup`: the fields an imported record misses, from its exact match.
+
+    Called with the record's fields; returns the ones to add (and the source key).
+    NoMatch when there is no exact, unique match (the record is added as it is and
+    listed); any other lookup failure is the record's error.
+    """
+
+    def __init__(self, session: Session, only: Iterable[str] = FILLABLE):
+        self.session = session
+        self.only = list(only)
+
+    def __call__(self, fields: dict) -> dict:
+        wanted = [k for k in self.only if fields.get(k) is None
+                  or (isinstance(fields.get(k), str) and not fields[k].strip())]
+        title, year = fields.get("title"), fields.get("year")
+        if not wanted or not isinstance(title, str) or not title.strip():
+            return {}
+        year = year if isinstance(year, int) and not isinstance(year, bool) else None
+        director = fields.get("director")
+        found = self.session.search(title, year)
+        candidate = choose(found, title, year, provider=self.session.name,
+                           director=director if isinstance(director, str) else None,
+                           hint="`filmcli fill` on a terminal lets you choose")
+        values = fields_from(self.session, candidate, wanted)
+        if "poster" in values:
+            values["poster"] = values["poster"].uri
+        return values
