@@ -708,3 +708,24 @@ def test_add_lookup_does_not_look_up_films_already_present(run, library, fake, t
     result = run("-L", library, "add", source, "--from", "letterboxd", "--lookup")
     assert result.exit_code == 0, result.stderr
     assert "skipped 1" in result.stderr and fake.count == 0
+
+
+def test_add_imdb_ratings_lookup_adds_the_poster(run, library, fake, tmp_path):
+    import csv
+    import io
+
+    point_at(fake.url)
+    buf = io.StringIO(newline="")
+    csv.writer(buf, lineterminator="\r\n").writerows([
+        ["Const", "Your Rating", "Date Rated", "Title", "URL", "Title Type", "IMDb Rating",
+         "Runtime (mins)", "Year", "Genres", "Num Votes", "Release Date", "Directors"],
+        ["tt1798709", "9", "2024-01-05", "Her", "https://www.imdb.com/title/tt1798709/",
+         "movie", "8.0", "126", "2013", "Drama", "700000", "2013-12-18", "Spike Jonze"]])
+    (tmp_path / "ratings.csv").write_text(buf.getvalue())
+    result = run("-L", library, "add", tmp_path / "ratings.csv", "--lookup")
+    assert result.exit_code == 0, result.stderr
+    [path] = posts(library)
+    meta = front(path)
+    assert meta["imdb"] == "tt1798709" and meta["tmdb"] == 152601
+    assert meta["director"] == "Spike Jonze" and meta["poster"].startswith("data:image/jpeg")
+    assert run("-L", library, "validate").exit_code == 0

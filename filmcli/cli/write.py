@@ -272,8 +272,8 @@ def add_cmd(
                                         help="Export files, Markdown posts or folders, "
                                              "Letterboxd CSVs; '-' for stdin."),
     kind: str | None = typer.Option(None, "--from", metavar="KIND",
-                                    help="json, jsonl, csv, toml, md or letterboxd (default: "
-                                         "from each file's name)."),
+                                    help="json, jsonl, csv, toml, md, letterboxd or imdb "
+                                         "(default: from each file's name and header)."),
     dry_run: bool = typer.Option(False, "--dry-run", "-n",
                                  help="Show what would be added; write nothing."),
     force: bool = typer.Option(False, "--force", "-f",
@@ -287,7 +287,7 @@ def add_cmd(
                                  help="With --lookup: answer from the cache only."),
     refresh: bool = typer.Option(False, "--refresh", help="With --lookup: ignore the cache."),
 ) -> None:
-    """Add posts from exports, Markdown files or a Letterboxd CSV; each whole or not at all."""
+    """Add posts from exports, Markdown files, Letterboxd or IMDb CSVs; each whole or not at all."""
     from ..importers import add_sources
     from ..newpost import display_path
     from .common import finish
@@ -339,6 +339,9 @@ def add_cmd(
                f"failed {report.failed}")
     if report.replaced:
         summary += f"; replaced {len(report.replaced)}"
+    if report.not_films:
+        summary += (f"; skipped {report.not_films} not film"
+                    f"{'s' if report.not_films != 1 else ''} (TV series, episodes)")
     message(summary + (" (dry run: nothing written)" if dry_run else ""))
     if report.incomplete:
         message(f"incomplete ({len(report.incomplete)}; finish them"
