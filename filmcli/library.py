@@ -309,15 +309,16 @@ class Library:
         changes = [plan_set(self, post, values, tuple(remove)) for post in self._films(films)]
         return changes if dry_run else apply(self, changes)
 
-    def fill(self, films, *, only=None, provider: str | None = None, dry_run: bool = False,
+    def fill(self, films=None, *, only=None, provider: str | None = None, dry_run: bool = False,
              offline: bool = False, refresh: bool = False, ask=None, on_film=None) -> list:
         """Look up what films miss (director, year, poster; `only` some of them) on TMDb or
         Wikidata and set it as `set` does, recording the source (`tmdb: 152601`).
 
-        `films` is a selector, a Post, or a list of either. A film whose title is not an
-        exact, unique match is an error unless `ask(post, candidates)` chooses (None for
-        none). Returns one `lookup.fill.Filled` per film: `.change` (a `manage.Change`),
-        `.error` or `.skipped`. With `dry_run` nothing is written.
+        `films` is a selector, a Post, or a list of either (None: every post). A film
+        whose title is not an exact, unique match is an error unless
+        `ask(post, candidates)` chooses (None for none). Returns one `lookup.fill.Filled`
+        per film: `.change` (a `manage.Change`), `.error` or `.skipped`. With `dry_run`
+        nothing is written.
         """
         from .lookup.fill import fill
 

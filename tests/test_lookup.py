@@ -372,6 +372,14 @@ def test_new_lookup_tmdb_writes_a_post_that_validates(run, library, fake):
     assert head == "data:image/jpeg;base64" and im.size == (400, 600)  # shrunk from 600×900
     assert b"SecretCam" in fake.images["her.jpg"] and b"SecretCam" not in raw  # EXIF gone
     assert run("-L", library, "validate").exit_code == 0
+    # the same post again, elsewhere: no request at all (the answers and the poster cached)
+    before = fake.count
+    other = library.parent / "other"
+    (other / "_posts").mkdir(parents=True)
+    again = run("-L", other, "new", "--title", "Her", "--year", "2013", "--lookup",
+                "--body", "A review.")
+    assert again.exit_code == 0, again.stderr
+    assert fake.count == before and posts(other)[0].read_bytes() == path.read_bytes()
     # the key goes to the API only, never to the image host
     images = [(p, h) for p, h in zip(fake.state["log"], fake.state["headers"], strict=True)
               if p.startswith("/t/p/")]
@@ -429,6 +437,13 @@ def test_new_lookup_ambiguous_without_a_terminal_lists_the_candidates(run, libra
     assert front(posts(library)[0])["director"] == "Luca Guadagnino"
 
 
+def test_lookup_with_no_candidate_is_one_error(run, library, fake):
+    point_at(fake.url)
+    err = one_error(run("-L", library, "lookup", "Zzyzx Road Trip", "--provider", "tmdb"))
+    assert "no film called 'Zzyzx Road Trip' found" in err
+    assert lookup_json(run, library, "Zzyzx Road Trip", "--provider", "tmdb") == []
+
+
 def test_new_lookup_no_match_without_a_terminal(run, library, fake):
     point_at(fake.url)
     result = run("-L", library, "new", "--title", "Zzyzx Road Trip", "--lookup")
@@ -456,16 +471,17 @@ def test_new_lookup_on_a_terminal_none_of_them_asks_for_the_fields(library, fake
     assert posts(library) == []
 
 
+@pytest.mark.parametrize("provider", ["tmdb", "wikidata"])  # wikidata's poster redirects
 @pytest.mark.parametrize("mode, words", [("html", "not an image"),
                                          ("big", "over the limit"),
                                          ("big-chunked", "cut off")])
 def test_a_poster_that_is_no_image_or_too_big_writes_nothing(run, library, fake, mode,
-                                                              words):
+                                                              words, provider):
     point_at(fake.url)
     (library / "filmcli.toml").write_text("[poster]\nmax_download_bytes = 50000\n")
     fake.state["poster"] = mode
     err = one_error(run("-L", library, "new", "--title", "Her", "--year", "2013",
-                        "--lookup"))
+                        "--lookup", "--provider", provider), provider)
     assert words in err and "--poster" in err
     assert posts(library) == []
 
@@ -729,3 +745,50 @@ def test_add_imdb_ratings_lookup_adds_the_poster(run, library, fake, tmp_path):
     assert meta["imdb"] == "tt1798709" and meta["tmdb"] == 152601
     assert meta["director"] == "Spike Jonze" and meta["poster"].startswith("data:image/jpeg")
     assert run("-L", library, "validate").exit_code == 0
+
+
+def test_a_post_edited_while_fill_waits_is_left_alone_with_the_edit(library, fake,
+                                                                    incomplete):
+    """A real fill process plans, then waits on a terminal for its yes; meanwhile the user
+    edits one of the posts. That post is refused ('changed while it was read'), the edit
+    is kept, the other post is filled."""
+    import pty
+    import select
+    import subprocess
+    import sys
+
+    point_at(fake.url)
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "filmcli", "-L", str(library), "fill",
+                             "--where", "title != Suspiria"], cwd=library, stdin=slave,
+                            stderr=slave, stdout=subprocess.PIPE,
+                            env={**os.environ, "NO_COLOR": "1"})
+    os.close(slave)
+    seen = b""
+    try:
+        deadline = time.monotonic() + 60
+        while b"[y/N]" not in seen and time.monotonic() < deadline:
+            if select.select([master], [], [], 0.2)[0]:
+                seen += os.read(master, 65536)
+        assert b"fill 2 films? [y/N]" in seen, seen
+        edited = incomplete["swan"].read_bytes().replace(b"The review.", b"My new review.")
+        incomplete["swan"].write_bytes(edited)
+        os.write(master, b"y\n")
+        out = proc.stdout.read().decode()
+        proc.wait(timeout=30)
+        while select.select([master], [], [], 0.2)[0]:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            seen += chunk
+    finally:
+        os.close(master)
+    text = seen.decode("utf-8", "replace")
+    assert proc.returncode == 1, text
+    assert "changed while it was read" in text
+    assert incomplete["swan"].read_bytes() == edited  # the edit is kept, nothing lost
+    assert out.split() == ["_posts/2014-01-02-her.md"]
+    assert front(incomplete["her"])["director"] == "Spike Jonze"

@@ -91,8 +91,9 @@ def lookup_cmd(
                                     indent=2) + "\n")
         return
     if not found:
-        sys.stderr.write(f"no film called {title!r} on {session.name}\n")
-        raise typer.Exit(1)
+        from ..lookup import choose
+
+        choose(found, title, year, provider=session.name)  # NoMatch: one error line
     for c in found:
         who = ", ".join(c.directors) or "-"
         other = c.original_title if c.original_title and c.original_title != c.title else "-"

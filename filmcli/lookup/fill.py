@@ -130,7 +130,7 @@ def fill(library, films, *, only=None, provider: str | None = None, dry_run: boo
          offline: bool = False, refresh: bool = False, ask=None, on_film=None
          ) -> list[Filled]:
     """`Library.fill`: look up what `films` miss and set it (see the module's text)."""
-    posts = library._films(films)
+    posts = library.posts() if films is None else library._films(films)
     session = Session(library.config, provider, offline=offline, refresh=refresh)
     try:
         planned = plan_fill(library, posts, session, only=parse_only(only), ask=ask,
