@@ -137,11 +137,13 @@ def _finish(pending: list, failures: list) -> None:
         _fsync_dir(folder)
 
 
-def write_atomic(path: str | os.PathLike, data: bytes, *, exclusive: bool = False) -> None:
+def write_atomic(path: str | os.PathLike, data: bytes, *, exclusive: bool = False,
+                 mode: int | None = None) -> None:
     """Write `data` to `path` through a temp file in the same folder, fsync, rename.
 
     With `exclusive`, refuse to replace a file that exists (checked at the
-    final link, so two racing writers cannot both win). Inside deferred_sync()
+    final link, so two racing writers cannot both win). `mode` (0o600 for a private
+    file) replaces the target's own mode or the umask's default. Inside deferred_sync()
     the fsync and rename happen at the end of that block.
     """
     path = Path(path)
@@ -159,7 +161,10 @@ def write_atomic(path: str | os.PathLike, data: bytes, *, exclusive: bool = Fals
             if _deferred is None:
                 handle.flush()
                 os.fsync(handle.fileno())
-        _copy_mode(tmp, path)
+        if mode is None:
+            _copy_mode(tmp, path)
+        else:
+            os.chmod(tmp, mode)
         if _deferred is not None:
             _deferred.append((tmp, path, exclusive, folder))
             return

@@ -792,3 +792,30 @@ def test_a_post_edited_while_fill_waits_is_left_alone_with_the_edit(library, fak
     assert incomplete["swan"].read_bytes() == edited  # the edit is kept, nothing lost
     assert out.split() == ["_posts/2014-01-02-her.md"]
     assert front(incomplete["her"])["director"] == "Spike Jonze"
+
+
+def test_a_cache_folder_others_may_write_is_not_used(run, library, fake):
+    point_at(fake.url)
+    folder = Path(os.environ["XDG_CACHE_HOME"]) / "filmcli" / "lookup"
+    folder.mkdir(parents=True)
+    folder.chmod(0o777)
+    first = run("-L", library, "lookup", "Her", "--provider", "tmdb")
+    assert first.exit_code == 0 and "the cache is not used" in first.stderr
+    before = fake.count
+    again = run("-L", library, "lookup", "Her", "--provider", "tmdb")
+    assert again.exit_code == 0 and fake.count > before  # nothing was read from it
+    assert list(folder.iterdir()) == []  # nor written to it
+
+
+def test_a_cache_file_that_is_a_link_is_not_read(run, library, fake, tmp_path):
+    point_at(fake.url)
+    first = lookup_json(run, library, "Her", "--provider", "tmdb")
+    folder = Path(os.environ["XDG_CACHE_HOME"]) / "filmcli" / "lookup"
+    planted = tmp_path / "planted.json"
+    for entry in folder.iterdir():
+        planted.write_bytes(entry.read_bytes().replace(b"Spike Jonze", b"Someone Else"))
+        entry.unlink()
+        entry.symlink_to(planted)
+    before = fake.count
+    again = lookup_json(run, library, "Her", "--provider", "tmdb")
+    assert again == first and fake.count > before

@@ -15,6 +15,7 @@ import hashlib
 import json
 import os
 import socket
+import stat
 import time
 from pathlib import Path
 
@@ -32,16 +33,66 @@ class LookupFailed(FilmcliError):
         super().__init__(message, provider, hint=hint)
 
 
-def cache_dir() -> Path:
+def cache_dir() -> Path | None:
+    """$XDG_CACHE_HOME/filmcli/lookup, made 0700; None (no cache) without a home folder
+    or when the folder is not the user's own: what it holds becomes posts' content."""
     from ..cache import cache_root
 
-    return cache_root() / "lookup"
+    root = cache_root()
+    if root is None:
+        return None
+    folder = root / "lookup"
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        st = os.lstat(folder)
+    except OSError:
+        return None
+    problem = None
+    if not stat.S_ISDIR(st.st_mode):
+        problem = "is not a folder"
+    elif hasattr(os, "geteuid") and st.st_uid != os.geteuid():
+        problem = f"is owned by another user (uid {st.st_uid})"
+    elif st.st_mode & 0o022:
+        problem = (f"may be written by others (mode {st.st_mode & 0o777:04o}; chmod 700 "
+                   "fixes it)")
+    elif st.st_mode & 0o077:
+        os.chmod(folder, 0o700)  # readable by others: the answers are the user's business
+    if problem:
+        _warn_once(f"{folder}: the lookup cache folder {problem}; the cache is not used")
+        return None
+    return folder
 
 
-def _private_dir(path: Path) -> None:
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    os.chmod(path, 0o700)
-    os.chmod(path.parent, os.stat(path.parent).st_mode & 0o777 | 0o700)
+_warned: set[str] = set()
+
+
+def _warn_once(text: str) -> None:
+    import sys
+
+    if text not in _warned:
+        _warned.add(text)
+        sys.stderr.write(f"warning: {text}\n")
+
+
+def _read_private(path: Path) -> tuple[bytes, float] | None:
+    """A cache file's bytes and age, if it is a regular file of the user's own (never
+    through a symbolic link)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)
+                     | getattr(os, "O_CLOEXEC", 0))
+    except OSError:
+        return None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or (hasattr(os, "geteuid")
+                                            and st.st_uid != os.geteuid()):
+            return None
+        with os.fdopen(os.dup(fd), "rb") as handle:
+            return handle.read(), time.time() - st.st_mtime
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
 
 
 class Client:
@@ -92,31 +143,33 @@ class Client:
 
     # --- cache -----------------------------------------------------------------
 
-    def _key(self, url: str, params: dict) -> Path:
+    def _key(self, url: str, params: dict) -> Path | None:
+        folder = cache_dir()
+        if folder is None:
+            return None
         public = sorted((k, str(v)) for k, v in params.items() if v is not None)
         raw = json.dumps([self.provider, url, public]).encode("utf-8")
-        return cache_dir() / hashlib.sha256(raw).hexdigest()
+        return folder / hashlib.sha256(raw).hexdigest()
 
-    def _cached(self, path: Path) -> bytes | None:
-        if self.refresh and not self.offline:
+    def _cached(self, path: Path | None) -> bytes | None:
+        if path is None or (self.refresh and not self.offline):
             return None
-        try:
-            age = time.time() - path.stat().st_mtime
-            if not self.offline and age > self._num("cache_days", 7) * 86400:
-                return None
-            return path.read_bytes()
-        except OSError:
+        found = _read_private(path)
+        if found is None:
             return None
+        data, age = found
+        if not self.offline and age > self._num("cache_days", 7) * 86400:
+            return None
+        return data
 
-    def _store(self, path: Path, data: bytes) -> None:
+    def _store(self, path: Path | None, data: bytes) -> None:
+        if path is None:
+            return
+        from ..atomic import write_atomic
+
         try:
-            _private_dir(path.parent)
-            tmp = path.with_name(f".{path.name}.{os.getpid()}")
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
-            with os.fdopen(fd, "wb") as out:
-                out.write(data)
-            os.replace(tmp, path)
-        except OSError:
+            write_atomic(path, data, mode=0o600)  # renamed into the 0700 folder
+        except (FilmcliError, OSError):
             pass  # the cache is a saving, never a reason to fail
 
     # --- requests ------------------------------------------------------------
