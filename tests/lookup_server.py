@@ -205,6 +205,21 @@ class FakeProviders:
                        headers=[("Retry-After", state["retry_after"])])
             return
         path = unquote(parsed.path)
+        if state.get("drip"):  # a byte now and then: never a read timeout, never done
+            handler.send_response(200)
+            handler.send_header("Content-Type", "application/json")
+            handler.send_header("Content-Length", "100000")
+            handler.end_headers()
+            import time
+
+            for _ in range(600):
+                try:
+                    handler.wfile.write(b" ")
+                    handler.wfile.flush()
+                except OSError:
+                    return
+                time.sleep(0.1)
+            return
         if path.startswith("/3/"):
             self._tmdb(handler, path, query)
         elif path == "/w/api.php":

@@ -213,6 +213,15 @@ def test_a_server_that_never_answers_times_out(run, library):
         silent.close()
 
 
+def test_a_server_that_drips_its_answer_is_cut_off(run, library, fake):
+    point_at(fake.url, extra="max_seconds = 1.0")
+    fake.state["drip"] = True
+    started = time.monotonic()
+    err = one_error(run("-L", library, "lookup", "Her", "--provider", "tmdb"))
+    assert time.monotonic() - started < 4
+    assert "sending too slowly" in err and "lookup.max_seconds" in err
+
+
 def test_a_bad_key_is_401_and_names_the_key_to_fix(run, library, fake):
     point_at(fake.url, key="wrong-key-0000")
     err = one_error(run("-L", library, "lookup", "Her", "--provider", "tmdb"))

@@ -216,7 +216,8 @@ class Session:
         if not isinstance(title, str) or not title.strip():
             raise UsageError("give a title to look up")
         found = self.module.search(self.client, self.settings, title.strip(), year)
-        if year is not None and not exact_matches(found, title, year):
+        if year is not None and getattr(self.module, "YEAR_FILTERS", False) \
+                and not exact_matches(found, title, year):
             # a year one off (a festival, the country's release): show the others too
             seen = {c.id for c in found}
             found += [c for c in self.module.search(self.client, self.settings,

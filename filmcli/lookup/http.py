@@ -200,6 +200,7 @@ class Client:
             headers = self.secret_headers
         for attempt in range(attempts):
             self._wait_turn()
+            started = time.monotonic()
             self.requests += 1
             try:
                 with self._client().stream("GET", url, params=query,
@@ -221,7 +222,8 @@ class Client:
                                    "wait a minute and run again")
                     if status >= 400:
                         self._fail(f"{host} answered HTTP {status}")
-                    body = _read_limited(response, limit, self)
+                    body = _read_limited(response, limit, self,
+                                         started + self._num("max_seconds", 60.0))
                     return body, response.headers.get("Content-Type", "")
             except LookupFailed:
                 raise
@@ -238,6 +240,8 @@ class Client:
                            "check the network, or use --offline for cached answers")
             except httpx.HTTPError:
                 self._fail(f"the request to {host} failed")
+            except Exception as exc:  # e.g. httpx.InvalidURL, whose text holds the URL
+                self._fail(f"the request to {host} failed ({type(exc).__name__})")
         self._fail(f"{host} kept failing")  # pragma: no cover - the loop always returns
 
     def get_json(self, url: str, params: dict | None = None):
@@ -270,7 +274,9 @@ class Client:
         return data
 
 
-def _read_limited(response, limit: int | None, client: Client) -> bytes:
+def _read_limited(response, limit: int | None, client: Client, deadline: float) -> bytes:
+    """The body, cut off past `limit` bytes, or when it is still coming at `deadline` (a
+    server that sends a byte now and then never trips the read timeout)."""
     declared = response.headers.get("Content-Length")
     if limit and declared and declared.isdigit() and int(declared) > limit:
         client._fail(f"the download is {int(declared):,} bytes, over the limit of {limit:,}",
@@ -284,6 +290,10 @@ def _read_limited(response, limit: int | None, client: Client) -> bytes:
                          "give --poster FILE yourself, or raise poster.max_download_bytes "
                          "in filmcli.toml")
         chunks.append(chunk)
+        if time.monotonic() > deadline:
+            client._fail(f"{response.url.host} is sending too slowly (still coming after "
+                         f"{client._num('max_seconds', 60.0):g} s)",
+                         "try again later, or raise lookup.max_seconds")
     return b"".join(chunks)
 
 
