@@ -56,7 +56,8 @@ def _movie(mid, title, original, date, poster, directors, lang="en"):
 
 
 TMDB_MOVIES = [
-    _movie(152601, "Her", "Her", "2013-12-18", "/her.jpg", ["Spike Jonze"]),
+    {**_movie(152601, "Her", "Her", "2013-12-18", "/her.jpg", ["Spike Jonze"]),
+     "_imdb": "tt1798709"},
     _movie(11906, "Suspiria", "Suspiria", "1977-02-01", "/suspiria77.jpg", ["Dario Argento"],
            "it"),
     _movie(361292, "Suspiria", "Suspiria", "2018-10-26", "/suspiria18.jpg",
@@ -293,6 +294,14 @@ class FakeProviders:
                      and (not year or m["release_date"].startswith(year))]
             self._json(handler, 200, {"page": 1, "results": found, "total_pages": 1,
                                       "total_results": len(found)})
+        elif path.startswith("/3/find/"):
+            wanted = path.rsplit("/", 1)[-1]
+            found = [{k: v for k, v in m.items() if not k.startswith("_")}
+                     for m in TMDB_MOVIES if m.get("_imdb") == wanted
+                     and query.get("external_source") == "imdb_id"]
+            self._json(handler, 200, {"movie_results": found, "person_results": [],
+                                      "tv_results": [], "tv_episode_results": [],
+                                      "tv_season_results": []})
         elif path.startswith("/3/movie/"):
             mid = path.rsplit("/", 1)[-1]
             movie = next((m for m in TMDB_MOVIES if str(m["id"]) == mid), None)
@@ -303,7 +312,7 @@ class FakeProviders:
                 return
             details = {k: v for k, v in movie.items() if not k.startswith("_")}
             details.update({"runtime": 120, "status": "Released", "tagline": "",
-                            "imdb_id": "tt1798709"})
+                            "imdb_id": movie.get("_imdb")})
             if "credits" in query.get("append_to_response", ""):
                 details["credits"] = {"id": movie["id"], "cast": [
                     {"id": 1, "name": "An Actor", "character": "Someone",

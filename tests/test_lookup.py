@@ -749,6 +749,9 @@ def test_add_imdb_ratings_lookup_adds_the_poster(run, library, fake, tmp_path):
     (tmp_path / "ratings.csv").write_text(buf.getvalue())
     result = run("-L", library, "add", tmp_path / "ratings.csv", "--lookup")
     assert result.exit_code == 0, result.stderr
+    # the IMDb id is exact: TMDb's find, no search by title
+    assert any(p.startswith("/3/find/tt1798709?") for p in fake.state["log"])
+    assert not any(p.startswith("/3/search") for p in fake.state["log"])
     [path] = posts(library)
     meta = front(path)
     assert meta["imdb"] == "tt1798709" and meta["tmdb"] == 152601
@@ -828,3 +831,13 @@ def test_a_cache_file_that_is_a_link_is_not_read(run, library, fake, tmp_path):
     before = fake.count
     again = lookup_json(run, library, "Her", "--provider", "tmdb")
     assert again == first and fake.count > before
+
+
+def test_fill_finds_a_film_by_its_imdb_id_on_tmdb(run, library, fake):
+    path = write_post(library, "2019-01-01-elle.md", ["title: Her (film)", "imdb: tt1798709"])
+    point_at(fake.url)
+    result = run("-L", library, "fill", "her")
+    assert result.exit_code == 0, result.stderr
+    meta = front(path)
+    assert meta["tmdb"] == 152601 and meta["year"] == 2013 and meta["title"] == "Her (film)"
+    assert not any(p.startswith("/3/search") for p in fake.state["log"])

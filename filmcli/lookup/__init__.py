@@ -8,6 +8,7 @@ holds one for a command, ranks its answers (`rank`) and `choose`s among them.
 from __future__ import annotations
 
 import os
+import re
 import sys
 import unicodedata
 from dataclasses import asdict, dataclass, field
@@ -227,6 +228,19 @@ class Session:
     def fetch(self, provider_id) -> Candidate:
         """The one film a post's `tmdb:`/`wikidata:` key names: no search, no choice."""
         return self.module.fetch(self.client, self.settings, provider_id)
+
+    def known(self, fields) -> Candidate | None:
+        """The film a post (or record) already names: its `tmdb:`/`wikidata:` key, or for
+        TMDb its `imdb:` key; None when it names none (then it is searched by title)."""
+        recorded = fields.get(self.name)
+        if recorded is not None and not isinstance(recorded, (dict, list)) \
+                and str(recorded).strip():
+            return self.fetch(recorded)
+        imdb = fields.get("imdb")
+        finder = getattr(self.module, "find_imdb", None)
+        if finder and isinstance(imdb, str) and re.fullmatch(r"tt\d{5,10}", imdb.strip()):
+            return finder(self.client, self.settings, imdb.strip())
+        return None
 
     def poster(self, candidate: Candidate) -> bytes | None:
         if not candidate.poster_url:

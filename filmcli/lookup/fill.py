@@ -56,13 +56,6 @@ def missing(post, only: Iterable[str]) -> list[str]:
     return out
 
 
-def _recorded_id(post, provider: str):
-    value = post.front_matter.get(provider)
-    if value is None or isinstance(value, (dict, list)) or str(value).strip() == "":
-        return None
-    return value
-
-
 def plan_fill(library, posts, session: Session, *, only: Iterable[str] = FILLABLE,
               ask: Callable | None = None,
               on_film: Callable[[Filled], None] | None = None) -> list[Filled]:
@@ -81,10 +74,8 @@ def plan_fill(library, posts, session: Session, *, only: Iterable[str] = FILLABL
             if not wanted:
                 item.skipped = "nothing to fill"
                 continue
-            recorded = _recorded_id(post, session.name)
-            if recorded is not None:
-                item.candidate = session.fetch(recorded)
-            else:
+            item.candidate = session.known(post.front_matter)
+            if item.candidate is None:
                 title = post.title
                 if not isinstance(title, str) or not title.strip():
                     raise FilmcliError("the post has no title to look up")
@@ -160,10 +151,12 @@ class Completer:
             return {}
         year = year if isinstance(year, int) and not isinstance(year, bool) else None
         director = fields.get("director")
-        found = self.session.search(title, year)
-        candidate = choose(found, title, year, provider=self.session.name,
-                           director=director if isinstance(director, str) else None,
-                           hint="`filmcli fill` on a terminal lets you choose")
+        candidate = self.session.known(fields)
+        if candidate is None:
+            found = self.session.search(title, year)
+            candidate = choose(found, title, year, provider=self.session.name,
+                               director=director if isinstance(director, str) else None,
+                               hint="`filmcli fill` on a terminal lets you choose")
         values = fields_from(self.session, candidate, wanted)
         if "poster" in values:
             values["poster"] = values["poster"].uri

@@ -115,3 +115,15 @@ def fetch(client: Client, settings: dict, movie_id) -> Candidate:
     if not isinstance(details.get("id"), int):
         client._fail("unexpected answer for a film's details (no id)")
     return _candidate(details, details, _posters(client, base, settings))
+
+
+def find_imdb(client: Client, settings: dict, imdb_id: str) -> Candidate | None:
+    """The film with this IMDb id (`imdb: tt1798709`), through
+    `GET /3/find/{id}?external_source=imdb_id` (`{"movie_results": [...], "tv_results"...}`);
+    None when TMDb knows no film by it."""
+    base = str(settings.get("tmdb_url") or DEFAULT_URL).rstrip("/")
+    found = _as_dict(client.get_json(f"{base}/3/find/{imdb_id}",
+                                     {"external_source": "imdb_id"}), client, "find")
+    movies = [m for m in found.get("movie_results") or [] if isinstance(m, dict)
+              and isinstance(m.get("id"), int)]
+    return fetch(client, settings, movies[0]["id"]) if movies else None
