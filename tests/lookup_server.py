@@ -165,7 +165,8 @@ class FakeProviders:
 
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._httpd.daemon_threads = True
-        threading.Thread(target=self._httpd.serve_forever, daemon=True).start()
+        threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
+                         daemon=True).start()
         self.url = f"http://127.0.0.1:{self._httpd.server_address[1]}"
         return self
 
