@@ -841,3 +841,36 @@ def test_fill_finds_a_film_by_its_imdb_id_on_tmdb(run, library, fake):
     meta = front(path)
     assert meta["tmdb"] == 152601 and meta["year"] == 2013 and meta["title"] == "Her (film)"
     assert not any(p.startswith("/3/search") for p in fake.state["log"])
+
+
+def test_fill_stops_asking_a_provider_it_cannot_reach(run, library, incomplete):
+    silent = Silent()
+    try:
+        point_at(silent.url)  # every request would wait for its read timeout
+        started = time.monotonic()
+        result = run("-L", library, "fill", "--yes")
+        assert time.monotonic() - started < 4
+    finally:
+        silent.close()
+    assert result.exit_code == 1
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "did not answer in time" in errors[0], result.stderr
+    assert result.stderr.count("not looked up: tmdb failed above") == 2
+
+
+def test_add_lookup_stops_asking_a_provider_it_cannot_reach(run, library, tmp_path):
+    silent = Silent()
+    try:
+        point_at(silent.url)
+        source = diary(tmp_path / "diary.csv", [
+            [f"2024-01-0{n}", title, "2013", f"https://boxd.it/{n}", "", "", "", ""]
+            for n, title in enumerate(["Her", "Black Swan", "Suspiria"], 1)])
+        started = time.monotonic()
+        result = run("-L", library, "add", source, "--from", "letterboxd", "--lookup")
+        assert time.monotonic() - started < 4
+    finally:
+        silent.close()
+    assert result.exit_code == 1
+    assert result.stderr.count("did not answer in time") == 1
+    assert result.stderr.count("not looked up: tmdb failed above") == 2
+    assert posts(library) == []

@@ -65,11 +65,15 @@ def plan_fill(library, posts, session: Session, *, only: Iterable[str] = FILLABL
 
     only = list(only)
     out = []
+    stopped = None  # the failure that made the provider unusable for the rest
     for post in posts:
         label = Change(post.path, post.title, post.year).label
         item = Filled(post.path, label)
         out.append(item)
         try:
+            if stopped is not None:
+                item.skipped = f"not looked up: {session.name} failed above"
+                continue
             wanted = missing(post, only)
             if not wanted:
                 item.skipped = "nothing to fill"
@@ -101,6 +105,8 @@ def plan_fill(library, posts, session: Session, *, only: Iterable[str] = FILLABL
             [item.change] = library.set(post, values, dry_run=True)
         except FilmcliError as exc:
             item.error = exc
+            if getattr(exc, "unreachable", False):
+                stopped = exc
         finally:
             if on_film is not None:
                 on_film(item)
@@ -142,8 +148,20 @@ class Completer:
     def __init__(self, session: Session, only: Iterable[str] = FILLABLE):
         self.session = session
         self.only = list(only)
+        self.stopped: FilmcliError | None = None
 
     def __call__(self, fields: dict) -> dict:
+        if self.stopped is not None:
+            raise FilmcliError(f"not looked up: {self.session.name} failed above",
+                               hint=self.stopped.hint)
+        try:
+            return self._complete(fields)
+        except FilmcliError as exc:
+            if getattr(exc, "unreachable", False):
+                self.stopped = exc
+            raise
+
+    def _complete(self, fields: dict) -> dict:
         wanted = [k for k in self.only if fields.get(k) is None
                   or (isinstance(fields.get(k), str) and not fields[k].strip())]
         title, year = fields.get("title"), fields.get("year")

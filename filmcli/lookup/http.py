@@ -29,8 +29,12 @@ RETRY_STATUS = {429, 500, 502, 503, 504}
 class LookupFailed(FilmcliError):
     """`error: tmdb: ...`: the provider's name is the location."""
 
-    def __init__(self, provider: str, message: str, hint: str | None = None):
+    def __init__(self, provider: str, message: str, hint: str | None = None, *,
+                 unreachable: bool = False):
         super().__init__(message, provider, hint=hint)
+        # the provider cannot be used at all now (no network, bad key, rate limit):
+        # a command with many films stops asking it
+        self.unreachable = unreachable
 
 
 def cache_dir() -> Path | None:
@@ -182,9 +186,10 @@ class Client:
             time.sleep(gap - (now - self._last))
         self._last = time.monotonic()
 
-    def _fail(self, message: str, hint: str | None = None):
+    def _fail(self, message: str, hint: str | None = None, *, unreachable: bool = False):
         # `from None`: even --debug's traceback never shows httpx's text (it holds the URL)
-        raise LookupFailed(self.provider, message, hint or self.hint) from None
+        raise LookupFailed(self.provider, message, hint or self.hint,
+                           unreachable=unreachable) from None
 
     def _send(self, url: str, params: dict, *, limit: int | None = None) -> tuple[bytes, str]:
         """The body and its content type, after retries; LookupFailed otherwise."""
@@ -214,12 +219,12 @@ class Client:
                         self._fail(f"{host} refused the credentials (401)",
                                    "check the TMDb key (TMDB_API_KEY/TMDB_TOKEN or "
                                    "~/.config/filmcli/config.toml), or try --provider "
-                                   "wikidata")
+                                   "wikidata", unreachable=True)
                     if status == 404:
                         self._fail(f"{host} has no such item (404)")
                     if status == 429:
                         self._fail(f"{host} is rate-limiting us (429) after {attempts} tries",
-                                   "wait a minute and run again")
+                                   "wait a minute and run again", unreachable=True)
                     if status >= 400:
                         self._fail(f"{host} answered HTTP {status}")
                     body = _read_limited(response, limit, self,
@@ -229,15 +234,17 @@ class Client:
                 raise
             except httpx.TimeoutException:
                 self._fail(f"{host} did not answer in time", "try again later, or raise "
-                           "lookup.connect_timeout/lookup.read_timeout")
+                           "lookup.connect_timeout/lookup.read_timeout", unreachable=True)
             except httpx.TooManyRedirects:
                 self._fail(f"{host} redirected too many times")
             except (httpx.ConnectError, httpx.NetworkError, httpx.ProtocolError) as exc:
                 if _is_dns(exc):
                     self._fail(f"cannot resolve {host} (DNS failure)",
-                               "check the network, or use --offline for cached answers")
+                               "check the network, or use --offline for cached answers",
+                               unreachable=True)
                 self._fail(f"cannot connect to {host} (no network?)",
-                           "check the network, or use --offline for cached answers")
+                           "check the network, or use --offline for cached answers",
+                           unreachable=True)
             except httpx.HTTPError:
                 self._fail(f"the request to {host} failed")
             except Exception as exc:  # e.g. httpx.InvalidURL, whose text holds the URL
