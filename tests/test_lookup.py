@@ -103,7 +103,9 @@ def test_wikidata_films_only_with_directors_year_and_commons_poster(run, library
     her = found[0]
     assert her["provider"] == "wikidata" and her["year"] == 2013
     assert her["directors"] == ["Spike Jonze"]
-    assert her["poster_url"] == f"{fake.url}/wiki/Special:FilePath/Her2013Poster.jpg"
+    # a thumbnail as wide as the post keeps (poster.max_width), not the full-size file
+    assert her["poster_url"] == (f"{fake.url}/wiki/Special:FilePath/Her2013Poster.jpg"
+                                 "?width=400")
     agent = fake.state["headers"][0]["User-Agent"]
     assert agent.startswith("filmcli/") and "(+http" in agent
 

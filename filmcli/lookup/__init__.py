@@ -181,6 +181,10 @@ def settings_for(config: dict, user: dict) -> dict:
     if isinstance(mine, dict):
         out.update(mine)
     out["_user_keys"] = set(mine) if isinstance(mine, dict) else set()
+    try:  # a provider that can scale its images asks for no more than the post keeps
+        out["_poster_width"] = max(0, int(config.get("poster", {}).get("max_width", 400) or 0))
+    except (TypeError, ValueError):
+        out["_poster_width"] = 0
     return out
 
 

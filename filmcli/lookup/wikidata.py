@@ -98,6 +98,9 @@ def _films(client: Client, settings: dict, ids: list[str]) -> list[Candidate]:
         films.append((qid, entity, claims))
     people = _entities(client, api, sorted({d for _, _, c in films for d in _ids(c, "P57")}),
                        "labels")
+    # Special:FilePath/NAME?width=N redirects to a thumbnail N pixels wide
+    width = settings.get("_poster_width") or 0
+    scale = f"?width={int(width)}" if width else ""
     out = []
     for qid, entity, claims in films:
         originals = [v.get("text") for v in _values(claims, "P1476") if isinstance(v, dict)]
@@ -107,7 +110,8 @@ def _films(client: Client, settings: dict, ids: list[str]) -> list[Candidate]:
         out.append(Candidate(
             title=label, original_title=originals[0] if originals else None,
             year=_year(claims), directors=directors, provider="wikidata", id=qid,
-            poster_url=files + quote(posters[0].replace(" ", "_")) if posters else None))
+            poster_url=files + quote(posters[0].replace(" ", "_")) + scale if posters
+            else None))
     return out
 
 
