@@ -22,9 +22,11 @@ import datetime as _dt
 import marshal
 import os
 import sqlite3
+import stat as stat_module
 import time
 import zlib
 from pathlib import Path
+from urllib.parse import quote
 
 from . import __version__
 from .atomic import stamp
@@ -43,21 +45,92 @@ _COARSE_SETTLE_NS = 2_500_000_000
 BUSY_MS = 100
 
 
-def cache_root() -> Path:
-    """`$XDG_CACHE_HOME/filmcli`, else `~/.cache/filmcli`."""
-    base = os.environ.get("XDG_CACHE_HOME")
-    if not base or not os.path.isabs(base):
-        base = os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "filmcli"
+def cache_root() -> Path | None:
+    """`$XDG_CACHE_HOME/filmcli`, else `~/.cache/filmcli`; None without a home folder."""
+    from .config import xdg_dir
+
+    base = xdg_dir("XDG_CACHE_HOME", ".cache")
+    return None if base is None else base / "filmcli"
 
 
-def cache_file(root: str | os.PathLike) -> Path:
+def cache_file(root: str | os.PathLike) -> Path | None:
     """The database for the library at `root` (an absolute, resolved path)."""
     # Two CRCs make a name unique enough; the database also records its root, and
     # a database whose root differs is rebuilt, so a clash costs time, never truth.
+    folder = cache_root()
+    if folder is None:
+        return None
     raw = os.fsencode(root)
     digest = f"{zlib.crc32(raw):08x}{zlib.adler32(raw):08x}"
-    return cache_root() / f"library-{digest}.sqlite"
+    return folder / f"library-{digest}.sqlite"
+
+
+# --- trusting the cache's folder and file ---------------------------------------------
+#
+# What the cache holds is shown as the library's content, so it must be the user's own:
+# a folder someone else owns or may write to, or a database path that is a symbolic link
+# (SQLite would follow it and create the file wherever it points), is not used. The
+# command then reads every post, after one warning.
+
+_warned: set[str] = set()
+
+
+class Untrusted(Exception):
+    """The cache folder or file is not the user's own; the message says why."""
+
+
+def _warn_once(text: str) -> None:
+    import sys
+
+    if text not in _warned:
+        _warned.add(text)
+        sys.stderr.write(f"warning: {text}; the cache is not used\n")
+        sys.stderr.flush()
+
+
+def _check_folder(folder: Path) -> None:
+    """Make the cache folder (0700) if needed; refuse one that is not the user's own."""
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    st = os.stat(folder)
+    if not stat_module.S_ISDIR(st.st_mode):
+        raise Untrusted(f"{folder}: the cache folder is not a folder")
+    if hasattr(os, "geteuid") and st.st_uid != os.geteuid():
+        raise Untrusted(f"{folder}: the cache folder is owned by another user "
+                        f"(uid {st.st_uid})")
+    if st.st_mode & 0o022:
+        raise Untrusted(f"{folder}: the cache folder is writable by others "
+                        f"(mode {st.st_mode & 0o777:04o}; chmod 700 fixes it)")
+
+
+def _private_file(path: Path) -> tuple[int, int]:
+    """Create (or open) the database file without following a link, mode 0600; its
+    (device, inode). The -wal/-shm files SQLite makes take the same mode."""
+    for suffix in ("-wal", "-shm", "-journal"):
+        try:
+            st = os.lstat(f"{path}{suffix}")
+        except FileNotFoundError:
+            continue
+        if not stat_module.S_ISREG(st.st_mode):
+            raise Untrusted(f"{path}{suffix}: not a regular file (a symbolic link?)")
+    flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags, 0o600)
+    except OSError as exc:
+        if os.path.islink(path):
+            raise Untrusted(f"{path}: the cache database is a symbolic link "
+                            "(`filmcli cache clear` removes it)") from None
+        raise exc
+    try:
+        st = os.fstat(fd)
+        if not stat_module.S_ISREG(st.st_mode):
+            raise Untrusted(f"{path}: the cache database is not a regular file")
+        if hasattr(os, "geteuid") and st.st_uid != os.geteuid():
+            raise Untrusted(f"{path}: the cache database is owned by another user")
+        if st.st_mode & 0o077:
+            os.fchmod(fd, 0o600)  # written by an older filmcli under the umask
+        return st.st_dev, st.st_ino
+    finally:
+        os.close(fd)
 
 
 def enabled() -> bool:
@@ -206,9 +279,14 @@ class PostCache:
         if not enabled():
             return None
         path = cache_file(os.fspath(root))
+        if path is None:
+            return None  # no home folder: nowhere of the user's own to keep it
         for attempt in (1, 2):
             try:
                 return cls._open(path, os.fspath(root), fingerprint)
+            except Untrusted as exc:
+                _warn_once(str(exc))
+                return None
             except _Busy:
                 return None  # another filmcli holds it: read the posts this time
             except (sqlite3.DatabaseError, ValueError, TypeError):
@@ -222,9 +300,15 @@ class PostCache:
 
     @classmethod
     def _open(cls, path: Path, root: str, fingerprint: str) -> PostCache:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        db = sqlite3.connect(path, timeout=BUSY_MS / 1000, isolation_level=None)
+        _check_folder(path.parent)
+        made = _private_file(path)
+        # mode=rw: SQLite opens the file just made, never creates one itself
+        db = sqlite3.connect(f"file:{quote(os.fspath(path))}?mode=rw", uri=True,
+                             timeout=BUSY_MS / 1000, isolation_level=None)
         try:
+            st = os.lstat(path)
+            if (st.st_dev, st.st_ino) != made:
+                raise Untrusted(f"{path}: the cache database was replaced while opened")
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
             db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
@@ -357,6 +441,8 @@ def _remove(path: Path) -> None:
 
 def cache_files() -> list[Path]:
     root = cache_root()
+    if root is None:
+        return []
     try:
         return sorted(p for p in root.iterdir() if p.name.startswith("library-")
                       and p.name.endswith(".sqlite"))
@@ -369,7 +455,9 @@ def clear(root: str | os.PathLike | None = None) -> int:
     targets = [cache_file(os.fspath(root))] if root is not None else cache_files()
     removed = 0
     for path in targets:
-        if path.exists():
+        if path is None:
+            continue
+        if os.path.lexists(path):
             removed += 1
         _remove(path)
     return removed
@@ -378,14 +466,18 @@ def clear(root: str | os.PathLike | None = None) -> int:
 def info(root: str | os.PathLike) -> dict:
     """Where the cache of `root` is, how big, how many posts it holds."""
     path = cache_file(os.fspath(root))
-    out = {"directory": str(cache_root()), "file": str(path), "exists": path.exists(),
+    folder = cache_root()
+    regular = path is not None and path.is_file() and not path.is_symlink()
+    out = {"directory": str(folder) if folder else "(none: no home folder)",
+           "file": str(path) if path else "(none)", "exists": regular,
            "bytes": 0, "posts": 0, "libraries": len(cache_files()),
-           "enabled": enabled()}
-    if path.exists():
+           "enabled": enabled() and path is not None}
+    if regular:
         out["bytes"] = sum(os.path.getsize(f"{path}{s}") for s in ("", "-wal")
                            if os.path.exists(f"{path}{s}"))
         try:
-            db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=BUSY_MS / 1000)
+            db = sqlite3.connect(f"file:{quote(os.fspath(path))}?mode=ro", uri=True,
+                                 timeout=BUSY_MS / 1000)
             try:
                 out["posts"] = db.execute("SELECT count(*) FROM posts").fetchone()[0]
             finally:

@@ -266,8 +266,11 @@ def set_value(root: Path, dotted: str, text: str) -> object:
     value = parse_value(dotted, text)
     path = root / CONFIG_NAME
     try:
-        doc = tomlkit.parse(path.read_text(encoding="utf-8-sig")) if path.exists() else (
-            tomlkit.document())
+        source = path.read_text(encoding="utf-8-sig") if path.exists() else ""
+        # `filmcli init` writes every setting commented out: fill that block, not a new one
+        source = _uncomment(source, dotted, f"{dotted.rsplit('.', 1)[-1]} = "
+                            f"{tomlkit.item(value).as_string()}")
+        doc = tomlkit.parse(source) if source else tomlkit.document()
     except OSError as exc:
         raise FilmcliError(f"cannot read: {exc.strerror}", path) from None
     except Exception as exc:  # tomlkit.exceptions.ParseError and friends
@@ -285,13 +288,74 @@ def set_value(root: Path, dotted: str, text: str) -> object:
     return value
 
 
-def user_config_path() -> Path:
-    """The user's own settings: $XDG_CONFIG_HOME/filmcli/config.toml (~/.config by default)."""
+def _uncomment(text: str, dotted: str, line: str) -> str:
+    """`text` with the commented-out `# [table]` header of `dotted`'s table made real and
+    its commented `# key = ...` line replaced by `line`, when the file has them."""
+    table, _, key = dotted.rpartition(".")
+    if not table:
+        return text
+    lines = text.splitlines(keepends=True)
+    header = next((i for i, ln in enumerate(lines)
+                   if ln.strip() in (f"# [{table}]", f"[{table}]")), None)
+    if header is None:
+        return text
+    end = next((i for i in range(header + 1, len(lines))
+                if lines[i].lstrip("# ").startswith("[")), len(lines))
+    slot = next((i for i in range(header + 1, end)
+                 if lines[i].startswith(f"# {key} = ")), None)
+    if slot is None:
+        return text
+    if lines[header].startswith("#"):
+        lines[header] = f"[{table}]\n"
+    lines[slot] = line + "\n"
+    return "".join(lines)
+
+
+def unset_value(root: Path, dotted: str) -> bool:
+    """Remove one setting from filmcli.toml (the default applies again); False if absent."""
+    import tomlkit
+
+    from .atomic import write_atomic
+
+    path = root / CONFIG_NAME
+    if not path.exists():
+        return False
+    try:
+        doc = tomlkit.parse(path.read_text(encoding="utf-8-sig"))
+    except Exception as exc:  # tomlkit.exceptions.ParseError and friends
+        raise FilmcliError(f"invalid TOML: {exc}", path) from None
+    node = doc
+    parts = dotted.split(".")
+    for part in parts[:-1]:
+        node = node.get(part) if isinstance(node, dict) else None
+        if node is None:
+            return False
+    if not isinstance(node, dict) or parts[-1] not in node:
+        return False
+    del node[parts[-1]]
+    write_atomic(path, tomlkit.dumps(doc).encode("utf-8"))
+    return True
+
+
+def xdg_dir(variable: str, default: str) -> Path | None:
+    """`$variable` when it is an absolute path, else `~/default`; None when there is no
+    usable home folder (HOME unset, relative or not there): nothing is made in its place."""
     import os
 
-    base = os.environ.get("XDG_CONFIG_HOME") or ""
-    folder = Path(base) if os.path.isabs(base) else Path.home() / ".config"
-    return folder / "filmcli" / "config.toml"
+    base = os.environ.get(variable) or ""
+    if os.path.isabs(base):
+        return Path(base)
+    home = os.path.expanduser("~")  # "~" itself when HOME is unset and no passwd entry
+    if not os.path.isabs(home) or not os.path.isdir(home):
+        return None
+    return Path(home) / default
+
+
+def user_config_path() -> Path | None:
+    """The user's own settings: $XDG_CONFIG_HOME/filmcli/config.toml (~/.config by default);
+    None when there is no home folder to hold them."""
+    folder = xdg_dir("XDG_CONFIG_HOME", ".config")
+    return None if folder is None else folder / "filmcli" / "config.toml"
 
 
 def user_config() -> dict:
@@ -301,6 +365,8 @@ def user_config() -> dict:
     posts through a folder that leads outside the site.
     """
     path = user_config_path()
+    if path is None:
+        return {}
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:

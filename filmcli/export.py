@@ -7,7 +7,8 @@ One record per post, flat so `jq`, spreadsheets and scripts read it directly:
     <every front-matter key>    in file order: layout, title, director, year, poster, ...
     body                        the text after the front matter, exactly
     _filmcli                    what a rebuild needs and the flat part cannot say:
-        file    the post's file name ("2013-12-18-her.md")
+        file    the post's path inside the posts folder ("2013-12-18-her.md",
+                "blog/2024-02-22.md"): `add` recreates it there
         keys    the front-matter keys in file order (which of the flat keys are front matter)
         gap     the line break between the closing `---` and the body ("\\n", "\\r\\n" or "")
         types   keys whose value the format cannot carry as itself:
@@ -144,12 +145,26 @@ def _key_name(key) -> str:
     return key if isinstance(key, str) else str(jsonable(key))
 
 
+def file_in_posts(path: Path, posts_dir: Path | None) -> str:
+    """What `_filmcli.file` records: the post's path inside the posts folder with `/`
+    (`blog/2024-02-22.md`), so `add` puts it back where it was; its name alone when it
+    is not inside the posts folder."""
+    if posts_dir is not None:
+        try:
+            return Path(os.path.abspath(path)).relative_to(
+                os.path.abspath(posts_dir)).as_posix()
+        except ValueError:
+            pass
+    return path.name
+
+
 def export_record(post: Post, relpath: str, *, fmt: str = "json", posters: str = "inline",
-                  poster_files: PosterFiles | None = None) -> dict:
+                  poster_files: PosterFiles | None = None,
+                  posts_dir: Path | None = None) -> dict:
     """One post as a flat record (see the module docstring)."""
     fm = post.front_matter
     keys = [k for k in fm if not (posters == "omit" and k == "poster")]
-    meta: dict = {"file": post.path.name,
+    meta: dict = {"file": file_in_posts(post.path, posts_dir),
                   "keys": [k if isinstance(k, (str, int, float, bool)) else jsonable(k)
                            for k in keys],
                   "gap": post.gap}

@@ -26,6 +26,7 @@ from .newpost import (
     LibraryIndex,
     check_text,
     default_fields,
+    describe_post,
     display_path,
     post_filename,
     remove_old,
@@ -33,7 +34,7 @@ from .newpost import (
 )
 from .post import FILENAME, Post, coerce_date, date_from_filename, film_key
 from .poster import Poster
-from .slug import slug_problem, slugify
+from .slug import POST_SUFFIXES, name_slug, post_name_problem, slug_problem, slugify
 from .writer import order_fields, render_post
 
 SOURCE_KINDS = ("json", "jsonl", "csv", "toml", "md", "letterboxd", "imdb")
@@ -57,8 +58,12 @@ class Record:
     label: str  # "row 3", "record 2", "" for a whole file
     kind: str  # "export" (own export, or a record made by hand), "letterboxd", "md"
     payload: object  # a dict, or the bytes of a Markdown post
-    base: Path  # the folder relative poster paths are looked up in
+    # The one folder poster files may be read from (resolved, symlinks followed, inside it):
+    # a Markdown post's own site, else the folder it was given in; an export's folder.
+    # None for standard input: such a record names no poster file.
+    base: Path | None
     name: str | None = None  # a Markdown file's own name
+    path: Path | None = None  # a Markdown file's own path
 
     def error(self, message: str, hint: str | None = None) -> FilmcliError:
         where = f"{self.label}: " if self.label else ""
@@ -143,7 +148,7 @@ def _text(data: bytes, source: str) -> str:
 def read_records(source: str, kind: str, *, stdin: bytes | None = None) -> Iterator[
         Record | FilmcliError]:
     """The records a source holds, or the error for each one that cannot be read."""
-    base = Path.cwd() if source == "-" else Path(source).resolve().parent
+    base = None if source == "-" else Path(source).resolve().parent
     if kind == "md":
         yield from _markdown_records(source, stdin)
         return
@@ -174,7 +179,7 @@ def _json_reason(exc: ValueError) -> str:
     return getattr(exc, "msg", None) or str(exc)
 
 
-def _record_or_error(obj, source: str, line: int | None, label: str, base: Path,
+def _record_or_error(obj, source: str, line: int | None, label: str, base: Path | None,
                      kind: str = "export") -> Record | FilmcliError:
     if not isinstance(obj, dict):
         where = f"{label}: " if label else ""
@@ -183,7 +188,7 @@ def _record_or_error(obj, source: str, line: int | None, label: str, base: Path,
     return Record(source, line, label, kind, obj, base)
 
 
-def _json_records(text: str, source: str, base: Path) -> Iterator[Record | FilmcliError]:
+def _json_records(text: str, source: str, base: Path | None) -> Iterator[Record | FilmcliError]:
     """A JSON array of records (or one record), each with the line it starts on."""
     decoder = json.JSONDecoder()
     pos = _skip_ws(text, 0)
@@ -231,7 +236,7 @@ def _skip_ws(text: str, pos: int) -> int:
     return pos
 
 
-def _toml_records(text: str, source: str, base: Path) -> Iterator[Record | FilmcliError]:
+def _toml_records(text: str, source: str, base: Path | None) -> Iterator[Record | FilmcliError]:
     if sys.version_info >= (3, 11):
         import tomllib
     else:  # pragma: no cover
@@ -258,7 +263,7 @@ def _toml_records(text: str, source: str, base: Path) -> Iterator[Record | Filmc
         yield _record_or_error(obj, source, line, f"post {number}", base)
 
 
-def _csv_records(text: str, source: str, base: Path, *, kind: str) -> Iterator[
+def _csv_records(text: str, source: str, base: Path | None, *, kind: str) -> Iterator[
         Record | FilmcliError]:
     lines = io.StringIO(text, newline="")
     reader = csv.reader(lines, strict=True)
@@ -317,7 +322,7 @@ def _looks_letterboxd(header: list[str]) -> bool:
 def _markdown_records(source: str, stdin: bytes | None) -> Iterator[Record | FilmcliError]:
     if source == "-":
         data = stdin if stdin is not None else sys.stdin.buffer.read()
-        yield Record(source, None, "", "md", data, Path.cwd())
+        yield Record(source, None, "", "md", data, None)
         return
     path = Path(source)
     if path.is_dir():
@@ -327,19 +332,20 @@ def _markdown_records(source: str, stdin: bytes | None) -> Iterator[Record | Fil
         if not files:
             yield FilmcliError("no Markdown posts in this folder", source)
         for file in files:
-            yield _markdown_file(file)
+            yield _markdown_file(file, path)
         return
-    yield _markdown_file(path)
+    yield _markdown_file(path, path.parent)
 
 
-def _markdown_file(path: Path) -> Record | FilmcliError:
+def _markdown_file(path: Path, given: Path) -> Record | FilmcliError:
     try:
         data = path.read_bytes()
     except FileNotFoundError:
         return FilmcliError("no such file", path)
     except OSError as exc:
         return FilmcliError(f"cannot read: {exc.strerror or exc}", path)
-    return Record(str(path), None, "", "md", data, path.resolve().parent, name=path.name)
+    base = _site_root(path) or given.resolve()
+    return Record(str(path), None, "", "md", data, base, name=path.name, path=path)
 
 
 # --- Letterboxd and hand-made rows --------------------------------------------------
@@ -500,12 +506,22 @@ class Adder:
         name = meta.get("file") or ""
         named = bool(name)
         if named:
-            problem = _file_name_problem(name)
+            problem = _post_folder_problem(name)
             if problem:
                 raise record.error(f"{META}.file {name!r} cannot be used: {problem}")
-            when, slug = date_from_filename(name)
-            when = when or self.today
-            slug = slug or name.rsplit(".", 1)[0]
+            folder, _, base = name.rpartition("/")
+            when = date_from_filename(base)[0] or self.today
+            slug = name_slug(base)
+            problem = post_name_problem(base)
+            if problem:
+                # a name filmcli's slug rule refuses: the post still comes in, renamed
+                slug = self.index.free_slug(slugify(slug), fields.get("year"), when)
+                renamed = (f"{folder}/" if folder else "") + post_filename(when, slug)
+                where = f"{record.source}:{record.line}" if record.line else record.source
+                self.on_note(where, f"{record.label + ': ' if record.label else ''}"
+                                    f"{META}.file {name!r} cannot be used ({problem}): "
+                                    f"added as {renamed}")
+                name, named = renamed, False
         else:
             when, slug = self._date_and_slug(record, payload, fields)
             name = post_filename(when, slug)
@@ -549,7 +565,7 @@ class Adder:
         name = None
         if isinstance(path, str) and path:
             base = path.replace("\\", "/").rsplit("/", 1)[-1]
-            if not _file_name_problem(base) and FILENAME.match(base):
+            if not post_name_problem(base) and FILENAME.match(base):
                 name, named = base, True
         if named:
             when, slug = date_from_filename(name)
@@ -594,7 +610,7 @@ class Adder:
         if isinstance(poster, str) and poster.strip():
             poster = Poster.from_value(poster)
         if isinstance(poster, Poster) and poster.origin == "path":
-            uri = self._embed_prepared(record, poster.value or "", site=_site_root(record))
+            uri = self._embed_prepared(record, poster.value or "")
             fields["poster"] = uri
             data = _replace_poster_line(data, post, uri) or render_post(fields, post.body,
                                                                         gap=post.gap)
@@ -656,39 +672,49 @@ class Adder:
 
     # --- posters given as files -------------------------------------------------
 
-    def _find_file(self, record: Record, value: str, site: Path | None = None) -> Path:
-        text = value.split("?", 1)[0].split("#", 1)[0]
-        relative = text.lstrip("/")
-        candidates = []
-        if os.path.isabs(text):
-            candidates.append(Path(text))
-        candidates.append(record.base / text if not os.path.isabs(text) else None)
-        if site is not None:
-            candidates.append(site / relative)
-        target = self.library.site_file(text)
-        candidates.append(target)
-        candidates.append(Path.cwd() / relative)
-        for candidate in candidates:
-            if candidate is not None and candidate.is_file():
-                return candidate
-        raise record.error(f"poster file {value!r} not found",
-                           hint=f"looked next to the source, in its site and in "
-                                f"{self.library.root}")
+    def _find_file(self, record: Record, value: str) -> Path:
+        """The poster file `value` names, only ever inside the record's own folder
+        (`Record.base`), with the resolve-inside check `embed-posters` uses."""
+        from .extract import poster_file
 
-    def _embed_prepared(self, record: Record, value: str, site: Path | None = None) -> str:
+        if record.base is None:
+            raise record.error(f"poster {value!r} names a file, and a post read from standard "
+                               "input has no folder to read it from; not embedded",
+                               hint="give the source as a file, next to its posters")
+        post = record.path or record.base / (record.name or "record")
+        try:
+            return poster_file(record.base, post, value)
+        except FilmcliError as exc:
+            if os.path.isabs(value):  # a full path of this machine, not a site path
+                real = Path(value).resolve()
+                if real.is_file() and _inside(real, record.base):
+                    return real
+                if real.exists():
+                    raise record.error(f"poster path {value!r} leads outside "
+                                       f"{record.base}; not embedded",
+                                       hint="posters are read only next to the source, "
+                                            "inside its folder or site") from None
+            raise record.error(exc.message.replace("the site", str(record.base)),
+                               hint="posters are read only next to the source, inside its "
+                                    "folder or site") from None
+
+    def _embed_prepared(self, record: Record, value: str) -> str:
         from .poster_image import prepare_poster, read_image_file, target_format
 
-        path = self._find_file(record, value, site)
+        path = self._find_file(record, value)
         prepared = prepare_poster(read_image_file(path), name=path, max_width=self.max_width,
                                   fmt=target_format(self.poster_format),
                                   max_pixels=self.max_pixels)
         return prepared.uri
 
     def _embed_exact(self, record: Record, value: str) -> str:
-        """An exported poster file, embedded byte for byte (the export -> add round trip)."""
+        """An exported poster file, embedded byte for byte (the export -> add round trip)
+        when it carries nothing but the picture; else with its metadata (EXIF, GPS, XMP,
+        comments) dropped through the poster pipeline."""
         import base64
 
         from .imageinfo import MIME, sniff_format
+        from .poster_image import exact_or_clean
 
         path = self._find_file(record, value)
         try:
@@ -698,6 +724,11 @@ class Adder:
         fmt = sniff_format(data[:64])
         if fmt is None:
             raise record.error(f"poster {value!r} is not an image")
+        try:
+            data = exact_or_clean(data, name=value, max_pixels=self.max_pixels)
+        except FilmcliError as exc:
+            raise record.error(f"poster {value!r}: {exc.message}") from None
+        fmt = sniff_format(data[:64]) or fmt
         return f"data:{MIME[fmt]};base64," + base64.b64encode(data).decode("ascii")
 
     # --- writing -------------------------------------------------------------------
@@ -713,10 +744,12 @@ class Adder:
             self.on_skipped(record, f"{plan.title!r} ({plan.year}) is already in "
                                     f"{self.library.relpath(same)}")
             return
+        if "/" in plan.filename:
+            _check_inside(self.library, target)
         exists = target.exists() or target.is_symlink()
         if exists and target != same:
             if plan.named:
-                owner = _describe(target)
+                owner = describe_post(target)
                 raise record.error(f"{self.library.relpath(target)} already exists and holds "
                                    f"{owner}", hint="rename the file in the source, or remove "
                                                     "the post in the way")
@@ -757,30 +790,54 @@ def _same_film(path: Path, plan: Planned) -> bool:
     return key is not None and film_key(post.title, post.year) == key
 
 
-def _describe(path: Path) -> str:
-    try:
-        post = Post.read(path)
-    except FilmcliError:
-        return "a post filmcli cannot read"
-    return f"another film, {post.title!r} ({post.year})"
+def _post_folder_problem(name: str) -> str | None:
+    """Why an export's `_filmcli.file` cannot be recreated inside the posts folder: it
+    must be a plain relative path (`blog/2024-02-22.md`), every folder a safe name, ending
+    in a .md or .markdown name (whose slug `post_name_problem` judges)."""
+    from .extract import filename_problem
+
+    if "\\" in name:
+        return "it holds a backslash (folders are separated by '/')"
+    if name.startswith("/") or os.path.isabs(name):
+        return "it is an absolute path; only a place inside the posts folder may be named"
+    *folders, base = name.split("/")
+    for part in folders:
+        if part == "..":
+            return "it leads outside the posts folder"
+        if part in ("", "."):
+            return "it is not a plain relative path"
+        problem = filename_problem(part)
+        if problem:
+            return f"folder {part!r}: {problem}"
+    if not base.lower().endswith(POST_SUFFIXES) or base.lower() in POST_SUFFIXES:
+        return "a post file name ends in .md or .markdown"
+    return None
 
 
-def _file_name_problem(name: str) -> str | None:
-    if "/" in name or "\\" in name:
-        return "it names a folder"
-    if not name.lower().endswith((".md", ".markdown")):
-        return "a post file name ends in .md"
-    return slug_problem(name.rsplit(".", 1)[0])
+def _check_inside(library, target: Path) -> None:
+    """A post in a subfolder goes there only when that folder is inside the posts folder
+    once symbolic links are followed."""
+    posts = os.path.realpath(library.posts_dir)
+    real = os.path.realpath(target.parent)
+    if real != posts and not real.startswith(os.path.join(posts, "")):
+        raise FilmcliError(f"{library.relpath(target.parent)} leads outside the posts folder "
+                           f"(to {real}): not written")
 
 
-def _site_root(record: Record) -> Path | None:
+def _site_root(path: Path) -> Path | None:
     """The site a Markdown post came from: the folder above its `_posts`."""
-    if record.source == "-":
-        return None
-    for folder in Path(record.source).resolve().parents:
+    for folder in path.resolve().parents:
         if folder.name == "_posts":
             return folder.parent
     return None
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    try:
+        path.relative_to(folder)
+    except ValueError:
+        return False
+    return True
 
 
 def _replace_poster_line(data: bytes, post: Post, uri: str) -> bytes | None:

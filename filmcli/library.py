@@ -10,18 +10,27 @@ from .config import CONFIG_NAME, Config, load_config
 from .errors import FilmcliError, UsageError
 from .post import Post
 from .reader import parse_bytes, read_stamped
+from .slug import POST_SUFFIXES
 
-POST_SUFFIXES = (".md", ".markdown")
 _BATCH = 512  # posts stat'ed and looked up in the cache together
 SITE_MARKERS = (CONFIG_NAME, "_config.yml", "_config.yaml")
 
 
+#: Jekyll's own folders: run inside one (or below it), the site is the folder above it
+SITE_FOLDERS = ("_posts", "_drafts")
+
+
 def find_root(start: Path) -> Path:
-    """The nearest folder at or above `start` holding filmcli.toml or _config.yml."""
+    """The nearest folder at or above `start` holding filmcli.toml or _config.yml, or the
+    folder holding a `_posts`/`_drafts` that `start` is in (a site without settings)."""
     start = start.resolve()
-    for folder in (start, *start.parents):
+    folders = (start, *start.parents)
+    for folder in folders:
         if any((folder / marker).is_file() for marker in SITE_MARKERS):
-            return folder
+            return folder  # first: a site's `blog/_posts` category folder is not a site
+    for folder in folders:
+        if folder.name in SITE_FOLDERS and folder.parent != folder:
+            return folder.parent
     return start
 
 
@@ -95,7 +104,11 @@ class Library:
         found: list[Path] = []
         for target in targets:
             if target.is_dir():
-                found.extend(_walk(target))  # already in sorted Path order
+                inside = _walk(target)  # already in sorted Path order
+                if not inside and paths:
+                    raise FilmcliError("no posts in this folder (.md or .markdown files)",
+                                       target)
+                found.extend(inside)
             elif target.exists():
                 found.append(target)
             elif not paths:
@@ -133,7 +146,7 @@ class Library:
         """Every post (and with `drafts` every draft after them), or the error that stopped
         it, in path order: one bad post stops nothing."""
         yield from self._iter_posts(paths, use_cache=use_cache)
-        if drafts and not list(paths) and self.drafts_dir.is_dir():
+        if drafts and not list(paths) and self.drafts_dir.is_dir() and _walk(self.drafts_dir):
             yield from self._iter_posts([self.drafts_dir], use_cache=use_cache)
 
     def _iter_posts(self, paths: Iterable[str | os.PathLike] = (), *,
@@ -349,6 +362,16 @@ class Library:
         [found] = self._films(post)
         move = plan_unpublish(self, found)
         return move if dry_run else _done(apply_moves(self, [move])[0])
+
+    def rename(self, film, *, title: str | None = None, date=None, slug: str | None = None,
+               dry_run: bool = False):
+        """Rename a film's post as `jekyll rename` does (see `manage.plan_rename`); returns a
+        `manage.Move` with the old and new paths and URLs."""
+        from .manage import apply_rename, plan_rename
+
+        [post] = self._films(film)
+        move = plan_rename(self, post, title=title, date=date, slug=slug)
+        return move if dry_run else _done(apply_rename(self, move))
 
     def save(self, snapshot, data: bytes) -> bool:
         """Put `data` in place of the post `snapshot` (editing.snapshot) read, under the

@@ -40,6 +40,10 @@ def lock_timeout() -> float:
     return value
 
 
+#: the locks this process holds, by posts folder, and how deeply (the lock is re-entrant)
+_held: dict[str, int] = {}
+
+
 @contextlib.contextmanager
 def library_lock(library, *, timeout: float | None = None) -> Iterator[None]:
     """Hold the library's write lock for the block (see the module docstring).
@@ -50,6 +54,14 @@ def library_lock(library, *, timeout: float | None = None) -> Iterator[None]:
     import fcntl
 
     folder = library.writable_posts_dir()
+    key = os.path.realpath(folder)
+    if _held.get(key):  # this process holds it already (an operation made of others)
+        _held[key] += 1
+        try:
+            yield
+        finally:
+            _held[key] -= 1
+        return
     wait = lock_timeout() if timeout is None else timeout
     path = folder / LOCK_NAME
     deadline = None
@@ -73,9 +85,11 @@ def library_lock(library, *, timeout: float | None = None) -> Iterator[None]:
             os.close(fd)
             raise
         os.close(fd)  # the holder removed this file as it finished: lock the new one
+    _held[key] = 1
     try:
         yield
     finally:
+        _held.pop(key, None)
         with contextlib.suppress(OSError):
             os.unlink(path)  # removed while still held, so no writer ever sees a stale lock
         os.close(fd)  # closing the last handle releases the lock

@@ -151,16 +151,13 @@ def poster_from_file(library, source: str):
 
 def check_value(library, key: str, value) -> None:
     """The checks `new` makes of its values (UsageError, nothing written)."""
-    from .newpost import check_text, year_range
+    from .newpost import check_text, check_year
 
     check_text(key, value)
     if key == "year":
         if isinstance(value, bool) or not isinstance(value, int):
             raise UsageError(f"year must be a whole number, not {value!r}")
-        low, high = year_range(library.config)
-        if not low <= value <= high:
-            raise UsageError(f"year {value} is outside {low}..{high}",
-                             hint="validate.min_year in filmcli.toml sets the lower bound")
+        check_year(library.config, value)
     if key in ("title", "director", "layout") and not (isinstance(value, str) and value.strip()):
         raise UsageError(f"{key} must be text that is not empty",
                          hint=f"`{key}!` removes the key")
@@ -349,6 +346,10 @@ class Move:
     moved: bool = False
     error: FilmcliError | None = None
     notes: list[str] = field(default_factory=list)
+    old_url: str | None = None  # rename: the public URLs before and after
+    new_url: str | None = None
+    poster_from: Path | None = None  # rename: an extracted poster file that moves along
+    poster_to: Path | None = None
 
     @property
     def label(self) -> str:
@@ -430,6 +431,110 @@ def plan_unpublish(library, post: Post) -> Move:
     return plan_move(library, post, library.drafts_dir / name)
 
 
+def plan_rename(library, post: Post, *, title: str | None = None,
+                date: _dt.date | None = None, slug: str | None = None) -> Move:
+    """`jekyll rename`, done carefully: the file gets the date and slug that follow (the slug
+    made from the new title unless given), `title:` (and `date:` when the post has it)
+    change in place, an extracted poster file named after the old slug moves along, and on a
+    site with jekyll-redirect-from the old URL joins `redirect_from:`."""
+    from . import urls
+    from .newpost import LibraryIndex, check_text
+    from .slug import slug_problem, slugify
+
+    if title is None and date is None and slug is None:
+        raise UsageError("say what changes: --title, --date or --slug")
+    if title is not None:
+        check_value(library, "title", title)
+    if slug is not None:
+        check_text("--slug", slug)
+    new_slug = slug if slug is not None else slugify(title) if title is not None else post.slug
+    problem = slug_problem(new_slug)
+    if problem:
+        raise UsageError(f"the slug {new_slug!r} cannot be used: {problem}",
+                         hint="choose one with --slug")
+    ext = post.path.suffix
+    if post.draft:
+        if date is not None:
+            raise UsageError("a draft has no date in its name; `filmcli publish --date` "
+                             "dates it")
+        new_path = library.drafts_dir / f"{new_slug}{ext}"
+    else:
+        when = date or post.filename_date
+        if when is None:
+            raise UsageError(f"{library.relpath(post.path)} has no date in its name",
+                             hint="give one with --date")
+        new_path = post.path.parent / f"{when.isoformat()}-{new_slug}{ext}"
+    owner = LibraryIndex(library).slug_owner(new_slug)
+    if owner is not None and os.path.abspath(owner) != os.path.abspath(post.path):
+        raise FilmcliError(f"the slug {new_slug!r} is already used by "
+                           f"{library.relpath(owner)}", hint="choose another with --slug")
+    assign: dict = {}
+    if title is not None:
+        assign["title"] = title
+    if date is not None and "date" in post.front_matter:
+        assign["date"] = date
+    poster_from = poster_to = None
+    target = _poster_target(library, post, _poster_root(library))
+    if target is not None and target.stem == post.slug and new_slug != post.slug:
+        poster_from = target
+        poster_to = target.with_name(new_slug + target.suffix)
+        value = str(post.front_matter["poster"].value)
+        assign["poster"] = value[:len(value) - len(target.name)] + poster_to.name \
+            if value.endswith(target.name) else value
+        if os.path.lexists(poster_to):
+            raise FilmcliError("a poster file with the new name already exists",
+                               library.relpath(poster_to), hint="choose another --slug")
+    settings = urls.site_settings(library.root)
+    move = plan_move(library, post, new_path, assign)
+    moved = Post.from_bytes(move.after, new_path)
+    move.old_url, move.new_url = (urls.public_url(post, settings),
+                                  urls.public_url(moved, settings))
+    if move.old_url != move.new_url:
+        if urls.redirect_plugin(settings):
+            old = urls.post_url(post, settings)
+            have = post.front_matter.get("redirect_from")
+            listed = [have] if isinstance(have, str) else list(have or []) \
+                if isinstance(have, list) else []
+            if old not in listed:
+                assign["redirect_from"] = [*listed, old]
+                move = _replan(library, post, new_path, assign, move)
+        else:
+            move.notes.append("links to the old URL will break (with jekyll-redirect-from in "
+                              "_config.yml's plugins, rename would keep them working)")
+    move.poster_from, move.poster_to = poster_from, poster_to
+    return move
+
+
+def _replan(library, post: Post, new_path: Path, assign: dict, was: Move) -> Move:
+    move = plan_move(library, post, new_path, assign)
+    move.old_url, move.new_url, move.notes = was.old_url, was.new_url, was.notes
+    return move
+
+
+def apply_rename(library, move: Move) -> Move:
+    """The poster file gets its new name first (a second link: both names exist), then the
+    post is rewritten and renamed, then the old poster name goes: at every moment the post
+    points at a poster file that exists."""
+    from .lock import library_lock
+
+    with library_lock(library):
+        if move.poster_from is not None:
+            try:
+                os.link(move.poster_from, move.poster_to)
+            except OSError as exc:
+                move.error = FilmcliError(f"cannot move the poster file: {exc.strerror or exc}",
+                                          library.relpath(move.poster_from))
+                return move
+        apply_moves(library, [move])
+        if move.poster_from is not None:
+            gone = move.poster_to if move.error is not None else move.poster_from
+            try:
+                os.unlink(gone)
+            except OSError:
+                pass
+    return move
+
+
 def _inside_library(library, path: Path) -> None:
     """Only files in the posts or drafts folders are ever removed."""
     resolved = Path(path).resolve()
@@ -443,6 +548,7 @@ def _inside_library(library, path: Path) -> None:
 
 
 __all__ = ["Change", "FieldChange", "MISSING", "Move", "Removal", "apply", "apply_moves",
-           "apply_remove", "plan_move", "plan_publish", "plan_unpublish",
+           "apply_remove", "apply_rename", "plan_move", "plan_publish", "plan_rename",
+           "plan_unpublish",
            "check_value", "parse_assignments", "plan_remove", "plan_set", "poster_from_file",
            "value_from_text"]

@@ -12,7 +12,7 @@ from pathlib import Path
 from .atomic import write_atomic
 from .errors import FilmcliError, UsageError
 from .post import Post, film_key
-from .slug import slug_problem, slugify
+from .slug import fit_slug, name_slug, slug_problem, slugify
 from .writer import order_fields, render_post
 
 CORE_FIELDS = ("title", "director", "year", "poster")
@@ -53,6 +53,17 @@ def year_range(config: dict, today: _dt.date | None = None) -> tuple[int, int]:
     """The years `validate` accepts: validate.min_year up to next year."""
     today = today or _dt.date.today()
     return int(config.get("validate", {}).get("min_year", 1870)), today.year + 1
+
+
+def check_year(config: dict, year: int, what: str = "year",
+               today: _dt.date | None = None) -> None:
+    """UsageError when `year` is outside the years validate accepts, with the right hint."""
+    low, high = year_range(config, today)
+    if low <= year <= high:
+        return
+    hint = ("validate.min_year in filmcli.toml sets the lower bound" if year < low
+            else "a film can be dated at most next year")
+    raise UsageError(f"{what} {year} is outside {low}..{high}", hint=hint)
 
 
 def missing_fields(config: dict, values: dict) -> list[str]:
@@ -105,9 +116,7 @@ class LibraryIndex:
         key = film_key(title, year)
         if key is not None:
             self.films.setdefault(key, path)
-        from .post import date_from_filename
-
-        slug = date_from_filename(path.name)[1] or path.name.rsplit(".", 1)[0]
+        slug = name_slug(path.name)
         self.slugs.setdefault(slug.casefold(), path)
         self.names.add(path.name.casefold())
 
@@ -134,14 +143,14 @@ class LibraryIndex:
             return (self.library.posts_dir / name).exists() and (
                 keep is None or keep.name != name)
 
+        slug = fit_slug(slug)
         if not taken(slug):
             return slug
-        base = f"{slug}-{year}" if isinstance(year, int) and not slug.endswith(f"-{year}") \
-            else slug
-        candidate, n = base, 1
+        suffix = f"-{year}" if isinstance(year, int) and not slug.endswith(f"-{year}") else ""
+        candidate, n = fit_slug(slug, suffix), 1
         while taken(candidate):
             n += 1
-            candidate = f"{base}-{n}"
+            candidate = fit_slug(slug, f"{suffix}-{n}")  # never over MAX_SLUG_BYTES
         return candidate
 
 
@@ -164,6 +173,16 @@ def write_post(path: Path, data: bytes, *, replace: bool) -> None:
     write_atomic(path, data, exclusive=not replace)
 
 
+def describe_post(path: Path) -> str:
+    """What a post in the way holds, for messages: `another film, 'Yes' (2004)`, or that
+    filmcli cannot read it."""
+    try:
+        post = Post.read(path)
+    except FilmcliError:
+        return "a post filmcli cannot read"
+    return f"another film, {post.title!r} ({post.year})"
+
+
 def remove_old(old: Path, new: Path) -> None:
     """After the new post is safely written, the same film's old file goes."""
     if old != new and old.is_file() and not old.is_symlink():
@@ -184,18 +203,25 @@ class NewPost:
     fields: dict
     body: str
     replaces: Path | None = None  # the same film's post under another name (--force)
-    overwrites: bool = False  # the target file exists (--force)
+    overwrites: bool = False  # the target file exists (--force): the same film's post
+    replaced: str | None = None  # what --force replaced, for the message
+    kept: list[str] = field(default_factory=list)  # what the replaced post gave (review...)
     poster_note: str | None = None
     notes: list[str] = field(default_factory=list)
 
 
 def plan_new(library, *, title: str, director: str | None = None, year: int | None = None,
              poster_file=None, date: str | None = None, slug: str | None = None,
-             layout: str | None = None, body: str = "", force: bool = False,
+             layout: str | None = None, body: str | None = None, force: bool = False,
              extra: dict | None = None, today: _dt.date | None = None,
              draft: bool = False) -> NewPost:
-    """Everything `new` will write, checked; nothing is written here. `poster_file` is an
-    image file's path, or a `poster_image.PreparedPoster` (a poster a lookup fetched)."""
+    """Everything `new` will write, checked; nothing is written here.
+
+    `poster_file` is an image file's path, or a `poster_image.PreparedPoster` (a poster a
+    lookup fetched). `force` replaces the same film's post (title and year), never
+    another's; the review (`body` None: none given) and the front matter not given here
+    are kept from it. `draft` writes `_drafts/SLUG.md`.
+    """
     config = library.config
     values = {"title": title, "director": director, "year": year, "layout": layout, "body": body,
               "slug": slug}
@@ -205,10 +231,7 @@ def plan_new(library, *, title: str, director: str | None = None, year: int | No
         raise UsageError("missing --title")
     when = parse_date(date) if date else (today or _dt.date.today())
     if year is not None:
-        low, high = year_range(config, today)
-        if not low <= year <= high:
-            raise UsageError(f"--year {year} is outside {low}..{high}",
-                             hint="validate.min_year in filmcli.toml sets the lower bound")
+        check_year(config, year, "--year", today)
     if slug is not None:
         problem = slug_problem(slug)
         if problem:
@@ -243,6 +266,19 @@ def plan_new(library, *, title: str, director: str | None = None, year: int | No
                            library.relpath(path), hint="choose another --slug or --date")
     if path.is_symlink():
         raise FilmcliError("refusing to write through a symbolic link", library.relpath(path))
+    if exists and same is None:
+        # --force replaces the same film only: another film, or a post that cannot be read
+        # (and so cannot be known to be this film), is never lost.
+        raise FilmcliError(f"this file holds {describe_post(path)}; --force "
+                           f"replaces only the same film ({title!r} ({year}))",
+                           library.relpath(path), hint="choose another --slug or --date")
+    previous = None
+    if force and same is not None:
+        try:
+            previous = Post.read(same)
+        except FilmcliError as exc:
+            raise FilmcliError(f"cannot read the post --force would replace: {exc.message}",
+                               library.relpath(same)) from None
 
     poster_uri, poster_note = None, None
     if isinstance(poster_file, (str, os.PathLike)):
@@ -253,7 +289,23 @@ def plan_new(library, *, title: str, director: str | None = None, year: int | No
     if poster_file is not None:  # a file made a poster, or one a lookup prepared
         poster_uri, poster_note = poster_file.uri, poster_file.describe()
 
+    kept: list[str] = []
     fields = default_fields(config, layout)
+    if previous is not None:
+        old_fields = previous.metadata()
+        if layout is not None:
+            old_fields.pop("layout", None)
+        given = {"title", *(name for name, value in (("director", director), ("year", year),
+                                                      ("poster", poster_uri))
+                            if value is not None)}
+        kept = [str(k) for k in old_fields if k not in given and k not in fields
+                and k not in (extra or {})]
+        fields.update(old_fields)
+        if body is None:
+            body = previous.body
+            if body.strip():
+                kept.insert(0, "the review")
+    body = "" if body is None else body
     fields["title"] = title
     if director is not None:
         fields["director"] = director
@@ -262,7 +314,7 @@ def plan_new(library, *, title: str, director: str | None = None, year: int | No
     if poster_uri is not None:
         fields["poster"] = poster_uri
     for key, value in (extra or {}).items():
-        fields.setdefault(key, value)
+        fields[key] = value  # asked for just now
     fields = order_fields(fields)
     for key, value in fields.items():
         check_text(str(key), value)
@@ -271,7 +323,9 @@ def plan_new(library, *, title: str, director: str | None = None, year: int | No
     from .validate import unclosed_liquid
 
     plan = NewPost(path, data, fields, body, replaces=same if force and same != path else None,
-                   overwrites=exists, poster_note=poster_note)
+                   overwrites=exists, poster_note=poster_note, kept=kept,
+                   replaced=None if previous is None else f"{previous.title!r} "
+                                                         f"({previous.year})")
     if unclosed_liquid(body) is not None:
         plan.notes.append("the body has a '{{' or '{%' that is never closed: Jekyll will stop "
                           "on it (wrap the text in {% raw %}...{% endraw %})")

@@ -66,6 +66,8 @@ class Post:
     lines: dict = field(default_factory=dict)
     gap: str = "\n"
     body_line: int = 0  # the file line the body starts on
+    #: Fields made from more than the file (`url`), by name: each made once, when asked.
+    computed: dict = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def from_raw(cls, raw: RawPost) -> Post:
@@ -164,4 +166,10 @@ class Post:
             return self.body
         if name == "path":
             return str(self.path)
+        maker = self.computed.get(name)
+        if maker is not None:
+            made = self.__dict__.setdefault("_computed_values", {})
+            if name not in made:
+                made[name] = maker(self)
+            return made[name]
         return self.front_matter.get(name)

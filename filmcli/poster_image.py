@@ -75,16 +75,54 @@ def target_format(setting: str | None) -> str | None:
     return FORMAT_NAMES[text]
 
 
-def read_image_file(path: str | os.PathLike) -> bytes:
+#: an image file bigger than this is no poster (a 64-megapixel PNG is far smaller)
+MAX_IMAGE_FILE_BYTES = 100_000_000
+
+
+def read_image_file(path: str | os.PathLike, *, max_bytes: int = MAX_IMAGE_FILE_BYTES) -> bytes:
+    """An image file's bytes: a regular file only (never a FIFO or a device, which could
+    hang or never end), opened without blocking, at most `max_bytes`."""
+    import re
+    import stat
+
+    text = os.fspath(path)
+    if re.match(r"[a-zA-Z][a-zA-Z0-9+.-]*://", text):
+        raise FilmcliError("a poster must be an image file here, not a URL", text,
+                           hint="download it first, or use --lookup to fetch the film's poster")
     path = Path(path)
     try:
-        if path.is_dir():
-            raise FilmcliError("is a folder, not an image file", path)
-        return path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
         raise FilmcliError("no such image file", path) from None
+    except IsADirectoryError:
+        raise FilmcliError("is a folder, not an image file", path) from None
     except OSError as exc:
         raise FilmcliError(f"cannot read: {exc.strerror or exc}", path) from None
+    try:
+        st = os.fstat(fd)
+        if stat.S_ISDIR(st.st_mode):
+            raise FilmcliError("is a folder, not an image file", path)
+        if not stat.S_ISREG(st.st_mode):
+            raise FilmcliError("is not a regular file (a device, a pipe?): not an image file",
+                               path)
+        if st.st_size > max_bytes:
+            raise FilmcliError(f"is {st.st_size:,} bytes, over the {max_bytes:,} an image "
+                               "file may have", path)
+        chunks, total = [], 0
+        while True:
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                break
+            total += len(chunk)
+            if total > max_bytes:  # it grew while being read
+                raise FilmcliError(f"is over the {max_bytes:,} bytes an image file may have",
+                                   path)
+            chunks.append(chunk)
+        return b"".join(chunks)
+    except OSError as exc:
+        raise FilmcliError(f"cannot read: {exc.strerror or exc}", path) from None
+    finally:
+        os.close(fd)
 
 
 def prepare_for(config, data: bytes, name: str | os.PathLike = "<poster>") -> PreparedPoster:
@@ -263,3 +301,121 @@ def _encode(frames, durations, out_format: str, original, source_format: str,
         first = first.convert("RGBA") if "A" in first.mode else first
     first.save(buf, out_format, **options)
     return buf.getvalue()
+
+
+# --- images taken byte for byte, when they carry nothing personal -----------------------------
+
+_JPEG_CLEAN_APP = {0xE0, 0xE2, 0xEE}  # JFIF, ICC profile / MPF, Adobe colour transform
+_PNG_CLEAN = {b"IHDR", b"PLTE", b"IDAT", b"IEND", b"gAMA", b"cHRM", b"sRGB", b"iCCP", b"pHYs",
+              b"sBIT", b"bKGD", b"tRNS", b"hIST", b"acTL", b"fcTL", b"fdAT", b"cICP"}
+_WEBP_CLEAN = {b"VP8 ", b"VP8L", b"VP8X", b"ALPH", b"ANIM", b"ANMF", b"ICCP"}
+
+
+def metadata_blocks(data: bytes) -> list[str]:
+    """What an image file carries besides its picture (EXIF with GPS, XMP, IPTC, comments,
+    text chunks, bytes after the image), read from its structure without decoding.
+
+    JPEG, PNG and WebP are walked; any other format, or a file that does not walk
+    cleanly, gives a non-empty answer too, so the caller cleans it."""
+    import struct
+
+    fmt = sniff_format(data[:64])
+    found: list[str] = []
+    try:
+        if fmt == "JPEG":
+            i, n = 2, len(data)
+            while True:
+                if i + 4 > n or data[i] != 0xFF:
+                    return ["a damaged JPEG"]
+                marker = data[i + 1]
+                if marker == 0xFF:
+                    i += 1
+                    continue
+                (length,) = struct.unpack(">H", data[i + 2:i + 4])
+                if (0xE0 <= marker <= 0xEF and marker not in _JPEG_CLEAN_APP) \
+                        or marker == 0xFE:
+                    found.append("EXIF/XMP" if marker == 0xE1 else
+                                 "comment" if marker == 0xFE else f"APP{marker - 0xE0}")
+                i += 2 + length
+                if marker == 0xDA:
+                    break
+            while True:  # the scans: only restart markers, stuffed bytes, tables, EOI
+                i = data.find(b"\xff", i)
+                if i < 0 or i + 1 >= n:
+                    return found + ["no end of image"]
+                marker = data[i + 1]
+                if marker in (0x00, 0xFF) or 0xD0 <= marker <= 0xD7:
+                    i += 1 if marker == 0xFF else 2
+                    continue
+                if marker == 0xD9:
+                    return found + (["data after the image"] if i + 2 != n else [])
+                if (0xE0 <= marker <= 0xEF) or marker == 0xFE:
+                    found.append("a block between scans")
+                i += 2
+        if fmt == "PNG":
+            i, n = 8, len(data)
+            while i + 8 <= n:
+                length, kind = struct.unpack(">I4s", data[i:i + 8])
+                if kind not in _PNG_CLEAN:
+                    found.append(kind.decode("latin-1"))
+                i += 12 + length
+                if kind == b"IEND":
+                    return found + (["data after the image"] if i != n else [])
+            return found + ["no end of image"]
+        if fmt == "WEBP":
+            (size,) = struct.unpack("<I", data[4:8])
+            end = 8 + size
+            i = 12
+            while i + 8 <= end:
+                kind, length = struct.unpack("<4sI", data[i:i + 8])
+                if kind not in _WEBP_CLEAN:
+                    found.append(kind.decode("latin-1").strip())
+                i += 8 + length + (length & 1)
+            return found + (["data after the image"] if end != len(data) else [])
+        if fmt == "GIF":
+            return _gif_blocks(data)
+    except (struct.error, IndexError):
+        return ["a damaged image"]
+    return [f"{fmt or 'unknown'} is not checked"]
+
+
+def _gif_blocks(data: bytes) -> list[str]:
+    found: list[str] = []
+    n = len(data)
+    flags = data[10]
+    i = 13 + (3 << ((flags & 7) + 1) if flags & 0x80 else 0)
+
+    def skip_sub_blocks(i: int) -> int:
+        while data[i]:
+            i += data[i] + 1
+        return i + 1
+
+    while i < n:
+        kind = data[i]
+        if kind == 0x3B:  # trailer
+            return found + (["data after the image"] if i + 1 != n else [])
+        if kind == 0x21:
+            label = data[i + 1]
+            if label == 0xFF:
+                app = data[i + 3:i + 14]
+                if app not in (b"NETSCAPE2.0", b"ANIMEXTS1.0"):
+                    found.append(app.decode("latin-1"))
+            elif label != 0xF9:  # a graphic control block is drawing, the rest is not
+                found.append("comment" if label == 0xFE else f"extension {label:#x}")
+            i = skip_sub_blocks(i + 2)
+        elif kind == 0x2C:
+            packed = data[i + 9]
+            i += 10 + (3 << ((packed & 7) + 1) if packed & 0x80 else 0)
+            i = skip_sub_blocks(i + 1)  # after the LZW code size
+        else:
+            return found + ["a damaged GIF"]
+    return found + ["no end of image"]
+
+
+def exact_or_clean(data: bytes, *, name: str | os.PathLike, max_pixels: int) -> bytes:
+    """`data` itself when it carries nothing but the picture (the export -> add round trip
+    stays byte for byte); else the picture through `prepare_poster` (metadata dropped,
+    same format and size)."""
+    if not metadata_blocks(data):
+        return data
+    return prepare_poster(data, name=name, max_width=0, max_pixels=max_pixels).data

@@ -161,6 +161,23 @@ BUILTIN_FIELDS = frozenset({"path", "date", "slug", "body", "title", "director",
                             "layout", "poster", "draft"})
 
 
+#: Fields computed from the site as well as the post; made only for the commands that ask.
+COMPUTED_FIELDS = frozenset({"url"})
+
+
+def computed_fields(root, names) -> dict[str, Callable[[Post], object]]:
+    """What makes each computed field among `names`, for `Post.computed`.
+
+    The site's settings are read here, once, and only when a computed field is asked.
+    """
+    if "url" not in names:
+        return {}
+    from .urls import post_url, site_settings
+
+    settings = site_settings(root)
+    return {"url": lambda post: post_url(post, settings)}
+
+
 def field_names(where: Sequence[str] = (), sort: Sequence[str] = (),
                 fields: Sequence[str] = ()) -> set[str]:
     """The field names a --where, --sort or --fields asks about."""

@@ -13,6 +13,7 @@ from .errors import FilmcliError, UsageError
 from .imageinfo import MIME
 from .post import FILENAME, Post, coerce_date, date_from_filename, film_key
 from .poster import Poster
+from .slug import post_name_problem
 
 ERROR, WARNING = "error", "warning"
 
@@ -203,6 +204,9 @@ class Checker:
         elif not FILENAME.match(name):
             out.append(self.problem(path, None, "FC201",
                                     f"file name {name!r} is not YYYY-MM-DD-slug.md"))
+        elif (problem := post_name_problem(name)) is not None:
+            # the slug rule `new --slug` and `add` apply (filmcli.slug.slug_problem)
+            out.append(self.problem(path, None, "FC201", f"file name {name!r}: {problem}"))
         elif date_from_filename(name)[0] is None:
             out.append(self.problem(path, None, "FC202",
                                     f"file name {name!r} has an impossible date"))

@@ -17,6 +17,8 @@ EXAMPLE_SITE = ROOT / "examples" / "site"
 DATA = Path(__file__).resolve().parent / "data"
 SEED = DATA / "2013-12-18-her.md"
 
+from terminal import terminal  # noqa: E402,F401  (a real terminal: tmux)
+
 
 @pytest.fixture(autouse=True)
 def _private_cache(tmp_path_factory, monkeypatch):

@@ -454,3 +454,242 @@ def test_two_runs_adding_the_same_films_never_clobber(site, tmp_path):
     assert sum(added) == 80  # each film written by exactly one of them
     assert sorted(os.listdir(lib / "_posts")) == sorted(expected)
     check_complete(lib / "_posts", expected)
+
+
+# --- one slug rule; every post comes back under its own relative path ---------------------
+
+
+LONG = "a" * 100  # exactly MAX_SLUG_BYTES: filmcli accepts it everywhere
+
+
+def _names_library(tmp_path: Path) -> Path:
+    """Posts whose names filmcli accepts but `add` used to lose or flatten."""
+    lib = empty_library(tmp_path, "names")
+    posts = lib / "_posts"
+    text = SEED.read_text(encoding="utf-8")
+    files = {
+        f"2013-12-18-{LONG}.md": "Long",
+        f"2013-12-18-{'é' * 50}.md": "Accents",  # 100 bytes of UTF-8
+        "2018-10-12-trailing-dots...markdown": "Dots",  # a Jekyll test fixture's name
+        "blog/2024-02-22.md": "Blog",
+        "diary/2024-02-22.md": "Diary",
+        "diary/deeper/2024-02-23-deep.md": "Deep",
+    }
+    for name, title in files.items():
+        (posts / name).parent.mkdir(parents=True, exist_ok=True)
+        (posts / name).write_text(text.replace('title: "Her"', f'title: "{title}"'),
+                                  encoding="utf-8")
+    return lib
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "toml"])
+def test_export_add_keeps_every_name_filmcli_accepts(run, tmp_path, fmt):
+    lib = _names_library(tmp_path)
+    valid = run("-L", lib, "validate", "--format", "json")
+    flagged = {p["path"] for p in json.loads(valid.stdout) if p["rule"] == "FC201"}
+    # filmcli's own rule accepts these names (a name with no slug is flagged, still kept)
+    assert flagged == {"_posts/blog/2024-02-22.md", "_posts/diary/2024-02-22.md"}
+    out = tmp_path / f"films.{fmt}"
+    assert run("-L", lib, "export", "-o", out).exit_code == 0
+    other = empty_library(tmp_path, "back")
+    result = run("-L", other, "add", out)
+    assert result.exit_code == 0, result.stderr
+    assert tree(other / "_posts") == tree(lib / "_posts")
+    assert summary(result.stderr) == "added 6, skipped 0 (already present), failed 0"
+
+
+@pytest.mark.parametrize("file", ["../outside/2020-01-01-x.md", "/tmp/2020-01-01-x.md",
+                                  "blog/../../2020-01-01-x.md", "./2020-01-01-x.md",
+                                  "blog//2020-01-01-x.md", ".hidden/2020-01-01-x.md",
+                                  "blog\\2020-01-01-x.md", "blog/"])
+def test_an_export_record_may_name_only_a_place_inside_the_posts_folder(run, tmp_path, file):
+    lib = empty_library(tmp_path, "lib")
+    record = {"title": "X", "year": 2020, "body": "",
+              "_filmcli": {"file": file, "keys": ["title", "year"], "gap": "\n"}}
+    source = tmp_path / "in.jsonl"
+    source.write_text(json.dumps(record) + "\n")
+    before = tree(tmp_path)
+    result = run("-L", lib, "add", source)
+    assert result.exit_code == 1
+    assert "_filmcli.file" in result.stderr and "Traceback" not in result.stderr
+    assert tree(tmp_path) == before
+
+
+def test_a_subfolder_that_leads_outside_is_never_written_through(run, tmp_path):
+    lib = empty_library(tmp_path, "lib")
+    (lib / "_posts").mkdir()
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (lib / "_posts" / "blog").symlink_to(outside)
+    record = {"title": "X", "year": 2020, "body": "",
+              "_filmcli": {"file": "blog/2020-01-01-x.md", "keys": ["title", "year"]}}
+    source = tmp_path / "in.jsonl"
+    source.write_text(json.dumps(record) + "\n")
+    result = run("-L", lib, "add", source)
+    assert result.exit_code == 1 and "outside" in result.stderr
+    assert list(outside.iterdir()) == []
+
+
+def test_new_never_writes_a_slug_over_the_limit(run, tmp_path):
+    lib = empty_library(tmp_path, "lib")
+    poster = tmp_path / "p.jpg"
+    poster.write_bytes(Post.read(SEED).poster.data)
+    title = "A Very Long Title " * 10
+    names = []
+    for year in ("2001", "2002", "2003"):
+        result = run("-L", lib, "new", "--title", title, "--director", "D", "--year", year,
+                     "--poster", poster, "--date", "2020-01-01")
+        assert result.exit_code == 0, result.stderr
+        names.append(Path(result.stdout.strip()).name)
+    assert len(set(names)) == 3
+    for name in names:
+        slug = name[len("2020-01-01-"):-len(".md")]
+        assert len(slug.encode()) <= 100, name
+    valid = run("-L", lib, "validate", "--format", "json")
+    assert "FC201" not in valid.stdout and "FC204" not in valid.stdout
+
+
+def test_new_and_validate_share_the_slug_rule(run, tmp_path):
+    lib = empty_library(tmp_path, "lib")
+    poster = tmp_path / "p.jpg"
+    poster.write_bytes(Post.read(SEED).poster.data)
+    base = ["-L", lib, "new", "--title", "X", "--director", "D", "--poster", poster]
+    assert run(*base, "--year", "2001", "--slug", "b" * 101).exit_code == 2
+    assert run(*base, "--year", "2002", "--slug", "b" * 100).exit_code == 0
+    assert run(*base, "--year", "2003", "--slug", "dots...").exit_code == 0
+    (lib / "_posts" / f"2020-01-01-{'c' * 101}.md").write_bytes(SEED.read_bytes())
+    valid = run("-L", lib, "validate", "--format", "json")
+    found = [p for p in json.loads(valid.stdout) if p["rule"] == "FC201"]
+    assert [p["path"] for p in found] == [f"_posts/2020-01-01-{'c' * 101}.md"]
+
+
+# --- posters are read only inside the source's own place, and come in without metadata ------
+
+
+SECRET = "SECRET-CAMERA-OWNER"
+
+
+def private_image(path: Path) -> Path:
+    """A JPEG carrying EXIF with a maker note and a GPS position."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    im = Image.new("RGB", (300, 450), (10, 120, 200))
+    exif = Image.Exif()
+    exif[0x013B] = SECRET  # Artist
+    exif[0x8825] = {1: "N", 2: (48.0, 51.0, 24.0), 3: "E", 4: (2.0, 21.0, 3.0)}  # GPS
+    im.save(path, "JPEG", exif=exif.tobytes())
+    assert SECRET.encode() in path.read_bytes()
+    return path
+
+
+def md_post(poster: str, title: str = "Leak") -> bytes:
+    return (f"---\ntitle: {title}\ndirector: D\nyear: 2001\nposter: {poster}\n---\nx\n"
+            ).encode()
+
+
+def embedded(lib: Path) -> list[bytes]:
+    return [Post.read(p).poster.data for p in sorted((lib / "_posts").glob("*.md"))
+            if Post.read(p).poster is not None]
+
+
+@pytest.mark.parametrize("where", ["absolute", "dotdot", "cwd", "site-of-target"])
+def test_a_markdown_post_cannot_embed_an_image_from_elsewhere(run, tmp_path, where,
+                                                              monkeypatch):
+    lib = empty_library(tmp_path)
+    secret = private_image(tmp_path / "home" / "private" / "me.jpg")
+    src = tmp_path / "home" / "downloads" / "posts"
+    src.mkdir(parents=True)
+    value = {"absolute": str(secret), "dotdot": "../../private/me.jpg", "cwd": "me.jpg",
+             "site-of-target": "/assets/me.jpg"}[where]
+    if where == "cwd":
+        monkeypatch.chdir(secret.parent)
+    if where == "site-of-target":
+        private_image(lib / "assets" / "me.jpg")
+    (src / "2020-01-01-leak.md").write_bytes(md_post(value))
+    result = run("-L", lib, "add", src / "2020-01-01-leak.md")
+    assert result.exit_code == 1, result.stderr
+    assert "poster" in result.stderr and "Traceback" not in result.stderr
+    assert embedded(lib) == []
+    piped = run("-L", lib, "add", "-", "--from", "md", input=md_post(value))
+    assert piped.exit_code == 1 and embedded(lib) == []
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+@pytest.mark.parametrize("exact", [False, True], ids=["hand-made", "exported-file"])
+def test_an_export_record_cannot_embed_an_image_from_elsewhere(run, tmp_path, fmt, exact):
+    lib = empty_library(tmp_path)
+    secret = private_image(tmp_path / "home" / "private" / "me.jpg")
+    out = tmp_path / "home" / "exports"
+    out.mkdir(parents=True)
+    for value in (str(secret), "../private/me.jpg"):
+        record = {"title": "Leak", "director": "D", "year": 2001, "poster": value, "body": ""}
+        if exact:
+            record["_filmcli"] = {"file": "2020-01-01-leak.md", "poster": "file",
+                                  "keys": ["title", "director", "year", "poster"]}
+        source = out / f"films.{fmt}"
+        if fmt == "jsonl":
+            source.write_text(json.dumps(record) + "\n")
+        else:
+            if exact:
+                record["_filmcli"] = json.dumps(record["_filmcli"])
+            buf = io.StringIO()
+            writer = csv.DictWriter(buf, fieldnames=list(record))
+            writer.writeheader()
+            writer.writerow(record)
+            source.write_text(buf.getvalue())
+        result = run("-L", lib, "add", source)
+        assert result.exit_code == 1, (value, result.stderr)
+        assert "outside" in result.stderr, result.stderr
+        assert embedded(lib) == []
+
+
+def test_an_image_next_to_the_source_comes_in_without_its_metadata(run, tmp_path):
+    lib = empty_library(tmp_path)
+    src = tmp_path / "drafts"
+    private_image(src / "img" / "me.jpg")
+    (src / "2020-01-01-mine.md").write_bytes(md_post("img/me.jpg", "Mine"))
+    result = run("-L", lib, "add", src / "2020-01-01-mine.md")
+    assert result.exit_code == 0, result.stderr
+    (data,) = embedded(lib)
+    assert SECRET.encode() not in data and b"Exif" not in data
+
+
+def test_an_exported_poster_file_with_metadata_is_stripped_a_clean_one_kept_exact(run, tmp_path):
+    lib = empty_library(tmp_path)
+    out = tmp_path / "exports"
+    private_image(out / "posters" / "dirty.jpg")
+    clean = out / "posters" / "clean.png"
+    Image.new("RGB", (30, 45), (1, 2, 3)).save(clean, "PNG")
+    lines = []
+    for name, title in (("dirty.jpg", "Dirty"), ("clean.png", "Clean")):
+        lines.append(json.dumps({
+            "title": title, "director": "D", "year": 2001, "poster": f"posters/{name}",
+            "body": "", "_filmcli": {"file": f"2020-01-01-{title.lower()}.md", "poster": "file",
+                                     "keys": ["title", "director", "year", "poster"]}}))
+    (out / "films.jsonl").write_text("\n".join(lines) + "\n")
+    result = run("-L", lib, "add", out / "films.jsonl")
+    assert result.exit_code == 0, result.stderr
+    clean_post = Post.read(lib / "_posts" / "2020-01-01-clean.md")
+    assert clean_post.poster.data == clean.read_bytes()  # the round trip stays exact
+    dirty = Post.read(lib / "_posts" / "2020-01-01-dirty.md").poster.data
+    assert SECRET.encode() not in dirty and b"Exif" not in dirty
+
+
+def test_an_exported_name_outside_the_slug_rule_is_added_under_a_safe_name_not_lost(run,
+                                                                                   tmp_path):
+    lib = empty_library(tmp_path, "old")
+    (lib / "_posts").mkdir()
+    text = SEED.read_text(encoding="utf-8")
+    names = {f"2013-12-18-{'a' * 120}.md": "Long", "2013-12-18-con.md": "Con"}
+    for name, title in names.items():
+        (lib / "_posts" / name).write_text(text.replace('title: "Her"', f'title: "{title}"'),
+                                           encoding="utf-8")
+    out = tmp_path / "films.jsonl"
+    assert run("-L", lib, "export", "-o", out).exit_code == 0
+    other = empty_library(tmp_path, "new")
+    result = run("-L", other, "add", out)
+    assert result.exit_code == 0, result.stderr
+    assert summary(result.stderr) == "added 2, skipped 0 (already present), failed 0"
+    back = tree(other / "_posts")
+    assert sorted(back.values()) == sorted(tree(lib / "_posts").values())  # nothing lost
+    assert sorted(back) == ["2013-12-18-" + "a" * 100 + ".md", "2013-12-18-con-film.md"]
+    assert result.stderr.count("warning: ") == 2 and "added as" in result.stderr

@@ -269,3 +269,108 @@ def test_a_real_process_fills_the_cache_and_lists_the_same(tmp_path):
     second = run_process(*args)
     assert first.returncode == second.returncode == 0
     assert first.stdout == second.stdout and b"Her 3\t2013" in first.stdout
+
+
+# --- the cache folder and file are trusted only when they are the user's own -----------
+
+
+@pytest.fixture
+def fresh_warning(monkeypatch):
+    """The one-warning-per-process memory starts empty for each test."""
+    monkeypatch.setattr(cache, "_warned", set())
+
+
+def _mode(path) -> int:
+    return os.lstat(path).st_mode & 0o777
+
+
+def test_a_dangling_symlink_at_the_database_path_is_never_followed(run, settled, tmp_path,
+                                                                   fresh_warning):
+    db = cache.cache_file(str(settled.resolve()))
+    db.parent.mkdir(parents=True, mode=0o700)
+    target = tmp_path / "elsewhere" / "planted.sqlite"
+    target.parent.mkdir()
+    db.symlink_to(target)
+    expected = listing(run, settled, "--no-cache")
+    result = run("-L", settled, "list", "--format", "tsv", "--fields", "title,year,path")
+    assert result.exit_code == 0 and result.stdout == expected
+    assert not target.exists()  # SQLite used to create the database at the link's target
+    assert db.is_symlink()
+    assert result.stderr.count("warning:") == 1
+    assert "symbolic link" in result.stderr and str(db) in result.stderr
+
+
+@pytest.mark.parametrize("mode", [0o777, 0o770, 0o722])
+def test_a_cache_folder_writable_by_others_is_not_used(run, settled, mode, fresh_warning):
+    folder = cache.cache_root()
+    folder.mkdir(parents=True)
+    os.chmod(folder, mode)
+    expected = listing(run, settled, "--no-cache")
+    result = run("-L", settled, "list", "--format", "tsv", "--fields", "title,year,path")
+    assert result.exit_code == 0 and result.stdout == expected
+    assert list(folder.iterdir()) == []  # nothing written where others can write
+    assert result.stderr.count("warning:") == 1
+    assert "writable by others" in result.stderr and str(folder) in result.stderr
+    again = run("-L", settled, "list", "--format", "tsv", "--fields", "title,year,path")
+    assert again.stderr.count("warning:") == 0  # one warning per process, not per read
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to give a folder to another user")
+def test_a_cache_folder_owned_by_another_user_is_not_used(run, settled, fresh_warning):
+    folder = cache.cache_root()
+    folder.mkdir(parents=True, mode=0o700)
+    os.chown(folder, 12345, 12345)
+    # another user's forged database: it must never be what answers
+    db = cache.cache_file(str(settled.resolve()))
+    expected = listing(run, settled, "--no-cache")
+    result = run("-L", settled, "list", "--format", "tsv", "--fields", "title,year,path")
+    assert result.exit_code == 0 and result.stdout == expected
+    assert not db.exists()
+    assert result.stderr.count("warning:") == 1 and "owned by" in result.stderr
+
+
+def test_cache_files_are_created_private(run, settled, monkeypatch):
+    old = os.umask(0o022)
+    try:
+        listing(run, settled)
+    finally:
+        os.umask(old)
+    db = cache.cache_file(str(settled.resolve()))
+    assert db.is_file()
+    assert _mode(db) == 0o600
+    assert _mode(db.parent) == 0o700
+    for suffix in ("-wal", "-shm"):
+        extra = Path(f"{db}{suffix}")
+        if extra.exists():
+            assert _mode(extra) == 0o600
+
+
+def test_an_old_world_readable_database_is_made_private(run, settled):
+    listing(run, settled)
+    db = cache.cache_file(str(settled.resolve()))
+    os.chmod(db, 0o644)
+    listing(run, settled)
+    assert _mode(db) == 0o600
+
+
+def test_a_nonexistent_home_is_no_crash_and_creates_nothing(tmp_path):
+    library = tmp_path / "lib"
+    (library / "_posts").mkdir(parents=True)
+    (library / "_config.yml").write_text("title: t\n")
+    text = SEED.read_text(encoding="utf-8")
+    for i in range(Library.cache_min_posts + 4):
+        (library / "_posts" / f"2013-12-{i + 1:02d}-her-{i}.md").write_text(
+            text.replace('title: "Her"', f'title: "Her {i}"'), encoding="utf-8")
+    gone = tmp_path / "no-such-home"
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("XDG_CACHE_HOME", "XDG_CONFIG_HOME", "HOME")}
+    for home in (str(gone), "relative-home"):
+        result = run_process("-L", library, "list", "--format", "tsv", cwd=tmp_path,
+                             env={**env, "HOME": home})
+        assert result.returncode == 0, result.stderr
+        assert b"Her 3\t2013" in result.stdout and b"Traceback" not in result.stderr
+        info = run_process("-L", library, "cache", "info", cwd=tmp_path,
+                           env={**env, "HOME": home})
+        assert info.returncode == 0 and b"Traceback" not in info.stderr, info.stderr
+    assert not gone.exists()  # no cache folder made under a home that is not there
+    assert not (tmp_path / "relative-home").exists()

@@ -512,3 +512,156 @@ def test_new_inside_the_drafts_or_posts_folder_uses_the_site_above(tmp_path):
         assert (blog / "_drafts" / f"film{folder.replace('_', '-')}.md").exists()
     assert not (blog / "_posts" / "_drafts").exists()
     assert not (blog / "_drafts" / "_drafts").exists()
+
+
+# --- rename ----------------------------------------------------------------------------------
+
+def test_rename_changes_the_name_the_title_and_says_the_urls(site, run):
+    before = (site / HER).read_bytes()
+    result = run("-L", site, "rename", "her", "--title", "Hers")
+    assert result.exit_code == 0, result.stderr
+    new = site / "_posts" / "2013-12-18-hers.md"
+    assert not (site / HER).exists() and result.stdout == "_posts/2013-12-18-hers.md\n"
+    assert changed_lines(before, new.read_bytes()) == ["-b'title: \"Her\"'", "+b'title: \"Hers\"'"]
+    assert "_posts/2013-12-18-her.md -> _posts/2013-12-18-hers.md" in result.stderr
+    assert "/2013/12/18/her.html -> /2013/12/18/hers.html" in result.stderr
+    assert "links to the old URL will break" in result.stderr
+
+
+def test_rename_refuses_to_overwrite_another_post_or_take_its_slug(site, run):
+    snapshot = {p.name: p.read_bytes() for p in (site / "_posts").iterdir()}
+    taken = run("-L", site, "rename", "her", "--slug", "casablanca")
+    assert taken.exit_code == 1 and "already used" in taken.stderr
+    same_name = run("-L", site, "rename", "her", "--slug", "yes", "--date", "2005-07-02")
+    assert same_name.exit_code == 1
+    assert {p.name: p.read_bytes() for p in (site / "_posts").iterdir()} == snapshot
+    assert run("-L", site, "rename", "her").exit_code == 2  # nothing to change
+
+
+def test_rename_moves_the_extracted_poster_and_adds_redirect_from(site, run, tmp_path):
+    posters = extracted_site(site)
+    config = site / "_config.yml"
+    config.write_text(config.read_text() + "plugins:\n  - jekyll-redirect-from\n")
+    result = run("-L", site, "rename", "her", "--slug", "her-2013", "--date", "2014-01-01")
+    assert result.exit_code == 0, result.stderr
+    post = Post.read(site / "_posts" / "2014-01-01-her-2013.md")
+    assert post.front_matter["poster"].value == "/assets/posters/her-2013.jpg"
+    assert (posters / "her-2013.jpg").read_bytes() == b"jpeg of her"
+    assert not (posters / "her.jpg").exists()
+    assert post.front_matter["redirect_from"] == ["/2013/12/18/her.html"]
+    jekyll_or_skip()
+    dest = tmp_path / "built"
+    built = subprocess.run(["jekyll", "build", "-s", site, "-d", dest], capture_output=True,
+                           timeout=180)
+    assert built.returncode == 0, built.stderr
+    assert (dest / "2014" / "01" / "01" / "her-2013.html").is_file()
+    redirect = (dest / "2013" / "12" / "18" / "her.html").read_text()
+    assert "/2014/01/01/her-2013.html" in redirect and "refresh" in redirect.lower()
+
+
+def test_library_rename_returns_the_move(site):
+    move = Library(site).rename("casablanca", title="Casablanca!", slug="casablanca-1942")
+    assert move.moved and move.new.name == "2019-02-10-casablanca-1942.md"
+    assert move.old_url == "/2019/02/10/casablanca.html"
+    assert move.new_url == "/2019/02/10/casablanca-1942.html"
+
+
+def test_sigkill_during_rename_leaves_the_post_under_one_name(tmp_path):
+    lib = tmp_path / "lib"
+    (lib / "_posts").mkdir(parents=True)
+    (lib / "_config.yml").write_text("title: t\n")
+    names = [f"2020-01-01-film-{i:02}.md" for i in range(40)]
+    for i, name in enumerate(names):
+        (lib / "_posts" / name).write_bytes(SEED_BYTES.replace(b'"Her"', f'"Film {i}"'.encode()))
+    script = ("import sys\nfrom filmcli import Library\nlib = Library(sys.argv[1])\n"
+              "for i in range(40):\n    lib.rename(f'film-{i:02}', slug=f'moved-{i:02}')\n")
+    rng = random.Random(11)
+    for _ in range(int(os.environ.get("FILMCLI_RACE_ROUNDS", "3"))):
+        proc = subprocess.Popen([sys.executable, "-c", script, str(lib)])
+        time.sleep(rng.uniform(0.3, 1.0))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        present = {p.name for p in (lib / "_posts").iterdir() if p.suffix == ".md"}
+        for i, name in enumerate(names):
+            moved = f"2020-01-01-moved-{i:02}.md"
+            assert (name in present) != (moved in present), (name, present)  # one, never both
+        for i, name in enumerate(names):  # back to the start for the next round
+            moved = lib / "_posts" / f"2020-01-01-moved-{i:02}.md"
+            if moved.exists():
+                moved.rename(lib / "_posts" / name)
+
+
+def test_a_bulk_change_goes_on_past_a_failed_post(site):
+    library = Library(site)
+    planned = library.set(library.posts()[:3], {"rating": 3}, dry_run=True)
+    victim = planned[1].path
+    victim.write_bytes(victim.read_bytes() + b"edited\n")
+    from filmcli.manage import apply
+
+    apply(library, planned)
+    assert [c.written for c in planned] == [True, False, True]
+    assert "changed while it was read" in planned[1].error.message
+
+
+def test_library_publish_and_unpublish(site):
+    import datetime as dt
+
+    (site / "_drafts").mkdir()
+    (site / "_drafts" / "soon.md").write_bytes(b"---\ntitle: Soon\n---\n")
+    library = Library(site)
+    move = library.publish("soon", date=dt.date(2025, 5, 5))
+    assert move.new == site / "_posts" / "2025-05-05-soon.md" and move.new.exists()
+    back = library.unpublish("soon")
+    assert back.new == site / "_drafts" / "soon.md" and back.new.exists()
+
+
+# --- on a real terminal (tmux): the questions ------------------------------------------------
+
+from terminal import terminal_env  # noqa: E402  (the `terminal` fixture is in conftest)
+
+
+def test_set_many_asks_on_a_terminal(site, terminal):
+    before = {p: p.read_bytes() for p in (site / "_posts").iterdir()}
+    terminal.start(["set", "--where", "year<1950", "tags=[classic]"], cwd=site,
+                   env=terminal_env())
+    terminal.wait_for("change 2 films? [y/N]")
+    terminal.type("n")
+    assert "EXIT=130" in terminal.wait_for("EXIT=")
+    assert {p: p.read_bytes() for p in (site / "_posts").iterdir()} == before
+    terminal.close()
+    terminal.start(["set", "--where", "year<1950", "tags=[classic]"], cwd=site,
+                   env=terminal_env())
+    terminal.wait_for("change 2 films? [y/N]")
+    terminal.type("y")
+    assert "EXIT=0" in terminal.wait_for("EXIT=")
+    assert b"tags:" in (site / "_posts" / "2019-02-10-casablanca.md").read_bytes()
+
+
+def test_rm_asks_even_for_one_film_on_a_terminal(site, terminal):
+    terminal.start(["rm", "her"], cwd=site, env=terminal_env())
+    shown = terminal.wait_for("remove 1 film? [y/N]")
+    assert "remove Her (2013): _posts/2013-12-18-her.md" in shown
+    terminal.type("y")
+    assert "EXIT=0" in terminal.wait_for("EXIT=")
+    assert not (site / HER).exists()
+
+
+def test_edit_with_errors_offers_edit_again_on_a_terminal(site, terminal, tmp_path):
+    count = tmp_path / "count"
+    script = tmp_path / "ed.py"
+    script.write_text(
+        "import sys, pathlib\n"
+        f"count = pathlib.Path({str(count)!r})\n"
+        "n = int(count.read_text()) if count.exists() else 0\n"
+        "count.write_text(str(n + 1))\n"
+        "p = pathlib.Path(sys.argv[1]); t = p.read_text()\n"
+        "t = t.replace('year: 2013', 'year: [2013') if n == 0 else "
+        "t.replace('year: [2013', 'year: 2014')\n"
+        "p.write_text(t)\n")
+    terminal.start(["edit", "her"], cwd=site,
+                   env=terminal_env(EDITOR=f"{sys.executable} {script}"))
+    shown = terminal.wait_for("(e)dit again, (s)ave anyway or (a)bort?")
+    assert "FC003" in shown
+    terminal.type("e")
+    assert "EXIT=0" in terminal.wait_for("EXIT=")
+    assert Post.read(site / HER).year == 2014 and count.read_text() == "2"

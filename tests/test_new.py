@@ -206,8 +206,9 @@ def test_slug_from_title(run, tmp_path, title, name):
     assert again.exit_code == 1  # the same film: refused, and the slug is stable
 
 
+# ("trailing..." is a fine slug: tests/test_add.py::test_new_and_validate_share_the_slug_rule)
 @pytest.mark.parametrize("slug", ["a/b", "..", ".hidden", "CON", "nul.txt", "a:b", "tab\there",
-                                  "star*", "", "x" * 101, "trailing."])
+                                  "star*", "", "x" * 101, " space"])
 def test_unsafe_slug_is_refused_not_cleaned(run, tmp_path, slug):
     lib = make_library(tmp_path)
     poster = image_file(tmp_path / "p.jpg")
@@ -462,3 +463,90 @@ def test_force_never_overwrites_another_films_post(run, site):
     assert result.exit_code == 1
     assert "a post for another film already has this file name" in result.stderr
     assert {p.name: p.read_bytes() for p in (site / "_posts").iterdir()} == before
+
+
+# --- run inside the posts or drafts folder: the site above it -------------------------
+
+
+@pytest.mark.parametrize("markers", [True, False], ids=["with-config", "bare-folder"])
+@pytest.mark.parametrize("inside", ["_posts", "_posts/reviews", "_drafts"])
+def test_new_run_inside_the_posts_folder_uses_the_site_above(tmp_path, markers, inside):
+    lib = tmp_path / "lib"
+    (lib / "_posts" / "reviews").mkdir(parents=True)
+    (lib / "_drafts").mkdir()
+    if markers:
+        (lib / "_config.yml").write_text("title: test\n")
+    args = ["new", "--title", "Her", "--director", "Spike Jonze", "--year", "2013",
+            "--date", "2013-12-18", "--poster", str(seed_poster(tmp_path))]
+    result = run_process(*args, cwd=lib / inside)
+    assert result.returncode == 0, result.stderr
+    assert (lib / "_posts" / "2013-12-18-her.md").is_file()
+    assert not (lib / inside / "_posts").exists()
+    listed = run_process("list", "--format", "tsv", "--fields", "title,path", cwd=lib / inside)
+    assert listed.returncode == 0, listed.stderr
+    assert listed.stdout.decode().splitlines()[1:] == ["Her\t_posts/2013-12-18-her.md"]
+
+
+def test_a_category_posts_folder_inside_a_site_is_not_a_site(tmp_path):
+    """Jekyll's `blog/_posts` is a category folder of the site that has the settings."""
+    lib = make_library(tmp_path)
+    (lib / "blog" / "_posts").mkdir(parents=True)
+    result = run_process("new", "--title", "Her", "--director", "Spike Jonze", "--year", "2013",
+                         "--date", "2013-12-18", "--poster", str(seed_poster(tmp_path)),
+                         cwd=lib / "blog" / "_posts")
+    assert result.returncode == 0, result.stderr
+    assert (lib / "_posts" / "2013-12-18-her.md").is_file()
+    assert list((lib / "blog" / "_posts").iterdir()) == []
+
+
+# --- --force replaces only the same film, says so, and keeps the review -------------------
+
+
+def _force_args(poster, title="Other Film", year="2020", date="2005-07-02", *extra):
+    return ["--title", title, "--director", "Someone", "--year", year, "--poster", str(poster),
+            "--date", date, *extra]
+
+
+def test_force_never_replaces_another_film_with_the_same_file_name(run, site):
+    yes = site / "_posts" / "2005-07-02-yes.md"
+    before = yes.read_bytes()
+    poster = seed_poster(site.parent)
+    result = run("-L", site, "new", *_force_args(poster), "--slug", "yes", "--force")
+    assert result.exit_code == 1
+    assert "'Yes' (2004)" in result.stderr and "2005-07-02-yes.md" in result.stderr
+    assert yes.read_bytes() == before
+    # the same with a title whose own slug is taken by that file
+    result = run("-L", site, "new", *_force_args(poster, "YES!"), "--force")
+    assert yes.read_bytes() == before
+
+
+def test_force_never_replaces_a_post_it_cannot_read(run, tmp_path):
+    lib = make_library(tmp_path)
+    broken = lib / "_posts" / "2013-12-18-her.md"
+    broken.write_bytes(b"---\ntitle: [unclosed\n---\nmy only notes\n")
+    result = new(run, lib, *full(poster=seed_poster(tmp_path)), "--slug", "her", "--force")
+    assert result.exit_code == 1 and "2013-12-18-her.md" in result.stderr
+    assert "cannot read" in result.stderr
+    assert broken.read_bytes() == b"---\ntitle: [unclosed\n---\nmy only notes\n"
+
+
+@pytest.mark.parametrize("date", ["2013-12-18", "2014-01-01"], ids=["same-file", "new-date"])
+def test_force_on_the_same_film_keeps_its_review_and_says_what_it_replaced(run, tmp_path,
+                                                                           date):
+    lib = make_library(tmp_path)
+    poster = seed_poster(tmp_path)
+    assert new(run, lib, *full(poster=poster), "--body", "My long review.\n").exit_code == 0
+    old = lib / "_posts" / "2013-12-18-her.md"
+    old.write_bytes(old.read_bytes().replace(b"year: 2013\n", b"year: 2013\nrating: 5\n"))
+    result = new(run, lib, *full(director="S. Jonze", poster=poster, date=date), "--force")
+    assert result.exit_code == 0, result.stderr
+    written = lib / "_posts" / f"{date}-her.md"
+    post = Post.read(written)
+    assert post.body == "My long review.\n"  # no --body: the review stays
+    assert post.director == "S. Jonze"  # what was given replaces
+    assert post.front_matter.get("rating") == 5  # what was not given stays
+    assert "replaced" in result.stderr and "2013-12-18-her.md" in result.stderr
+    assert sorted(p.name for p in (lib / "_posts").iterdir()) == [written.name]
+    again = new(run, lib, *full(poster=poster, date=date), "--force", "--body", "New.")
+    assert again.exit_code == 0, again.stderr
+    assert Post.read(written).body == "New."  # --body gives a new review

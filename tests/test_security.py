@@ -168,8 +168,10 @@ def test_new_with_a_hostile_title_writes_one_post_inside_posts(title, world, lib
     assert post["title"] == title
 
 
+# ("trailing." is no hostile slug: `2020-02-02-trailing..md` is a fine file name, and Jekyll's
+# own fixtures hold such names; see tests/test_add.py::test_new_and_validate_share_the_slug_rule)
 HOSTILE_SLUGS = ["../evil", "/abs", "x/../../y", "..", ".", "CON", "nul.txt", "a\\b", ".hidden",
-                 "x\x00y", "", " ", "LPT9", "trailing.", "a" * 300]
+                 "x\x00y", "", " ", "LPT9", "a" * 300]
 
 
 @pytest.mark.parametrize("slug", HOSTILE_SLUGS)

@@ -86,3 +86,8 @@ def say_library(library) -> None:
         here = None
     if here != str(library.root):
         console.message(f"library: {visible(str(library.root))}")
+
+
+def counted(n: int, word: str, plural: str | None = None) -> str:
+    """`1 film`, `2 films`."""
+    return f"{n} {word if n == 1 else plural or word + 's'}"

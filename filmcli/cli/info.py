@@ -128,6 +128,47 @@ def config_set(
             f"(in {library.relpath(library.root / 'filmcli.toml')})")
 
 
+@config_app.command("get")
+def config_get(
+    ctx: typer.Context,
+    key: str = typer.Argument(..., metavar="KEY",
+                              help="A dotted setting such as poster.max_width."),
+) -> None:
+    """Print one setting in force (text as it is, other values as JSON)."""
+    from ..config import flatten
+    from ..errors import UsageError
+
+    library = get_library(ctx)
+    settings = flatten(dict(library.config))
+    if key not in settings:
+        inside = {k: v for k, v in settings.items() if k.startswith(key + ".")}
+        if not inside:
+            raise UsageError(f"no setting {key!r}", hint="`filmcli config show` lists them")
+        for name, value in inside.items():
+            sys.stdout.write(f"{name} = {_shown(value)}\n")
+        return
+    value = settings[key]
+    sys.stdout.write((value if isinstance(value, str) else _shown(value)) + "\n")
+
+
+@config_app.command("unset")
+def config_unset(
+    ctx: typer.Context,
+    key: str = typer.Argument(..., metavar="KEY", help="A dotted setting to remove."),
+) -> None:
+    """Remove a setting from filmcli.toml, so its default applies again."""
+    from ..config import _default_for, unset_value
+    from .console import message
+
+    library = get_library(ctx)
+    where = library.relpath(library.root / "filmcli.toml")
+    if unset_value(library.root, key):
+        message(f"removed {key} from {where}; the default applies: "
+                f"{_shown(_default_for(key))}")
+    else:
+        message(f"{key} is not set in {where}; nothing to do")
+
+
 def _iso(value):
     """A TOML date or datetime as its ISO text (JSON has no such type)."""
     if hasattr(value, "isoformat"):

@@ -11,7 +11,7 @@ import sys
 import typer
 
 from .app import app, get_library
-from .common import finish, say_library
+from .common import counted, finish, say_library
 
 WHERE_HELP = "Every film where EXPR holds, as in list (repeatable)."
 SEARCH_HELP = "Every film with TEXT in its title, director or body."
@@ -46,9 +46,9 @@ def confirm(count: int, what: str, yes: bool, *, ask_for_one: bool = False) -> N
     if yes or count == 0 or (count == 1 and not (ask_for_one and terminal)):
         return
     if not terminal:
-        raise UsageError(f"this would {what} {count} films; add --yes to do it without a "
-                         "terminal to confirm on")
-    sys.stderr.write(f"{what} {count} film{'s' if count != 1 else ''}? [y/N] ")
+        raise UsageError(f"this would {what} {counted(count, 'film')}; add --yes to do it "
+                         "without a terminal to confirm on")
+    sys.stderr.write(f"{what} {counted(count, 'film')}? [y/N] ")
     sys.stderr.flush()
     answer = sys.stdin.readline().strip().lower()
     if answer not in ("y", "yes"):
@@ -125,7 +125,7 @@ def set_cmd(
     if dry_run:
         for change in todo:
             sys.stdout.write(_diff(change, library))
-        console.message(f"dry run: {len(todo)} of {len(planned)} films would change")
+        console.message(f"dry run: {len(todo)} of {counted(len(planned), 'film')} would change")
         finish(read_code)
         return
     confirm(len(todo), "change", yes)
@@ -142,7 +142,7 @@ def set_cmd(
             sys.stdout.write(library.relpath(change.path) + "\n")
     written = sum(c.written for c in todo)
     if len(planned) > 1 or failed:
-        console.message(f"changed {written} of {len(planned)} films"
+        console.message(f"changed {written} of {counted(len(planned), 'film')}"
                         + (f"; {failed} failed" if failed else ""))
     finish(1 if failed or read_code else 0)
 
@@ -171,11 +171,16 @@ def rm_cmd(
         finish(read_code)
         return
     planned = library.remove(posts, keep_poster=keep_poster, dry_run=True)
-    for removal in planned:
+
+    def line(removal, verb: str) -> str:
         extra = (f" and {library.relpath(removal.poster_file)}"
                  if removal.poster_file is not None else "")
-        console.message(f"{'would remove' if dry_run else 'remove'} {removal.label}: "
-                        f"{library.relpath(removal.path)}{extra}")
+        return f"{verb} {removal.label}: {library.relpath(removal.path)}{extra}"
+
+    asking = not yes and sys.stdin.isatty() and sys.stderr.isatty()
+    if dry_run or asking:
+        for removal in planned:
+            console.message(line(removal, "would remove" if dry_run else "remove"))
     if dry_run:
         finish(read_code)
         return
@@ -191,22 +196,34 @@ def rm_cmd(
             console.error_line(removal.error.location or library.relpath(removal.path),
                                removal.error.message, removal.error.hint)
         if removal.removed:
+            console.message(line(removal, "removed"))
             sys.stdout.write(library.relpath(removal.path) + "\n")
     if len(planned) > 1 or failed:
-        console.message(f"removed {sum(r.removed for r in planned)} of {len(planned)} films"
+        console.message(f"removed {sum(r.removed for r in planned)} of "
+                        f"{counted(len(planned), 'film')}"
                         + (f"; {failed} failed" if failed else ""))
     finish(1 if failed or read_code else 0)
 
 
 def _report_move(library, move, dry_run: bool) -> None:
+    from ..formats import visible
     from . import console
 
+    for note in move.notes:
+        console.warn(library.relpath(move.old), note)
     for field in move.fields:
-        console.message(f"{move.label}: {field.describe()}")
+        if field.key != "poster":
+            console.message(f"{move.label}: {field.describe()}")
     if not dry_run:
         say_library(library)
     verb = "would move" if dry_run else "moved"
     console.message(f"{verb} {library.relpath(move.old)} -> {library.relpath(move.new)}")
+    if move.poster_from is not None:
+        console.message(f"{verb} {library.relpath(move.poster_from)} -> "
+                        f"{library.relpath(move.poster_to)}")
+    if move.old_url is not None and move.old_url != move.new_url:
+        console.message(f"{'URL would change' if dry_run else 'URL'}: "
+                        f"{visible(move.old_url)} -> {visible(move.new_url)}")
     if not dry_run:
         sys.stdout.write(library.relpath(move.new) + "\n")
 
@@ -338,3 +355,27 @@ def init_cmd(
     for path in report.kept:
         console.message(f"kept {path} (already there)")
     sys.stdout.write(str(report.root) + "\n")
+
+
+@app.command("rename")
+def rename_cmd(
+    ctx: typer.Context,
+    words: list[str] = typer.Argument(..., metavar="FILM",
+                                      help="The film: a post file, a slug or title words."),
+    title: str | None = typer.Option(None, "--title", "-t", metavar="TEXT",
+                                     help="The new title (the slug follows it)."),
+    date: str | None = typer.Option(None, "--date", metavar="YYYY-MM-DD",
+                                    help="The new date in the file name (and date: if set)."),
+    slug: str | None = typer.Option(None, "--slug", metavar="SLUG",
+                                    help="The new slug (default: made from the title)."),
+    dry_run: bool = typer.Option(False, "--dry-run", "-n",
+                                 help="Say what would change; change nothing."),
+) -> None:
+    """Rename a film's post (after `jekyll rename`): file, title, poster file, URL."""
+    from ..newpost import parse_date
+
+    when = parse_date(date) if date else None
+    library = get_library(ctx)
+    move = library.rename(library.select(words), title=title, date=when, slug=slug,
+                          dry_run=dry_run)
+    _report_move(library, move, dry_run)

@@ -40,7 +40,15 @@ def list_cmd(
 
     from ..errors import UsageError
     from ..formats import tsv_row, write_lines, write_records
-    from ..query import BUILTIN_FIELDS, check_limit, field_names, parse_where, select_into
+    from ..query import (
+        BUILTIN_FIELDS,
+        COMPUTED_FIELDS,
+        check_limit,
+        computed_fields,
+        field_names,
+        parse_where,
+        select_into,
+    )
     from ..records import LEAD_KEYS, post_record
     from .console import warn
 
@@ -55,11 +63,14 @@ def list_cmd(
     # Each post becomes what the output needs (a TSV line, the cells, a record) as it is
     # read, and only that and its sort keys are kept: memory stays small at any size.
     reading = Reading(library, paths or [], lazy=True, drafts=drafts)
-    asked = field_names(where, sort, wanted or ()) - BUILTIN_FIELDS
+    names = field_names(where, sort, wanted or ())
+    computed = computed_fields(library.root, names)
+    asked = names - BUILTIN_FIELDS - COMPUTED_FIELDS
     seen_keys: set = set()
 
     def posts():
         for post in reading.stream():
+            post.computed = computed
             if asked:
                 seen_keys.update(post.front_matter)
             yield post
@@ -81,6 +92,9 @@ def list_cmd(
         if drafts or (wanted and "draft" in wanted):
             record["draft"] = post.draft if chosen_fmt != "table" else (
                 "draft" if post.draft else "")
+        for name in computed:
+            if shown is not None and name in shown:
+                record[name] = post.get(name)
         if chosen_fmt == "table" and record["path"].startswith(prefix):
             record["path"] = record["path"][len(prefix):]  # files within the posts folder
         if out_fmt == "paths":
@@ -130,8 +144,10 @@ def _print_table(records: list[dict], fields: list[str], total: int) -> None:
     con = stdout_console()
     con.print(table)
     shown = len(records)
-    counted = f"{shown} of {total} films" if shown != total else f"{total} films"
-    con.print(f"[dim]{counted}[/dim]")
+    from .common import counted
+
+    summary = f"{shown} of {counted(total, 'film')}" if shown != total else counted(total, "film")
+    con.print(f"[dim]{summary}[/dim]")
 
 
 PARSE_FORMATS = ("text", "json", "toml")

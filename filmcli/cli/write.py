@@ -37,9 +37,14 @@ def new_cmd(
                                          help="Read the review from FILE ('-' for stdin)."),
     edit: bool = typer.Option(False, "--edit", "-e", help="Write the review in $EDITOR."),
     force: bool = typer.Option(False, "--force", "-f",
-                               help="Replace a post with the same file name, or the same film."),
+                               help="Replace the same film's post (title and year), keeping "
+                                    "its review and fields not given here."),
     dry_run: bool = typer.Option(False, "--dry-run", "-n",
                                  help="Print the post instead of writing it."),
+    assignments: list[str] = typer.Option([], "--set", metavar="KEY=VALUE",
+                                          help="Another front-matter key (rating=4.5, "
+                                               "tags='[drama]'), written as `set` writes it "
+                                               "(repeatable)."),
     draft: bool = typer.Option(False, "--draft",
                                help="Write a draft, _drafts/SLUG.md; `filmcli publish` "
                                     "dates it into _posts/."),
@@ -62,7 +67,7 @@ def new_cmd(
     if sum(x is not None and x is not False for x in (body, body_file, edit or None)) > 1:
         raise UsageError("give the review one way: --body, --body-file or --edit")
     values = {"title": title, "director": director, "year": year, "poster": poster}
-    extra: dict = {}
+    extra: dict = _extra_fields(library, assignments)
     if lookup:
         from .lookup_cmd import lookup_fields
 
@@ -76,7 +81,7 @@ def new_cmd(
             if key in values:
                 values[key] = value
             else:
-                extra[key] = value  # tmdb: ID or wikidata: QID
+                extra.setdefault(key, value)  # tmdb: ID or wikidata: QID (--set wins)
     elif provider or offline or refresh:
         raise UsageError("--provider, --offline and --refresh go with --lookup")
     missing = missing_fields(library.config, values)
@@ -91,7 +96,7 @@ def new_cmd(
                 values[name] = answer
             else:
                 extra[name] = answer
-    text = ""
+    text = None  # no review given: --force keeps the replaced post's
     if body is not None:
         text = body
     elif body_file is not None:
@@ -125,8 +130,10 @@ def new_cmd(
         message(f"created the posts folder {display_path(plan.path.parent)}")
     if plan.poster_note:
         message(f"poster: {plan.poster_note}")
-    if plan.replaces is not None:
-        message(f"replaced {display_path(plan.replaces)}")
+    if plan.replaced is not None:
+        old = plan.replaces if plan.replaces is not None else plan.path
+        kept = f"; kept {', '.join(plan.kept)}" if plan.kept else ""
+        message(f"replaced {display_path(old)} ({plan.replaced}){kept}")
     sys.stdout.write(display_path(plan.path) + "\n")
 
 
@@ -148,6 +155,23 @@ def _edit_review(title) -> str:
         raise FilmcliError("the review is empty (the editor closed without saving it); "
                            "nothing written")
     return edited.lstrip("\r\n")
+
+
+def _extra_fields(library, assignments: list[str]) -> dict:
+    """`--set KEY=VALUE` words as `filmcli set` reads them; the seed's keys have options."""
+    from ..errors import UsageError
+    from ..manage import check_value, parse_assignments, value_from_text
+
+    assign, remove = parse_assignments(assignments)
+    if remove:
+        raise UsageError("--set takes KEY=VALUE (KEY! removes a key only in `filmcli set`)")
+    out = {}
+    for key, text in assign.items():
+        if key in ("title", "director", "year", "poster", "layout"):
+            raise UsageError(f"--set {key}=...: use --{key} for the film's {key}")
+        out[key] = value_from_text(library, key, text)
+        check_value(library, key, out[key])
+    return out
 
 
 def _stdin_is_terminal() -> bool:
@@ -247,7 +271,7 @@ def export_cmd(
         for post in reading.posts:
             try:
                 yield export_record(post, library.relpath(post.path), fmt=chosen, posters=mode,
-                                    poster_files=files)
+                                    poster_files=files, posts_dir=library.posts_dir)
             except FilmcliError as exc:
                 failed += 1
                 error_line(exc.location if exc.path else library.relpath(post.path),
@@ -291,7 +315,7 @@ def add_cmd(
     from ..importers import add_sources
     from ..newpost import display_path
     from .common import finish
-    from .console import error_line, message
+    from .console import error_line, message, warn
 
     library = get_library(ctx)
 
@@ -305,6 +329,9 @@ def add_cmd(
 
     def failed(exc):
         error_line(exc.location, exc.message, exc.hint)
+
+    def note(where, text):
+        warn(where, text)
 
     fresh = not library.posts_dir.exists()
     if not dry_run:
@@ -323,12 +350,6 @@ def add_cmd(
         from ..errors import UsageError
 
         raise UsageError("--provider, --offline and --refresh go with --lookup")
-
-    def note(where, text):
-        from .console import warn
-
-        warn(where, text)
-
     report = add_sources(library, sources, kind=kind, force=force, dry_run=dry_run,
                          on_added=added, on_skipped=skipped, on_failed=failed, on_note=note,
                          complete=complete)
