@@ -165,6 +165,7 @@ class FakeProviders:
 
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._httpd.daemon_threads = True
+        self._httpd.handle_error = lambda request, address: None  # a client that went away
         threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
                          daemon=True).start()
         self.url = f"http://127.0.0.1:{self._httpd.server_address[1]}"
@@ -195,6 +196,10 @@ class FakeProviders:
     def _answer(self, handler):
         state = self.state
         state["count"] += 1
+        if state.get("delay"):
+            import time
+
+            time.sleep(state["delay"])
         parsed = urlparse(handler.path)
         state["log"].append(handler.path)
         state["headers"].append(dict(handler.headers))

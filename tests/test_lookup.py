@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from lookup_server import API_KEY, TOKEN, FakeProviders, Silent, closed_port
+from terminal import terminal_env  # the `terminal` fixture (tmux) is in conftest
 
 
 @pytest.fixture
@@ -330,46 +331,6 @@ def poster_image(value: str):
     return head, raw, Image.open(io.BytesIO(raw))
 
 
-def on_terminal(args: list[str], answer: bytes, cwd, timeout: float = 60):
-    """`python -m filmcli ARGS` with stdin and stderr on a pseudo-terminal; `answer` typed."""
-    import pty
-    import subprocess
-    import sys
-
-    master, slave = pty.openpty()
-    try:
-        proc = subprocess.Popen([sys.executable, "-m", "filmcli", *args], cwd=cwd,
-                                stdin=slave, stderr=slave, stdout=subprocess.PIPE,
-                                env={**os.environ, "NO_COLOR": "1"})
-        os.close(slave)
-        slave = None
-        os.write(master, answer)
-        seen = b""
-        out = b""
-        import select
-
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            ready, _, _ = select.select([master], [], [], 0.2)
-            if ready:
-                try:
-                    chunk = os.read(master, 65536)
-                except OSError:
-                    chunk = b""
-                seen += chunk
-                if not chunk and proc.poll() is not None:
-                    break
-            elif proc.poll() is not None:
-                break
-        out = proc.stdout.read()
-        proc.wait(timeout=10)
-        return proc.returncode, out.decode(), seen.decode("utf-8", "replace")
-    finally:
-        os.close(master)
-        if slave is not None:
-            os.close(slave)
-
-
 def test_new_lookup_tmdb_writes_a_post_that_validates(run, library, fake):
     point_at(fake.url)
     result = run("-L", library, "new", "--title", "Her", "--year", "2013", "--lookup",
@@ -462,24 +423,34 @@ def test_new_lookup_no_match_without_a_terminal(run, library, fake):
     assert posts(library) == []
 
 
-def test_new_lookup_ambiguous_on_a_terminal_asks_which(library, fake):
+def test_new_lookup_ambiguous_on_a_terminal_asks_which(library, fake, terminal):
     point_at(fake.url)
-    code, out, seen = on_terminal(["-L", str(library), "new", "--title", "Suspiria",
-                                   "--lookup", "--body", "x"], b"2\n", cwd=library)
-    assert code == 0, seen
-    assert "1. Suspiria (1977), Dario Argento" in seen and "2. Suspiria (2018)" in seen
+    terminal.start(["-L", library, "new", "--title", "Suspiria", "--lookup", "--body", "x"],
+                   cwd=library, env=terminal_env())
+    shown = terminal.wait_for("which film? [1-2, 0 for none of them]")
+    assert "1. Suspiria (1977), Dario Argento" in shown and "2. Suspiria (2018)" in shown
+    terminal.type("2")
+    assert "EXIT=0" in terminal.wait_for("EXIT=")
     meta = front(posts(library)[0])
     assert meta["year"] == 2018 and meta["tmdb"] == 361292
 
 
-def test_new_lookup_on_a_terminal_none_of_them_asks_for_the_fields(library, fake):
+def test_new_lookup_on_a_terminal_none_of_them_asks_for_the_fields(library, fake, terminal):
     point_at(fake.url)
-    code, out, seen = on_terminal(["-L", str(library), "new", "--title", "Suspiria",
-                                   "--lookup", "--body", "x", "--poster", "/nonexistent"],
-                                  b"0\nSomeone\n1999\n", cwd=library)
-    # the poster file does not exist: nothing written, but director and year were asked
-    assert code == 1 and "Director:" in seen and "Year:" in seen, seen
-    assert posts(library) == []
+    poster = library.parent / "poster.jpg"
+    poster.write_bytes(fake.images["swan.jpg"])
+    terminal.start(["-L", library, "new", "--title", "Suspiria", "--lookup", "--body", "x",
+                    "--poster", poster], cwd=library, env=terminal_env())
+    terminal.wait_for("which film?")
+    terminal.type("0")  # none of them: the fields are asked for
+    terminal.wait_for("Director:")
+    terminal.type("Someone")
+    terminal.wait_for("Year:")
+    terminal.type("1999")
+    assert "EXIT=0" in terminal.wait_for("EXIT=")
+    meta = front(posts(library)[0])
+    assert meta["director"] == "Someone" and meta["year"] == 1999
+    assert "tmdb" not in meta
 
 
 @pytest.mark.parametrize("provider", ["tmdb", "wikidata"])  # wikidata's poster redirects
@@ -638,27 +609,32 @@ def test_fill_twin_in_python(library, fake, incomplete):
     assert front(incomplete["her"])["director"] == "Spike Jonze"
 
 
-def test_fill_on_a_terminal_asks_which_then_confirms(library, fake, incomplete):
+def test_fill_on_a_terminal_asks_which(library, fake, incomplete, terminal):
     point_at(fake.url)
-    code, out, seen = on_terminal(["-L", str(library), "fill", "suspiria"], b"1\ny\n",
-                                  cwd=library)
-    assert code == 0, seen
-    assert "1. Suspiria (1977), Dario Argento" in seen
+    terminal.start(["-L", library, "fill", "suspiria"], cwd=library, env=terminal_env())
+    shown = terminal.wait_for("which film?")
+    assert "1. Suspiria (1977), Dario Argento" in shown
+    terminal.type("1")
+    assert "EXIT=0" in terminal.wait_for("EXIT=")
     meta = front(incomplete["suspiria"])
     assert meta["year"] == 1977 and meta["tmdb"] == 11906
     assert meta["director"] == "Dario Argento"
 
 
-def test_fill_over_many_films_shows_progress_on_a_terminal(library, fake):
+def test_fill_over_many_films_shows_progress_on_a_terminal(library, fake, terminal):
     for n in range(20):
         write_post(library, f"2014-02-{n + 1:02d}-black-swan-{n}.md",
                    ["title: Black Swan", "year: 2010", f"rating: {n}"])
     point_at(fake.url)
-    code, out, seen = on_terminal(["-L", str(library), "fill", "--only", "director"], b"y\n",
-                                  cwd=library)
-    assert code == 0, seen
-    assert "fill (tmdb)" in seen and "20/20" in seen
-    assert len(out.split()) == 20
+    fake.state["delay"] = 0.05  # --refresh: 3 requests a film, slow enough to see the bar
+    terminal.start(["-L", library, "fill", "--only", "director", "--refresh"], cwd=library,
+                   env=terminal_env())
+    shown = terminal.wait_for("/20")
+    assert "fill (tmdb)" in shown  # rich's bar: label, bar, done/total, time left
+    terminal.wait_for("fill 20 films? [y/N]")
+    terminal.type("y")
+    shown = terminal.wait_for("EXIT=")
+    assert "EXIT=0" in shown and "filled 20 of 20 films" in shown
     assert all(front(p)["director"] == "Darren Aronofsky" for p in posts(library))
 
 
@@ -678,7 +654,7 @@ def diary(path: Path, rows: list[list[str]]) -> Path:
 
 
 def test_add_letterboxd_lookup_completes_exact_rows_and_lists_the_others(run, library, fake,
-                                                                         tmp_path):
+                                                                         tmp_path, terminal):
     point_at(fake.url)
     source = diary(tmp_path / "diary.csv", [
         ["2024-01-05", "Her", "2013", "https://boxd.it/1", "4.5", "", "", "2024-01-05"],
@@ -707,9 +683,10 @@ def test_add_letterboxd_lookup_completes_exact_rows_and_lists_the_others(run, li
     assert check.exit_code == 0, check.stdout + check.stderr
     # the others: fill, after a choice on a terminal
     stalker = next(p for p in posts(library) if front(p)["title"] == "Stalker")
-    code, out, seen = on_terminal(["-L", str(library), "fill", "stalker"], b"1\n",
-                                  cwd=library)
-    assert code == 0, seen
+    terminal.start(["-L", library, "fill", "stalker"], cwd=library, env=terminal_env())
+    terminal.wait_for("which film?")
+    terminal.type("1")
+    assert "EXIT=0" in terminal.wait_for("EXIT=")
     meta = front(stalker)
     assert meta["director"] == "Andrei Tarkovsky" and meta["tmdb"] == 1398
     assert meta["year"] == 1980  # what the post said is kept
@@ -762,49 +739,21 @@ def test_add_imdb_ratings_lookup_adds_the_poster(run, library, fake, tmp_path):
 
 
 def test_a_post_edited_while_fill_waits_is_left_alone_with_the_edit(library, fake,
-                                                                    incomplete):
+                                                                    incomplete, terminal):
     """A real fill process plans, then waits on a terminal for its yes; meanwhile the user
     edits one of the posts. That post is refused ('changed while it was read'), the edit
     is kept, the other post is filled."""
-    import pty
-    import select
-    import subprocess
-    import sys
-
     point_at(fake.url)
-    master, slave = pty.openpty()
-    proc = subprocess.Popen([sys.executable, "-m", "filmcli", "-L", str(library), "fill",
-                             "--where", "title != Suspiria"], cwd=library, stdin=slave,
-                            stderr=slave, stdout=subprocess.PIPE,
-                            env={**os.environ, "NO_COLOR": "1"})
-    os.close(slave)
-    seen = b""
-    try:
-        deadline = time.monotonic() + 60
-        while b"[y/N]" not in seen and time.monotonic() < deadline:
-            if select.select([master], [], [], 0.2)[0]:
-                seen += os.read(master, 65536)
-        assert b"fill 2 films? [y/N]" in seen, seen
-        edited = incomplete["swan"].read_bytes().replace(b"The review.", b"My new review.")
-        incomplete["swan"].write_bytes(edited)
-        os.write(master, b"y\n")
-        out = proc.stdout.read().decode()
-        proc.wait(timeout=30)
-        while select.select([master], [], [], 0.2)[0]:
-            try:
-                chunk = os.read(master, 65536)
-            except OSError:
-                break
-            if not chunk:
-                break
-            seen += chunk
-    finally:
-        os.close(master)
-    text = seen.decode("utf-8", "replace")
-    assert proc.returncode == 1, text
-    assert "changed while it was read" in text
+    terminal.start(["-L", library, "fill", "--where", "title != Suspiria"], cwd=library,
+                   env=terminal_env())
+    terminal.wait_for("fill 2 films? [y/N]")
+    edited = incomplete["swan"].read_bytes().replace(b"The review.", b"My new review.")
+    incomplete["swan"].write_bytes(edited)
+    terminal.type("y")
+    shown = terminal.wait_for("EXIT=")
+    assert "EXIT=1" in shown and "changed while it was read" in shown, shown
     assert incomplete["swan"].read_bytes() == edited  # the edit is kept, nothing lost
-    assert out.split() == ["_posts/2014-01-02-her.md"]
+    assert "filled 1 of 2 films; 1 failed" in shown
     assert front(incomplete["her"])["director"] == "Spike Jonze"
 
 
