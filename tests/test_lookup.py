@@ -825,3 +825,11 @@ def test_add_lookup_stops_asking_a_provider_it_cannot_reach(run, library, tmp_pa
     assert result.stderr.count("did not answer in time") == 1
     assert result.stderr.count("not looked up: tmdb failed above") == 2
     assert posts(library) == []
+
+
+def test_a_broken_user_config_is_one_error_that_quotes_no_key(run, library):
+    path = user_config(f'[tmdb]\napi_key = "{API_KEY}\n')  # the string is never closed
+    result = run("-L", library, "lookup", "Her", "--provider", "tmdb")
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"error: {path}: invalid TOML")
+    assert API_KEY not in result.stderr and "Traceback" not in result.stderr

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import os
 import re
-import sys
 import unicodedata
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 
 from ..errors import FilmcliError, UsageError
 
@@ -131,33 +129,7 @@ def fields_from(session: Session, candidate: Candidate, wanted) -> dict:
 
 
 # --- the user's own settings (never the library's filmcli.toml) ---------------------
-
-
-def user_config_path() -> Path:
-    base = os.environ.get("XDG_CONFIG_HOME")
-    if not base or not os.path.isabs(base):
-        base = os.path.join(os.path.expanduser("~"), ".config")
-    return Path(base) / "filmcli" / "config.toml"
-
-
-def user_config() -> dict:
-    path = user_config_path()
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        return {}
-    except (OSError, UnicodeDecodeError):
-        raise FilmcliError("cannot read the user config", path) from None
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover
-        import tomli as tomllib
-    try:
-        data = tomllib.loads(text)
-    except ValueError:
-        # the message could quote the line holding the key: say only where
-        raise FilmcliError("invalid TOML", path, hint="fix the file") from None
-    return data if isinstance(data, dict) else {}
+# config.user_config reads $XDG_CONFIG_HOME/filmcli/config.toml ({} without one).
 
 
 def tmdb_credentials(user: dict | None = None) -> tuple[str | None, str | None]:
@@ -166,7 +138,11 @@ def tmdb_credentials(user: dict | None = None) -> tuple[str | None, str | None]:
     token = os.environ.get("TMDB_TOKEN") or None
     if key or token:
         return key, token
-    table = (user if user is not None else user_config()).get("tmdb", {})
+    if user is None:
+        from ..config import user_config
+
+        user = user_config()
+    table = user.get("tmdb", {})
     if not isinstance(table, dict):
         return None, None
     key = table.get("api_key") if isinstance(table.get("api_key"), str) else None
@@ -203,6 +179,8 @@ class Session:
 
     def __init__(self, config: dict, provider: str | None = None, *, offline: bool = False,
                  refresh: bool = False):
+        from ..config import user_config
+
         user = user_config()
         self.config = config
         self.settings = settings_for(config, user)
