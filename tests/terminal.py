@@ -24,7 +24,14 @@ class Terminal:
         exports = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
         command = " ".join(shlex.quote(str(a)) for a in [sys.executable, "-m", "filmcli", *args])
         script = f"cd {shlex.quote(str(cwd))} && env {exports} {command}; echo EXIT=$?; sleep 60"
-        self.tmux("new-session", "-d", "-x", "120", "-y", "40", script)
+        for _ in range(50):
+            started = subprocess.run(["tmux", "-L", self.socket, "new-session", "-d", "-x",
+                                      "120", "-y", "40", script], capture_output=True,
+                                     text=True, timeout=30)
+            # right after close(), the old server may still be exiting on this socket
+            if "server exited unexpectedly" not in started.stderr:
+                return
+            time.sleep(0.1)
 
     def screen(self) -> str:
         return self.tmux("capture-pane", "-p", "-J")
