@@ -267,7 +267,8 @@ def _finish(pending: list, outcomes: list) -> None:
 
 
 def write_atomic(path: str | os.PathLike, data: bytes, *, exclusive: bool | str = False,
-                 expect=None, requires: tuple[str, str] | None = None) -> str:
+                 expect=None, requires: tuple[str, str] | None = None,
+                 mode: int | None = None) -> str:
     """Write `data` to `path` through a temp file in the same folder, fsync, rename.
 
     With `exclusive`, refuse to replace a file that exists (checked at the final
@@ -278,7 +279,8 @@ def write_atomic(path: str | os.PathLike, data: bytes, *, exclusive: bool | str 
     now holds `data` ("same": another run wrote the same).
     With `requires` = (path, sha256), write only while that file holds those
     bytes (a post is pointed at its poster file only once the poster is there).
-    Returns "written" or "same"; inside deferred_sync() the checks, fsync and
+    `mode` (0o600 for a private file) replaces the target's own mode or the umask's
+    default. Returns "written" or "same"; inside deferred_sync() the checks, fsync and
     rename happen at the end of that block (and it returns "deferred"). A
     Ctrl-C or SIGTERM never leaves the temp file behind.
     """
@@ -299,7 +301,10 @@ def write_atomic(path: str | os.PathLike, data: bytes, *, exclusive: bool | str 
             if _deferred is None:
                 handle.flush()
                 os.fsync(handle.fileno())
-        _copy_mode(tmp, path)
+        if mode is None:
+            _copy_mode(tmp, path)
+        else:
+            os.chmod(tmp, mode)
         if _deferred is not None:
             with _signals_held():  # from here on deferred_sync() owns the temp file
                 _deferred.append((tmp, path, exclusive, folder, expect, requires))

@@ -36,6 +36,7 @@ DEFAULTS: dict = {
         "commons_file_url": "https://commons.wikimedia.org/wiki/Special:FilePath/",
         "connect_timeout": 5.0,
         "read_timeout": 15.0,
+        "max_seconds": 60.0,  # one response, however slowly it comes
         "retries": 3,
         "max_retry_after": 30.0,
         "requests_per_second": 4.0,

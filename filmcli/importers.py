@@ -37,11 +37,16 @@ from .poster import Poster
 from .slug import POST_SUFFIXES, name_slug, post_name_problem, slug_problem, slugify
 from .writer import order_fields, render_post
 
-SOURCE_KINDS = ("json", "jsonl", "csv", "toml", "md", "letterboxd")
+SOURCE_KINDS = ("json", "jsonl", "csv", "toml", "md", "letterboxd", "imdb")
 SUFFIX_KINDS = {".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv",
                 ".toml": "toml", ".md": "md", ".markdown": "md"}
 RECORD_INFO = ("path", "date", "slug", "body", META)
 LETTERBOXD_COLUMNS = ("Date", "Name", "Year", "Letterboxd URI", "Rating", "Review")
+# IMDb's ratings export: Const,Your Rating,Date Rated,Title,[Original Title,]URL,Title Type,...
+IMDB_COLUMNS = ("Const", "Your Rating", "Title", "Title Type")
+# Title Type values that are films (the newer export's and the older one's words)
+IMDB_FILMS = {"movie", "tvmovie", "short", "video", "feature film", "tv movie", "short film",
+              "documentary"}
 
 
 @dataclass
@@ -86,6 +91,7 @@ class Report:
     added: list[Path] = field(default_factory=list)
     skipped: int = 0
     failed: int = 0
+    not_films: int = 0  # IMDb rows for TV series, episodes, games...
     replaced: list[Path] = field(default_factory=list)
     incomplete: list[tuple[Path, list[str]]] = field(default_factory=list)
 
@@ -105,14 +111,14 @@ def source_kind(source: str, explicit: str | None) -> str:
         return explicit
     if source == "-":
         raise UsageError("cannot tell what standard input holds",
-                         hint="say it with --from json, jsonl, csv, toml, md or letterboxd")
+                         hint="say it with --from json, jsonl, csv, toml, md, letterboxd or imdb")
     path = Path(source)
     if path.is_dir():
         return "md"
     kind = SUFFIX_KINDS.get(path.suffix.lower())
     if kind is None:
         raise UsageError(f"cannot tell what {source!r} holds from its name",
-                         hint="say it with --from json, jsonl, csv, toml, md or letterboxd")
+                         hint="say it with --from json, jsonl, csv, toml, md, letterboxd or imdb")
     return kind
 
 
@@ -166,8 +172,8 @@ def read_records(source: str, kind: str, *, stdin: bytes | None = None,
         yield from _json_records(text, source, base)
     elif kind == "toml":
         yield from _toml_records(text, source, base)
-    elif kind in ("csv", "letterboxd"):
-        yield from _csv_records(text, source, base, letterboxd=kind == "letterboxd")
+    elif kind in ("csv", "letterboxd", "imdb"):
+        yield from _csv_records(text, source, base, kind=kind)
 
 
 def _json_reason(exc: ValueError) -> str:
@@ -258,7 +264,7 @@ def _toml_records(text: str, source: str, base: Path | None) -> Iterator[Record 
         yield _record_or_error(obj, source, line, f"post {number}", base)
 
 
-def _csv_records(text: str, source: str, base: Path | None, *, letterboxd: bool) -> Iterator[
+def _csv_records(text: str, source: str, base: Path | None, *, kind: str) -> Iterator[
         Record | FilmcliError]:
     lines = io.StringIO(text, newline="")
     reader = csv.reader(lines, strict=True)
@@ -271,8 +277,15 @@ def _csv_records(text: str, source: str, base: Path | None, *, letterboxd: bool)
         yield FilmcliError(f"not valid CSV: {exc}", source, 1)
         return
     header = [h.strip() for h in header]
-    if not letterboxd and _looks_letterboxd(header):
-        letterboxd = True
+    if kind == "csv" and all(c in header for c in IMDB_COLUMNS):
+        kind = "imdb"
+    if kind == "imdb" and not all(c in header for c in IMDB_COLUMNS):
+        yield FilmcliError("no " + ", ".join(c for c in IMDB_COLUMNS if c not in header)
+                           + " column: not an IMDb ratings export", source, 1,
+                           hint="IMDb's ratings.csv has Const, Your Rating, Date Rated, "
+                                "Title, URL, Title Type...")
+        return
+    letterboxd = kind == "letterboxd" or (kind == "csv" and _looks_letterboxd(header))
     if letterboxd and "Name" not in header:
         yield FilmcliError("no Name column: not a Letterboxd export", source, 1,
                            hint="Letterboxd's diary.csv, watched.csv and reviews.csv have "
@@ -298,8 +311,8 @@ def _csv_records(text: str, source: str, base: Path | None, *, letterboxd: bool)
                                f"{len(header)} columns", source, line)
             continue
         obj = dict(zip(header, row, strict=False))
-        yield Record(source, line, f"row {row_number}", "letterboxd" if letterboxd else "csv",
-                     obj, base)
+        yield Record(source, line, f"row {row_number}",
+                     "letterboxd" if letterboxd else kind, obj, base)
 
 
 def _looks_letterboxd(header: list[str]) -> bool:
@@ -372,6 +385,33 @@ def letterboxd_fields(row: dict) -> dict:
     return record
 
 
+def imdb_fields(row: dict) -> dict | None:
+    """An IMDb ratings row as a plain record (None for a row that is no film): Title,
+    Year, Directors, the id as `imdb`, Date Rated as the post's date, and Your Rating
+    (1-10) halved to the 0.5-5 stars Letterboxd and the rest of the library use."""
+    def cell(name: str) -> str:
+        value = row.get(name)
+        return value.strip() if isinstance(value, str) else ""
+
+    if cell("Title Type").casefold() not in IMDB_FILMS:
+        return None
+    record: dict = {"title": cell("Title"), "year": cell("Year")}
+    if cell("Directors"):
+        record["director"] = cell("Directors")
+    if cell("Date Rated"):
+        record["date"] = cell("Date Rated")
+    rating = cell("Your Rating")
+    if rating:
+        try:
+            number = float(rating) / 2
+        except ValueError:
+            raise FilmcliError(f"Your Rating {rating!r} is not a number") from None
+        record["rating"] = int(number) if number.is_integer() else number
+    if cell("Const"):
+        record["imdb"] = cell("Const")
+    return record
+
+
 def wrap_liquid(text: str) -> str:
     """Letterboxd reviews are plain text: keep Jekyll from reading `{{`/`{%` in them."""
     if ("{{" in text or "{%" in text) and "endraw" not in text:
@@ -400,7 +440,8 @@ class Adder:
                  on_added: Callable[[Path, Planned], None] | None = None,
                  on_skipped: Callable[[Record, str], None] | None = None,
                  on_failed: Callable[[FilmcliError], None] | None = None,
-                 on_note: Callable[[str, str], None] | None = None):
+                 on_note: Callable[[str, str], None] | None = None,
+                 complete: Callable[[dict], dict] | None = None):
         self.library = library
         self.config = library.config
         self.force = force
@@ -412,6 +453,7 @@ class Adder:
         self.on_skipped = on_skipped or (lambda record, why: None)
         self.on_failed = on_failed or (lambda exc: None)
         self.on_note = on_note or (lambda where, text: None)
+        self.complete = complete  # add --lookup: lookup.fill.Completer
         self.required = list(self.config.get("validate", {}).get(
             "required", ("title", "director", "year", "poster")))
         poster = self.config.get("poster", {})
@@ -424,6 +466,9 @@ class Adder:
     def add(self, item: Record | FilmcliError) -> None:
         if isinstance(item, FilmcliError):
             self._fail(item)
+            return
+        if item.kind == "imdb" and imdb_fields(item.payload) is None:  # type: ignore[arg-type]
+            self.report.not_films += 1  # counted, not listed: an export holds many episodes
             return
         try:
             plan = self.plan(item)
@@ -447,6 +492,8 @@ class Adder:
         if record.kind == "letterboxd":
             payload = letterboxd_fields(payload)
             return self._plan_plain(record, payload, need_title_year=True)
+        if record.kind == "imdb":
+            return self._plan_plain(record, imdb_fields(payload), need_title_year=True)
         meta = read_meta(payload)
         if meta is not None:
             if record.kind == "csv" and meta.get("csv") == "safe":
@@ -497,8 +544,8 @@ class Adder:
         fields = {k: v for k, v in payload.items() if k not in ("date", "slug")}
         title, year = fields.get("title"), fields.get("year")
         if need_title_year:
-            what = "Name" if record.kind == "letterboxd" else "title"
-            ywhat = "Year" if record.kind == "letterboxd" else "year"
+            what = {"letterboxd": "Name", "imdb": "Title"}.get(record.kind, "title")
+            ywhat = "Year" if record.kind in ("letterboxd", "imdb") else "year"
             absent = [w for w, v in ((what, title), (ywhat, year))
                       if v is None or (isinstance(v, str) and not v.strip())]
             if absent:
@@ -507,9 +554,12 @@ class Adder:
         if title is not None and not isinstance(title, str):
             fields["title"] = title = str(title)
         if year is not None:
-            fields["year"] = _year(year, "Year" if record.kind == "letterboxd" else "year")
+            fields["year"] = _year(year, "Year" if record.kind in ("letterboxd", "imdb")
+                                   else "year")
         for key, value in default_fields(self.config).items():
             fields.setdefault(key, value)
+        if self.complete is not None:
+            self._complete(record, fields)
         poster = fields.get("poster")
         if isinstance(poster, str) and poster.strip() and not poster.startswith("data:"):
             found = Poster.from_value(poster)
@@ -529,6 +579,27 @@ class Adder:
             when, slug = self._date_and_slug(record, payload, fields)
             name = post_filename(when, slug)
         return self._finish(record, fields, body, "\n", name, named, when, slug)
+
+    def _complete(self, record: Record, fields: dict) -> None:
+        """add --lookup: what the record misses, from its exact match; a record with none is
+        added as it is, with a note saying why (`filmcli fill` completes it later)."""
+        from .lookup import NoMatch
+
+        if self.index.film(fields.get("title"), fields.get("year")) is not None \
+                and not self.force:
+            return  # already in the library: place() skips it, no lookup needed
+        try:
+            found = self.complete(fields)
+        except NoMatch as exc:
+            where = f"{record.source}:{record.line}" if record.line else record.source
+            self.on_note(where, "\n".join([f"{exc.location}: {exc.message}", *exc.details]))
+            return
+        except FilmcliError as exc:
+            message = f"{exc.location}: {exc.message}" if exc.location else exc.message
+            raise record.error(message, exc.hint) from None
+        for key, value in found.items():
+            if fields.get(key) in (None, ""):
+                fields[key] = value
 
     def _plan_markdown(self, record: Record) -> Planned:
         """A Markdown post, copied in as it is (a poster given as a file path embedded)."""
@@ -799,4 +870,4 @@ def add_sources(library, sources: list[str], *, kind: str | None = None, **optio
 
 
 __all__ = ["Adder", "Planned", "Record", "Report", "add_sources", "display_path",
-           "letterboxd_fields", "read_records", "source_kind"]
+           "imdb_fields", "letterboxd_fields", "read_records", "source_kind"]

@@ -322,6 +322,22 @@ class Library:
         changes = [plan_set(self, post, values, tuple(remove)) for post in self._films(films)]
         return changes if dry_run else apply(self, changes)
 
+    def fill(self, films=None, *, only=None, provider: str | None = None, dry_run: bool = False,
+             offline: bool = False, refresh: bool = False, ask=None, on_film=None) -> list:
+        """Look up what films miss (director, year, poster; `only` some of them) on TMDb or
+        Wikidata and set it as `set` does, recording the source (`tmdb: 152601`).
+
+        `films` is a selector, a Post, or a list of either (None: every post). A film
+        whose title is not an exact, unique match is an error unless
+        `ask(post, candidates)` chooses (None for none). Returns one `lookup.fill.Filled`
+        per film: `.change` (a `manage.Change`), `.error` or `.skipped`. With `dry_run`
+        nothing is written.
+        """
+        from .lookup.fill import fill
+
+        return fill(self, films, only=only, provider=provider, dry_run=dry_run,
+                    offline=offline, refresh=refresh, ask=ask, on_film=on_film)
+
     def remove(self, films, *, keep_poster: bool = False, dry_run: bool = False) -> list:
         """Remove one film or several (a selector, a Post, or a list of either), with each
         poster file extract-posters wrote for it that no other post uses (unless

@@ -150,16 +150,11 @@ def poster_from_file(library, source: str):
 
 
 def prepare_for_library(library, data: bytes, name: str, *, max_pixels: int | None = None):
-    """`data` made a poster with the library's settings (poster.max_width, poster.format,
-    validate.max_pixels unless `max_pixels`): the `new --poster` pipeline."""
-    from .poster_image import prepare_poster, target_format
+    """`data` made a poster with the library's settings: the `new --poster` pipeline
+    (`poster_image.prepare_for`), with a larger pixel budget for `validate --fix`."""
+    from .poster_image import prepare_for
 
-    config = library.config
-    section = config.get("poster", {})
-    return prepare_poster(
-        data, name=name, max_width=int(section.get("max_width", 400) or 0),
-        fmt=target_format(section.get("format")),
-        max_pixels=max_pixels or int(config.get("validate", {}).get("max_pixels", 25_000_000)))
+    return prepare_for(library.config, data, name, max_pixels=max_pixels)
 
 
 def check_value(library, key: str, value) -> None:

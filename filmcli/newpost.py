@@ -211,15 +211,16 @@ class NewPost:
 
 
 def plan_new(library, *, title: str, director: str | None = None, year: int | None = None,
-             poster_file: str | None = None, date: str | None = None, slug: str | None = None,
+             poster_file=None, date: str | None = None, slug: str | None = None,
              layout: str | None = None, body: str | None = None, force: bool = False,
              extra: dict | None = None, today: _dt.date | None = None,
              draft: bool = False) -> NewPost:
     """Everything `new` will write, checked; nothing is written here.
 
-    `force` replaces the same film's post (title and year), never another's; the review
-    (`body` None: none given) and the front matter not given here are kept from it.
-    `draft` writes `_drafts/SLUG.md`.
+    `poster_file` is an image file's path, or a `poster_image.PreparedPoster` (a poster a
+    lookup fetched). `force` replaces the same film's post (title and year), never
+    another's; the review (`body` None: none given) and the front matter not given here
+    are kept from it. `draft` writes `_drafts/SLUG.md`.
     """
     config = library.config
     values = {"title": title, "director": director, "year": year, "layout": layout, "body": body,
@@ -280,16 +281,13 @@ def plan_new(library, *, title: str, director: str | None = None, year: int | No
                                library.relpath(same)) from None
 
     poster_uri, poster_note = None, None
-    if poster_file:
-        from .poster_image import prepare_poster, read_image_file, target_format
+    if isinstance(poster_file, (str, os.PathLike)):
+        from .poster_image import prepare_for, read_image_file
 
-        section = config.get("poster", {})
-        prepared = prepare_poster(
-            read_image_file(poster_file), name=poster_file,
-            max_width=int(section.get("max_width", 400) or 0),
-            fmt=target_format(section.get("format")),
-            max_pixels=int(config.get("validate", {}).get("max_pixels", 25_000_000)))
-        poster_uri, poster_note = prepared.uri, prepared.describe()
+        poster_file = (prepare_for(config, read_image_file(poster_file), poster_file)
+                       if os.fspath(poster_file) else None)
+    if poster_file is not None:  # a file made a poster, or one a lookup prepared
+        poster_uri, poster_note = poster_file.uri, poster_file.describe()
 
     kept: list[str] = []
     fields = default_fields(config, layout)

@@ -124,6 +124,18 @@ def read_image_file(path: str | os.PathLike, *, max_bytes: int = MAX_IMAGE_FILE_
         os.close(fd)
 
 
+def prepare_for(config, data: bytes, name: str | os.PathLike = "<poster>", *,
+                max_pixels: int | None = None) -> PreparedPoster:
+    """`prepare_poster` with the library's settings: poster.max_width, poster.format and
+    validate.max_pixels unless `max_pixels` (what `new --poster`, `set poster=@FILE`,
+    lookups and `validate --fix` use)."""
+    section = config.get("poster", {})
+    return prepare_poster(
+        data, name=name, max_width=int(section.get("max_width", 400) or 0),
+        fmt=target_format(section.get("format")),
+        max_pixels=max_pixels or int(config.get("validate", {}).get("max_pixels", 25_000_000)))
+
+
 def prepare_poster(data: bytes, *, name: str | os.PathLike = "<poster>", max_width: int = 400,
                    fmt: str | None = None, max_pixels: int = 25_000_000) -> PreparedPoster:
     """Re-encode `data` as a clean poster; FilmcliError (exit 1) for anything not an image."""

@@ -9,6 +9,56 @@ import typer
 from .app import app, get_library
 
 
+def on_terminal() -> bool:
+    try:
+        return sys.stdin.isatty() and sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def ask_candidate(candidates, label: str = ""):
+    """On a terminal: the candidates numbered on stderr, and the user's choice (None for
+    none of them, or at the end of input)."""
+    if label:
+        sys.stderr.write(f"{label}:\n")
+    for n, candidate in enumerate(candidates, 1):
+        sys.stderr.write(f"  {n}. {candidate.describe()}\n")
+    while True:
+        sys.stderr.write(f"which film? [1-{len(candidates)}, 0 for none of them] ")
+        sys.stderr.flush()
+        line = sys.stdin.readline()
+        if not line:
+            sys.stderr.write("\n")
+            return None
+        answer = line.strip()
+        if answer.isdigit() and 0 <= int(answer) <= len(candidates):
+            return candidates[int(answer) - 1] if int(answer) else None
+        sys.stderr.write(f"answer a number from 0 to {len(candidates)}\n")
+
+
+def lookup_fields(library, *, title: str, year: int | None, director: str | None,
+                  wanted, provider: str | None, offline: bool, refresh: bool,
+                  session=None) -> dict:
+    """What a lookup gives a post: the `wanted` fields of the chosen candidate (on a
+    terminal the user chooses when the match is not exact and unique) and its source key;
+    {} when the user chooses none."""
+    from ..lookup import Session, choose, fields_from
+
+    own = session is None
+    if own:
+        session = Session(library.config, provider, offline=offline, refresh=refresh)
+    try:
+        found = session.search(title, year)
+        ask = ((lambda c: ask_candidate(c, f"{session.name}: which is {title!r}?"))
+               if on_terminal() else None)
+        chosen = choose(found, title, year, director=director, provider=session.name,
+                        ask=ask)
+        return fields_from(session, chosen, wanted) if chosen is not None else {}
+    finally:
+        if own:
+            session.close()
+
+
 @app.command("lookup")
 def lookup_cmd(
     ctx: typer.Context,
@@ -42,8 +92,9 @@ def lookup_cmd(
         sys.stdout.write(dumps_json([c.as_dict() for c in found]) + "\n")
         return
     if not found:
-        sys.stderr.write(visible(f"no film called {title!r} on {session.name}") + "\n")
-        raise typer.Exit(1)
+        from ..lookup import choose
+
+        choose(found, title, year, provider=session.name)  # NoMatch: one error line
     for c in found:
         who = ", ".join(c.directors) or "-"
         other = c.original_title if c.original_title and c.original_title != c.title else "-"
@@ -53,3 +104,111 @@ def lookup_cmd(
         sys.stdout.write("\t".join([visible(f"{c.provider}:{c.id}"), visible(c.title),
                                     visible(other), year_text, visible(who),
                                     visible(size)]) + "\n")
+
+
+@app.command("fill")
+def fill_cmd(
+    ctx: typer.Context,
+    words: list[str] = typer.Argument(None, metavar="[FILM...]",
+                                      help="The film: a post file, a slug or title words "
+                                           "(default: every film)."),
+    where: list[str] = typer.Option([], "--where", "-w", metavar="EXPR",
+                                    help="Every film where EXPR holds, as in list "
+                                         "(repeatable)."),
+    search: str | None = typer.Option(None, "--search", "-S", metavar="TEXT",
+                                      help="Every film with TEXT in its title, director or "
+                                           "body."),
+    only: str | None = typer.Option(None, "--only", metavar="FIELDS",
+                                    help="Fill only these: poster,director,year."),
+    provider: str | None = typer.Option(None, "--provider", metavar="NAME",
+                                        help="tmdb or wikidata."),
+    offline: bool = typer.Option(False, "--offline", help="Answer from the cache only."),
+    refresh: bool = typer.Option(False, "--refresh", help="Ignore the cache; ask again."),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Change several films without asking."),
+    dry_run: bool = typer.Option(False, "--dry-run", "-n",
+                                 help="Print a diff of each post; write nothing."),
+) -> None:
+    """Fill in what posts miss (director, year, poster) from TMDb or Wikidata."""
+    from ..lookup import Session
+    from ..lookup.fill import apply_fill, parse_only, plan_fill
+    from . import console
+    from .common import Reading, finish, say_library
+    from .manage_cmd import _diff, choose_films, confirm
+    from .posters import _Reporter
+
+    fields = parse_only(only)
+    library = get_library(ctx)
+    if words or where or search:
+        posts, read_code = choose_films(library, list(words or []), where, search)
+    else:
+        reading = Reading(library, [])
+        posts, read_code = reading.posts, reading.exit_code
+    if not posts:
+        console.message("no films match")
+        finish(read_code)
+        return
+    session = Session(library.config, provider, offline=offline, refresh=refresh)
+    terminal = on_terminal()
+    with _Reporter(len(posts), f"fill ({session.name})", quiet=True) as reporter:
+        reporter.set_total(len(posts))
+
+        def ask(post, candidates):
+            if reporter.progress is not None:
+                reporter.progress.stop()
+            try:
+                return ask_candidate(candidates, f"{library.relpath(post.path)}: which film "
+                                                 f"is {post.title!r}?")
+            finally:
+                if reporter.progress is not None:
+                    reporter.progress.start()
+
+        try:
+            planned = plan_fill(library, posts, session, only=fields,
+                                ask=ask if terminal else None,
+                                on_film=lambda item: reporter.advance())
+        finally:
+            session.close()
+    failed = 0
+    for item in planned:
+        where_ = library.relpath(item.path)
+        if item.error is not None:
+            failed += 1
+            _film_error(where_, item.error)
+        elif item.skipped:
+            console.message(f"{item.label}: {item.skipped}")
+        elif not item.changed:
+            console.message(f"{item.label}: unchanged")
+        else:
+            for field in item.change.fields:
+                console.message(f"{item.label}: {field.describe()}")
+    todo = [item for item in planned if item.changed]
+    if dry_run:
+        for item in todo:
+            sys.stdout.write(_diff(item.change, library))
+        console.message(f"dry run: {len(todo)} of {len(planned)} films would change"
+                        + (f"; {failed} failed" if failed else ""))
+        finish(1 if failed or read_code else 0)
+        return
+    confirm(len(todo), "fill", yes)
+    if todo:
+        say_library(library)
+    apply_fill(library, todo)
+    for item in todo:
+        if item.change.error is not None:
+            failed += 1
+            _film_error(library.relpath(item.path), item.change.error)
+        elif item.change.written:
+            sys.stdout.write(library.relpath(item.path) + "\n")
+    written = sum(bool(item.change.written) for item in todo)
+    if len(planned) > 1 or failed:
+        console.message(f"filled {written} of {len(planned)} films"
+                        + (f"; {failed} failed" if failed else ""))
+    finish(1 if failed or read_code else 0)
+
+
+def _film_error(where: str, exc) -> None:
+    """`error: _posts/x.md: tmdb: no exact match...`, the candidates, the hint."""
+    from . import console
+
+    text = f"{exc.location}: {exc.message}" if exc.location else exc.message
+    console.error_line(where, text, exc.hint, getattr(exc, "details", None))

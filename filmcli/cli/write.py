@@ -48,6 +48,15 @@ def new_cmd(
     draft: bool = typer.Option(False, "--draft",
                                help="Write a draft, _drafts/SLUG.md; `filmcli publish` "
                                     "dates it into _posts/."),
+    lookup: bool = typer.Option(False, "--lookup", "-l",
+                                help="Fill the fields not given (director, year, poster) from "
+                                     "TMDb or Wikidata; the post records which film it is."),
+    provider: str | None = typer.Option(None, "--provider", metavar="NAME",
+                                        help="With --lookup: tmdb or wikidata."),
+    offline: bool = typer.Option(False, "--offline",
+                                 help="With --lookup: answer from the cache only."),
+    refresh: bool = typer.Option(False, "--refresh",
+                                 help="With --lookup: ignore the cache."),
 ) -> None:
     """Write one post: _posts/DATE-SLUG.md. Prints only the new file's path on stdout."""
     from ..errors import FilmcliError, UsageError
@@ -58,8 +67,24 @@ def new_cmd(
     if sum(x is not None and x is not False for x in (body, body_file, edit or None)) > 1:
         raise UsageError("give the review one way: --body, --body-file or --edit")
     values = {"title": title, "director": director, "year": year, "poster": poster}
-    missing = missing_fields(library.config, values)
     extra: dict = _extra_fields(library, assignments)
+    if lookup:
+        from .lookup_cmd import lookup_fields
+
+        if not (title or "").strip():
+            raise UsageError("--lookup needs --title", hint="filmcli new --title Her --lookup")
+        found = lookup_fields(library, title=title, year=year, director=director,
+                              wanted=[k for k in ("director", "year", "poster")
+                                      if values[k] is None], provider=provider,
+                              offline=offline, refresh=refresh)
+        for key, value in found.items():
+            if key in values:
+                values[key] = value
+            else:
+                extra.setdefault(key, value)  # tmdb: ID or wikidata: QID (--set wins)
+    elif provider or offline or refresh:
+        raise UsageError("--provider, --offline and --refresh go with --lookup")
+    missing = missing_fields(library.config, values)
     if missing:
         if not _stdin_is_terminal() or body_file == "-":
             names = ", ".join(f"--{m}" if m in PROMPTS else m for m in missing)
@@ -288,14 +313,22 @@ def add_cmd(
                                         help="Export files, Markdown posts or folders, "
                                              "Letterboxd CSVs; '-' for stdin."),
     kind: str | None = typer.Option(None, "--from", metavar="KIND",
-                                    help="json, jsonl, csv, toml, md or letterboxd (default: "
-                                         "from each file's name)."),
+                                    help="json, jsonl, csv, toml, md, letterboxd or imdb "
+                                         "(default: from each file's name and header)."),
     dry_run: bool = typer.Option(False, "--dry-run", "-n",
                                  help="Show what would be added; write nothing."),
     force: bool = typer.Option(False, "--force", "-f",
                                help="Replace films already present (same title and year)."),
+    lookup: bool = typer.Option(False, "--lookup", "-l",
+                                help="Complete records (director, year, poster) from their "
+                                     "exact match on TMDb or Wikidata."),
+    provider: str | None = typer.Option(None, "--provider", metavar="NAME",
+                                        help="With --lookup: tmdb or wikidata."),
+    offline: bool = typer.Option(False, "--offline",
+                                 help="With --lookup: answer from the cache only."),
+    refresh: bool = typer.Option(False, "--refresh", help="With --lookup: ignore the cache."),
 ) -> None:
-    """Add posts from exports, Markdown files or a Letterboxd CSV; each whole or not at all."""
+    """Add posts from exports, Markdown files, Letterboxd or IMDb CSVs; each whole or not at all."""
     from ..importers import add_sources
     from ..newpost import display_path
     from .common import finish
@@ -324,8 +357,21 @@ def add_cmd(
         from ..lock import library_lock
 
         ctx.with_resource(library_lock(library))  # held until the command ends
+    complete = None
+    if lookup:
+        from ..lookup import Session
+        from ..lookup.fill import Completer
+
+        complete = Completer(Session(library.config, provider, offline=offline,
+                                     refresh=refresh))
+        ctx.call_on_close(complete.session.close)
+    elif provider or offline or refresh:
+        from ..errors import UsageError
+
+        raise UsageError("--provider, --offline and --refresh go with --lookup")
     report = add_sources(library, sources, kind=kind, force=force, dry_run=dry_run,
-                         on_added=added, on_skipped=skipped, on_failed=failed, on_note=note)
+                         on_added=added, on_skipped=skipped, on_failed=failed, on_note=note,
+                         complete=complete)
     if fresh and library.posts_dir.is_dir():
         message(f"created the posts folder {display_path(library.posts_dir)}")
     verb = "would add" if dry_run else "added"
@@ -333,10 +379,14 @@ def add_cmd(
                f"failed {report.failed}")
     if report.replaced:
         summary += f"; replaced {len(report.replaced)}"
+    if report.not_films:
+        summary += (f"; skipped {report.not_films} not film"
+                    f"{'s' if report.not_films != 1 else ''} (TV series, episodes)")
     message(summary + (" (dry run: nothing written)" if dry_run else ""))
     if report.incomplete:
-        message(f"incomplete ({len(report.incomplete)}; finish them, `filmcli validate` "
-                "flags them):")
+        message(f"incomplete ({len(report.incomplete)}; finish them"
+                + (", `filmcli fill` on a terminal lets you choose their films"
+                   if lookup else "") + ", `filmcli validate` flags them):")
         for path, missing in report.incomplete:
             message(f"  {display_path(path)}: no {', no '.join(missing)}")
     finish(report.exit_code)

@@ -1,16 +1,16 @@
 """Looking films up: director, year and poster from TMDb or Wikidata.
 
-Each provider is a module with `search(client, settings, title, year) -> list[Candidate]`
-and `client_for(settings, ...)`; `lookup()` picks one, ranks its answers and returns them.
+Each provider is a module with `search(client, settings, title, year) -> list[Candidate]`,
+`fetch(client, settings, id) -> Candidate` and `client_for(settings, ...)`; a `Session`
+holds one for a command, ranks its answers (`rank`) and `choose`s among them.
 """
 
 from __future__ import annotations
 
 import os
-import sys
+import re
 import unicodedata
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 
 from ..errors import FilmcliError, UsageError
 
@@ -74,34 +74,62 @@ def exact_matches(candidates: list[Candidate], title: str, year: int | None,
     return out
 
 
+class NoMatch(FilmcliError):
+    """No candidate, or several and no one to choose: exit 1, the candidates listed."""
+
+    def __init__(self, provider: str, message: str, candidates: list[Candidate],
+                 hint: str | None = None):
+        super().__init__(message, provider, hint=hint)
+        self.candidates = candidates
+        self.details = [f"  {n}. {c.describe()}" for n, c in enumerate(candidates, 1)]
+
+
+def choose(candidates: list[Candidate], title: str, year: int | None, *,
+           director: str | None = None, provider: str = "", ask=None,
+           hint: str | None = None) -> Candidate | None:
+    """The candidate a lookup takes: the exact match (title, and year when known; the
+    director when that leaves several) when it is the only one; else `ask(candidates)`
+    (a terminal's choice; None for none of them); else NoMatch with the candidates."""
+    exact = exact_matches(candidates, title, year)
+    if len(exact) > 1 and director:  # the director tells remakes apart, never vetoes one
+        exact = exact_matches(exact, title, year, director) or exact
+    if len(exact) == 1:
+        return exact[0]
+    if candidates and ask is not None:
+        return ask(candidates)
+    shown = f"{title!r}" + (f" ({year})" if year is not None else "")
+    if not candidates:
+        raise NoMatch(provider, f"no film called {shown} found", [],
+                      hint="check the title, try another --provider, or give --director, "
+                           "--year and --poster yourself")
+    what = (f"{len(exact)} films match {shown} exactly" if exact
+            else f"no exact match for {shown} among {len(candidates)} candidates")
+    raise NoMatch(provider, what, exact or candidates,
+                  hint=hint or "give --year (or --director) to tell them apart, or give the "
+                               "fields yourself")
+
+
+def fields_from(session: Session, candidate: Candidate, wanted) -> dict:
+    """The front matter a candidate gives for the keys in `wanted` (director, year,
+    poster), and the key that records where it came from (`tmdb: 152601`). The poster is
+    downloaded and goes through the same pipeline as `new --poster`."""
+    out: dict = {}
+    if "director" in wanted and candidate.directors:
+        out["director"] = ", ".join(candidate.directors)
+    if "year" in wanted and candidate.year is not None:
+        out["year"] = candidate.year
+    if "poster" in wanted and candidate.poster_url:
+        from ..poster_image import prepare_for
+
+        data = session.poster(candidate)
+        if data is not None:
+            out["poster"] = prepare_for(session.config, data, session.name)
+    out.update(candidate.source)
+    return out
+
+
 # --- the user's own settings (never the library's filmcli.toml) ---------------------
-
-
-def user_config_path() -> Path:
-    base = os.environ.get("XDG_CONFIG_HOME")
-    if not base or not os.path.isabs(base):
-        base = os.path.join(os.path.expanduser("~"), ".config")
-    return Path(base) / "filmcli" / "config.toml"
-
-
-def user_config() -> dict:
-    path = user_config_path()
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        return {}
-    except (OSError, UnicodeDecodeError):
-        raise FilmcliError("cannot read the user config", path) from None
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover
-        import tomli as tomllib
-    try:
-        data = tomllib.loads(text)
-    except ValueError:
-        # the message could quote the line holding the key: say only where
-        raise FilmcliError("invalid TOML", path, hint="fix the file") from None
-    return data if isinstance(data, dict) else {}
+# config.user_config reads $XDG_CONFIG_HOME/filmcli/config.toml ({} without one).
 
 
 def tmdb_credentials(user: dict | None = None) -> tuple[str | None, str | None]:
@@ -110,7 +138,11 @@ def tmdb_credentials(user: dict | None = None) -> tuple[str | None, str | None]:
     token = os.environ.get("TMDB_TOKEN") or None
     if key or token:
         return key, token
-    table = (user if user is not None else user_config()).get("tmdb", {})
+    if user is None:
+        from ..config import user_config
+
+        user = user_config()
+    table = user.get("tmdb", {})
     if not isinstance(table, dict):
         return None, None
     key = table.get("api_key") if isinstance(table.get("api_key"), str) else None
@@ -125,6 +157,10 @@ def settings_for(config: dict, user: dict) -> dict:
     if isinstance(mine, dict):
         out.update(mine)
     out["_user_keys"] = set(mine) if isinstance(mine, dict) else set()
+    try:  # a provider that can scale its images asks for no more than the post keeps
+        out["_poster_width"] = max(0, int(config.get("poster", {}).get("max_width", 400) or 0))
+    except (TypeError, ValueError):
+        out["_poster_width"] = 0
     return out
 
 
@@ -143,7 +179,10 @@ class Session:
 
     def __init__(self, config: dict, provider: str | None = None, *, offline: bool = False,
                  refresh: bool = False):
+        from ..config import user_config
+
         user = user_config()
+        self.config = config
         self.settings = settings_for(config, user)
         self.name = choose_provider(provider, self.settings, user)
         self.poster_limits = (
@@ -159,8 +198,31 @@ class Session:
     def search(self, title: str, year: int | None = None) -> list[Candidate]:
         if not isinstance(title, str) or not title.strip():
             raise UsageError("give a title to look up")
-        return rank(self.module.search(self.client, self.settings, title.strip(), year),
-                    title, year)
+        found = self.module.search(self.client, self.settings, title.strip(), year)
+        if year is not None and getattr(self.module, "YEAR_FILTERS", False) \
+                and not exact_matches(found, title, year):
+            # a year one off (a festival, the country's release): show the others too
+            seen = {c.id for c in found}
+            found += [c for c in self.module.search(self.client, self.settings,
+                                                    title.strip(), None) if c.id not in seen]
+        return rank(found, title, year)
+
+    def fetch(self, provider_id) -> Candidate:
+        """The one film a post's `tmdb:`/`wikidata:` key names: no search, no choice."""
+        return self.module.fetch(self.client, self.settings, provider_id)
+
+    def known(self, fields) -> Candidate | None:
+        """The film a post (or record) already names: its `tmdb:`/`wikidata:` key, or for
+        TMDb its `imdb:` key; None when it names none (then it is searched by title)."""
+        recorded = fields.get(self.name)
+        if recorded is not None and not isinstance(recorded, (dict, list)) \
+                and str(recorded).strip():
+            return self.fetch(recorded)
+        imdb = fields.get("imdb")
+        finder = getattr(self.module, "find_imdb", None)
+        if finder and isinstance(imdb, str) and re.fullmatch(r"tt\d{5,10}", imdb.strip()):
+            return finder(self.client, self.settings, imdb.strip())
+        return None
 
     def poster(self, candidate: Candidate) -> bytes | None:
         if not candidate.poster_url:

@@ -15,6 +15,7 @@ import hashlib
 import json
 import os
 import socket
+import stat
 import time
 from pathlib import Path
 
@@ -28,32 +29,84 @@ RETRY_STATUS = {429, 500, 502, 503, 504}
 class LookupFailed(FilmcliError):
     """`error: tmdb: ...`: the provider's name is the location."""
 
-    def __init__(self, provider: str, message: str, hint: str | None = None):
+    def __init__(self, provider: str, message: str, hint: str | None = None, *,
+                 unreachable: bool = False):
         super().__init__(message, provider, hint=hint)
+        # the provider cannot be used at all now (no network, bad key, rate limit):
+        # a command with many films stops asking it
+        self.unreachable = unreachable
 
 
-def cache_dir() -> Path:
+def cache_dir() -> Path | None:
+    """$XDG_CACHE_HOME/filmcli/lookup, made 0700; None (no cache) without a home folder
+    or when the folder is not the user's own: what it holds becomes posts' content."""
     from ..cache import cache_root
 
     root = cache_root()
     if root is None:
-        raise FilmcliError("no home folder to keep the lookup cache in",
-                           hint="set HOME or XDG_CACHE_HOME")
-    return root / "lookup"
+        return None
+    folder = root / "lookup"
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        st = os.lstat(folder)
+    except OSError:
+        return None
+    problem = None
+    if not stat.S_ISDIR(st.st_mode):
+        problem = "is not a folder"
+    elif hasattr(os, "geteuid") and st.st_uid != os.geteuid():
+        problem = f"is owned by another user (uid {st.st_uid})"
+    elif st.st_mode & 0o022:
+        problem = (f"may be written by others (mode {st.st_mode & 0o777:04o}; chmod 700 "
+                   "fixes it)")
+    elif st.st_mode & 0o077:
+        os.chmod(folder, 0o700)  # readable by others: the answers are the user's business
+    if problem:
+        _warn_once(f"{folder}: the lookup cache folder {problem}; the cache is not used")
+        return None
+    return folder
 
 
-def _private_dir(path: Path) -> None:
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    os.chmod(path, 0o700)
-    os.chmod(path.parent, os.stat(path.parent).st_mode & 0o777 | 0o700)
+_warned: set[str] = set()
+
+
+def _warn_once(text: str) -> None:
+    import sys
+
+    if text not in _warned:
+        _warned.add(text)
+        sys.stderr.write(f"warning: {text}\n")
+
+
+def _read_private(path: Path) -> tuple[bytes, float] | None:
+    """A cache file's bytes and age, if it is a regular file of the user's own (never
+    through a symbolic link)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)
+                     | getattr(os, "O_CLOEXEC", 0))
+    except OSError:
+        return None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or (hasattr(os, "geteuid")
+                                            and st.st_uid != os.geteuid()):
+            return None
+        with os.fdopen(os.dup(fd), "rb") as handle:
+            return handle.read(), time.time() - st.st_mtime
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
 
 
 class Client:
-    """GETs for one provider. `secret_params` are left out of cache keys and messages."""
+    """GETs for one provider. `secret_params` and `secret_headers` (the credentials) are
+    sent only to addresses under `secret_base`, and left out of cache keys and messages."""
 
     def __init__(self, settings: dict, provider: str, *, offline: bool = False,
                  refresh: bool = False, headers: dict | None = None,
-                 secret_params: dict | None = None, hint: str | None = None):
+                 secret_params: dict | None = None, secret_headers: dict | None = None,
+                 secret_base: str | None = None, hint: str | None = None):
         self.settings = settings
         self.provider = provider
         self.offline = offline
@@ -61,6 +114,9 @@ class Client:
         self.headers = {"User-Agent": USER_AGENT, "Accept": "application/json",
                         **(headers or {})}
         self.secret_params = secret_params or {}
+        self.secret_headers = secret_headers or {}
+        # Credentials go only to addresses under this one (the API), never to an image host.
+        self.secret_base = secret_base
         self.hint = hint
         self.requests = 0
         self._last = 0.0
@@ -91,31 +147,33 @@ class Client:
 
     # --- cache -----------------------------------------------------------------
 
-    def _key(self, url: str, params: dict) -> Path:
+    def _key(self, url: str, params: dict) -> Path | None:
+        folder = cache_dir()
+        if folder is None:
+            return None
         public = sorted((k, str(v)) for k, v in params.items() if v is not None)
         raw = json.dumps([self.provider, url, public]).encode("utf-8")
-        return cache_dir() / hashlib.sha256(raw).hexdigest()
+        return folder / hashlib.sha256(raw).hexdigest()
 
-    def _cached(self, path: Path) -> bytes | None:
-        if self.refresh and not self.offline:
+    def _cached(self, path: Path | None) -> bytes | None:
+        if path is None or (self.refresh and not self.offline):
             return None
-        try:
-            age = time.time() - path.stat().st_mtime
-            if not self.offline and age > self._num("cache_days", 7) * 86400:
-                return None
-            return path.read_bytes()
-        except OSError:
+        found = _read_private(path)
+        if found is None:
             return None
+        data, age = found
+        if not self.offline and age > self._num("cache_days", 7) * 86400:
+            return None
+        return data
 
-    def _store(self, path: Path, data: bytes) -> None:
+    def _store(self, path: Path | None, data: bytes) -> None:
+        if path is None:
+            return
+        from ..atomic import write_atomic
+
         try:
-            _private_dir(path.parent)
-            tmp = path.with_name(f".{path.name}.{os.getpid()}")
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
-            with os.fdopen(fd, "wb") as out:
-                out.write(data)
-            os.replace(tmp, path)
-        except OSError:
+            write_atomic(path, data, mode=0o600)  # renamed into the 0700 folder
+        except (FilmcliError, OSError):
             pass  # the cache is a saving, never a reason to fail
 
     # --- requests ------------------------------------------------------------
@@ -128,8 +186,10 @@ class Client:
             time.sleep(gap - (now - self._last))
         self._last = time.monotonic()
 
-    def _fail(self, message: str, hint: str | None = None):
-        raise LookupFailed(self.provider, message, hint or self.hint)
+    def _fail(self, message: str, hint: str | None = None, *, unreachable: bool = False):
+        # `from None`: even --debug's traceback never shows httpx's text (it holds the URL)
+        raise LookupFailed(self.provider, message, hint or self.hint,
+                           unreachable=unreachable) from None
 
     def _send(self, url: str, params: dict, *, limit: int | None = None) -> tuple[bytes, str]:
         """The body and its content type, after retries; LookupFailed otherwise."""
@@ -138,12 +198,18 @@ class Client:
         host = httpx.URL(url).host or url
         attempts = max(0, int(self._num("retries", 3))) + 1
         cap = self._num("max_retry_after", 30.0)
-        query = {**{k: v for k, v in params.items() if v is not None}, **self.secret_params}
+        query = {k: v for k, v in params.items() if v is not None}
+        headers = {}
+        if self.secret_base and url.startswith(self.secret_base):
+            query.update(self.secret_params)
+            headers = self.secret_headers
         for attempt in range(attempts):
             self._wait_turn()
+            started = time.monotonic()
             self.requests += 1
             try:
-                with self._client().stream("GET", url, params=query) as response:
+                with self._client().stream("GET", url, params=query,
+                                           headers=headers) as response:
                     status = response.status_code
                     if status in RETRY_STATUS and attempt + 1 < attempts:
                         time.sleep(_retry_delay(response.headers.get("Retry-After"), attempt,
@@ -153,31 +219,36 @@ class Client:
                         self._fail(f"{host} refused the credentials (401)",
                                    "check the TMDb key (TMDB_API_KEY/TMDB_TOKEN or "
                                    "~/.config/filmcli/config.toml), or try --provider "
-                                   "wikidata")
+                                   "wikidata", unreachable=True)
                     if status == 404:
                         self._fail(f"{host} has no such item (404)")
                     if status == 429:
                         self._fail(f"{host} is rate-limiting us (429) after {attempts} tries",
-                                   "wait a minute and run again")
+                                   "wait a minute and run again", unreachable=True)
                     if status >= 400:
                         self._fail(f"{host} answered HTTP {status}")
-                    body = _read_limited(response, limit, self)
+                    body = _read_limited(response, limit, self,
+                                         started + self._num("max_seconds", 60.0))
                     return body, response.headers.get("Content-Type", "")
             except LookupFailed:
                 raise
             except httpx.TimeoutException:
                 self._fail(f"{host} did not answer in time", "try again later, or raise "
-                           "lookup.connect_timeout/lookup.read_timeout")
+                           "lookup.connect_timeout/lookup.read_timeout", unreachable=True)
             except httpx.TooManyRedirects:
                 self._fail(f"{host} redirected too many times")
             except (httpx.ConnectError, httpx.NetworkError, httpx.ProtocolError) as exc:
                 if _is_dns(exc):
                     self._fail(f"cannot resolve {host} (DNS failure)",
-                               "check the network, or use --offline for cached answers")
+                               "check the network, or use --offline for cached answers",
+                               unreachable=True)
                 self._fail(f"cannot connect to {host} (no network?)",
-                           "check the network, or use --offline for cached answers")
+                           "check the network, or use --offline for cached answers",
+                           unreachable=True)
             except httpx.HTTPError:
                 self._fail(f"the request to {host} failed")
+            except Exception as exc:  # e.g. httpx.InvalidURL, whose text holds the URL
+                self._fail(f"the request to {host} failed ({type(exc).__name__})")
         self._fail(f"{host} kept failing")  # pragma: no cover - the loop always returns
 
     def get_json(self, url: str, params: dict | None = None):
@@ -210,18 +281,26 @@ class Client:
         return data
 
 
-def _read_limited(response, limit: int | None, client: Client) -> bytes:
+def _read_limited(response, limit: int | None, client: Client, deadline: float) -> bytes:
+    """The body, cut off past `limit` bytes, or when it is still coming at `deadline` (a
+    server that sends a byte now and then never trips the read timeout)."""
     declared = response.headers.get("Content-Length")
     if limit and declared and declared.isdigit() and int(declared) > limit:
         client._fail(f"the download is {int(declared):,} bytes, over the limit of {limit:,}",
-                     "raise poster.max_download_bytes in filmcli.toml")
+                     "give --poster FILE yourself, or raise poster.max_download_bytes "
+                     "in filmcli.toml")
     chunks, size = [], 0
     for chunk in response.iter_bytes():
         size += len(chunk)
         if limit and size > limit:
             client._fail(f"the download passed the limit of {limit:,} bytes and was cut off",
-                         "raise poster.max_download_bytes in filmcli.toml")
+                         "give --poster FILE yourself, or raise poster.max_download_bytes "
+                         "in filmcli.toml")
         chunks.append(chunk)
+        if time.monotonic() > deadline:
+            client._fail(f"{response.url.host} is sending too slowly (still coming after "
+                         f"{client._num('max_seconds', 60.0):g} s)",
+                         "try again later, or raise lookup.max_seconds")
     return b"".join(chunks)
 
 
@@ -235,7 +314,8 @@ def check_image(data: bytes, max_pixels: int, client: Client) -> None:
     size = image_size(fmt, data[:65536]) or pillow_size(data)[1]
     if size and size[0] * size[1] > max_pixels:
         client._fail(f"the poster is {size[0]}×{size[1]} pixels, over the limit of "
-                     f"{max_pixels:,} (not decoded)")
+                     f"{max_pixels:,} (not decoded)", "give --poster FILE yourself, or "
+                     "raise validate.max_pixels in filmcli.toml")
 
 
 def _parse_json(data: bytes, client: Client):

@@ -77,17 +77,15 @@ def _entities(client: Client, api: str, ids: list[str], props: str) -> dict:
     return entities
 
 
-def search(client: Client, settings: dict, title: str, year: int | None) -> list[Candidate]:
-    api = str(settings.get("wikidata_url") or "https://www.wikidata.org/w/api.php")
-    files = str(settings.get("commons_file_url")
-                or "https://commons.wikimedia.org/wiki/Special:FilePath/")
-    found = client.get_json(api, {"action": "wbsearchentities", "search": title,
-                                  "language": "en", "type": "item", "limit": LIMIT,
-                                  "format": "json"})
-    hits = found.get("search") if isinstance(found, dict) else None
-    if not isinstance(hits, list):
-        client._fail("unexpected answer from wbsearchentities (no search list)")
-    ids = [h["id"] for h in hits if isinstance(h, dict) and isinstance(h.get("id"), str)]
+def _urls(settings: dict) -> tuple[str, str]:
+    return (str(settings.get("wikidata_url") or "https://www.wikidata.org/w/api.php"),
+            str(settings.get("commons_file_url")
+                or "https://commons.wikimedia.org/wiki/Special:FilePath/"))
+
+
+def _films(client: Client, settings: dict, ids: list[str]) -> list[Candidate]:
+    """The films among the items `ids`, in that order, with their directors' names."""
+    api, files = _urls(settings)
     entities = _entities(client, api, ids, "labels|claims")
     films = []
     for qid in ids:
@@ -100,6 +98,9 @@ def search(client: Client, settings: dict, title: str, year: int | None) -> list
         films.append((qid, entity, claims))
     people = _entities(client, api, sorted({d for _, _, c in films for d in _ids(c, "P57")}),
                        "labels")
+    # Special:FilePath/NAME?width=N redirects to a thumbnail N pixels wide
+    width = settings.get("_poster_width") or 0
+    scale = f"?width={int(width)}" if width else ""
     out = []
     for qid, entity, claims in films:
         originals = [v.get("text") for v in _values(claims, "P1476") if isinstance(v, dict)]
@@ -109,5 +110,31 @@ def search(client: Client, settings: dict, title: str, year: int | None) -> list
         out.append(Candidate(
             title=label, original_title=originals[0] if originals else None,
             year=_year(claims), directors=directors, provider="wikidata", id=qid,
-            poster_url=files + quote(posters[0].replace(" ", "_")) if posters else None))
+            poster_url=files + quote(posters[0].replace(" ", "_")) + scale if posters
+            else None))
     return out
+
+
+def search(client: Client, settings: dict, title: str, year: int | None) -> list[Candidate]:
+    api, _ = _urls(settings)
+    found = client.get_json(api, {"action": "wbsearchentities", "search": title,
+                                  "language": "en", "type": "item", "limit": LIMIT,
+                                  "format": "json"})
+    hits = found.get("search") if isinstance(found, dict) else None
+    if not isinstance(hits, list):
+        client._fail("unexpected answer from wbsearchentities (no search list)")
+    ids = [h["id"] for h in hits if isinstance(h, dict) and isinstance(h.get("id"), str)]
+    return _films(client, settings, ids)
+
+
+def fetch(client: Client, settings: dict, qid) -> Candidate:
+    """The film with this Wikidata id (`wikidata: Q3773000` in a post)."""
+    text = str(qid).strip()
+    if not (text[:1] in "Qq" and text[1:].isdigit()):
+        client._fail(f"{qid!r} is not a Wikidata item id (Q and digits)",
+                     "fix or remove the post's wikidata: key")
+    found = _films(client, settings, [text.upper()])
+    if not found:
+        client._fail(f"{text.upper()} is not a film on Wikidata",
+                     "fix or remove the post's wikidata: key")
+    return found[0]
