@@ -5,12 +5,13 @@ from __future__ import annotations
 import typer
 
 from .app import app, get_library
-from .common import DRAFTS_HELP, PATHS_HELP
+from .common import PATHS_HELP, Filters, chosen_paths, filter_options
 
 VALIDATE_FORMATS = ("text", "json", "github")
 
 
 @app.command("validate")
+@filter_options
 def validate_cmd(
     ctx: typer.Context,
     paths: list[str] = typer.Argument(None, metavar="PATH", help=PATHS_HELP),
@@ -24,7 +25,7 @@ def validate_cmd(
     fast: bool = typer.Option(False, "--fast",
                               help="Check image headers and magic bytes only; no full decode."),
     rules: bool = typer.Option(False, "--rules", help="List the rules and exit."),
-    drafts: bool = typer.Option(False, "--drafts", help=DRAFTS_HELP),
+    filters: Filters = None,
 ) -> None:
     """Lint the library: rule ids, file:line, exit 1 when there are errors."""
     import sys
@@ -45,7 +46,14 @@ def validate_cmd(
     keep = rule_filter(select, ignore)
     library = get_library(ctx)
     options = Options.from_config(library.config, fast=fast)
-    problems = [p for p in validate(library, paths or [], options, drafts=drafts)
+    targets = chosen_paths(library, paths or [], filters)
+    if filters.chooses and not targets:
+        if fmt == "json":
+            sys.stdout.write("[]\n")
+        message("no films match; nothing to check")
+        return
+    problems = [p for p in validate(library, targets, options,
+                                    drafts=filters.drafts and not targets)
                 if keep(p.rule)]
     if strict:
         problems = [p if p.severity == ERROR else type(p)(p.path, p.line, p.rule, ERROR, p.message)

@@ -7,7 +7,7 @@ import sys
 import typer
 
 from .app import app, get_library
-from .common import PATHS_HELP, say_library
+from .common import PATHS_HELP, Filters, filter_options, say_library
 
 PROMPTS = {"title": "Title", "director": "Director", "year": "Year",
            "poster": "Poster image file"}
@@ -20,7 +20,7 @@ def new_cmd(
                                      help="The film's title."),
     director: str | None = typer.Option(None, "--director", "-d", metavar="TEXT",
                                         help="Who directed it."),
-    year: int | None = typer.Option(None, "--year", "-y", metavar="YEAR",
+    year: int | None = typer.Option(None, "--year", metavar="YEAR",
                                     help="The year it came out."),
     poster: str | None = typer.Option(None, "--poster", "-p", metavar="IMAGE",
                                       help="An image file: turned upright, metadata stripped, "
@@ -208,6 +208,7 @@ def _read_body(name: str) -> str:
 
 
 @app.command("export")
+@filter_options
 def export_cmd(
     ctx: typer.Context,
     paths: list[str] = typer.Argument(None, metavar="PATH",
@@ -226,6 +227,7 @@ def export_cmd(
                                   help="With csv: prefix cells a spreadsheet would run as a "
                                        "formula (=, +, -, @) with ' (recorded in the export; "
                                        "add takes it off)."),
+    filters: Filters = None,
 ) -> None:
     """The catalog with every field and the body: what `filmcli add` rebuilds posts from."""
     from pathlib import Path
@@ -250,12 +252,13 @@ def export_cmd(
         raise UsageError(f"--output {output!r} is a folder")
     base = Path(output).resolve().parent if to_file else Path.cwd()
     files = PosterFiles(posters_dir, base) if mode == "files" else None
-    reading = Reading(library, paths or [])
+    reading = Reading(library, paths or [], drafts=filters.drafts)
     failed = reading.failed
+    posts = filters.select(reading.posts)
 
     def records():
         nonlocal failed
-        for post in reading.posts:
+        for post in posts:
             try:
                 yield export_record(post, library.relpath(post.path), fmt=chosen, posters=mode,
                                     poster_files=files, posts_dir=library.posts_dir,
@@ -268,7 +271,7 @@ def export_cmd(
     if to_file:
         data = "".join(render_chunks(records(), chosen, csv_safe=csv_safe)).encode("utf-8")
         write_atomic(output, data)
-        count = len(reading.posts) - (failed - reading.failed)
+        count = len(posts) - (failed - reading.failed)
         extra = f", posters in {posters_dir}" if files else ""
         message(f"exported {count} post{'s' * (count != 1)} to {output}{extra}")
     else:

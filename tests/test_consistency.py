@@ -1,0 +1,73 @@
+"""One tool: every short flag means one thing, messages on stderr, one exit-code table."""
+
+from __future__ import annotations
+
+import json
+
+from typer.main import get_command
+
+from filmcli.cli import app
+
+
+def _commands(command=None, path=()):
+    command = command or get_command(app)
+    yield path, command
+    for name, sub in getattr(command, "commands", {}).items():
+        yield from _commands(sub, (*path, name))
+
+
+def flag_table() -> dict[str, dict[str, list[str]]]:
+    """short flag -> {long name it means -> [commands]}, from the real Typer app."""
+    table: dict[str, dict[str, list[str]]] = {}
+    for path, command in _commands():
+        for param in command.params:
+            if getattr(param, "param_type_name", "") != "option":
+                continue
+            names = [*param.opts, *param.secondary_opts]
+            longs = [n for n in names if n.startswith("--")]
+            for short in (n for n in names if not n.startswith("--")):
+                meaning = longs[0] if longs else param.name
+                table.setdefault(short, {}).setdefault(meaning, []).append(
+                    " ".join(path) or "filmcli")
+    return table
+
+
+def test_every_short_flag_means_one_long_name_in_every_command():
+    table = flag_table()
+    clashes = {short: meanings for short, meanings in table.items() if len(meanings) > 1}
+    assert clashes == {}
+    meaning = {short: next(iter(m)) for short, m in table.items()}
+    # the commonest conventions (rsync, git, apt): one meaning for each letter
+    assert meaning["-n"] == "--dry-run"
+    assert meaning["-f"] == "--force"
+    assert meaning["-o"] == "--output"
+    assert meaning["-y"] == "--yes"
+    assert meaning["-w"] == "--where"
+    assert meaning["-L"] == "--library"
+    assert "--limit" not in meaning.values() and "--fields" not in meaning.values()
+
+
+def test_the_filters_are_the_same_options_on_every_command_that_reads_many_films():
+    commands = dict(_commands())
+    shared = None
+    for name in ("list", "wall", "export", "stats", "validate", "extract-posters",
+                 "embed-posters"):
+        options = {tuple(p.opts): (p.multiple, p.is_flag, p.metavar)
+                   for p in commands[(name,)].params
+                   if set(p.opts) & {"--where", "--search", "--sort", "--reverse", "--limit",
+                                     "--drafts"}}
+        assert len(options) == 6, name
+        assert shared is None or options == shared, name
+        shared = options
+
+
+def test_old_spellings_still_work_but_are_not_shown(run, site, tmp_path):
+    out = tmp_path / "posters"
+    old = run("-L", site, "extract-posters", "--out", out, "--dry-run", "--format", "json")
+    assert old.exit_code == 0, old.stderr
+    assert json.loads(old.stdout)["out"] == str(out)
+    new = run("-L", site, "extract-posters", "-o", out, "--dry-run", "--format", "json")
+    assert json.loads(new.stdout)["out"] == str(out)
+    assert "--out " not in run("extract-posters", "--help").stdout
+    both = run("-L", site, "extract-posters", "-o", out, "--out", tmp_path / "other", "-n")
+    assert both.exit_code == 2 and both.stderr.startswith("error: give the folder once")
