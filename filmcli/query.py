@@ -188,7 +188,7 @@ def field_names(where: Sequence[str] = (), sort: Sequence[str] = (),
 
 def check_limit(limit: int | None) -> None:
     if limit is not None and limit < 0:
-        raise UsageError("--limit: must be at least 0", hint=f"got {limit}")
+        raise UsageError("--limit: must be at least 0")
 
 
 def unknown_fields(names: Iterable[str], seen: Iterable[str]) -> list[str]:

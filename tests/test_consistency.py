@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from typer.main import get_command
 
+from conftest import run_process
 from filmcli.cli import app
 
 
@@ -71,3 +73,49 @@ def test_old_spellings_still_work_but_are_not_shown(run, site, tmp_path):
     assert "--out " not in run("extract-posters", "--help").stdout
     both = run("-L", site, "extract-posters", "-o", out, "--out", tmp_path / "other", "-n")
     assert both.exit_code == 2 and both.stderr.startswith("error: give the folder once")
+
+
+@pytest.mark.parametrize("args, first", [
+    (["show"], "error: missing argument FILM"),
+    (["config", "get"], "error: missing argument KEY"),
+    (["wall"], "error: missing option --output"),
+    (["config", "gte"], "error: no such command 'gte'; did you mean 'get'?"),
+    (["lst"], "error: no such command 'lst'; did you mean 'list' or 'set'?"),
+    (["list", "--bogus"], "error: no such option --bogus"),
+    (["list", "--limt", "2"], "error: no such option --limt; did you mean --limit?"),
+    (["list", "--limit", "-1"], "error: --limit: must be at least 0"),
+    (["list", "--limit", "x"], "error: --limit: must be a whole number, not 'x'"),
+    (["show", "her", "--width", "0"], "error: --width: must be at least 1"),
+    (["list", "--format"], "error: --format needs a value"),
+    (["new", "--year", "abc", "-t", "x"], "error: --year: must be a whole number, not 'abc'"),
+])
+def test_usage_errors_are_filmcli_lines_exit_2(seed_site, args, first):
+    done = run_process("-L", seed_site, *args, timeout=60)
+    err = done.stderr.decode()
+    assert done.returncode == 2, err
+    assert err.splitlines()[0] == first, err
+    assert len(err.splitlines()) == 1 or err.splitlines()[-1].startswith("hint: try 'filmcli")
+    assert done.stdout == b"" and "Traceback" not in err
+
+
+def test_global_options_work_after_the_command(seed_site, tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    before = run_process("-L", seed_site, "list", "-F", "json", cwd=elsewhere, timeout=60)
+    for args in (["list", "-F", "json", "-L", seed_site],
+                 ["list", "-F", "json", f"--library={seed_site}", "--no-cache", "--no-color"],
+                 ["list", "--debug", "-F", "json", "--library", seed_site]):
+        done = run_process(*args, cwd=elsewhere, timeout=60)
+        assert done.returncode == 0, (args, done.stderr)
+        assert done.stdout == before.stdout
+    stats = run_process("stats", "-L", seed_site, "-F", "json", cwd=elsewhere, timeout=60)
+    assert json.loads(stats.stdout)["films"] == 1
+    config = run_process("config", "show", "-L", seed_site, "-F", "json", cwd=elsewhere)
+    assert config.returncode == 0, config.stderr
+    # a value that looks like a global option is still the value of its own option
+    search = run_process("list", "-F", "json", "--search", "--debug", "-L", seed_site,
+                         cwd=elsewhere, timeout=60)
+    assert search.returncode == 0 and json.loads(search.stdout) == []
+    # after `--`, nothing is an option
+    rest = run_process("-L", seed_site, "parse", "--", "--debug", cwd=elsewhere, timeout=60)
+    assert rest.returncode == 1 and b"--debug" in rest.stderr
