@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 from typer.main import get_command
@@ -119,3 +120,85 @@ def test_global_options_work_after_the_command(seed_site, tmp_path):
     # after `--`, nothing is an option
     rest = run_process("-L", seed_site, "parse", "--", "--debug", cwd=elsewhere, timeout=60)
     assert rest.returncode == 1 and b"--debug" in rest.stderr
+
+
+def _paths(text: str, root, gone: bool = False) -> None:
+    """Each stdout line is a file the command wrote (or removed): data for `$(...)`."""
+    lines = text.splitlines()
+    assert lines, "no path on stdout"
+    for line in lines:
+        assert ((root / line).exists() or os.path.exists(line)) != gone, line
+
+
+def test_data_on_stdout_and_every_message_on_stderr_in_every_command(run, site, tmp_path,
+                                                                     monkeypatch):
+    """Each command once, stdout and stderr captured apart: stdout holds only data (records,
+    the page, the paths written), never a sentence for people; those are on stderr."""
+    monkeypatch.chdir(site)
+    export = tmp_path / "films.json"
+    editor = tmp_path / "editor.sh"
+    editor.write_text("#!/bin/sh\nsed -i 's/Spike Jonze/S. Jonze/' \"$1\"\n")
+    editor.chmod(0o755)
+    poster = site.parent / "poster.jpg"
+    from PIL import Image
+
+    Image.new("RGB", (40, 60), "navy").save(poster)
+    data, nothing, paths = "data", "nothing", "paths"
+    steps = [
+        (("init", tmp_path / "new-site"), paths, "created "),
+        (("list", "-F", "json"), data, None),
+        (("list", "-F", "json", "--limit", "1", "--drafts"), data, None),
+        (("parse", "her"), data, None),
+        (("validate",), nothing, "no problems found"),
+        (("validate", "-F", "json"), data, None),
+        (("stats", "-F", "json"), data, None),
+        (("new", "--title", "Past Lives", "--director", "Celine Song", "--year", "2023",
+          "--poster", poster, "--body", "Good."), paths, "poster: "),
+        (("export", "-o", export), nothing, "exported "),
+        (("export", "-F", "jsonl", "--limit", "2"), data, None),
+        (("set", "her", "rating=4"), paths, "rating"),
+        (("set", "her", "rating=5", "-n"), data, "dry run"),
+        (("edit", "her"), paths, "saved"),
+        (("rename", "past-lives", "--title", "Past Lives 2"), paths, "moved "),
+        (("unpublish", "past-lives-2"), paths, "moved "),
+        (("publish", "past-lives-2"), paths, "moved "),
+        (("rm", "past-lives-2", "-y"), paths, "removed "),
+        (("add", export), paths, "skipped"),  # the removed film comes back
+        (("lookup", "Her", "--offline", "-F", "json"), nothing, "error: "),
+        (("extract-posters", "-o", tmp_path / "posters"), nothing, "extracted "),
+        (("extract-posters", "-o", tmp_path / "posters", "-F", "json"), data, None),
+        (("embed-posters", "-n"), nothing, "posts: "),
+        (("embed-posters", "-n", "-F", "json"), data, None),
+        (("show", "her", "--protocol", "blocks"), data, None),
+        (("wall", "-o", tmp_path / "wall.png", "--limit", "3"), nothing, "wrote "),
+        (("config", "show"), data, None),
+        (("config", "set", "poster.max_width", "300"), nothing, "poster.max_width = 300"),
+        (("config", "get", "poster.max_width"), data, None),
+        (("config", "unset", "poster.max_width"), nothing, "removed poster.max_width"),
+        (("cache", "info"), data, None),
+        (("cache", "clear"), nothing, "cache"),
+        (("completion", "bash"), data, None),
+    ]
+    covered = set()
+    for args, out_kind, err_has in steps:
+        result = run(*args, env={"VISUAL": str(editor), "EDITOR": str(editor)})
+        covered.add(" ".join(map(str, args[:2 if args[0] in ("config", "cache") else 1])))
+        where = (args, result.exit_code, result.stdout[:300], result.stderr[:300])
+        assert result.exit_code == (1 if args[0] == "lookup" else 0), where
+        if out_kind == nothing:
+            assert result.stdout == "", where
+        elif out_kind == paths:
+            _paths(result.stdout, site, gone=args[0] == "rm")
+        else:
+            assert result.stdout.strip(), where
+            for line in result.stdout.splitlines():  # no sentence for people on stdout
+                assert not line.startswith(("wrote ", "extracted ", "embedded ", "exported ",
+                                            "error:", "warning:", "hint:", "created ",
+                                            "removed ", "moved ")), where
+        if err_has:
+            assert err_has in result.stderr, where
+        if out_kind == data and ("-F", "json") in zip(args, args[1:], strict=False):
+            json.loads(result.stdout)
+    everything = {" ".join(path) for path, command in _commands()
+                  if path and not hasattr(command, "commands")}
+    assert everything <= covered, everything - covered
