@@ -202,3 +202,100 @@ def test_data_on_stdout_and_every_message_on_stderr_in_every_command(run, site, 
     everything = {" ".join(path) for path, command in _commands()
                   if path and not hasattr(command, "commands")}
     assert everything <= covered, everything - covered
+
+
+def test_the_filters_choose_the_same_films_on_every_command(run, site, tmp_path):
+    """--where/--search/--sort/--limit/--drafts mean the same on every command reading many."""
+    her = ("--where", "title=Her")
+    assert [r["title"] for r in json.loads(run("-L", site, "list", "-F", "json", *her).stdout)
+            ] == ["Her"]
+    assert [r["title"] for r in json.loads(run("-L", site, "export", "-F", "json", *her).stdout)
+            ] == ["Her"]
+    assert json.loads(run("-L", site, "stats", "-F", "json", *her).stdout)["films"] == 1
+    wall = run("-L", site, "wall", "-o", tmp_path / "w.png", *her)
+    assert "1 of 1 posters" in wall.stderr
+    for command in ("extract-posters", "embed-posters"):
+        done = run("-L", site, command, "-n", "-F", "json", *her)
+        assert [p["post"] for p in json.loads(done.stdout)["posts"]] == [
+            "_posts/2013-12-18-her.md"], command
+    # validate checks only the chosen films (a film it does not choose may be broken)
+    broken = site / "_posts" / "2001-01-01-broken.md"
+    broken.write_text("---\nlayout: post\ntitle: Broken\nyear: 2001\n---\n")
+    assert run("-L", site, "validate").exit_code == 1
+    assert run("-L", site, "validate", *her).exit_code == 0
+    assert run("-L", site, "validate", "--search", "broken").exit_code == 1
+    # sort and limit: the same two films, in the same order
+    newest = ("--sort", "-year", "--limit", "2")
+    listed = [r["title"] for r in json.loads(run("-L", site, "list", "-F", "json",
+                                                  *newest).stdout)]
+    exported = [r["title"] for r in json.loads(run("-L", site, "export", "-F", "json",
+                                                    *newest).stdout)]
+    assert listed == exported and len(listed) == 2
+    assert json.loads(run("-L", site, "stats", "-F", "json", *newest).stdout)["films"] == 2
+    # the drafts, on every command that reads many
+    drafts = site / "_drafts"
+    drafts.mkdir(exist_ok=True)
+    (drafts / "soon.md").write_text("---\nlayout: post\ntitle: Soon\ndirector: X\nyear: 2030"
+                                    "\n---\n")
+    for command in (("list", "-F", "json"), ("export", "-F", "json")):
+        plain = {r["title"] for r in json.loads(run("-L", site, *command).stdout)}
+        with_drafts = {r["title"] for r in json.loads(run("-L", site, *command,
+                                                          "--drafts").stdout)}
+        assert with_drafts - plain == {"Soon"}, command
+    nothing = run("-L", site, "extract-posters", "-n", "--where", "year>3000")
+    assert nothing.exit_code == 0 and "no films match" in nothing.stderr
+
+
+def test_the_list_header_names_the_field(run, site):
+    table = run("-L", site, "list", "--format", "table", "--fields", "title,path")
+    assert table.stdout.splitlines()[0].split() == ["Title", "Path"]
+
+
+def _solaris_twice(run, site, tmp_path):
+    from PIL import Image
+
+    poster = tmp_path / "p.jpg"
+    Image.new("RGB", (40, 60), "navy").save(poster)
+    for year, who in ((1972, "Andrei Tarkovsky"), (2002, "Steven Soderbergh")):
+        assert run("-L", site, "new", "--title", "Solaris", "--director", who, "--year",
+                   str(year), "--poster", poster, "--body", "x").exit_code == 0
+
+
+def test_one_exit_code_table(run, site, tmp_path):
+    """0 ok; 1 the data is bad or a film was not found; 2 usage; 130 interrupted."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    _solaris_twice(run, site, tmp_path)
+    assert run("-L", site, "list").exit_code == 0
+    assert run("-L", site, "show", "nosuchfilm").exit_code == 1  # not found
+    (site / "_posts" / "2001-01-01-bad.md").write_text("---\ntitle: [\n---\n")
+    assert run("-L", site, "validate").exit_code == 1  # bad data
+    assert run("-L", site, "list", "--bogus").exit_code == 2  # usage
+    ambiguous = run("-L", site, "show", "solar")
+    assert ambiguous.exit_code == 2 and "1972" in ambiguous.stderr and "2002" in ambiguous.stderr
+    for args in (("list", "--where", "ratng>3"), ("list", "--sort", "ratng"),
+                 ("list", "--fields", "title,ratng"), ("export", "--sort", "ratng"),
+                 ("stats", "--where", "ratng=1")):
+        unknown = run("-L", site, *args)
+        assert unknown.exit_code == 2 and "known fields: " in unknown.stderr, args
+    # a field some post has is no usage error, even where the others lack it
+    assert run("-L", site, "set", "solaris", "1972", "rating=5").exit_code == 0
+    assert run("-L", site, "list", "--where", "rating>3").exit_code == 1  # the bad post
+    (site / "_posts" / "2001-01-01-bad.md").unlink()
+    assert run("-L", site, "list", "--where", "rating>3").exit_code == 0
+    # interrupted: a real process reading stdin gets SIGINT
+    proc = subprocess.Popen([sys.executable, "-m", "filmcli", "-L", str(site), "add", "-",
+                             "--from", "jsonl"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    try:
+        time.sleep(1.5)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130, err
+    assert err.decode().strip().splitlines()[-1] == "error: interrupted"
+    assert b"Traceback" not in err

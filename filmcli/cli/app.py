@@ -53,6 +53,8 @@ class FilmcliGroup(TyperGroup):
             result = super().main(args=argv, prog_name=prog_name or "filmcli",
                                   complete_var=complete_var, standalone_mode=False, **extra)
             code = result if isinstance(result, int) else 0
+            if code == 130:  # Typer turns Ctrl-C into a silent exit 130: say so, once
+                console.error_line("", "interrupted")
         except typer.Exit as exc:
             code = exc.exit_code
         except typer.Abort:
