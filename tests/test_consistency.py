@@ -299,3 +299,21 @@ def test_one_exit_code_table(run, site, tmp_path):
     assert proc.returncode == 130, err
     assert err.decode().strip().splitlines()[-1] == "error: interrupted"
     assert b"Traceback" not in err
+
+
+def test_a_poster_url_is_a_validate_warning(run, seed_site):
+    post = seed_site / "_posts" / "2013-12-18-her.md"
+    text = post.read_text()
+    start = text.index("poster:")
+    end = text.index("\n", start)
+    post.write_text(text[:start] + "poster: https://example.com/her.jpg" + text[end:])
+    done = run("-L", seed_site, "validate", "-F", "json")
+    assert done.exit_code == 0  # a warning: the page still works while that site serves it
+    [problem] = json.loads(done.stdout)
+    assert problem["rule"] == "FC113" and problem["severity"] == "warning"
+    assert "https://example.com/her.jpg" in problem["message"]
+    assert "extract-posters" in problem["message"] and problem["line"] > 1
+    assert run("-L", seed_site, "validate", "--strict").exit_code == 1
+    assert run("-L", seed_site, "validate", "--ignore", "FC113", "--strict").exit_code == 0
+    rules = run("validate", "--rules").stdout
+    assert "FC113\twarning\t" in rules
