@@ -317,3 +317,18 @@ def test_a_poster_url_is_a_validate_warning(run, seed_site):
     assert run("-L", seed_site, "validate", "--ignore", "FC113", "--strict").exit_code == 0
     rules = run("validate", "--rules").stdout
     assert "FC113\twarning\t" in rules
+
+
+def test_export_and_extract_name_poster_files_the_same_way(run, site, tmp_path):
+    exported, extracted = tmp_path / "exported", tmp_path / "extracted"
+    assert run("-L", site, "export", "-o", tmp_path / "films.json", "--posters", "files",
+               "--posters-dir", exported).exit_code == 0
+    assert run("-L", site, "extract-posters", "-o", extracted).exit_code == 0
+    names = sorted(p.name for p in exported.iterdir())
+    assert names == sorted(p.name for p in extracted.iterdir())
+    assert "her.jpg" in names  # the slug, as extract-posters has always named them
+    # one film chosen: the same name as when the whole library is exported
+    one = tmp_path / "one"
+    run("-L", site, "export", "-o", tmp_path / "one.json", "--posters", "files",
+        "--posters-dir", one, "--where", "title=Her")
+    assert [p.name for p in one.iterdir()] == ["her.jpg"]

@@ -251,10 +251,15 @@ def export_cmd(
     if to_file and Path(output).is_dir():
         raise UsageError(f"--output {output!r} is a folder")
     base = Path(output).resolve().parent if to_file else Path.cwd()
-    files = PosterFiles(posters_dir, base) if mode == "files" else None
     reading = Reading(library, paths or [], drafts=filters.drafts)
     failed = reading.failed
     posts = filters.select(reading.posts)
+    files = None
+    if mode == "files":
+        from ..extract import library_stems
+
+        files = PosterFiles(posters_dir, base,
+                            stems=library_stems(library, [p.path for p in posts]))
 
     def records():
         nonlocal failed
