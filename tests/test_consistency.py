@@ -332,3 +332,35 @@ def test_export_and_extract_name_poster_files_the_same_way(run, site, tmp_path):
     run("-L", site, "export", "-o", tmp_path / "one.json", "--posters", "files",
         "--posters-dir", one, "--where", "title=Her")
     assert [p.name for p in one.iterdir()] == ["her.jpg"]
+
+
+def test_paths_for_people_are_relative_to_the_current_folder_inside_the_library(site, tmp_path):
+    from PIL import Image
+
+    posts = site / "_posts"
+    poster = tmp_path / "p.jpg"
+    Image.new("RGB", (40, 60), "navy").save(poster)
+    (posts / "2001-01-01-bad.md").write_text("---\ntitle: [\n---\n")
+
+    def here(*args):
+        done = run_process(*args, cwd=posts, timeout=60)
+        return done.returncode, done.stdout.decode(), done.stderr.decode()
+
+    code, out, err = here("new", "--title", "Past Lives", "--director", "C. Song", "--year",
+                          "2023", "--poster", poster, "--body", "x", "--date", "2024-01-02")
+    assert code == 0 and out == "2024-01-02-past-lives.md\n", err
+    assert "library:" not in err  # inside the library: the paths say where
+    assert (posts / out.strip()).is_file()
+    code, out, err = here("set", "past-lives", "rating=4")
+    assert out == "2024-01-02-past-lives.md\n", err
+    code, out, err = here("rename", "past-lives", "--title", "Past Lives 2", "-n")
+    assert "would move 2024-01-02-past-lives.md -> 2024-01-02-past-lives-2.md" in err
+    code, out, err = here("list")
+    assert "error: 2001-01-01-bad.md:2: " in err or "error: 2001-01-01-bad.md:3: " in err, err
+    code, out, err = here("extract-posters", "-n", "-w", "title~past")
+    assert "would extract 2024-01-02-past-lives.md -> ../assets/posters/past-lives.jpg" in err
+    code, out, err = here("rm", "past-lives", "-y")
+    assert out == "2024-01-02-past-lives.md\n" and not (posts / out.strip()).exists()
+    # from the root, and from outside with -L, paths stay relative to the library root
+    done = run_process("-L", site, "list", "-F", "paths", cwd=tmp_path, timeout=60)
+    assert "error: _posts/2001-01-01-bad.md:" in done.stderr.decode()

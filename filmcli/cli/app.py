@@ -40,6 +40,7 @@ class FilmcliGroup(TyperGroup):
         from ..errors import FilmcliError
 
         argv = list(sys.argv[1:] if args is None else args)
+        _LIBRARY.clear()  # a run in the same process (tests) starts without one
         console.setup_streams()  # no UnicodeEncodeError on a cp1252 or ASCII stdout
         if os.environ.get("_FILMCLI_COMPLETE"):
             from typer._completion_classes import completion_init
@@ -73,8 +74,9 @@ class FilmcliGroup(TyperGroup):
         except FilmcliError as exc:
             if debug:
                 traceback.print_exc()
-            console.error_line(exc.location, exc.message, exc.hint,
-                               getattr(exc, "details", None))
+            library = _LIBRARY.get("instance")
+            where = library.shown_location(exc) if library is not None else exc.location
+            console.error_line(where, exc.message, exc.hint, getattr(exc, "details", None))
             code = exc.exit_code
         except BrokenPipeError:
             _silence_stdout()
@@ -279,6 +281,10 @@ def main_options(
     ctx.obj = {"library": library, "no_cache": no_cache}
 
 
+#: The library of this run, once found: error lines name its files as `Library.shown` does.
+_LIBRARY: dict = {}
+
+
 def get_library(ctx: typer.Context):
     """The library the global options name, found once per run."""
     from ..library import Library
@@ -289,4 +295,5 @@ def get_library(ctx: typer.Context):
         state["instance"] = Library.discover(state.get("library"))
         if state.get("no_cache"):
             state["instance"].use_cache = False
+        _LIBRARY["instance"] = state["instance"]
     return state["instance"]

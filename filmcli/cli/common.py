@@ -145,7 +145,7 @@ class Reading:
         for item in self.library.iter_posts(self.paths, drafts=self.drafts):
             if isinstance(item, FilmcliError):
                 self.failed += 1
-                console.error_line(item.location, item.message, item.hint)
+                console.error_line(self.library.shown_location(item), item.message, item.hint)
             else:
                 self.read += 1
                 yield item
@@ -195,7 +195,9 @@ def say_library(library) -> None:
         here = os.path.realpath(os.getcwd())
     except OSError:
         here = None
-    if here != str(library.root):
+    inside = here is not None and (here == str(library.root)
+                                   or here.startswith(os.path.join(str(library.root), "")))
+    if not inside:  # within the library, the paths shown say where
         console.message(f"library: {visible(str(library.root))}")
 
 

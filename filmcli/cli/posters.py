@@ -95,8 +95,17 @@ def _skipped(results, total: int) -> str:
     return f"{total} skipped ({parts})"
 
 
-def _where(result) -> str:
-    return f"{result.post}:{result.line}" if result.line else result.post
+def _where(library, result) -> str:
+    post = _shown(library, result.post)
+    return f"{post}:{result.line}" if result.line else post
+
+
+def _shown(library, name: str | None) -> str:
+    """A post or file a job named relative to the library, as people should see it."""
+    import os
+
+    return library.shown(library.root / name) if name and not os.path.isabs(name) else (
+        name or "")
 
 
 def _facts(result) -> str:
@@ -216,14 +225,16 @@ def extract_posters_cmd(
             results.append(result)
             report.advance()
             if result.status == "failed":
-                report.error(_where(result), result.message or "failed", result.hint)
+                report.error(_where(library, result), result.message or "failed", result.hint)
             elif result.status == "extracted":
                 tail = f"; poster: {result.poster}" if result.rewritten else ""
                 note = ", replacing a different file" if result.replaced else ""
-                report.line(f"{verb} {result.post} -> {result.file} ({_facts(result)}{note}"
+                report.line(f"{verb} {_shown(library, result.post)} -> "
+                            f"{_shown(library, result.file)} ({_facts(result)}{note}"
                             f"){tail}")
             elif result.rewritten:
-                report.line(f"{'would rewrite' if dry_run else 'rewrote'} {result.post}: "
+                report.line(f"{'would rewrite' if dry_run else 'rewrote'} "
+                            f"{_shown(library, result.post)}: "
                             f"poster: {result.poster} (file already there)")
     summary = summarize(results)
     summary.pop("embedded")
@@ -238,10 +249,10 @@ def extract_posters_cmd(
             counts += f"; {summary['rewritten']} posts {'to rewrite' if dry_run else 'rewritten'}"
         written = summary["bytes_written"]
         if dry_run:
-            tail = (f"dry run: would write {human_bytes(written)} to {library.relpath(folder)}"
+            tail = (f"dry run: would write {human_bytes(written)} to {library.shown(folder)}"
                     if written else "dry run: nothing to write") + "; nothing written"
         elif written or summary["rewritten"]:
-            tail = f"{human_bytes(written)} written to {library.relpath(folder)}"
+            tail = f"{human_bytes(written)} written to {library.shown(folder)}"
         else:
             tail = "nothing written"
         sys.stderr.write(visible(f"{counts}; {tail}") + "\n")
@@ -283,9 +294,10 @@ def embed_posters_cmd(
             results.append(result)
             report.advance()
             if result.status == "failed":
-                report.error(_where(result), result.message or "failed", result.hint)
+                report.error(_where(library, result), result.message or "failed", result.hint)
             elif result.status == "embedded":
-                report.line(f"{verb} {result.file} in {result.post} ({_facts(result)})")
+                report.line(f"{verb} {result.file} in {_shown(library, result.post)} "
+                            f"({_facts(result)})")
     summary = summarize(results)
     embedded_bytes = sum(r.size or 0 for r in results if r.status == "embedded")
     if fmt == "json":
@@ -357,7 +369,7 @@ def show_cmd(
     lines, warning = build_page(post, library, options)
     sys.stdout.write("\n".join(lines) + "\n")
     if warning:  # the text was shown; the poster could not be: a data problem, exit 1
-        console.error_line(library.relpath(post.path), f"poster not drawn: {warning}")
+        console.error_line(library.shown(post.path), f"poster not drawn: {warning}")
     finish(1 if warning else 0)
 
 
@@ -395,7 +407,7 @@ def wall_cmd(
         report.set_total(len(posts))
         wall = build_wall(posts, lambda p: poster_bytes(p, library), columns=columns,
                           tile_width=tile_width, max_pixels=max_pixels,
-                          name=lambda p: library.relpath(p.path), progress=report.advance)
+                          name=lambda p: library.shown(p.path), progress=report.advance)
     data = encode(wall.image, fmt)
     write_atomic(output, data)
     for where_, reason in wall.missing:

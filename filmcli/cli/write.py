@@ -87,7 +87,7 @@ def new_cmd(
                     year=values["year"], poster_file=values["poster"], date=date, slug=slug,
                     layout=layout, body=text, force=force, extra=extra, draft=draft)
     for note in plan.notes:
-        warn(library.relpath(plan.path), note)
+        warn(library.shown(plan.path), note)
     if dry_run:
         message(f"dry run: would write {display_path(plan.path)}")
         sys.stdout.flush()
@@ -270,7 +270,7 @@ def export_cmd(
                                     csv_safe=csv_safe)
             except FilmcliError as exc:
                 failed += 1
-                error_line(exc.location if exc.path else library.relpath(post.path),
+                error_line(library.shown_location(exc) if exc.path else library.shown(post.path),
                            exc.message, exc.hint)
 
     if to_file:
