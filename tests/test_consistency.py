@@ -111,8 +111,11 @@ def test_global_options_work_after_the_command(seed_site, tmp_path):
         assert done.stdout == before.stdout
     stats = run_process("stats", "-L", seed_site, "-F", "json", cwd=elsewhere, timeout=60)
     assert json.loads(stats.stdout)["films"] == 1
-    config = run_process("config", "show", "-L", seed_site, "-F", "json", cwd=elsewhere)
-    assert config.returncode == 0, config.stderr
+    for args in (["config", "show", "-L", seed_site, "-F", "json"],
+                 ["config", "-L", seed_site, "--debug", "show", "-F", "json"]):
+        config = run_process(*args, cwd=elsewhere, timeout=60)
+        assert config.returncode == 0, config.stderr
+        assert json.loads(config.stdout)
     # a value that looks like a global option is still the value of its own option
     search = run_process("list", "-F", "json", "--search", "--debug", "-L", seed_site,
                          cwd=elsewhere, timeout=60)

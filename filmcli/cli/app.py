@@ -138,14 +138,24 @@ def hoist_global_options(group, argv: list[str]) -> list[str]:
     while i < len(argv) and argv[i].startswith("-") and argv[i] != "--":
         i += 2 if argv[i] in GLOBAL_VALUES else 1  # global options already before it
     command, start = group, i
+    moved: list[str] = []
+    path: list[str] = []
     while i < len(argv) and hasattr(command, "commands"):  # down to the (sub)command
+        if command is not group and argv[i] in GLOBAL_FLAGS:  # `config --debug show`
+            moved.append(argv[i])
+            i += 1
+            continue
+        if command is not group and argv[i] in GLOBAL_VALUES and i + 1 < len(argv):
+            moved.extend(argv[i:i + 2])
+            i += 2
+            continue
         sub = command.commands.get(argv[i])
         if sub is None:
             return argv  # an unknown command: click says so
         command, i = sub, i + 1
+        path.append(argv[i - 1])
     if command is group:
         return argv
-    moved: list[str] = []
     rest: list[str] = []
     words = argv[i:]
     j = 0
@@ -169,7 +179,7 @@ def hoist_global_options(group, argv: list[str]) -> list[str]:
         j += 1
     if not moved:
         return argv
-    return argv[:start] + moved + argv[start:i] + rest
+    return argv[:start] + moved + path + rest
 
 
 def _param_name(param) -> str:

@@ -61,12 +61,21 @@ class Filters:
                       make=make, fields=fields)
 
 
+def where_option(help: str = WHERE_HELP):
+    """`-w/--where EXPR`, the same option on every command that chooses films by it."""
+    return typer.Option([], "--where", "-w", metavar="EXPR", help=help)
+
+
+def search_option(help: str = SEARCH_HELP):
+    """`-S/--search TEXT`, the same option on every command that chooses films by it."""
+    return typer.Option(None, "--search", "-S", metavar="TEXT", help=help)
+
+
 def _filter_params() -> list[tuple[str, object, object]]:
     """(name, type, typer.Option) of the shared filters, made afresh for each command."""
     return [
-        ("where", list[str], typer.Option([], "--where", "-w", metavar="EXPR", help=WHERE_HELP)),
-        ("search", str | None, typer.Option(None, "--search", "-S", metavar="TEXT",
-                                            help=SEARCH_HELP)),
+        ("where", list[str], where_option()),
+        ("search", str | None, search_option()),
         ("sort", list[str], typer.Option([], "--sort", "-s", metavar="FIELD",
                                          help="Sort by FIELD (repeatable; -FIELD for "
                                               "descending; default: date, title).")),

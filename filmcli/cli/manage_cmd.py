@@ -11,7 +11,7 @@ import sys
 import typer
 
 from .app import app, get_library
-from .common import counted, finish, say_library
+from .common import counted, finish, say_library, search_option, where_option
 
 WHERE_HELP = "Every film where EXPR holds, as in list (repeatable)."
 SEARCH_HELP = "Every film with TEXT in its title, director or body."
@@ -82,9 +82,8 @@ def set_cmd(
                                            "then the changes: KEY=VALUE sets a key "
                                            "(poster=@FILE embeds an image, @- from stdin), "
                                            "KEY! removes one."),
-    where: list[str] = typer.Option([], "--where", "-w", metavar="EXPR", help=WHERE_HELP),
-    search: str | None = typer.Option(None, "--search", "-S", metavar="TEXT",
-                                      help=SEARCH_HELP),
+    where: list[str] = where_option(WHERE_HELP),
+    search: str | None = search_option(SEARCH_HELP),
     yes: bool = typer.Option(False, "--yes", "-y", help="Change several films without asking."),
     dry_run: bool = typer.Option(False, "--dry-run", "-n",
                                  help="Print a diff of each post; write nothing."),
@@ -152,9 +151,8 @@ def rm_cmd(
     ctx: typer.Context,
     words: list[str] = typer.Argument(None, metavar="[FILM...]",
                                       help="The film: a post file, a slug or title words."),
-    where: list[str] = typer.Option([], "--where", "-w", metavar="EXPR", help=WHERE_HELP),
-    search: str | None = typer.Option(None, "--search", "-S", metavar="TEXT",
-                                      help=SEARCH_HELP),
+    where: list[str] = where_option(WHERE_HELP),
+    search: str | None = search_option(SEARCH_HELP),
     keep_poster: bool = typer.Option(False, "--keep-poster",
                                      help="Keep the poster files extract-posters wrote."),
     yes: bool = typer.Option(False, "--yes", "-y", help="Remove without asking."),
