@@ -97,9 +97,9 @@ def filter_options(func):
 
     @functools.wraps(func)
     def command(*args, **kwargs):
-        chosen = Filters(**{name: kwargs.pop(name) for name in names})
-        chosen = Filters(tuple(chosen.where or ()), chosen.search, tuple(chosen.sort or ()),
-                         chosen.reverse, chosen.limit, chosen.drafts)
+        given = {name: kwargs.pop(name) for name in names}
+        chosen = Filters(**{**given, "where": tuple(given["where"] or ()),
+                            "sort": tuple(given["sort"] or ())})
         chosen.check()
         return func(*args, filters=chosen, **kwargs)
 
@@ -115,6 +115,8 @@ def chosen_paths(library, paths: Sequence[str], filters: Filters) -> list[str]:
     chosen order, followed by every file that could not be read (so the command still
     reports it: nothing is skipped without a word).
     """
+    import os
+
     from ..errors import FilmcliError
 
     if not filters.chooses and not filters.drafts:
@@ -130,8 +132,7 @@ def chosen_paths(library, paths: Sequence[str], filters: Filters) -> list[str]:
                 yield item
 
     chosen = [str(post.path) for post in filters.select(posts())]
-    return chosen + [str(library.root / p) if not p.startswith("/") else p
-                     for p in unreadable]
+    return chosen + [p if os.path.isabs(p) else str(library.root / p) for p in unreadable]
 
 
 class Reading:

@@ -167,13 +167,12 @@ def _json_record(record: dict) -> str | None:
     return "    {\n" + ",\n".join(lines) + "\n    }"
 
 
-def _nothing_chosen(fmt: str, command: str) -> None:
-    """--where/--search chose no film: say so (a JSON report with no posts for scripts)."""
+def _none_chosen() -> list:
+    """--where/--search/--limit chose no film: no job (an empty list of paths means all)."""
     from . import console
 
-    if fmt == "json":
-        _json_report(command, [], {}, {})
-    console.message("no films match; nothing to do")
+    console.message("no films match")
+    return []
 
 
 @app.command("extract-posters")
@@ -209,14 +208,14 @@ def extract_posters_cmd(
     output = output if output is not None else out
     library = get_library(ctx)
     targets = chosen_paths(library, paths or [], filters)
-    if filters.chooses and not targets:
-        return _nothing_chosen(fmt, "extract-posters")
     if rewrite and not dry_run:
         from ..lock import library_lock
 
         ctx.with_resource(library_lock(library))  # held until the command ends
     jobs, folder = plan_extract(library, targets, out=output, rewrite=rewrite,
                                 dry_run=dry_run, force=force)
+    if filters.chooses and not targets:
+        jobs = _none_chosen()
     results = []
     verb = "would extract" if dry_run else "extracted"
     with _Reporter(len(jobs), "extracting posters", quiet=fmt == "json") as report:
@@ -279,13 +278,12 @@ def embed_posters_cmd(
         raise UsageError(f"unknown format {fmt!r}", hint="choose text or json")
     library = get_library(ctx)
     targets = chosen_paths(library, paths or [], filters)
-    if filters.chooses and not targets:
-        return _nothing_chosen(fmt, "embed-posters")
     if not dry_run:
         from ..lock import library_lock
 
         ctx.with_resource(library_lock(library))  # held until the command ends
-    jobs = plan_embed(library, targets, dry_run=dry_run)
+    jobs = plan_embed(library, targets, dry_run=dry_run) if targets or not filters.chooses \
+        else _none_chosen()
     results = []
     verb = "would embed" if dry_run else "embedded"
     with _Reporter(len(jobs), "embedding posters", quiet=fmt == "json") as report:
