@@ -358,6 +358,10 @@ def test_paths_for_people_are_relative_to_the_current_folder_inside_the_library(
     assert out == "2024-01-02-past-lives.md\n", err
     code, out, err = here("rename", "past-lives", "--title", "Past Lives 2", "-n")
     assert "would move 2024-01-02-past-lives.md -> 2024-01-02-past-lives-2.md" in err
+    code, out, err = here("validate")
+    assert out.startswith("2001-01-01-bad.md:"), out  # text for people: from here
+    code, out, err = here("validate", "-F", "json")
+    assert json.loads(out)[0]["path"] == "_posts/2001-01-01-bad.md"  # data: from the root
     code, out, err = here("list")
     assert "error: 2001-01-01-bad.md:2: " in err or "error: 2001-01-01-bad.md:3: " in err, err
     code, out, err = here("extract-posters", "-n", "-w", "title~past")

@@ -66,8 +66,10 @@ def validate_cmd(
         for p in problems:
             sys.stdout.write(p.github() + "\n")
     else:
-        for p in problems:
-            sys.stdout.write(p.text() + "\n")
+        from dataclasses import replace
+
+        for p in problems:  # for people: the path as seen from the current folder
+            sys.stdout.write(replace(p, path=library.shown(p.path)).text() + "\n")
         if problems:
             message(f"{errors} error{'s' * (errors != 1)}, {warnings} warning"
                     f"{'s' * (warnings != 1)}")
