@@ -77,12 +77,16 @@ def portable_path(target: Path, base: Path) -> str:
 
 
 class PosterFiles:
-    """Writes each exported poster, exact bytes under its real extension, into one folder."""
+    """Writes each exported poster, exact bytes under its real extension, into one folder,
+    named as extract-posters names it (`her.jpg`)."""
 
     def __init__(self, folder: str | os.PathLike, base: Path, *, dry_run: bool = False,
-                 force: bool = False):
+                 force: bool = False, stems: dict[str, str] | None = None):
         self.folder = Path(folder)
         self.base = base
+        #: the file stem of each post's poster (by absolute path), as extract-posters names
+        #: it (`extract.plan_names`); a post not in it gets `extract.poster_stem`
+        self.stems = stems or {}
         self.used: set[str] = set()
         self.written: list[Path] = []
         self.dry_run = dry_run
@@ -97,7 +101,11 @@ class PosterFiles:
 
         data = poster.data  # FilmcliError (FC106) for broken base64
         ext = EXTENSION.get(poster.format or "", "bin")
-        stem = post.path.name.rsplit(".", 1)[0]
+        stem = self.stems.get(os.path.abspath(post.path))
+        if stem is None:
+            from .extract import poster_stem
+
+            stem = poster_stem(post.path)
         name, n = f"{stem}.{ext}", 1
         while name.casefold() in self.used:
             n += 1

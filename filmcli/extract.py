@@ -469,6 +469,12 @@ def embed_one(job: EmbedJob) -> Result:
 # --------------------------------------------------------------------------------------------
 
 
+def library_stems(library, paths: Iterable[str | os.PathLike]) -> dict[str, str]:
+    """The poster file stem of each post in `paths`, the whole library considered: what
+    extract-posters and `export --posters files` both name the files by."""
+    return plan_names([Path(p) for p in paths], _universe(library))
+
+
 def _universe(library) -> list[Path]:
     folder = library.posts_dir
     return library.post_paths([folder]) if folder.is_dir() else []
@@ -481,7 +487,7 @@ def plan_extract(library, paths: Iterable[str], *, out: str | None = None,
     _RESOLVED.clear()  # folders are resolved afresh for every run
     folder, site_dir = output_folder(library, out, rewrite=rewrite)
     post_paths = library.post_paths(list(paths))
-    stems = plan_names(post_paths, _universe(library))
+    stems = library_stems(library, post_paths)
     out_shown = library.relpath(folder)
     max_bytes = library.config.get("read", {}).get("max_post_bytes")
     jobs = [ExtractJob(str(p), library.relpath(p), stems[os.path.abspath(p)], str(folder),

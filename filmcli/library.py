@@ -96,6 +96,34 @@ class Library:
         except (ValueError, OSError):
             return str(path)
 
+    def shown(self, path: str | os.PathLike) -> str:
+        """A path for people: relative to the current folder when that is inside the
+        library (`2013-12-18-her.md` from `_posts/`), else as `relpath` gives it.
+
+        A relative `path` is one filmcli made (relative to the root) when it names a file
+        there; anything else is left as given.
+        """
+        text = os.fspath(path)
+        if not os.path.isabs(text):
+            if not (self.root / text).exists():
+                return text
+            text = str(self.root / text)
+        rel = self.relpath(text)
+        try:
+            here = Path(os.getcwd()).resolve()
+        except OSError:
+            return rel
+        if here == self.root or self.root not in here.parents or os.path.isabs(rel):
+            return rel
+        return os.path.relpath(self.root / rel, here)
+
+    def shown_location(self, exc: FilmcliError) -> str:
+        """An error's `PATH[:LINE]` with the path as `shown` gives it."""
+        if exc.path is None:
+            return ""
+        where = self.shown(exc.path)
+        return f"{where}:{exc.line}" if exc.line else where
+
     # --- finding posts --------------------------------------------------
 
     def post_paths(self, paths: Iterable[str | os.PathLike] = ()) -> list[Path]:

@@ -195,24 +195,23 @@ def field_names(where: Sequence[str] = (), sort: Sequence[str] = (),
 
 def check_limit(limit: int | None) -> None:
     if limit is not None and limit < 0:
-        raise UsageError("--limit must be 0 or more")
+        raise UsageError("--limit: must be at least 0")
 
 
-def select_into(posts: Iterable[Post], make: Callable[[Post], object], where: Sequence[str] = (),
-                search: str | None = None, sort: Sequence[str] = (), reverse: bool = False,
-                limit: int | None = None) -> list:
-    """`make(post)` for the posts `select` would choose, in its order.
+def unknown_fields(names: Iterable[str], seen: Iterable[str]) -> list[str]:
+    """The names among `names` that are no built-in field and no key of any post seen."""
+    known = BUILTIN_FIELDS | COMPUTED_FIELDS | set(seen)
+    return sorted(set(names) - known)
 
-    Only the payloads and their sort keys are kept, never the posts: a command
-    can stream a library of any size through this in little memory.
-    """
-    tests = [parse_where(w) for w in where]
-    check_limit(limit)
-    fields = list(sort or ("date", "title"))
-    entries = [(sort_keys(p, fields), make(p)) for p in posts
-               if all(t(p) for t in tests) and (not search or matches_search(p, search))]
-    chosen = order(entries, fields, reverse)
-    return chosen if limit is None else chosen[:limit]
+
+def check_fields(names: Iterable[str], seen: Iterable[str]) -> None:
+    """A field that no post has is a usage error (most likely a typo), exit 2."""
+    unknown = unknown_fields(names, seen)
+    if unknown:
+        known = sorted(BUILTIN_FIELDS | COMPUTED_FIELDS | set(seen))
+        listed = ", ".join(repr(name) for name in unknown)
+        raise UsageError(f"no post has a field {listed}",
+                         hint="known fields: " + ", ".join(known))
 
 
 def with_computed(posts: Iterable[Post], computed: dict) -> Iterable[Post]:
@@ -223,21 +222,36 @@ def with_computed(posts: Iterable[Post], computed: dict) -> Iterable[Post]:
 
 
 def select(posts: Iterable[Post], where: Sequence[str] = (), search: str | None = None,
-           sort: Sequence[str] = (), reverse: bool = False, limit: int | None = None,
-           *, root=None) -> list[Post]:
+           sort: Sequence[str] = (), reverse: bool = False, limit: int | None = None, *,
+           make: Callable[[Post], object] | None = None, fields: Sequence[str] = (),
+           root=None) -> list:
     """Filter (all --where must hold), search, sort, then cut to --limit.
 
-    With the site's `root`, --where and --sort may use the computed fields (`url`).
+    The one selection every command uses. With `make`, `make(post)` is kept for each
+    chosen post instead of the post (only the payloads and their sort keys are held:
+    a library of any size streams through in little memory). A field named in
+    `where`, `sort` or `fields` that no post has is a UsageError (exit 2) listing the
+    known fields; with no post at all there is nothing to check against. With the site's
+    `root`, --where and --sort may use the computed fields (`url`).
     """
     tests = [parse_where(w) for w in where]
+    check_limit(limit)
+    order_by = list(sort or ("date", "title"))
     if root is not None:
-        computed = computed_fields(root, field_names(where, sort))
+        computed = computed_fields(root, field_names(where, sort, fields))
         if computed:
             posts = with_computed(posts, computed)
-    chosen = [p for p in posts if all(t(p) for t in tests)
-              and (not search or matches_search(p, search))]
-    chosen = sort_posts(chosen, sort or ("date", "title"), reverse)
-    if limit is not None:
-        check_limit(limit)
-        chosen = chosen[:limit]
-    return chosen
+    asked = field_names(where, sort, fields) - BUILTIN_FIELDS - COMPUTED_FIELDS
+    seen: set = set()
+    any_post = False
+    entries = []
+    for post in posts:
+        any_post = True
+        if asked:
+            seen.update(post.front_matter)
+        if all(t(post) for t in tests) and (not search or matches_search(post, search)):
+            entries.append((sort_keys(post, order_by), post if make is None else make(post)))
+    if asked and any_post:
+        check_fields(asked, seen)
+    chosen = order(entries, order_by, reverse)
+    return chosen if limit is None else chosen[:limit]

@@ -40,6 +40,7 @@ RULES: dict[str, tuple[str, str]] = {
     "FC110": (ERROR, "poster data is not an image"),
     "FC111": (ERROR, "poster data URI malformed"),
     "FC112": (WARNING, "poster base64 broken by whitespace or line folds"),
+    "FC113": (WARNING, "poster is a URL on another site"),
     "FC201": (ERROR, "file name not YYYY-MM-DD-slug.md"),
     "FC202": (ERROR, "impossible date in file name"),
     "FC203": (ERROR, "same film twice (title and year)"),
@@ -192,6 +193,9 @@ class Checker:
             out.append(self.problem(path, line, rule, message))
 
         if poster.origin == "url":
+            add("FC113", f"poster {poster.value!r} is on another site: the page depends on it, "
+                         "and extract-posters, wall and show cannot use it (download it and "
+                         "embed it with `filmcli set FILM poster=@FILE`)")
             return out
         if poster.origin == "path":
             target = self.library.site_file(poster.value or "")

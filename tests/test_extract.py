@@ -63,7 +63,7 @@ def test_extract_rewrite_embed_round_trips_the_example_site(site, run):
 
     result = run("-L", site, "extract-posters", "--rewrite")
     assert result.exit_code == 0, result.stderr
-    assert f"{len(originals)} extracted" in result.stdout
+    assert f"{len(originals)} extracted" in result.stderr
     files = sorted((site / "assets" / "posters").iterdir())
     assert len(files) == len(originals)
 
@@ -84,12 +84,12 @@ def test_extract_rewrite_embed_round_trips_the_example_site(site, run):
     again = run("-L", site, "extract-posters", "--rewrite")
     assert again.exit_code == 0
     assert f"0 extracted, 0 unchanged, {len(originals)} skipped ({len(originals)} already " \
-        "point at files)" in again.stdout
-    assert again.stdout.strip().endswith("nothing written")
+        "point at files)" in again.stderr
+    assert again.stderr.strip().endswith("nothing written")
 
     back = run("-L", site, "embed-posters")
     assert back.exit_code == 0, back.stderr
-    assert f"{len(originals)} embedded" in back.stdout
+    assert f"{len(originals)} embedded" in back.stderr
     for name, before in originals.items():
         assert (site / "_posts" / name).read_bytes() == before, name
 
@@ -111,16 +111,16 @@ def test_second_extract_writes_nothing_and_says_so(site, run):
     assert snapshot(site / "_posts") == posts  # without --rewrite posts are never touched
 
     text = run("-L", site, "extract-posters")
-    assert text.stdout.strip().endswith("nothing written")
-    assert f"{len(stamps)} unchanged" in text.stdout
+    assert text.stderr.strip().endswith("nothing written")
+    assert f"{len(stamps)} unchanged" in text.stderr
 
 
 def test_dry_run_writes_nothing(site, run):
     before = snapshot(site)
     result = run("-L", site, "extract-posters", "--rewrite", "--dry-run")
     assert result.exit_code == 0, result.stderr
-    assert "would extract _posts/2013-12-18-her.md -> assets/posters/her.jpg" in result.stdout
-    assert "nothing written" in result.stdout
+    assert "would extract _posts/2013-12-18-her.md -> assets/posters/her.jpg" in result.stderr
+    assert "nothing written" in result.stderr
     assert snapshot(site) == before
 
 
@@ -158,12 +158,12 @@ def test_existing_different_file_is_kept_without_force(site, run):
     assert "--force" in result.stderr
     assert (folder / "her.jpg").read_bytes() == b"someone else's picture"
     assert (site / "_posts" / "2013-12-18-her.md").read_bytes() == before_post
-    assert "1 failed" in result.stdout
+    assert "1 failed" in result.stderr
     assert (folder / "vertigo.png").is_file()  # the rest went on
 
     forced = run("-L", site, "extract-posters", "--force")
     assert forced.exit_code == 0, forced.stderr
-    assert "replacing a different file" in forced.stdout
+    assert "replacing a different file" in forced.stderr
     assert (folder / "her.jpg").read_bytes() == seed_jpeg()
 
 
@@ -200,7 +200,7 @@ def test_bad_posters_are_reported_and_the_rest_go_on(library, run):
     assert result.exit_code == 1
     assert "error: _posts/2001-01-01-broken.md:6: poster data is not valid base64" in result.stderr
     assert "error: _posts/2001-01-02-text.md:6: the poster data is not an image" in result.stderr
-    assert "1 extracted, 0 unchanged, 1 skipped (1 point at URLs), 2 failed" in result.stdout
+    assert "1 extracted, 0 unchanged, 1 skipped (1 point at URLs), 2 failed" in result.stderr
     # declared image/jpeg, really PNG: the file is named for what it is
     assert (library / "assets" / "posters" / "good.png").read_bytes() == png_bytes()
     after = snapshot(posts)
@@ -378,4 +378,4 @@ def test_embed_uses_the_real_mime_and_finds_files_next_to_the_post(library, run)
     assert f"poster: {uri(seed_jpeg(), 'image/jpeg')}\n".encode() in near.read_bytes()
     assert f"poster: {uri(png_bytes(), 'image/png')}\n".encode() in site.read_bytes()
     again = run("-L", library, "embed-posters")
-    assert "0 embedded, 2 skipped" in again.stdout and "nothing written" in again.stdout
+    assert "0 embedded, 2 skipped" in again.stderr and "nothing written" in again.stderr

@@ -592,7 +592,7 @@ def test_wall_of_2000_posters_is_drawn_in_bounded_memory(wall_site, tmp_path):
                          "--tile-width", "64", cwd=wall_site, as_limit=WALL_AS_LIMIT,
                          timeout=180)
     assert proc.returncode == 0, proc.stderr.decode()[-2000:]
-    assert b"2000 of 2000 posters" in proc.stdout
+    assert b"2000 of 2000 posters" in proc.stderr  # "wrote ..." is for people: stderr
     assert rss < 150, f"peak RSS {rss:.0f} MB"
 
 

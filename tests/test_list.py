@@ -78,7 +78,8 @@ def test_sort_where_search_limit(run, site):
 def test_fields_choose_columns(run, site):
     out = run("-L", site, "list", "-F", "csv", "--fields", "year,title", "-w", "title=Her")
     assert out.stdout == "year,title\n2013,Her\n"
-    js = json.loads(run("-L", site, "list", "-F", "json", "-f", "title", "-n", "2").stdout)
+    js = json.loads(run("-L", site, "list", "-F", "json", "--fields", "title",
+                        "--limit", "2").stdout)
     assert all(list(r) == ["title"] for r in js) and len(js) == 2
 
 
@@ -146,12 +147,14 @@ def test_where_typos_are_usage_errors(run, site):
         assert result.stderr.startswith("error: ") and result.stdout == "", expr
 
 
-def test_unknown_field_is_warned_not_silent(run, site):
+def test_a_field_no_post_has_is_a_usage_error_naming_the_known_fields(run, site):
     result = run("-L", site, "list", "-F", "json", "-w", "yaer>=2013", "--sort", "nonsense")
-    assert result.exit_code == 0
-    assert json.loads(result.stdout) == []
-    assert "warning: no post has a field 'nonsense'" in result.stderr
-    assert "warning: no post has a field 'yaer'" in result.stderr
+    assert result.exit_code == 2 and result.stdout == ""
+    first, hint = result.stderr.splitlines()
+    assert first == "error: no post has a field 'nonsense', 'yaer'"
+    assert hint.startswith("hint: known fields: ") and "year" in hint and "title" in hint
+    fields = run("-L", site, "list", "-F", "csv", "--fields", "title,ratign")
+    assert fields.exit_code == 2 and "'ratign'" in fields.stderr
     # a real extra key is not warned about
     (site / "_posts" / "2013-12-18-her.md").write_text(
         (site / "_posts" / "2013-12-18-her.md").read_text().replace(

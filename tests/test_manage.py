@@ -294,7 +294,7 @@ def test_set_and_rm_on_the_real_cli_process(site):
 
 # --- drafts: new --draft, publish, unpublish, --drafts ---------------------------------------
 
-NEW_DRAFT = ("new", "--draft", "-t", "Past Lives", "-d", "Celine Song", "-y", "2023", "-p")
+NEW_DRAFT = ("new", "--draft", "-t", "Past Lives", "-d", "Celine Song", "--year", "2023", "-p")
 
 
 def test_new_draft_publish_unpublish_round_trip(site, run):
@@ -449,7 +449,7 @@ def test_edit_never_overwrites_a_post_changed_while_the_editor_was_open(site, ru
 def test_new_edit_aborts_on_an_empty_review_and_strips_the_guide(site, run, tmp_path,
                                                                  monkeypatch):
     poster = EXAMPLE_SITE.parent / "her.jpg"
-    args = ("-L", site, "new", "-t", "Past Lives", "-d", "C. Song", "-y", "2023", "-p", poster,
+    args = ("-L", site, "new", "-t", "Past Lives", "-d", "C. Song", "--year", "2023", "-p", poster,
             "--edit")
     edit_env(monkeypatch, editor(tmp_path, "pass\n"))
     unsaved = run(*args)
@@ -484,7 +484,7 @@ def test_init_makes_a_library_jekyll_builds_and_keeps_what_is_there(tmp_path, ru
     assert tomllib.loads(uncommented) == DEFAULTS
     assert Library(blog).config["poster"]["max_width"] == 400
     poster = EXAMPLE_SITE.parent / "her.jpg"
-    assert run("-L", blog, "new", "-t", "Her", "-d", "Spike Jonze", "-y", "2013", "-p", poster,
+    assert run("-L", blog, "new", "-t", "Her", "-d", "Spike Jonze", "--year", "2013", "-p", poster,
                "--date", "2013-12-18", "-b", "Quiet.\n").exit_code == 0
     (blog / "_config.yml").write_text("title: mine\n")
     again = run("init", blog)
@@ -507,7 +507,7 @@ def test_new_inside_the_drafts_or_posts_folder_uses_the_site_above(tmp_path):
     env = dict(os.environ, NO_COLOR="1")
     env.pop("FILMCLI_LIBRARY", None)
     for folder in ("_posts", "_drafts"):
-        result = run_process("new", "-t", f"Film {folder}", "-d", "X", "-y", "2000", "-b", "x",
+        result = run_process("new", "-t", f"Film {folder}", "-d", "X", "--year", "2000", "-b", "x",
                              "-p", EXAMPLE_SITE.parent / "her.jpg", "--draft",
                              cwd=blog / folder, env=env)
         assert result.returncode == 0, result.stderr

@@ -157,7 +157,7 @@ def test_settings_in_the_file_are_checked_like_config_set(run, seed_site):
              "defaults.front_matter.seen: a time of day"),
             ("[defaults.front_matter]\nscore = nan\n", 2, "defaults.front_matter.score: ")):
         toml.write_text(text)
-        for command in (("list",), ("new", "-t", "Yes", "-y", "2004", "-d", "Sally Potter",
+        for command in (("list",), ("new", "-t", "Yes", "--year", "2004", "-d", "Sally Potter",
                                     "-n")):
             result = run("-L", seed_site, *command)
             assert result.exit_code == 1, (text, result.stderr)

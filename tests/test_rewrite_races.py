@@ -121,7 +121,7 @@ def test_rewrite_racing_a_process_that_fills_the_poster_folder_loses_no_poster(l
             continue
         assert (folder / f"her-{i}.jpg").read_bytes() == JPEG, \
             f"post {i} points at a poster file holding another image"
-    reported = out.stdout.decode().rsplit("; ", 1)[0]
+    reported = out.stderr.decode().rsplit("; ", 1)[0]  # the summary is for people: stderr
     assert f"{failed} failed" in reported, (failed, reported)
 
 

@@ -12,15 +12,15 @@ NEW = ("new", "-t", "Past Lives", "-d", "Celine Song", "-p", POSTER)
 
 
 def test_a_year_past_the_upper_bound_says_which_bound(site, run):
-    result = run("-L", site, *NEW, "-y", "3000")
+    result = run("-L", site, *NEW, "--year", "3000")
     assert result.exit_code == 2 and "at most next year" in result.stderr
     assert "min_year" not in result.stderr
-    low = run("-L", site, *NEW, "-y", "1700")
+    low = run("-L", site, *NEW, "--year", "1700")
     assert low.exit_code == 2 and "min_year" in low.stderr
 
 
 def test_a_poster_url_says_urls_need_a_download(site, run):
-    result = run("-L", site, *NEW, "-y", "2023", "-p", "https://example.com/p.jpg")
+    result = run("-L", site, *NEW, "--year", "2023", "-p", "https://example.com/p.jpg")
     assert result.exit_code == 1 and "not a URL" in result.stderr
     assert "https:/example" not in result.stderr
 
@@ -29,7 +29,7 @@ def test_a_poster_that_is_a_fifo_or_a_device_is_refused_at_once(site, tmp_path):
     fifo = tmp_path / "fifo.jpg"
     os.mkfifo(fifo)
     for source in (fifo, "/dev/zero"):
-        result = run_process("-L", site, *NEW[:-1], source, "-y", "2023", timeout=30)
+        result = run_process("-L", site, *NEW[:-1], source, "--year", "2023", timeout=30)
         assert result.returncode == 1 and b"not a regular file" in result.stderr
 
 
@@ -53,14 +53,14 @@ def test_a_folder_without_posts_says_so_and_exits_1(site, run, tmp_path):
 
 
 def test_new_set_writes_extra_keys_as_set_does(site, run):
-    result = run("-L", site, *NEW, "-y", "2023", "--set", "rating=4.5", "--set",
+    result = run("-L", site, *NEW, "--year", "2023", "--set", "rating=4.5", "--set",
                  "tags=[drama, romance]", "--set", "seen=2024-01-05", "--date", "2024-01-05")
     assert result.exit_code == 0, result.stderr
     post = Post.read(site / "_posts" / "2024-01-05-past-lives.md")
     assert post.front_matter["rating"] == 4.5 and post.front_matter["tags"] == ["drama",
                                                                               "romance"]
     assert str(post.front_matter["seen"]) == "2024-01-05"
-    clash = run("-L", site, *NEW, "-y", "2023", "--set", "title=Other")
+    clash = run("-L", site, *NEW, "--year", "2023", "--set", "title=Other")
     assert clash.exit_code == 2 and "--title" in clash.stderr
 
 

@@ -148,7 +148,8 @@ def test_terminal_without_colour_gets_the_summary(seed_site, env):
 def test_explicit_protocols_draw_even_in_a_pipe(run, seed_site):
     kitty = run("-L", seed_site, "show", "her", "--protocol", "kitty", "--poster-only")
     assert kitty.stdout.startswith("\x1b_Ga=T,f=100,q=2,c=")
-    iterm = run("-L", seed_site, "show", "her", "--protocol", "iterm", "--poster-only", "-w", "30")
+    iterm = run("-L", seed_site, "show", "her", "--protocol", "iterm", "--poster-only",
+                "--width", "30")
     assert iterm.stdout.startswith("\x1b]1337;File=") and "width=30" in iterm.stdout
     sixel = run("-L", seed_site, "show", "her", "--protocol", "sixel", "--poster-only")
     assert sixel.stdout.startswith("\x1bP") and sixel.stdout.rstrip().endswith("\x1b\\")

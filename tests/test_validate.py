@@ -34,6 +34,7 @@ EXPECTED = {
     "FC110": ("_posts/2013-12-18-her.md", 6),
     "FC111": ("_posts/2013-12-18-her.md", 6),
     "FC112": ("_posts/2013-12-18-her.md", 6),
+    "FC113": ("_posts/2013-12-18-her.md", 6),
     "FC201": ("_posts/her.md", None),
     "FC202": ("_posts/2013-02-30-her.md", None),
     "FC203": ("_posts/2014-01-01-her-again.md", 3),
@@ -43,7 +44,7 @@ EXPECTED = {
     "FC207": ("_posts/2013-12-18-her.md", 11),
     "FC208": ("_posts/2013-12-18-her.md", 7),
 }
-WARNINGS = {"FC112", "FC206", "FC208"}
+WARNINGS = {"FC112", "FC113", "FC206", "FC208"}
 
 
 def test_every_rule_has_a_case():

@@ -27,7 +27,8 @@ def test_wall_places_every_poster(run, site, tmp_path):
     assert result.exit_code == 0, result.stderr
     posters = posters_in_order(site)
     n = len(posters)
-    assert f"{n} of {n} posters, 5×{-(-n // 5)} tiles" in result.stdout
+    assert f"{n} of {n} posters, 5×{-(-n // 5)} tiles" in result.stderr
+    assert result.stdout == ""  # the image is the output; the message is for people
 
     wall = Image.open(out)
     assert wall.format == "PNG"
@@ -60,12 +61,12 @@ def test_wall_filters_sorts_and_writes_jpeg(run, site, tmp_path):
     result = run("-L", site, "wall", "-o", out, "--where", "year<1960", "--sort", "year",
                  "--tile-width", "64")
     assert result.exit_code == 0, result.stderr
-    assert "5 of 5 posters, 5×1 tiles" in result.stdout
+    assert "5 of 5 posters, 5×1 tiles" in result.stderr
     wall = Image.open(out)
     assert wall.format == "JPEG" and wall.size == geometry(5, None, 64).size
 
     limited = run("-L", site, "wall", "-o", tmp_path / "two.png", "--limit", "2", "--reverse")
-    assert "2 of 2 posters, 2×1 tiles" in limited.stdout
+    assert "2 of 2 posters, 2×1 tiles" in limited.stderr
 
 
 def test_post_without_poster_gets_a_drawn_placeholder(run, seed_site, tmp_path):
@@ -74,7 +75,7 @@ def test_post_without_poster_gets_a_drawn_placeholder(run, seed_site, tmp_path):
     out = tmp_path / "wall.png"
     result = run("-L", seed_site, "wall", "-o", out, "--tile-width", "80")
     assert result.exit_code == 0, result.stderr
-    assert "1 of 2 posters" in result.stdout
+    assert "1 of 2 posters" in result.stderr
     assert "warning: _posts/2024-11-08-heretic.md: placeholder tile: no poster" in result.stderr
     wall = Image.open(out)
     geo = geometry(2, None, 80)

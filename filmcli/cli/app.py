@@ -41,11 +41,14 @@ class FilmcliGroup(TyperGroup):
         from ..errors import FilmcliError
 
         argv = list(sys.argv[1:] if args is None else args)
+        _LIBRARY.clear()  # a run in the same process (tests) starts without one
         console.setup_streams()  # no UnicodeEncodeError on a cp1252 or ASCII stdout
         if os.environ.get("_FILMCLI_COMPLETE"):
             from typer._completion_classes import completion_init
 
             completion_init()
+        else:
+            argv = hoist_global_options(self, argv)
         debug = "--debug" in argv or bool(os.environ.get("FILMCLI_DEBUG"))
         code = 0
         try:
@@ -67,7 +70,7 @@ class FilmcliGroup(TyperGroup):
             code = 2
         except click_errors.UsageError as exc:
             where = exc.ctx.command_path if exc.ctx else "filmcli"
-            console.error_line("", exc.format_message(), f"try '{where} --help'")
+            console.error_line("", usage_message(exc), f"try '{where} --help'")
             code = 2
         except click_errors.ClickException as exc:
             console.error_line("", exc.format_message())
@@ -75,8 +78,9 @@ class FilmcliGroup(TyperGroup):
         except FilmcliError as exc:
             if debug:
                 traceback.print_exc()
-            console.error_line(exc.location, exc.message, exc.hint,
-                               getattr(exc, "details", None))
+            library = _LIBRARY.get("instance")
+            where = library.shown_location(exc) if library is not None else exc.location
+            console.error_line(where, exc.message, exc.hint, getattr(exc, "details", None))
             code = exc.exit_code
         except BrokenPipeError:
             _silence_stdout()
@@ -105,6 +109,141 @@ class FilmcliGroup(TyperGroup):
             # would turn it into a silent exit 1, failing `set -o pipefail` scripts).
             _silence_stdout()
             raise typer.Exit(0) from None
+
+
+#: The options of the whole tool, accepted after the command too (`filmcli list --debug`).
+GLOBAL_FLAGS = ("--debug", "--no-color", "--no-cache")
+GLOBAL_VALUES = ("--library", "-L")
+
+
+def _takes_value(command, token: str) -> bool:
+    """True when `token` is one of `command`'s options and the next word is its value."""
+    if token.startswith("--") and "=" in token:
+        return False
+    for param in getattr(command, "params", ()):
+        if getattr(param, "param_type_name", "") != "option" or param.is_flag or param.count:
+            continue
+        if token in param.opts or token in param.secondary_opts:
+            return True
+        # -Fjson: a short option with its value attached
+        if any(len(o) == 2 and token.startswith(o) and len(token) > 2 for o in param.opts):
+            return False
+    return False
+
+
+def hoist_global_options(group, argv: list[str]) -> list[str]:
+    """Move the global options given after the command to before it, where click reads them.
+
+    Only words the command would not read itself move: an option's value (`--search
+    --debug` searches for "--debug") and everything after `--` stay where they are.
+    """
+    i = 0
+    while i < len(argv) and argv[i].startswith("-") and argv[i] != "--":
+        i += 2 if argv[i] in GLOBAL_VALUES else 1  # global options already before it
+    command, start = group, i
+    moved: list[str] = []
+    path: list[str] = []
+    while i < len(argv) and hasattr(command, "commands"):  # down to the (sub)command
+        if command is not group and argv[i] in GLOBAL_FLAGS:  # `config --debug show`
+            moved.append(argv[i])
+            i += 1
+            continue
+        if command is not group and argv[i] in GLOBAL_VALUES and i + 1 < len(argv):
+            moved.extend(argv[i:i + 2])
+            i += 2
+            continue
+        sub = command.commands.get(argv[i])
+        if sub is None:
+            return argv  # an unknown command: click says so
+        command, i = sub, i + 1
+        path.append(argv[i - 1])
+    if command is group:
+        return argv
+    rest: list[str] = []
+    words = argv[i:]
+    j = 0
+    while j < len(words):
+        word = words[j]
+        if word == "--":
+            rest.extend(words[j:])
+            break
+        if word in GLOBAL_FLAGS:
+            moved.append(word)
+        elif word in GLOBAL_VALUES and j + 1 < len(words):
+            moved.extend(words[j:j + 2])
+            j += 1
+        elif word.startswith("--library=") or (word.startswith("-L") and len(word) > 2):
+            moved.append(word)
+        elif _takes_value(command, word) and j + 1 < len(words):
+            rest.extend(words[j:j + 2])
+            j += 1
+        else:
+            rest.append(word)
+        j += 1
+    if not moved:
+        return argv
+    return argv[:start] + moved + path + rest
+
+
+def _param_name(param) -> str:
+    """How the command line spells a parameter: `--limit`, or an argument's `FILM`."""
+    if param is None:
+        return ""
+    if getattr(param, "param_type_name", "") == "option":
+        longs = [o for o in param.opts if o.startswith("--")]
+        return (longs or param.opts)[0]
+    return param.metavar or param.name.upper()
+
+
+def _value_problem(exc) -> str:
+    """A bad value's problem in filmcli's words (Typer's come from Pydantic)."""
+    import re
+
+    text = exc.message.strip().rstrip(".")
+    bound = re.fullmatch(r"Input should be (greater|less) than or equal to (\S+)", text)
+    if bound:
+        return f"must be {'at least' if bound.group(1) == 'greater' else 'at most'} " \
+               f"{bound.group(2)}"
+    if text.startswith("Input should be a valid integer"):
+        errors = getattr(exc.__cause__, "errors", None)
+        given = errors()[0].get("input") if callable(errors) and errors() else None
+        return "must be a whole number" + (f", not {given!r}" if given is not None else "")
+    return text[:1].lower() + text[1:]
+
+
+def _or(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+
+
+def usage_message(exc) -> str:
+    """A click/Typer usage error as one lower-case filmcli message."""
+    import difflib
+    import re
+
+    if isinstance(exc, click_errors.MissingParameter):
+        kind = exc.param_type or getattr(exc.param, "param_type_name", "parameter")
+        return f"missing {kind} {_param_name(exc.param)}".rstrip()
+    if isinstance(exc, click_errors.NoSuchOption):
+        text = f"no such option {exc.option_name}"
+        if exc.possibilities:
+            text += f"; did you mean {_or(sorted(exc.possibilities))}?"
+        return text
+    if isinstance(exc, click_errors.BadParameter):
+        name = _param_name(exc.param)
+        return f"{name}: {_value_problem(exc)}" if name else _value_problem(exc)
+    if isinstance(exc, click_errors.BadOptionUsage) and "requires an argument" in exc.message:
+        return f"{exc.option_name} needs a value"
+    unknown = re.match(r"No such command '(.*)'\.", exc.message)
+    if unknown:
+        typo = unknown.group(1)
+        text = f"no such command {typo!r}"
+        commands = getattr(exc.ctx.command, "commands", {}) if exc.ctx else {}
+        matches = difflib.get_close_matches(typo, list(commands))
+        if matches:
+            text += f"; did you mean {_or([repr(m) for m in matches])}?"
+        return text
+    text = exc.format_message().strip().rstrip(".")
+    return text[:1].lower() + text[1:]
 
 
 # typer 0.29's plain help prints an argument's Python type beside its name
@@ -164,6 +303,10 @@ def main_options(
     ctx.obj = {"library": library, "no_cache": no_cache}
 
 
+#: The library of this run, once found: error lines name its files as `Library.shown` does.
+_LIBRARY: dict = {}
+
+
 def get_library(ctx: typer.Context):
     """The library the global options name, found once per run."""
     from ..library import Library
@@ -174,4 +317,5 @@ def get_library(ctx: typer.Context):
         state["instance"] = Library.discover(state.get("library"))
         if state.get("no_cache"):
             state["instance"].use_cache = False
+        _LIBRARY["instance"] = state["instance"]
     return state["instance"]

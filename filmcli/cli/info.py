@@ -7,7 +7,7 @@ import sys
 import typer
 
 from .app import app, get_library
-from .common import PATHS_HELP, Reading, choose_format, finish
+from .common import PATHS_HELP, Filters, Reading, choose_format, filter_options, finish
 
 config_app = typer.Typer(help="Show or change the library's settings (filmcli.toml).",
                          no_args_is_help=True, rich_markup_mode=None)
@@ -15,12 +15,14 @@ app.add_typer(config_app, name="config")
 
 
 @app.command("stats")
+@filter_options
 def stats_cmd(
     ctx: typer.Context,
     paths: list[str] = typer.Argument(None, metavar="PATH", help=PATHS_HELP),
     fmt: str | None = typer.Option(None, "--format", "-F", metavar="FORMAT",
                                    help="text or json."),
     top: int = typer.Option(10, "--top", min=1, metavar="N", help="How many directors to show."),
+    filters: Filters = None,
 ) -> None:
     """Films, directors, years, films per decade, top directors, poster formats and bytes."""
     from ..formats import dumps_json
@@ -28,14 +30,15 @@ def stats_cmd(
 
     library = get_library(ctx)
     chosen = choose_format(fmt, ("text", "json"), tty_default="text", pipe_default="text")
-    reading = Reading(library, paths or [])
+    reading = Reading(library, paths or [], drafts=filters.drafts)
+    posts = filters.select(reading.posts)
     sizes = []
-    for post in reading.posts:
+    for post in posts:
         try:
             sizes.append(post.path.stat().st_size)
         except OSError:
             pass
-    stats = library_stats(reading.posts, sizes, top=top)
+    stats = library_stats(posts, sizes, top=top)
     if chosen == "json":
         sys.stdout.write(dumps_json(stats) + "\n")
     else:

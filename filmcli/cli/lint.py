@@ -5,12 +5,13 @@ from __future__ import annotations
 import typer
 
 from .app import app, get_library
-from .common import DRAFTS_HELP, PATHS_HELP
+from .common import PATHS_HELP, Filters, chosen_paths, filter_options
 
 VALIDATE_FORMATS = ("text", "json", "github")
 
 
 @app.command("validate")
+@filter_options
 def validate_cmd(
     ctx: typer.Context,
     paths: list[str] = typer.Argument(None, metavar="PATH", help=PATHS_HELP),
@@ -24,12 +25,12 @@ def validate_cmd(
     fast: bool = typer.Option(False, "--fast",
                               help="Check image headers and magic bytes only; no full decode."),
     rules: bool = typer.Option(False, "--rules", help="List the rules and exit."),
-    drafts: bool = typer.Option(False, "--drafts", help=DRAFTS_HELP),
     fix: bool = typer.Option(False, "--fix", help="Repair what has a safe fix ([*])."),
     unsafe_fixes: bool = typer.Option(False, "--unsafe-fixes",
                                       help="With --fix or --diff: the unsafe fixes too."),
     diff: bool = typer.Option(False, "--diff",
                               help="Print what --fix would change as a diff; write nothing."),
+    filters: Filters = None,
 ) -> None:
     """Lint the library: rule ids, file:line, exit 1 when there are errors; [*] marks what
     --fix repairs."""
@@ -54,20 +55,27 @@ def validate_cmd(
     keep = rule_filter(select, ignore)
     library = get_library(ctx)
     options = Options.from_config(library.config, fast=fast)
+    targets = chosen_paths(library, paths or [], filters)
+    if filters.chooses and not targets:
+        if fmt == "json":
+            sys.stdout.write("[]\n")
+        message("no films match; nothing to check")
+        return
+    drafts = filters.drafts and not targets
     report = None
     if fix or diff or unsafe_fixes:
         if not (fix or diff):
             raise UsageError("--unsafe-fixes goes with --fix or --diff")
         from .fixing import run_fixes, summary
 
-        report = run_fixes(library, paths or [], options, keep, unsafe=unsafe_fixes,
+        report = run_fixes(library, targets, options, keep, unsafe=unsafe_fixes,
                            diff=diff, drafts=drafts)
         if diff:
             message(summary(report))
             raise typer.Exit(1 if report.changed else 0)
         problems = report.remaining
     else:
-        problems = [p for p in validate(library, paths or [], options, drafts=drafts)
+        problems = [p for p in validate(library, targets, options, drafts=drafts)
                     if keep(p.rule)]
     if strict:
         from dataclasses import replace
@@ -81,8 +89,11 @@ def validate_cmd(
         for p in problems:
             sys.stdout.write(p.github() + "\n")
     else:
-        for p in problems:
-            sys.stdout.write(p.text(no_fix=report is not None) + "\n")
+        from dataclasses import replace
+
+        for p in problems:  # for people: the path as seen from the current folder
+            sys.stdout.write(replace(p, path=library.shown(p.path)).text(
+                no_fix=report is not None) + "\n")
         if report is None and problems:
             message(f"{errors} error{'s' * (errors != 1)}, {warnings} warning"
                     f"{'s' * (warnings != 1)}")

@@ -63,7 +63,7 @@ def lookup_fields(library, *, title: str, year: int | None, director: str | None
 def lookup_cmd(
     ctx: typer.Context,
     title: str = typer.Argument(..., metavar="TITLE", help="The film's title."),
-    year: int | None = typer.Option(None, "--year", "-y", metavar="YEAR",
+    year: int | None = typer.Option(None, "--year", metavar="YEAR",
                                     help="The year it came out (ranks exact matches first)."),
     provider: str | None = typer.Option(None, "--provider", metavar="NAME",
                                         help="tmdb or wikidata (default: tmdb when a key "

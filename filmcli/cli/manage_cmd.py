@@ -11,7 +11,7 @@ import sys
 import typer
 
 from .app import app, get_library
-from .common import counted, finish, say_library
+from .common import counted, finish, say_library, search_option, where_option
 
 WHERE_HELP = "Every film where EXPR holds, as in list (repeatable)."
 SEARCH_HELP = "Every film with TEXT in its title, director or body."
@@ -70,9 +70,8 @@ def set_cmd(
                                            "then the changes: KEY=VALUE sets a key "
                                            "(poster=@FILE embeds an image, @- from stdin), "
                                            "KEY! removes one."),
-    where: list[str] = typer.Option([], "--where", "-w", metavar="EXPR", help=WHERE_HELP),
-    search: str | None = typer.Option(None, "--search", "-S", metavar="TEXT",
-                                      help=SEARCH_HELP),
+    where: list[str] = where_option(WHERE_HELP),
+    search: str | None = search_option(SEARCH_HELP),
     yes: bool = typer.Option(False, "--yes", "-y", help="Change several films without asking."),
     dry_run: bool = typer.Option(False, "--dry-run", "-n",
                                  help="Print a diff of each post; write nothing."),
@@ -102,7 +101,7 @@ def set_cmd(
     failed = 0
     for change in planned:
         for note in change.notes:
-            console.warn(library.relpath(change.path), note)
+            console.warn(library.shown(change.path), note)
     todo = [c for c in planned if c.changed]
     for change in planned:
         if not change.changed:
@@ -124,10 +123,10 @@ def set_cmd(
     for change in todo:
         if change.error is not None:
             failed += 1
-            console.error_line(library.relpath(change.path), change.error.message,
+            console.error_line(library.shown(change.path), change.error.message,
                                change.error.hint)
         elif change.written:
-            sys.stdout.write(library.relpath(change.path) + "\n")
+            sys.stdout.write(library.shown(change.path) + "\n")
     written = sum(c.written for c in todo)
     if len(planned) > 1 or failed:
         console.message(f"changed {written} of {counted(len(planned), 'film')}"
@@ -140,9 +139,8 @@ def rm_cmd(
     ctx: typer.Context,
     words: list[str] = typer.Argument(None, metavar="[FILM...]",
                                       help="The film: a post file, a slug or title words."),
-    where: list[str] = typer.Option([], "--where", "-w", metavar="EXPR", help=WHERE_HELP),
-    search: str | None = typer.Option(None, "--search", "-S", metavar="TEXT",
-                                      help=SEARCH_HELP),
+    where: list[str] = where_option(WHERE_HELP),
+    search: str | None = search_option(SEARCH_HELP),
     keep_poster: bool = typer.Option(False, "--keep-poster",
                                      help="Keep the poster files extract-posters wrote."),
     yes: bool = typer.Option(False, "--yes", "-y", help="Remove without asking."),
@@ -161,9 +159,9 @@ def rm_cmd(
     planned = library.remove(posts, keep_poster=keep_poster, dry_run=True)
 
     def line(removal, verb: str) -> str:
-        extra = (f" and {library.relpath(removal.poster_file)}"
+        extra = (f" and {library.shown(removal.poster_file)}"
                  if removal.poster_file is not None else "")
-        return f"{verb} {removal.label}: {library.relpath(removal.path)}{extra}"
+        return f"{verb} {removal.label}: {library.shown(removal.path)}{extra}"
 
     asking = not yes and sys.stdin.isatty() and sys.stderr.isatty()
     if dry_run or asking:
@@ -181,11 +179,11 @@ def rm_cmd(
     for removal in planned:
         if removal.error is not None:
             failed += 1
-            console.error_line(removal.error.location or library.relpath(removal.path),
+            console.error_line(library.shown_location(removal.error) or library.shown(removal.path),
                                removal.error.message, removal.error.hint)
         if removal.removed:
             console.message(line(removal, "removed"))
-            sys.stdout.write(library.relpath(removal.path) + "\n")
+            sys.stdout.write(library.shown(removal.path) + "\n")
     if len(planned) > 1 or failed:
         console.message(f"removed {sum(r.removed for r in planned)} of "
                         f"{counted(len(planned), 'film')}"
@@ -198,22 +196,22 @@ def _report_move(library, move, dry_run: bool) -> None:
     from . import console
 
     for note in move.notes:
-        console.warn(library.relpath(move.old), note)
+        console.warn(library.shown(move.old), note)
     for field in move.fields:
         if field.key != "poster":
             console.message(f"{move.label}: {field.describe()}")
     if not dry_run:
         say_library(library)
     verb = "would move" if dry_run else "moved"
-    console.message(f"{verb} {library.relpath(move.old)} -> {library.relpath(move.new)}")
+    console.message(f"{verb} {library.shown(move.old)} -> {library.shown(move.new)}")
     if move.poster_from is not None:
-        console.message(f"{verb} {library.relpath(move.poster_from)} -> "
-                        f"{library.relpath(move.poster_to)}")
+        console.message(f"{verb} {library.shown(move.poster_from)} -> "
+                        f"{library.shown(move.poster_to)}")
     if move.old_url is not None and move.old_url != move.new_url:
         console.message(f"{'URL would change' if dry_run else 'URL'}: "
                         f"{visible(move.old_url)} -> {visible(move.new_url)}")
     if not dry_run:
-        sys.stdout.write(library.relpath(move.new) + "\n")
+        sys.stdout.write(library.shown(move.new) + "\n")
 
 
 @app.command("publish")
@@ -266,7 +264,7 @@ def edit_cmd(
     library = get_library(ctx)
     post = library.select(words)
     snap = snapshot(post.path, max_bytes=_max_bytes(library))
-    shown = library.relpath(post.path)
+    shown = library.shown(post.path)
     text, placeholder = for_editor(snap.data, post.path)
     current = text
     while True:

@@ -7,13 +7,13 @@ import sys
 import typer
 
 from .app import app, get_library
-from .common import FILM_HELP, PATHS_HELP, finish
+from .common import FILM_HELP, PATHS_HELP, Filters, chosen_paths, filter_options, finish
 
 PROGRESS_MIN = 20  # posts: fewer finish before a progress bar would be worth drawing
 
 
 class _Reporter:
-    """Per-post lines on stdout, errors on stderr, a progress bar on a terminal's stderr."""
+    """Per-post lines and errors for people on stderr, a progress bar on a terminal's stderr."""
 
     def __init__(self, total: int, label: str, quiet: bool):
         self.quiet = quiet
@@ -59,10 +59,10 @@ class _Reporter:
         if self.quiet:
             return
         text = visible(text)  # names a post and a file: shown, never run by the terminal
-        if self.progress is not None and sys.stdout.isatty():
+        if self.progress is not None:  # above the bar, on stderr
             self.progress.console.print(text, markup=False, highlight=False, soft_wrap=True)
         else:
-            sys.stdout.write(text + "\n")
+            sys.stderr.write(text + "\n")
 
     def error(self, where: str, text: str, hint: str | None) -> None:
         from ..formats import visible
@@ -95,8 +95,17 @@ def _skipped(results, total: int) -> str:
     return f"{total} skipped ({parts})"
 
 
-def _where(result) -> str:
-    return f"{result.post}:{result.line}" if result.line else result.post
+def _where(library, result) -> str:
+    post = _shown(library, result.post)
+    return f"{post}:{result.line}" if result.line else post
+
+
+def _shown(library, name: str | None) -> str:
+    """A post or file a job named relative to the library, as people should see it."""
+    import os
+
+    return library.shown(library.root / name) if name and not os.path.isabs(name) else (
+        name or "")
 
 
 def _facts(result) -> str:
@@ -158,13 +167,24 @@ def _json_record(record: dict) -> str | None:
     return "    {\n" + ",\n".join(lines) + "\n    }"
 
 
+def _none_chosen() -> list:
+    """--where/--search/--limit chose no film: no job (an empty list of paths means all)."""
+    from . import console
+
+    console.message("no films match")
+    return []
+
+
 @app.command("extract-posters")
+@filter_options
 def extract_posters_cmd(
     ctx: typer.Context,
     paths: list[str] = typer.Argument(None, metavar="PATH", help=PATHS_HELP),
-    out: str | None = typer.Option(None, "--out", "-o", metavar="DIR",
-                                   help="Folder for the poster files (default: poster.dir in "
-                                        "filmcli.toml, assets/posters under the site)."),
+    output: str | None = typer.Option(None, "--output", "-o", metavar="DIR",
+                                      help="Folder for the poster files (default: poster.dir "
+                                           "in filmcli.toml, assets/posters under the site)."),
+    out: str | None = typer.Option(None, "--out", metavar="DIR", hidden=True,
+                                   help="The old spelling of --output."),
     rewrite: bool = typer.Option(False, "--rewrite",
                                  help="Point each post's poster: at its file "
                                       "(/assets/posters/her.jpg), changing no other byte."),
@@ -173,6 +193,7 @@ def extract_posters_cmd(
     force: bool = typer.Option(False, "--force", "-f",
                                help="Replace existing poster files that differ."),
     fmt: str = typer.Option("text", "--format", "-F", metavar="FORMAT", help="text or json."),
+    filters: Filters = None,
 ) -> None:
     """Write each embedded poster to DIR/<slug>.<ext>, byte for byte (optionally rewrite posts)."""
     from ..errors import UsageError
@@ -182,13 +203,19 @@ def extract_posters_cmd(
 
     if fmt not in ("text", "json"):
         raise UsageError(f"unknown format {fmt!r}", hint="choose text or json")
+    if output is not None and out is not None and output != out:
+        raise UsageError("give the folder once: --output (--out is its old spelling)")
+    output = output if output is not None else out
     library = get_library(ctx)
+    targets = chosen_paths(library, paths or [], filters)
     if rewrite and not dry_run:
         from ..lock import library_lock
 
         ctx.with_resource(library_lock(library))  # held until the command ends
-    jobs, folder = plan_extract(library, paths or [], out=out, rewrite=rewrite,
+    jobs, folder = plan_extract(library, targets, out=output, rewrite=rewrite,
                                 dry_run=dry_run, force=force)
+    if filters.chooses and not targets:
+        jobs = _none_chosen()
     results = []
     verb = "would extract" if dry_run else "extracted"
     with _Reporter(len(jobs), "extracting posters", quiet=fmt == "json") as report:
@@ -197,17 +224,19 @@ def extract_posters_cmd(
             results.append(result)
             report.advance()
             if result.status == "failed":
-                report.error(_where(result), result.message or "failed", result.hint)
+                report.error(_where(library, result), result.message or "failed", result.hint)
             elif result.already:
-                report.line(f"{result.post}: already rewritten (by another run): "
-                            f"poster: {result.poster}")
+                report.line(f"{_shown(library, result.post)}: already rewritten (by another "
+                            f"run): poster: {result.poster}")
             elif result.status == "extracted":
                 tail = f"; poster: {result.poster}" if result.rewritten else ""
                 note = ", replacing a different file" if result.replaced else ""
-                report.line(f"{verb} {result.post} -> {result.file} ({_facts(result)}{note}"
+                report.line(f"{verb} {_shown(library, result.post)} -> "
+                            f"{_shown(library, result.file)} ({_facts(result)}{note}"
                             f"){tail}")
             elif result.rewritten:
-                report.line(f"{'would rewrite' if dry_run else 'rewrote'} {result.post}: "
+                report.line(f"{'would rewrite' if dry_run else 'rewrote'} "
+                            f"{_shown(library, result.post)}: "
                             f"poster: {result.poster} (file already there)")
     summary = summarize(results)
     summary.pop("embedded")
@@ -225,23 +254,25 @@ def extract_posters_cmd(
                 counts += f", {already} already rewritten by another run"
         written = summary["bytes_written"]
         if dry_run:
-            tail = (f"dry run: would write {human_bytes(written)} to {library.relpath(folder)}"
+            tail = (f"dry run: would write {human_bytes(written)} to {library.shown(folder)}"
                     if written else "dry run: nothing to write") + "; nothing written"
         elif written or summary["rewritten"]:
-            tail = f"{human_bytes(written)} written to {library.relpath(folder)}"
+            tail = f"{human_bytes(written)} written to {library.shown(folder)}"
         else:
             tail = "nothing written"
-        sys.stdout.write(visible(f"{counts}; {tail}") + "\n")
+        sys.stderr.write(visible(f"{counts}; {tail}") + "\n")
     finish(1 if summary["failed"] else 0)
 
 
 @app.command("embed-posters")
+@filter_options
 def embed_posters_cmd(
     ctx: typer.Context,
     paths: list[str] = typer.Argument(None, metavar="PATH", help=PATHS_HELP),
     dry_run: bool = typer.Option(False, "--dry-run", "-n", help="Say what would happen; "
                                                                  "write nothing."),
     fmt: str = typer.Option("text", "--format", "-F", metavar="FORMAT", help="text or json."),
+    filters: Filters = None,
 ) -> None:
     """Embed posters given as site paths or files as data URIs (the inverse of --rewrite)."""
     from ..errors import UsageError
@@ -252,11 +283,13 @@ def embed_posters_cmd(
     if fmt not in ("text", "json"):
         raise UsageError(f"unknown format {fmt!r}", hint="choose text or json")
     library = get_library(ctx)
+    targets = chosen_paths(library, paths or [], filters)
     if not dry_run:
         from ..lock import library_lock
 
         ctx.with_resource(library_lock(library))  # held until the command ends
-    jobs = plan_embed(library, paths or [], dry_run=dry_run)
+    jobs = plan_embed(library, targets, dry_run=dry_run) if targets or not filters.chooses \
+        else _none_chosen()
     results = []
     verb = "would embed" if dry_run else "embedded"
     with _Reporter(len(jobs), "embedding posters", quiet=fmt == "json") as report:
@@ -265,11 +298,13 @@ def embed_posters_cmd(
             results.append(result)
             report.advance()
             if result.status == "failed":
-                report.error(_where(result), result.message or "failed", result.hint)
+                report.error(_where(library, result), result.message or "failed", result.hint)
             elif result.already:
-                report.line(f"{result.post}: already embedded (by another run): {result.file}")
+                report.line(f"{_shown(library, result.post)}: already embedded (by another "
+                            f"run): {result.file}")
             elif result.status == "embedded":
-                report.line(f"{verb} {result.file} in {result.post} ({_facts(result)})")
+                report.line(f"{verb} {result.file} in {_shown(library, result.post)} "
+                            f"({_facts(result)})")
     summary = summarize(results)
     embedded_bytes = sum(r.size or 0 for r in results if r.status == "embedded")
     if fmt == "json":
@@ -287,7 +322,7 @@ def embed_posters_cmd(
             tail = f"{human_bytes(embedded_bytes)} of images embedded"
         else:
             tail = "nothing written"
-        sys.stdout.write(visible(f"{counts}; {tail}") + "\n")
+        sys.stderr.write(visible(f"{counts}; {tail}") + "\n")
     finish(1 if summary["failed"] else 0)
 
 
@@ -296,7 +331,7 @@ def show_cmd(
     ctx: typer.Context,
     query: list[str] = typer.Argument(..., metavar="FILM", show_default=False,
                                       help=FILM_HELP),
-    width: int | None = typer.Option(None, "--width", "-w", metavar="COLS", min=1, max=1000,
+    width: int | None = typer.Option(None, "--width", metavar="COLS", min=1, max=1000,
                                      help="Poster width in cells (default: what fits beside "
                                           "the text)."),
     symbols: str = typer.Option("block", "--symbols", metavar="SET",
@@ -341,29 +376,22 @@ def show_cmd(
     lines, warning = build_page(post, library, options)
     sys.stdout.write("\n".join(lines) + "\n")
     if warning:  # the text was shown; the poster could not be: a data problem, exit 1
-        console.error_line(library.relpath(post.path), f"poster not drawn: {warning}")
+        console.error_line(library.shown(post.path), f"poster not drawn: {warning}")
     finish(1 if warning else 0)
 
 
 @app.command("wall")
+@filter_options
 def wall_cmd(
     ctx: typer.Context,
     paths: list[str] = typer.Argument(None, metavar="PATH", help=PATHS_HELP),
     output: str = typer.Option(..., "--output", "-o", metavar="FILE",
                                help="The image to write: .jpg, .png or .webp."),
-    sort: list[str] = typer.Option([], "--sort", "-s", metavar="FIELD",
-                                   help="Sort by FIELD (repeatable; -FIELD for descending)."),
-    reverse: bool = typer.Option(False, "--reverse", "-r", help="Reverse the order."),
-    where: list[str] = typer.Option([], "--where", "-w", metavar="EXPR",
-                                    help="Keep posts where EXPR holds (as in list)."),
-    search: str | None = typer.Option(None, "--search", "-S", metavar="TEXT",
-                                      help="Case-insensitive text in title, director or body."),
-    limit: int | None = typer.Option(None, "--limit", "-n", min=0, metavar="N",
-                                     help="At most N posts."),
     columns: int | None = typer.Option(None, "--columns", "-c", min=1, max=200, metavar="N",
                                        help="Tiles per row (default: up to 6)."),
     tile_width: int = typer.Option(160, "--tile-width", metavar="PX", min=32, max=2000,
                                    help="Width of each poster tile in pixels."),
+    filters: Filters = None,
 ) -> None:
     """A contact sheet of the posters, with titles and years, as one image."""
     from ..atomic import write_atomic
@@ -371,15 +399,14 @@ def wall_cmd(
     from ..formats import visible
     from ..poster import human_bytes
     from ..preview import poster_bytes
-    from ..query import select
     from ..wall import MAX_PIXELS, build_wall, encode, output_format
     from . import console
     from .common import Reading
 
     fmt = output_format(output)
     library = get_library(ctx)
-    reading = Reading(library, paths or [])
-    posts = select(reading.posts, where, search, sort, reverse, limit, root=library.root)
+    reading = Reading(library, paths or [], drafts=filters.drafts)
+    posts = filters.select(reading.posts, root=library.root)
     if not posts:
         raise FilmcliError("no films to put on the wall")
     max_pixels = int(library.config.get("validate", {}).get("max_pixels") or 25_000_000)
@@ -389,13 +416,13 @@ def wall_cmd(
                           tile_width=tile_width, max_pixels=max_pixels, fmt=fmt,
                           wall_pixels=int(library.config.get("wall", {}).get("max_pixels")
                                           or MAX_PIXELS),
-                          name=lambda p: library.relpath(p.path), progress=report.advance)
+                          name=lambda p: library.shown(p.path), progress=report.advance)
     data = encode(wall.image, fmt)
     write_atomic(output, data)
     for where_, reason in wall.missing:
         console.warn(where_, f"placeholder tile: {reason}")
     geo = wall.geometry
-    sys.stdout.write(f"wrote {visible(output)}: {wall.placed} of {len(posts)} posters, "
+    sys.stderr.write(f"wrote {visible(output)}: {wall.placed} of {len(posts)} posters, "
                      f"{geo.columns}×{geo.rows} tiles, {wall.image.width}×{wall.image.height} px, "
                      f"{human_bytes(len(data))}\n")
     finish(reading.exit_code)

@@ -5,78 +5,60 @@ from __future__ import annotations
 import typer
 
 from .app import app, get_library
-from .common import DRAFTS_HELP, PATHS_HELP, Reading, choose_format, finish, split_fields
+from .common import (
+    PATHS_HELP,
+    Filters,
+    Reading,
+    choose_format,
+    filter_options,
+    finish,
+    split_fields,
+)
 
 TABLE_FIELDS = ["title", "year", "director", "poster", "date", "path"]
 LIST_FORMATS = ("table", "json", "jsonl", "csv", "tsv", "paths")
 
 
 @app.command("list")
+@filter_options
 def list_cmd(
     ctx: typer.Context,
     paths: list[str] = typer.Argument(None, metavar="PATH", help=PATHS_HELP),
-    sort: list[str] = typer.Option([], "--sort", "-s", metavar="FIELD",
-                                   help="Sort by FIELD (repeatable; -FIELD for descending)."),
-    reverse: bool = typer.Option(False, "--reverse", "-r", help="Reverse the order."),
-    where: list[str] = typer.Option([], "--where", "-w", metavar="EXPR",
-                                    help="Keep posts where EXPR holds: year>=2000, "
-                                         "director~jonze, title=Her, poster=none (repeatable)."),
-    search: str | None = typer.Option(None, "--search", "-S", metavar="TEXT",
-                                         help="Case-insensitive text in title, director or body."),
-    fields: str | None = typer.Option(None, "--fields", "-f", metavar="A,B,C",
-                                         help="The fields to show, in order."),
-    limit: int | None = typer.Option(None, "--limit", "-n", min=0, metavar="N",
-                                     help="At most N posts."),
+    fields: str | None = typer.Option(None, "--fields", metavar="A,B,C",
+                                      help="The fields to show, in order (a draft column "
+                                           "with --drafts)."),
     fmt: str | None = typer.Option(None, "--format", "-F", metavar="FORMAT",
-                                      help="table, json, jsonl, csv, tsv or paths "
-                                           "(default: table on a terminal, tab-separated lines "
-                                           "without a header in a pipe)."),
+                                   help="table, json, jsonl, csv, tsv or paths "
+                                        "(default: table on a terminal, tab-separated lines "
+                                        "without a header in a pipe)."),
     null: bool = typer.Option(False, "--null", "-0", help="With paths: end each with NUL."),
-    drafts: bool = typer.Option(False, "--drafts", help=DRAFTS_HELP + " A draft column says "
-                                "which are drafts."),
     csv_safe: bool = typer.Option(False, "--csv-safe/--no-csv-safe",
                                   help="With csv: prefix cells a spreadsheet would run as a "
                                        "formula (=, +, -, @) with ' (off: list is exact)."),
+    filters: Filters = None,
 ) -> None:
     """List the films, sorted and filtered, as a table or for scripts."""
     import sys
 
     from ..errors import UsageError
     from ..formats import tsv_escape, tsv_row, write_lines, write_records
-    from ..query import (
-        BUILTIN_FIELDS,
-        COMPUTED_FIELDS,
-        check_limit,
-        computed_fields,
-        field_names,
-        parse_where,
-        select_into,
-        with_computed,
-    )
+    from ..query import computed_fields, field_names, with_computed
     from ..records import LEAD_KEYS, post_record
-    from .console import warn
 
     library = get_library(ctx)
     chosen_fmt = choose_format(fmt, LIST_FORMATS, tty_default="table", pipe_default="plain")
     if null and chosen_fmt != "paths":
         raise UsageError("--null goes with --format paths")
     wanted = split_fields(fields)
-    for expr in where:
-        parse_where(expr)  # a malformed --where is a usage error before any reading
-    check_limit(limit)
+    drafts = filters.drafts
     # Each post becomes what the output needs (a TSV line, the cells, a record) as it is
     # read, and only that and its sort keys are kept: memory stays small at any size.
     reading = Reading(library, paths or [], lazy=True, drafts=drafts)
-    names = field_names(where, sort, wanted or ())
-    computed = computed_fields(library.root, names)
-    asked = names - BUILTIN_FIELDS - COMPUTED_FIELDS
-    seen_keys: set = set()
+    computed = computed_fields(library.root, field_names(filters.where, filters.sort,
+                                                         wanted or ()))
 
     def posts():
-        for post in with_computed(reading.stream(), computed):
-            if asked:
-                seen_keys.update(post.front_matter)
-            yield post
+        yield from with_computed(reading.stream(), computed)
 
     # Tables, TSV and CSV show a poster as `JPEG 259×194 7.2 kB`: no hash to compute.
     poster_mode = "summary" if chosen_fmt in ("json", "jsonl") else "facts"
@@ -108,9 +90,7 @@ def list_cmd(
             return tsv_row(record, shown)
         return {f: record.get(f) for f in shown}
 
-    chosen = select_into(posts(), make, where, search, sort, reverse, limit)
-    for name in sorted(asked - seen_keys):  # most likely a typo: say so, on stderr
-        warn("", f"no post has a field {name!r}")
+    chosen = filters.select(posts(), make=make, fields=wanted or ())
     if chosen_fmt == "table":
         _print_table(chosen, shown, reading.read)
     elif out_fmt == "tsv":
@@ -133,7 +113,7 @@ def _print_table(records: list[dict], fields: list[str], total: int) -> None:
     from ..formats import cell_text, visible
     from .console import stdout_console
 
-    labels = {"path": "File", "year": "Year", "title": "Title", "director": "Director",
+    labels = {"path": "Path", "year": "Year", "title": "Title", "director": "Director",
               "poster": "Poster", "date": "Date", "draft": "Draft"}
     table = Table(box=None, header_style="bold", pad_edge=False, show_edge=False)
     for field in fields:

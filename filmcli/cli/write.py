@@ -7,7 +7,7 @@ import sys
 import typer
 
 from .app import app, get_library
-from .common import PATHS_HELP, say_library
+from .common import PATHS_HELP, Filters, filter_options, say_library
 
 PROMPTS = {"title": "Title", "director": "Director", "year": "Year",
            "poster": "Poster image file"}
@@ -20,7 +20,7 @@ def new_cmd(
                                      help="The film's title."),
     director: str | None = typer.Option(None, "--director", "-d", metavar="TEXT",
                                         help="Who directed it."),
-    year: int | None = typer.Option(None, "--year", "-y", metavar="YEAR",
+    year: int | None = typer.Option(None, "--year", metavar="YEAR",
                                     help="The year it came out."),
     poster: str | None = typer.Option(None, "--poster", "-p", metavar="IMAGE",
                                       help="An image file: turned upright, metadata stripped, "
@@ -112,7 +112,7 @@ def new_cmd(
                     year=values["year"], poster_file=values["poster"], date=date, slug=slug,
                     layout=layout, body=text, force=force, extra=extra, draft=draft)
     for note in plan.notes:
-        warn(library.relpath(plan.path), note)
+        warn(library.shown(plan.path), note)
     if dry_run:
         message(f"dry run: would write {display_path(plan.path)}")
         sys.stdout.flush()
@@ -233,6 +233,7 @@ def _read_body(name: str) -> str:
 
 
 @app.command("export")
+@filter_options
 def export_cmd(
     ctx: typer.Context,
     paths: list[str] = typer.Argument(None, metavar="PATH",
@@ -254,6 +255,7 @@ def export_cmd(
     force: bool = typer.Option(False, "--force", "-f",
                                help="Replace poster files in --posters-dir that differ "
                                     "(as extract-posters --force)."),
+    filters: Filters = None,
 ) -> None:
     """The catalog with every field and the body: what `filmcli add` rebuilds posts from."""
     from pathlib import Path
@@ -277,26 +279,32 @@ def export_cmd(
     if to_file and Path(output).is_dir():
         raise UsageError(f"--output {output!r} is a folder")
     base = Path(output).resolve().parent if to_file else Path.cwd()
-    files = PosterFiles(posters_dir, base, force=force) if mode == "files" else None
-    reading = Reading(library, paths or [])
+    reading = Reading(library, paths or [], drafts=filters.drafts)
     failed = reading.failed
+    posts = filters.select(reading.posts)
+    files = None
+    if mode == "files":
+        from ..extract import library_stems
+
+        files = PosterFiles(posters_dir, base, force=force,
+                            stems=library_stems(library, [p.path for p in posts]))
 
     def records():
         nonlocal failed
-        for post in reading.posts:
+        for post in posts:
             try:
                 yield export_record(post, library.relpath(post.path), fmt=chosen, posters=mode,
                                     poster_files=files, posts_dir=library.posts_dir,
                                     csv_safe=csv_safe)
             except FilmcliError as exc:
                 failed += 1
-                error_line(exc.location if exc.path else library.relpath(post.path),
+                error_line(library.shown_location(exc) if exc.path else library.shown(post.path),
                            exc.message, exc.hint)
 
     if to_file:
         data = "".join(render_chunks(records(), chosen, csv_safe=csv_safe)).encode("utf-8")
         write_atomic(output, data)
-        count = len(reading.posts) - (failed - reading.failed)
+        count = len(posts) - (failed - reading.failed)
         extra = f", posters in {posters_dir}" if files else ""
         message(f"exported {count} post{'s' * (count != 1)} to {output}{extra}")
     else:
