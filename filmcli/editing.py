@@ -165,6 +165,7 @@ def _content_end(raw: bytes, end: int, start: int, node) -> int:
 
 _DATA_URI = re.compile(r"data:[\w.+-]+/[\w.+-]+;base64,[A-Za-z0-9+/]*={0,2}\Z")
 _POSTER_KEY = re.compile(rb"poster:[ \t]*")
+_PLACEHOLDER = re.compile(rb"(?m)^poster:[ \t]*<kept\b[^\r\n]*>[ \t]*(?=\r?$)")
 
 
 def render_value(key: str, value, style: str | None = None) -> str:
@@ -373,13 +374,12 @@ def from_editor(edited: bytes, raw: bytes, placeholder: bytes | None,
     was, byte for byte (folded lines included)."""
     if placeholder is None:
         return edited
-    at = 0 if edited.startswith(placeholder) else edited.find(b"\n" + placeholder) + 1
-    end = at + len(placeholder)
-    if at <= 0 and not edited.startswith(placeholder) or edited[end:end + 1] not in (
-            b"\n", b"\r", b" ", b"\t", b""):
+    # the line as written, or retyped (`poster: <kept: JPEG>`): the poster as it was
+    found = _PLACEHOLDER.search(edited)
+    if found is None:
         return edited
     old = layout(raw, path).get("poster")
-    return edited[:at] + raw[old.line_start:old.value_end] + edited[end:]
+    return edited[:found.start()] + raw[old.line_start:old.value_end] + edited[found.end():]
 
 
 # --------------------------------------------------------------------------------------------

@@ -197,6 +197,14 @@ def plan_set(library, post: Post, assign: dict, remove=()) -> Change:
         change.fields.append(FieldChange(key, was, value))
     gone = [key for key in remove if key in old]
     change.fields.extend(FieldChange(key, old[key], MISSING) for key in gone)
+    required = library.config.get("validate", {}).get("required", ())
+    for key in gone:
+        if key in required:
+            change.notes.append(f"{key} is required (validate.required): validate will "
+                                "report the post until it has one again")
+    poster = todo.get("poster")
+    if isinstance(poster, str) and not poster.startswith("data:"):
+        _check_poster_value(library, post, poster, change)
     if not change.fields:
         change.after = snap.data
         return change
@@ -208,6 +216,25 @@ def plan_set(library, post: Post, assign: dict, remove=()) -> Change:
             change.notes.append(f"the file name's slug {post.slug!r} no longer matches the "
                                 "title: `filmcli rename` renames the file")
     return change
+
+
+def _check_poster_value(library, post: Post, value: str, change: Change) -> None:
+    """`poster=TEXT` (not @FILE) must name an image file in the site; a URL is allowed
+    with a warning (FC113: the page then depends on another site)."""
+    import re
+
+    from .extract import poster_file
+
+    if re.match(r"[a-zA-Z][a-zA-Z0-9+.-]*://", value) or value.startswith("//"):
+        change.notes.append("the poster is a URL on another site: the page depends on it, and "
+                            "extract-posters, wall and show cannot use it")
+        return
+    try:
+        poster_file(library.root, post.path, value)
+    except FilmcliError:
+        raise UsageError(f"poster={value!r} names no image file in the site",
+                         hint="poster=@FILE embeds an image file; a site path such as "
+                              "/assets/posters/her.jpg must exist") from None
 
 
 def apply(library, changes: list[Change]) -> list[Change]:

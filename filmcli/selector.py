@@ -19,6 +19,7 @@ from .errors import FilmcliError, UsageError
 from .post import Post
 
 _YEAR = re.compile(r"\d{4}\Z")
+MAX_CANDIDATES = 20  # an ambiguous name lists at most this many films
 
 
 class Ambiguous(UsageError):
@@ -35,6 +36,16 @@ class NoMatch(FilmcliError):
     """No film matches (exit 1)."""
 
 
+class Unreadable(FilmcliError):
+    """The name matches a post file that cannot be read (its own error, exit 1); `file` is
+    that post, for the commands that can act on it anyway (`edit` repairs it)."""
+
+    def __init__(self, error: FilmcliError, file: Path):
+        super().__init__(error.message, error.path, error.line,
+                         hint=f"`filmcli edit {file.name}` opens it to repair it", rule=error.rule)
+        self.file = file
+
+
 def candidate_lines(posts: Sequence[Post], library=None) -> list[str]:
     """One aligned line per film: slug, title (year), file; text made safe to print."""
     from .formats import visible
@@ -48,8 +59,12 @@ def candidate_lines(posts: Sequence[Post], library=None) -> list[str]:
         rows.append((visible(post.slug), title, visible(path)))
     if not rows:
         return []
-    wide = [max(len(row[i]) for row in rows) for i in (0, 1)]
-    return [f"  {slug:<{wide[0]}}  {title:<{wide[1]}}  {path}" for slug, title, path in rows]
+    shown, more = rows[:MAX_CANDIDATES], len(rows) - MAX_CANDIDATES
+    wide = [max(len(row[i]) for row in shown) for i in (0, 1)]
+    lines = [f"  {slug:<{wide[0]}}  {title:<{wide[1]}}  {path}" for slug, title, path in shown]
+    if more > 0:
+        lines.append(f"  ... and {more} more")
+    return lines
 
 
 def words(text: str) -> list[str]:
@@ -102,9 +117,12 @@ def find_posts(library, query: str | Sequence[str],
         raise UsageError("name a film: a post file, a slug or words from its title")
     found = _as_file(library, text)
     if found is not None:
-        return [library.read(found)]
-    pool = [p for p in (library.iter_posts(drafts=True) if posts is None else posts)
-            if isinstance(p, Post)]
+        try:
+            return [library.read(found)]
+        except FilmcliError as exc:
+            raise Unreadable(exc, found) from None
+    items = list(library.iter_posts(drafts=True) if posts is None else posts)
+    pool = [p for p in items if isinstance(p, Post)]
     hits = _match(pool, text)
     if hits:
         return hits
@@ -112,8 +130,28 @@ def find_posts(library, query: str | Sequence[str],
     if head.strip() and _YEAR.match(last):  # `casablanca 1942`: the last word is the year
         year = int(last)
         dated = [p for p in pool if _year_of(p) == year]
-        return _match(dated, head.strip())
+        hits = _match(dated, head.strip())
+        if hits:
+            return hits
+    _unreadable(library, items, text)
     return []
+
+
+def _unreadable(library, items: list, text: str) -> None:
+    """A post that cannot be read still has a file name: its slug or stem names it, and
+    the user hears why it cannot be read rather than that there is no such film."""
+    from .post import date_from_filename
+
+    wanted = text.casefold()
+    for item in items:
+        if not isinstance(item, FilmcliError) or not item.path:
+            continue
+        file = Path(item.path)
+        if not file.is_absolute():
+            file = library.root / file
+        slug = date_from_filename(file.name)[1] or file.stem
+        if wanted in (slug.casefold(), file.stem.casefold()):
+            raise Unreadable(item, file)
 
 
 def _year_of(post: Post) -> int | None:
@@ -125,6 +163,17 @@ def _year_of(post: Post) -> int | None:
     if isinstance(year, str) and year.strip().isdigit():
         return int(year.strip())
     return None
+
+
+def select_many(library, words: Sequence[str]) -> list[Post]:
+    """The films several words name: all of them as one name first (`forgotten voyage`),
+    else each word its own film (`rm her casablanca`, `rm a.md b.md`)."""
+    try:
+        return [select_post(library, words)]
+    except NoMatch:
+        if len(words) < 2:
+            raise
+    return [select_post(library, [word]) for word in words]
 
 
 def select_post(library, query: str | Sequence[str],
@@ -140,4 +189,5 @@ def select_post(library, query: str | Sequence[str],
     return hits[0]
 
 
-__all__ = ["Ambiguous", "NoMatch", "candidate_lines", "find_posts", "select_post", "words"]
+__all__ = ["Ambiguous", "NoMatch", "Unreadable", "candidate_lines", "find_posts", "select_many",
+           "select_post", "words"]

@@ -628,7 +628,8 @@ def test_set_many_asks_on_a_terminal(site, terminal):
                    env=terminal_env())
     terminal.wait_for("change 2 films? [y/N]")
     terminal.type("n")
-    assert "EXIT=130" in terminal.wait_for("EXIT=")
+    shown = terminal.wait_for("EXIT=")
+    assert "EXIT=1" in shown and "nothing changed" in shown  # declined: not done, no error
     assert {p: p.read_bytes() for p in (site / "_posts").iterdir()} == before
     terminal.close()
     terminal.start(["set", "--where", "year<1950", "tags=[classic]"], cwd=site,
@@ -693,3 +694,69 @@ def test_an_editor_saving_during_a_bulk_set_loses_no_edit(library, tmp_path, rou
     assert not lost, f"{len(lost)} of {report['saves']} edits were lost"
     if b"changed while it was read" in out.stderr:
         assert out.returncode == 1
+
+
+# --- what a new user hit (the README walkthrough) --------------------------------------------
+
+def test_a_post_that_cannot_be_read_is_named_by_its_slug_and_edit_repairs_it(site, run, tmp_path,
+                                                                             monkeypatch):
+    post = site / "_posts" / "2019-02-10-casablanca.md"
+    post.write_bytes(post.read_bytes().replace(b"year: 1942", b"year: [1942"))
+    shown = run("-L", site, "show", "casablanca")
+    assert shown.exit_code == 1 and "YAML syntax error" in shown.stderr
+    assert "no film matches" not in shown.stderr and "filmcli edit" in shown.stderr
+    edit_env(monkeypatch, editor(tmp_path, "open(path, 'w', newline='').write("
+                                 "text.replace('year: [1942', 'year: 1942'))\n"))
+    fixed = run("-L", site, "edit", "2019-02-10-casablanca")
+    assert fixed.exit_code == 0, fixed.stderr
+    assert Post.read(post).year == 1942
+
+
+def test_a_retyped_poster_placeholder_keeps_the_poster(site, run, tmp_path, monkeypatch):
+    before = (site / HER).read_bytes()
+    edit_env(monkeypatch, editor(tmp_path, "import re\nopen(path, 'w', newline='').write("
+                                 "re.sub(r'poster: <kept[^>]*>', 'poster: <kept: JPEG>', text)"
+                                 ".replace('Spike', 'S.'))\n"))
+    result = run("-L", site, "edit", "her")
+    assert result.exit_code == 0, result.stderr
+    assert (site / HER).read_bytes() == before.replace(b"Spike", b"S.")
+
+
+def test_rm_takes_several_films(site, run):
+    result = run("-L", site, "rm", "yes", "no", "--yes")
+    assert result.exit_code == 0, result.stderr
+    assert not (site / "_posts" / "2005-07-02-yes.md").exists()
+    assert not (site / "_posts" / "2013-03-01-no.md").exists()
+    both = run("-L", site, "rm", "_posts/2013-12-18-her.md", "casablanca", "-n")
+    assert both.exit_code == 0 and both.stderr.count("would remove") == 2
+
+
+def test_set_poster_text_must_name_a_site_file_and_a_url_warns(site, run):
+    before = (site / HER).read_bytes()
+    missing = run("-L", site, "set", "her", "poster=../elsewhere/her.jpg")
+    assert missing.exit_code == 2 and "names no image file" in missing.stderr
+    assert (site / HER).read_bytes() == before
+    url = run("-L", site, "set", "her", "poster=https://example.com/her.jpg")
+    assert url.exit_code == 0 and "URL on another site" in url.stderr
+    required = run("-L", site, "set", "casablanca", "title!")
+    assert required.exit_code == 0 and "title is required" in required.stderr
+
+
+def test_an_ambiguous_name_lists_at_most_twenty_films(tmp_path, run):
+    lib = tmp_path / "many"
+    (lib / "_posts").mkdir(parents=True)
+    (lib / "_config.yml").write_text("title: t\n")
+    for i in range(30):
+        (lib / "_posts" / f"2020-01-01-the-film-{i:02}.md").write_bytes(
+            SEED_BYTES.replace(b'"Her"', f'"The Film {i}"'.encode()))
+    result = run("-L", lib, "show", "the film")
+    assert result.exit_code == 2 and "... and 10 more" in result.stderr
+    assert result.stderr.count("_posts/2020-01-01-the-film-") == 20
+
+
+def test_wall_and_export_refuse_an_output_folder_that_is_not_there(site, run, tmp_path):
+    for args in (["wall", "-o", tmp_path / "no" / "such" / "w.png"],
+                 ["export", "-o", tmp_path / "no" / "such" / "films.json"]):
+        result = run("-L", site, *args)
+        assert result.exit_code == 2 and "no such folder" in result.stderr
+    assert not (tmp_path / "no").exists()

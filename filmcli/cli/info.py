@@ -56,8 +56,9 @@ def _print_stats(stats: dict) -> None:
     con = stdout_console()
     span = (f"{stats['year_min']}–{stats['year_max']}" if stats["year_min"] is not None
             else "none")
-    con.print(f"[bold]{stats['films']}[/bold] films by [bold]{stats['directors']}[/bold] "
-              f"directors, {span}")
+    films, directors = stats["films"], stats["directors"]
+    con.print(f"[bold]{films}[/bold] film{'s' * (films != 1)} by [bold]{directors}[/bold] "
+              f"director{'s' * (directors != 1)}, {span}")
     if stats["without_year"]:
         con.print(f"{stats['without_year']} without a usable year (see filmcli validate)")
     if stats["per_decade"]:

@@ -17,7 +17,8 @@ WHERE_HELP = "Every film where EXPR holds, as in list (repeatable)."
 SEARCH_HELP = "Every film with TEXT in its title, director or body."
 
 
-def choose_films(library, words: list[str], where: list[str], search: str | None):
+def choose_films(library, words: list[str], where: list[str], search: str | None, *,
+                 many: bool = False):
     """The films a command acts on: the one the words name, or every film --where/--search
     keep (never both ways at once)."""
     from ..errors import UsageError
@@ -28,8 +29,13 @@ def choose_films(library, words: list[str], where: list[str], search: str | None
         raise UsageError("name one film, or choose films with --where/--search, not both")
     if not words and not (where or search):
         raise UsageError("name a film, or choose films with --where/--search",
-                         hint="filmcli set her director='S. Jonze'")
+                         hint="for example: filmcli set her director='S. Jonze', "
+                              "filmcli rm her")
     if words:
+        if many:
+            from ..selector import select_many
+
+            return select_many(library, words), 0
         return [library.select(words)], 0
     for expr in where:
         parse_where(expr)
@@ -51,8 +57,11 @@ def confirm(count: int, what: str, yes: bool, *, ask_for_one: bool = False) -> N
     sys.stderr.write(f"{what} {counted(count, 'film')}? [y/N] ")
     sys.stderr.flush()
     answer = sys.stdin.readline().strip().lower()
-    if answer not in ("y", "yes"):
-        raise typer.Abort()
+    if answer not in ("y", "yes"):  # declined: nothing was done, which a script can see
+        from . import console
+
+        console.message("nothing changed")
+        raise typer.Exit(1)
 
 
 def _diff(change, library) -> str:
@@ -151,7 +160,7 @@ def rm_cmd(
     from . import console
 
     library = get_library(ctx)
-    posts, read_code = choose_films(library, list(words or []), where, search)
+    posts, read_code = choose_films(library, list(words or []), where, search, many=True)
     if not posts:
         console.message("no films match")
         finish(read_code)
@@ -257,36 +266,50 @@ def edit_cmd(
     from ..errors import FilmcliError
     from ..formats import visible
     from ..manage import _max_bytes
+    from ..selector import Unreadable
     from ..validate import ERROR, check_bytes
     from . import console
     from .editor import edit_text
 
     library = get_library(ctx)
-    post = library.select(words)
-    snap = snapshot(post.path, max_bytes=_max_bytes(library))
-    shown = library.shown(post.path)
-    text, placeholder = for_editor(snap.data, post.path)
+    try:
+        path = library.select(words).path
+    except Unreadable as exc:  # a post that cannot be read is what edit is for
+        path = exc.file
+        console.warn(library.shown(path), f"cannot be read ({exc.message}); opened as it is")
+    snap = snapshot(path, max_bytes=_max_bytes(library))
+    shown = library.shown(path)
+    try:
+        text, placeholder = for_editor(snap.data, path)
+    except FilmcliError:
+        text, placeholder = snap.data, None
     current = text
-    while True:
-        edited = edit_text(current.decode("utf-8", "surrogateescape"), suffix=".md")
-        if edited is None or edited.encode("utf-8", "surrogateescape") == text:
-            console.message(f"{shown}: no changes; nothing written")
-            return
-        current = edited.encode("utf-8", "surrogateescape")
-        data = from_editor(current, snap.data, placeholder, post.path)
-        errors = [p for p in check_bytes(library, data, post.path) if p.severity == ERROR]
-        if not errors:
-            break
-        for problem in errors:
-            where = f"{problem.path}:{problem.line}" if problem.line else problem.path
-            console.message(f"{visible(where)}: {problem.rule} {visible(problem.message)}")
-        choice = _choose_after_errors()
-        if choice == "e":
-            continue
-        if choice == "a":
-            console.message(f"{shown}: aborted; nothing written")
-            raise typer.Exit(1)
-        break  # save anyway
+    data = snap.data
+    try:
+        while True:
+            edited = edit_text(current.decode("utf-8", "surrogateescape"), suffix=".md")
+            if edited is None or edited.encode("utf-8", "surrogateescape") == text:
+                console.message(f"{shown}: no changes; nothing written")
+                return
+            current = edited.encode("utf-8", "surrogateescape")
+            data = from_editor(current, snap.data, placeholder, path)
+            errors = [p for p in check_bytes(library, data, path) if p.severity == ERROR]
+            if not errors:
+                break
+            for problem in errors:
+                where = f"{problem.path}:{problem.line}" if problem.line else problem.path
+                console.message(f"{visible(where)}: {problem.rule} {visible(problem.message)}")
+            choice = _choose_after_errors()
+            if choice == "e":
+                continue
+            if choice == "a":
+                console.message(f"{shown}: aborted; nothing written")
+                raise typer.Exit(1)
+            break  # save anyway
+    except KeyboardInterrupt:  # Ctrl-C at the question: the edit is kept, as on a conflict
+        if data != snap.data:
+            console.message(f"your edit is kept in {_keep_edit(data)}")
+        raise
     try:
         say_library(library)
         written = library.save(snap, data)

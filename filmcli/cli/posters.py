@@ -394,8 +394,10 @@ def wall_cmd(
     filters: Filters = None,
 ) -> None:
     """A contact sheet of the posters, with titles and years, as one image."""
+    from pathlib import Path
+
     from ..atomic import write_atomic
-    from ..errors import FilmcliError
+    from ..errors import FilmcliError, UsageError
     from ..formats import visible
     from ..poster import human_bytes
     from ..preview import poster_bytes
@@ -404,6 +406,8 @@ def wall_cmd(
     from .common import Reading
 
     fmt = output_format(output)
+    if not Path(output).parent.is_dir():  # as a shell's `>` would: no mkdir -p
+        raise UsageError(f"--output {output!r}: no such folder {str(Path(output).parent)!r}")
     library = get_library(ctx)
     reading = Reading(library, paths or [], drafts=filters.drafts)
     posts = filters.select(reading.posts, root=library.root)

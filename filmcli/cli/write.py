@@ -278,6 +278,8 @@ def export_cmd(
     to_file = output not in ("-", "")
     if to_file and Path(output).is_dir():
         raise UsageError(f"--output {output!r} is a folder")
+    if to_file and not Path(output).parent.is_dir():  # as a shell's `>` would: no mkdir -p
+        raise UsageError(f"--output {output!r}: no such folder {str(Path(output).parent)!r}")
     base = Path(output).resolve().parent if to_file else Path.cwd()
     reading = Reading(library, paths or [], drafts=filters.drafts)
     failed = reading.failed
