@@ -1,0 +1,176 @@
+"""Review of issue 11 (set/rm/rename/publish/unpublish/edit, the editing core): each test
+names one bug found in review; it fails on the code as reviewed."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+from conftest import EXAMPLE_SITE
+from filmcli import Library
+from filmcli.editing import splice
+from filmcli.errors import FilmcliError
+from filmcli.post import Post
+
+HER = "_posts/2013-12-18-her.md"
+
+
+def _point_poster(site: Path, name: str, value: str) -> None:
+    path = site / "_posts" / name
+    path.write_bytes(splice(path.read_bytes(), {"poster": value}))
+
+
+# --- rm --------------------------------------------------------------------------------------
+
+def test_rm_never_removes_another_post_named_as_a_poster(site, run):
+    """With poster.dir holding posts (a site's filmcli.toml says `dir = "_posts"`, or "."),
+    a post whose `poster:` names another post (or _config.yml) made `rm` delete that file
+    too: a second film lost without being listed as a post to remove."""
+    (site / "filmcli.toml").write_text('posts_dir = "_posts"\n[poster]\ndir = "."\n')
+    _point_poster(site, "2013-12-18-her.md", "/_posts/2019-02-10-casablanca.md")
+    _point_poster(site, "2005-07-02-yes.md", "/_config.yml")
+    result = run("-L", site, "rm", "her", "--yes")
+    assert result.exit_code == 0, result.stderr
+    result = run("-L", site, "rm", "yes", "--yes")
+    assert result.exit_code == 0, result.stderr
+    assert (site / "_posts" / "2019-02-10-casablanca.md").exists()
+    assert (site / "_config.yml").exists()
+
+
+# --- rename ----------------------------------------------------------------------------------
+
+def _posters(site: Path) -> Path:
+    out = site / "assets" / "posters"
+    out.mkdir(parents=True)
+    (out / "her.jpg").write_bytes(b"jpeg of her")
+    return out
+
+
+def test_rename_keeps_a_poster_file_another_post_shares(site, run):
+    """rename moved `her.jpg` to the new slug although another post still points at it
+    (rm checks for sharers; rename did not): the other post's poster is then missing."""
+    posters = _posters(site)
+    _point_poster(site, "2013-12-18-her.md", "/assets/posters/her.jpg")
+    _point_poster(site, "2005-07-02-yes.md", "/assets/posters/her.jpg")
+    result = run("-L", site, "rename", "her", "--slug", "her-2013")
+    assert result.exit_code == 0, result.stderr
+    other = Post.read(site / "_posts" / "2005-07-02-yes.md").front_matter["poster"].value
+    assert (site / other.lstrip("/")).exists(), os.listdir(posters)
+    mine = Post.read(site / "_posts" / "2013-12-18-her-2013.md").front_matter["poster"].value
+    assert (site / mine.lstrip("/")).exists()
+
+
+def test_a_rename_that_cannot_take_the_new_name_leaves_the_post_as_it_was(site):
+    """When the new name is taken between planning and applying (another program), the
+    post had already been rewritten in place (new title, poster: pointing at the new poster
+    name) and then the new poster name was unlinked: the post, still under its old name,
+    points at a poster file that does not exist, and the error says "nothing moved"."""
+    from filmcli.manage import apply_rename
+
+    _posters(site)
+    _point_poster(site, "2013-12-18-her.md", "/assets/posters/her.jpg")
+    library = Library(site)
+    before = (site / HER).read_bytes()
+    move = library.rename("her", title="Her Again", dry_run=True)
+    move.new.write_bytes(b"another program's file\n")
+    apply_rename(library, move)
+    assert move.error is not None
+    assert (site / HER).read_bytes() == before
+    assert (site / "assets" / "posters" / "her.jpg").exists()
+
+
+# --- publish / unpublish ---------------------------------------------------------------------
+
+def test_publish_refuses_a_slug_another_post_uses(site, run):
+    """publish put `_drafts/her.md` at `_posts/DATE-her.md` beside `_posts/2013-12-18-her.md`:
+    two posts with one slug (validate's FC204 error; rename and new refuse that)."""
+    (site / "_drafts").mkdir()
+    (site / "_drafts" / "her.md").write_bytes(b"---\ntitle: Her again\nyear: 2013\n---\nx\n")
+    result = run("-L", site, "publish", "_drafts/her.md", "--date", "2020-01-01")
+    assert result.exit_code != 0
+    assert "Traceback" not in result.stderr and result.stderr.startswith("error: ")
+    assert (site / "_drafts" / "her.md").exists()
+    assert not (site / "_posts" / "2020-01-01-her.md").exists()
+
+
+def test_unpublish_never_moves_a_post_out_of_the_library(site, run, tmp_path):
+    """`_drafts` a symbolic link to a folder outside the site (a cloned site can hold one):
+    unpublish moved the post out of the library (`new` refuses a posts folder like that)."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (site / "_drafts").symlink_to(outside)
+    result = run("-L", site, "unpublish", "her")
+    assert result.exit_code != 0 and "Traceback" not in result.stderr
+    assert (site / HER).exists() and os.listdir(outside) == []
+
+
+def test_new_draft_never_writes_outside_the_library(site, run, tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (site / "_drafts").symlink_to(outside)
+    result = run("-L", site, "new", "--draft", "-t", "Past Lives", "-d", "Celine Song",
+                 "-y", "2023", "-p", EXAMPLE_SITE.parent / "her.jpg")
+    assert result.exit_code != 0 and "Traceback" not in result.stderr
+    assert os.listdir(outside) == []
+
+
+# --- set -------------------------------------------------------------------------------------
+
+def test_set_never_writes_a_file_outside_the_library(site, run, tmp_path):
+    """The selector takes any file path, and set wrote it: a post outside the library, or a
+    layout of the site (rm refuses both: "not in the posts or drafts folder")."""
+    outside = tmp_path / "elsewhere.md"
+    outside.write_bytes((site / HER).read_bytes())
+    before = outside.read_bytes()
+    result = run("-L", site, "set", outside, "director=X")
+    assert result.exit_code != 0 and "Traceback" not in result.stderr
+    assert outside.read_bytes() == before
+    layout = site / "_layouts" / "post.html"
+    was = layout.read_bytes()
+    result = run("-L", site, "set", layout, "layout=x")
+    assert result.exit_code != 0
+    assert layout.read_bytes() == was
+
+
+def test_set_a_draft_in_a_linked_drafts_folder_writes_nothing_outside(site, run, tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "her.md").write_bytes((site / HER).read_bytes())
+    (site / "_drafts").symlink_to(outside)
+    before = (outside / "her.md").read_bytes()
+    result = run("-L", site, "set", "_drafts/her.md", "director=X")
+    assert result.exit_code != 0 and "Traceback" not in result.stderr
+    assert (outside / "her.md").read_bytes() == before
+
+
+def test_set_a_bad_date_inside_a_list_is_a_usage_error(site, run):
+    """`x=[2013-02-30]`: yaml.safe_load raises ValueError (not YAMLError) and the user got
+    `error: internal error: ValueError: day is out of range for month`."""
+    before = (site / HER).read_bytes()
+    for value in ("x=[2013-02-30]", "x={a: 2020-13-01}"):
+        result = run("-L", site, "set", "her", value)
+        assert result.exit_code == 2, result.stderr
+        assert "internal error" not in result.stderr and result.stderr.startswith("error: ")
+    assert (site / HER).read_bytes() == before
+
+
+def test_set_poster_as_a_data_uri_must_be_a_real_image(site, run):
+    """`poster=data:image/png;base64,AAAA` was written as it is: a poster that is not an
+    image (issue 11: "the new values pass the same checks as new (... a real image)")."""
+    before = (site / HER).read_bytes()
+    result = run("-L", site, "set", "her", "poster=data:image/png;base64,AAAA")
+    assert result.exit_code == 2, result.stderr
+    assert (site / HER).read_bytes() == before
+
+
+# --- the editing core ------------------------------------------------------------------------
+
+def test_splice_adds_a_key_after_a_keep_chomped_block_scalar():
+    """The last key's value is `|+` (its trailing blank lines are part of the value): a new
+    key was put before those blank lines, the value changed, and set refused."""
+    raw = b"---\ntitle: Her\nyear: 2013\nnote: |+\n  a\n\n---\nBody\n"
+    new = splice(raw, {"rating": 4})
+    back = Post.from_bytes(new)
+    assert back.front_matter["note"] == "a\n\n" and back.front_matter["rating"] == 4
+    assert new.startswith(b"---\ntitle: Her\nyear: 2013\nnote: |+\n  a\n\n")
