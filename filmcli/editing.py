@@ -117,6 +117,12 @@ def layout(raw: bytes, path: str | os.PathLike = "<post>") -> Layout:
         line_start = raw.rfind(b"\n", 0, key_start) + 1
         nl = raw.find(b"\n", end)
         line_end = yaml_end if nl < 0 or nl >= yaml_end else nl + 1
+        if isinstance(value_node, yaml.ScalarNode) and value_node.style in ("|", ">") \
+                and b"+" in raw[start:raw.find(b"\n", start)].split(b"#")[0]:
+            # `|+`: the blank lines after the text are the value's too; a new key goes after
+            kept = min(real(value_node.end_mark.index), yaml_end)
+            if kept > line_end and raw[kept - 1:kept] == b"\n":
+                line_end = kept
         same_line = b"\n" not in raw[colon:start]
         style = (value_node.style or None) if isinstance(value_node, yaml.ScalarNode) else None
         entries.append(Entry(str(key_node.value), line_start, colon + 1, start, end, line_end,

@@ -84,6 +84,18 @@ class Library:
                     "~/.config/filmcli/config.toml permits it (not in the site's filmcli.toml)")
         return folder
 
+    def writable_drafts_dir(self) -> Path:
+        """The drafts folder, when it may be written: as `writable_posts_dir`, it must be
+        inside the site once symlinks are followed (unless the user allows outside)."""
+        folder = self.drafts_dir
+        real = Path(os.path.realpath(folder))
+        if real != self.root and self.root not in real.parents and not _outside_allowed():
+            raise FilmcliError(
+                f"the drafts folder leads outside the site (to {real}): refusing to write",
+                self.relpath(folder), hint="allow_outside = true in your own "
+                "~/.config/filmcli/config.toml permits it (not in the site's filmcli.toml)")
+        return folder
+
     def relpath(self, path: str | os.PathLike) -> str:
         """A path as users see it: relative to the library root when inside it."""
         text = os.fspath(path)
@@ -376,7 +388,10 @@ class Library:
         FilmcliError when the file changed meanwhile (nothing is then overwritten)."""
         from .editing import commit
         from .lock import library_lock
+        from .manage import _writable
 
+        if data != snapshot.data:
+            _writable(self, snapshot.path)
         with library_lock(self):
             return commit(snapshot, data)
 

@@ -132,6 +132,8 @@ def value_from_text(library, key: str, text: str):
         except yaml.YAMLError as exc:
             raise UsageError(f"{key}={text!r} is not a YAML list or mapping: "
                              f"{str(exc).splitlines()[0]}") from None
+        except (ValueError, OverflowError) as exc:  # `[2013-02-30]`: a date that is none
+            raise UsageError(f"{key}={text!r} holds a value YAML cannot read: {exc}") from None
         return value
     return text
 
@@ -176,6 +178,24 @@ def check_value(library, key: str, value) -> None:
                          hint=f"`{key}!` removes the key")
     if isinstance(value, float) and value != value or value in (float("inf"), float("-inf")):
         raise UsageError(f"{key}: {value!r} is not a number a post can hold")
+    if key == "poster" and isinstance(value, str) and value.strip()[:5].lower() == "data:":
+        _check_data_uri(library, value)
+
+
+def _check_data_uri(library, value: str) -> None:
+    """A poster given as a data URI must be a real image (the checks validate makes)."""
+    from .poster import Poster
+    from .validate import ERROR, RULES, Options, poster_problems
+
+    try:
+        poster = Poster.from_value(value)
+        problems = poster_problems(poster, Options.from_config(library.config))
+    except FilmcliError as exc:
+        raise UsageError(f"poster: {exc.message}") from None
+    for rule, message in problems:
+        if RULES.get(rule, (ERROR,))[0] == ERROR:
+            raise UsageError(f"poster: {message} ({rule})",
+                             hint="poster=@FILE embeds an image file")
 
 
 # --------------------------------------------------------------------------------------------
@@ -220,6 +240,12 @@ def apply(library, changes: list[Change]) -> list[Change]:
     from .editing import commit_many
     from .lock import library_lock
 
+    for change in changes:
+        if change.changed and change.error is None:
+            try:
+                _writable(library, change.path)
+            except FilmcliError as exc:
+                change.error = exc
     todo = [c for c in changes if c.changed and c.error is None]
     if not todo:
         return changes
@@ -264,7 +290,7 @@ def plan_remove(library, posts: list[Post], *, keep_poster: bool = False) -> lis
     going = {os.path.abspath(p.path) for p in posts}
     poster_root = _poster_root(library)
     owners: dict[Path, int] = {}
-    for other in library.iter_posts():
+    for other in library.iter_posts(drafts=True):  # a draft's poster is in use too
         if not isinstance(other, Post) or os.path.abspath(other.path) in going:
             continue
         target = _poster_target(library, other, poster_root)
@@ -303,7 +329,13 @@ def _poster_target(library, post: Post, poster_root: Path | None) -> Path | None
         target.relative_to(poster_root)
     except (FilmcliError, ValueError, OSError):
         return None
+    if target.suffix.lower().lstrip(".") not in _IMAGE_SUFFIXES:
+        return None  # only an image file is a poster file (never a post, never _config.yml)
     return target
+
+
+#: the names extract-posters gives poster files (imageinfo.EXTENSION), and `.jpeg`
+_IMAGE_SUFFIXES = frozenset({"jpg", "jpeg", "png", "gif", "webp", "avif", "bmp", "tif", "tiff"})
 
 
 def apply_remove(library, removals: list[Removal]) -> list[Removal]:
@@ -314,7 +346,7 @@ def apply_remove(library, removals: list[Removal]) -> list[Removal]:
     with library_lock(library):
         for removal in removals:
             try:
-                _inside_library(library, removal.path)
+                _writable(library, removal.path)
                 still_current(snapshot(removal.path, max_bytes=_max_bytes(library)))
                 os.unlink(removal.path)
                 removal.removed = True
@@ -400,10 +432,22 @@ def apply_moves(library, moves: list[Move]) -> list[Move]:
             if move.error is not None:
                 continue
             try:
+                renaming = os.path.abspath(move.new) != os.path.abspath(move.old)
+                _writable(library, move.old)
+                if renaming:
+                    _writable(library, move.new)
+                    if os.path.lexists(move.new):
+                        raise FilmcliError("a file with that name already exists; nothing "
+                                           "moved", library.relpath(move.new))
                 move.new.parent.mkdir(parents=True, exist_ok=True)
-                commit(move._snapshot, move.after)  # type: ignore[attr-defined]
-                if os.path.abspath(move.new) != os.path.abspath(move.old):
-                    rename_noreplace(move.old, move.new)
+                rewritten = commit(move._snapshot, move.after)  # type: ignore[attr-defined]
+                if renaming:
+                    try:
+                        rename_noreplace(move.old, move.new)
+                    except FilmcliError:
+                        if rewritten:  # put the old version back: the move did not happen
+                            _restore(move)
+                        raise
                 move.written = True
             except FilmcliError as exc:
                 move.error = exc
@@ -411,6 +455,37 @@ def apply_moves(library, moves: list[Move]) -> list[Move]:
                 move.error = FilmcliError(f"cannot move: {exc.strerror or exc}",
                                           library.relpath(move.old))
     return moves
+
+
+def _restore(move: Move) -> None:
+    """The post back to the version read, if it still holds what this move wrote."""
+    from .editing import commit, snapshot
+
+    try:
+        now = snapshot(move.old)
+        if now.data == move.after:
+            commit(now, move.before)
+    except FilmcliError:
+        pass
+
+
+def _writable(library, path: Path) -> None:
+    """A post file is only written or moved inside the posts or drafts folder, and only
+    where that folder really is inside the site (symbolic links followed), as `new` does."""
+    folder = Path(os.path.realpath(Path(path).parent))
+    root = library.root
+    if (folder == root or root not in folder.parents) and not _outside_allowed():
+        raise FilmcliError(f"the folder leads outside the site (to {folder}): refusing to "
+                           "write", library.relpath(path),
+                           hint="allow_outside = true in your own ~/.config/filmcli/"
+                           "config.toml permits it (not in the site's filmcli.toml)")
+    _inside_library(library, path)
+
+
+def _outside_allowed() -> bool:
+    from .library import _outside_allowed as allowed
+
+    return allowed()
 
 
 def plan_publish(library, post: Post, date: _dt.date | None = None) -> Move:
@@ -422,6 +497,16 @@ def plan_publish(library, post: Post, date: _dt.date | None = None) -> Move:
     when = date or _dt.date.today()
     folder = library.writable_posts_dir()
     new = folder / f"{when.isoformat()}-{post.path.name}"
+    if not os.path.lexists(new):  # (a file of that name: plan_move says it exists)
+        from .newpost import LibraryIndex
+
+        owner = LibraryIndex(library).slug_owner(post.slug)
+        if owner is not None and os.path.abspath(owner) != os.path.abspath(post.path):
+            raise FilmcliError(f"the slug {post.slug!r} is already used by "
+                               f"{library.relpath(owner)}",
+                               library.relpath(post.path),
+                               hint="two posts with one slug collide in Jekyll; "
+                               "`filmcli rename --slug` the draft first")
     assign = {"date": when} if "date" in post.front_matter else {}
     return plan_move(library, post, new, assign)
 
@@ -482,7 +567,8 @@ def plan_rename(library, post: Post, *, title: str | None = None,
         assign["date"] = date
     poster_from = poster_to = None
     target = _poster_target(library, post, _poster_root(library))
-    if target is not None and target.stem == post.slug and new_slug != post.slug:
+    if target is not None and target.stem == post.slug and new_slug != post.slug \
+            and not _poster_shared(library, post, target):
         poster_from = target
         poster_to = target.with_name(new_slug + target.suffix)
         value = str(post.front_matter["poster"].value)
@@ -510,6 +596,15 @@ def plan_rename(library, post: Post, *, title: str | None = None,
                               "_config.yml's plugins, rename would keep them working)")
     move.poster_from, move.poster_to = poster_from, poster_to
     return move
+
+
+def _poster_shared(library, post: Post, target: Path) -> bool:
+    """Another post points at the poster file `target` too (it then keeps its name)."""
+    root = _poster_root(library)
+    mine = os.path.abspath(post.path)
+    return any(isinstance(other, Post) and os.path.abspath(other.path) != mine
+               and _poster_target(library, other, root) == target
+               for other in library.iter_posts(drafts=True))
 
 
 def _replan(library, post: Post, new_path: Path, assign: dict, was: Move) -> Move:

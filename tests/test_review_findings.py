@@ -174,3 +174,16 @@ def test_splice_adds_a_key_after_a_keep_chomped_block_scalar():
     back = Post.from_bytes(new)
     assert back.front_matter["note"] == "a\n\n" and back.front_matter["rating"] == 4
     assert new.startswith(b"---\ntitle: Her\nyear: 2013\nnote: |+\n  a\n\n")
+
+
+def test_rm_keeps_a_poster_file_a_draft_still_uses(site, run):
+    """plan_remove counted the posts that share a poster file, but not the drafts: removing
+    a post deleted the poster file its draft (or a draft of another film) points at."""
+    posters = _posters(site)
+    _point_poster(site, "2013-12-18-her.md", "/assets/posters/her.jpg")
+    (site / "_drafts").mkdir()
+    (site / "_drafts" / "her-cut.md").write_bytes(
+        b"---\ntitle: Her (director's cut)\nyear: 2013\nposter: /assets/posters/her.jpg\n---\n")
+    result = run("-L", site, "rm", HER, "--yes")
+    assert result.exit_code == 0, result.stderr
+    assert (posters / "her.jpg").exists()
