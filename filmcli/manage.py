@@ -284,7 +284,15 @@ class Removal:
 def plan_remove(library, posts: list[Post], *, keep_poster: bool = False) -> list[Removal]:
     """What `rm` removes: the posts, and each poster file extract-posters wrote for one of
     them that no other post points at."""
+    from .editing import snapshot
+
     removals = [Removal(p.path, p.title, p.year) for p in posts]
+    for removal in removals:  # the version that is removed: the one the user was shown
+        try:
+            removal._snapshot = snapshot(removal.path,  # type: ignore[attr-defined]
+                                         max_bytes=_max_bytes(library))
+        except FilmcliError as exc:
+            removal.error = exc
     if keep_poster:
         return removals
     going = {os.path.abspath(p.path) for p in posts}
@@ -345,9 +353,13 @@ def apply_remove(library, removals: list[Removal]) -> list[Removal]:
 
     with library_lock(library):
         for removal in removals:
+            if removal.error is not None:
+                continue
             try:
                 _writable(library, removal.path)
-                still_current(snapshot(removal.path, max_bytes=_max_bytes(library)))
+                planned = getattr(removal, "_snapshot", None)
+                still_current(planned if planned is not None
+                              else snapshot(removal.path, max_bytes=_max_bytes(library)))
                 os.unlink(removal.path)
                 removal.removed = True
             except FilmcliError as exc:

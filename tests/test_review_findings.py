@@ -187,3 +187,18 @@ def test_rm_keeps_a_poster_file_a_draft_still_uses(site, run):
     result = run("-L", site, "rm", HER, "--yes")
     assert result.exit_code == 0, result.stderr
     assert (posters / "her.jpg").exists()
+
+
+def test_rm_never_removes_a_post_changed_after_it_was_planned(site):
+    """apply_remove "checked" a snapshot it had just taken against itself: a post edited
+    between the confirmation (the list the user said yes to) and the removal was removed,
+    the edit lost. A write only replaces the version read; a removal should be the same."""
+    from filmcli.manage import apply_remove
+
+    library = Library(site)
+    planned = library.remove("her", dry_run=True)
+    edited = (site / HER).read_bytes() + b"\nA paragraph written meanwhile.\n"
+    (site / HER).write_bytes(edited)
+    apply_remove(library, planned)
+    assert planned[0].error is not None and not planned[0].removed
+    assert (site / HER).read_bytes() == edited
