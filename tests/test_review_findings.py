@@ -202,3 +202,19 @@ def test_rm_never_removes_a_post_changed_after_it_was_planned(site):
     apply_remove(library, planned)
     assert planned[0].error is not None and not planned[0].removed
     assert (site / HER).read_bytes() == edited
+
+
+# --- init ------------------------------------------------------------------------------------
+
+def test_init_writes_a_config_that_reads_back_with_the_title(tmp_path, run):
+    """`init --title` put the title between quotes escaping only \\ and ": a control
+    character made `_config.yml` unreadable (Jekyll stops, and so does filmcli), exit 0;
+    a line break became a space."""
+    import yaml
+
+    for n, title in enumerate(["x\x01y", "two\nlines", "bell\x07"]):
+        folder = tmp_path / f"lib{n}"
+        result = run("init", folder, "--title", title)
+        assert result.exit_code == 0, result.stderr
+        config = yaml.safe_load((folder / "_config.yml").read_text(encoding="utf-8"))
+        assert config["title"] == title
