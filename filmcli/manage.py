@@ -178,8 +178,23 @@ def check_value(library, key: str, value) -> None:
                          hint=f"`{key}!` removes the key")
     if isinstance(value, float) and value != value or value in (float("inf"), float("-inf")):
         raise UsageError(f"{key}: {value!r} is not a number a post can hold")
-    if key == "poster" and isinstance(value, str) and value.strip()[:5].lower() == "data:":
-        _check_data_uri(library, value)
+    if key == "poster" and isinstance(value, str):
+        if value.strip()[:5].lower() == "data:":
+            _check_data_uri(library, value)
+        else:
+            _check_poster_path(library, value)
+
+
+def _check_poster_path(library, value: str) -> None:
+    """A poster given as a path must name a file of the site (validate's FC105)."""
+    from .poster import Poster
+
+    poster = Poster.from_value(value)
+    if poster.origin == "path":
+        target = library.site_file(poster.value or "")
+        if target is None or not target.is_file():
+            raise UsageError(f"poster: {value!r} is not a file in the site (FC105)",
+                             hint="poster=@FILE embeds an image file")
 
 
 def _check_data_uri(library, value: str) -> None:

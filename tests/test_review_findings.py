@@ -218,3 +218,16 @@ def test_init_writes_a_config_that_reads_back_with_the_title(tmp_path, run):
         assert result.exit_code == 0, result.stderr
         config = yaml.safe_load((folder / "_config.yml").read_text(encoding="utf-8"))
         assert config["title"] == title
+
+
+def test_set_poster_as_a_path_must_name_a_file_of_the_site(site, run):
+    """`poster=/etc/passwd` or a path to no file was written: validate then fails the post
+    with FC105 (a value that breaks the post is refused with exit 2, says issue 11)."""
+    before = (site / HER).read_bytes()
+    for value in ("poster=/etc/passwd", "poster=/assets/posters/none.jpg", "poster=../../x.jpg"):
+        result = run("-L", site, "set", "her", value)
+        assert result.exit_code == 2, (value, result.stderr)
+    assert (site / HER).read_bytes() == before
+    (site / "assets").mkdir()
+    (site / "assets" / "her.jpg").write_bytes((EXAMPLE_SITE.parent / "her.jpg").read_bytes())
+    assert run("-L", site, "set", "her", "poster=/assets/her.jpg").exit_code == 0
