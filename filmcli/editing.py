@@ -109,8 +109,10 @@ def layout(raw: bytes, path: str | os.PathLike = "<post>") -> Layout:
             continue  # a complex key: left alone, never edited
         key_start = real(key_node.start_mark.index)
         key_end = real(key_node.end_mark.index)
-        colon = raw.index(b":", key_end)
+        colon = raw.find(b":", key_end, yaml_end)
         start = real(value_node.start_mark.index)
+        if colon < 0 or raw[key_end:colon].strip(b" \t\r\n"):
+            continue  # an explicit `? key` without a `:` of its own: left alone, never edited
         end = _content_end(raw, real(value_node.end_mark.index), start, value_node)
         if end <= start:  # an empty value (`director:`)
             start = end = colon + 1

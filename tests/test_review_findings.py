@@ -231,3 +231,19 @@ def test_set_poster_as_a_path_must_name_a_file_of_the_site(site, run):
     (site / "assets").mkdir()
     (site / "assets" / "her.jpg").write_bytes((EXAMPLE_SITE.parent / "her.jpg").read_bytes())
     assert run("-L", site, "set", "her", "poster=/assets/her.jpg").exit_code == 0
+
+
+def test_a_key_without_a_value_at_the_end_is_no_internal_error(site, run):
+    """`? a` (an explicit key with no value) as the last key: layout's raw.index(b":")
+    raised ValueError, and set and edit said `error: internal error: ValueError:
+    subsection not found`."""
+    post = site / "_posts" / "2000-01-01-x.md"
+    post.write_bytes(b"---\ntitle: X\nyear: 2000\n? a\n---\nbody\n")
+    result = run("-L", site, "set", post, "rating=1")
+    assert "internal error" not in result.stderr, result.stderr
+    if result.exit_code == 0:
+        assert Post.read(post).front_matter["rating"] == 1
+    else:
+        assert result.stderr.startswith("error: ") and post.read_bytes().endswith(b"body\n")
+    raw = post.read_bytes()
+    assert splice(raw, {"rating": 2}).count(b"\n? a\n") == 1
