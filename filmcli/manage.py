@@ -594,13 +594,16 @@ def plan_rename(library, post: Post, *, title: str | None = None,
         assign["date"] = date
     poster_from = poster_to = None
     target = _poster_target(library, post, _poster_root(library))
+    value = str(getattr(post.front_matter.get("poster"), "value", "") or "")
+    cut = min([i for i in (value.find("?"), value.find("#")) if i >= 0] or [len(value)])
+    base, tail = value[:cut], value[cut:]  # `?v=2`, `#x`: kept as they are
     if target is not None and target.stem == post.slug and new_slug != post.slug \
-            and not _poster_shared(library, post, target):
+            and base.endswith(target.name) and not _poster_shared(library, post, target):
+        # (a value that does not end with the file's name cannot be pointed at the new
+        # name: the file then keeps its name too)
         poster_from = target
         poster_to = target.with_name(new_slug + target.suffix)
-        value = str(post.front_matter["poster"].value)
-        assign["poster"] = value[:len(value) - len(target.name)] + poster_to.name \
-            if value.endswith(target.name) else value
+        assign["poster"] = base[:len(base) - len(target.name)] + poster_to.name + tail
         if os.path.lexists(poster_to):
             raise FilmcliError("a poster file with the new name already exists",
                                library.relpath(poster_to), hint="choose another --slug")

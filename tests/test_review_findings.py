@@ -247,3 +247,17 @@ def test_a_key_without_a_value_at_the_end_is_no_internal_error(site, run):
         assert result.stderr.startswith("error: ") and post.read_bytes().endswith(b"body\n")
     raw = post.read_bytes()
     assert splice(raw, {"rating": 2}).count(b"\n? a\n") == 1
+
+
+def test_rename_never_moves_a_poster_file_it_cannot_repoint(site, run):
+    """`poster: /assets/posters/her.jpg?v=2` names her.jpg (the ?query is ignored): rename
+    moved the file to her-2013.jpg but left the poster: line as it was (it only rewrites a
+    value ending with the file's name), so the post pointed at a file that was gone."""
+    posters = _posters(site)
+    _point_poster(site, "2013-12-18-her.md", "/assets/posters/her.jpg?v=2")
+    result = run("-L", site, "rename", "her", "--slug", "her-2013")
+    assert result.exit_code == 0, result.stderr
+    post = Library(site).read(site / "_posts" / "2013-12-18-her-2013.md")
+    target = Library(site).site_file(post.front_matter["poster"].value)
+    assert target is not None and target.is_file(), (post.front_matter["poster"].value,
+                                                     os.listdir(posters))
