@@ -261,3 +261,27 @@ def test_rename_never_moves_a_poster_file_it_cannot_repoint(site, run):
     target = Library(site).site_file(post.front_matter["poster"].value)
     assert target is not None and target.is_file(), (post.front_matter["poster"].value,
                                                      os.listdir(posters))
+
+
+# --- edit ------------------------------------------------------------------------------------
+
+def test_an_edit_aborted_for_errors_is_kept(site, run, tmp_path, monkeypatch):
+    """Without a terminal to ask on, an edit with errors is aborted, and what the user typed
+    in the editor was thrown away (only a post changed meanwhile kept the edit in a file):
+    issue 11's "nothing is ever lost"."""
+    import sys
+
+    script = tmp_path / "editor.py"
+    script.write_text("import sys\np = sys.argv[1]\nt = open(p, newline='').read()\n"
+                      "open(p, 'w', newline='').write(t.replace('year: 2013', 'year: [2013')"
+                      " + 'A long paragraph the user wrote.\\n')\n")
+    monkeypatch.setenv("EDITOR", f"{sys.executable} {script}")
+    monkeypatch.delenv("VISUAL", raising=False)
+    before = (site / HER).read_bytes()
+    result = run("-L", site, "edit", "her")
+    assert result.exit_code == 1 and "aborted" in result.stderr
+    assert (site / HER).read_bytes() == before
+    assert "kept in " in result.stderr, result.stderr
+    kept = Path(result.stderr.split("kept in ")[1].split()[0].rstrip(")"))
+    assert b"A long paragraph the user wrote." in kept.read_bytes()
+    kept.unlink()

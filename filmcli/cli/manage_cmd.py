@@ -286,7 +286,9 @@ def edit_cmd(
         if choice == "e":
             continue
         if choice == "a":
-            console.message(f"{shown}: aborted; nothing written")
+            kept = _keep_edit(data)  # what the user typed is never lost
+            console.message(f"{shown}: aborted; nothing written (your edit is kept in "
+                            f"{kept})")
             raise typer.Exit(1)
         break  # save anyway
     try:
