@@ -331,7 +331,16 @@ class Library:
             values["poster"] = poster_from_file(self, os.fspath(values["poster"]))
         for key, value in values.items():
             check_value(self, key, value)
-        changes = [plan_set(self, post, values, tuple(remove)) for post in self._films(films)]
+        from .manage import Change
+
+        changes = []
+        for post in self._films(films):  # a post that cannot be changed stops no other
+            try:
+                changes.append(plan_set(self, post, values, tuple(remove)))
+            except FilmcliError as exc:
+                failed = Change(post.path, post.title, post.year)
+                failed.error = exc
+                changes.append(failed)
         return changes if dry_run else apply(self, changes)
 
     def remove(self, films, *, keep_poster: bool = False, dry_run: bool = False) -> list:

@@ -285,3 +285,17 @@ def test_an_edit_aborted_for_errors_is_kept(site, run, tmp_path, monkeypatch):
     kept = Path(result.stderr.split("kept in ")[1].split()[0].rstrip(")"))
     assert b"A long paragraph the user wrote." in kept.read_bytes()
     kept.unlink()
+
+
+def test_a_bulk_set_goes_on_past_a_post_it_cannot_change(site, run):
+    """One post whose front matter splice cannot change (a flow mapping) stopped
+    `set --where ... --yes` before any write: 0 of 17 changed. Issue 11: bulk changes go
+    post by post; a failure in one is reported and the rest go on; exit 1."""
+    odd = site / "_posts" / "2000-01-01-flow.md"
+    odd.write_bytes(b"---\n{title: Flow, director: D, year: 2000}\n---\nbody\n")
+    result = run("-L", site, "set", "--where", "year>=1900", "rating=3", "--yes")
+    assert result.exit_code == 1
+    assert "error: _posts/2000-01-01-flow.md: " in result.stderr, result.stderr
+    changed = [p for p in (site / "_posts").iterdir() if b"\nrating: 3\n" in p.read_bytes()]
+    assert len(changed) == len(list((site / "_posts").iterdir())) - 1
+    assert odd.read_bytes() == b"---\n{title: Flow, director: D, year: 2000}\n---\nbody\n"

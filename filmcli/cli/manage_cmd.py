@@ -103,8 +103,13 @@ def set_cmd(
     for change in planned:
         for note in change.notes:
             console.warn(library.relpath(change.path), note)
-    todo = [c for c in planned if c.changed]
+    todo = [c for c in planned if c.changed and c.error is None]
     for change in planned:
+        if change.error is not None:
+            failed += 1
+            console.error_line(library.relpath(change.path), change.error.message,
+                               change.error.hint)
+            continue
         if not change.changed:
             console.message(f"{change.label}: unchanged")
             continue
@@ -114,7 +119,7 @@ def set_cmd(
         for change in todo:
             sys.stdout.write(_diff(change, library))
         console.message(f"dry run: {len(todo)} of {counted(len(planned), 'film')} would change")
-        finish(read_code)
+        finish(1 if failed or read_code else 0)
         return
     confirm(len(todo), "change", yes)
     from ..manage import apply
