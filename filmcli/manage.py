@@ -313,7 +313,11 @@ def plan_remove(library, posts: list[Post], *, keep_poster: bool = False) -> lis
     going = {os.path.abspath(p.path) for p in posts}
     poster_root = _poster_root(library)
     owners: dict[Path, int] = {}
+    unreadable: list[Path] = []  # posts that do not read: they may point at it too
     for other in library.iter_posts(drafts=True):  # a draft's poster is in use too
+        if isinstance(other, FilmcliError) and other.path:
+            unreadable.append(library.root / str(other.path))
+            continue
         if not isinstance(other, Post) or os.path.abspath(other.path) in going:
             continue
         target = _poster_target(library, other, poster_root)
@@ -321,9 +325,23 @@ def plan_remove(library, posts: list[Post], *, keep_poster: bool = False) -> lis
             owners[target] = owners.get(target, 0) + 1
     for removal, post in zip(removals, posts, strict=True):
         target = _poster_target(library, post, poster_root)
-        if target is not None and not owners.get(target):
+        if target is not None and not owners.get(target) \
+                and not _named_in(target.name, unreadable):
             removal.poster_file = target
     return removals
+
+
+def _named_in(name: str, paths: list[Path]) -> bool:
+    """Some file of `paths` holds `name` (or cannot be read to tell): a poster file is kept
+    for a post that does not read, as it may point at it."""
+    needle = name.encode("utf-8")
+    for path in paths:
+        try:
+            if needle in path.read_bytes():
+                return True
+        except OSError:
+            return True
+    return False
 
 
 def _poster_root(library) -> Path | None:

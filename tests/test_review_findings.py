@@ -299,3 +299,16 @@ def test_a_bulk_set_goes_on_past_a_post_it_cannot_change(site, run):
     changed = [p for p in (site / "_posts").iterdir() if b"\nrating: 3\n" in p.read_bytes()]
     assert len(changed) == len(list((site / "_posts").iterdir())) - 1
     assert odd.read_bytes() == b"---\n{title: Flow, director: D, year: 2000}\n---\nbody\n"
+
+
+def test_rm_keeps_a_poster_file_a_post_that_does_not_read_points_at(site, run):
+    """Sharers were counted among the posts that read cleanly only: a post with a YAML error
+    (being edited, say) that points at the same poster file lost it."""
+    posters = _posters(site)
+    _point_poster(site, "2013-12-18-her.md", "/assets/posters/her.jpg")
+    broken = site / "_posts" / "2014-01-01-her-too.md"
+    broken.write_bytes(b"---\ntitle: [Her too\nposter: /assets/posters/her.jpg\n---\n")
+    result = run("-L", site, "rm", HER, "--yes")
+    assert result.exit_code in (0, 1), result.stderr
+    assert not (site / HER).exists()
+    assert (posters / "her.jpg").exists()
