@@ -478,9 +478,9 @@ def apply_moves(library, moves: list[Move]) -> list[Move]:
                 continue
             try:
                 renaming = os.path.abspath(move.new) != os.path.abspath(move.old)
-                _writable(library, move.old)
+                _inside_site(library, move.old)
                 if renaming:
-                    _writable(library, move.new)
+                    _inside_site(library, move.new)
                     if os.path.lexists(move.new):
                         raise FilmcliError("a file with that name already exists; nothing "
                                            "moved", library.relpath(move.new))
@@ -515,16 +515,22 @@ def _restore(move: Move) -> None:
 
 
 def _writable(library, path: Path) -> None:
-    """A post file is only written or moved inside the posts or drafts folder, and only
+    """A post file is only written or removed inside the posts or drafts folder, and only
     where that folder really is inside the site (symbolic links followed), as `new` does."""
+    _inside_site(library, path)
+    _inside_library(library, path)
+
+
+def _inside_site(library, path: Path) -> None:
+    """FilmcliError unless `path`'s folder is inside the site once symbolic links are
+    followed (or the user's own config allows outside)."""
     folder = Path(os.path.realpath(Path(path).parent))
     root = library.root
-    if (folder == root or root not in folder.parents) and not _outside_allowed():
+    if folder != root and root not in folder.parents and not _outside_allowed():
         raise FilmcliError(f"the folder leads outside the site (to {folder}): refusing to "
                            "write", library.relpath(path),
                            hint="allow_outside = true in your own ~/.config/filmcli/"
                            "config.toml permits it (not in the site's filmcli.toml)")
-    _inside_library(library, path)
 
 
 def _outside_allowed() -> bool:
