@@ -41,8 +41,12 @@ def _shown(value) -> str:
     if value is MISSING:
         return "(none)"
     if isinstance(value, Poster) or (isinstance(value, str) and value.startswith("data:")):
-        poster = value if isinstance(value, Poster) else Poster.from_value(value)
-        return f"<{poster.short()}>"
+        try:
+            poster = value if isinstance(value, Poster) else Poster.from_value(value)
+            return f"<{poster.short()}>"
+        except FilmcliError:  # `note=data:abc` is text, not a poster
+            if isinstance(value, Poster):
+                return "<poster>"
     if isinstance(value, str):
         text = value if len(value) <= 80 else value[:77] + "..."
         return "'" + visible(text) + "'"

@@ -312,3 +312,12 @@ def test_rm_keeps_a_poster_file_a_post_that_does_not_read_points_at(site, run):
     assert result.exit_code in (0, 1), result.stderr
     assert not (site / HER).exists()
     assert (posters / "her.jpg").exists()
+
+
+def test_set_a_text_that_starts_with_data_colon(site, run):
+    """`note=data:abc` (text for a key that is not the poster): describing the change took
+    it for a poster and failed with `error: poster data URI has no ',' before its data`."""
+    result = run("-L", site, "set", "her", "note=data:abc")
+    assert result.exit_code == 0, result.stderr
+    assert Post.read(site / HER).front_matter["note"] == "data:abc"
+    assert "note (none) -> 'data:abc'" in result.stderr
