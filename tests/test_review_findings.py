@@ -321,3 +321,22 @@ def test_set_a_text_that_starts_with_data_colon(site, run):
     assert result.exit_code == 0, result.stderr
     assert Post.read(site / HER).front_matter["note"] == "data:abc"
     assert "note (none) -> 'data:abc'" in result.stderr
+
+
+# --- the selector ----------------------------------------------------------------------------
+
+def test_the_selector_never_takes_a_fragment_inside_a_word(site, run):
+    """Title matching used `text in title`: `ok` named Tokyo Story and `ertig` Vertigo, so
+    `filmcli rm ok --yes` removed a film no word of which was typed (issue 11: "a slug, or
+    title words")."""
+    from filmcli.selector import NoMatch
+
+    import pytest
+
+    for fragment in ("ok", "ertig", "yo st"):
+        with pytest.raises(NoMatch):
+            Library(site).select(fragment)
+    result = run("-L", site, "rm", "ok", "--yes")
+    assert result.exit_code == 1 and (site / "_posts" / "2023-12-12-tokyo-story.md").exists()
+    assert Library(site).select("tokyo st").slug == "tokyo-story"
+    assert Library(site).select("space odyssey").slug == "2001-a-space-odyssey"
