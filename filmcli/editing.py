@@ -336,6 +336,10 @@ def _check(old: Post, new_raw: bytes, assign: dict, remove, path: Path,
                            hint="please report this with the post's front matter")
 
 
+#: a line of a folded poster: base64 only (cut short in diffs like the poster line)
+_BASE64_LINE = re.compile(r"[A-Za-z0-9+/=]{100,}")
+
+
 def diff_text(before: bytes, after: bytes, old_name: str, new_name: str | None = None) -> str:
     """A unified diff of a post's two versions, its long poster lines cut short (what
     `set --dry-run` and `validate --diff` print)."""
@@ -346,7 +350,8 @@ def diff_text(before: bytes, after: bytes, old_name: str, new_name: str | None =
     def lines(data: bytes) -> list[str]:
         out = []
         for line in data.decode("utf-8", "replace").splitlines(keepends=True):
-            if len(line) > 120 and line.lstrip().startswith(("poster:", "data:")):
+            if len(line) > 120 and (line.lstrip().startswith(("poster:", "data:"))
+                                    or _BASE64_LINE.fullmatch(line.strip())):
                 line = line[:60] + f"... ({len(line)} characters)\n"
             out.append(visible(line.rstrip("\r\n")) + "\n")
         return out

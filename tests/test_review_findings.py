@@ -340,3 +340,15 @@ def test_the_selector_never_takes_a_fragment_inside_a_word(site, run):
     assert result.exit_code == 1 and (site / "_posts" / "2023-12-12-tokyo-story.md").exists()
     assert Library(site).select("tokyo st").slug == "tokyo-story"
     assert Library(site).select("space odyssey").slug == "2001-a-space-odyssey"
+
+
+def test_a_dry_run_diff_never_shows_a_folded_posters_base64():
+    """diff_text cut short only lines starting with `poster:` or `data:`: the lines of a
+    folded poster (`poster: >` then base64) were printed whole by `set --dry-run`."""
+    from filmcli.editing import diff_text
+
+    from test_manage import TRICKY
+
+    raw = TRICKY["folded poster"]
+    new = splice(raw, {"poster": "/assets/posters/1917.jpg"})
+    assert all(len(line) < 200 for line in diff_text(raw, new, "x.md").splitlines())
