@@ -640,7 +640,7 @@ def plan_rename(library, post: Post, *, title: str | None = None,
     moved = Post.from_bytes(move.after, new_path)
     move.old_url, move.new_url = (urls.public_url(post, settings),
                                   urls.public_url(moved, settings))
-    if move.old_url != move.new_url:
+    if move.old_url != move.new_url and not post.draft:  # a draft was never at a URL
         if urls.redirect_plugin(settings):
             old = urls.post_url(post, settings)
             have = post.front_matter.get("redirect_from")

@@ -352,3 +352,17 @@ def test_a_dry_run_diff_never_shows_a_folded_posters_base64():
     raw = TRICKY["folded poster"]
     new = splice(raw, {"poster": "/assets/posters/1917.jpg"})
     assert all(len(line) < 200 for line in diff_text(raw, new, "x.md").splitlines())
+
+
+def test_renaming_a_draft_adds_no_redirect_from(site, run):
+    """A draft has never been at a URL (Jekyll dates it today only with --drafts), yet
+    rename added `redirect_from: ["/<today>/old-slug.html"]` to it on a site with
+    jekyll-redirect-from: a redirect from a page that never existed, carried on publish."""
+    config = site / "_config.yml"
+    config.write_text(config.read_text() + "plugins:\n  - jekyll-redirect-from\n")
+    (site / "_drafts").mkdir()
+    (site / "_drafts" / "soon.md").write_bytes(b"---\ntitle: Soon\nyear: 2024\n---\nx\n")
+    result = run("-L", site, "rename", "soon", "--slug", "later")
+    assert result.exit_code == 0, result.stderr
+    assert (site / "_drafts" / "later.md").read_bytes() == \
+        b"---\ntitle: Soon\nyear: 2024\n---\nx\n"
