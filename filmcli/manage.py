@@ -704,7 +704,7 @@ def _inside_library(library, path: Path) -> None:
             return
         except (ValueError, OSError):
             continue
-    raise FilmcliError("not in the posts or drafts folder: not removed", path)
+    raise FilmcliError("not in the posts or drafts folder; left alone", path)
 
 
 __all__ = ["Change", "FieldChange", "MISSING", "Move", "Removal", "apply", "apply_moves",
