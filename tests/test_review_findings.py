@@ -367,3 +367,17 @@ def test_renaming_a_draft_adds_no_redirect_from(site, run):
     assert result.exit_code == 0, result.stderr
     assert (site / "_drafts" / "later.md").read_bytes() == \
         b"---\ntitle: Soon\nyear: 2024\n---\nx\n"
+
+
+def test_a_draft_in_a_folder_of_drafts_is_a_draft(site, run):
+    """Jekyll reads `_drafts/` with its subfolders; filmcli took only files directly in it
+    for drafts: `publish` refused `_drafts/ideas/soon.md` ("not a draft"), `unpublish`
+    accepted it, and `validate --drafts` asked it for a dated name."""
+    (site / "_drafts" / "ideas").mkdir(parents=True)
+    draft = site / "_drafts" / "ideas" / "soon.md"
+    draft.write_bytes(b"---\ntitle: Soon\nyear: 2024\n---\nx\n")
+    assert Library(site).read(draft).draft
+    assert run("-L", site, "unpublish", draft).exit_code == 2
+    result = run("-L", site, "publish", draft, "--date", "2024-05-05")
+    assert result.exit_code == 0, result.stderr
+    assert (site / "_posts" / "2024-05-05-soon.md").exists() and not draft.exists()
