@@ -348,6 +348,37 @@ def _named_in(name: str, paths: list[Path]) -> bool:
     return False
 
 
+def _unlink_if(library, snap) -> None:
+    """Remove the post `snap` read, and only that version: it is first moved aside (one
+    atomic rename), checked there, and put back if another program replaced or changed it
+    after the last check (the edit is then never lost)."""
+    import hashlib
+
+    from .editing import rename_noreplace
+
+    path = Path(snap.path)
+    aside = path.with_name(f".filmcli-rm-{os.getpid()}-{path.name}")
+    rename_noreplace(path, aside)
+    try:
+        st = os.stat(aside)
+        with open(aside, "rb") as handle:
+            same = hashlib.sha256(handle.read()).hexdigest() == snap.digest
+        same = same and (st.st_size, st.st_mtime_ns, st.st_ino, st.st_dev) == (
+            snap.stamp[0], snap.stamp[1], snap.stamp[3], snap.stamp[4])
+    except OSError:
+        same = False
+    if same:
+        os.unlink(aside)
+        return
+    try:
+        rename_noreplace(aside, path)
+    except FilmcliError:
+        raise FilmcliError(f"changed while it was removed; the changed version is kept as "
+                           f"{library.relpath(aside)}", library.relpath(path)) from None
+    raise FilmcliError("changed while it was read; left alone", library.relpath(path),
+                       hint="run the command again")
+
+
 def _poster_root(library) -> Path | None:
     folder = str(library.config.get("poster", {}).get("dir") or "").strip("/")
     if not folder:
@@ -395,9 +426,10 @@ def apply_remove(library, removals: list[Removal]) -> list[Removal]:
             try:
                 _writable(library, removal.path)
                 planned = getattr(removal, "_snapshot", None)
-                still_current(planned if planned is not None
-                              else snapshot(removal.path, max_bytes=_max_bytes(library)))
-                os.unlink(removal.path)
+                if planned is None:
+                    planned = snapshot(removal.path, max_bytes=_max_bytes(library))
+                still_current(planned)
+                _unlink_if(library, planned)
                 removal.removed = True
             except FilmcliError as exc:
                 removal.error = exc

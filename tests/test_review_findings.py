@@ -381,3 +381,28 @@ def test_a_draft_in_a_folder_of_drafts_is_a_draft(site, run):
     result = run("-L", site, "publish", draft, "--date", "2024-05-05")
     assert result.exit_code == 0, result.stderr
     assert (site / "_posts" / "2024-05-05-soon.md").exists() and not draft.exists()
+
+
+def test_rm_never_removes_a_version_written_after_its_last_check(site, monkeypatch):
+    """apply_remove checked the post, then unlinked the path: a save by another program
+    between the two (an editor's atomic write) was removed, the new version lost."""
+    import filmcli.editing as editing
+    from filmcli.manage import apply_remove
+
+    library = Library(site)
+    planned = library.remove("her", dry_run=True)
+    check = editing.still_current
+    edited = (site / HER).read_bytes() + b"\nSaved by an editor just after the check.\n"
+
+    def check_then_someone_saves(snap):
+        check(snap)
+        tmp = site / "_posts" / ".editor-tmp"
+        tmp.write_bytes(edited)
+        os.replace(tmp, site / HER)
+
+    monkeypatch.setattr(editing, "still_current", check_then_someone_saves)
+    apply_remove(library, planned)
+    assert planned[0].error is not None and not planned[0].removed
+    assert (site / HER).read_bytes() == edited
+    assert sorted(os.listdir(site / "_posts")) == sorted(
+        p.name for p in (EXAMPLE_SITE / "_posts").iterdir())
