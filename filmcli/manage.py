@@ -182,6 +182,12 @@ def check_value(library, key: str, value) -> None:
                          hint=f"`{key}!` removes the key")
     if isinstance(value, float) and value != value or value in (float("inf"), float("-inf")):
         raise UsageError(f"{key}: {value!r} is not a number a post can hold")
+    if key == "date":
+        from .post import coerce_date
+
+        if isinstance(value, bool) or coerce_date(value) is None:
+            raise UsageError(f"date={value!r} is not a date Jekyll can read (an unreadable "
+                             "date stops the whole build)", hint="date=YYYY-MM-DD")
     if key == "poster" and isinstance(value, str):
         if value.strip()[:5].lower() == "data:":
             _check_data_uri(library, value)

@@ -406,3 +406,15 @@ def test_rm_never_removes_a_version_written_after_its_last_check(site, monkeypat
     assert (site / HER).read_bytes() == edited
     assert sorted(os.listdir(site / "_posts")) == sorted(
         p.name for p in (EXAMPLE_SITE / "_posts").iterdir())
+
+
+def test_set_refuses_a_date_jekyll_cannot_read(site, run):
+    """`date=2020-13-01` (or `date=soon`) was written as text: validate's FC205, "cannot be
+    read by Jekyll (it stops the whole build)". A value that breaks the post is refused."""
+    before = (site / HER).read_bytes()
+    for value in ("date=2020-13-01", "date=soon", "date=2020-02-30 10:00", "date=7"):
+        result = run("-L", site, "set", "her", value)
+        assert result.exit_code == 2, (value, result.stderr)
+    assert (site / HER).read_bytes() == before
+    assert run("-L", site, "set", "her", "date=2020-02-29 10:00").exit_code == 0
+    assert run("-L", site, "set", "her", "date=2020-02-28").exit_code == 0
