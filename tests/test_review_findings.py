@@ -109,9 +109,10 @@ def test_new_draft_never_writes_outside_the_library(site, run, tmp_path):
     outside = tmp_path / "outside"
     outside.mkdir()
     (site / "_drafts").symlink_to(outside)
-    result = run("-L", site, "new", "--draft", "-t", "Past Lives", "-d", "Celine Song",
-                 "-y", "2023", "-p", EXAMPLE_SITE.parent / "her.jpg")
+    result = run("-L", site, "new", "--draft", "--title", "Past Lives", "--director",
+                 "Celine Song", "--year", "2023", "--poster", EXAMPLE_SITE.parent / "her.jpg")
     assert result.exit_code != 0 and "Traceback" not in result.stderr
+    assert "outside the site" in result.stderr, result.stderr
     assert os.listdir(outside) == []
 
 
