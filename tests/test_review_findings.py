@@ -419,3 +419,17 @@ def test_set_refuses_a_date_jekyll_cannot_read(site, run):
     assert (site / HER).read_bytes() == before
     assert run("-L", site, "set", "her", "date=2020-02-29 10:00").exit_code == 0
     assert run("-L", site, "set", "her", "date=2020-02-28").exit_code == 0
+
+
+def test_an_editor_command_that_does_not_parse_is_a_clean_error(site, run, monkeypatch):
+    """`EDITOR='vim "'` gave `error: internal error: ValueError: No closing quotation`;
+    `VISUAL=' '` ran the temporary file itself as the editor."""
+    before = (site / HER).read_bytes()
+    monkeypatch.delenv("VISUAL", raising=False)
+    for name, command in (("EDITOR", 'vim "'), ("VISUAL", " ")):
+        monkeypatch.setenv(name, command)
+        result = run("-L", site, "edit", "her")
+        assert result.exit_code == 1 and result.stderr.startswith("error: ")
+        assert "internal error" not in result.stderr and "Permission denied" not in \
+            result.stderr, result.stderr
+    assert (site / HER).read_bytes() == before
