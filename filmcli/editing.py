@@ -109,14 +109,22 @@ def layout(raw: bytes, path: str | os.PathLike = "<post>") -> Layout:
             continue  # a complex key: left alone, never edited
         key_start = real(key_node.start_mark.index)
         key_end = real(key_node.end_mark.index)
-        colon = raw.index(b":", key_end)
+        colon = raw.find(b":", key_end, yaml_end)
         start = real(value_node.start_mark.index)
+        if colon < 0 or raw[key_end:colon].strip(b" \t\r\n"):
+            continue  # an explicit `? key` without a `:` of its own: left alone, never edited
         end = _content_end(raw, real(value_node.end_mark.index), start, value_node)
         if end <= start:  # an empty value (`director:`)
             start = end = colon + 1
         line_start = raw.rfind(b"\n", 0, key_start) + 1
         nl = raw.find(b"\n", end)
         line_end = yaml_end if nl < 0 or nl >= yaml_end else nl + 1
+        if isinstance(value_node, yaml.ScalarNode) and value_node.style in ("|", ">") \
+                and b"+" in raw[start:raw.find(b"\n", start)].split(b"#")[0]:
+            # `|+`: the blank lines after the text are the value's too; a new key goes after
+            kept = min(real(value_node.end_mark.index), yaml_end)
+            if kept > line_end and raw[kept - 1:kept] == b"\n":
+                line_end = kept
         same_line = b"\n" not in raw[colon:start]
         style = (value_node.style or None) if isinstance(value_node, yaml.ScalarNode) else None
         entries.append(Entry(str(key_node.value), line_start, colon + 1, start, end, line_end,
@@ -329,6 +337,10 @@ def _check(old: Post, new_raw: bytes, assign: dict, remove, path: Path,
                            hint="please report this with the post's front matter")
 
 
+#: a line of a folded poster: base64 only (cut short in diffs like the poster line)
+_BASE64_LINE = re.compile(r"[A-Za-z0-9+/=]{100,}")
+
+
 def diff_text(before: bytes, after: bytes, old_name: str, new_name: str | None = None) -> str:
     """A unified diff of a post's two versions, its long poster lines cut short (what
     `set --dry-run` and `validate --diff` print)."""
@@ -339,7 +351,8 @@ def diff_text(before: bytes, after: bytes, old_name: str, new_name: str | None =
     def lines(data: bytes) -> list[str]:
         out = []
         for line in data.decode("utf-8", "replace").splitlines(keepends=True):
-            if len(line) > 120 and line.lstrip().startswith(("poster:", "data:")):
+            if len(line) > 120 and (line.lstrip().startswith(("poster:", "data:"))
+                                    or _BASE64_LINE.fullmatch(line.strip())):
                 line = line[:60] + f"... ({len(line)} characters)\n"
             out.append(visible(line.rstrip("\r\n")) + "\n")
         return out

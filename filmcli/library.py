@@ -84,6 +84,18 @@ class Library:
                     "~/.config/filmcli/config.toml permits it (not in the site's filmcli.toml)")
         return folder
 
+    def writable_drafts_dir(self) -> Path:
+        """The drafts folder, when it may be written: as `writable_posts_dir`, it must be
+        inside the site once symlinks are followed (unless the user allows outside)."""
+        folder = self.drafts_dir
+        real = Path(os.path.realpath(folder))
+        if real != self.root and self.root not in real.parents and not _outside_allowed():
+            raise FilmcliError(
+                f"the drafts folder leads outside the site (to {real}): refusing to write",
+                self.relpath(folder), hint="allow_outside = true in your own "
+                "~/.config/filmcli/config.toml permits it (not in the site's filmcli.toml)")
+        return folder
+
     def relpath(self, path: str | os.PathLike) -> str:
         """A path as users see it: relative to the library root when inside it."""
         text = os.fspath(path)
@@ -347,7 +359,16 @@ class Library:
             values["poster"] = poster_from_file(self, os.fspath(values["poster"]))
         for key, value in values.items():
             check_value(self, key, value)
-        changes = [plan_set(self, post, values, tuple(remove)) for post in self._films(films)]
+        from .manage import Change
+
+        changes = []
+        for post in self._films(films):  # a post that cannot be changed stops no other
+            try:
+                changes.append(plan_set(self, post, values, tuple(remove)))
+            except FilmcliError as exc:
+                failed = Change(post.path, post.title, post.year)
+                failed.error = exc
+                changes.append(failed)
         return changes if dry_run else apply(self, changes)
 
     def fill(self, films=None, *, only=None, provider: str | None = None, dry_run: bool = False,
@@ -420,7 +441,10 @@ class Library:
         FilmcliError when the file changed meanwhile (nothing is then overwritten)."""
         from .editing import commit
         from .lock import library_lock
+        from .manage import _writable
 
+        if data != snapshot.data:
+            _writable(self, snapshot.path)
         with library_lock(self):
             return commit(snapshot, data)
 

@@ -41,8 +41,12 @@ def _shown(value) -> str:
     if value is MISSING:
         return "(none)"
     if isinstance(value, Poster) or (isinstance(value, str) and value.startswith("data:")):
-        poster = value if isinstance(value, Poster) else Poster.from_value(value)
-        return f"<{poster.short()}>"
+        try:
+            poster = value if isinstance(value, Poster) else Poster.from_value(value)
+            return f"<{poster.short()}>"
+        except FilmcliError:  # `note=data:abc` is text, not a poster
+            if isinstance(value, Poster):
+                return "<poster>"
     if isinstance(value, str):
         text = value if len(value) <= 80 else value[:77] + "..."
         return "'" + visible(text) + "'"
@@ -132,6 +136,8 @@ def value_from_text(library, key: str, text: str):
         except yaml.YAMLError as exc:
             raise UsageError(f"{key}={text!r} is not a YAML list or mapping: "
                              f"{str(exc).splitlines()[0]}") from None
+        except (ValueError, OverflowError) as exc:  # `[2013-02-30]`: a date that is none
+            raise UsageError(f"{key}={text!r} holds a value YAML cannot read: {exc}") from None
         return value
     return text
 
@@ -171,6 +177,30 @@ def check_value(library, key: str, value) -> None:
                          hint=f"`{key}!` removes the key")
     if isinstance(value, float) and value != value or value in (float("inf"), float("-inf")):
         raise UsageError(f"{key}: {value!r} is not a number a post can hold")
+    if key == "date":
+        from .post import coerce_date
+
+        if isinstance(value, bool) or coerce_date(value) is None:
+            raise UsageError(f"date={value!r} is not a date Jekyll can read (an unreadable "
+                             "date stops the whole build)", hint="date=YYYY-MM-DD")
+    if key == "poster" and isinstance(value, str) and value.strip()[:5].lower() == "data:":
+        _check_data_uri(library, value)  # a path is checked per post (_check_poster_value)
+
+
+def _check_data_uri(library, value: str) -> None:
+    """A poster given as a data URI must be a real image (the checks validate makes)."""
+    from .poster import Poster
+    from .validate import ERROR, RULES, Options, poster_problems
+
+    try:
+        poster = Poster.from_value(value)
+        problems = poster_problems(poster, Options.from_config(library.config))
+    except FilmcliError as exc:
+        raise UsageError(f"poster: {exc.message}") from None
+    for rule, message in problems:
+        if RULES.get(rule, (ERROR,))[0] == ERROR:
+            raise UsageError(f"poster: {message} ({rule})",
+                             hint="poster=@FILE embeds an image file")
 
 
 # --------------------------------------------------------------------------------------------
@@ -242,6 +272,12 @@ def apply(library, changes: list[Change]) -> list[Change]:
     from .editing import commit_many
     from .lock import library_lock
 
+    for change in changes:
+        if change.changed and change.error is None:
+            try:
+                _writable(library, change.path)
+            except FilmcliError as exc:
+                change.error = exc
     todo = [c for c in changes if c.changed and c.error is None]
     if not todo:
         return changes
@@ -280,13 +316,25 @@ class Removal:
 def plan_remove(library, posts: list[Post], *, keep_poster: bool = False) -> list[Removal]:
     """What `rm` removes: the posts, and each poster file extract-posters wrote for one of
     them that no other post points at."""
+    from .editing import snapshot
+
     removals = [Removal(p.path, p.title, p.year) for p in posts]
+    for removal in removals:  # the version that is removed: the one the user was shown
+        try:
+            removal._snapshot = snapshot(removal.path,  # type: ignore[attr-defined]
+                                         max_bytes=_max_bytes(library))
+        except FilmcliError as exc:
+            removal.error = exc
     if keep_poster:
         return removals
     going = {os.path.abspath(p.path) for p in posts}
     poster_root = _poster_root(library)
     owners: dict[Path, int] = {}
-    for other in library.iter_posts():
+    unreadable: list[Path] = []  # posts that do not read: they may point at it too
+    for other in library.iter_posts(drafts=True):  # a draft's poster is in use too
+        if isinstance(other, FilmcliError) and other.path:
+            unreadable.append(library.root / str(other.path))
+            continue
         if not isinstance(other, Post) or os.path.abspath(other.path) in going:
             continue
         target = _poster_target(library, other, poster_root)
@@ -294,9 +342,54 @@ def plan_remove(library, posts: list[Post], *, keep_poster: bool = False) -> lis
             owners[target] = owners.get(target, 0) + 1
     for removal, post in zip(removals, posts, strict=True):
         target = _poster_target(library, post, poster_root)
-        if target is not None and not owners.get(target):
+        if target is not None and not owners.get(target) \
+                and not _named_in(target.name, unreadable):
             removal.poster_file = target
     return removals
+
+
+def _named_in(name: str, paths: list[Path]) -> bool:
+    """Some file of `paths` holds `name` (or cannot be read to tell): a poster file is kept
+    for a post that does not read, as it may point at it."""
+    needle = name.encode("utf-8")
+    for path in paths:
+        try:
+            if needle in path.read_bytes():
+                return True
+        except OSError:
+            return True
+    return False
+
+
+def _unlink_if(library, snap) -> None:
+    """Remove the post `snap` read, and only that version: it is first moved aside (one
+    atomic rename), checked there, and put back if another program replaced or changed it
+    after the last check (the edit is then never lost)."""
+    import hashlib
+
+    from .editing import rename_noreplace
+
+    path = Path(snap.path)
+    aside = path.with_name(f".filmcli-rm-{os.getpid()}-{path.name}")
+    rename_noreplace(path, aside)
+    try:
+        st = os.stat(aside)
+        with open(aside, "rb") as handle:
+            same = hashlib.sha256(handle.read()).hexdigest() == snap.digest
+        same = same and (st.st_size, st.st_mtime_ns, st.st_ino, st.st_dev) == (
+            snap.stamp[0], snap.stamp[1], snap.stamp[3], snap.stamp[4])
+    except OSError:
+        same = False
+    if same:
+        os.unlink(aside)
+        return
+    try:
+        rename_noreplace(aside, path)
+    except FilmcliError:
+        raise FilmcliError(f"changed while it was removed; the changed version is kept as "
+                           f"{library.relpath(aside)}", library.relpath(path)) from None
+    raise FilmcliError("changed while it was read; left alone", library.relpath(path),
+                       hint="run the command again")
 
 
 def _poster_root(library) -> Path | None:
@@ -325,7 +418,13 @@ def _poster_target(library, post: Post, poster_root: Path | None) -> Path | None
         target.relative_to(poster_root)
     except (FilmcliError, ValueError, OSError):
         return None
+    if target.suffix.lower().lstrip(".") not in _IMAGE_SUFFIXES:
+        return None  # only an image file is a poster file (never a post, never _config.yml)
     return target
+
+
+#: the names extract-posters gives poster files (imageinfo.EXTENSION), and `.jpeg`
+_IMAGE_SUFFIXES = frozenset({"jpg", "jpeg", "png", "gif", "webp", "avif", "bmp", "tif", "tiff"})
 
 
 def apply_remove(library, removals: list[Removal]) -> list[Removal]:
@@ -335,10 +434,15 @@ def apply_remove(library, removals: list[Removal]) -> list[Removal]:
 
     with library_lock(library):
         for removal in removals:
+            if removal.error is not None:
+                continue
             try:
-                _inside_library(library, removal.path)
-                still_current(snapshot(removal.path, max_bytes=_max_bytes(library)))
-                os.unlink(removal.path)
+                _writable(library, removal.path)
+                planned = getattr(removal, "_snapshot", None)
+                if planned is None:
+                    planned = snapshot(removal.path, max_bytes=_max_bytes(library))
+                still_current(planned)
+                _unlink_if(library, planned)
                 removal.removed = True
             except FilmcliError as exc:
                 removal.error = exc
@@ -422,10 +526,22 @@ def apply_moves(library, moves: list[Move]) -> list[Move]:
             if move.error is not None:
                 continue
             try:
+                renaming = os.path.abspath(move.new) != os.path.abspath(move.old)
+                _inside_site(library, move.old)
+                if renaming:
+                    _inside_site(library, move.new)
+                    if os.path.lexists(move.new):
+                        raise FilmcliError("a file with that name already exists; nothing "
+                                           "moved", library.relpath(move.new))
                 move.new.parent.mkdir(parents=True, exist_ok=True)
-                commit(move._snapshot, move.after)  # type: ignore[attr-defined]
-                if os.path.abspath(move.new) != os.path.abspath(move.old):
-                    rename_noreplace(move.old, move.new)
+                rewritten = commit(move._snapshot, move.after)  # type: ignore[attr-defined]
+                if renaming:
+                    try:
+                        rename_noreplace(move.old, move.new)
+                    except FilmcliError:
+                        if rewritten:  # put the old version back: the move did not happen
+                            _restore(move)
+                        raise
                 move.written = True
             except FilmcliError as exc:
                 move.error = exc
@@ -433,6 +549,43 @@ def apply_moves(library, moves: list[Move]) -> list[Move]:
                 move.error = FilmcliError(f"cannot move: {exc.strerror or exc}",
                                           library.relpath(move.old))
     return moves
+
+
+def _restore(move: Move) -> None:
+    """The post back to the version read, if it still holds what this move wrote."""
+    from .editing import commit, snapshot
+
+    try:
+        now = snapshot(move.old)
+        if now.data == move.after:
+            commit(now, move.before)
+    except FilmcliError:
+        pass
+
+
+def _writable(library, path: Path) -> None:
+    """A post file is only written or removed inside the posts or drafts folder, and only
+    where that folder really is inside the site (symbolic links followed), as `new` does."""
+    _inside_site(library, path)
+    _inside_library(library, path)
+
+
+def _inside_site(library, path: Path) -> None:
+    """FilmcliError unless `path`'s folder is inside the site once symbolic links are
+    followed (or the user's own config allows outside)."""
+    folder = Path(os.path.realpath(Path(path).parent))
+    root = library.root
+    if folder != root and root not in folder.parents and not _outside_allowed():
+        raise FilmcliError(f"the folder leads outside the site (to {folder}): refusing to "
+                           "write", library.relpath(path),
+                           hint="allow_outside = true in your own ~/.config/filmcli/"
+                           "config.toml permits it (not in the site's filmcli.toml)")
+
+
+def _outside_allowed() -> bool:
+    from .library import _outside_allowed as allowed
+
+    return allowed()
 
 
 def plan_publish(library, post: Post, date: _dt.date | None = None) -> Move:
@@ -444,6 +597,16 @@ def plan_publish(library, post: Post, date: _dt.date | None = None) -> Move:
     when = date or _dt.date.today()
     folder = library.writable_posts_dir()
     new = folder / f"{when.isoformat()}-{post.path.name}"
+    if not os.path.lexists(new):  # (a file of that name: plan_move says it exists)
+        from .newpost import LibraryIndex
+
+        owner = LibraryIndex(library).slug_owner(post.slug)
+        if owner is not None and os.path.abspath(owner) != os.path.abspath(post.path):
+            raise FilmcliError(f"the slug {post.slug!r} is already used by "
+                               f"{library.relpath(owner)}",
+                               library.relpath(post.path),
+                               hint="two posts with one slug collide in Jekyll; "
+                               "`filmcli rename --slug` the draft first")
     assign = {"date": when} if "date" in post.front_matter else {}
     return plan_move(library, post, new, assign)
 
@@ -504,12 +667,16 @@ def plan_rename(library, post: Post, *, title: str | None = None,
         assign["date"] = date
     poster_from = poster_to = None
     target = _poster_target(library, post, _poster_root(library))
-    if target is not None and target.stem == post.slug and new_slug != post.slug:
+    value = str(getattr(post.front_matter.get("poster"), "value", "") or "")
+    cut = min([i for i in (value.find("?"), value.find("#")) if i >= 0] or [len(value)])
+    base, tail = value[:cut], value[cut:]  # `?v=2`, `#x`: kept as they are
+    if target is not None and target.stem == post.slug and new_slug != post.slug \
+            and base.endswith(target.name) and not _poster_shared(library, post, target):
+        # (a value that does not end with the file's name cannot be pointed at the new
+        # name: the file then keeps its name too)
         poster_from = target
         poster_to = target.with_name(new_slug + target.suffix)
-        value = str(post.front_matter["poster"].value)
-        assign["poster"] = value[:len(value) - len(target.name)] + poster_to.name \
-            if value.endswith(target.name) else value
+        assign["poster"] = base[:len(base) - len(target.name)] + poster_to.name + tail
         if os.path.lexists(poster_to):
             raise FilmcliError("a poster file with the new name already exists",
                                library.relpath(poster_to), hint="choose another --slug")
@@ -518,7 +685,7 @@ def plan_rename(library, post: Post, *, title: str | None = None,
     moved = Post.from_bytes(move.after, new_path)
     move.old_url, move.new_url = (urls.public_url(post, settings),
                                   urls.public_url(moved, settings))
-    if move.old_url != move.new_url:
+    if move.old_url != move.new_url and not post.draft:  # a draft was never at a URL
         if urls.redirect_plugin(settings):
             old = urls.post_url(post, settings)
             have = post.front_matter.get("redirect_from")
@@ -532,6 +699,15 @@ def plan_rename(library, post: Post, *, title: str | None = None,
                               "_config.yml's plugins, rename would keep them working)")
     move.poster_from, move.poster_to = poster_from, poster_to
     return move
+
+
+def _poster_shared(library, post: Post, target: Path) -> bool:
+    """Another post points at the poster file `target` too (it then keeps its name)."""
+    root = _poster_root(library)
+    mine = os.path.abspath(post.path)
+    return any(isinstance(other, Post) and os.path.abspath(other.path) != mine
+               and _poster_target(library, other, root) == target
+               for other in library.iter_posts(drafts=True))
 
 
 def _replan(library, post: Post, new_path: Path, assign: dict, was: Move) -> Move:
@@ -573,7 +749,7 @@ def _inside_library(library, path: Path) -> None:
             return
         except (ValueError, OSError):
             continue
-    raise FilmcliError("not in the posts or drafts folder: not removed", path)
+    raise FilmcliError("not in the posts or drafts folder; left alone", path)
 
 
 __all__ = ["Change", "FieldChange", "MISSING", "Move", "Removal", "apply", "apply_moves",

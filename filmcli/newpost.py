@@ -253,7 +253,7 @@ def plan_new(library, *, title: str, director: str | None = None, year: int | No
                                f"{library.relpath(owner)}",
                                hint="two posts with one slug collide in Jekyll; choose another")
     # A draft is `_drafts/slug.md`, as Jekyll (and jekyll-compose's `draft`) keeps them.
-    path = (library.drafts_dir / f"{chosen}.md" if draft
+    path = (library.writable_drafts_dir() / f"{chosen}.md" if draft
             else library.posts_dir / post_filename(when, chosen))
     exists = path.exists() or path.is_symlink()
     if exists and not force:

@@ -142,8 +142,12 @@ class Post:
 
     @property
     def draft(self) -> bool:
-        """A draft: a file in Jekyll's `_drafts/` folder (no date in its name)."""
-        return self.path.parent.name == "_drafts"
+        """A draft: a file in Jekyll's `_drafts/` folder or a folder below it, as Jekyll reads
+        them (no date in its name)."""
+        for folder in self.path.parents:  # the nearest of _drafts/ and _posts/ decides
+            if folder.name in ("_drafts", "_posts"):
+                return folder.name == "_drafts"
+        return False
 
     @property
     def review(self) -> str:

@@ -14,7 +14,7 @@ from .errors import FilmcliError
 
 CONFIG_YML = """\
 # A film-review blog managed with filmcli (https://pypi.org/project/filmcli/).
-title: "{title}"
+title: {title}
 description: "Reviews of films."
 markdown: kramdown
 permalink: date
@@ -88,6 +88,7 @@ def settings_file() -> str:
 def init_library(folder: str | os.PathLike, *, title: str | None = None) -> InitReport:
     """Make `folder` a library: _config.yml, _posts/, _layouts/, index.html, filmcli.toml."""
     from .atomic import write_atomic
+    from .yamltext import quote
 
     root = Path(folder)
     if root.exists() and not root.is_dir():
@@ -95,7 +96,7 @@ def init_library(folder: str | os.PathLike, *, title: str | None = None) -> Init
     report = InitReport(root.resolve() if root.exists() else root)
     name = title or (root.resolve().name or "Films")
     files = {
-        "_config.yml": CONFIG_YML.format(title=name.replace("\\", "\\\\").replace('"', '\\"')),
+        "_config.yml": CONFIG_YML.format(title=quote(name)),
         "_layouts/default.html": DEFAULT_HTML,
         "_layouts/post.html": POST_HTML,
         "index.html": INDEX_HTML,

@@ -80,10 +80,15 @@ def _title(post: Post) -> str:
 def _match(posts: list[Post], text: str) -> list[Post]:
     wanted = text.casefold()
     asked = words(text)
+    # (scripts written without spaces, Chinese and Japanese: any run of the title)
+    spaced = not any(ord(ch) >= 0x2E80 for ch in wanted)
+    phrase = re.compile((r"(?<!\w)" if spaced else "") + re.escape(wanted))
     steps = (
         lambda p: p.slug.casefold() == wanted or p.path.stem.casefold() == wanted,
         lambda p: _title(p).strip().casefold() == wanted,
-        lambda p: wanted in _title(p).casefold(),
+        # a run of the title that starts a word (`space odyssey`), never the inside of a
+        # word: `rm ok --yes` must not take Tokyo Story
+        lambda p: bool(phrase.search(_title(p).casefold())),
         # Words in any order, accents ignored: `leon`, `kane citizen`, `alien romulus`.
         lambda p: bool(asked) and all(any(t.startswith(w) for t in words(_title(p)))
                                       for w in asked),

@@ -13,6 +13,14 @@ from ..errors import FilmcliError
 def edit_text(initial: str = "", suffix: str = ".md") -> str | None:
     """Run $VISUAL or $EDITOR (else vi) on a temp file; None when it was not saved."""
     command = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+    try:
+        argv = shlex.split(command)
+    except ValueError as exc:  # `vim "`: no closing quotation
+        raise FilmcliError(f"cannot read the editor command {command!r}: {exc}",
+                           hint="set $EDITOR to your editor") from None
+    if not argv:
+        raise FilmcliError(f"the editor command {command!r} is empty",
+                           hint="set $EDITOR to your editor")
     fd, path = tempfile.mkstemp(prefix="filmcli-review-", suffix=suffix)
     try:
         # newline="": CRLF stays CRLF; surrogateescape: bytes that are not UTF-8 survive
@@ -21,7 +29,7 @@ def edit_text(initial: str = "", suffix: str = ".md") -> str | None:
             handle.write(initial)
         before = os.stat(path).st_mtime_ns
         try:
-            status = subprocess.call([*shlex.split(command), path])
+            status = subprocess.call([*argv, path])
         except OSError as exc:
             raise FilmcliError(f"cannot run the editor {command!r}: {exc.strerror}",
                                hint="set $EDITOR to your editor") from None

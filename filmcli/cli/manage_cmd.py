@@ -111,8 +111,16 @@ def set_cmd(
     for change in planned:
         for note in change.notes:
             console.warn(library.shown(change.path), note)
-    todo = [c for c in planned if c.changed]
+    todo = [c for c in planned if c.changed and c.error is None]
+    refused = [c.error for c in planned if c.error is not None]
+    if refused and len(planned) == 1:  # the one film asked for: its error is the command's
+        raise refused[0]
     for change in planned:
+        if change.error is not None:
+            failed += 1
+            console.error_line(library.shown(change.path), change.error.message,
+                               change.error.hint)
+            continue
         if not change.changed:
             console.message(f"{change.label}: unchanged")
             continue
@@ -122,7 +130,7 @@ def set_cmd(
         for change in todo:
             sys.stdout.write(_diff(change, library))
         console.message(f"dry run: {len(todo)} of {counted(len(planned), 'film')} would change")
-        finish(read_code)
+        finish(1 if failed or read_code else 0)
         return
     confirm(len(todo), "change", yes)
     from ..manage import apply
@@ -303,7 +311,9 @@ def edit_cmd(
             if choice == "e":
                 continue
             if choice == "a":
-                console.message(f"{shown}: aborted; nothing written")
+                kept = _keep_edit(data)  # what the user typed is never lost
+                console.message(f"{shown}: aborted; nothing written (your edit is kept in "
+                                f"{kept})")
                 raise typer.Exit(1)
             break  # save anyway
     except KeyboardInterrupt:  # Ctrl-C at the question: the edit is kept, as on a conflict
