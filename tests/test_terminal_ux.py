@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 
 import pytest
 from rich.cells import cell_len
@@ -67,3 +68,61 @@ def test_list_keeps_titles_whole_in_a_real_terminal(site, terminal, width):
     screen = terminal.wait_for("EXIT=")
     assert "EXIT=0" in screen
     _check_table(screen, _films(site), width)
+
+
+# --- the pager --------------------------------------------------------------------------
+
+def _recording_pager(tmp_path):
+    """A pager that keeps what it was given (and says it ran), for the screen and the test."""
+    script = tmp_path / "pager.sh"
+    seen = tmp_path / "paged.txt"
+    script.write_text(f"#!/bin/sh\necho PAGER-RAN\ncat > {seen}\n")
+    script.chmod(0o755)
+    return str(script), seen
+
+
+def test_a_list_taller_than_the_terminal_goes_through_less(site, terminal):
+    terminal.start(["list"], cwd=site, env=terminal_env(PAGER="less"), width=100, height=8)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:  # less's prompt, at the foot of the first screenful
+        lines = [line for line in terminal.screen().splitlines() if line.strip()]
+        if lines and lines[-1].strip() == ":" or "EXIT=" in terminal.screen():
+            break
+        time.sleep(0.1)
+    screen = terminal.screen()
+    assert "EXIT=" not in screen, screen  # less is showing the first screenful and waits
+    assert screen.splitlines()[0].startswith("Title"), screen
+    terminal.tmux("send-keys", "q")
+    assert "EXIT=0" in terminal.wait_for("EXIT=")
+
+
+@pytest.mark.parametrize("how", ["FILMCLI_PAGER", "PAGER"])
+def test_the_pager_is_the_users_and_gets_the_whole_table(site, terminal, tmp_path, how):
+    pager, seen = _recording_pager(tmp_path)
+    env = {"PAGER": "less", how: pager}
+    terminal.start(["list"], cwd=site, env=terminal_env(**env), width=100, height=8)
+    assert "EXIT=0" in terminal.wait_for("EXIT=")
+    assert "PAGER-RAN" in terminal.screen()
+    paged = re.sub(r"\x1b\[[0-9;]*m", "", seen.read_text()).splitlines()  # bold stays
+    assert paged[0].startswith("Title") and paged[-1].strip() == "16 films"
+
+
+@pytest.mark.parametrize("args,env", [(["list", "--no-pager"], {}), (["list"], {"PAGER": "cat"}),
+                                      (["list"], {"FILMCLI_PAGER": ""})])
+def test_no_pager(site, terminal, tmp_path, args, env):
+    pager, seen = _recording_pager(tmp_path)
+    env = {"PAGER": pager, **env}
+    terminal.start(args, cwd=site, env=terminal_env(**env), width=100, height=8)
+    screen = terminal.wait_for("EXIT=")
+    assert "EXIT=0" in screen and "PAGER-RAN" not in screen and not seen.exists()
+    assert "16 films" in screen
+
+
+def test_no_pager_when_the_table_fits_or_in_a_pipe(site, terminal, tmp_path):
+    pager, seen = _recording_pager(tmp_path)
+    terminal.start(["list"], cwd=site, env=terminal_env(PAGER=pager), width=100, height=40)
+    assert "EXIT=0" in terminal.wait_for("EXIT=")
+    assert not seen.exists()
+    done = run_process("-L", site, "list", "-F", "table",
+                       env={**terminal_env(PAGER=pager), "LINES": "5"})
+    assert done.returncode == 0 and b"16 films" in done.stdout and not seen.exists()

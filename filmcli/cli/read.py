@@ -37,6 +37,9 @@ def list_cmd(
     csv_safe: bool = typer.Option(False, "--csv-safe/--no-csv-safe",
                                   help="With csv: prefix cells a spreadsheet would run as a "
                                        "formula (=, +, -, @) with ' (off: list is exact)."),
+    no_pager: bool = typer.Option(False, "--no-pager",
+                                  help="Never page a table taller than the terminal "
+                                       "(default: $FILMCLI_PAGER, $PAGER or less -FRX)."),
 ) -> None:
     """List the films, sorted and filtered, as a table or for scripts."""
     import sys
@@ -112,7 +115,7 @@ def list_cmd(
     for name in sorted(asked - seen_keys):  # most likely a typo: say so, on stderr
         warn("", f"no post has a field {name!r}")
     if chosen_fmt == "table":
-        _print_table(chosen, shown, reading.read)
+        _print_table(chosen, shown, reading.read, paged=not no_pager)
     elif out_fmt == "tsv":
         if chosen_fmt != "plain":
             sys.stdout.write("\t".join(map(tsv_escape, shown)) + "\n")
@@ -127,12 +130,14 @@ def list_cmd(
     finish(reading.exit_code)
 
 
-def _print_table(records: list[dict], fields: list[str], total: int) -> None:
+def _print_table(records: list[dict], fields: list[str], total: int, *,
+                 paged: bool = False) -> None:
     from rich.cells import cell_len
     from rich.table import Table
     from rich.text import Text
 
     from ..formats import cell_text, visible
+    from . import pager
     from .common import counted
     from .console import stdout_console
     from .tablefit import fit_columns
@@ -160,10 +165,18 @@ def _print_table(records: list[dict], fields: list[str], total: int) -> None:
     keep = [fields.index(f) for f in shown]
     for row in rows:
         table.add_row(*(Text(row[i]) for i in keep))  # Text: never read as markup
-    con.print(table)
     n = len(records)
     summary = f"{n} of {counted(total, 'film')}" if n != total else counted(total, "film")
-    con.print(f"[dim]{summary}[/dim]")
+    if not pager.wanted(paged):
+        con.print(table)
+        con.print(f"[dim]{summary}[/dim]")
+        return
+    with con.capture() as shown_text:  # laid out once: shown directly or through the pager
+        con.print(table)
+        con.print(f"[dim]{summary}[/dim]")
+    text = shown_text.get()
+    if not pager.page(text, con.height):
+        con.file.write(text)
 
 
 PARSE_FORMATS = ("text", "json", "toml")
