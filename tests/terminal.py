@@ -26,8 +26,15 @@ class Terminal:
         return done.stdout
 
     def start(self, args, *, cwd, env: dict, width: int = 120, height: int = 40) -> None:
+        """`python -m filmcli ARGS` in the terminal; `EXIT=code` is shown when it ends."""
+        self.start_program([sys.executable, "-m", "filmcli", *args], cwd=cwd, env=env,
+                           width=width, height=height)
+
+    def start_program(self, argv, *, cwd, env: dict, width: int = 120,
+                      height: int = 40) -> None:
+        """Any program (a shell, say) in the terminal, with exactly these variables added."""
         exports = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
-        command = " ".join(shlex.quote(str(a)) for a in [sys.executable, "-m", "filmcli", *args])
+        command = " ".join(shlex.quote(str(a)) for a in argv)
         # COLUMNS and LINES (set under pytest) would hide the terminal's real size.
         script = (f"cd {shlex.quote(str(cwd))} && env -u COLUMNS -u LINES {exports} {command}; "
                   "echo EXIT=$?; sleep 60")

@@ -45,6 +45,9 @@ class FilmcliGroup(TyperGroup):
             from typer._completion_classes import completion_init
 
             completion_init()
+            from .completion import install
+
+            install(self)  # values too: films, formats, fields, settings, rule ids
         debug = "--debug" in argv or bool(os.environ.get("FILMCLI_DEBUG"))
         code = 0
         try:
