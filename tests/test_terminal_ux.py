@@ -126,3 +126,67 @@ def test_no_pager_when_the_table_fits_or_in_a_pipe(site, terminal, tmp_path):
     done = run_process("-L", site, "list", "-F", "table",
                        env={**terminal_env(PAGER=pager), "LINES": "5"})
     assert done.returncode == 0 and b"16 films" in done.stdout and not seen.exists()
+
+
+# --- help ---------------------------------------------------------------------------------
+
+def _help(*args, columns: int = 160) -> str:
+    done = run_process(*args, env={**terminal_env(), "COLUMNS": str(columns)})
+    assert done.returncode == 0, done.stderr
+    return done.stdout.decode()
+
+
+def _command_names() -> list[str]:
+    text = _help("--help")
+    block = text.split("Commands:\n", 1)[1].split("\n\n", 1)[0]
+    return [line.split()[0] for line in block.splitlines() if line.startswith("  ")]
+
+
+def test_help_follows_the_terminal_width():
+    wide = _help("--help", columns=160)
+    summaries = wide.split("Commands:\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    assert not any(line.rstrip().endswith("...") for line in summaries), wide
+    assert max(len(line) for line in wide.splitlines()) > 100
+    options = _help("list", "--help", columns=160)
+    assert any(len(line) > 100 for line in options.splitlines()), options
+    narrow = _help("list", "--help", columns=60).split("Examples:")[0]  # commands stay whole
+    assert max(len(line) for line in narrow.splitlines()) <= 60, narrow
+
+
+def test_every_command_ends_with_real_examples(site):
+    names = _command_names()
+    assert {"list", "show", "config", "help"} <= set(names)
+    for name in names:
+        args = [name, "--help"]
+        if name in ("config", "cache"):
+            args = [name, {"config": "set", "cache": "info"}[name], "--help"]
+        text = _help(*args)
+        assert "Examples:" in text, (name, text)
+        examples = [line.strip() for line in text.split("Examples:", 1)[1].splitlines()
+                    if line.strip().startswith("filmcli ")]
+        assert 2 <= len(examples) <= 3, (name, text)
+
+
+def test_examples_in_help_run(site, tmp_path):
+    """Each example of the read-only commands runs as written on the example site."""
+    import shlex
+
+    for name in ("list", "parse", "validate", "stats", "show", "export"):
+        text = _help(name, "--help")
+        for line in text.split("Examples:", 1)[1].splitlines():
+            line = line.strip()
+            if not line.startswith("filmcli "):
+                continue
+            command = shlex.split(line.split("  #")[0])[1:]
+            done = run_process(*command, cwd=site)
+            assert done.returncode in (0, 1), (line, done.stderr)
+            assert b"error: " not in done.stderr or name == "validate", (line, done.stderr)
+
+
+def test_help_command():
+    assert _help("help", "list") == _help("list", "--help")
+    assert _help("help", "config", "set") == _help("config", "set", "--help")
+    assert _help("help") == _help("--help")
+    done = run_process("help", "lisst")
+    assert done.returncode == 2
+    assert done.stderr.decode().startswith("error: no command 'lisst'"), done.stderr
