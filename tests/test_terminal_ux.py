@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 import time
 
 import pytest
@@ -190,3 +191,49 @@ def test_help_command():
     done = run_process("help", "lisst")
     assert done.returncode == 2
     assert done.stderr.decode().startswith("error: no command 'lisst'"), done.stderr
+
+
+# --- progress -----------------------------------------------------------------------------
+
+def _big_library(tmp_path, n: int = 40):
+    """A library of `n` films: the seed post under other titles."""
+    from conftest import SEED
+
+    root = tmp_path / "big"
+    (root / "_posts").mkdir(parents=True)
+    (root / "_config.yml").write_text("title: big\n")
+    text = SEED.read_text(encoding="utf-8")
+    for i in range(n):
+        body = text.replace('title: "Her"', f'title: "Film {i}"').replace("title: Her",
+                                                                         f"title: Film {i}")
+        (root / "_posts" / f"2013-12-18-film-{i}.md").write_text(body, encoding="utf-8")
+    return root
+
+
+PROGRESS = [(["validate"], "validating"), (["export", "--output", "out.json"], "exporting"),
+            (["stats"], "reading posts"), (["wall", "--output", "wall.jpg"], "drawing the wall"),
+            (["add", "export.json", "--force"], "adding")]
+
+
+@pytest.mark.parametrize("args,label", PROGRESS, ids=[a[0] for a, _ in PROGRESS])
+def test_progress_on_a_terminal_only(tmp_path, terminal, args, label):
+    root = _big_library(tmp_path)
+    if args[0] == "add":
+        done = run_process("-L", root, "export", "--output", root / "export.json")
+        assert done.returncode == 0, done.stderr
+    record = tmp_path / "pane.txt"
+    # The pane's every byte, the bar's redraws too (it is gone from the screen at the end).
+    terminal.start_program(["sh", "-c", "sleep 1; exec \"$0\" \"$@\"", sys.executable, "-m",
+                            "filmcli", *args], cwd=root, env=terminal_env())
+    terminal.tmux("pipe-pane", "-o", f"cat >> {record}")
+    screen = terminal.wait_for("EXIT=")
+    assert "EXIT=0" in screen, screen
+    time.sleep(0.3)
+    drawn = record.read_text(encoding="utf-8", errors="replace")
+    assert label in drawn, drawn[:2000]
+    assert "/40" in drawn or args[0] == "add", drawn[:2000]  # add: counted as it goes
+    assert label not in screen  # transient: the bar leaves no line behind
+    # In a pipe: not a byte of it.
+    piped = run_process(*args, cwd=root)
+    assert piped.returncode == 0, piped.stderr
+    assert label.encode() not in piped.stderr and b"\x1b" not in piped.stderr

@@ -25,10 +25,12 @@ def stats_cmd(
     """Films, directors, years, films per decade, top directors, poster formats and bytes."""
     from ..formats import dumps_json
     from ..stats import library_stats
+    from .progress import Progress, count_posts
 
     library = get_library(ctx)
     chosen = choose_format(fmt, ("text", "json"), tty_default="text", pipe_default="text")
-    reading = Reading(library, paths or [])
+    with Progress("reading posts", count_posts(library, paths)) as bar:
+        reading = Reading(library, paths or [], progress=bar)
     sizes = []
     for post in reading.posts:
         try:

@@ -33,6 +33,7 @@ def validate_cmd(
     from ..formats import dumps_json
     from ..validate import ERROR, RULES, Options, rule_filter, validate
     from .console import data_output, message
+    from .progress import Progress, count_posts, tracking_library
 
     if fmt in ("json", "github") or rules:
         data_output()  # data for scripts and CI: UTF-8 whatever the locale
@@ -45,8 +46,10 @@ def validate_cmd(
     keep = rule_filter(select, ignore)
     library = get_library(ctx)
     options = Options.from_config(library.config, fast=fast)
-    problems = [p for p in validate(library, paths or [], options, drafts=drafts)
-                if keep(p.rule)]
+    with Progress("validating", count_posts(library, paths)) as bar:
+        tracking_library(library, bar, then="checking posters" if options.images else None)
+        problems = [p for p in validate(library, paths or [], options, drafts=drafts)
+                    if keep(p.rule)]
     if strict:
         problems = [p if p.severity == ERROR else type(p)(p.path, p.line, p.rule, ERROR, p.message)
                     for p in problems]

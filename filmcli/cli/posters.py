@@ -8,50 +8,15 @@ import typer
 
 from .app import app, get_library
 from .common import FILM_HELP, PATHS_HELP, finish
+from .progress import Progress
 
-PROGRESS_MIN = 20  # posts: fewer finish before a progress bar would be worth drawing
 
-
-class _Reporter:
+class _Reporter(Progress):
     """Per-post lines on stdout, errors on stderr, a progress bar on a terminal's stderr."""
 
     def __init__(self, total: int, label: str, quiet: bool):
+        super().__init__(label, total)
         self.quiet = quiet
-        self.progress = None
-        self.task = None
-        if total >= PROGRESS_MIN and sys.stderr.isatty():
-            from rich.progress import (
-                BarColumn,
-                MofNCompleteColumn,
-                Progress,
-                TextColumn,
-                TimeRemainingColumn,
-            )
-
-            from .console import stderr_console
-
-            self.progress = Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(),
-                                     TimeRemainingColumn(), console=stderr_console(),
-                                     transient=True, redirect_stdout=False,
-                                     redirect_stderr=False)
-
-    def __enter__(self):
-        if self.progress is not None:
-            self.progress.start()
-            self.task = self.progress.add_task("", total=None)
-        return self
-
-    def __exit__(self, *exc):
-        if self.progress is not None:
-            self.progress.stop()
-
-    def set_total(self, total: int) -> None:
-        if self.progress is not None:
-            self.progress.update(self.task, total=total)
-
-    def advance(self) -> None:
-        if self.progress is not None:
-            self.progress.advance(self.task)
 
     def line(self, text: str) -> None:
         from ..formats import visible
@@ -69,11 +34,9 @@ class _Reporter:
         from . import console
 
         if self.progress is not None:
-            self.progress.console.print(f"error: {visible(where)}: {visible(text)}",
-                                        markup=False, highlight=False, soft_wrap=True)
+            self.print(f"error: {visible(where)}: {visible(text)}")
             if hint:
-                self.progress.console.print(f"hint: {visible(hint)}", markup=False,
-                                            highlight=False)
+                self.print(f"hint: {visible(hint)}")
         else:
             console.error_line(where, text, hint)
 

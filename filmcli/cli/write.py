@@ -235,6 +235,7 @@ def export_cmd(
     from ..export import POSTER_MODES, PosterFiles, export_record, format_for, render_chunks
     from .common import Reading, finish
     from .console import data_output, error_line, message
+    from .progress import Progress, count_posts
 
     library = get_library(ctx)
     chosen = format_for(fmt, output)
@@ -250,12 +251,15 @@ def export_cmd(
         raise UsageError(f"--output {output!r} is a folder")
     base = Path(output).resolve().parent if to_file else Path.cwd()
     files = PosterFiles(posters_dir, base) if mode == "files" else None
-    reading = Reading(library, paths or [])
+    bar = Progress("exporting", count_posts(library, paths))
+    with bar:
+        reading = Reading(library, paths or [], progress=bar)
     failed = reading.failed
 
     def records():
         nonlocal failed
         for post in reading.posts:
+            bar.advance()
             try:
                 yield export_record(post, library.relpath(post.path), fmt=chosen, posters=mode,
                                     poster_files=files, posts_dir=library.posts_dir,
@@ -266,7 +270,9 @@ def export_cmd(
                            exc.message, exc.hint)
 
     if to_file:
-        data = "".join(render_chunks(records(), chosen, csv_safe=csv_safe)).encode("utf-8")
+        bar.phase("exporting", len(reading.posts))
+        with bar:
+            data = "".join(render_chunks(records(), chosen, csv_safe=csv_safe)).encode("utf-8")
         write_atomic(output, data)
         count = len(reading.posts) - (failed - reading.failed)
         extra = f", posters in {posters_dir}" if files else ""
@@ -297,20 +303,26 @@ def add_cmd(
     from ..newpost import display_path
     from .common import finish
     from .console import data_output, error_line, message, warn
+    from .progress import Progress
 
     library = get_library(ctx)
 
     data_output()  # the paths added, for scripts: UTF-8 whatever the locale
 
+    bar = Progress("adding")  # how many records the sources hold is known only at the end
+
     def added(path, plan):
+        bar.advance()
         sys.stdout.write(_path_line(display_path(path)) + "\n")
         sys.stdout.flush()
 
     def skipped(record, why):
+        bar.advance()
         where = f"{record.source}:{record.line}" if record.line else record.source
         message(f"skipped: {where}: {why}")
 
     def failed(exc):
+        bar.advance()
         error_line(exc.location, exc.message, exc.hint)
 
     def note(where, text):
@@ -321,8 +333,10 @@ def add_cmd(
         from ..lock import library_lock
 
         ctx.with_resource(library_lock(library))  # held until the command ends
-    report = add_sources(library, sources, kind=kind, force=force, dry_run=dry_run,
-                         on_added=added, on_skipped=skipped, on_failed=failed, on_note=note)
+    with bar:
+        report = add_sources(library, sources, kind=kind, force=force, dry_run=dry_run,
+                             on_added=added, on_skipped=skipped, on_failed=failed,
+                             on_note=note)
     if fresh and library.posts_dir.is_dir():
         message(f"created the posts folder {display_path(library.posts_dir)}")
     verb = "would add" if dry_run else "added"
