@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 import time
@@ -237,3 +238,56 @@ def test_progress_on_a_terminal_only(tmp_path, terminal, args, label):
     piped = run_process(*args, cwd=root)
     assert piped.returncode == 0, piped.stderr
     assert label.encode() not in piped.stderr and b"\x1b" not in piped.stderr
+
+
+# --- wall: a font for every script ----------------------------------------------------------
+
+def _one_film_library(tmp_path, title: str, name: str):
+    from conftest import SEED
+
+    root = tmp_path / name
+    (root / "_posts").mkdir(parents=True)
+    (root / "_config.yml").write_text("title: t\n")
+    text = SEED.read_text(encoding="utf-8").replace('title: "Her"', f'title: "{title}"')
+    text = text.replace("title: Her\n", f'title: "{title}"\n')
+    (root / "_posts" / "2013-12-18-film.md").write_text(text, encoding="utf-8")
+    return root
+
+
+def _cjk_font_installed() -> bool:
+    import shutil
+    import subprocess
+
+    if shutil.which("fc-list") is None:
+        return False
+    return bool(subprocess.run(["fc-list", ":lang=ja"], capture_output=True).stdout.strip())
+
+
+@pytest.mark.skipif(not _cjk_font_installed(), reason="no font with Japanese (fonts-noto-cjk)")
+def test_wall_draws_cjk_titles_with_a_font_that_has_them(tmp_path):
+    from PIL import Image
+
+    root = _one_film_library(tmp_path, "七人の侍", "cjk")
+    done = run_process("-L", root, "wall", "--output", tmp_path / "with.png")
+    assert done.returncode == 0, done.stderr
+    assert b"warning" not in done.stderr, done.stderr
+    # Without fontconfig (no fc-match on PATH) the same title is boxes, and is said to be.
+    env = {**os.environ, "PATH": str(tmp_path / "empty")}
+    boxes = run_process("-L", root, "wall", "--output", tmp_path / "boxes.png", env=env)
+    assert boxes.returncode == 0, boxes.stderr
+    assert boxes.stderr.decode().count("warning: ") == 1, boxes.stderr
+    assert "七人の侍" in boxes.stderr.decode()
+    a, b = Image.open(tmp_path / "with.png"), Image.open(tmp_path / "boxes.png")
+    assert a.size == b.size and a.tobytes() != b.tobytes()
+
+
+def test_wall_warns_once_when_no_font_has_a_script(site):
+    for i, title in enumerate(["𓀀𓀁", "𓂀 𓃀"]):  # Egyptian hieroglyphs: in no common font
+        post = site / "_posts" / f"2030-01-0{i + 1}-glyphs-{i}.md"
+        text = (site / "_posts" / "2013-12-18-her.md").read_text(encoding="utf-8")
+        post.write_text(text.replace('title: "Her"', f'title: "{title}"', 1), encoding="utf-8")
+    done = run_process("-L", site, "wall", "--output", site / "wall.png")
+    assert done.returncode == 0, done.stderr
+    lines = [line for line in done.stderr.decode().splitlines() if line.startswith("warning")]
+    assert len(lines) == 1, done.stderr
+    assert "2 titles" in lines[0] and "𓀀𓀁" in lines[0], lines

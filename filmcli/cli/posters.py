@@ -323,6 +323,7 @@ def wall_cmd(
     """A contact sheet of the posters, with titles and years, as one image."""
     from ..atomic import write_atomic
     from ..errors import FilmcliError
+    from ..fonts import missing_warning
     from ..formats import visible
     from ..poster import human_bytes
     from ..preview import poster_bytes
@@ -347,6 +348,9 @@ def wall_cmd(
     write_atomic(output, data)
     for where_, reason in wall.missing:
         console.warn(where_, f"placeholder tile: {reason}")
+    boxes = missing_warning(wall.unshown)
+    if boxes:
+        console.warn("", boxes)  # once, however many titles
     geo = wall.geometry
     sys.stdout.write(f"wrote {visible(output)}: {wall.placed} of {len(posts)} posters, "
                      f"{geo.columns}×{geo.rows} tiles, {wall.image.width}×{wall.image.height} px, "
