@@ -291,3 +291,68 @@ def test_wall_warns_once_when_no_font_has_a_script(site):
     lines = [line for line in done.stderr.decode().splitlines() if line.startswith("warning")]
     assert len(lines) == 1, done.stderr
     assert "2 titles" in lines[0] and "𓀀𓀁" in lines[0], lines
+
+
+# --- interactive new ------------------------------------------------------------------------
+
+def _answer(terminal, prompt: str, text: str, count: int = 1) -> None:
+    """Wait until `prompt` has been shown `count` times, then type `text` and Enter."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and terminal.screen().count(prompt) < count:
+        time.sleep(0.1)
+    assert terminal.screen().count(prompt) >= count, terminal.screen()
+    terminal.type(text)
+
+
+def test_new_says_at_once_that_the_film_is_in_the_library(seed_site, terminal):
+    before = sorted((seed_site / "_posts").iterdir())
+    data = before[0].read_bytes()
+    terminal.start(["new"], cwd=seed_site, env=terminal_env())
+    _answer(terminal, "Title:", "Her")
+    _answer(terminal, "Director:", "Spike Jonze")
+    _answer(terminal, "Year:", "2013")
+    # Before the poster is asked for: the film is there already; keep it.
+    shown = terminal.wait_for("already in the library")
+    assert "Poster image file:" not in shown
+    assert "2013-12-18-her.md" in shown
+    _answer(terminal, "Replace it", "n")
+    screen = terminal.wait_for("EXIT=")
+    assert "EXIT=1" in screen, screen
+    assert sorted((seed_site / "_posts").iterdir()) == before and before[0].read_bytes() == data
+
+
+def test_new_asks_again_after_a_bad_poster_and_offers_the_editor(library, terminal, tmp_path):
+    from conftest import ROOT
+
+    editor = tmp_path / "editor.sh"
+    editor.write_text('#!/bin/sh\nprintf "Written in the editor.\\n" >> "$1"\n')
+    editor.chmod(0o755)
+    terminal.start(["new", "--date", "2013-12-18"], cwd=library,
+                   env=terminal_env(EDITOR=str(editor), VISUAL=""))
+    _answer(terminal, "Title:", "Her")
+    _answer(terminal, "Director:", "Spike Jonze")
+    _answer(terminal, "Year:", "2013")
+    _answer(terminal, "Poster image file:", str(tmp_path / "no-such.jpg"))
+    terminal.wait_for("no such image file")
+    _answer(terminal, "Poster image file:", str(tmp_path), count=2)  # a folder: asked again
+    _answer(terminal, "Poster image file:", str(ROOT / "examples" / "her.jpg"), count=3)
+    _answer(terminal, "review in", "y")
+    screen = terminal.wait_for("EXIT=")
+    assert "EXIT=0" in screen, screen
+    from filmcli.post import Post
+
+    post = Post.read(library / "_posts" / "2013-12-18-her.md")
+    assert (post.title, post.year, post.director) == ("Her", 2013, "Spike Jonze")
+    assert post.body.strip() == "Written in the editor."
+    assert post.poster is not None
+
+
+def test_new_editor_offer_declined_writes_no_review(library, terminal):
+    from conftest import ROOT
+
+    terminal.start(["new", "--title", "Her", "--director", "Spike Jonze", "--year", "2013",
+                    "--date", "2013-12-18"], cwd=library, env=terminal_env(EDITOR="false"))
+    _answer(terminal, "Poster image file:", str(ROOT / "examples" / "her.jpg"))
+    _answer(terminal, "review in", "n")
+    assert "EXIT=0" in terminal.wait_for("EXIT=")
+    assert (library / "_posts" / "2013-12-18-her.md").is_file()

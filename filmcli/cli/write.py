@@ -8,9 +8,7 @@ import typer
 
 from .app import app, get_library
 from .common import PATHS_HELP, say_library
-
-PROMPTS = {"title": "Title", "director": "Director", "year": "Year",
-           "poster": "Poster image file"}
+from .interactive import PROMPTS
 
 
 @app.command("new")
@@ -65,12 +63,12 @@ def new_cmd(
             names = ", ".join(f"--{m}" if m in PROMPTS else m for m in missing)
             raise UsageError(f"missing {names}",
                              hint="give them as options (or run in a terminal to be asked)")
-        for name in missing:
-            answer = _ask(name)
-            if name in PROMPTS:
-                values[name] = answer
-            else:
-                extra[name] = answer
+        from . import interactive
+
+        force = interactive.ask_missing(library, values, extra, missing, force=force)
+        if body is None and body_file is None and not edit and interactive.yes(
+                f"Write the review in {_editor_name()} now?", True):
+            edit = True
     text = None  # no review given: --force keeps the replaced post's
     if body is not None:
         text = body
@@ -164,29 +162,10 @@ def _stdin_is_terminal() -> bool:
         return False
 
 
-def _ask(name: str):
-    """Ask on stderr and read stdin (click's prompt would leave a space on stdout)."""
-    from ..errors import UsageError
+def _editor_name() -> str:
+    import os
 
-    label = PROMPTS.get(name, name)
-    while True:
-        sys.stderr.write(f"{label}: ")
-        sys.stderr.flush()
-        line = sys.stdin.readline()
-        if not line:
-            sys.stderr.write("\n")
-            raise UsageError(f"missing --{name}" if name in PROMPTS else f"missing {name}")
-        answer = line.rstrip("\r\n")
-        if not answer.strip():
-            sys.stderr.write(f"{label} is needed\n")
-            continue
-        if name == "year":
-            try:
-                return int(answer.strip())
-            except ValueError:
-                sys.stderr.write("the year is a whole number, such as 2013\n")
-                continue
-        return answer
+    return os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
 
 
 def _read_body(name: str) -> str:
