@@ -96,6 +96,8 @@ def test_bash_set_completes_keys_after_the_film(shell_env, site):
     (["config", "get", "poster.max_w"], ["poster.max_width"]),
     (["config", "set", "validate.min_"], ["validate.min_year"]),
     (["config", "unset", "validate.min_"], ["validate.min_year"]),
+    (["help", "con"], ["config"]),
+    (["help", "config", "s"], ["set", "show"]),
     (["validate", "--select", "FC00"], None),
     (["validate", "--ignore", "fc00"], None),
 ])

@@ -143,6 +143,17 @@ def _set_words(ctx, incomplete: str):
     return _films(ctx, incomplete, "all")
 
 
+def _command_names(ctx, incomplete: str):
+    """`help con` -> config; `help config s` -> set, show."""
+    group = ctx.find_root().command
+    for name in ctx.params.get("command") or ():
+        group = getattr(group, "commands", {}).get(name)
+        if group is None:
+            return []
+    return [name for name in sorted(getattr(group, "commands", {}))
+            if name.startswith(incomplete) and not group.commands[name].hidden]
+
+
 def _guarded(complete):
     """A completer that answers nothing rather than fail in the user's shell."""
     def run(ctx, param, incomplete):
@@ -207,6 +218,8 @@ def install(group) -> None:
             return _rules
         if command.startswith("config ") and param.name == "key":
             return _setting_keys
+        if command == "help" and param.name == "command":
+            return _command_names
         return None
 
     def walk(cmd, path: str) -> None:
