@@ -34,8 +34,9 @@ def pager_command() -> str | None:
 
 
 def wanted(enabled: bool = True) -> bool:
-    """Whether output may be paged at all: asked for, and stdout and stdin are terminals."""
-    return enabled and sys.stdout.isatty() and sys.stdin.isatty()
+    """Whether output may be paged at all: asked for, and stdout is a terminal (the pager
+    reads its keys from the terminal itself, as git's does)."""
+    return enabled and sys.stdout.isatty()
 
 
 def page(text: str, height: int) -> bool:

@@ -8,7 +8,7 @@ import typer
 
 from .app import app, get_library
 from .common import FILM_HELP, PATHS_HELP, finish
-from .progress import Progress
+from .progress import Progress, count_posts
 
 
 class _Reporter(Progress):
@@ -334,7 +334,8 @@ def wall_cmd(
 
     fmt = output_format(output)
     library = get_library(ctx)
-    reading = Reading(library, paths or [])
+    with Progress("reading posts", count_posts(library, paths)) as bar:
+        reading = Reading(library, paths or [], progress=bar)
     posts = select(reading.posts, where, search, sort, reverse, limit)
     if not posts:
         raise FilmcliError("no films to put on the wall")
