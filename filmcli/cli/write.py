@@ -66,7 +66,8 @@ def new_cmd(
         from . import interactive
 
         force = interactive.ask_missing(library, values, extra, missing, force=force)
-        if body is None and body_file is None and not edit and interactive.yes(
+        # (replacing a film keeps its review unless one is given: no editor offered then)
+        if body is None and body_file is None and not edit and not force and interactive.yes(
                 f"Write the review in {_editor_name()} now?", True):
             edit = True
     text = None  # no review given: --force keeps the replaced post's
