@@ -356,3 +356,21 @@ def test_new_editor_offer_declined_writes_no_review(library, terminal):
     _answer(terminal, "review in", "n")
     assert "EXIT=0" in terminal.wait_for("EXIT=")
     assert (library / "_posts" / "2013-12-18-her.md").is_file()
+
+
+def test_new_replacing_the_film_keeps_its_review(seed_site, terminal):
+    from conftest import ROOT
+    from filmcli.post import Post
+
+    (old,) = (seed_site / "_posts").iterdir()
+    review = Post.read(old).body
+    terminal.start(["new", "--director", "S. Jonze"], cwd=seed_site, env=terminal_env())
+    _answer(terminal, "Title:", "Her")
+    _answer(terminal, "Year:", "2013")
+    _answer(terminal, "Replace it", "y")
+    _answer(terminal, "Poster image file:", str(ROOT / "examples" / "her.jpg"))
+    screen = terminal.wait_for("EXIT=")
+    assert "EXIT=0" in screen and "review in" not in screen, screen
+    (new,) = (seed_site / "_posts").iterdir()
+    post = Post.read(new)
+    assert (post.director, post.body) == ("S. Jonze", review) and review.strip()
