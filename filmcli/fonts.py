@@ -18,6 +18,9 @@ import subprocess
 import unicodedata
 
 _NOWHERE = "\U0010fffd"
+#: fontconfig is asked at most this often per chooser: a library of titles in scripts no
+#: font has costs a few lookups, not one process per title.
+MAX_QUERIES = 16
 
 
 def _drawn_alone(ch: str) -> bool:
@@ -46,6 +49,7 @@ class FontChooser:
         self._has: dict[tuple[int, str], bool] = {}
         self._notdef: dict[int, bytes] = {}
         self._asked: dict[frozenset, object] = {}
+        self._queries = 0
         self.missing: list[str] = []  # texts no font could show
 
     def _covers(self, face, ch: str) -> bool:
@@ -83,8 +87,9 @@ class FontChooser:
         if chars in self._asked:
             return self._asked[chars]
         self._asked[chars] = None
-        if shutil.which("fc-match") is None:
+        if self._queries >= MAX_QUERIES or shutil.which("fc-match") is None:
             return None
+        self._queries += 1
         pattern = "sans-serif:charset=" + " ".join(f"{ord(c):x}" for c in sorted(chars))
         if self.bold:
             pattern += ":weight=bold"

@@ -374,3 +374,31 @@ def test_new_replacing_the_film_keeps_its_review(seed_site, terminal):
     (new,) = (seed_site / "_posts").iterdir()
     post = Post.read(new)
     assert (post.director, post.body) == ("S. Jonze", review) and review.strip()
+
+
+def test_font_lookups_are_bounded(tmp_path):
+    """Titles in a script no font has: a few fontconfig lookups, not one per title."""
+    import shutil
+    import subprocess
+
+    from filmcli import fonts
+    from filmcli.wall import font
+
+    if shutil.which("fc-match") is None:
+        pytest.skip("no fontconfig")
+    calls = []
+    real = subprocess.run
+
+    def counting(*args, **kwargs):
+        calls.append(args)
+        return real(*args, **kwargs)
+
+    chooser = fonts.FontChooser(font(12), 12)
+    try:
+        subprocess.run = counting
+        for i in range(200):  # each title lacks other characters
+            chooser.face(chr(0x13000 + i) + chr(0x13100 + i))
+    finally:
+        subprocess.run = real
+    assert len(calls) <= fonts.MAX_QUERIES
+    assert len(chooser.missing) == 200
