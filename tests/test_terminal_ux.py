@@ -402,3 +402,11 @@ def test_font_lookups_are_bounded(tmp_path):
         subprocess.run = real
     assert len(calls) <= fonts.MAX_QUERIES
     assert len(chooser.missing) == 200
+
+
+def test_a_table_into_a_file_keeps_every_column(site):
+    env = {k: v for k, v in terminal_env().items() if k != "COLUMNS"}
+    done = run_process("-L", site, "list", "-F", "table", env=env)
+    lines = done.stdout.decode().splitlines()
+    assert lines[0].split() == ["Title", "Year", "Director", "Poster", "Date", "File"]
+    assert len(lines) == len(_films(site)) + 2  # one line per film, and the count

@@ -132,6 +132,9 @@ def list_cmd(
 
 def _print_table(records: list[dict], fields: list[str], total: int, *,
                  paged: bool = False) -> None:
+    import os
+    import sys
+
     from rich.cells import cell_len
     from rich.table import Table
     from rich.text import Text
@@ -150,6 +153,9 @@ def _print_table(records: list[dict], fields: list[str], total: int, *,
     natural = {f: max([cell_len(heads[i])] + [cell_len(row[i]) for row in rows])
                for i, f in enumerate(fields)}
     con = stdout_console()
+    if not sys.stdout.isatty() and not os.environ.get("COLUMNS"):
+        # A file or a pipe has no width: every column whole (COLUMNS sets one).
+        con.width = max(con.width, sum(natural.values()) + 2 * (len(fields) - 1))
     shown = fit_columns(fields, natural, con.width)
     squeezed = sum(shown.values()) + 2 * (len(shown) - 1) > con.width  # titles must wrap
     table = Table(box=None, header_style="bold", pad_edge=False, show_edge=False)
