@@ -173,3 +173,10 @@ def test_tab_in_interactive_zsh(shell_env, site, terminal):
     _tab(terminal, "filmcli list --format jsonl", "filmcli list --format jsonl ")
     _tab(terminal, "filmcli config get poster.max_w", "filmcli config get poster.max_width")
     _tab(terminal, "filmcli list _pos", "filmcli list _posts/")
+
+
+def test_file_names_with_control_characters_are_not_offered(shell_env, site):
+    her = site / "_posts" / "2013-12-18-her.md"
+    (site / "_posts" / "2013-12-18-he\x1b[31mr.md").write_bytes(her.read_bytes())
+    got = bash_complete(shell_env, site, "show", "he")
+    assert got == ["her"], got  # the escape-laden name is left out; the film is still there

@@ -47,6 +47,7 @@ def _library(ctx):
 
 def _films(ctx, incomplete: str, which: str):
     """Slugs of the films `incomplete` starts (a slug, a file name, or title words)."""
+    from ..formats import visible
     from ..post import Post
     from ..selector import words
 
@@ -79,7 +80,9 @@ def _films(ctx, incomplete: str, which: str):
         if post.path.stem.casefold().startswith(typed) and not post.slug.casefold().startswith(
                 typed):
             value = post.path.stem  # `2013-12-` goes on as the file name it began
-        found[value] = f"{title} ({post.year})" if post.year is not None else title
+        if visible(value) != value or any(ch.isspace() for ch in value):
+            continue  # a file name with control characters or spaces: typed, not offered
+        found[value] = visible(f"{title} ({post.year})" if post.year is not None else title)
     return [CompletionItem(value, help=help_) for value, help_ in sorted(found.items())]
 
 
