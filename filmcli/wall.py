@@ -10,10 +10,11 @@ from __future__ import annotations
 import io
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import FilmcliError, UsageError
+from .fonts import FontChooser
 from .post import Post
 from .poster import Poster
 
@@ -199,6 +200,7 @@ class WallReport:
     geometry: Geometry
     placed: int  # posters drawn
     missing: list[tuple[str, str]]  # (post, reason) for placeholder tiles
+    unshown: list[str] = field(default_factory=list)  # texts no installed font has
 
 
 def build_wall(posts: Sequence[Post], load: Callable[[Post], bytes | None], *,
@@ -219,6 +221,9 @@ def build_wall(posts: Sequence[Post], load: Callable[[Post], bytes | None], *,
     canvas = Image.new("RGB", geo.size, BACKGROUND)
     draw = ImageDraw.Draw(canvas)
     title_face, note_face = font(geo.title_size, bold=True), font(geo.note_size)
+    # Each title and note in a font that has its script (七人の侍: a CJK font).
+    titles = FontChooser(title_face, geo.title_size, bold=True)
+    notes = FontChooser(note_face, geo.note_size)
     placed = 0
     missing: list[tuple[str, str]] = []
     for index, post in enumerate(posts):
@@ -245,18 +250,20 @@ def build_wall(posts: Sequence[Post], load: Callable[[Post], bytes | None], *,
             missing.append((name(post), reason))
             _placeholder(draw, box, "no poster" if reason == "no poster" else "no image")
         y = bottom + geo.gap // 2
-        title = "" if post.title is None else str(post.title)
-        for line in fit_text(draw, title or post.slug, title_face, geo.tile_width, 2):
-            draw.text((left, y), line, font=title_face, fill=TITLE_INK)
+        title = ("" if post.title is None else str(post.title)) or post.slug
+        face = titles.face(title)
+        for line in fit_text(draw, title, face, geo.tile_width, 2):
+            draw.text((left, y), line, font=face, fill=TITLE_INK)
             y += round(geo.title_size * 1.25)
         note = " · ".join(str(v) for v in (post.year, post.director) if v is not None)
         if note:
             y = bottom + geo.gap // 2 + 2 * round(geo.title_size * 1.25)
-            draw.text((left, y), fit_text(draw, note, note_face, geo.tile_width, 1)[0],
-                      font=note_face, fill=NOTE_INK)
+            face = notes.face(note)
+            draw.text((left, y), fit_text(draw, note, face, geo.tile_width, 1)[0],
+                      font=face, fill=NOTE_INK)
         if progress:
             progress()
-    return WallReport(canvas, geo, placed, missing)
+    return WallReport(canvas, geo, placed, missing, titles.missing + notes.missing)
 
 
 def encode(image, fmt: str) -> bytes:

@@ -25,14 +25,23 @@ class Terminal:
             raise AssertionError(f"tmux {args[0]} failed: {done.stderr}")
         return done.stdout
 
-    def start(self, args, *, cwd, env: dict) -> None:
+    def start(self, args, *, cwd, env: dict, width: int = 120, height: int = 40) -> None:
+        """`python -m filmcli ARGS` in the terminal; `EXIT=code` is shown when it ends."""
+        self.start_program([sys.executable, "-m", "filmcli", *args], cwd=cwd, env=env,
+                           width=width, height=height)
+
+    def start_program(self, argv, *, cwd, env: dict, width: int = 120,
+                      height: int = 40) -> None:
+        """Any program (a shell, say) in the terminal, with exactly these variables added."""
         exports = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
-        command = " ".join(shlex.quote(str(a)) for a in [sys.executable, "-m", "filmcli", *args])
-        script = f"cd {shlex.quote(str(cwd))} && env {exports} {command}; echo EXIT=$?; sleep 60"
+        command = " ".join(shlex.quote(str(a)) for a in argv)
+        # COLUMNS and LINES (set under pytest) would hide the terminal's real size.
+        script = (f"cd {shlex.quote(str(cwd))} && env -u COLUMNS -u LINES {exports} {command}; "
+                  "echo EXIT=$?; sleep 60")
         self.close()
         self.started += 1  # a new server each time: a killed one may still be going away
         self.socket = f"{self.name}-{self.started}"
-        self.tmux("new-session", "-d", "-x", "120", "-y", "40", script, check=True)
+        self.tmux("new-session", "-d", "-x", str(width), "-y", str(height), script, check=True)
 
     def screen(self) -> str:
         return self.tmux("capture-pane", "-p", "-J")

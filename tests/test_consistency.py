@@ -182,6 +182,7 @@ def test_data_on_stdout_and_every_message_on_stderr_in_every_command(run, site, 
         (("cache", "info"), data, None),
         (("cache", "clear"), nothing, "cache"),
         (("completion", "bash"), data, None),
+        (("help", "list"), data, None),
     ]
     covered = set()
     for args, out_kind, err_has in steps:

@@ -752,11 +752,3 @@ def test_an_ambiguous_name_lists_at_most_twenty_films(tmp_path, run):
     result = run("-L", lib, "show", "the film")
     assert result.exit_code == 2 and "... and 10 more" in result.stderr
     assert result.stderr.count("_posts/2020-01-01-the-film-") == 20
-
-
-def test_wall_and_export_refuse_an_output_folder_that_is_not_there(site, run, tmp_path):
-    for args in (["wall", "-o", tmp_path / "no" / "such" / "w.png"],
-                 ["export", "-o", tmp_path / "no" / "such" / "films.json"]):
-        result = run("-L", site, *args)
-        assert result.exit_code == 2 and "no such folder" in result.stderr
-    assert not (tmp_path / "no").exists()

@@ -24,7 +24,7 @@ lazyparams.install()  # no Pydantic import for options that are text or absent
 COMMAND_ORDER = ("init", "list", "parse", "validate", "stats", "new", "add", "set", "edit", "rm",
                  "rename", "publish", "unpublish", "lookup", "export",
                  "extract-posters", "embed-posters", "show", "wall", "config", "cache",
-                 "completion")
+                 "completion", "help")
 
 
 class FilmcliGroup(TyperGroup):
@@ -43,10 +43,16 @@ class FilmcliGroup(TyperGroup):
         argv = list(sys.argv[1:] if args is None else args)
         _LIBRARY.clear()  # a run in the same process (tests) starts without one
         console.setup_streams()  # no UnicodeEncodeError on a cp1252 or ASCII stdout
+        from .examples import attach
+
+        attach(self)  # every command's help ends with its examples
         if os.environ.get("_FILMCLI_COMPLETE"):
             from typer._completion_classes import completion_init
 
             completion_init()
+            from .completion import install
+
+            install(self)  # values too: films, formats, fields, settings, rule ids
         else:
             argv = hoist_global_options(self, argv)
         debug = "--debug" in argv or bool(os.environ.get("FILMCLI_DEBUG"))
@@ -276,7 +282,8 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,  # plain click help: readable in pipes, and no rich import for --help
-    context_settings={"help_option_names": ["-h", "--help"]},
+    # Help as wide as the terminal (click stops at 80 columns otherwise).
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 10_000},
 )
 
 

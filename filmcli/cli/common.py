@@ -145,16 +145,19 @@ class Reading:
     """
 
     def __init__(self, library, paths: Sequence[str], *, lazy: bool = False,
-                 drafts: bool = False):
+                 drafts: bool = False, progress=None):
         self.library = library
         self.paths = paths
         self.drafts = drafts
+        self.progress = progress  # a progress.Progress advanced once per post, or None
         self.read = 0
         self.failed = 0
         self.posts = [] if lazy else list(self.stream())
 
     def stream(self):
         for item in self.library.iter_posts(self.paths, drafts=self.drafts):
+            if self.progress is not None:
+                self.progress.advance()
             if isinstance(item, FilmcliError):
                 self.failed += 1
                 console.error_line(self.library.shown_location(item), item.message, item.hint)

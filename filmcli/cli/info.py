@@ -27,10 +27,12 @@ def stats_cmd(
     """Films, directors, years, films per decade, top directors, poster formats and bytes."""
     from ..formats import dumps_json
     from ..stats import library_stats
+    from .progress import Progress, count_posts
 
     library = get_library(ctx)
     chosen = choose_format(fmt, ("text", "json"), tty_default="text", pipe_default="text")
-    reading = Reading(library, paths or [], drafts=filters.drafts)
+    with Progress("reading posts", count_posts(library, paths)) as bar:
+        reading = Reading(library, paths or [], drafts=filters.drafts, progress=bar)
     posts = filters.select(reading.posts)
     sizes = []
     for post in posts:
@@ -64,17 +66,21 @@ def _print_stats(stats: dict) -> None:
     if stats["per_decade"]:
         con.print()
         con.print("[bold]Films per decade[/bold]")
-        most = max(stats["per_decade"].values())
+        counts = {int(decade[:-1]): n for decade, n in stats["per_decade"].items()}
+        most = max(counts.values())
         grid = Table.grid(padding=(0, 1))
-        for decade, n in stats["per_decade"].items():
-            bar = "█" * max(1, round(30 * n / most))
-            grid.add_row(decade, f"[cyan]{bar}[/cyan]", str(n))
+        grid.add_row("[dim]Decade[/dim]", "", "[dim]Films[/dim]")
+        for decade in range(min(counts), max(counts) + 10, 10):  # a decade without films too
+            n = counts.get(decade, 0)
+            bar = "█" * max(1, round(30 * n / most)) if n else ""
+            grid.add_row(f"{decade}s", f"[cyan]{bar}[/cyan]", str(n))
         con.print(grid)
     if stats["top_directors"]:
         con.print()
         con.print("[bold]Directors with most films[/bold]")
         grid = Table.grid(padding=(0, 2))
         grid.add_column(justify="right")
+        grid.add_row("[dim]Films[/dim]", "[dim]Director[/dim]")
         for item in stats["top_directors"]:
             grid.add_row(str(item["films"]), visible(item["director"], markup=True))
         con.print(grid)

@@ -40,6 +40,7 @@ def validate_cmd(
     from ..formats import dumps_json
     from ..validate import ERROR, RULES, Options, rule_filter, validate
     from .console import data_output, message
+    from .progress import Progress, count_posts, tracking_library
 
     if fmt in ("json", "github") or rules:
         data_output()  # data for scripts and CI: UTF-8 whatever the locale
@@ -75,7 +76,9 @@ def validate_cmd(
             raise typer.Exit(1 if report.changed else 0)
         problems = report.remaining
     else:
-        problems = [p for p in validate(library, targets, options, drafts=drafts)
+        with Progress("validating", count_posts(library, targets)) as bar:
+            tracking_library(library, bar, then="checking posters" if options.images else None)
+            problems = [p for p in validate(library, targets, options, drafts=drafts)
                     if keep(p.rule)]
     if strict:
         from dataclasses import replace

@@ -8,50 +8,15 @@ import typer
 
 from .app import app, get_library
 from .common import FILM_HELP, PATHS_HELP, Filters, chosen_paths, filter_options, finish
+from .progress import Progress, count_posts
 
-PROGRESS_MIN = 20  # posts: fewer finish before a progress bar would be worth drawing
 
-
-class _Reporter:
+class _Reporter(Progress):
     """Per-post lines and errors for people on stderr, a progress bar on a terminal's stderr."""
 
     def __init__(self, total: int, label: str, quiet: bool):
+        super().__init__(label, total)
         self.quiet = quiet
-        self.progress = None
-        self.task = None
-        if total >= PROGRESS_MIN and sys.stderr.isatty():
-            from rich.progress import (
-                BarColumn,
-                MofNCompleteColumn,
-                Progress,
-                TextColumn,
-                TimeRemainingColumn,
-            )
-
-            from .console import stderr_console
-
-            self.progress = Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(),
-                                     TimeRemainingColumn(), console=stderr_console(),
-                                     transient=True, redirect_stdout=False,
-                                     redirect_stderr=False)
-
-    def __enter__(self):
-        if self.progress is not None:
-            self.progress.start()
-            self.task = self.progress.add_task("", total=None)
-        return self
-
-    def __exit__(self, *exc):
-        if self.progress is not None:
-            self.progress.stop()
-
-    def set_total(self, total: int) -> None:
-        if self.progress is not None:
-            self.progress.update(self.task, total=total)
-
-    def advance(self) -> None:
-        if self.progress is not None:
-            self.progress.advance(self.task)
 
     def line(self, text: str) -> None:
         from ..formats import visible
@@ -69,11 +34,9 @@ class _Reporter:
         from . import console
 
         if self.progress is not None:
-            self.progress.console.print(f"error: {visible(where)}: {visible(text)}",
-                                        markup=False, highlight=False, soft_wrap=True)
+            self.print(f"error: {visible(where)}: {visible(text)}")
             if hint:
-                self.progress.console.print(f"hint: {visible(hint)}", markup=False,
-                                            highlight=False)
+                self.print(f"hint: {visible(hint)}")
         else:
             console.error_line(where, text, hint)
 
@@ -394,10 +357,10 @@ def wall_cmd(
     filters: Filters = None,
 ) -> None:
     """A contact sheet of the posters, with titles and years, as one image."""
-    from pathlib import Path
 
     from ..atomic import write_atomic
-    from ..errors import FilmcliError, UsageError
+    from ..errors import FilmcliError
+    from ..fonts import missing_warning
     from ..formats import visible
     from ..poster import human_bytes
     from ..preview import poster_bytes
@@ -406,10 +369,9 @@ def wall_cmd(
     from .common import Reading
 
     fmt = output_format(output)
-    if not Path(output).parent.is_dir():  # as a shell's `>` would: no mkdir -p
-        raise UsageError(f"--output {output!r}: no such folder {str(Path(output).parent)!r}")
     library = get_library(ctx)
-    reading = Reading(library, paths or [], drafts=filters.drafts)
+    with Progress("reading posts", count_posts(library, paths)) as bar:
+        reading = Reading(library, paths or [], drafts=filters.drafts, progress=bar)
     posts = filters.select(reading.posts, root=library.root)
     if not posts:
         raise FilmcliError("no films to put on the wall")
@@ -425,6 +387,9 @@ def wall_cmd(
     write_atomic(output, data)
     for where_, reason in wall.missing:
         console.warn(where_, f"placeholder tile: {reason}")
+    boxes = missing_warning(wall.unshown)
+    if boxes:
+        console.warn("", boxes)  # once, however many titles
     geo = wall.geometry
     sys.stderr.write(f"wrote {visible(output)}: {wall.placed} of {len(posts)} posters, "
                      f"{geo.columns}×{geo.rows} tiles, {wall.image.width}×{wall.image.height} px, "

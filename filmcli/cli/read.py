@@ -36,6 +36,9 @@ def list_cmd(
                                   help="With csv: prefix cells a spreadsheet would run as a "
                                        "formula (=, +, -, @) with ' (off: list is exact)."),
     filters: Filters = None,
+    no_pager: bool = typer.Option(False, "--no-pager",
+                                  help="Never page a table taller than the terminal "
+                                       "(default: $FILMCLI_PAGER, $PAGER or less -FRX)."),
 ) -> None:
     """List the films, sorted and filtered, as a table or for scripts."""
     import sys
@@ -92,7 +95,7 @@ def list_cmd(
 
     chosen = filters.select(posts(), make=make, fields=wanted or ())
     if chosen_fmt == "table":
-        _print_table(chosen, shown, reading.read)
+        _print_table(chosen, shown, reading.read, paged=not no_pager)
     elif out_fmt == "tsv":
         if chosen_fmt != "plain":
             sys.stdout.write("\t".join(map(tsv_escape, shown)) + "\n")
@@ -107,30 +110,59 @@ def list_cmd(
     finish(reading.exit_code)
 
 
-def _print_table(records: list[dict], fields: list[str], total: int) -> None:
+def _print_table(records: list[dict], fields: list[str], total: int, *,
+                 paged: bool = False) -> None:
+    import os
+    import sys
+
+    from rich.cells import cell_len
     from rich.table import Table
+    from rich.text import Text
 
     from ..formats import cell_text, visible
+    from . import pager
+    from .common import counted
     from .console import stdout_console
+    from .tablefit import fit_columns
 
     labels = {"path": "Path", "year": "Year", "title": "Title", "director": "Director",
               "poster": "Poster", "date": "Date", "draft": "Draft"}
+    # post text is text, never rich markup or terminal codes
+    rows = [[visible(cell_text(record.get(f))) for f in fields] for record in records]
+    heads = [visible(labels.get(f, f)) for f in fields]
+    natural = {f: max([cell_len(heads[i])] + [cell_len(row[i]) for row in rows])
+               for i, f in enumerate(fields)}
+    con = stdout_console()
+    if not sys.stdout.isatty() and not os.environ.get("COLUMNS"):
+        # A file or a pipe has no width: every column whole (COLUMNS sets one).
+        con.width = max(con.width, sum(natural.values()) + 2 * (len(fields) - 1))
+    shown = fit_columns(fields, natural, con.width)
+    squeezed = sum(shown.values()) + 2 * (len(shown) - 1) > con.width  # titles must wrap
     table = Table(box=None, header_style="bold", pad_edge=False, show_edge=False)
-    for field in fields:
-        # Short facts never wrap; titles, names and paths fold when the terminal is narrow.
-        table.add_column(visible(labels.get(field, field), markup=True), overflow="fold",
+    for field, width in shown.items():
+        # One line per film; a shortened column ends with an ellipsis. Only when Title and
+        # Year alone are wider than the terminal does a title wrap, between words.
+        table.add_column(Text(heads[fields.index(field)]),
                          justify="right" if field == "year" else "left",
                          style="bold" if field == "title" else None,
-                         no_wrap=field in ("date", "year", "poster"))
-    for record in records:  # post text is text, never rich markup or terminal codes
-        table.add_row(*(visible(cell_text(record.get(f)), markup=True) for f in fields))
-    con = stdout_console()
-    con.print(table)
-    shown = len(records)
-    from .common import counted
-
-    summary = f"{shown} of {counted(total, 'film')}" if shown != total else counted(total, "film")
-    con.print(f"[dim]{summary}[/dim]")
+                         no_wrap=not (squeezed and field == "title"),
+                         overflow="fold" if field == "title" else "ellipsis",
+                         max_width=width if width < natural[field] else None)
+    keep = [fields.index(f) for f in shown]
+    for row in rows:
+        table.add_row(*(Text(row[i]) for i in keep))  # Text: never read as markup
+    n = len(records)
+    summary = f"{n} of {counted(total, 'film')}" if n != total else counted(total, "film")
+    if not pager.wanted(paged):
+        con.print(table)
+        con.print(f"[dim]{summary}[/dim]")
+        return
+    with con.capture() as shown_text:  # laid out once: shown directly or through the pager
+        con.print(table)
+        con.print(f"[dim]{summary}[/dim]")
+    text = shown_text.get()
+    if not pager.page(text, con.height):
+        con.file.write(text)
 
 
 PARSE_FORMATS = ("text", "json", "toml")

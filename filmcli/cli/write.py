@@ -8,9 +8,7 @@ import typer
 
 from .app import app, get_library
 from .common import PATHS_HELP, Filters, filter_options, say_library
-
-PROMPTS = {"title": "Title", "director": "Director", "year": "Year",
-           "poster": "Poster image file"}
+from .interactive import PROMPTS
 
 
 @app.command("new")
@@ -90,12 +88,13 @@ def new_cmd(
             names = ", ".join(f"--{m}" if m in PROMPTS else m for m in missing)
             raise UsageError(f"missing {names}",
                              hint="give them as options (or run in a terminal to be asked)")
-        for name in missing:
-            answer = _ask(name)
-            if name in PROMPTS:
-                values[name] = answer
-            else:
-                extra[name] = answer
+        from . import interactive
+
+        force = interactive.ask_missing(library, values, extra, missing, force=force)
+        # (replacing a film keeps its review unless one is given: no editor offered then)
+        if body is None and body_file is None and not edit and not force and interactive.yes(
+                f"Write the review in {_editor_name()} now?", True):
+            edit = True
     text = None  # no review given: --force keeps the replaced post's
     if body is not None:
         text = body
@@ -189,29 +188,10 @@ def _stdin_is_terminal() -> bool:
         return False
 
 
-def _ask(name: str):
-    """Ask on stderr and read stdin (click's prompt would leave a space on stdout)."""
-    from ..errors import UsageError
+def _editor_name() -> str:
+    import os
 
-    label = PROMPTS.get(name, name)
-    while True:
-        sys.stderr.write(f"{label}: ")
-        sys.stderr.flush()
-        line = sys.stdin.readline()
-        if not line:
-            sys.stderr.write("\n")
-            raise UsageError(f"missing --{name}" if name in PROMPTS else f"missing {name}")
-        answer = line.rstrip("\r\n")
-        if not answer.strip():
-            sys.stderr.write(f"{label} is needed\n")
-            continue
-        if name == "year":
-            try:
-                return int(answer.strip())
-            except ValueError:
-                sys.stderr.write("the year is a whole number, such as 2013\n")
-                continue
-        return answer
+    return os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
 
 
 def _read_body(name: str) -> str:
@@ -265,6 +245,7 @@ def export_cmd(
     from ..export import POSTER_MODES, PosterFiles, export_record, format_for, render_chunks
     from .common import Reading, finish
     from .console import data_output, error_line, message
+    from .progress import Progress, count_posts
 
     library = get_library(ctx)
     chosen = format_for(fmt, output)
@@ -278,10 +259,9 @@ def export_cmd(
     to_file = output not in ("-", "")
     if to_file and Path(output).is_dir():
         raise UsageError(f"--output {output!r} is a folder")
-    if to_file and not Path(output).parent.is_dir():  # as a shell's `>` would: no mkdir -p
-        raise UsageError(f"--output {output!r}: no such folder {str(Path(output).parent)!r}")
     base = Path(output).resolve().parent if to_file else Path.cwd()
-    reading = Reading(library, paths or [], drafts=filters.drafts)
+    with Progress("reading posts", count_posts(library, paths)) as bar:
+        reading = Reading(library, paths or [], drafts=filters.drafts, progress=bar)
     failed = reading.failed
     posts = filters.select(reading.posts)
     files = None
@@ -304,7 +284,9 @@ def export_cmd(
                            exc.message, exc.hint)
 
     if to_file:
-        data = "".join(render_chunks(records(), chosen, csv_safe=csv_safe)).encode("utf-8")
+        bar.phase("exporting", len(reading.posts))
+        with bar:
+            data = "".join(render_chunks(records(), chosen, csv_safe=csv_safe)).encode("utf-8")
         write_atomic(output, data)
         count = len(posts) - (failed - reading.failed)
         extra = f", posters in {posters_dir}" if files else ""
@@ -343,20 +325,26 @@ def add_cmd(
     from ..newpost import display_path
     from .common import finish
     from .console import data_output, error_line, message, warn
+    from .progress import Progress
 
     library = get_library(ctx)
 
     data_output()  # the paths added, for scripts: UTF-8 whatever the locale
 
+    bar = Progress("adding")  # how many records the sources hold is known only at the end
+
     def added(path, plan):
+        bar.advance()
         sys.stdout.write(_path_line(display_path(path)) + "\n")
         sys.stdout.flush()
 
     def skipped(record, why):
+        bar.advance()
         where = f"{record.source}:{record.line}" if record.line else record.source
         message(f"skipped: {where}: {why}")
 
     def failed(exc):
+        bar.advance()
         error_line(exc.location, exc.message, exc.hint)
 
     def note(where, text):
@@ -379,9 +367,10 @@ def add_cmd(
         from ..errors import UsageError
 
         raise UsageError("--provider, --offline and --refresh go with --lookup")
-    report = add_sources(library, sources, kind=kind, force=force, dry_run=dry_run,
-                         on_added=added, on_skipped=skipped, on_failed=failed, on_note=note,
-                         complete=complete)
+    with bar:
+        report = add_sources(library, sources, kind=kind, force=force, dry_run=dry_run,
+                             on_added=added, on_skipped=skipped, on_failed=failed,
+                             on_note=note, complete=complete)
     if fresh and library.posts_dir.is_dir():
         message(f"created the posts folder {display_path(library.posts_dir)}")
     verb = "would add" if dry_run else "added"
