@@ -66,7 +66,7 @@ class Record:
     path: Path | None = None  # a Markdown file's own path
 
     def error(self, message: str, hint: str | None = None) -> FilmcliError:
-        where = f"{self.label}: " if self.label else ""
+        where = _label(self.label, self.line)
         return FilmcliError(where + message, self.source, self.line, hint=hint)
 
 
@@ -180,10 +180,18 @@ def _json_reason(exc: ValueError) -> str:
     return getattr(exc, "msg", None) or str(exc)
 
 
+def _label(label: str | None, line: int | None) -> str:
+    """`row 3: ` before a message; nothing when the label only repeats the location's line
+    (`-:1: line 1:` said the line twice)."""
+    if not label or label == f"line {line}":
+        return ""
+    return f"{label}: "
+
+
 def _record_or_error(obj, source: str, line: int | None, label: str, base: Path | None,
                      kind: str = "export") -> Record | FilmcliError:
     if not isinstance(obj, dict):
-        where = f"{label}: " if label else ""
+        where = _label(label, line)
         return FilmcliError(f"{where}a record must be an object of fields, not "
                             f"{type(obj).__name__}", source, line)
     return Record(source, line, label, kind, obj, base)
@@ -475,7 +483,7 @@ class Adder:
             self.place(item, plan)
         except FilmcliError as exc:
             if exc.path is None:
-                where = f"{item.label}: " if item.label else ""
+                where = _label(item.label, item.line)
                 exc = FilmcliError(where + exc.message, item.source, item.line, hint=exc.hint)
             self._fail(exc)
 
@@ -523,7 +531,7 @@ class Adder:
                 slug = self.index.free_slug(slugify(slug), fields.get("year"), when)
                 renamed = (f"{folder}/" if folder else "") + post_filename(when, slug)
                 where = f"{record.source}:{record.line}" if record.line else record.source
-                self.on_note(where, f"{record.label + ': ' if record.label else ''}"
+                self.on_note(where, f"{_label(record.label, record.line)}"
                                     f"{META}.file {name!r} cannot be used ({problem}): "
                                     f"added as {renamed}")
                 name, named = renamed, False

@@ -83,3 +83,9 @@ def test_config_get_unset_and_set_fills_inits_commented_block(tmp_path, run):
     unset = run("-L", blog, "config", "unset", "poster.max_width")
     assert unset.exit_code == 0 and "400" in unset.stderr
     assert run("-L", blog, "config", "get", "poster.max_width").stdout == "400\n"
+
+
+def test_add_errors_say_the_line_once(site, run):
+    result = run("-L", site, "add", "-", "--from", "jsonl", input='{"title": 5}\n')
+    assert result.exit_code == 1
+    assert "error: -:1: no year" in result.stderr and "line 1:" not in result.stderr
