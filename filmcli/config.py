@@ -64,15 +64,7 @@ def _toml_loads(text: str) -> dict:
 
 
 class Config(dict):
-    """Settings as a dict with dotted lookups (`config.get_path("poster.max_width")`)."""
-
-    def get_path(self, dotted: str):
-        node = self
-        for part in dotted.split("."):
-            if not isinstance(node, dict) or part not in node:
-                raise KeyError(dotted)
-            node = node[part]
-        return node
+    """The settings in force: filmcli.toml over the defaults, as nested dicts."""
 
 
 def load_config(root: Path) -> Config:

@@ -34,7 +34,6 @@ _WINDOWS_RESERVED = {"con", "prn", "aux", "nul"} | {
     f"{p}{n}" for p in ("com", "lpt") for n in range(10)
 }
 _NAME_OK = re.compile(r"\w[\w.-]*\Z")  # letters, digits, _, ., - (no spaces, no separators)
-MAX_NAME_BYTES = 200
 
 
 # --------------------------------------------------------------------------------------------

@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import csv
-import io
 import json
 import math
 import re
 from collections.abc import Iterable, Sequence
 from typing import TextIO
-
-MACHINE_FORMATS = ("json", "jsonl", "csv", "tsv", "paths")
-
 
 #: What must never reach a terminal or a log raw: C0 and C1 control characters (escape
 #: sequences: colours, window titles, OSC 52 clipboard writes; line breaks that make a
@@ -211,9 +207,3 @@ def write_lines(out: TextIO, lines: Iterable[str]) -> None:
             block = []
     if block:
         out.write("\n".join(block) + "\n")
-
-
-def render_records(records: Iterable[dict], fmt: str, fields: Sequence[str], **kw) -> str:
-    buf = io.StringIO()
-    write_records(buf, list(records), fmt, fields, **kw)
-    return buf.getvalue()

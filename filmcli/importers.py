@@ -40,8 +40,6 @@ from .writer import order_fields, render_post
 SOURCE_KINDS = ("json", "jsonl", "csv", "toml", "md", "letterboxd", "imdb")
 SUFFIX_KINDS = {".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv",
                 ".toml": "toml", ".md": "md", ".markdown": "md"}
-RECORD_INFO = ("path", "date", "slug", "body", META)
-LETTERBOXD_COLUMNS = ("Date", "Name", "Year", "Letterboxd URI", "Rating", "Review")
 # IMDb's ratings export: Const,Your Rating,Date Rated,Title,[Original Title,]URL,Title Type,...
 IMDB_COLUMNS = ("Const", "Your Rating", "Title", "Title Type")
 # Title Type values that are films (the newer export's and the older one's words)

@@ -9,7 +9,6 @@ poster, the facts and the review (Markdown, through rich) sit together.
 from __future__ import annotations
 
 import io
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -43,18 +42,11 @@ def _title(post: Post) -> str:
 # --------------------------------------------------------------------------------------------
 
 
-def images_allowed(env: Mapping[str, str], isatty: bool, no_color: bool = False) -> bool:
-    """Pictures only on a colour terminal: never with NO_COLOR, TERM=dumb or in a pipe."""
-    if no_color or env.get("NO_COLOR") or env.get("TERM") == "dumb":
-        return False
-    return isatty
-
-
 def choose_protocol(requested: str, env: Mapping[str, str], allowed: bool) -> str:
     """`blocks`, `kitty`, `iterm`, `sixel`, or `none` (a one-line summary instead).
 
     An explicit protocol is obeyed even in a pipe (for scripts and tests); `auto` draws
-    only when `allowed` (a colour terminal: see `images_allowed`), with kitty's protocol
+    only when `allowed` (a colour terminal: `console.color_allowed`), with kitty's protocol
     under kitty, iTerm2's under iTerm2 or WezTerm, and block cells elsewhere.
     """
     if requested not in PROTOCOLS:
@@ -342,7 +334,3 @@ def terminal_size(stream=None) -> tuple[int, int]:
 
     size = shutil.get_terminal_size((80, 24))
     return size.columns, size.lines
-
-
-def environment() -> Mapping[str, str]:
-    return os.environ

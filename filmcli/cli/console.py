@@ -13,10 +13,6 @@ def configure(*, no_color: bool = False, debug: bool = False) -> None:
     _state["debug"] = debug
 
 
-def debug_enabled() -> bool:
-    return _state["debug"]
-
-
 def color_allowed(stream=None) -> bool:
     """Colour only on a terminal, never with NO_COLOR, --no-color or TERM=dumb."""
     stream = stream or sys.stdout
