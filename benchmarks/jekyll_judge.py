@@ -36,7 +36,7 @@ JEKYLL = shutil.which("jekyll")
 FAILED = frozenset(("aborts", "dropped", "mangled", "collides"))
 #: validate's rules that claim what a Jekyll build does with a post (the rest are filmcli's
 #: own: required fields, posters, sizes, the alias budget, unknown keys...)
-BUILD_RULES = frozenset(("FC001", "FC002", "FC003", "FC004", "FC005", "FC007", "FC201",
+BUILD_RULES = frozenset(("FC001", "FC002", "FC003", "FC004", "FC007", "FC201",
                          "FC202", "FC204", "FC205", "FC207", "FC209"))
 #: keys Jekyll gives meaning to (dates, categories, tags, slug): not compared as values
 INTERPRETED = frozenset(("date", "categories", "category", "tags", "tag", "slug", "ext",

@@ -144,10 +144,18 @@ def _nesting_bound(text: str) -> int:
             + text.count("?"))
 
 
+#: aliases may repeat values, as Jekyll (Psych) allows, up to this many values once every
+#: alias is expanded (what JSON, TOML and the writer would produce): past it, an alias bomb
+MAX_EXPANDED = 100_000
+
+
 def _check_anchors(text: str, path: Path) -> None:
-    """Refuse anchors and aliases (alias bombs), and nesting too deep to compose, before
-    anything is built: the scanner is flat, so this costs no stack."""
+    """Refuse alias bombs (more than MAX_EXPANDED values once aliases are expanded), and
+    nesting too deep to compose, before anything is built: the scanner is flat, so this
+    costs no stack; a normal anchor and alias is read as YAML reads it."""
     depth = 0
+    first_anchor = None
+    aliased = False
     try:
         for token in yaml.scan(text, Loader=_BaseLoader):
             if isinstance(token, _OPENERS):
@@ -157,10 +165,10 @@ def _check_anchors(text: str, path: Path) -> None:
                           mark_line(token.start_mark, text), "FC003")
             elif isinstance(token, _CLOSERS):
                 depth -= 1
-            elif isinstance(token, (yaml.AnchorToken, yaml.AliasToken)):
-                kind = "anchor" if isinstance(token, yaml.AnchorToken) else "alias"
-                _fail(f"YAML {kind} '{token.value}' is not allowed in front matter", path,
-                      mark_line(token.start_mark, text), "FC006")
+            elif isinstance(token, yaml.AnchorToken) and first_anchor is None:
+                first_anchor = token
+            elif isinstance(token, yaml.AliasToken):
+                aliased = True
     except yaml.YAMLError as exc:
         # Newer libyaml (PyYAML 6.0.4's wheels) stops deep nesting itself, scanning ahead
         # of the tokens counted above: the same refusal, in the same words.
@@ -169,6 +177,40 @@ def _check_anchors(text: str, path: Path) -> None:
             _fail(f"front matter is nested more than {MAX_DEPTH} levels deep", path,
                   mark_line(mark, text) if mark else None, "FC003")
         return  # the parse proper reports syntax errors with their line
+    if aliased and first_anchor is not None:
+        try:
+            node = yaml.compose(text, Loader=_BaseLoader)  # aliases stay shared nodes
+        except yaml.YAMLError:
+            return
+        if expanded_size(node) > MAX_EXPANDED:
+            _fail(f"YAML anchor '{first_anchor.value}' is not allowed here: its aliases "
+                  f"expand to more than {MAX_EXPANDED:,} values (an alias bomb)", path,
+                  mark_line(first_anchor.start_mark, text), "FC006")
+
+
+def expanded_size(node) -> int:
+    """How many values a composed YAML document holds once every alias is expanded
+    (shared nodes counted once each time they are reached), without expanding it."""
+    sizes: dict[int, int] = {}
+    stack = [(node, False)]
+    while stack:
+        item, done = stack.pop()
+        key = id(item)
+        if key in sizes and not done:
+            continue
+        if isinstance(item, yaml.ScalarNode) or item is None:
+            sizes[key] = 1
+            continue
+        children = ([c for pair in item.value for c in pair]
+                    if isinstance(item, yaml.MappingNode) else list(item.value))
+        if done:
+            sizes[key] = 1 + sum(sizes.get(id(c), MAX_EXPANDED + 1) for c in children)
+            sizes[key] = min(sizes[key], MAX_EXPANDED + 1)
+            continue
+        sizes[key] = MAX_EXPANDED + 1  # in progress: a node reaching itself is unbounded
+        stack.append((item, True))
+        stack.extend((c, False) for c in children if id(c) not in sizes)
+    return sizes[id(node)] if node is not None else 0
 
 
 def load_yaml(text: str, path: Path) -> tuple[dict, dict]:

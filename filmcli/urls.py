@@ -105,11 +105,17 @@ def _names(value) -> tuple[str, ...]:
     return ()
 
 
+def site_config(root: str | os.PathLike) -> tuple[dict, Path | None]:
+    """The site's `_config.yml` (or `.yaml`) as read, and its path; ({}, None) without one."""
+    root = Path(root)
+    path = next((root / n for n in CONFIG_NAMES if (root / n).is_file()), None)
+    return (_read_config(path) if path is not None else {}), path
+
+
 def site_settings(root: str | os.PathLike) -> SiteSettings:
     """The URL settings of the site at `root` (Jekyll's defaults where it has no config)."""
     root = Path(root)
-    path = next((root / n for n in CONFIG_NAMES if (root / n).is_file()), None)
-    config = _read_config(path) if path is not None else {}
+    config, path = site_config(root)
     style = config.get("permalink", "date")
     style = "date" if style is None else _ruby_s(style)
     template = STYLES.get(style, style)

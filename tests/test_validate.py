@@ -22,6 +22,7 @@ EXPECTED = {
     "FC007": ("_posts/2013-12-18-her.md", 4),
     "FC008": ("_posts/2013-12-18-her.md", None),
     "FC009": ("_posts/2013-12-18-her.md", None),
+    "FC010": ("_posts/2013-12-18-her.md", 7),
     "FC101": ("_posts/2013-12-18-her.md", 1),
     "FC102": ("_posts/2013-12-18-her.md", 5),
     "FC103": ("_posts/2013-12-18-her.md", 5),
@@ -34,15 +35,16 @@ EXPECTED = {
     "FC110": ("_posts/2013-12-18-her.md", 6),
     "FC111": ("_posts/2013-12-18-her.md", 6),
     "FC201": ("_posts/her.md", None),
-    "FC202": ("_posts/2013-02-30-her.md", None),
+    "FC202": ("_posts/2013-13-01-her.md", None),
     "FC203": ("_posts/2014-01-01-her-again.md", 3),
-    "FC204": ("_posts/2014-01-01-Her.md", None),
+    "FC204": ("_posts/2014-01-01-her-again.md", None),
     "FC205": ("_posts/2013-12-18-her.md", 7),
     "FC206": ("_posts/2999-01-01-her.md", None),
     "FC207": ("_posts/2013-12-18-her.md", 11),
     "FC208": ("_posts/2013-12-18-her.md", 7),
+    "FC209": ("_posts/2013-12-18-her.md", 7),
 }
-WARNINGS = {"FC206", "FC208"}
+WARNINGS = {"FC001", "FC004", "FC206", "FC208"}
 
 
 def test_every_rule_has_a_case():
@@ -134,8 +136,18 @@ def test_example_site_is_clean(run, site):
 
 
 def test_bad_post_does_not_stop_the_others(run, seed_site):
-    (seed_site / "_posts" / "2020-01-01-broken.md").write_text("no front matter here\n")
+    (seed_site / "_posts" / "2020-01-01-broken.md").write_text("---\ntitle: [\n---\n")
     result = run("-L", seed_site, "validate", "--format", "json")
     rules = [p["rule"] for p in json.loads(result.stdout)]
-    assert rules == ["FC001"]
+    assert rules == ["FC003"]
     assert result.exit_code == 1
+
+
+def test_no_front_matter_says_what_jekyll_does(run, seed_site):
+    """Jekyll builds a _posts file with no front matter, titled from its name: a warning."""
+    (seed_site / "_posts" / "2020-01-01-broken-film.md").write_text("no front matter here\n")
+    result = run("-L", seed_site, "validate", "--format", "json")
+    [problem] = json.loads(result.stdout)
+    assert (problem["rule"], problem["severity"]) == ("FC001", "warning")
+    assert "Jekyll builds it as a post titled 'Broken Film'" in problem["message"]
+    assert result.exit_code == 0

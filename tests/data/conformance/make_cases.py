@@ -119,7 +119,7 @@ CASES: dict[str, tuple[str, str | None, dict[str, str | bytes]]] = {
                     {P: fm(T, 'director: "Wim Wend\udcffers"').encode("utf-8", "surrogateescape")}),
     "psych-symbol": ("mood: :thumbsup is a Ruby Symbol: Jekyll drops the front matter", "FC209",
                      {P: fm(T, "mood: :thumbsup")}),
-    "psych-symbol-in-list": ("a Symbol inside a list", "FC209",
+    "psych-symbol-in-list": ("a :symbol in a flow list: a syntax error to both", "FC003",
                              {P: fm(T, "moods: [happy, :sad]")}),
     "psych-sexagesimal": ("runtime: 1:52 (sexagesimal)", "FC209", {P: fm(T, "runtime: 1:52")}),
     "psych-sexagesimal-3": ("runtime: 1:52:30: both read 6750", None,
