@@ -11,7 +11,7 @@ from pathlib import Path
 
 from . import jekyll_rules as jekyll
 from .errors import FilmcliError, UsageError
-from .imageinfo import MIME
+from .imageinfo import MIME, MIME_ALIASES
 from .post import Post, film_key
 from .poster import Poster
 from .slug import post_name_problem
@@ -476,8 +476,7 @@ def poster_problems(poster: Poster, options: Options) -> list[tuple[str, str]]:
         return out
     declared = poster.declared_mime
     real = MIME.get(fmt)
-    if declared and real and declared != real and not (
-            declared == "image/jpg" and real == "image/jpeg"):
+    if declared and real and declared != real and MIME_ALIASES.get(declared) != fmt:
         out.append(("FC104", f"poster MIME {declared} but the data is {fmt}"))
     width, height = poster.width, poster.height
     if width and height and width * height > options.max_pixels:
