@@ -360,8 +360,8 @@ _MONTHS.update({name.lower(): number for number, name in enumerate(calendar.mont
                 if name})
 _MONTHS["sept"] = 9
 _DAYNAMES = {n.lower() for n in (*calendar.day_name, *calendar.day_abbr)}
-_ISO = re.compile(r"([-+]?\d{2,})-(\d{1,2})-(\d{1,2})(?:[Tt ]+\d{1,2}:\d{2}(?::\d{2})?\S*"
-                  r"(?:\s*(?:Z|UTC|GMT|[-+]\d{1,2}(?::?\d{2})?))?)?\Z")
+#: Date._parse_iso: y-m-d anywhere in the text (what follows it, a time or a zone, aside)
+_ISO = re.compile(r"(?<![\d-])([-+]?\d{2,})-(\d{1,2})-(\d{1,2})(?!\d)")
 _SLASH = re.compile(r"(\d{1,4})[/.](\d{1,2})[/.](\d{1,4})(?:[ T]+\d{1,2}:\d{2}.*)?\Z")
 _WORDS = re.compile(r"[a-z]+|\d+(?:st|nd|rd|th)?", re.I)
 _TIME_ONLY = re.compile(r"\d{1,2}:\d{2}(?::\d{2})?(?:\s*[ap]m)?\Z", re.I)
@@ -388,7 +388,7 @@ def ruby_date(text: str, today: _dt.date | None = None) -> JekyllDate:
     """Jekyll's `Time.parse(value.to_s)` of a `date:` value (Utils.parse_date)."""
     today = today or _dt.date.today()
     text = text.strip()
-    iso = _ISO.match(text)
+    iso = _ISO.search(text)
     if iso:
         year, month, day = (int(g) for g in iso.groups())
         if len(iso.group(1).lstrip("+-")) == 2:

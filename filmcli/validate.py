@@ -145,6 +145,11 @@ class Checker:
         if first.rule == "FC001":
             return [self.problem(first.path, first.line, "FC001",
                                  f"{exc.message}; {jekyll.no_front_matter(first.path)}")]
+        if first.rule == "FC002" and jekyll.front_matter_text(
+                self.library.root / first.path) is not None:
+            return [self.problem(first.path, first.line, "FC002", "front matter closed with a "
+                                 "'...' line: Jekyll reads it as closed, filmcli does not yet",
+                                 WARNING)]
         if first.rule not in ("FC003", "FC005") or (
                 first.rule == "FC003" and "looks like" not in exc.message):
             return [first]  # a syntax error (or filmcli's nesting limit), as to Jekyll
