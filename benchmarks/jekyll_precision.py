@@ -35,7 +35,6 @@ sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
 import yaml  # noqa: E402
-
 from jekyll_judge import BUILD_RULES, jekyll_facts, outcomes, post_files, score  # noqa: E402
 
 INSTALLED_PLUGINS = ("jekyll-redirect-from", "jekyll-compose")
@@ -197,7 +196,8 @@ def main(argv: list[str]) -> int:
               f"{totals['flagged']} flagged: precision {precision:.3f}, recall {recall:.3f}")
     if args.json:
         args.json.write_text(json.dumps(report, indent=1, default=str, ensure_ascii=False))
-    print(f"(measured {_dt.date.today().isoformat()}, build rules: {', '.join(sorted(BUILD_RULES))})")
+    rules = ", ".join(sorted(BUILD_RULES))
+    print(f"(measured {_dt.date.today().isoformat()}, build rules: {rules})")
     return 0
 
 
