@@ -472,6 +472,32 @@ def name_date(name: str) -> tuple[bool, _dt.date | None]:
     return True, _rolled(year, month, day) if year >= 1 else None
 
 
+def film_collection(root: Path) -> str | None:
+    """The folder (relative to the site) of a site's posts when it has no `_posts`: with
+    `collections_dir`, its `_posts` if there is one; else the one collection other than
+    posts that `_config.yml` names (None when there is none, or several)."""
+    from .errors import FilmcliError
+    from .urls import site_config
+
+    try:
+        config = site_config(root)[0]
+    except FilmcliError:
+        return None
+    base = config.get("collections_dir")
+    base = str(base).strip("/") if isinstance(base, (str, int)) and str(base).strip("/") else ""
+    if ".." in Path(base).parts:
+        return None
+    if base and (root / base / "_posts").is_dir():
+        return f"{base}/_posts"
+    collections = config.get("collections")
+    labels = (list(collections) if isinstance(collections, (dict, list)) else [])
+    labels = [str(x) for x in labels if isinstance(x, (str, int)) and str(x) != "posts"
+              and "/" not in str(x) and ".." not in str(x)]
+    folders = [f"{base}/_{label}" if base else f"_{label}" for label in labels]
+    folders = [f for f in folders if (root / f).is_dir()]
+    return folders[0] if len(folders) == 1 else None
+
+
 def in_posts_folder(relative: str) -> bool:
     """Whether a file is in a `_posts` folder, where Jekyll needs a date in its name (in
     any other collection it needs none)."""

@@ -80,3 +80,28 @@ def test_record_is_what_jekyll_does_now():
              if {p: r["outcome"] for p, r in now[name]["posts"].items()}
              != {p: r["outcome"] for p, r in RECORD[name]["posts"].items()}}
     assert not stale, f"record.json is stale (now, recorded): {stale}"
+
+
+def test_a_sites_film_collection_is_the_library(run, tmp_path):
+    """Without filmcli.toml's posts_dir, a site with no _posts but one collection in its
+    _config.yml (under collections_dir, if set) is read from that collection, as Jekyll
+    reads it; with collections_dir, _posts lives there too."""
+    site = tmp_path / "films"
+    (site / "_reviews").mkdir(parents=True)
+    (site / "_config.yml").write_text("collections:\n  reviews:\n    output: true\n")
+    (site / "_reviews" / "paris-texas.md").write_text(
+        '---\ntitle: "Paris, Texas"\ndirector: "Wim Wenders"\nyear: 1984\n---\nText.\n')
+    result = run("-L", site, "list", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    assert [p["title"] for p in json.loads(result.stdout)] == ["Paris, Texas"]
+    checked = run("-L", site, "validate", "--format", "json", "--select", "FC2")
+    assert json.loads(checked.stdout) == []  # no date needed in a collection's names
+
+    other = tmp_path / "dir"
+    (other / "site" / "_posts").mkdir(parents=True)
+    (other / "_config.yml").write_text("collections_dir: site\n")
+    (other / "site" / "_posts" / "2020-03-01-paris-texas.md").write_text(
+        '---\ntitle: "Paris, Texas"\n---\nText.\n')
+    result = run("-L", other, "list", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    assert [p["title"] for p in json.loads(result.stdout)] == ["Paris, Texas"]
