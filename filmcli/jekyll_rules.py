@@ -343,6 +343,11 @@ def front_matter_text(path: Path, skip: tuple[int, int] | None = None,
                 head = handle.read(limit)
     except OSError:
         return None
+    return front_matter_of(head)
+
+
+def front_matter_of(head: bytes) -> str | None:
+    """The front matter of a post's bytes (or their beginning), split as Jekyll splits it."""
     head = head.removeprefix(b"\xef\xbb\xbf")
     found = re.match(rb"---\s*\n(.*?\n?)^(?:---|\.\.\.)\s*$", head, re.M | re.S)
     if not found:

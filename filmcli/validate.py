@@ -128,6 +128,8 @@ class Checker:
         #: when a list, embedded posters are queued here (path, line, job) instead of
         #: being checked at once, so that validate() can decode them on every core
         self.deferred: list | None = None
+        #: the bytes of the post being checked when they are not (yet) its file's (edit)
+        self.source: bytes | None = None
 
     def problem(self, post_path: str, line: int | None, rule: str, message: str,
                 severity: str | None = None) -> Problem:
@@ -145,15 +147,14 @@ class Checker:
         if first.rule == "FC001":
             return [self.problem(first.path, first.line, "FC001",
                                  f"{exc.message}; {jekyll.no_front_matter(first.path)}")]
-        if first.rule == "FC002" and jekyll.front_matter_text(
-                self.library.root / first.path) is not None:
+        if first.rule == "FC002" and self._front_text(self.library.root / first.path):
             return [self.problem(first.path, first.line, "FC002", "front matter closed with a "
                                  "'...' line: Jekyll reads it as closed, filmcli does not yet",
                                  WARNING)]
         if first.rule not in ("FC003", "FC005") or (
                 first.rule == "FC003" and "looks like" not in exc.message):
             return [first]  # a syntax error (or filmcli's nesting limit), as to Jekyll
-        text = jekyll.front_matter_text(self.library.root / first.path)
+        text = self._front_text(self.library.root / first.path)
         reading = jekyll.psych_findings(text) if text is not None else None
         if reading is None:
             return [first]  # not YAML to libyaml either: Jekyll loses the front matter too
@@ -312,10 +313,16 @@ class Checker:
             return []
         poster = post.poster
         skip = poster._span if poster is not None and poster._file is not None else None
-        text = jekyll.front_matter_text(post.path, skip)
+        text = self._front_text(post.path, skip)
         reading = jekyll.psych_findings(text) if text is not None else None
         return [self.problem(path, f.line, f.rule, f.message, f.severity)
                 for f in (reading[0] if reading else ())]
+
+    def _front_text(self, path: Path, skip: tuple[int, int] | None = None) -> str | None:
+        """The front matter's text, from the bytes being checked or else from the file."""
+        if self.source is not None:
+            return jekyll.front_matter_of(self.source)
+        return jekyll.front_matter_text(path, skip)
 
     def check_urls(self, posts: Sequence[Post]) -> list[Problem]:
         """FC204: posts (and pages) that Jekyll builds to one file, by their URLs as Jekyll
@@ -556,6 +563,7 @@ def check_bytes(library, data: bytes, path: Path, options: Options | None = None
     """The problems of one post held in memory (as it would be at `path`), without the
     rules that need the whole library: what `edit` checks before saving."""
     checker = Checker(library, options or Options.from_config(library.config))
+    checker.source = data
     try:
         post = Post.from_bytes(data, path)
     except FilmcliError as exc:

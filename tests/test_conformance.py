@@ -105,3 +105,21 @@ def test_a_sites_film_collection_is_the_library(run, tmp_path):
     result = run("-L", other, "list", "--format", "json")
     assert result.exit_code == 0, result.stderr
     assert [p["title"] for p in json.loads(result.stdout)] == ["Paris, Texas"]
+
+
+def test_check_bytes_reads_the_bytes_not_the_file(tmp_path):
+    """What `edit` checks before saving: Jekyll's reading of the new text, not the old
+    file's (the file on disk is fine, the edited text has a value Psych reads otherwise)."""
+    from filmcli.library import Library
+    from filmcli.validate import check_bytes
+
+    site = tmp_path / "site"
+    (site / "_posts").mkdir(parents=True)
+    path = site / "_posts" / "2020-03-01-paris-texas.md"
+    path.write_text('---\ntitle: "Paris, Texas"\nruntime: "1:52"\n---\nText.\n')
+    library = Library(site)
+    assert [p.rule for p in check_bytes(library, path.read_bytes(), path)
+            if p.rule == "FC209"] == []
+    edited = b'---\ntitle: "Paris, Texas"\nruntime: 1:52\nmood: :sad\n---\nText.\n'
+    found = [(p.rule, p.line) for p in check_bytes(library, edited, path) if p.rule == "FC209"]
+    assert found == [("FC209", 3), ("FC209", 4)]
