@@ -46,16 +46,24 @@ _OPENED = re.compile(rb"---\s*\r?\n")
 _SKIP = object()
 
 
-def jekyll_facts(sites: list[Path], timeout: int = 600) -> dict[str, dict]:
-    """What real Jekyll does with each site: {str(site): facts}; one Ruby process."""
+def jekyll_facts(sites: list[Path], timeout: int = 600, posts_only: bool = False
+                 ) -> dict[str, dict]:
+    """What real Jekyll does with each site: {str(site): facts}; one Ruby process.
+    `posts_only`: render each post on its own, without layouts and pages (big sites; see
+    jekyll_facts.rb)."""
+    import os
     if JEKYLL is None:
         raise RuntimeError("jekyll is not installed (apt-get install -y jekyll)")
     with tempfile.TemporaryDirectory(prefix="jekyll-judge-") as tmp:
         args: list[str] = []
         for number, site in enumerate(sites):
             args += [str(Path(site).resolve()), str(Path(tmp) / f"site{number}")]
+        env = dict(os.environ)
+        env.pop("JEKYLL_FACTS_POSTS_ONLY", None)
+        if posts_only:
+            env["JEKYLL_FACTS_POSTS_ONLY"] = "1"
         done = subprocess.run(["ruby", str(DRIVER), *args], capture_output=True,
-                              timeout=timeout, check=False)
+                              timeout=timeout, check=False, env=env)
     if done.returncode != 0:
         raise RuntimeError(f"jekyll_facts.rb failed: {done.stderr.decode()[-2000:]}")
     raw = json.loads(done.stdout)
@@ -138,6 +146,7 @@ def outcomes(site: Path, facts: dict, posts: list[str] | None = None,
             out[path] = {"outcome": "aborts", "detail": facts["error"]}
         return out
     docs = {d["path"]: d for d in facts.get("docs", [])}
+    render_errors = facts.get("render_errors", {})
     static = set(facts.get("static", []))
     log = facts.get("log", "")
     colliding = {p for group in facts.get("conflicts", []) for p in group}
@@ -156,6 +165,9 @@ def outcomes(site: Path, facts: dict, posts: list[str] | None = None,
                 out[path] = {"outcome": "skipped", "detail": "a future date"}
             else:
                 out[path] = {"outcome": "dropped", "detail": "Jekyll made no post of it"}
+            continue
+        if path in render_errors:
+            out[path] = {"outcome": "aborts", "detail": render_errors[path]}
             continue
         if f"{path}" in log and ("could not read file" in log or "YAML Exception" in log):
             line = next((x for x in log.splitlines() if path in x), "")

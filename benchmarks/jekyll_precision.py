@@ -111,7 +111,8 @@ def _culprit(error: str, site: Path) -> str | None:
     return None
 
 
-def judge(source: Path, posts_dir: str | None = None) -> tuple[dict, list[str], dict]:
+def judge(source: Path, posts_dir: str | None = None, posts_only: bool = False,
+          timeout: int = 600) -> tuple[dict, list[str], dict]:
     """(outcomes, validate's problems as dicts, notes) for one site."""
     from filmcli.library import Library
     from filmcli.validate import Options, validate
@@ -131,7 +132,7 @@ def judge(source: Path, posts_dir: str | None = None) -> tuple[dict, list[str], 
         (site / "filmcli.toml").unlink(missing_ok=True)
         results: dict = {}
         for _ in range(MAX_REBUILDS):
-            facts = jekyll_facts([site])[str(site)]
+            facts = jekyll_facts([site], timeout=timeout, posts_only=posts_only)[str(site)]
             if not facts.get("error"):
                 break
             culprit = _culprit(facts["error"], site)
@@ -159,11 +160,14 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--posts-dir", help="the library's posts folder, if not _posts")
     parser.add_argument("--json", type=Path, help="write every outcome and finding here")
     parser.add_argument("--verbose", "-v", action="store_true")
+    parser.add_argument("--posts-only", action="store_true",
+                        help="render each post alone, without layouts or pages (big sites)")
+    parser.add_argument("--timeout", type=int, default=600, help="seconds per Jekyll build")
     args = parser.parse_args(argv)
     report = {}
     totals = {"posts": 0, "failed": 0, "flagged": 0, "true": 0, "found": 0}
     for source in args.sites:
-        results, problems, notes = judge(source, args.posts_dir)
+        results, problems, notes = judge(source, args.posts_dir, args.posts_only, args.timeout)
         judged = {p: r for p, r in results.items() if r["outcome"] != "unjudged"}
         found = score(judged, [p for p in problems if p["path"] in judged])
         for key in totals:
