@@ -113,15 +113,17 @@ def yaml_front_matter(data: bytes):
         return None
 
 
-def post_files(site: Path, folders: list[str] | None = None) -> list[str]:
-    """The post files of a site (relative paths): the Markdown files (what filmcli reads)
-    under every `_posts` folder and the given collection folders."""
+def post_files(site: Path, folders: list[str] | None = None,
+               suffixes: tuple[str, ...] = (".md", ".markdown")) -> list[str]:
+    """The post files of a site (relative paths): the Markdown files (what filmcli reads;
+    other `suffixes` on request) under every `_posts` folder and the given collection
+    folders."""
     found = []
     roots = [p for p in site.rglob("_posts") if p.is_dir() and "_site" not in p.parts]
     roots += [site / f for f in folders or () if (site / f).is_dir()]
     for root in roots:
         for path in sorted(root.rglob("*")):
-            if path.is_file() and path.suffix.lower() in (".md", ".markdown") \
+            if path.is_file() and path.suffix.lower() in suffixes \
                     and not any(part.startswith(".") for part in path.relative_to(site).parts):
                 found.append(path.relative_to(site).as_posix())
     return sorted(set(found))

@@ -112,7 +112,8 @@ def _culprit(error: str, site: Path) -> str | None:
 
 
 def judge(source: Path, posts_dir: str | None = None, posts_only: bool = False,
-          timeout: int = 600) -> tuple[dict, list[str], dict]:
+          timeout: int = 600, suffixes: tuple[str, ...] = (".md", ".markdown")
+          ) -> tuple[dict, list[str], dict]:
     """(outcomes, validate's problems as dicts, notes) for one site."""
     from filmcli.library import Library
     from filmcli.validate import Options, validate
@@ -121,7 +122,7 @@ def judge(source: Path, posts_dir: str | None = None, posts_only: bool = False,
     with tempfile.TemporaryDirectory(prefix="jekyll-precision-") as tmp:
         site = _prepare(source, Path(tmp))
         folders = [posts_dir] if posts_dir else []
-        posts = post_files(site, folders)
+        posts = post_files(site, folders, suffixes)
         # validate first, on the untouched posts of the copy
         if posts_dir:
             (site / "filmcli.toml").write_text(f'posts_dir = "{posts_dir}"\n')
@@ -163,11 +164,15 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--posts-only", action="store_true",
                         help="render each post alone, without layouts or pages (big sites)")
     parser.add_argument("--timeout", type=int, default=600, help="seconds per Jekyll build")
+    parser.add_argument("--html", action="store_true",
+                        help="judge .html posts too (filmcli reads them when named)")
     args = parser.parse_args(argv)
     report = {}
     totals = {"posts": 0, "failed": 0, "flagged": 0, "true": 0, "found": 0}
     for source in args.sites:
-        results, problems, notes = judge(source, args.posts_dir, args.posts_only, args.timeout)
+        suffixes = (".md", ".markdown", ".html") if args.html else (".md", ".markdown")
+        results, problems, notes = judge(source, args.posts_dir, args.posts_only, args.timeout,
+                                         suffixes)
         judged = {p: r for p, r in results.items() if r["outcome"] != "unjudged"}
         found = score(judged, [p for p in problems if p["path"] in judged])
         for key in totals:
