@@ -4,8 +4,9 @@ python-liquid implements Shopify Liquid; Jekyll adds its own tags (highlight, in
 link, post_url...), and plugins add more: those in the site's `_plugins/*.rb` and those of
 the plugins its `_config.yml` (or its Gemfile's `jekyll_plugins` group) names. What is left
 to report is what real Jekyll 4.3 stops on (tests/data/conformance): an unknown tag, a block
-never closed, an end tag with no block, a `{{` or `{%` never closed, and an include of a
-file not in `_includes`. Other expression errors are not reported: Jekyll's Liquid parses
+never closed, an end tag with no block, a `{{` or `{%` never closed, an include of a
+file not in `_includes`, a `{% link %}` to a file not in the site and a `{% post_url %}` of no
+post. Other expression errors are not reported: Jekyll's Liquid parses
 expressions laxly.
 """
 
@@ -67,6 +68,7 @@ class LiquidSite:
     tags: tuple[tuple[str, bool], ...] = ()
     open_tags: bool = False  # a plugin filmcli does not know: unknown tags are not errors
     includes: Path | None = None  # None: not checked (a theme may hold them)
+    root: Path | None = None  # the site: `{% link %}` and `{% post_url %}` targets
     notes: tuple[str, ...] = field(default=())
 
 
@@ -94,7 +96,7 @@ def site_liquid(root: Path, config: dict | None) -> LiquidSite:
             tags.update(known)
     themed = bool(config.get("theme") or config.get("remote_theme"))
     includes = None if themed else root / str(config.get("includes_dir") or "_includes")
-    return LiquidSite(tuple(sorted(tags.items())), open_tags, includes)
+    return LiquidSite(tuple(sorted(tags.items())), open_tags, includes, root)
 
 
 def _plugin_names(root: Path, config: dict) -> list[str]:
@@ -208,6 +210,8 @@ def liquid_problems(body: str, site: LiquidSite) -> list[LiquidProblem]:
             break  # Jekyll stops on the first
     if not out and site.includes is not None:
         out.extend(_missing_includes(body, site.includes))
+    if not out and site.root is not None:
+        out.extend(_missing_targets(body, site.root))
     return out
 
 
@@ -255,6 +259,60 @@ def _missing_includes(body: str, includes: Path) -> list[LiquidProblem]:
             return [LiquidProblem(found.start(),
                                   f"Liquid include '{name}' is not in {includes.name}/")]
     return []
+
+
+_LINK = re.compile(r"\{%-?\s*(link|post_url)\s+([^\s%}]+)\s*-?%\}")
+
+
+def _missing_targets(body: str, root: Path) -> list[LiquidProblem]:
+    """`{% link path %}` of a file not in the site, `{% post_url name %}` of no post: Jekyll
+    stops the build on either ('Could not find document', 'Could not find post')."""
+    for found in _LINK.finditer(body):
+        tag, target = found.groups()
+        if "{{" in target or ".." in target or _inside_raw(body, found.start()):
+            continue
+        if tag == "link":
+            if not (root / target.lstrip("/")).is_file():
+                return [LiquidProblem(found.start(), f"Liquid link to '{target}', which is not "
+                                                     "a file of the site")]
+        elif not _post_exists(root, target):
+            return [LiquidProblem(found.start(), f"Liquid post_url of '{target}', which is "
+                                                 "no post of the site")]
+    return []
+
+
+def _post_exists(root: Path, name: str) -> bool:
+    """Whether a post `name` (`2010-07-21-slug`, or `category/2010-07-21-slug`) exists in
+    one of the site's `_posts` folders (Jekyll's PostComparer, by name without extension)."""
+    folder, _, stem = name.rpartition("/")
+    for posts in _posts_folders(root):
+        for candidate in ((posts / folder) if folder else posts).glob(glob_escape(stem) + ".*"):
+            if candidate.is_file():
+                return True
+        if folder and any((root / folder / "_posts").glob(glob_escape(stem) + ".*")):
+            return True
+    return False
+
+
+def _posts_folders(root: Path) -> list[Path]:
+    """The site's `_posts` folders (at most 1,000), looked for only when a post_url is."""
+    import os
+
+    found = []
+    for folder, dirs, _ in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".")
+                         and d not in ("_site", "node_modules", "vendor"))
+        if os.path.basename(folder) == "_posts":
+            found.append(Path(folder))
+        if len(found) >= 1000:
+            break
+    return found
+
+
+def glob_escape(text: str) -> str:
+    import glob
+
+    return glob.escape(text)
 
 
 def _inside_raw(body: str, offset: int) -> bool:
