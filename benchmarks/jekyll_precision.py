@@ -112,8 +112,8 @@ def _culprit(error: str, site: Path) -> str | None:
 
 
 def judge(source: Path, posts_dir: str | None = None, posts_only: bool = False,
-          timeout: int = 600, suffixes: tuple[str, ...] = (".md", ".markdown")
-          ) -> tuple[dict, list[str], dict]:
+          timeout: int = 600, suffixes: tuple[str, ...] = (".md", ".markdown"),
+          only: str | None = None) -> tuple[dict, list[str], dict]:
     """(outcomes, validate's problems as dicts, notes) for one site."""
     from filmcli.library import Library
     from filmcli.validate import Options, validate
@@ -123,6 +123,8 @@ def judge(source: Path, posts_dir: str | None = None, posts_only: bool = False,
         site = _prepare(source, Path(tmp))
         folders = [posts_dir] if posts_dir else []
         posts = post_files(site, folders, suffixes)
+        if only:
+            posts = [p for p in posts if p.startswith(only.rstrip("/") + "/")]
         # validate first, on the untouched posts of the copy
         if posts_dir:
             (site / "filmcli.toml").write_text(f'posts_dir = "{posts_dir}"\n')
@@ -157,7 +159,8 @@ def judge(source: Path, posts_dir: str | None = None, posts_only: bool = False,
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("sites", nargs="+", type=Path)
+    parser.add_argument("sites", nargs="+", help="site folders (SITE::FOLDER: judge only the "
+                        "posts under FOLDER)")
     parser.add_argument("--posts-dir", help="the library's posts folder, if not _posts")
     parser.add_argument("--json", type=Path, help="write every outcome and finding here")
     parser.add_argument("--verbose", "-v", action="store_true")
@@ -170,9 +173,13 @@ def main(argv: list[str]) -> int:
     report = {}
     totals = {"posts": 0, "failed": 0, "flagged": 0, "true": 0, "found": 0}
     for source in args.sites:
+        # SITE::FOLDER judges only the posts under FOLDER (a part of a big site built with
+        # the parts its posts link to)
+        source, _, only = str(source).partition("::")
+        source = Path(source)
         suffixes = (".md", ".markdown", ".html") if args.html else (".md", ".markdown")
         results, problems, notes = judge(source, args.posts_dir, args.posts_only, args.timeout,
-                                         suffixes)
+                                         suffixes, only or None)
         judged = {p: r for p, r in results.items() if r["outcome"] != "unjudged"}
         found = score(judged, [p for p in problems if p["path"] in judged])
         for key in totals:
@@ -180,7 +187,8 @@ def main(argv: list[str]) -> int:
         kinds: dict = {}
         for r in judged.values():
             kinds[r["outcome"]] = kinds.get(r["outcome"], 0) + 1
-        print(f"{source.name}: {found['posts']} posts {kinds}; validate flags {found['flagged']}"
+        name = source.name + ("::" + only if only else "")
+        print(f"{name}: {found['posts']} posts {kinds}; validate flags {found['flagged']}"
               f", {found['true']} of them failed in Jekyll; Jekyll failed on {found['failed']},"
               f" validate found {found['found']}: precision {found['precision']:.3f}, recall "
               f"{found['recall']:.3f}")
