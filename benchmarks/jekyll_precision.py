@@ -111,6 +111,23 @@ def _culprit(error: str, site: Path) -> str | None:
     return None
 
 
+def _drop_broken_plugins(site: Path, error: str, notes: dict) -> bool:
+    """Remove the site's _plugins/*.rb that need a gem this machine lacks (the build stops
+    on `uninitialized constant Gem::...` or a LoadError naming it); True if any was."""
+    found = re.search(r"uninitialized constant ([A-Z]\w*)|cannot load such file -- ([\w/-]+)",
+                      error)
+    plugins = site / "_plugins"
+    if not found or not plugins.is_dir():
+        return False
+    name = found.group(1) or found.group(2)
+    dropped = [p for p in plugins.rglob("*.rb")
+               if name in p.read_text(encoding="utf-8", errors="replace")]
+    for path in dropped:
+        notes.setdefault("plugins_left_out", []).append(path.relative_to(site).as_posix())
+        path.unlink()
+    return bool(dropped)
+
+
 def judge(source: Path, posts_dir: str | None = None, posts_only: bool = False,
           timeout: int = 600, suffixes: tuple[str, ...] = (".md", ".markdown"),
           only: str | None = None) -> tuple[dict, list[str], dict]:
@@ -139,6 +156,8 @@ def judge(source: Path, posts_dir: str | None = None, posts_only: bool = False,
             if not facts.get("error"):
                 break
             culprit = _culprit(facts["error"], site)
+            if culprit is None and _drop_broken_plugins(site, facts["error"], notes):
+                continue  # a plugin of a gem this machine lacks: left out, as a theme is
             if culprit is None:
                 notes["unattributed_error"] = facts["error"][:300]
                 break
