@@ -113,13 +113,14 @@ def _culprit(error: str, site: Path) -> str | None:
 
 def _drop_broken_plugins(site: Path, error: str, notes: dict) -> bool:
     """Remove the site's _plugins/*.rb that need a gem this machine lacks (the build stops
-    on `uninitialized constant Gem::...` or a LoadError naming it); True if any was."""
-    found = re.search(r"uninitialized constant ([A-Z]\w*)|cannot load such file -- ([\w/-]+)",
-                      error)
+    on `uninitialized constant Gem::...`, a LoadError, or a method missing from a class the
+    gem defines); True if any was."""
+    found = re.search(r"uninitialized constant ([A-Z]\w*)|cannot load such file -- ([\w/-]+)"
+                      r"|for (?:class|module) `(?:Jekyll::)?(\w+)", error)
     plugins = site / "_plugins"
     if not found or not plugins.is_dir():
         return False
-    name = found.group(1) or found.group(2)
+    name = found.group(1) or found.group(2) or found.group(3)
     dropped = [p for p in plugins.rglob("*.rb")
                if name in p.read_text(encoding="utf-8", errors="replace")]
     for path in dropped:
