@@ -19,6 +19,9 @@ MIME = {
     "BMP": "image/bmp",
     "TIFF": "image/tiff",
 }
+#: other types a format is registered or commonly served under (APNG is a PNG stream)
+MIME_ALIASES = {"image/jpg": "JPEG", "image/pjpeg": "JPEG", "image/apng": "PNG",
+                "image/vnd.mozilla.apng": "PNG", "image/x-ms-bmp": "BMP"}
 EXTENSION = {"JPEG": "jpg", "PNG": "png", "GIF": "gif", "WEBP": "webp", "AVIF": "avif",
              "BMP": "bmp", "TIFF": "tif"}
 
@@ -94,6 +97,9 @@ def image_size(fmt: str | None, data: bytes) -> tuple[int, int] | None:
         if fmt == "WEBP":
             return _webp_size(data)
         if fmt == "BMP" and len(data) >= 26:
+            (header,) = struct.unpack("<I", data[14:18])
+            if header == 12:  # OS/2 1.x BITMAPCOREHEADER: 16-bit width and height
+                return struct.unpack("<HH", data[18:22])
             w, h = struct.unpack("<ii", data[18:26])
             return w, abs(h)
     except struct.error:

@@ -63,6 +63,13 @@ class Library:
     @property
     def posts_dir(self) -> Path:
         setting = str(self.config.get("posts_dir") or "_posts")
+        if setting == "_posts" and not (self.root / "_posts").is_dir():
+            # no posts folder: the site's own collection, as its _config.yml names it
+            setting = self.__dict__.get("_collection") or ""
+            if not setting:
+                from .jekyll_rules import film_collection
+
+                setting = self.__dict__["_collection"] = film_collection(self.root) or "_posts"
         folder = Path(os.path.normpath(self.root / setting))
         if "\x00" in setting or (folder != self.root and self.root not in folder.parents
                                  and not _outside_allowed()):

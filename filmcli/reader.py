@@ -186,6 +186,8 @@ def _check_yaml_size(size: int, path: Path) -> None:
         _fail(f"front matter is {size:,} bytes without its poster line, over the limit of "
               f"{MAX_YAML_BYTES:,} read as YAML", path, None, "FC008",
               hint="a poster belongs on one `poster: data:...` line, which is not counted")
+
+
 _INDICATORS = ("[", "{", "-", ":", "?", ",")
 
 
@@ -201,12 +203,21 @@ def _too_many_tokens(path: Path, text: str, token) -> None:
           mark_line(token.start_mark, text), "FC003")
 
 
+#: aliases may repeat values, as Jekyll (Psych) allows, up to this many values once every
+#: alias is expanded (what JSON, TOML and the writer would produce): past it, an alias bomb
+MAX_EXPANDED = 100_000
+
+
 def _check_anchors(text: str, path: Path, *, aliases: bool = False, first: int = 2,
                    what: str = "front matter") -> None:
-    """Refuse anchors and aliases (alias bombs) unless `aliases`, nesting too deep to
-    compose, and more tokens than MAX_TOKENS, before anything is built: the scanner is
-    flat, so this costs no stack, and it stops at the first token over a bound."""
+    """Refuse alias bombs (more than MAX_EXPANDED values once aliases are expanded; with
+    `aliases`, as for `_config.yml` whose settings are read one value at a time, no budget),
+    nesting too deep to compose, and more tokens than MAX_TOKENS, before anything is built:
+    the scanner is flat, so this costs no stack, and it stops at the first token over a
+    bound; a normal anchor and alias is read as YAML reads it."""
     depth = 0
+    first_anchor = None
+    aliased = False
     try:
         for count, token in enumerate(yaml.scan(text, Loader=_BaseLoader)):
             if count > MAX_TOKENS:
@@ -218,10 +229,10 @@ def _check_anchors(text: str, path: Path, *, aliases: bool = False, first: int =
                           mark_line(token.start_mark, text, first), "FC003")
             elif isinstance(token, _CLOSERS):
                 depth -= 1
-            elif not aliases and isinstance(token, (yaml.AnchorToken, yaml.AliasToken)):
-                kind = "anchor" if isinstance(token, yaml.AnchorToken) else "alias"
-                _fail(f"YAML {kind} '{token.value}' is not allowed in front matter", path,
-                      mark_line(token.start_mark, text, first), "FC006")
+            elif isinstance(token, yaml.AnchorToken) and first_anchor is None:
+                first_anchor = token
+            elif isinstance(token, yaml.AliasToken):
+                aliased = True
     except yaml.YAMLError as exc:
         # Newer libyaml (PyYAML 6.0.4's wheels) stops deep nesting itself, scanning ahead
         # of the tokens counted above: the same refusal, in the same words.
@@ -230,6 +241,40 @@ def _check_anchors(text: str, path: Path, *, aliases: bool = False, first: int =
             _fail(f"{what} is nested more than {MAX_DEPTH} levels deep", path,
                   mark_line(mark, text, first) if mark else None, "FC003")
         return  # the parse proper reports syntax errors with their line
+    if aliased and first_anchor is not None and not aliases:
+        try:
+            node = yaml.compose(text, Loader=_BaseLoader)  # aliases stay shared nodes
+        except yaml.YAMLError:
+            return
+        if expanded_size(node) > MAX_EXPANDED:
+            _fail(f"YAML anchor '{first_anchor.value}' is not allowed here: its aliases "
+                  f"expand to more than {MAX_EXPANDED:,} values (an alias bomb)", path,
+                  mark_line(first_anchor.start_mark, text, first), "FC006")
+
+
+def expanded_size(node) -> int:
+    """How many values a composed YAML document holds once every alias is expanded
+    (shared nodes counted once each time they are reached), without expanding it."""
+    sizes: dict[int, int] = {}
+    stack = [(node, False)]
+    while stack:
+        item, done = stack.pop()
+        key = id(item)
+        if key in sizes and not done:
+            continue
+        if isinstance(item, yaml.ScalarNode) or item is None:
+            sizes[key] = 1
+            continue
+        children = ([c for pair in item.value for c in pair]
+                    if isinstance(item, yaml.MappingNode) else list(item.value))
+        if done:
+            sizes[key] = 1 + sum(sizes.get(id(c), MAX_EXPANDED + 1) for c in children)
+            sizes[key] = min(sizes[key], MAX_EXPANDED + 1)
+            continue
+        sizes[key] = MAX_EXPANDED + 1  # in progress: a node reaching itself is unbounded
+        stack.append((item, True))
+        stack.extend((c, False) for c in children if id(c) not in sizes)
+    return sizes[id(node)] if node is not None else 0
 
 
 def check_yaml_depth(text: str, path: Path, *, first: int = 1) -> None:

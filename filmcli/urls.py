@@ -176,11 +176,17 @@ def _text(value, what: str, where, default: str | None = None) -> str | None:
     return _ruby_s(value)
 
 
+def site_config(root: str | os.PathLike) -> tuple[dict, Path | None]:
+    """The site's `_config.yml` (or `.yaml`) as read, and its path; ({}, None) without one."""
+    root = Path(root)
+    path = next((root / n for n in CONFIG_NAMES if (root / n).is_file()), None)
+    return (_read_config(path) if path is not None else {}), path
+
+
 def site_settings(root: str | os.PathLike) -> SiteSettings:
     """The URL settings of the site at `root` (Jekyll's defaults where it has no config)."""
     root = Path(os.path.abspath(root))
-    path = next((root / n for n in CONFIG_NAMES if (root / n).is_file()), None)
-    config = _read_config(path) if path is not None else {}
+    config, path = site_config(root)
     style = _text(config.get("permalink"), "permalink", path, "date")
     template = STYLES.get(style, style)
     collections = config.get("collections")

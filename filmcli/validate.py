@@ -9,9 +9,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from . import jekyll_rules as jekyll
 from .errors import FilmcliError, UsageError
-from .imageinfo import MIME
-from .post import FILENAME, Post, coerce_date, date_from_filename, film_key
+from .imageinfo import MIME, MIME_ALIASES
+from .post import Post, film_key
 from .poster import Poster
 from .slug import post_name_problem
 
@@ -19,15 +20,17 @@ ERROR, WARNING = "error", "warning"
 
 #: rule id -> (severity, what it checks). Ids are stable: scripts select and ignore them.
 RULES: dict[str, tuple[str, str]] = {
-    "FC001": (ERROR, "no front matter"),
+    "FC001": (WARNING, "no front matter (Jekyll titles the post from its file name, or copies "
+                       "it as a static file)"),
     "FC002": (ERROR, "front matter not closed"),
     "FC003": (ERROR, "YAML syntax error"),
-    "FC004": (ERROR, "duplicate key"),
+    "FC004": (WARNING, "duplicate key (Jekyll keeps the last value)"),
     "FC005": (ERROR, "YAML tag that constructs an object"),
-    "FC006": (ERROR, "YAML anchor or alias"),
+    "FC006": (ERROR, "YAML alias bomb (a plain anchor and alias only warns)"),
     "FC007": (ERROR, "not UTF-8 text"),
     "FC008": (ERROR, "post file too large"),
     "FC009": (ERROR, "file cannot be read"),
+    "FC010": (ERROR, "value filmcli cannot read though it is valid YAML syntax"),
     "FC101": (ERROR, "required field missing or empty"),
     "FC102": (ERROR, "field has the wrong type"),
     "FC103": (ERROR, "year out of range"),
@@ -41,14 +44,15 @@ RULES: dict[str, tuple[str, str]] = {
     "FC111": (ERROR, "poster data URI malformed"),
     "FC112": (WARNING, "poster base64 broken by whitespace or line folds"),
     "FC113": (WARNING, "poster is a URL on another site"),
-    "FC201": (ERROR, "file name not YYYY-MM-DD-slug.md"),
-    "FC202": (ERROR, "impossible date in file name"),
+    "FC201": (ERROR, "no date in the name of a file in _posts (Jekyll leaves it out)"),
+    "FC202": (ERROR, "date in a file name Jekyll cannot read (the build stops)"),
     "FC203": (ERROR, "same film twice (title and year)"),
-    "FC204": (ERROR, "duplicate slug, or slugs differing only by case"),
-    "FC205": (ERROR, "date Jekyll cannot read"),
+    "FC204": (ERROR, "two posts or pages build to the same URL (by case only: a warning)"),
+    "FC205": (ERROR, "date Jekyll cannot read (the build stops)"),
     "FC206": (WARNING, "date in the future"),
-    "FC207": (ERROR, "unclosed Liquid tag in the body"),
+    "FC207": (ERROR, "Liquid in the body Jekyll cannot parse (the build stops)"),
     "FC208": (WARNING, "unknown front-matter key"),
+    "FC209": (ERROR, "a value Jekyll's YAML reader (Ruby's Psych) reads otherwise"),
 }
 
 
@@ -115,7 +119,7 @@ def rule_filter(select: Sequence[str], ignore: Sequence[str]):
     for spec in (*select, *ignore):
         if not any(rule.startswith(spec.upper()) for rule in RULES):
             raise UsageError(f"no rule matches {spec!r}",
-                             hint="rules are FC001..FC208; see 'filmcli validate --rules'")
+                             hint="rules are FC001..FC209; see 'filmcli validate --rules'")
 
     def keep(rule: str) -> bool:
         if select and not any(rule.startswith(s.upper()) for s in select):
@@ -135,15 +139,45 @@ class Checker:
         #: when a list, embedded posters are queued here (path, line, job) instead of
         #: being checked at once, so that validate() can decode them on every core
         self.deferred: list | None = None
+        #: the bytes of the post being checked when they are not (yet) its file's (edit)
+        self.source: bytes | None = None
 
-    def problem(self, post_path: str, line: int | None, rule: str, message: str) -> Problem:
-        return Problem(post_path, line, rule, RULES[rule][0], message)
+    def problem(self, post_path: str, line: int | None, rule: str, message: str,
+                severity: str | None = None) -> Problem:
+        return Problem(post_path, line, rule, severity or RULES[rule][0], message)
 
     # --- one post ------------------------------------------------------
 
     def check_error(self, exc: FilmcliError) -> Problem:
         rule = exc.rule if exc.rule in RULES else "FC009"
         return self.problem(exc.path or "?", exc.line, rule, exc.message)
+
+    def check_unread(self, exc: FilmcliError) -> list[Problem]:
+        """A post filmcli could not read: its problem, and what Jekyll does with it."""
+        first = self.check_error(exc)
+        if first.rule == "FC001":
+            return [self.problem(first.path, first.line, "FC001",
+                                 f"{exc.message}; {jekyll.no_front_matter(first.path)}")]
+        if first.rule == "FC002" and self._front_text(self.library.root / first.path):
+            return [self.problem(first.path, first.line, "FC002", "front matter closed with a "
+                                 "'...' line: Jekyll reads it as closed, filmcli does not yet",
+                                 WARNING)]
+        if first.rule not in ("FC003", "FC005") or (
+                first.rule == "FC003" and "looks like" not in exc.message):
+            return [first]  # a syntax error (or filmcli's nesting limit), as to Jekyll
+        text = self._front_text(self.library.root / first.path)
+        reading = jekyll.psych_findings(text) if text is not None else None
+        if reading is None:
+            return [first]  # not YAML to libyaml either: Jekyll loses the front matter too
+        findings, node = reading
+        out = [first] if first.rule == "FC005" else [self.problem(
+            first.path, first.line, "FC010", exc.message + " (Jekyll's YAML reads it)")]
+        out.extend(self.problem(first.path, f.line, f.rule, f.message, f.severity)
+                   for f in findings)
+        raw_date = jekyll.plain_value(node, "date")
+        if raw_date is not None:
+            out.extend(self.date_problems(first.path, *raw_date))
+        return out
 
     def check_post(self, post: Post) -> list[Problem]:
         path = self.library.relpath(post.path)
@@ -179,6 +213,7 @@ class Checker:
             out.extend(self.check_poster(path, poster, lines.get("poster", 1)))
         out.extend(self.check_name_and_date(path, post))
         out.extend(self.check_body(path, post))
+        out.extend(self.check_psych(path, post))
         known = set(self.options.known_keys) | set(self.options.required)
         if known:
             for key in fm:
@@ -213,24 +248,24 @@ class Checker:
     def check_name_and_date(self, path: str, post: Post) -> list[Problem]:
         out: list[Problem] = []
         name = post.path.name
-        if post.draft:
-            pass  # a draft has no date in its name until it is published
-        elif not FILENAME.match(name):
-            out.append(self.problem(path, None, "FC201",
-                                    f"file name {name!r} is not YYYY-MM-DD-slug.md"))
-        elif (problem := post_name_problem(name)) is not None:
-            # the slug rule `new --slug` and `add` apply (filmcli.slug.slug_problem)
-            out.append(self.problem(path, None, "FC201", f"file name {name!r}: {problem}"))
-        elif date_from_filename(name)[0] is None:
-            out.append(self.problem(path, None, "FC202",
-                                    f"file name {name!r} has an impossible date"))
-        fm = post.front_matter
-        if "date" in fm:
-            parsed = coerce_date(fm["date"])
-            if parsed is None:
-                out.append(self.problem(path, post.lines.get("date", 1), "FC205",
-                                        f"date {fm['date']!r} cannot be read by Jekyll "
-                                        "(it stops the whole build)"))
+        if post.draft or not jekyll.in_posts_folder(path):
+            pass  # a draft, or a document of another collection: no date in its name
+        else:
+            dated, day = jekyll.name_date(name)
+            if not dated:
+                out.append(self.problem(path, None, "FC201",
+                                        f"Jekyll reads no date in the file name {name!r}, so "
+                                        "it leaves the post out of the site (posts are named "
+                                        "YYYY-MM-DD-slug.md)"))
+            elif day is None:
+                out.append(self.problem(path, None, "FC202",
+                                        f"the date in the file name {name!r} is impossible: "
+                                        "Jekyll stops the whole build on it"))
+            else:
+                out.extend(self._name_notes(path, name, day))
+        if "date" in post.front_matter:
+            out.extend(self.date_problems(path, post.front_matter["date"],
+                                          post.lines.get("date", 1)))
         when = post.date
         if when is not None and when > self.today:
             out.append(self.problem(path, post.lines.get("date", None), "FC206",
@@ -238,44 +273,173 @@ class Checker:
                                     "the post unless built with --future"))
         return out
 
-    def check_body(self, path: str, post: Post) -> list[Problem]:
-        problem = unclosed_liquid(post.body)
-        if problem is None:
+    def _name_notes(self, path: str, name: str, day) -> list[Problem]:
+        """Warnings on a name Jekyll reads: a rolled-over day, filmcli's slug rule."""
+        out: list[Problem] = []
+        written = jekyll.DATE_NAME.match(name)
+        numbers = tuple(int(g) for g in written.groups()[1:3]) if written else ()
+        if numbers and (day.month, day.day) != numbers:
+            out.append(self.problem(path, None, "FC202",
+                                    f"the file name {name!r} has no such day: Jekyll dates "
+                                    f"the post {day.isoformat()}", WARNING))
+        elif (problem := post_name_problem(name)) is not None:
+            # the slug rule `new --slug` and `add` apply (filmcli.slug.slug_problem)
+            out.append(self.problem(path, None, "FC201", f"file name {name!r}: {problem} "
+                                    "(Jekyll builds it; this is filmcli's rule for names)",
+                                    WARNING))
+        return out
+
+    def date_problems(self, path: str, value, line: int | None) -> list[Problem]:
+        """FC205: a `date:` as Jekyll reads it (Time.parse of its text)."""
+        if isinstance(value, (_dt.date, _dt.datetime)):
             return []
-        offset, opener = problem
-        line = post.body_line + post.body.count("\n", 0, offset)
-        closer = "%}" if opener == "{%" else "}}"
-        return [self.problem(path, line, "FC207",
-                             f"Liquid tag '{opener}' is not closed with '{closer}' "
-                             "(jekyll build stops on it)")]
+        text = jekyll.ruby_s(value)
+        read = jekyll.ruby_date(text, self.today)
+        if read.day is None:
+            return [self.problem(path, line, "FC205",
+                                 f"date {text!r} cannot be read by Jekyll's Time.parse: it "
+                                 "stops the whole build (Invalid date)")]
+        if jekyll.iso_date(text):
+            return []
+        told = f"Jekyll reads date {text!r} as {read.day.isoformat()}" if read.exact else (
+            f"Jekyll reads date {text!r} with Ruby's Time.parse")
+        return [self.problem(path, line, "FC205", f"{told}; write it as YYYY-MM-DD so filmcli "
+                             "reads the same day", WARNING)]
+
+    def check_body(self, path: str, post: Post) -> list[Problem]:
+        from .liquid_check import liquid_problems
+
+        if "{%" not in post.body and "{{" not in post.body:
+            return []
+        found = liquid_problems(post.body, self.liquid_site)
+        return [self.problem(path, post.body_line + post.body.count("\n", 0, p.offset),
+                             "FC207", p.message + ": jekyll build stops on it")
+                for p in found]
+
+    def check_psych(self, path: str, post: Post) -> list[Problem]:
+        """FC209 (and FC006's warning): values Jekyll's YAML reads otherwise, looked for
+        in the file's text only when a value PyYAML gave could have been written so."""
+        fm = post.front_matter
+        year = fm.get("year")
+        rest = {k: v for k, v in fm.items() if k != "year"}
+        if not (jekyll.suspicious(rest) or jekyll.shared_values(fm)
+                or (year is not None and not isinstance(year, int) and jekyll.suspicious(year))):
+            return []
+        poster = post.poster
+        skip = poster._span if poster is not None and poster._file is not None else None
+        text = self._front_text(post.path, skip)
+        reading = jekyll.psych_findings(text) if text is not None else None
+        return [self.problem(path, f.line, f.rule, f.message, f.severity)
+                for f in (reading[0] if reading else ())]
+
+    def _front_text(self, path: Path, skip: tuple[int, int] | None = None) -> str | None:
+        """The front matter's text, from the bytes being checked or else from the file."""
+        if self.source is not None:
+            return jekyll.front_matter_of(self.source)
+        return jekyll.front_matter_text(path, skip)
+
+    def check_urls(self, posts: Sequence[Post]) -> list[Problem]:
+        """FC204: posts (and pages) that Jekyll builds to one file, by their URLs as Jekyll
+        computes them (filmcli.urls)."""
+        from .urls import UrlError, post_url, site_settings
+
+        try:
+            settings = site_settings(self.library.root)
+        except FilmcliError:
+            return []  # the site's settings cannot be read: its URLs cannot be known
+        future = bool(self.site_config.get("future"))
+        built: list[tuple[str, str, bool]] = []
+        for post in posts:
+            path = self.library.relpath(post.path)
+            fm = post.front_matter
+            if post.draft or fm.get("published") is False:
+                continue
+            if not future and post.date is not None and post.date > self.today:
+                continue
+            if not jekyll.in_posts_folder(path) and not isinstance(fm.get("permalink"), str):
+                continue  # another collection's document: its own path makes its URL
+            try:
+                built.append((path, post_url(post, settings), True))
+            except (UrlError, FilmcliError, ValueError, OverflowError):
+                continue  # a URL Jekyll cannot make: not this rule's to say
+        excluded = self.site_config.get("exclude")
+        excluded = tuple(str(e).strip("/") for e in excluded) if isinstance(excluded,
+                                                                             list) else ()
+        pages = [(path, url, False) for path, url in jekyll.page_urls(self.library.root,
+                                                                       excluded)]
+        return _url_problems(self, pages + built)
+
+    @property
+    def liquid_site(self):
+        """The site's Liquid additions (_plugins, plugins), read once."""
+        site = self.__dict__.get("_liquid_site")
+        if site is None:
+            from .liquid_check import site_liquid
+
+            site = self.__dict__["_liquid_site"] = site_liquid(self.library.root,
+                                                               self.site_config)
+        return site
+
+    @property
+    def site_config(self) -> dict:
+        """The site's _config.yml ({} when it has none or it cannot be read)."""
+        if "_site_config" not in self.__dict__:
+            from .urls import site_config
+
+            try:
+                self.__dict__["_site_config"] = site_config(self.library.root)[0]
+            except FilmcliError:
+                self.__dict__["_site_config"] = {}
+        return self.__dict__["_site_config"]
 
     # --- the whole library ------------------------------------------------
 
     def check_library(self, posts: Sequence[Post]) -> list[Problem]:
         out: list[Problem] = []
         films: dict = defaultdict(list)
-        slugs: dict = defaultdict(list)
         for post in posts:
             key = film_key(post.title, post.year)
             if key is not None:
                 films[key].append(post)
-            slugs[post.slug.casefold()].append(post)
         for group in films.values():
             for post in group[1:]:
                 first = self.library.relpath(group[0].path)
                 out.append(self.problem(self.library.relpath(post.path),
                                         post.lines.get("title", 1), "FC203",
                                         f"'{post.title}' ({post.year}) is also in {first}"))
-        for group in slugs.values():
-            for post in group[1:]:
-                first = group[0]
-                same = first.slug == post.slug
-                what = "the same slug as" if same else "a slug differing only by case from"
-                out.append(self.problem(
-                    self.library.relpath(post.path), None, "FC204",
-                    f"slug '{post.slug}' is {what} {self.library.relpath(first.path)}"
-                    + ("" if same else " (they collide on macOS and Windows)")))
+        out.extend(self.check_urls(posts))
         return out
+
+
+def _url_problems(checker: Checker, built: list[tuple[str, str, bool]]) -> list[Problem]:
+    """FC204 over (path, URL, is a post) of everything the site builds: an error for each
+    post after the first to build to one file, a warning where files differ only by case."""
+    out: list[Problem] = []
+    files: dict[str, list[tuple[str, str, bool]]] = defaultdict(list)
+    for item in built:
+        files[jekyll.destination(item[1])].append(item)
+    folded: dict[str, list[str]] = defaultdict(list)
+    for dest, group in files.items():
+        folded[dest.casefold()].append(dest)
+        first = group[0]
+        for path, url, is_post in group[1:]:
+            if is_post:
+                out.append(checker.problem(path, None, "FC204",
+                                           f"builds to the same URL {url} as {first[0]}: Jekyll "
+                                           "writes one over the other ('Conflict:' in its "
+                                           "build), so one of them is lost"))
+    for dests in folded.values():
+        if len(dests) < 2:
+            continue
+        first = files[dests[0]][0]
+        for dest in dests[1:]:
+            path, url, is_post = files[dest][0]
+            if is_post:
+                out.append(checker.problem(
+                    path, None, "FC204", f"URL {url} differs only by case from {first[1]} "
+                    f"({first[0]}): they collide on macOS and Windows, where one overwrites "
+                    "the other (jekyll doctor warns)", WARNING))
+    return out
 
 
 def _kind(value) -> str:
@@ -343,8 +507,7 @@ def poster_problems(poster: Poster, options: Options) -> list[tuple[str, str]]:
         return out
     declared = poster.declared_mime
     real = MIME.get(fmt)
-    if declared and real and declared != real and not (
-            declared == "image/jpg" and real == "image/jpeg"):
+    if declared and real and declared != real and MIME_ALIASES.get(declared) != fmt:
         out.append(("FC104", f"poster MIME {declared} but the data is {fmt}"))
     width, height = poster.width, poster.height
     if width and height and width * height > options.max_pixels:
@@ -445,11 +608,12 @@ def check_bytes(library, data: bytes, path: Path, options: Options | None = None
     """The problems of one post held in memory (as it would be at `path`), without the
     rules that need the whole library: what `edit` checks before saving."""
     checker = Checker(library, options or Options.from_config(library.config))
+    checker.source = data
     try:
         post = Post.from_bytes(data, path)
     except FilmcliError as exc:
         exc.path = library.relpath(path)
-        return [checker.check_error(exc)]
+        return checker.check_unread(exc)
     return checker.check_post(post)
 
 
@@ -468,7 +632,7 @@ def validate(library, paths: Iterable = (), options: Options | None = None, *,
     posts: list[Post] = []
     for item in library.iter_posts(paths, drafts=drafts):
         if isinstance(item, FilmcliError):
-            problems.append(checker.check_error(item))
+            problems.extend(checker.check_unread(item))
         else:
             posts.append(item)
             problems.extend(checker.check_post(item))

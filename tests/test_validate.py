@@ -22,6 +22,7 @@ EXPECTED = {
     "FC007": ("_posts/2013-12-18-her.md", 4),
     "FC008": ("_posts/2013-12-18-her.md", None),
     "FC009": ("_posts/2013-12-18-her.md", None),
+    "FC010": ("_posts/2013-12-18-her.md", 7),
     "FC101": ("_posts/2013-12-18-her.md", 1),
     "FC102": ("_posts/2013-12-18-her.md", 5),
     "FC103": ("_posts/2013-12-18-her.md", 5),
@@ -36,15 +37,16 @@ EXPECTED = {
     "FC112": ("_posts/2013-12-18-her.md", 6),
     "FC113": ("_posts/2013-12-18-her.md", 6),
     "FC201": ("_posts/her.md", None),
-    "FC202": ("_posts/2013-02-30-her.md", None),
+    "FC202": ("_posts/2013-13-01-her.md", None),
     "FC203": ("_posts/2014-01-01-her-again.md", 3),
-    "FC204": ("_posts/2014-01-01-Her.md", None),
+    "FC204": ("_posts/2014-01-01-her-again.md", None),
     "FC205": ("_posts/2013-12-18-her.md", 7),
     "FC206": ("_posts/2999-01-01-her.md", None),
     "FC207": ("_posts/2013-12-18-her.md", 11),
     "FC208": ("_posts/2013-12-18-her.md", 7),
+    "FC209": ("_posts/2013-12-18-her.md", 7),
 }
-WARNINGS = {"FC112", "FC113", "FC206", "FC208"}
+WARNINGS = {"FC001", "FC004", "FC112", "FC113", "FC206", "FC208"}
 
 
 def test_every_rule_has_a_case():
@@ -138,8 +140,76 @@ def test_example_site_is_clean(run, site):
 
 
 def test_bad_post_does_not_stop_the_others(run, seed_site):
-    (seed_site / "_posts" / "2020-01-01-broken.md").write_text("no front matter here\n")
+    (seed_site / "_posts" / "2020-01-01-broken.md").write_text("---\ntitle: [\n---\n")
     result = run("-L", seed_site, "validate", "--format", "json")
     rules = [p["rule"] for p in json.loads(result.stdout)]
-    assert rules == ["FC001"]
+    assert rules == ["FC003"]
     assert result.exit_code == 1
+
+
+def test_no_front_matter_says_what_jekyll_does(run, seed_site):
+    """Jekyll builds a _posts file with no front matter, titled from its name: a warning."""
+    (seed_site / "_posts" / "2020-01-01-broken-film.md").write_text("no front matter here\n")
+    result = run("-L", seed_site, "validate", "--format", "json")
+    [problem] = json.loads(result.stdout)
+    assert (problem["rule"], problem["severity"]) == ("FC001", "warning")
+    assert "Jekyll builds it as a post titled 'Broken Film'" in problem["message"]
+    assert result.exit_code == 0
+
+
+def _poster_post(site: Path, uri: str) -> None:
+    (site / "_posts" / "2013-12-18-her.md").write_text(
+        f'---\nlayout: post\ntitle: "Her"\ndirector: "Spike Jonze"\nyear: 2013\n'
+        f"poster: {uri}\n---\n\nA review.\n")
+
+
+def test_apng_type_is_not_a_mime_mismatch(run, tmp_path):
+    """image/apng is APNG's registered type: its data is a PNG stream (with animation
+    chunks), not an FC104 mismatch."""
+    import base64
+    import io
+
+    from PIL import Image
+
+    frames = [Image.new("RGB", (20, 30), c) for c in ("red", "blue")]
+    buf = io.BytesIO()
+    frames[0].save(buf, "PNG", save_all=True, append_images=frames[1:])
+    assert b"acTL" in buf.getvalue()  # really animated
+    site = tmp_path / "site"
+    (site / "_posts").mkdir(parents=True)
+    _poster_post(site, "data:image/apng;base64," + base64.b64encode(buf.getvalue()).decode())
+    result = run("-L", site, "validate", "--format", "json")
+    assert json.loads(result.stdout) == [], result.stdout
+    # a JPEG called image/apng still is one
+    jpeg = io.BytesIO()
+    frames[0].save(jpeg, "JPEG")
+    _poster_post(site, "data:image/apng;base64," + base64.b64encode(jpeg.getvalue()).decode())
+    result = run("-L", site, "validate", "--format", "json")
+    assert [p["rule"] for p in json.loads(result.stdout)] == ["FC104"]
+
+
+def test_os2_bmp_size_read_as_pillow_reads_it(run, tmp_path):
+    """A BMP with the 12-byte OS/2 (BITMAPCOREHEADER) header has 16-bit width and height:
+    read as 32-bit they made 4,194,431x524,289 pixels (a false FC108)."""
+    import base64
+    import io
+    import struct
+
+    from PIL import Image
+
+    from filmcli.imageinfo import image_size
+
+    width, height = 127, 64
+    row = (width * 3 + 3) // 4 * 4
+    pixels = bytes(row * height)
+    header = struct.pack("<IHHHH", 12, width, height, 1, 24)  # BITMAPCOREHEADER
+    data = (b"BM" + struct.pack("<IHHI", 14 + len(header) + len(pixels), 0, 0,
+                                14 + len(header)) + header + pixels)
+    with Image.open(io.BytesIO(data)) as im:
+        assert im.size == (width, height)
+    assert image_size("BMP", data) == (width, height)
+    site = tmp_path / "site"
+    (site / "_posts").mkdir(parents=True)
+    _poster_post(site, "data:image/bmp;base64," + base64.b64encode(data).decode())
+    result = run("-L", site, "validate", "--format", "json")
+    assert json.loads(result.stdout) == [], result.stdout

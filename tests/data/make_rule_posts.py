@@ -63,7 +63,10 @@ CASES: dict[str, dict[str, bytes | str | Path]] = {
     "FC004": {"2013-12-18-her.md": post(extra='title: "Her again"')},
     "FC005": {"2013-12-18-her.md": post(extra="rating: !!python/object/apply:os.system "
                                               "['touch /tmp/filmcli-pwned']")},
-    "FC006": {"2013-12-18-her.md": post(extra="a: &x [1, 2]\nb: *x")},
+    "FC006": {"2013-12-18-her.md": post(extra="a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [" + ", ".join([f"*{chr(97 + i)}"] * 10) + "]\n"
+        for i in range(5)))},
+    "FC010": {"2013-12-18-her.md": post(extra="seen: 2013-13-45")},
     "FC007": {"2013-12-18-her.md": post().encode() .replace(b"Spike", b"Sp\xffke")},
     "FC008": {"2013-12-18-her.md": post(), "filmcli.toml": "[read]\nmax_post_bytes = 1000\n"},
     "FC009": {"2013-12-18-her.md": Path("../missing.md")},
@@ -80,14 +83,16 @@ CASES: dict[str, dict[str, bytes | str | Path]] = {
     "FC110": {"2013-12-18-her.md": post(poster=uri(b"just some text, not an image at all"))},
     "FC111": {"2013-12-18-her.md": post(poster="data:image/jpeg;base64")},
     "FC201": {"her.md": post()},
-    "FC202": {"2013-02-30-her.md": post()},
+    "FC202": {"2013-13-01-her.md": post()},
     "FC203": {"2013-12-18-her.md": post(), "2014-01-01-her-again.md": post()},
-    "FC204": {"2013-12-18-her.md": post(), "2014-01-01-Her.md": post(title='"Her (2)"')},
-    "FC205": {"2013-12-18-her.md": post(extra='date: "the 18th of December"')},
+    "FC204": {"2013-12-18-her.md": post(extra="permalink: /her/"),
+              "2014-01-01-her-again.md": post(title='"Her (2)"', extra="permalink: /her/")},
+    "FC205": {"2013-12-18-her.md": post(extra='date: "sometime soon"')},
     "FC206": {"2999-01-01-her.md": post()},
     "FC112": {"2013-12-18-her.md": post(poster=folded(SEED_POSTER))},
     "FC207": {"2013-12-18-her.md": post(body="A review.\n\nSee {% include poster.html\n")},
     "FC208": {"2013-12-18-her.md": post(extra='mood: "wistful"')},
+    "FC209": {"2013-12-18-her.md": post(extra="runtime: 2:06")},
 }
 
 
