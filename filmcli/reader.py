@@ -22,6 +22,10 @@ from .poster import Poster
 
 BOM = b"\xef\xbb\xbf"
 _POSTER_LINE = re.compile(rb"^poster:[ \t]*(?=data:)", re.M)
+#: a one-line poster value that YAML reads as exactly its own text, so that cutting it out
+#: changes nothing else: a plain scalar with no space, `#`, `,` after the header, and no
+#: `:` at its end (`data:...:` or `data:...: x` would start a mapping)
+_DATA_VALUE = re.compile(rb"data:[A-Za-z0-9.+-]+/[A-Za-z0-9.+-]+;base64,[A-Za-z0-9+/]*={0,2}")
 _CLOSE = re.compile(rb"\n---[ \t]*(?:\r?\n|\Z)")
 _OPEN = re.compile(rb"---[ \t]*\r?\n")
 
@@ -239,8 +243,35 @@ def check_yaml_depth(text: str, path: Path, *, first: int = 1) -> None:
         _check_anchors(text, path, aliases=True, first=first, what="the YAML")
 
 
-def load_yaml(text: str, path: Path) -> tuple[dict, dict]:
-    """Safe-load the front matter; return the mapping and each top-level key's file line."""
+def _cuttable(data: bytes, start: int, end: int) -> bool:
+    """Whether data[start:end], a `poster: ` line's value, may be cut out before YAML
+    reads the rest: it is a plain `data:<mime>;base64,<base64>` with nothing after it."""
+    return _DATA_VALUE.fullmatch(data, start, end) is not None
+
+
+def _cut_was_safe(node, cut_line: int, text: str) -> bool:
+    """After a poster value was cut from the line `cut_line`: whether the rest proves the
+    cut changed nothing. The front matter is a block mapping (in a flow one the value's
+    `,` would have split it) whose `poster` key on that line was left with an empty plain
+    value: nothing after the line (a `- item` at column 0, an indented line after a blank
+    or comment line) became part of the poster's value, as it would not have with the
+    value in place."""
+    if node.flow_style:
+        return False
+    for key_node, value_node in node.value:
+        if (isinstance(key_node, yaml.ScalarNode) and key_node.value == "poster"
+                and key_node.style is None
+                and mark_line(key_node.start_mark, text) == cut_line):
+            return (isinstance(value_node, yaml.ScalarNode) and value_node.value == ""
+                    and value_node.style is None and value_node.tag.endswith(":null"))
+    return False
+
+
+def load_yaml(text: str, path: Path, *, cut_line: int | None = None) -> tuple[dict, dict]:
+    """Safe-load the front matter; return the mapping and each top-level key's file line.
+
+    `cut_line`: the line a poster value was cut from (see _cut_was_safe); when the cut may
+    have changed the document, the answer is ({}, {}): the caller reads it whole."""
     # cheap counts first: a normal post is never scanned twice
     if "&" in text or "*" in text or _indicator_count(text) > min(MAX_DEPTH, MAX_TOKENS // 4):
         _check_anchors(text, path)
@@ -252,6 +283,8 @@ def load_yaml(text: str, path: Path) -> tuple[dict, dict]:
         if not isinstance(node, yaml.MappingNode):
             _fail("front matter is not a mapping of keys to values", path,
                   mark_line(node.start_mark, text), "FC003")
+        if cut_line is not None and not _cut_was_safe(node, cut_line, text):
+            return {}, {}
         data = loader.construct_document(node)
     except FilmcliError as exc:
         exc.path = str(path)
@@ -414,8 +447,7 @@ def _parse_fast(data: bytes, path: Path, keep: bool, stamp: tuple | None = None)
                 or start + close - eol > MAX_YAML_BYTES):
             return None
         comma = data.find(b",", value, eol)
-        if (comma <= value or data.find(b" ", value, eol) >= 0
-                or data.find(b"\t", value, eol) >= 0 or data.find(b"\r", 3, close) >= 0
+        if (not _cuttable(data, value, eol) or data.find(b"\r", 3, close) >= 0
                 or data[eol + 1 : eol + 2] in (b" ", b"\t")):
             return None
         head = data[4 : start + 1].decode("utf-8")
@@ -451,12 +483,15 @@ def _parse_fast(data: bytes, path: Path, keep: bool, stamp: tuple | None = None)
 
 
 def _parse_reference(data: bytes, path: Path, keep: bool = True,
-                     stamp: tuple | None = None) -> RawPost:
-    """Any post YAML accepts: BOM, CRLF, odd fences, folded posters, comments, nesting."""
+                     stamp: tuple | None = None, *, cut: bool = True) -> RawPost:
+    """Any post YAML accepts: BOM, CRLF, odd fences, folded posters, comments, nesting.
+
+    `cut=False` gives the whole front matter to YAML, the poster line included: the
+    reference that the cut (and the fast path) must give exactly."""
     yaml_start, yaml_end, body_start, _ = split(data, path)
     fm = data[yaml_start:yaml_end]
     poster = None
-    found = _POSTER_LINE.search(fm)
+    found = _POSTER_LINE.search(fm) if cut else None
     if found:
         value_start = found.end()
         eol = fm.find(b"\n", value_start)
@@ -467,7 +502,7 @@ def _parse_reference(data: bytes, path: Path, keep: bool = True,
         comma = value.find(b",")
         # Only a plain one-line value qualifies; folded or odd ones go through YAML.
         one_line = next_line not in (b" ", b"\t")
-        if comma > 0 and b" " not in value and b"\t" not in value and one_line:
+        if one_line and found.group().endswith(b": ") and _cuttable(fm, value_start, value_end):
             line = 2 + fm.count(b"\n", 0, found.start())
             poster = Poster.from_file_span(
                 value[:comma], path,
@@ -480,14 +515,15 @@ def _parse_reference(data: bytes, path: Path, keep: bool = True,
     _check_yaml_size(len(fm), path)
     text = _decode(fm, path, 2)
     try:
-        front, lines = load_yaml(text, path)
+        front, lines = load_yaml(text, path, cut_line=poster.line if poster else None)
     except FilmcliError:
         if poster is None:
             raise
         front, lines = {}, {}
     if poster is not None and lines.get("poster") != poster.line:
         # The `poster: data:` line was inside another value (a quoted string running over
-        # several lines), not a key of its own: read the front matter as YAML, whole.
+        # several lines), not a key of its own, or what follows it would have been read
+        # differently with the value in place: read the front matter as YAML, whole.
         poster = None
         _check_yaml_size(yaml_end - yaml_start, path)
         front, lines = load_yaml(_decode(data[yaml_start:yaml_end], path, 2), path)

@@ -1,0 +1,187 @@
+"""The reader is exact: the fast paths give what the whole front matter through YAML gives.
+
+filmcli reads a post two cheap ways: without YAML for the lines filmcli writes
+(`_parse_fast`), and with YAML but with a one-line `poster: data:...` value cut out
+first (`_parse_reference`). Both must give, for every input, valid or not, exactly
+what the reference gives: the whole front matter, poster line included, through the
+safe loader (`_parse_reference(..., cut=False)`): the same values, key lines and body,
+or the same error (rule, line, message).
+
+The differential test over the YAML test suite (github:yaml/yaml-test-suite, its
+`data` branch: one folder per document holding `in.yaml`) runs when a local copy is
+given, and is skipped otherwise:
+
+    git clone -b data https://github.com/yaml/yaml-test-suite /tmp/yts
+    FILMCLI_YAML_TEST_SUITE=/tmp/yts python -m pytest tests/test_reader_exact.py -q
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis_profiles import fuzz
+
+from filmcli.errors import FilmcliError
+from filmcli.poster import Poster
+from filmcli.reader import _parse_reference, parse_bytes
+
+PATH = Path("_posts/2020-01-01-x.md")
+POSTER = "poster: data:image/jpeg;base64,/9j/4AAQSkZJRgABAQ=="
+# poster lines that must never be cut (or, when cut, must give what YAML gives)
+ODD_POSTERS = (
+    "poster:data:image/jpeg;base64,/9j/AAAA",
+    "poster: data:image/jpeg;base64,/9j/AAAA:",
+    "poster: data:image/jpeg;base64,/9j/AAAA #c",
+    "poster: data:image/jpeg;base64,/9j/AAAA: x",
+    "poster: data:image/jpeg;base64,/9j/AA,AA",
+    "poster: data:image/jpeg;base64,/9j/AAAA\t",
+    "poster: data:image/jpeg,/9j/AAAA",
+    "poster:  data:image/jpeg;base64,/9j/AAAA",
+)
+
+
+def _value(value):
+    if isinstance(value, Poster):
+        return ("poster", value.uri)
+    return value
+
+
+def _outcome(read) -> tuple:
+    """What a reading gives, in a form two readings can be compared by."""
+    try:
+        raw = read()
+    except FilmcliError as exc:
+        return ("error", exc.rule, exc.line, exc.message)
+    except Exception as exc:  # a traceback is never a right answer
+        return ("crash", type(exc).__name__, str(exc)[:200])
+    return ("ok", [(k, _value(v)) for k, v in raw.front_matter.items()], raw.lines, raw.body,
+            raw.gap)
+
+
+def reference(data: bytes) -> tuple:
+    return _outcome(lambda: _parse_reference(data, PATH, cut=False))
+
+
+def assert_exact(data: bytes) -> tuple:
+    """Every way filmcli reads `data` gives what the whole-YAML reference gives."""
+    expected = reference(data)
+    assert expected[0] != "crash", expected
+    assert _outcome(lambda: parse_bytes(data, PATH)) == expected, data
+    assert _outcome(lambda: _parse_reference(data, PATH)) == expected, data
+    return expected
+
+
+def post(*lines: str, close: str = "---") -> bytes:
+    return ("---\n" + "".join(line + "\n" for line in lines) + close + "\nbody\n").encode()
+
+
+# --- (1) the cut is made only where it cannot change the document ---------------
+
+
+@pytest.mark.parametrize("lines", [
+    # the issue's three: a list at column 0 after the poster, no space, a trailing ':'
+    ("title: x", "genres:", POSTER, "- romance", "- drama"),
+    ("title: x", "poster:data:image/jpeg;base64,/9j/AAAA", "year: 2013"),
+    ("title: x", "poster: data:image/jpeg;base64,/9j/AAAA:", "year: 2013"),
+    # a blank line or a comment, then an indented line: YAML folds it into the value
+    ("title: x", POSTER, "", "  more", "year: 2013"),
+    ("title: x", POSTER, "# note", "  more"),
+    ("title: x", POSTER, "-"),
+    ("title: x", POSTER, "? a", ": b"),
+    *[("title: x", odd, "year: 2013") for odd in ODD_POSTERS],
+], ids=lambda lines: repr(lines)[:60])
+def test_a_poster_line_reads_as_whole_yaml_reads_it(lines):
+    assert_exact(post(*lines))
+
+
+def test_the_issue_list_case_is_refused_not_dropped():
+    data = post("title: x", "genres:", POSTER, "- romance", "- drama")
+    outcome = assert_exact(data)
+    assert outcome[0] == "error" and outcome[1] == "FC003" and outcome[2] == 5
+
+
+def test_the_cut_still_serves_a_normal_post():
+    data = post('title: "Her"', POSTER, "year: 2013", "tags:", "- a")
+    outcome = assert_exact(data)
+    assert outcome[0] == "ok"
+    assert dict(outcome[1])["tags"] == ["a"]
+    # CRLF and the end of the front matter right after the poster line
+    assert_exact(b"---\r\ntitle: x\r\n" + POSTER.encode() + b"\r\n---\r\nbody\r\n")
+    assert_exact(post("title: x", POSTER))
+
+
+def test_check_reports_the_dropped_list(run, site):
+    (site / "_posts" / "2013-12-18-her.md").write_bytes(
+        post('title: "Her"', "genres:", POSTER, "- romance", "- drama"))
+    result = run("validate", str(site))
+    assert result.exit_code != 0
+    assert "FC003" in result.output and "2013-12-18-her.md:5" in result.output
+
+
+# --- the YAML test suite, every document, with and without a poster line ----------
+
+
+def _suite_documents() -> list[Path]:
+    root = os.environ.get("FILMCLI_YAML_TEST_SUITE")
+    if not root or not Path(root).is_dir():
+        return []
+    return sorted(Path(root).glob("**/in.yaml"))
+
+
+SUITE = _suite_documents()
+
+
+def _variants(doc: bytes):
+    """The document as front matter, then with a poster line (well-formed and odd) at the
+    start of each of its lines and at its end."""
+    if not doc.endswith(b"\n"):
+        doc += b"\n"
+    yield b"---\n" + doc + b"---\nbody\n"
+    lines = doc.split(b"\n")[:-1]
+    for at in range(len(lines) + 1):
+        for poster in (POSTER, ODD_POSTERS[0], ODD_POSTERS[1]):
+            injected = [*lines[:at], poster.encode(), *lines[at:]]
+            yield b"---\n" + b"\n".join(injected) + b"\n---\nbody\n"
+
+
+@pytest.mark.skipif(not SUITE, reason="set FILMCLI_YAML_TEST_SUITE to a yaml-test-suite copy "
+                    "(its data branch)")
+def test_yaml_test_suite_documents_read_exactly():
+    failures, runs = [], 0
+    for path in SUITE:
+        for data in _variants(path.read_bytes()):
+            runs += 1
+            try:
+                assert_exact(data)
+            except AssertionError as exc:
+                failures.append(f"{path.parent.name}: {data[:120]!r}: {str(exc)[:300]}")
+    print(f"yaml-test-suite: {len(SUITE)} documents, {runs} posts, {len(failures)} differ")
+    assert not failures, "\n".join(failures[:20])
+
+
+# --- hypothesis: front matter with a poster line at random places ------------------
+
+_LINES = st.sampled_from([
+    "title: x", 'title: "Her"', "year: 2013", "date: 2013-12-18", "tags:", "- romance",
+    "  - drama", "  nested: 1", "", "# c", "  folded text", "? k", ": v", "-", "key: [a,",
+    "  b]", 'quote: "a', '  b"', "text: |", "  block", "x: &a 1", "y: *a", "...", "%YAML 1.1",
+    "title: y", "poster: other.jpg", "a: b: c", "\tx: 1", "key:", "  ", "k: 'it''s'",
+    "data:image/png;base64,AAAA", "poster:", "k: v #c",
+])
+_POSTER_LINES = st.sampled_from([POSTER, *ODD_POSTERS,
+                                 "poster: data:image/png;base64,iVBORw0KGgo=",
+                                 "poster: data:image/jpeg;base64,/9j/", "  " + POSTER])
+
+
+@fuzz(400)
+@given(before=st.lists(_LINES, max_size=5), after=st.lists(_LINES, max_size=5),
+       poster=_POSTER_LINES, newline=st.sampled_from(["\n", "\r\n"]),
+       close=st.sampled_from(["---", "..."]))
+def test_poster_anywhere_reads_exactly(before, after, poster, newline, close):
+    lines = [*before, poster, *after]
+    text = "---" + newline + "".join(line + newline for line in lines) + close + newline + "b"
+    assert_exact(text.encode())
