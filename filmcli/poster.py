@@ -111,24 +111,24 @@ class Poster:
             raise FilmcliError("post changed while it was read; run again", self._file)
         return payload
 
-    def learn(self, payload: bytes) -> None:
+    def learn(self, payload: bytes) -> bool:
         """Note the cheap facts (size, format, pixels) while the base64 text is at hand.
 
         The reader calls this before letting go of the text, so that listing a
         library never has to read a poster twice. Gives the same answers the
-        lazy properties would.
+        lazy properties would. Returns is_base64_text(payload), found on the way.
         """
-        if not self.is_base64 or self._format is not None:
-            return
-        n = len(payload)
         classes = payload.translate(_CLASSES)
         if classes.find(b"!") >= 0:
-            return  # whitespace or junk: the lazy path sorts it out
+            return False  # whitespace or junk: the lazy path sorts it out
+        if not self.is_base64 or self._format is not None:
+            return True
+        n = len(payload)
         pad = classes.find(b"=")
         if pad >= 0 and (pad < n - 2 or classes[pad:] != b"=" * (n - pad)):
-            return
+            return True
         if n % 4:
-            return
+            return True
         self._size = n // 4 * 3 - (n - pad if pad >= 0 else 0)
         for chars in (_FIRST_CHARS, _HEAD_CHARS):
             head = binascii.a2b_base64(payload[:chars])
@@ -137,9 +137,10 @@ class Poster:
             if dims is not None or fmt is None or chars >= n:
                 break
         if dims is None and fmt is not None:
-            return  # the header is further in: let _sniff decode it all when asked
+            return True  # the header is further in: let _sniff decode it all when asked
         self._format = fmt or ""
         self._dims = dims
+        return True
 
     def facts(self) -> dict:
         """What `learn` and the properties found, for the metadata cache."""
@@ -300,6 +301,11 @@ def _parse_header(header: str) -> tuple[str | None, bool]:
     mime = parts[0].strip().lower() or None
     is_b64 = any(p.strip().lower() == "base64" for p in parts[1:])
     return mime, is_b64
+
+
+def is_base64_text(payload: bytes) -> bool:
+    """Whether `payload` holds base64 letters and `=` only (no whitespace, no junk)."""
+    return payload.translate(_CLASSES).find(b"!") < 0
 
 
 def decode_base64(payload: bytes, *, line: int | None = None) -> bytes:

@@ -18,14 +18,13 @@ from pathlib import Path
 import yaml
 
 from .errors import FilmcliError
-from .poster import Poster
+from .poster import Poster, is_base64_text
 
 BOM = b"\xef\xbb\xbf"
 _POSTER_LINE = re.compile(rb"^poster:[ \t]*(?=data:)", re.M)
-#: a one-line poster value that YAML reads as exactly its own text, so that cutting it out
-#: changes nothing else: a plain scalar with no space, `#`, `,` after the header, and no
-#: `:` at its end (`data:...:` or `data:...: x` would start a mapping)
-_DATA_VALUE = re.compile(rb"data:[A-Za-z0-9.+-]+/[A-Za-z0-9.+-]+;base64,[A-Za-z0-9+/]*={0,2}")
+#: the header of a one-line poster value that may be cut out before YAML reads the rest
+#: (with a payload of base64 letters only, see _cut_poster)
+_DATA_HEADER = re.compile(rb"data:[A-Za-z0-9.+-]+/[A-Za-z0-9.+-]+;base64")
 _CLOSE = re.compile(rb"\n---[ \t]*(?:\r?\n|\Z)")
 _OPEN = re.compile(rb"---[ \t]*\r?\n")
 
@@ -243,10 +242,21 @@ def check_yaml_depth(text: str, path: Path, *, first: int = 1) -> None:
         _check_anchors(text, path, aliases=True, first=first, what="the YAML")
 
 
-def _cuttable(data: bytes, start: int, end: int) -> bool:
-    """Whether data[start:end], a `poster: ` line's value, may be cut out before YAML
-    reads the rest: it is a plain `data:<mime>;base64,<base64>` with nothing after it."""
-    return _DATA_VALUE.fullmatch(data, start, end) is not None
+def _cut_poster(data: bytes, start: int, end: int, path: Path, keep: bool, line: int,
+                stamp: tuple | None) -> Poster | None:
+    """The Poster of data[start:end], the value of a `poster: ` line, or None when the value
+    may not be cut out before YAML reads the rest: it must be a plain
+    `data:<mime>;base64,<base64 letters>` that YAML reads as exactly its own text (no
+    space, `#`, control or non-ASCII character, no `:` at its end, which would make it a
+    mapping). Whether the lines after it stay as they were is _cut_was_safe's proof."""
+    comma = data.find(b",", start, end)
+    if comma < 0 or _DATA_HEADER.fullmatch(data, start, comma) is None:
+        return None
+    payload = data[comma + 1 : end]
+    poster = Poster.from_file_span(data[start:comma], path, (comma + 1, end),
+                                   payload if keep else None, line, stamp)
+    clean = is_base64_text(payload) if keep else poster.learn(payload)
+    return poster if clean else None
 
 
 def _cut_was_safe(node, cut_line: int, text: str) -> bool:
@@ -260,10 +270,10 @@ def _cut_was_safe(node, cut_line: int, text: str) -> bool:
         return False
     for key_node, value_node in node.value:
         if (isinstance(key_node, yaml.ScalarNode) and key_node.value == "poster"
-                and key_node.style is None
+                and not key_node.style  # plain: None in PyYAML, '' in libyaml
                 and mark_line(key_node.start_mark, text) == cut_line):
             return (isinstance(value_node, yaml.ScalarNode) and value_node.value == ""
-                    and value_node.style is None and value_node.tag.endswith(":null"))
+                    and not value_node.style and value_node.tag.endswith(":null"))
     return False
 
 
@@ -446,18 +456,14 @@ def _parse_fast(data: bytes, path: Path, keep: bool, stamp: tuple | None = None)
         if (close < 0 or data[close + 4 : close + 5] != b"\n"
                 or start + close - eol > MAX_YAML_BYTES):
             return None
-        comma = data.find(b",", value, eol)
-        if (not _cuttable(data, value, eol) or data.find(b"\r", 3, close) >= 0
-                or data[eol + 1 : eol + 2] in (b" ", b"\t")):
+        if data.find(b"\r", 3, close) >= 0 or data[eol + 1 : eol + 2] in (b" ", b"\t"):
             return None
         head = data[4 : start + 1].decode("utf-8")
         tail_bytes = data[eol + 1 : close + 1]
         poster_line = 2 + head.count("\n")
-        payload = data[comma + 1 : eol]
-        poster = Poster.from_file_span(data[value:comma], path, (comma + 1, eol),
-                                       payload if keep else None, poster_line, stamp)
-        if not keep:
-            poster.learn(payload)
+        poster = _cut_poster(data, value, eol, path, keep, poster_line, stamp)
+        if poster is None:
+            return None
     front: dict = {}
     lines: dict = {}
     if not _fast_lines(head, 2, front, lines):
@@ -497,19 +503,13 @@ def _parse_reference(data: bytes, path: Path, keep: bool = True,
         eol = fm.find(b"\n", value_start)
         eol = len(fm) if eol < 0 else eol
         value_end = eol - 1 if eol > value_start and fm[eol - 1 : eol] == b"\r" else eol
-        value = fm[value_start:value_end]
-        next_line = fm[eol + 1 : eol + 2]
-        comma = value.find(b",")
         # Only a plain one-line value qualifies; folded or odd ones go through YAML.
-        one_line = next_line not in (b" ", b"\t")
-        if one_line and found.group().endswith(b": ") and _cuttable(fm, value_start, value_end):
+        one_line = fm[eol + 1 : eol + 2] not in (b" ", b"\t")
+        if one_line and found.group().endswith(b": "):
             line = 2 + fm.count(b"\n", 0, found.start())
-            poster = Poster.from_file_span(
-                value[:comma], path,
-                (yaml_start + value_start + comma + 1, yaml_start + value_end),
-                value[comma + 1 :] if keep else None, line, stamp)
-            if not keep:
-                poster.learn(value[comma + 1 :])
+            poster = _cut_poster(data, yaml_start + value_start, yaml_start + value_end, path,
+                                 keep, line, stamp)
+        if poster is not None:
             _check_yaml_size(len(fm) - (value_end - value_start), path)
             fm = fm[:value_start] + fm[value_end:]
     _check_yaml_size(len(fm), path)

@@ -41,6 +41,9 @@ ODD_POSTERS = (
     "poster: data:image/jpeg;base64,/9j/AAAA\t",
     "poster: data:image/jpeg,/9j/AAAA",
     "poster:  data:image/jpeg;base64,/9j/AAAA",
+    "poster: data:image/jpeg;base64,/9j/AA\x07AA",  # a control character YAML refuses
+    "poster: data:image/jpeg;base64,/9j/AA\u0085AA",  # NEL: a line break to YAML
+    "poster: data:image/jpeg;base64,/9j/AA\u00e9AA",
 )
 
 
@@ -185,3 +188,14 @@ def test_poster_anywhere_reads_exactly(before, after, poster, newline, close):
     lines = [*before, poster, *after]
     text = "---" + newline + "".join(line + newline for line in lines) + close + newline + "b"
     assert_exact(text.encode())
+
+
+def test_the_cut_is_made_for_posts_yaml_reads_the_same_either_way():
+    """Not only right but cheap: a poster YAML would read as its own text is still cut out
+    (its Poster points into the file), whatever else the front matter holds."""
+    for data in (post("# a comment", 'title: "Her"', POSTER, "year: 2013"),
+                 post("tags:", "- a", POSTER, "? k", ": v"),
+                 b"---\r\ntitle: x\r\n" + POSTER.encode() + b"\r\n---\r\nbody\r\n"):
+        poster = _parse_reference(data, PATH).front_matter["poster"]
+        assert poster._span is not None, data
+        assert _parse_reference(data, PATH, cut=False).front_matter["poster"]._span is None
