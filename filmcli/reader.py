@@ -25,7 +25,8 @@ _POSTER_LINE = re.compile(rb"^poster:[ \t]*(?=data:)", re.M)
 #: the header of a one-line poster value that may be cut out before YAML reads the rest
 #: (with a payload of base64 letters only, see _cut_poster)
 _DATA_HEADER = re.compile(rb"data:[A-Za-z0-9.+-]+/[A-Za-z0-9.+-]+;base64")
-_CLOSE = re.compile(rb"\n---[ \t]*(?:\r?\n|\Z)")
+#: the closing fence: `---` or, as YAML's document end and for Jekyll alike, `...`
+_CLOSE = re.compile(rb"\n(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)")
 _OPEN = re.compile(rb"---[ \t]*\r?\n")
 
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -152,8 +153,8 @@ def split(data: bytes, path: Path) -> tuple[int, int, int, int]:
     yaml_start = opened.end()
     closed = _CLOSE.search(data, yaml_start - 1)
     if not closed:
-        _fail("front matter is not closed: no '---' line after the opening one", path, 1,
-              "FC002")
+        _fail("front matter is not closed: no '---' (or '...') line after the opening one",
+              path, 1, "FC002")
     return yaml_start, closed.start() + 1, closed.end(), bom
 
 

@@ -199,3 +199,48 @@ def test_the_cut_is_made_for_posts_yaml_reads_the_same_either_way():
         poster = _parse_reference(data, PATH).front_matter["poster"]
         assert poster._span is not None, data
         assert _parse_reference(data, PATH, cut=False).front_matter["poster"]._span is None
+
+
+# --- (2) `...` closes front matter as `---` does --------------------------------------
+
+#: Jekyll's own fixture (test/source/_posts/2014-03-03-yaml-with-dots.md), which it builds
+DOTS_POST = b"---\ntitle: Test Post Where YAML Ends in Dots\n...\n\n# Test\n\nThis is a post.\n"
+
+
+def test_dots_close_the_front_matter_as_jekyll_does():
+    outcome = assert_exact(DOTS_POST)
+    assert outcome[0] == "ok", outcome
+    assert dict(outcome[1]) == {"title": "Test Post Where YAML Ends in Dots"}
+    assert outcome[3] == "# Test\n\nThis is a post.\n" and outcome[4] == "\n"
+    # with a poster, spaces after the dots, CRLF, and a body that holds a `---` line later
+    with_poster = post('title: "Her"', POSTER, close="... ") + b"---\nmore\n"
+    outcome = assert_exact(with_poster)
+    assert outcome[0] == "ok" and outcome[3] == "body\n---\nmore\n"
+    assert assert_exact(DOTS_POST.replace(b"\n", b"\r\n"))[0] == "ok"
+    # `....` or `...x` are not a fence: still not closed
+    assert assert_exact(post("title: x", close="....x"))[1] == "FC002"
+
+
+def _dots_site(library: Path) -> Path:
+    (library / "_posts" / "2014-03-03-yaml-with-dots.md").write_bytes(DOTS_POST)
+    (library / "_posts" / "2013-12-18-her.md").write_bytes(post('title: "Her"', POSTER))
+    return library
+
+
+def test_list_export_parse_and_validate_read_a_post_closed_by_dots(run, library):
+    import json
+    site = _dots_site(library)
+    listed = run("-L", site, "list", "--format", "json")
+    assert listed.exit_code == 0, listed.stderr
+    assert "Test Post Where YAML Ends in Dots" in [r["title"] for r in json.loads(listed.stdout)]
+    exported = run("-L", site, "export", "--format", "json")
+    assert exported.exit_code == 0, exported.stderr
+    records = {r["title"]: r for r in json.loads(exported.stdout)}
+    assert records["Test Post Where YAML Ends in Dots"]["body"] == "# Test\n\nThis is a post.\n"
+    parsed = run("parse", site / "_posts" / "2014-03-03-yaml-with-dots.md", "--format", "json")
+    assert parsed.exit_code == 0, parsed.stderr
+    checked = run("validate", site, "--format", "json")
+    findings = json.loads(checked.stdout) if checked.stdout.strip() else []
+    # readable means no reading error (FC00x): the film rules (FC101...) still apply
+    assert not [f for f in findings if f["rule"].startswith("FC00")], findings
+    assert any(f["path"].endswith("yaml-with-dots.md") for f in findings)  # it was checked
