@@ -35,7 +35,7 @@ from .post import Post
 from .poster import Poster
 
 #: bump when the packed layout changes; rows from other versions are dropped
-SCHEMA = 2  # 2: a poster keeps the stat stamp of the file its span is in
+SCHEMA = 3  # 2: a poster keeps the stat stamp of the file its span is in; 3: a post's notes
 #: a file whose mtime or ctime is this close to "now" is not cached yet: a write
 #: within the same clock tick could leave its size and times unchanged. File
 #: systems with whole-second timestamps get a wider margin (see _settle_ns).
@@ -196,7 +196,8 @@ def pack(item) -> bytes:
             front[key] = None
         else:
             front[key] = value
-    state = (front, poster_key, poster_state, item.body, item.lines, item.gap, item.body_line)
+    state = (front, poster_key, poster_state, item.body, item.lines, item.gap, item.body_line,
+             item.notes)
     try:
         return b"m" + marshal.dumps(state)
     except ValueError:  # a date or datetime somewhere: marshal knows neither
@@ -210,7 +211,7 @@ def unpack(blob: bytes, path: Path):
     if kind == b"e":
         message, line, hint, rule = state
         return FilmcliError(message, None, line, hint=hint, rule=rule)
-    front, poster_key, poster_state, body, lines, gap, body_line = state
+    front, poster_key, poster_state, body, lines, gap, body_line, notes = state
     if kind == b"d":
         front = _decode(front)
     elif kind != b"m":
@@ -226,7 +227,7 @@ def unpack(blob: bytes, path: Path):
         poster._data = None
         poster._size, poster._format, poster._dims, poster._sha256 = size, fmt, dims, sha
         front[poster_key] = poster
-    return Post(path, front, body, lines, gap, body_line)
+    return Post(path, front, body, lines, gap, body_line, [tuple(n) for n in notes])
 
 
 _KNOWN_SLOTS = {"origin", "value", "declared_mime", "is_base64", "_b64", "_file", "_span",

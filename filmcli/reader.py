@@ -82,6 +82,7 @@ class StrictLoader(_BaseLoader):  # type: ignore[misc, valid-type]
     def __init__(self, stream):
         super().__init__(stream)
         self.text = stream if isinstance(stream, str) else None
+        self.notes: list[tuple[str, int, str]] = []  # (rule, line, message): read, but said
 
     def construct_mapping(self, node, deep=False):
         seen: dict = {}
@@ -92,11 +93,13 @@ class StrictLoader(_BaseLoader):  # type: ignore[misc, valid-type]
             except TypeError:
                 raise FilmcliError("a mapping key is not a plain value", rule="FC003",
                                    line=mark_line(key_node.start_mark, self.text)) from None
+            line = mark_line(key_node.start_mark, self.text)
             if key in seen:
-                raise FilmcliError(
-                    f"duplicate key {key!r} (first on line {seen[key]}); YAML keeps only the last",
-                    line=mark_line(key_node.start_mark, self.text), rule="FC004")
-            seen[key] = mark_line(key_node.start_mark, self.text)
+                # Jekyll (and YAML) keep the last value and build the post: read it so
+                self.notes.append(("FC004", line, f"duplicate key {key!r} (first on line "
+                                                  f"{seen[key]}); the last value is kept"))
+            else:
+                seen[key] = line
         return super().construct_mapping(node, deep=deep)
 
     def construct_object(self, node, deep=False):
@@ -137,6 +140,8 @@ class RawPost:
     lines: dict = field(default_factory=dict)  # key -> 1-based line in the file
     gap: str = ""  # the newline between the closing `---` and the body, if any
     fm_lines: int = 0  # lines of the front matter block, fences included
+    #: (rule, line, message) of what was read but is worth saying (a duplicate key)
+    notes: list = field(default_factory=list)
 
 
 def _fail(msg: str, path: Path, line: int | None, rule: str, hint: str | None = None):
@@ -278,8 +283,11 @@ def _cut_was_safe(node, cut_line: int, text: str) -> bool:
     return False
 
 
-def load_yaml(text: str, path: Path, *, cut_line: int | None = None) -> tuple[dict, dict]:
-    """Safe-load the front matter; return the mapping and each top-level key's file line.
+def load_yaml(text: str, path: Path, *, cut_line: int | None = None,
+              notes: list | None = None) -> tuple[dict, dict]:
+    """Safe-load the front matter; return the mapping and each top-level key's file line
+    (a duplicate key's: its last, the one whose value is kept). What is read but worth
+    saying (duplicate keys) is added to `notes` as (rule, line, message).
 
     `cut_line`: the line a poster value was cut from (see _cut_was_safe); when the cut may
     have changed the document, the answer is ({}, {}): the caller reads it whole."""
@@ -330,8 +338,10 @@ def load_yaml(text: str, path: Path, *, cut_line: int | None = None) -> tuple[di
         _fail("front matter is not a mapping of keys to values", path, 2, "FC003")
     lines: dict = {}
     for key_node, _ in node.value:
-        lines.setdefault(key_node.value, mark_line(key_node.start_mark, text))
+        lines[key_node.value] = mark_line(key_node.start_mark, text)
     _COUNTER[0] = None
+    if notes is not None:
+        notes.extend(loader.notes)
     return data, lines
 
 
@@ -515,8 +525,10 @@ def _parse_reference(data: bytes, path: Path, keep: bool = True,
             fm = fm[:value_start] + fm[value_end:]
     _check_yaml_size(len(fm), path)
     text = _decode(fm, path, 2)
+    notes: list = []
     try:
-        front, lines = load_yaml(text, path, cut_line=poster.line if poster else None)
+        front, lines = load_yaml(text, path, cut_line=poster.line if poster else None,
+                                 notes=notes)
     except FilmcliError:
         if poster is None:
             raise
@@ -527,7 +539,9 @@ def _parse_reference(data: bytes, path: Path, keep: bool = True,
         # differently with the value in place: read the front matter as YAML, whole.
         poster = None
         _check_yaml_size(yaml_end - yaml_start, path)
-        front, lines = load_yaml(_decode(data[yaml_start:yaml_end], path, 2), path)
+        notes = []
+        front, lines = load_yaml(_decode(data[yaml_start:yaml_end], path, 2), path,
+                                 notes=notes)
     if poster is not None:
         front["poster"] = poster
     elif isinstance(front.get("poster"), str):
@@ -544,7 +558,7 @@ def _parse_reference(data: bytes, path: Path, keep: bool = True,
     elif body.startswith("\n"):
         gap, body = "\n", body[1:]
     fm_lines = data.count(b"\n", 0, body_start)
-    return RawPost(path, front, body, lines, gap, fm_lines)
+    return RawPost(path, front, body, lines, gap, fm_lines, notes)
 
 
 def read_bytes(path: str | os.PathLike, *, max_bytes: int | None = None,

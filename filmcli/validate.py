@@ -22,7 +22,7 @@ RULES: dict[str, tuple[str, str]] = {
     "FC001": (ERROR, "no front matter"),
     "FC002": (ERROR, "front matter not closed"),
     "FC003": (ERROR, "YAML syntax error"),
-    "FC004": (ERROR, "duplicate key"),
+    "FC004": (WARNING, "duplicate key (Jekyll keeps the last value)"),
     "FC005": (ERROR, "YAML tag that constructs an object"),
     "FC006": (ERROR, "YAML anchor or alias"),
     "FC007": (ERROR, "not UTF-8 text"),
@@ -154,6 +154,8 @@ class Checker:
         def add(rule: str, message: str, key: str | None = None, line: int | None = None):
             out.append(self.problem(path, line or lines.get(key, 1), rule, message))
 
+        for rule, line, message in post.notes:
+            add(rule, message, line=line)
         for key in self.options.required:
             value = fm.get(key)
             if key not in fm:

@@ -62,7 +62,7 @@ def _outcome(read) -> tuple:
     except Exception as exc:  # a traceback is never a right answer
         return ("crash", type(exc).__name__, str(exc)[:200])
     return ("ok", [(k, _value(v)) for k, v in raw.front_matter.items()], raw.lines, raw.body,
-            raw.gap)
+            raw.gap, raw.notes)
 
 
 def reference(data: bytes) -> tuple:
@@ -244,3 +244,41 @@ def test_list_export_parse_and_validate_read_a_post_closed_by_dots(run, library)
     # readable means no reading error (FC00x): the film rules (FC101...) still apply
     assert not [f for f in findings if f["rule"].startswith("FC00")], findings
     assert any(f["path"].endswith("yaml-with-dots.md") for f in findings)  # it was checked
+
+
+# --- (4) duplicate keys: the last value, as Jekyll builds it; validate warns ---------------
+
+
+def test_a_duplicate_key_keeps_the_last_value_and_says_so():
+    outcome = assert_exact(post('title: "First"', "year: 2013", 'title: "Last"'))
+    assert outcome[0] == "ok"
+    assert outcome[1] == [("title", "Last"), ("year", 2013)]  # first place, last value
+    assert outcome[2] == {"title": 4, "year": 3}  # the line of the value kept
+    assert [(rule, line) for rule, line, _ in outcome[5]] == [("FC004", 4)]
+    # nested keys too; and a duplicated poster: the last one, whichever is cut
+    nested = assert_exact(post("a:", "  b: 1", "  b: 2"))
+    assert nested[1] == [("a", {"b": 2})] and nested[5][0][:2] == ("FC004", 4)
+    last = assert_exact(post(POSTER, "poster: other.jpg"))
+    assert last[1] == [("poster", ("poster", "other.jpg"))]
+    cut = assert_exact(post("poster: other.jpg", POSTER))
+    assert cut[1] == [("poster", ("poster", POSTER.removeprefix("poster: ")))]
+
+
+def test_list_parse_export_read_a_post_with_a_duplicate_key_and_validate_warns(run, library):
+    import json
+    path = library / "_posts" / "2013-12-18-her.md"
+    path.write_bytes(post("layout: post", 'title: "Her (en)"', 'director: "Spike Jonze"',
+                          "year: 2013", 'title: "Elle"', POSTER))
+    for _ in range(2):  # the second time from the metadata cache
+        listed = run("-L", library, "list", "--format", "json")
+        assert listed.exit_code == 0, listed.stderr
+        assert [r["title"] for r in json.loads(listed.stdout)] == ["Elle"]
+        exported = run("-L", library, "export", "--format", "json")
+        assert exported.exit_code == 0, exported.stderr
+        assert [r["title"] for r in json.loads(exported.stdout)] == ["Elle"]
+        parsed = run("parse", path, "--format", "json")
+        assert parsed.exit_code == 0, parsed.stderr
+        assert json.loads(parsed.stdout)["title"] == "Elle"
+        checked = run("-L", library, "validate", "--format", "json")
+        dups = [f for f in json.loads(checked.stdout) if f["rule"] == "FC004"]
+        assert [(f["line"], f["severity"]) for f in dups] == [(6, "warning")], dups

@@ -44,7 +44,7 @@ EXPECTED = {
     "FC207": ("_posts/2013-12-18-her.md", 11),
     "FC208": ("_posts/2013-12-18-her.md", 7),
 }
-WARNINGS = {"FC112", "FC113", "FC206", "FC208"}
+WARNINGS = {"FC004", "FC112", "FC113", "FC206", "FC208"}
 
 
 def test_every_rule_has_a_case():
