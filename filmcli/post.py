@@ -159,8 +159,8 @@ class Post:
         return self.body.strip()
 
     def metadata(self) -> dict:
-        """The front matter as plain values, the poster as its full text (as YAML would give)."""
-        return {k: (v.uri if isinstance(v, Poster) else v) for k, v in self.front_matter.items()}
+        """The front matter as plain values, the poster as its full text (as YAML gives it)."""
+        return {k: (v.text if isinstance(v, Poster) else v) for k, v in self.front_matter.items()}
 
     def get(self, name: str):
         """A field by name for sorting, filtering and output: core keys, path facts, extras."""

@@ -40,13 +40,14 @@ class Poster:
 
     __slots__ = (
         "origin", "value", "declared_mime", "is_base64", "_b64", "_file", "_span",
-        "_data", "_size", "_format", "_dims", "_sha256", "line", "_stamp",
+        "_data", "_size", "_format", "_dims", "_sha256", "line", "_stamp", "_text",
     )
 
     def __init__(self, origin: str, value: str | None = None, *, declared_mime: str | None = None,
                  is_base64: bool = True, b64: bytes | None = None,
                  file: Path | None = None, span: tuple[int, int] | None = None,
-                 line: int | None = None, stamp: tuple | None = None):
+                 line: int | None = None, stamp: tuple | None = None,
+                 text: str | None = None):
         self.origin = origin  # "data", "path" or "url"
         self.value = value  # the text for paths and URLs; None for data URIs
         self.declared_mime = declared_mime
@@ -61,6 +62,7 @@ class Poster:
         self._sha256: str | None = None
         self.line = line
         self._stamp = stamp  # atomic.stamp of the file the span was read from
+        self._text = text  # the value as YAML gave it, when it is not `uri` (see `text`)
 
     # --- construction -------------------------------------------------
 
@@ -75,10 +77,10 @@ class Poster:
                                    rule="FC111")
             mime, is_b64 = _parse_header(header)
             return cls("data", declared_mime=mime, is_base64=is_b64,
-                       b64=payload.encode("utf-8", "surrogateescape"), line=line)
+                       b64=payload.encode("utf-8", "surrogateescape"), line=line, text=text)
         if re.match(r"[a-zA-Z][a-zA-Z0-9+.-]*://", stripped) or stripped.startswith("//"):
-            return cls("url", stripped, line=line)
-        return cls("path", stripped, line=line)
+            return cls("url", stripped, line=line, text=text)
+        return cls("path", stripped, line=line, text=text)
 
     @classmethod
     def from_file_span(cls, header: bytes, file: Path, span: tuple[int, int],
@@ -174,6 +176,13 @@ class Poster:
         if self._b64 is not None:
             return len(self._b64)
         return len(self.uri)
+
+    @property
+    def text(self) -> str:
+        """The `poster:` value as YAML gives it (a folded data URI keeps the spaces YAML
+        folds its breaks into): what is reported and exported. `uri` is the same poster
+        made canonical (one line, no whitespace), for writing and decoding."""
+        return self._text if self._text is not None else self.uri
 
     @property
     def uri(self) -> str:

@@ -17,15 +17,18 @@ given, and is skipped otherwise:
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
 import pytest
+import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis_profiles import fuzz
 
 from filmcli.errors import FilmcliError
+from filmcli.post import Post
 from filmcli.poster import Poster
 from filmcli.reader import _parse_reference, parse_bytes
 
@@ -49,7 +52,7 @@ ODD_POSTERS = (
 
 def _value(value):
     if isinstance(value, Poster):
-        return ("poster", value.uri)
+        return ("poster", value.text)
     return value
 
 
@@ -228,7 +231,6 @@ def _dots_site(library: Path) -> Path:
 
 
 def test_list_export_parse_and_validate_read_a_post_closed_by_dots(run, library):
-    import json
     site = _dots_site(library)
     listed = run("-L", site, "list", "--format", "json")
     assert listed.exit_code == 0, listed.stderr
@@ -265,7 +267,6 @@ def test_a_duplicate_key_keeps_the_last_value_and_says_so():
 
 
 def test_list_parse_export_read_a_post_with_a_duplicate_key_and_validate_warns(run, library):
-    import json
     path = library / "_posts" / "2013-12-18-her.md"
     path.write_bytes(post("layout: post", 'title: "Her (en)"', 'director: "Spike Jonze"',
                           "year: 2013", 'title: "Elle"', POSTER))
@@ -282,3 +283,27 @@ def test_list_parse_export_read_a_post_with_a_duplicate_key_and_validate_warns(r
         checked = run("-L", library, "validate", "--format", "json")
         dups = [f for f in json.loads(checked.stdout) if f["rule"] == "FC004"]
         assert [(f["line"], f["severity"]) for f in dups] == [(6, "warning")], dups
+
+
+# --- (3) a folded poster keeps the value YAML gives ---------------------------------------
+
+FOLDED = post('title: "Her"', "poster: data:image/jpeg;base64,/9j/4AAQ", "  SkZJRgABAQ==",
+              "year: 2013")
+FOLDED_VALUE = "data:image/jpeg;base64,/9j/4AAQ SkZJRgABAQ=="  # YAML folds the break to a space
+
+
+def test_a_folded_poster_reads_as_yaml_gives_it(run, library):
+    assert yaml.safe_load(FOLDED.split(b"---\n")[1])["poster"] == FOLDED_VALUE
+    parsed = Post.from_bytes(FOLDED, PATH)
+    assert parsed.metadata()["poster"] == FOLDED_VALUE
+    assert parsed.poster.text == FOLDED_VALUE
+    assert parsed.poster.data.startswith(b"\xff\xd8\xff\xe0")  # the data still decodes
+    path = library / "_posts" / "2013-12-18-her.md"
+    path.write_bytes(FOLDED)
+    for _ in range(2):  # the second time from the metadata cache
+        exported = run("-L", library, "export", "--format", "json")
+        assert exported.exit_code == 0, exported.stderr
+        assert json.loads(exported.stdout)[0]["poster"] == FOLDED_VALUE
+        shown = run("parse", path, "--format", "json", "--poster-data")
+        assert shown.exit_code == 0, shown.stderr
+        assert json.loads(shown.stdout)["poster"] == FOLDED_VALUE
