@@ -307,3 +307,16 @@ def test_a_folded_poster_reads_as_yaml_gives_it(run, library):
         shown = run("parse", path, "--format", "json", "--poster-data")
         assert shown.exit_code == 0, shown.stderr
         assert json.loads(shown.stdout)["poster"] == FOLDED_VALUE
+
+
+def test_set_and_unset_change_the_value_a_duplicated_key_is_read_as(run, library):
+    path = library / "_posts" / "2013-12-18-her.md"
+    path.write_bytes(post("layout: post", 'title: "A"', 'director: "D"', "year: 2013",
+                          'title: "B"'))
+    changed = run("-L", library, "set", path, "title=C")
+    assert changed.exit_code == 0, changed.stderr
+    assert Post.read(path).title == "C"
+    assert path.read_bytes().count(b'title: "A"') == 1  # the shadowed value stays: nothing lost
+    removed = run("-L", library, "set", path, "title!")
+    assert removed.exit_code == 0, removed.stderr
+    assert "title" not in Post.read(path).front_matter  # every occurrence, or the first shows
