@@ -98,6 +98,11 @@ def post(*lines: str, close: str = "---") -> bytes:
     ("title: x", POSTER, "# note", "  more"),
     ("title: x", POSTER, "-"),
     ("title: x", POSTER, "? a", ": b"),
+    # a top-level flow mapping: the value's `,` splits it there, and `null` would pass for
+    # the empty value the cut leaves
+    ("{a: 1,", POSTER, "null}"),
+    ("{a: 1,", POSTER, "b}"),
+    ("tags: [x,", POSTER, "]"),
     *[("title: x", odd, "year: 2013") for odd in ODD_POSTERS],
 ], ids=lambda lines: repr(lines)[:60])
 def test_a_poster_line_reads_as_whole_yaml_reads_it(lines):
@@ -177,6 +182,8 @@ _LINES = st.sampled_from([
     "  b]", 'quote: "a', '  b"', "text: |", "  block", "x: &a 1", "y: *a", "...", "%YAML 1.1",
     "title: y", "poster: other.jpg", "a: b: c", "\tx: 1", "key:", "  ", "k: 'it''s'",
     "data:image/png;base64,AAAA", "poster:", "k: v #c",
+    # a top-level flow mapping: there the value's `,` splits it
+    "{a: 1,", "null}", "b}", "}", "[x,", "]", "~", "poster: ", "poster: !!str",
 ])
 _POSTER_LINES = st.sampled_from([POSTER, *ODD_POSTERS,
                                  "poster: data:image/png;base64,iVBORw0KGgo=",
