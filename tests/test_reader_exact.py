@@ -30,7 +30,7 @@ from hypothesis_profiles import fuzz
 from filmcli.errors import FilmcliError
 from filmcli.post import Post
 from filmcli.poster import Poster
-from filmcli.reader import _parse_reference, parse_bytes
+from filmcli.reader import _parse_reference, parse_bytes, read_post
 
 PATH = Path("_posts/2020-01-01-x.md")
 POSTER = "poster: data:image/jpeg;base64,/9j/4AAQSkZJRgABAQ=="
@@ -105,8 +105,12 @@ def post(*lines: str, close: str = "---") -> bytes:
     ("tags: [x,", POSTER, "]"),
     *[("title: x", odd, "year: 2013") for odd in ODD_POSTERS],
 ], ids=lambda lines: repr(lines)[:60])
-def test_a_poster_line_reads_as_whole_yaml_reads_it(lines):
-    assert_exact(post(*lines))
+def test_a_poster_line_reads_as_whole_yaml_reads_it(lines, tmp_path):
+    expected = assert_exact(post(*lines))
+    # and from a file, the way a library is read (the poster left in the file)
+    path = tmp_path / "2020-01-01-x.md"
+    path.write_bytes(post(*lines))
+    assert _outcome(lambda: read_post(path)) == expected
 
 
 def test_the_issue_list_case_is_refused_not_dropped():
