@@ -331,3 +331,14 @@ def test_set_and_unset_change_the_value_a_duplicated_key_is_read_as(run, library
     removed = run("-L", library, "set", path, "title!")
     assert removed.exit_code == 0, removed.stderr
     assert "title" not in Post.read(path).front_matter  # every occurrence, or the first shows
+
+
+def test_the_metadata_cache_keeps_notes_and_the_poster_text(tmp_path):
+    from filmcli import cache
+    path = tmp_path / "2013-12-18-her.md"
+    path.write_bytes(FOLDED.replace(b"year: 2013\n", b"year: 2013\ntitle: \"Elle\"\n"))
+    read = Post.read(path)
+    again = cache.unpack(cache.pack(read), path)
+    assert again.notes == read.notes and [n[:2] for n in again.notes] == [("FC004", 6)]
+    assert again.poster.text == read.poster.text == FOLDED_VALUE
+    assert again.metadata() == read.metadata()
