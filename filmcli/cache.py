@@ -35,7 +35,8 @@ from .post import Post
 from .poster import Poster
 
 #: bump when the packed layout changes; rows from other versions are dropped
-SCHEMA = 2  # 2: a poster keeps the stat stamp of the file its span is in
+SCHEMA = 3  # 2: a poster keeps the stat stamp of the file its span is in; 3: a post's
+#: notes (duplicate keys) and a poster's text as YAML gave it
 #: a file whose mtime or ctime is this close to "now" is not cached yet: a write
 #: within the same clock tick could leave its size and times unchanged. File
 #: systems with whole-second timestamps get a wider margin (see _settle_ns).
@@ -192,11 +193,12 @@ def pack(item) -> bytes:
             poster_key = key
             poster_state = (value.origin, value.value, value.declared_mime, value.is_base64,
                             value._b64, value._span, value.line, value._size, value._format,
-                            value._dims, value._sha256, value._stamp)
+                            value._dims, value._sha256, value._stamp, value._text)
             front[key] = None
         else:
             front[key] = value
-    state = (front, poster_key, poster_state, item.body, item.lines, item.gap, item.body_line)
+    state = (front, poster_key, poster_state, item.body, item.lines, item.gap, item.body_line,
+             item.notes)
     try:
         return b"m" + marshal.dumps(state)
     except ValueError:  # a date or datetime somewhere: marshal knows neither
@@ -210,27 +212,29 @@ def unpack(blob: bytes, path: Path):
     if kind == b"e":
         message, line, hint, rule = state
         return FilmcliError(message, None, line, hint=hint, rule=rule)
-    front, poster_key, poster_state, body, lines, gap, body_line = state
+    front, poster_key, poster_state, body, lines, gap, body_line, notes = state
     if kind == b"d":
         front = _decode(front)
     elif kind != b"m":
         raise ValueError("unknown cache entry")
     if poster_state is not None:
         (origin, value, mime, is_b64, b64, span, line, size, fmt, dims, sha,
-         file_stamp) = poster_state
+         file_stamp, text) = poster_state
         poster = _new_poster(Poster)  # every slot set here: no __init__ to go through
         poster.origin, poster.value, poster.declared_mime = origin, value, mime
         poster.is_base64, poster._b64, poster._span, poster.line = is_b64, b64, span, line
         poster._file = path if span is not None else None
         poster._stamp = file_stamp
+        poster._text = text
         poster._data = None
         poster._size, poster._format, poster._dims, poster._sha256 = size, fmt, dims, sha
         front[poster_key] = poster
-    return Post(path, front, body, lines, gap, body_line)
+    return Post(path, front, body, lines, gap, body_line, [tuple(n) for n in notes])
 
 
 _KNOWN_SLOTS = {"origin", "value", "declared_mime", "is_base64", "_b64", "_file", "_span",
-                "_data", "_size", "_format", "_dims", "_sha256", "line", "_stamp"}
+                "_data", "_size", "_format", "_dims", "_sha256", "line", "_stamp",
+                "_text"}
 
 
 def _slow_new(cls):

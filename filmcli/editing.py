@@ -52,10 +52,14 @@ class Layout:
     newline: bytes
 
     def get(self, key: str) -> Entry | None:
-        for entry in self.entries:
-            if entry.key == key:
-                return entry
-        return None
+        """The entry of `key` whose value is read: the last, when a key is duplicated
+        (YAML and Jekyll keep the last value)."""
+        found = self.all(key)
+        return found[-1] if found else None
+
+    def all(self, key: str) -> list[Entry]:
+        """Every entry of `key`, in file order (more than one: a duplicated key)."""
+        return [entry for entry in self.entries if entry.key == key]
 
 
 def layout(raw: bytes, path: str | os.PathLike = "<post>") -> Layout:
@@ -244,9 +248,8 @@ def splice(raw: bytes, assign: dict, remove: tuple | list = (), *,
     edits: list[tuple[int, int, bytes]] = []  # (start, end, replacement), not overlapping
     nl = where.newline
     for key in remove:
-        entry = where.get(key)
-        if entry is not None:
-            edits.append((entry.line_start, entry.line_end, b""))
+        # every occurrence: removing the last of a duplicated key would show an earlier one
+        edits.extend((entry.line_start, entry.line_end, b"") for entry in where.all(key))
     inserts: dict[int, list[bytes]] = {}
     for key, value in assign.items():
         text = render_value(key, value).encode("utf-8")

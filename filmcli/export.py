@@ -221,7 +221,7 @@ def export_record(post: Post, relpath: str, *, fmt: str = "json", posters: str =
                 value = poster_files.write(post, value)
                 meta["poster"] = "file"
             else:
-                value = value.uri
+                value = value.text
                 fm[key].forget()
         encoded, tag = encode_value(value, fmt)
         if tag:

@@ -66,13 +66,17 @@ class Post:
     lines: dict = field(default_factory=dict)
     gap: str = "\n"
     body_line: int = 0  # the file line the body starts on
+    #: (rule, line, message) of what the reader read but said (a duplicate key: the last
+    #: value kept, as Jekyll keeps it): validate reports them
+    notes: list = field(default_factory=list)
     #: Fields made from more than the file (`url`), by name: each made once, when asked.
     computed: dict = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def from_raw(cls, raw: RawPost) -> Post:
         body_line = raw.fm_lines + 1 + (1 if raw.gap else 0)
-        return cls(raw.path, raw.front_matter, raw.body, raw.lines, raw.gap, body_line)
+        return cls(raw.path, raw.front_matter, raw.body, raw.lines, raw.gap, body_line,
+                   raw.notes)
 
     @classmethod
     def read(cls, path: str | Path, *, max_bytes: int | None = None) -> Post:
@@ -155,8 +159,8 @@ class Post:
         return self.body.strip()
 
     def metadata(self) -> dict:
-        """The front matter as plain values, the poster as its full text (as YAML would give)."""
-        return {k: (v.uri if isinstance(v, Poster) else v) for k, v in self.front_matter.items()}
+        """The front matter as plain values, the poster as its full text (as YAML gives it)."""
+        return {k: (v.text if isinstance(v, Poster) else v) for k, v in self.front_matter.items()}
 
     def get(self, name: str):
         """A field by name for sorting, filtering and output: core keys, path facts, extras."""

@@ -40,13 +40,14 @@ class Poster:
 
     __slots__ = (
         "origin", "value", "declared_mime", "is_base64", "_b64", "_file", "_span",
-        "_data", "_size", "_format", "_dims", "_sha256", "line", "_stamp",
+        "_data", "_size", "_format", "_dims", "_sha256", "line", "_stamp", "_text",
     )
 
     def __init__(self, origin: str, value: str | None = None, *, declared_mime: str | None = None,
                  is_base64: bool = True, b64: bytes | None = None,
                  file: Path | None = None, span: tuple[int, int] | None = None,
-                 line: int | None = None, stamp: tuple | None = None):
+                 line: int | None = None, stamp: tuple | None = None,
+                 text: str | None = None):
         self.origin = origin  # "data", "path" or "url"
         self.value = value  # the text for paths and URLs; None for data URIs
         self.declared_mime = declared_mime
@@ -61,6 +62,7 @@ class Poster:
         self._sha256: str | None = None
         self.line = line
         self._stamp = stamp  # atomic.stamp of the file the span was read from
+        self._text = text  # the value as YAML gave it, when it is not `uri` (see `text`)
 
     # --- construction -------------------------------------------------
 
@@ -75,10 +77,10 @@ class Poster:
                                    rule="FC111")
             mime, is_b64 = _parse_header(header)
             return cls("data", declared_mime=mime, is_base64=is_b64,
-                       b64=payload.encode("utf-8", "surrogateescape"), line=line)
+                       b64=payload.encode("utf-8", "surrogateescape"), line=line, text=text)
         if re.match(r"[a-zA-Z][a-zA-Z0-9+.-]*://", stripped) or stripped.startswith("//"):
-            return cls("url", stripped, line=line)
-        return cls("path", stripped, line=line)
+            return cls("url", stripped, line=line, text=text)
+        return cls("path", stripped, line=line, text=text)
 
     @classmethod
     def from_file_span(cls, header: bytes, file: Path, span: tuple[int, int],
@@ -111,24 +113,24 @@ class Poster:
             raise FilmcliError("post changed while it was read; run again", self._file)
         return payload
 
-    def learn(self, payload: bytes) -> None:
+    def learn(self, payload: bytes) -> bool:
         """Note the cheap facts (size, format, pixels) while the base64 text is at hand.
 
         The reader calls this before letting go of the text, so that listing a
         library never has to read a poster twice. Gives the same answers the
-        lazy properties would.
+        lazy properties would. Returns is_base64_text(payload), found on the way.
         """
-        if not self.is_base64 or self._format is not None:
-            return
-        n = len(payload)
         classes = payload.translate(_CLASSES)
         if classes.find(b"!") >= 0:
-            return  # whitespace or junk: the lazy path sorts it out
+            return False  # whitespace or junk: the lazy path sorts it out
+        if not self.is_base64 or self._format is not None:
+            return True
+        n = len(payload)
         pad = classes.find(b"=")
         if pad >= 0 and (pad < n - 2 or classes[pad:] != b"=" * (n - pad)):
-            return
+            return True
         if n % 4:
-            return
+            return True
         self._size = n // 4 * 3 - (n - pad if pad >= 0 else 0)
         for chars in (_FIRST_CHARS, _HEAD_CHARS):
             head = binascii.a2b_base64(payload[:chars])
@@ -137,9 +139,10 @@ class Poster:
             if dims is not None or fmt is None or chars >= n:
                 break
         if dims is None and fmt is not None:
-            return  # the header is further in: let _sniff decode it all when asked
+            return True  # the header is further in: let _sniff decode it all when asked
         self._format = fmt or ""
         self._dims = dims
+        return True
 
     def facts(self) -> dict:
         """What `learn` and the properties found, for the metadata cache."""
@@ -173,6 +176,13 @@ class Poster:
         if self._b64 is not None:
             return len(self._b64)
         return len(self.uri)
+
+    @property
+    def text(self) -> str:
+        """The `poster:` value as YAML gives it (a folded data URI keeps the spaces YAML
+        folds its breaks into): what is reported and exported. `uri` is the same poster
+        made canonical (one line, no whitespace), for writing and decoding."""
+        return self._text if self._text is not None else self.uri
 
     @property
     def uri(self) -> str:
@@ -300,6 +310,11 @@ def _parse_header(header: str) -> tuple[str | None, bool]:
     mime = parts[0].strip().lower() or None
     is_b64 = any(p.strip().lower() == "base64" for p in parts[1:])
     return mime, is_b64
+
+
+def is_base64_text(payload: bytes) -> bool:
+    """Whether `payload` holds base64 letters and `=` only (no whitespace, no junk)."""
+    return payload.translate(_CLASSES).find(b"!") < 0
 
 
 def decode_base64(payload: bytes, *, line: int | None = None) -> bytes:

@@ -18,11 +18,15 @@ from pathlib import Path
 import yaml
 
 from .errors import FilmcliError
-from .poster import Poster
+from .poster import Poster, is_base64_text
 
 BOM = b"\xef\xbb\xbf"
 _POSTER_LINE = re.compile(rb"^poster:[ \t]*(?=data:)", re.M)
-_CLOSE = re.compile(rb"\n---[ \t]*(?:\r?\n|\Z)")
+#: the header of a one-line poster value that may be cut out before YAML reads the rest
+#: (with a payload of base64 letters only, see _cut_poster)
+_DATA_HEADER = re.compile(rb"data:[A-Za-z0-9.+-]+/[A-Za-z0-9.+-]+;base64")
+#: the closing fence: `---` or, as YAML's document end and for Jekyll alike, `...`
+_CLOSE = re.compile(rb"\n(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)")
 _OPEN = re.compile(rb"---[ \t]*\r?\n")
 
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -78,6 +82,7 @@ class StrictLoader(_BaseLoader):  # type: ignore[misc, valid-type]
     def __init__(self, stream):
         super().__init__(stream)
         self.text = stream if isinstance(stream, str) else None
+        self.notes: list[tuple[str, int, str]] = []  # (rule, line, message): read, but said
 
     def construct_mapping(self, node, deep=False):
         seen: dict = {}
@@ -88,11 +93,13 @@ class StrictLoader(_BaseLoader):  # type: ignore[misc, valid-type]
             except TypeError:
                 raise FilmcliError("a mapping key is not a plain value", rule="FC003",
                                    line=mark_line(key_node.start_mark, self.text)) from None
+            line = mark_line(key_node.start_mark, self.text)
             if key in seen:
-                raise FilmcliError(
-                    f"duplicate key {key!r} (first on line {seen[key]}); YAML keeps only the last",
-                    line=mark_line(key_node.start_mark, self.text), rule="FC004")
-            seen[key] = mark_line(key_node.start_mark, self.text)
+                # Jekyll (and YAML) keep the last value and build the post: read it so
+                self.notes.append(("FC004", line, f"duplicate key {key!r} (first on line "
+                                                  f"{seen[key]}); the last value is kept"))
+            else:
+                seen[key] = line
         return super().construct_mapping(node, deep=deep)
 
     def construct_object(self, node, deep=False):
@@ -133,6 +140,8 @@ class RawPost:
     lines: dict = field(default_factory=dict)  # key -> 1-based line in the file
     gap: str = ""  # the newline between the closing `---` and the body, if any
     fm_lines: int = 0  # lines of the front matter block, fences included
+    #: (rule, line, message) of what was read but is worth saying (a duplicate key)
+    notes: list = field(default_factory=list)
 
 
 def _fail(msg: str, path: Path, line: int | None, rule: str, hint: str | None = None):
@@ -149,8 +158,8 @@ def split(data: bytes, path: Path) -> tuple[int, int, int, int]:
     yaml_start = opened.end()
     closed = _CLOSE.search(data, yaml_start - 1)
     if not closed:
-        _fail("front matter is not closed: no '---' line after the opening one", path, 1,
-              "FC002")
+        _fail("front matter is not closed: no '---' (or '...') line after the opening one",
+              path, 1, "FC002")
     return yaml_start, closed.start() + 1, closed.end(), bom
 
 
@@ -284,8 +293,49 @@ def check_yaml_depth(text: str, path: Path, *, first: int = 1) -> None:
         _check_anchors(text, path, aliases=True, first=first, what="the YAML")
 
 
-def load_yaml(text: str, path: Path) -> tuple[dict, dict]:
-    """Safe-load the front matter; return the mapping and each top-level key's file line."""
+def _cut_poster(data: bytes, start: int, end: int, path: Path, keep: bool, line: int,
+                stamp: tuple | None) -> Poster | None:
+    """The Poster of data[start:end], the value of a `poster: ` line, or None when the value
+    may not be cut out before YAML reads the rest: it must be a plain
+    `data:<mime>;base64,<base64 letters>` that YAML reads as exactly its own text (no
+    space, `#`, control or non-ASCII character, no `:` at its end, which would make it a
+    mapping). Whether the lines after it stay as they were is _cut_was_safe's proof."""
+    comma = data.find(b",", start, end)
+    if comma < 0 or _DATA_HEADER.fullmatch(data, start, comma) is None:
+        return None
+    payload = data[comma + 1 : end]
+    poster = Poster.from_file_span(data[start:comma], path, (comma + 1, end),
+                                   payload if keep else None, line, stamp)
+    clean = is_base64_text(payload) if keep else poster.learn(payload)
+    return poster if clean else None
+
+
+def _cut_was_safe(node, cut_line: int, text: str) -> bool:
+    """After a poster value was cut from the line `cut_line`: whether the rest proves the
+    cut changed nothing. The front matter is a block mapping (in a flow one the value's
+    `,` would have split it) whose `poster` key on that line was left with an empty plain
+    value: nothing after the line (a `- item` at column 0, an indented line after a blank
+    or comment line) became part of the poster's value, as it would not have with the
+    value in place."""
+    if node.flow_style:
+        return False
+    for key_node, value_node in node.value:
+        if (isinstance(key_node, yaml.ScalarNode) and key_node.value == "poster"
+                and not key_node.style  # plain: None in PyYAML, '' in libyaml
+                and mark_line(key_node.start_mark, text) == cut_line):
+            return (isinstance(value_node, yaml.ScalarNode) and value_node.value == ""
+                    and not value_node.style and value_node.tag.endswith(":null"))
+    return False
+
+
+def load_yaml(text: str, path: Path, *, cut_line: int | None = None,
+              notes: list | None = None) -> tuple[dict, dict]:
+    """Safe-load the front matter; return the mapping and each top-level key's file line
+    (a duplicate key's: its last, the one whose value is kept). What is read but worth
+    saying (duplicate keys) is added to `notes` as (rule, line, message).
+
+    `cut_line`: the line a poster value was cut from (see _cut_was_safe); when the cut may
+    have changed the document, the answer is ({}, {}): the caller reads it whole."""
     # cheap counts first: a normal post is never scanned twice
     if "&" in text or "*" in text or _indicator_count(text) > min(MAX_DEPTH, MAX_TOKENS // 4):
         _check_anchors(text, path)
@@ -297,6 +347,8 @@ def load_yaml(text: str, path: Path) -> tuple[dict, dict]:
         if not isinstance(node, yaml.MappingNode):
             _fail("front matter is not a mapping of keys to values", path,
                   mark_line(node.start_mark, text), "FC003")
+        if cut_line is not None and not _cut_was_safe(node, cut_line, text):
+            return {}, {}
         data = loader.construct_document(node)
     except FilmcliError as exc:
         exc.path = str(path)
@@ -331,8 +383,10 @@ def load_yaml(text: str, path: Path) -> tuple[dict, dict]:
         _fail("front matter is not a mapping of keys to values", path, 2, "FC003")
     lines: dict = {}
     for key_node, _ in node.value:
-        lines.setdefault(key_node.value, mark_line(key_node.start_mark, text))
+        lines[key_node.value] = mark_line(key_node.start_mark, text)
     _COUNTER[0] = None
+    if notes is not None:
+        notes.extend(loader.notes)
     return data, lines
 
 
@@ -458,19 +512,14 @@ def _parse_fast(data: bytes, path: Path, keep: bool, stamp: tuple | None = None)
         if (close < 0 or data[close + 4 : close + 5] != b"\n"
                 or start + close - eol > MAX_YAML_BYTES):
             return None
-        comma = data.find(b",", value, eol)
-        if (comma <= value or data.find(b" ", value, eol) >= 0
-                or data.find(b"\t", value, eol) >= 0 or data.find(b"\r", 3, close) >= 0
-                or data[eol + 1 : eol + 2] in (b" ", b"\t")):
+        if data.find(b"\r", 3, close) >= 0 or data[eol + 1 : eol + 2] in (b" ", b"\t"):
             return None
         head = data[4 : start + 1].decode("utf-8")
         tail_bytes = data[eol + 1 : close + 1]
         poster_line = 2 + head.count("\n")
-        payload = data[comma + 1 : eol]
-        poster = Poster.from_file_span(data[value:comma], path, (comma + 1, eol),
-                                       payload if keep else None, poster_line, stamp)
-        if not keep:
-            poster.learn(payload)
+        poster = _cut_poster(data, value, eol, path, keep, poster_line, stamp)
+        if poster is None:
+            return None
     front: dict = {}
     lines: dict = {}
     if not _fast_lines(head, 2, front, lines):
@@ -496,46 +545,48 @@ def _parse_fast(data: bytes, path: Path, keep: bool, stamp: tuple | None = None)
 
 
 def _parse_reference(data: bytes, path: Path, keep: bool = True,
-                     stamp: tuple | None = None) -> RawPost:
-    """Any post YAML accepts: BOM, CRLF, odd fences, folded posters, comments, nesting."""
+                     stamp: tuple | None = None, *, cut: bool = True) -> RawPost:
+    """Any post YAML accepts: BOM, CRLF, odd fences, folded posters, comments, nesting.
+
+    `cut=False` gives the whole front matter to YAML, the poster line included: the
+    reference that the cut (and the fast path) must give exactly."""
     yaml_start, yaml_end, body_start, _ = split(data, path)
     fm = data[yaml_start:yaml_end]
     poster = None
-    found = _POSTER_LINE.search(fm)
+    found = _POSTER_LINE.search(fm) if cut else None
     if found:
         value_start = found.end()
         eol = fm.find(b"\n", value_start)
         eol = len(fm) if eol < 0 else eol
         value_end = eol - 1 if eol > value_start and fm[eol - 1 : eol] == b"\r" else eol
-        value = fm[value_start:value_end]
-        next_line = fm[eol + 1 : eol + 2]
-        comma = value.find(b",")
         # Only a plain one-line value qualifies; folded or odd ones go through YAML.
-        one_line = next_line not in (b" ", b"\t")
-        if comma > 0 and b" " not in value and b"\t" not in value and one_line:
+        one_line = fm[eol + 1 : eol + 2] not in (b" ", b"\t")
+        if one_line and found.group().endswith(b": "):
             line = 2 + fm.count(b"\n", 0, found.start())
-            poster = Poster.from_file_span(
-                value[:comma], path,
-                (yaml_start + value_start + comma + 1, yaml_start + value_end),
-                value[comma + 1 :] if keep else None, line, stamp)
-            if not keep:
-                poster.learn(value[comma + 1 :])
+            poster = _cut_poster(data, yaml_start + value_start, yaml_start + value_end, path,
+                                 keep, line, stamp)
+        if poster is not None:
             _check_yaml_size(len(fm) - (value_end - value_start), path)
             fm = fm[:value_start] + fm[value_end:]
     _check_yaml_size(len(fm), path)
     text = _decode(fm, path, 2)
+    notes: list = []
     try:
-        front, lines = load_yaml(text, path)
+        front, lines = load_yaml(text, path, cut_line=poster.line if poster else None,
+                                 notes=notes)
     except FilmcliError:
         if poster is None:
             raise
         front, lines = {}, {}
     if poster is not None and lines.get("poster") != poster.line:
         # The `poster: data:` line was inside another value (a quoted string running over
-        # several lines), not a key of its own: read the front matter as YAML, whole.
+        # several lines), not a key of its own, or what follows it would have been read
+        # differently with the value in place: read the front matter as YAML, whole.
         poster = None
         _check_yaml_size(yaml_end - yaml_start, path)
-        front, lines = load_yaml(_decode(data[yaml_start:yaml_end], path, 2), path)
+        notes = []
+        front, lines = load_yaml(_decode(data[yaml_start:yaml_end], path, 2), path,
+                                 notes=notes)
     if poster is not None:
         front["poster"] = poster
     elif isinstance(front.get("poster"), str):
@@ -552,7 +603,7 @@ def _parse_reference(data: bytes, path: Path, keep: bool = True,
     elif body.startswith("\n"):
         gap, body = "\n", body[1:]
     fm_lines = data.count(b"\n", 0, body_start)
-    return RawPost(path, front, body, lines, gap, fm_lines)
+    return RawPost(path, front, body, lines, gap, fm_lines, notes)
 
 
 def read_bytes(path: str | os.PathLike, *, max_bytes: int | None = None,

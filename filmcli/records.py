@@ -48,7 +48,7 @@ def post_record(post: Post, path: str, *, poster: str = "summary", body: bool = 
     value = fm.get("poster")
     if poster != "omit":
         if isinstance(value, Poster):
-            record["poster"] = (value.uri if poster == "inline"
+            record["poster"] = (value.text if poster == "inline"
                                 else value.summary(hash=poster != "facts"))
         else:
             record["poster"] = jsonable(value)

@@ -188,6 +188,8 @@ class Checker:
         def add(rule: str, message: str, key: str | None = None, line: int | None = None):
             out.append(self.problem(path, line or lines.get(key, 1), rule, message))
 
+        for rule, line, message in post.notes:
+            add(rule, message, line=line)
         for key in self.options.required:
             value = fm.get(key)
             if key not in fm:
