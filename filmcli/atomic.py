@@ -219,8 +219,80 @@ def _put_in_place(tmp: str, path: Path, exclusive: bool | str, expect=None) -> s
                 os.unlink(tmp)
                 return "same"
             raise
+        ours = os.lstat(tmp).st_ino
+        if _exchange(tmp, path):
+            return _settle_exchange(tmp, path, expect, ours)
     os.replace(tmp, path)
     return "written"
+
+
+def _renameat2():
+    """libc's renameat2 (Linux 3.15+, glibc 2.28+), or None."""
+    global _RENAMEAT2
+    if _RENAMEAT2 is None:
+        try:
+            import ctypes
+
+            _RENAMEAT2 = ctypes.CDLL(None, use_errno=True).renameat2
+        except (OSError, AttributeError, ImportError):
+            _RENAMEAT2 = False
+    return _RENAMEAT2 or None
+
+
+_RENAMEAT2 = None
+_AT_FDCWD, _RENAME_EXCHANGE = -100, 2
+
+
+def _exchange(a: str | os.PathLike, b: str | os.PathLike) -> bool:
+    """Swap two names atomically (renameat2 RENAME_EXCHANGE); False where it cannot be done
+    (no such call, a file system without it): the caller then renames as before."""
+    call = _renameat2()
+    if call is None:
+        return False
+    if call(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    import ctypes
+
+    err = ctypes.get_errno()
+    if err in (22, 38, 95, 18):  # EINVAL, ENOSYS, EOPNOTSUPP, EXDEV: not here
+        return False
+    raise OSError(err, os.strerror(err), os.fspath(b))
+
+
+def _same_version(a: tuple, b: tuple) -> bool:
+    """Two stamps of one version of a file, ctime aside (size, mtime_ns, inode, device)."""
+    return (a[0], a[1], a[3], a[4]) == (b[0], b[1], b[3], b[4])
+
+
+def _settle_exchange(tmp: str, path: Path, expect, ours: int) -> str:
+    """After swapping our file in, `tmp` names what `path` held: the version read (done), or
+    a version another program put there between the check and the swap, which is then
+    swapped back, so no edit is ever lost, not even in that last instant."""
+    try:
+        swapped = stamp(os.lstat(tmp))
+    except OSError:
+        swapped = None
+    # A rename changes the moved file's ctime, so size, mtime, inode and device say it here.
+    if swapped is not None and _same_version(swapped, tuple(expect)):
+        os.unlink(tmp)
+        return "written"
+    if not _exchange(tmp, path):  # cannot put theirs back in place: keep it beside
+        kept = path.with_name(f".{path.name}.theirs")
+        os.replace(tmp, kept)
+        raise FilmcliError(f"changed while it was read; the other version is kept in "
+                           f"{kept.name}", path, hint="run the command again")
+    try:
+        back = os.lstat(tmp).st_ino
+    except OSError:
+        back = None
+    if back == ours:  # our version is out again: drop it
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+    elif back is not None:  # an even newer version arrived meanwhile: not ours to drop
+        kept = path.with_name(f".{path.name}.theirs")
+        os.replace(tmp, kept)
+    raise FilmcliError("changed while it was read; left alone", path,
+                       hint="run the command again")
 
 
 def _requirement_problem(requires, placed: set, failed: dict) -> FilmcliError | None:
