@@ -673,27 +673,13 @@ def test_edit_with_errors_offers_edit_again_on_a_terminal(site, terminal, tmp_pa
 @pytest.mark.parametrize("round_", range(int(os.environ.get("FILMCLI_RACE_ROUNDS", "2"))))
 def test_an_editor_saving_during_a_bulk_set_loses_no_edit(library, tmp_path, round_):
     """A real editor process saves posts (by rename) while a real `set --where` runs."""
-    import json
 
-    from test_rewrite_races import EDITOR, make_posts
+    from test_rewrite_races import make_posts, race_an_editor
 
     posts = make_posts(library, 400)
-    stop = tmp_path / "stop"
-    editor = subprocess.Popen([sys.executable, "-c", EDITOR, str(posts), str(stop)],
-                              stdout=subprocess.PIPE)
-    try:
-        out = subprocess.run([sys.executable, "-m", "filmcli", "--no-cache", "-L", str(library),
-                              "set", "--where", "year=2013", "rating=5", "--yes"],
-                             capture_output=True, timeout=180)
-    finally:
-        stop.touch()
-        report = json.loads(editor.communicate(timeout=60)[0])
-    assert b"Traceback" not in out.stderr
-    lost = report["lost"] + [token for name, token in report["last"].items()
-                             if f'"{token} '.encode() not in (posts / name).read_bytes()]
-    assert not lost, f"{len(lost)} of {report['saves']} edits were lost"
-    if b"changed while it was read" in out.stderr:
-        assert out.returncode == 1
+    race_an_editor(posts, tmp_path, [sys.executable, "-m", "filmcli", "--no-cache", "-L",
+                                     str(library), "set", "--where", "year=2013", "rating=5",
+                                     "--yes"])
 
 
 # --- what a new user hit (the README walkthrough) --------------------------------------------

@@ -239,11 +239,17 @@ def test_an_editor_saving_during_the_run_loses_no_edit(library, tmp_path, comman
         subprocess.run([*base, "extract-posters", "--rewrite"], check=True, capture_output=True,
                        timeout=120)
     args = [*base, command] + (["--rewrite"] if command == "extract-posters" else [])
+    race_an_editor(posts, tmp_path, args)
+
+
+def race_an_editor(posts, tmp_path, args: list) -> None:
+    """Run the filmcli process `args` while a real editor process saves posts by rename;
+    no save may be lost, and a post left alone makes the command exit 1."""
     stop = tmp_path / "stop"
     editor = subprocess.Popen([sys.executable, "-c", EDITOR, str(posts), str(stop)],
                               stdout=subprocess.PIPE)
     try:
-        out = subprocess.run(args, capture_output=True, timeout=120)
+        out = subprocess.run(args, capture_output=True, timeout=180)
     finally:
         stop.touch()
         report = json.loads(editor.communicate(timeout=60)[0])
