@@ -235,8 +235,13 @@ class Checker:
                          "embed it with `filmcli set FILM poster=@FILE`)")
             return out
         if poster.origin == "path":
-            target = self.library.site_file(poster.value or "")
-            if target is None or not target.is_file():
+            # the one resolver embed-posters, show and wall use: next to the post or from the
+            # site root, %-escapes decoded, symlinks only when they end inside the site
+            from .extract import poster_file
+
+            try:
+                poster_file(self.library.root, self.library.root / path, poster.value or "")
+            except FilmcliError:
                 add("FC105", f"poster {poster.value!r} is not a data URI or a file in the site")
             return out
         if self.deferred is not None:

@@ -213,3 +213,23 @@ def test_os2_bmp_size_read_as_pillow_reads_it(run, tmp_path):
     _poster_post(site, "data:image/bmp;base64," + base64.b64encode(data).decode())
     result = run("-L", site, "validate", "--format", "json")
     assert json.loads(result.stdout) == [], result.stdout
+
+
+def test_fc105_resolves_a_poster_path_as_embed_posters_does(tmp_path, run):
+    """One resolver: a poster next to the post, or a %-escaped site path, is a file of the site
+    for validate as for embed-posters (validate called both FC105 before)."""
+    lib = tmp_path / "lib"
+    (lib / "_posts").mkdir(parents=True)
+    (lib / "assets").mkdir()
+    (lib / "_config.yml").write_text("title: t\n")
+    image = (Path(__file__).parent.parent / "examples" / "her.jpg").read_bytes()
+    (lib / "_posts" / "her.jpg").write_bytes(image)
+    (lib / "assets" / "my poster.jpg").write_bytes(image)
+    for name, value in (("2013-12-18-her.md", "her.jpg"),
+                        ("2013-12-19-her-two.md", "/assets/my%20poster.jpg"),
+                        ("2013-12-20-gone.md", "/assets/none.jpg")):
+        (lib / "_posts" / name).write_text(
+            f"---\ntitle: '{name}'\ndirector: D\nyear: 2013\nposter: {value}\n---\nx\n")
+    result = run("-L", lib, "validate", "--select", "FC105")
+    assert result.stdout.count("FC105") == 1 and "none.jpg" in result.stdout
+    assert run("-L", lib, "embed-posters", "-n").exit_code in (0, 1)
