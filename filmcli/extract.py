@@ -15,6 +15,7 @@ frozen job and returning a small result, so a process pool can map it over a lib
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import os
 import re
@@ -403,14 +404,21 @@ def poster_file(root: str | os.PathLike, post_path: str | os.PathLike, value: st
         bases = [root] if name.startswith("/") else [Path(post_path).parent, root]
         for base in bases:
             candidate = Path(os.path.join(base, name.lstrip("/")))
-            resolved = candidate.resolve()
             try:
+                resolved = candidate.resolve()
                 resolved.relative_to(root)
             except ValueError:
-                outside = outside or resolved.exists() or ".." in Path(name).parts
+                with contextlib.suppress(OSError):
+                    outside = outside or resolved.exists()
+                outside = outside or ".." in Path(name).parts
                 continue
-            if resolved.is_file():
-                return resolved
+            except OSError:  # a name too long for the system, say: no file of the site
+                continue
+            try:
+                if resolved.is_file():
+                    return resolved
+            except OSError:
+                continue
     if outside:
         raise FilmcliError(f"poster path {value!r} leads outside the site; not embedded")
     raise FilmcliError(f"poster file {value!r} not found in the site")
