@@ -68,6 +68,31 @@ def where_option(help: str = WHERE_HELP):
     return typer.Option([], "--where", "-w", metavar="EXPR", help=help)
 
 
+def provider_option(prefix: str = ""):
+    """`--provider NAME`, the same on every command that looks films up."""
+    return typer.Option(None, "--provider", metavar="NAME",
+                        help=f"{prefix}tmdb or wikidata (default: tmdb when a key is set, "
+                             "else wikidata).")
+
+
+def _sentence(prefix: str, text: str) -> str:
+    return prefix + text if prefix else text[0].upper() + text[1:]
+
+
+def offline_option(prefix: str = ""):
+    return typer.Option(False, "--offline", help=_sentence(prefix, "answer from the cache only."))
+
+
+def refresh_option(prefix: str = ""):
+    return typer.Option(False, "--refresh", help=_sentence(prefix, "ignore the cache; ask again."))
+
+
+def lookup_only(lookup: bool, provider, offline: bool, refresh: bool) -> None:
+    """The lookup options mean nothing without --lookup: a usage error, not silence."""
+    if not lookup and (provider or offline or refresh):
+        raise UsageError("--provider, --offline and --refresh go with --lookup")
+
+
 def search_option(help: str = SEARCH_HELP):
     """`-S/--search TEXT`, the same option on every command that chooses films by it."""
     return typer.Option(None, "--search", "-S", metavar="TEXT", help=help)

@@ -15,15 +15,20 @@ PROMPTS = {"title": "Title", "director": "Director", "year": "Year",
            "poster": "Poster image file"}
 
 
-def _line(label: str) -> str | None:
-    """One answer from stdin, asked on stderr; None at the end of input."""
-    sys.stderr.write(f"{label}: ")
+def read_answer(prompt: str) -> str | None:
+    """One answer from stdin, `prompt` asked on stderr; None at the end of input. Every
+    question filmcli asks goes through this."""
+    sys.stderr.write(prompt)
     sys.stderr.flush()
     line = sys.stdin.readline()
     if not line:
         sys.stderr.write("\n")
         return None
     return line.rstrip("\r\n")
+
+
+def _line(label: str) -> str | None:
+    return read_answer(f"{label}: ")
 
 
 def yes(question: str, default: bool) -> bool:

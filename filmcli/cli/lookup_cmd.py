@@ -7,6 +7,13 @@ import sys
 import typer
 
 from .app import app, get_library
+from .common import (
+    offline_option,
+    provider_option,
+    refresh_option,
+    search_option,
+    where_option,
+)
 
 
 def on_terminal() -> bool:
@@ -19,16 +26,15 @@ def on_terminal() -> bool:
 def ask_candidate(candidates, label: str = ""):
     """On a terminal: the candidates numbered on stderr, and the user's choice (None for
     none of them, or at the end of input)."""
+    from .interactive import read_answer
+
     if label:
         sys.stderr.write(f"{label}:\n")
     for n, candidate in enumerate(candidates, 1):
         sys.stderr.write(f"  {n}. {candidate.describe()}\n")
     while True:
-        sys.stderr.write(f"which film? [1-{len(candidates)}, 0 for none of them] ")
-        sys.stderr.flush()
-        line = sys.stdin.readline()
-        if not line:
-            sys.stderr.write("\n")
+        line = read_answer(f"which film? [1-{len(candidates)}, 0 for none of them] ")
+        if line is None:
             return None
         answer = line.strip()
         if answer.isdigit() and 0 <= int(answer) <= len(candidates):
@@ -65,13 +71,11 @@ def lookup_cmd(
     title: str = typer.Argument(..., metavar="TITLE", help="The film's title."),
     year: int | None = typer.Option(None, "--year", metavar="YEAR",
                                     help="The year it came out (ranks exact matches first)."),
-    provider: str | None = typer.Option(None, "--provider", metavar="NAME",
-                                        help="tmdb or wikidata (default: tmdb when a key "
-                                             "is set, else wikidata)."),
+    provider: str | None = provider_option(),
     fmt: str = typer.Option("table", "--format", "-F", metavar="FORMAT",
                             help="table or json."),
-    offline: bool = typer.Option(False, "--offline", help="Answer from the cache only."),
-    refresh: bool = typer.Option(False, "--refresh", help="Ignore the cache; ask again."),
+    offline: bool = offline_option(),
+    refresh: bool = refresh_option(),
 ) -> None:
     """Look a film up on TMDb or Wikidata: title, original title, year, directors, id."""
     from ..errors import UsageError
@@ -112,18 +116,13 @@ def fill_cmd(
     words: list[str] = typer.Argument(None, metavar="[FILM...]",
                                       help="The film: a post file, a slug or title words "
                                            "(default: every film)."),
-    where: list[str] = typer.Option([], "--where", "-w", metavar="EXPR",
-                                    help="Every film where EXPR holds, as in list "
-                                         "(repeatable)."),
-    search: str | None = typer.Option(None, "--search", "-S", metavar="TEXT",
-                                      help="Every film with TEXT in its title, director or "
-                                           "body."),
+    where: list[str] = where_option(),
+    search: str | None = search_option(),
     only: str | None = typer.Option(None, "--only", metavar="FIELDS",
                                     help="Fill only these: poster,director,year."),
-    provider: str | None = typer.Option(None, "--provider", metavar="NAME",
-                                        help="tmdb or wikidata."),
-    offline: bool = typer.Option(False, "--offline", help="Answer from the cache only."),
-    refresh: bool = typer.Option(False, "--refresh", help="Ignore the cache; ask again."),
+    provider: str | None = provider_option(),
+    offline: bool = offline_option(),
+    refresh: bool = refresh_option(),
     yes: bool = typer.Option(False, "--yes", "-y", help="Change several films without asking."),
     dry_run: bool = typer.Option(False, "--dry-run", "-n",
                                  help="Print a diff of each post; write nothing."),

@@ -54,9 +54,9 @@ def confirm(count: int, what: str, yes: bool, *, ask_for_one: bool = False) -> N
     if not terminal:
         raise UsageError(f"this would {what} {counted(count, 'film')}; add --yes to do it "
                          "without a terminal to confirm on")
-    sys.stderr.write(f"{what} {counted(count, 'film')}? [y/N] ")
-    sys.stderr.flush()
-    answer = sys.stdin.readline().strip().lower()
+    from .interactive import read_answer
+
+    answer = (read_answer(f"{what} {counted(count, 'film')}? [y/N] ") or "").strip().lower()
     if answer not in ("y", "yes"):  # declined: nothing was done, which a script can see
         from . import console
 
@@ -336,11 +336,11 @@ def _choose_after_errors() -> str:
     """e(dit again), s(ave anyway) or a(bort); without a terminal to ask on: abort."""
     if not sys.stdin.isatty():
         return "a"
+    from .interactive import read_answer
+
     while True:
-        sys.stderr.write("the post has errors: (e)dit again, (s)ave anyway or (a)bort? [e] ")
-        sys.stderr.flush()
-        answer = sys.stdin.readline()
-        if not answer:
+        answer = read_answer("the post has errors: (e)dit again, (s)ave anyway or (a)bort? [e] ")
+        if answer is None:
             return "a"
         answer = answer.strip().lower()[:1] or "e"
         if answer in ("e", "s", "a"):

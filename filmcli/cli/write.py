@@ -7,7 +7,16 @@ import sys
 import typer
 
 from .app import app, get_library
-from .common import PATHS_HELP, Filters, filter_options, say_library
+from .common import (
+    PATHS_HELP,
+    Filters,
+    filter_options,
+    lookup_only,
+    offline_option,
+    provider_option,
+    refresh_option,
+    say_library,
+)
 from .interactive import PROMPTS
 
 
@@ -49,12 +58,9 @@ def new_cmd(
     lookup: bool = typer.Option(False, "--lookup", "-l",
                                 help="Fill the fields not given (director, year, poster) from "
                                      "TMDb or Wikidata; the post records which film it is."),
-    provider: str | None = typer.Option(None, "--provider", metavar="NAME",
-                                        help="With --lookup: tmdb or wikidata."),
-    offline: bool = typer.Option(False, "--offline",
-                                 help="With --lookup: answer from the cache only."),
-    refresh: bool = typer.Option(False, "--refresh",
-                                 help="With --lookup: ignore the cache."),
+    provider: str | None = provider_option("With --lookup: "),
+    offline: bool = offline_option("With --lookup: "),
+    refresh: bool = refresh_option("With --lookup: "),
 ) -> None:
     """Write one post: _posts/DATE-SLUG.md. Prints only the new file's path on stdout."""
     from ..errors import FilmcliError, UsageError
@@ -80,8 +86,7 @@ def new_cmd(
                 values[key] = value
             else:
                 extra.setdefault(key, value)  # tmdb: ID or wikidata: QID (--set wins)
-    elif provider or offline or refresh:
-        raise UsageError("--provider, --offline and --refresh go with --lookup")
+    lookup_only(lookup, provider, offline, refresh)
     missing = missing_fields(library.config, values)
     if missing:
         if not _stdin_is_terminal() or body_file == "-":
@@ -314,11 +319,9 @@ def add_cmd(
     lookup: bool = typer.Option(False, "--lookup", "-l",
                                 help="Complete records (director, year, poster) from their "
                                      "exact match on TMDb or Wikidata."),
-    provider: str | None = typer.Option(None, "--provider", metavar="NAME",
-                                        help="With --lookup: tmdb or wikidata."),
-    offline: bool = typer.Option(False, "--offline",
-                                 help="With --lookup: answer from the cache only."),
-    refresh: bool = typer.Option(False, "--refresh", help="With --lookup: ignore the cache."),
+    provider: str | None = provider_option("With --lookup: "),
+    offline: bool = offline_option("With --lookup: "),
+    refresh: bool = refresh_option("With --lookup: "),
 ) -> None:
     """Add posts from exports, Markdown files, Letterboxd or IMDb CSVs; each whole or not at all."""
     from ..importers import add_sources
@@ -363,10 +366,7 @@ def add_cmd(
         complete = Completer(Session(library.config, provider, offline=offline,
                                      refresh=refresh))
         ctx.call_on_close(complete.session.close)
-    elif provider or offline or refresh:
-        from ..errors import UsageError
-
-        raise UsageError("--provider, --offline and --refresh go with --lookup")
+    lookup_only(lookup, provider, offline, refresh)
     with bar:
         report = add_sources(library, sources, kind=kind, force=force, dry_run=dry_run,
                              on_added=added, on_skipped=skipped, on_failed=failed,
