@@ -625,10 +625,12 @@ def check_bytes(library, data: bytes, path: Path, options: Options | None = None
 
 
 def validate(library, paths: Iterable = (), options: Options | None = None, *,
-             drafts: bool = False, fixes: bool = True) -> list[Problem]:
+             drafts: bool = False, fixes: bool = True, on_post=None,
+             on_read=None) -> list[Problem]:
     """Every problem in the posts under `paths` (and the drafts, with `drafts`), in path
     order, library rules last; with `fixes`, each marked with the kind of fix
-    `validate --fix` has for it (`Problem.fix`)."""
+    `validate --fix` has for it (`Problem.fix`). `on_post()` is called once per post read
+    and `on_read()` when all are read (a progress bar's hooks)."""
     from .parallel import ordered_map
 
     options = options or Options.from_config(library.config)
@@ -638,6 +640,8 @@ def validate(library, paths: Iterable = (), options: Options | None = None, *,
     problems: list[Problem] = []
     posts: list[Post] = []
     for item in library.iter_posts(paths, drafts=drafts):
+        if on_post is not None:
+            on_post()
         if isinstance(item, FilmcliError):
             problems.extend(checker.check_unread(item))
         else:
@@ -645,6 +649,8 @@ def validate(library, paths: Iterable = (), options: Options | None = None, *,
             problems.extend(checker.check_post(item))
             if item.poster is not None:
                 item.poster.forget()
+    if on_read is not None:
+        on_read()
     if checker.deferred:
         jobs = [job for _, _, job in checker.deferred]
         results = ordered_map(check_poster_job, jobs)

@@ -40,7 +40,7 @@ def validate_cmd(
     from ..formats import dumps_json
     from ..validate import ERROR, RULES, Options, rule_filter, validate
     from .console import data_output, message
-    from .progress import Progress, count_posts, tracking_library
+    from .progress import Progress, count_posts
 
     if fmt in ("json", "github") or rules:
         data_output()  # data for scripts and CI: UTF-8 whatever the locale
@@ -77,8 +77,9 @@ def validate_cmd(
         problems = report.remaining
     else:
         with Progress("validating", count_posts(library, targets)) as bar:
-            tracking_library(library, bar, then="checking posters" if options.images else None)
-            problems = [p for p in validate(library, targets, options, drafts=drafts)
+            then = (lambda: bar.phase("checking posters")) if options.images else None
+            problems = [p for p in validate(library, targets, options, drafts=drafts,
+                                            on_post=bar.advance, on_read=then)
                     if keep(p.rule)]
     if strict:
         from dataclasses import replace

@@ -84,21 +84,11 @@ class Progress:
 
 
 def count_posts(library, paths) -> int | None:
-    """How many post files `paths` name (a directory walk, no reading); None if unknown."""
+    """How many post files `paths` name (a directory walk, no reading); None if unknown,
+    and None at once where no bar is drawn (a pipe, CI): no second walk of the library."""
+    if not sys.stderr.isatty():
+        return None
     try:
         return len(library.post_paths(paths or []))
     except Exception:  # the reading that follows reports the problem properly
         return None
-
-
-def tracking_library(library, bar: Progress, then: str | None = None) -> None:
-    """Advance `bar` once per post the library yields, whoever reads it (validate, say);
-    when the posts are all read, the bar says `then` (the work that follows, unmeasured)."""
-    original = library.iter_posts
-
-    def iter_posts(*args, **kwargs):
-        yield from bar.track(original(*args, **kwargs))
-        if then:
-            bar.phase(then)
-
-    library.iter_posts = iter_posts
