@@ -47,12 +47,12 @@ from pathlib import Path
 from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageFont
 
 try:
-    from filmcli.slug import slug_problem, slugify
-    from filmcli.writer import render_post
+    from filmcli.model.slug import slug_problem, slugify
+    from filmcli.model.writer import render_post
 except ImportError:  # run from a checkout without filmcli installed
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    from filmcli.slug import slug_problem, slugify
-    from filmcli.writer import render_post
+    from filmcli.model.slug import slug_problem, slugify
+    from filmcli.model.writer import render_post
 
 POOL_SIZE = 300
 JPEG_TARGET = (6_000, 15_000)  # bytes; base images are calibrated to land inside

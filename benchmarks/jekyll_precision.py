@@ -15,7 +15,7 @@ Jekyll stops on the first post that aborts the build: that post is recorded, mov
 the copy, and the build taken again, so every post is judged. What the measuring machine
 lacks is supplied in the copy, never in the site: a theme that is not installed is dropped
 (its layouts only wrap pages), plugins that are not installed are replaced by Liquid tags of
-the same names (filmcli.liquid_check.PLUGIN_TAGS), and Sass, which needs the theme, is left
+the same names (filmcli.ops.liquid.PLUGIN_TAGS), and Sass, which needs the theme, is left
 out. Posts are never modified.
 """
 
@@ -43,7 +43,7 @@ MAX_REBUILDS = 60
 
 def _prepare(source: Path, work: Path) -> Path:
     """A copy of the site Jekyll can build on this machine (see the module's doc)."""
-    from filmcli.liquid_check import PLUGIN_TAGS
+    from filmcli.ops.liquid import PLUGIN_TAGS
 
     site = work / "site"
     shutil.copytree(source, site, symlinks=True,
@@ -133,8 +133,8 @@ def judge(source: Path, posts_dir: str | None = None, posts_only: bool = False,
           timeout: int = 600, suffixes: tuple[str, ...] = (".md", ".markdown"),
           only: str | None = None) -> tuple[dict, list[str], dict]:
     """(outcomes, validate's problems as dicts, notes) for one site."""
-    from filmcli.library import Library
-    from filmcli.validate import Options, validate
+    from filmcli.api import Library
+    from filmcli.ops.validate import Options, validate
 
     notes: dict = {"removed_non_posts": [], "aborting_posts": []}
     with tempfile.TemporaryDirectory(prefix="jekyll-precision-") as tmp:

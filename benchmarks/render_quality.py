@@ -1,4 +1,4 @@
-"""Quality and speed of filmcli.render against a naive renderer and chafa.
+"""Quality and speed of filmcli.show.render against a naive renderer and chafa.
 
     python benchmarks/render_quality.py [--cols 40] [--runs 20] [--json OUT]
 
@@ -11,7 +11,7 @@ mean CIEDE2000.  Time is the median wall time of render + ANSI encoding in this 
 Baselines: a naive nearest-neighbour half-block renderer (what most Python renderers do; in
 256 colours with rich's channel snapping), and chafa when installed, run as
 `chafa --format symbols --symbols vhalf|half|block --size 40x --colors full|240 --work 9`, its
-output parsed with filmcli.render.parse_ansi and scored the same way (its time includes
+output parsed with filmcli.show.render.parse_ansi and scored the same way (its time includes
 process start-up).
 """
 
@@ -37,7 +37,7 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from filmcli.render import (  # noqa: E402
+from filmcli.show.render import (  # noqa: E402
     Cells,
     grid_size,
     mean_ciede2000,

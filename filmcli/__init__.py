@@ -32,7 +32,7 @@ def _is_cli(argv: list) -> bool:
 
 if _is_cli(_sys.argv):
     _sys.excepthook = _cli_excepthook  # first of all: nothing before it can be interrupted
-    from . import interrupt as _interrupt
+    from filmcli import interrupt as _interrupt
 
     _interrupt.install()
 
@@ -43,19 +43,19 @@ __all__ = ["Library", "Post", "Poster", "FilmcliError", "__version__"]
 
 def __getattr__(name):
     if name == "Library":
-        from .library import Library
+        from filmcli.api import Library
 
         return Library
     if name == "Post":
-        from .post import Post
+        from filmcli.model.post import Post
 
         return Post
     if name == "Poster":
-        from .poster import Poster
+        from filmcli.model.poster import Poster
 
         return Poster
     if name == "FilmcliError":
-        from .errors import FilmcliError
+        from filmcli.errors import FilmcliError
 
         return FilmcliError
     raise AttributeError(f"module 'filmcli' has no attribute {name!r}")

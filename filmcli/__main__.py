@@ -1,5 +1,5 @@
 """`python -m filmcli` runs the command line."""
 
-from .cli import main
+from filmcli.cli import main
 
 main()

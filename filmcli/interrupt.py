@@ -5,7 +5,7 @@
 before Typer or any command module is imported, so a signal at any moment of the start-up
 is reported like one during the command. SIGTERM is handled like SIGINT: both raise
 KeyboardInterrupt, which every write path answers by removing its temp files
-(filmcli.atomic) and the CLI by `error: interrupted` and exit 130. A signal that arrives
+(filmcli.store.atomic) and the CLI by `error: interrupted` and exit 130. A signal that arrives
 while filmcli is already stopping is ignored (the stop is under way). Children forked by
 filmcli (process-pool workers, the read-ahead helper) ignore the signal: the parent stops
 them once they have finished, or cleaned up, what they were writing.

@@ -19,8 +19,8 @@ import pytest
 from PIL import Image
 
 from conftest import SEED, run_process
-from filmcli.post import Post
-from filmcli.writer import render_post
+from filmcli.model.post import Post
+from filmcli.model.writer import render_post
 
 
 def tree(folder: Path) -> dict[str, bytes]:

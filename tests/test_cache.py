@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 
 from conftest import SEED, run_process
-from filmcli import cache
-from filmcli.library import Library
-from filmcli.post import Post
+from filmcli.api import Library
+from filmcli.model.post import Post
+from filmcli.store import cache
 
 HER = "_posts/2013-12-18-her.md"
 
@@ -56,8 +56,8 @@ def no_reading(monkeypatch) -> None:
     def refuse(*args, **kwargs):
         raise AssertionError(f"a post was read: {args[0]}")
 
-    monkeypatch.setattr("filmcli.library.read_stamped", refuse)
-    monkeypatch.setattr("filmcli.post.read_post", refuse)
+    monkeypatch.setattr("filmcli.store.library.read_stamped", refuse)
+    monkeypatch.setattr("filmcli.model.post.read_post", refuse)
 
 
 def test_an_unchanged_library_is_listed_without_reading_a_post(run, settled, monkeypatch):

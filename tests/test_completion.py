@@ -104,7 +104,7 @@ def test_bash_set_completes_keys_after_the_film(shell_env, site):
 def test_bash_completes_fixed_choices(shell_env, site, words, expected):
     got = bash_complete(shell_env, site, *words)
     if expected is None:  # the rule ids
-        from filmcli.validate import RULES
+        from filmcli.ops.validate import RULES
 
         expected = sorted(rule for rule in RULES if rule.startswith("FC00"))
     assert got == expected

@@ -110,8 +110,8 @@ def test_a_sites_film_collection_is_the_library(run, tmp_path):
 def test_check_bytes_reads_the_bytes_not_the_file(tmp_path):
     """What `edit` checks before saving: Jekyll's reading of the new text, not the old
     file's (the file on disk is fine, the edited text has a value Psych reads otherwise)."""
-    from filmcli.library import Library
-    from filmcli.validate import check_bytes
+    from filmcli.api import Library
+    from filmcli.ops.validate import check_bytes
 
     site = tmp_path / "site"
     (site / "_posts").mkdir(parents=True)

@@ -230,12 +230,12 @@ def test_debug_shows_the_traceback(bad_site, run, monkeypatch):
 
 def test_an_internal_error_is_one_line_unless_debugging(bad_site, run, monkeypatch):
     """The last line of defence: a bug becomes one `error: internal error` line and a hint."""
-    import filmcli.library
+    import filmcli.store.library
 
     def broken(*args, **kwargs):
         raise RuntimeError("simulated bug")
 
-    monkeypatch.setattr(filmcli.library.Library, "iter_posts", broken)
+    monkeypatch.setattr(filmcli.store.library.Store, "iter_posts", broken)
     result = run("-L", bad_site, "list")
     assert result.exit_code == 1
     assert result.stderr == ("error: internal error: RuntimeError: simulated bug\n"

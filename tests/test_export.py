@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from conftest import run_process
-from filmcli.post import Post
+from filmcli.model.post import Post
 
 if sys.version_info >= (3, 11):
     import tomllib

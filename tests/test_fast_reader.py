@@ -20,10 +20,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from filmcli.atomic import stamp
-from filmcli.library import Library
-from filmcli.post import Post
-from filmcli.reader import _parse_fast, _parse_reference
+from filmcli.api import Library
+from filmcli.model.files import stamp
+from filmcli.model.post import Post
+from filmcli.model.reader import _parse_fast, _parse_reference
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_POSTS = sorted((ROOT / "examples" / "site" / "_posts").glob("*.md"))
@@ -96,7 +96,7 @@ def test_generated_library_reads_as_python_frontmatter_reads_it(generated, monke
 
 def test_a_helper_process_reading_half_the_library_changes_nothing(generated, monkeypatch,
                                                                    tmp_path):
-    from filmcli import cache, parallel
+    from filmcli.store import cache, parallel
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.setattr(cache, "SETTLE_NS", 0)
@@ -125,7 +125,7 @@ def test_a_helper_process_reading_half_the_library_changes_nothing(generated, mo
 
 
 def test_generated_library_reads_the_same_from_the_cache(generated, monkeypatch, tmp_path):
-    from filmcli import cache
+    from filmcli.store import cache
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.setattr(cache, "SETTLE_NS", 0)

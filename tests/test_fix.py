@@ -39,7 +39,7 @@ def without(data: bytes, indexes: list[int]) -> list[bytes]:
 
 
 def post_of(data: bytes):
-    from filmcli.post import Post
+    from filmcli.model.post import Post
 
     return Post.from_bytes(data, "x.md")
 
@@ -398,7 +398,7 @@ def test_rules_listing_says_each_fix_kind(run):
 def test_a_post_changed_after_planning_is_left_alone(tmp_path):
     """The user saves the post between the plan and the write: their save is kept."""
     from filmcli import Library
-    from filmcli.fixes import write_plans
+    from filmcli.ops.fixes import write_plans
 
     site = tmp_path / "site"
     shutil.copytree(RULES_DIR / "FC104", site)

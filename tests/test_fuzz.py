@@ -41,8 +41,8 @@ from typer.testing import CliRunner
 from conftest import SEED
 from filmcli.cli import app
 from filmcli.errors import FilmcliError
-from filmcli.post import Post
-from filmcli.yamltext import quote
+from filmcli.model.post import Post
+from filmcli.model.yamltext import quote
 
 SEED_BYTES = SEED.read_bytes()
 SEED_NAME = SEED.name
@@ -114,7 +114,7 @@ def read_outcome(path: Path) -> Post | FilmcliError:
         _event(f"refused {exc.rule}")
         return exc
     # Everything a command asks of a post must work or raise FilmcliError.
-    from filmcli.records import post_record
+    from filmcli.ops.records import post_record
 
     json.dumps(post_record(post, "x", body=True), default=str)
     _ = (post.date, post.slug, post.review, post.metadata())
@@ -496,7 +496,7 @@ tricky_text = st.one_of(
 def test_render_parse_round_trip(title, director, body):
     """The writer's form reads back exactly, through the reader and the `parse` command."""
     assume(title.strip())
-    from filmcli.writer import render_post
+    from filmcli.model.writer import render_post
 
     data = render_post({"layout": "post", "title": title, "director": director, "year": 2000,
                         "poster": f"data:image/png;base64,{_TINY_PNG}"}, body)
@@ -560,7 +560,7 @@ def test_new_refuses_nul_clearly(option):
 
 
 def test_render_refuses_nul():
-    from filmcli.writer import render_post
+    from filmcli.model.writer import render_post
 
     with pytest.raises(FilmcliError, match="NUL"):
         render_post({"title": "a\x00b"}, "")
@@ -721,7 +721,7 @@ def test_regression_year_that_is_a_list():
 
 from hypothesis_profiles import LONG  # noqa: E402
 
-from filmcli.reader import FAST_MAX_LINE, MAX_DEPTH, MAX_TOKENS, MAX_YAML_BYTES  # noqa: E402
+from filmcli.model.reader import FAST_MAX_LINE, MAX_DEPTH, MAX_TOKENS, MAX_YAML_BYTES  # noqa: E402
 
 _PLAIN_WORDS = (MAX_YAML_BYTES // 2 if LONG else FAST_MAX_LINE) // 5 * 2
 _SHAPES = {
@@ -846,7 +846,7 @@ def animated_gif(width: int, height: int, frames: int) -> bytes:
 def test_animated_posters_are_bounded_in_every_pipeline(width, height, frames):
     import time
 
-    from filmcli.poster_image import prepare_poster
+    from filmcli.posters.prepare import prepare_poster
 
     data = animated_gif(width, height, frames)
     _event(f"{'over' if width * height * frames > 25_000_000 else 'under'} the pixel budget")

@@ -7,7 +7,7 @@ import csv
 import io
 from pathlib import Path
 
-from filmcli.post import Post
+from filmcli.model.post import Post
 
 HEADER = ["Const", "Your Rating", "Date Rated", "Title", "URL", "Title Type", "IMDb Rating",
           "Runtime (mins)", "Year", "Genres", "Num Votes", "Release Date", "Directors"]

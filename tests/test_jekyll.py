@@ -19,7 +19,7 @@ from urllib.parse import unquote
 import pytest
 from PIL import Image
 
-from filmcli.post import Post
+from filmcli.model.post import Post
 
 JEKYLL = shutil.which("jekyll")
 pytestmark = pytest.mark.skipif(

@@ -1,4 +1,4 @@
-"""filmcli.jekyll_rules against Ruby itself: Psych's reading of plain scalars and
+"""filmcli.model.jekyll against Ruby itself: Psych's reading of plain scalars and
 Time.parse's reading of dates, value by value (skipped, saying so, without Ruby)."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import subprocess
 import pytest
 import yaml
 
-from filmcli import jekyll_rules as jekyll
+from filmcli.model import jekyll as jekyll
 
 RUBY = shutil.which("ruby")
 pytestmark = pytest.mark.skipif(RUBY is None, reason="ruby is not installed: Psych and "

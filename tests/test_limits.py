@@ -176,11 +176,11 @@ def test_max_bytes_is_configurable_and_checked_before_any_decoding(library, run,
     def no_decoding(*args, **kwargs):
         raise AssertionError("decoded a poster that is over the byte limit")
 
-    import filmcli.poster
-    import filmcli.validate
+    import filmcli.model.poster
+    import filmcli.ops.validate
 
-    monkeypatch.setattr(filmcli.validate, "decode_problem", no_decoding)
-    monkeypatch.setattr(filmcli.poster, "decode_base64", no_decoding)
+    monkeypatch.setattr(filmcli.ops.validate, "decode_problem", no_decoding)
+    monkeypatch.setattr(filmcli.model.poster, "decode_base64", no_decoding)
     monkeypatch.setattr("PIL.Image.open", no_decoding)
     for fast in ([], ["--fast"]):
         result = run("-L", library, "validate", *fast)
@@ -193,7 +193,7 @@ def test_pillow_decompression_bomb_guard_is_on(bomb_bytes):
     """Pillow's own guard stays on, and decode_problem turns a bomb into FC108."""
     from PIL import Image
 
-    from filmcli.validate import decode_problem
+    from filmcli.ops.validate import decode_problem
 
     rule, message = decode_problem(bomb_bytes, 25_000_000)
     assert rule == "FC108"
@@ -528,10 +528,10 @@ def _no_drawing(monkeypatch):
     def drew(*args, **kwargs):
         raise AssertionError("the wall was drawn before its size was checked")
 
-    import filmcli.wall
+    import filmcli.show.wall
 
-    monkeypatch.setattr(filmcli.wall, "_placeholder", drew)
-    monkeypatch.setattr(filmcli.wall, "poster_image", drew)
+    monkeypatch.setattr(filmcli.show.wall, "_placeholder", drew)
+    monkeypatch.setattr(filmcli.show.wall, "poster_image", drew)
 
 
 def test_wall_too_tall_for_jpeg_is_refused_before_drawing(library, run, monkeypatch,
@@ -551,7 +551,7 @@ def test_wall_over_its_pixel_budget_is_refused_with_the_numbers(seed_site, run, 
     _no_drawing(monkeypatch)
     result = run("-L", seed_site, "wall", "-o", tmp_path / "wall.png", "--tile-width", "2000")
     assert result.exit_code != 0
-    from filmcli.wall import geometry
+    from filmcli.show.wall import geometry
 
     width, height = geometry(1, None, 2000).size
     assert (f"the wall would be {width:,}×{height:,} = {width * height:,} pixels, over "

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from conftest import run_process
-from filmcli.post import Post
+from filmcli.model.post import Post
 
 ROUNDS = int(os.environ.get("FILMCLI_RACE_ROUNDS", "6"))
 NEW_HER = ("new", "--title", "Her", "--director", "Spike Jonze", "--year", "2013")

@@ -315,7 +315,7 @@ def posts(library) -> list[Path]:
 
 
 def front(path: Path) -> dict:
-    from filmcli.post import Post
+    from filmcli.model.post import Post
 
     return Post.from_bytes(path.read_bytes(), path).metadata()
 
@@ -595,7 +595,7 @@ def test_fill_nothing_missing_makes_no_request(run, library, fake, incomplete):
 
 
 def test_fill_twin_in_python(library, fake, incomplete):
-    from filmcli.library import Library
+    from filmcli.api import Library
 
     point_at(fake.url)
     lib = Library(library)

@@ -19,8 +19,8 @@ import pytest
 
 from conftest import EXAMPLE_SITE, SEED, run_process
 from filmcli import Library
-from filmcli.editing import splice
-from filmcli.post import Post
+from filmcli.model.post import Post
+from filmcli.store.editing import splice
 
 HER = "_posts/2013-12-18-her.md"
 
@@ -168,7 +168,7 @@ def test_a_post_changed_after_it_was_read_is_never_overwritten(site):
     edited = (site / HER).read_bytes().replace(b"A quiet film", b"An edited film")
     time.sleep(0.01)
     (site / HER).write_bytes(edited)
-    from filmcli.manage import apply
+    from filmcli.ops.manage import apply
 
     apply(library, planned)
     assert planned[0].error is not None and "changed while it was read" in planned[0].error.message
@@ -476,7 +476,7 @@ def test_init_makes_a_library_jekyll_builds_and_keeps_what_is_there(tmp_path, ru
     # every setting is there, commented: uncommented, it is exactly the defaults
     import tomllib
 
-    from filmcli.config import DEFAULTS
+    from filmcli.store.config import DEFAULTS
 
     text = (blog / "filmcli.toml").read_text()
     uncommented = "\n".join(line[2:] if line.startswith("# ") and not line.startswith(
@@ -598,7 +598,7 @@ def test_a_bulk_change_goes_on_past_a_failed_post(site):
     planned = library.set(library.posts()[:3], {"rating": 3}, dry_run=True)
     victim = planned[1].path
     victim.write_bytes(victim.read_bytes() + b"edited\n")
-    from filmcli.manage import apply
+    from filmcli.ops.manage import apply
 
     apply(library, planned)
     assert [c.written for c in planned] == [True, False, True]

@@ -13,7 +13,7 @@ import pytest
 from PIL import Image
 
 from conftest import SEED, run_process
-from filmcli.post import Post
+from filmcli.model.post import Post
 
 SEED_BODY = Post.read(SEED).body
 
@@ -133,8 +133,8 @@ def test_titles_property(tmp_path):
     from hypothesis import HealthCheck, given, settings
     from hypothesis import strategies as st
 
-    from filmcli.library import Library
-    from filmcli.newpost import plan_new
+    from filmcli.api import Library
+    from filmcli.ops.new import plan_new
 
     lib = make_library(tmp_path)
     library = Library(lib)

@@ -76,7 +76,7 @@ def test_no_raw_controls_reach_the_output(evil, args):
 
 
 def test_visible_is_the_one_escaper():
-    from filmcli.formats import visible
+    from filmcli.text import visible
 
     assert visible("a\x1b]0;t\x07\nb\tc\x9d\u202e\udcff") == (
         "a\\x1b]0;t\\x07\\nb\\tc\\x9d\\u202e\\xff")
@@ -390,7 +390,7 @@ def test_decoding_captures_and_restores_fd2(capfd):
 
     from PIL import Image
 
-    from filmcli.imageinfo import decoding
+    from filmcli.model.imageinfo import decoding
 
     before = os.fstat(2)
     with pytest.raises(OSError):

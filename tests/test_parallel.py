@@ -17,8 +17,8 @@ import pytest
 from PIL import Image, ImageFile
 
 from conftest import SEED
-from filmcli import atomic, parallel
-from filmcli.validate import decode_problem
+from filmcli.ops.validate import decode_problem
+from filmcli.store import atomic, parallel
 
 
 def many_posts(folder, count: int = 80):
@@ -56,8 +56,8 @@ def test_validate_fast_decodes_nothing(run, tmp_path, monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("--fast decoded a poster")
 
-    monkeypatch.setattr("filmcli.poster.decode_base64", refuse)
-    monkeypatch.setattr("filmcli.validate.decode_problem", refuse)
+    monkeypatch.setattr("filmcli.model.poster.decode_base64", refuse)
+    monkeypatch.setattr("filmcli.ops.validate.decode_problem", refuse)
     result = run("-L", library, "validate", "--fast", "--format", "json")
     assert result.exit_code == 0, result.stdout + result.stderr
     assert "FC107" not in result.stdout  # truncation needs the full decode

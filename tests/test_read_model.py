@@ -111,11 +111,20 @@ def test_posts_dir_from_config(tmp_path):
     assert [p.title for p in lib.posts()] == ["Her"]
 
 
-def test_site_file_never_escapes_the_root(tmp_path):
-    lib = Library(tmp_path)
-    assert lib.site_file("/assets/her.jpg") == (tmp_path / "assets" / "her.jpg").resolve()
-    assert lib.site_file("../../etc/passwd") is None
-    assert lib.site_file("/a/\x00b") is None
+def test_poster_file_never_escapes_the_root(tmp_path):
+    """The one poster-path resolver (validate, embed, show, wall, add): inside the site only."""
+    import pytest
+
+    from filmcli import FilmcliError
+    from filmcli.posters.extract import poster_file
+
+    (tmp_path / "assets").mkdir()
+    (tmp_path / "assets" / "her.jpg").write_bytes(b"x")
+    post = tmp_path / "_posts" / "2013-12-18-her.md"
+    assert poster_file(tmp_path, post, "/assets/her.jpg") == (tmp_path / "assets" / "her.jpg")
+    for value in ("../../etc/passwd", "/a/\x00b", "/etc/passwd"):
+        with pytest.raises(FilmcliError):
+            poster_file(tmp_path, post, value)
 
 
 def test_named_pipe_in_posts_is_an_error_not_a_hang(tmp_path):
@@ -135,7 +144,7 @@ def test_non_finite_floats_render_as_yaml_reads_them():
 
     import yaml
 
-    from filmcli.yamltext import scalar
+    from filmcli.model.yamltext import scalar
 
     for value in (float("nan"), float("inf"), float("-inf"), 0.1, 1e300):
         back = yaml.safe_load("k: " + scalar(value))["k"]

@@ -28,9 +28,9 @@ from hypothesis import strategies as st
 from hypothesis_profiles import fuzz
 
 from filmcli.errors import FilmcliError
-from filmcli.post import Post
-from filmcli.poster import Poster
-from filmcli.reader import _parse_reference, parse_bytes, read_post
+from filmcli.model.post import Post
+from filmcli.model.poster import Poster
+from filmcli.model.reader import _parse_reference, parse_bytes, read_post
 
 PATH = Path("_posts/2020-01-01-x.md")
 POSTER = "poster: data:image/jpeg;base64,/9j/4AAQSkZJRgABAQ=="
@@ -334,7 +334,7 @@ def test_set_and_unset_change_the_value_a_duplicated_key_is_read_as(run, library
 
 
 def test_the_metadata_cache_keeps_notes_and_the_poster_text(tmp_path):
-    from filmcli import cache
+    from filmcli.store import cache
     path = tmp_path / "2013-12-18-her.md"
     path.write_bytes(FOLDED.replace(b"year: 2013\n", b"year: 2013\ntitle: \"Elle\"\n"))
     read = Post.read(path)

@@ -1,4 +1,4 @@
-"""Tests for filmcli.render: quality contract on the seed poster, ANSI format, odd inputs."""
+"""Tests for filmcli.show.render: quality contract on the seed poster, ANSI format, odd inputs."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from filmcli.render import (
+from filmcli.show.render import (
     RESET,
     Cells,
     build_xterm_lut,

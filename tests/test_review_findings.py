@@ -8,8 +8,8 @@ from pathlib import Path
 
 from conftest import EXAMPLE_SITE
 from filmcli import Library
-from filmcli.editing import splice
-from filmcli.post import Post
+from filmcli.model.post import Post
+from filmcli.store.editing import splice
 
 HER = "_posts/2013-12-18-her.md"
 
@@ -64,7 +64,7 @@ def test_a_rename_that_cannot_take_the_new_name_leaves_the_post_as_it_was(site):
     post had already been rewritten in place (new title, poster: pointing at the new poster
     name) and then the new poster name was unlinked: the post, still under its old name,
     points at a poster file that does not exist, and the error says "nothing moved"."""
-    from filmcli.manage import apply_rename
+    from filmcli.ops.manage import apply_rename
 
     _posters(site)
     _point_poster(site, "2013-12-18-her.md", "/assets/posters/her.jpg")
@@ -193,7 +193,7 @@ def test_rm_never_removes_a_post_changed_after_it_was_planned(site):
     """apply_remove "checked" a snapshot it had just taken against itself: a post edited
     between the confirmation (the list the user said yes to) and the removal was removed,
     the edit lost. A write only replaces the version read; a removal should be the same."""
-    from filmcli.manage import apply_remove
+    from filmcli.ops.manage import apply_remove
 
     library = Library(site)
     planned = library.remove("her", dry_run=True)
@@ -258,9 +258,10 @@ def test_rename_never_moves_a_poster_file_it_cannot_repoint(site, run):
     result = run("-L", site, "rename", "her", "--slug", "her-2013")
     assert result.exit_code == 0, result.stderr
     post = Library(site).read(site / "_posts" / "2013-12-18-her-2013.md")
-    target = Library(site).site_file(post.front_matter["poster"].value)
-    assert target is not None and target.is_file(), (post.front_matter["poster"].value,
-                                                     os.listdir(posters))
+    from filmcli.posters.extract import poster_file
+
+    target = poster_file(site, post.path, post.front_matter["poster"].value)
+    assert target.is_file(), (post.front_matter["poster"].value, os.listdir(posters))
 
 
 # --- edit ------------------------------------------------------------------------------------
@@ -331,7 +332,7 @@ def test_the_selector_never_takes_a_fragment_inside_a_word(site, run):
     title words")."""
     import pytest
 
-    from filmcli.selector import NoMatch
+    from filmcli.ops.selector import NoMatch
 
     for fragment in ("ok", "ertig", "yo st"):
         with pytest.raises(NoMatch):
@@ -347,7 +348,7 @@ def test_a_dry_run_diff_never_shows_a_folded_posters_base64():
     folded poster (`poster: >` then base64) were printed whole by `set --dry-run`."""
     from test_manage import TRICKY
 
-    from filmcli.editing import diff_text
+    from filmcli.store.editing import diff_text
 
     raw = TRICKY["folded poster"]
     new = splice(raw, {"poster": "/assets/posters/1917.jpg"})
@@ -385,8 +386,8 @@ def test_a_draft_in_a_folder_of_drafts_is_a_draft(site, run):
 def test_rm_never_removes_a_version_written_after_its_last_check(site, monkeypatch):
     """apply_remove checked the post, then unlinked the path: a save by another program
     between the two (an editor's atomic write) was removed, the new version lost."""
-    import filmcli.editing as editing
-    from filmcli.manage import apply_remove
+    import filmcli.store.editing as editing
+    from filmcli.ops.manage import apply_remove
 
     library = Library(site)
     planned = library.remove("her", dry_run=True)

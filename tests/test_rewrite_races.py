@@ -20,7 +20,7 @@ import pytest
 
 from conftest import SEED
 from filmcli import Library
-from filmcli.extract import embed_one, extract_one, plan_embed, plan_extract, run_chunk
+from filmcli.posters.extract import embed_one, extract_one, plan_embed, plan_extract, run_chunk
 
 ROUNDS = int(os.environ.get("FILMCLI_RACE_ROUNDS", "3"))
 SEED_BYTES = SEED.read_bytes()
@@ -265,7 +265,7 @@ def test_an_edit_saved_in_the_last_instant_before_the_rename_is_kept(tmp_path, m
     """The check passes, then another program saves (by rename) before filmcli's rename: the
     swap (renameat2 RENAME_EXCHANGE) sees it and puts that version back. Before, the edit
     was lost (1 of 2,000 in a CI run of the editor race above)."""
-    from filmcli import atomic
+    from filmcli.store import atomic
 
     post = tmp_path / "post.md"
     post.write_bytes(b"as read")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 from conftest import EXAMPLE_SITE, run_process
-from filmcli.post import Post
+from filmcli.model.post import Post
 
 POSTER = EXAMPLE_SITE.parent / "her.jpg"
 NEW = ("new", "-t", "Past Lives", "-d", "Celine Song", "-p", POSTER)

@@ -28,7 +28,7 @@ def snapshot(world: Path) -> dict[str, str]:
             path = Path(dirpath, name)
             rel = path.relative_to(world).as_posix()
             if name == ".filmcli.lock" and path.parent.name == "_posts":
-                continue  # the write lock's file (filmcli.lock)
+                continue  # the write lock's file (filmcli.store.lock)
             if path.is_symlink():
                 out[rel] = "-> " + os.readlink(path)
             else:

@@ -117,7 +117,7 @@ def test_interrupting_a_long_rewrite_leaves_no_temp_file_and_loses_nothing(tmp_p
 
 def test_an_interrupt_inside_a_write_block_puts_nothing_in_place_and_leaves_no_temp(tmp_path):
     """Deterministic: KeyboardInterrupt in the middle of a chunk's deferred writes."""
-    from filmcli.atomic import deferred_sync, write_atomic
+    from filmcli.store.atomic import deferred_sync, write_atomic
 
     old = tmp_path / "old.md"
     old.write_bytes(b"old")

@@ -339,7 +339,7 @@ def test_new_asks_again_after_a_bad_poster_and_offers_the_editor(library, termin
     _answer(terminal, "review in", "y")
     screen = terminal.wait_for("EXIT=")
     assert "EXIT=0" in screen, screen
-    from filmcli.post import Post
+    from filmcli.model.post import Post
 
     post = Post.read(library / "_posts" / "2013-12-18-her.md")
     assert (post.title, post.year, post.director) == ("Her", 2013, "Spike Jonze")
@@ -360,7 +360,7 @@ def test_new_editor_offer_declined_writes_no_review(library, terminal):
 
 def test_new_replacing_the_film_keeps_its_review(seed_site, terminal):
     from conftest import ROOT
-    from filmcli.post import Post
+    from filmcli.model.post import Post
 
     (old,) = (seed_site / "_posts").iterdir()
     review = Post.read(old).body
@@ -381,8 +381,8 @@ def test_font_lookups_are_bounded(tmp_path):
     import shutil
     import subprocess
 
-    from filmcli import fonts
-    from filmcli.wall import font
+    from filmcli.show import fonts
+    from filmcli.show.wall import font
 
     if shutil.which("fc-match") is None:
         pytest.skip("no fontconfig")

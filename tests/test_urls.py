@@ -1,4 +1,4 @@
-"""Post URLs as Jekyll 4.3 makes them (filmcli.urls), and `list --fields url`.
+"""Post URLs as Jekyll 4.3 makes them (filmcli.model.urls), and `list --fields url`.
 
 The expected values of the unit tests come from Jekyll 4.3.1 itself (Jekyll::Utils.slugify,
 Jekyll::URL.escape_path); the last tests build sites with the real `jekyll` and compare
@@ -19,8 +19,8 @@ import pytest
 
 from conftest import EXAMPLE_SITE, run_process
 from filmcli.errors import FilmcliError
-from filmcli.post import Post
-from filmcli.urls import (
+from filmcli.model.post import Post
+from filmcli.model.urls import (
     MAX_CONFIG_BYTES,
     SiteSettings,
     UrlError,
@@ -247,11 +247,11 @@ def test_list_url_of_a_file_jekyll_does_not_build_is_empty(run, site):
 
 
 def test_list_reads_the_site_settings_once_and_only_for_url(run, site, monkeypatch):
-    import filmcli.urls
+    import filmcli.model.urls
 
     calls = []
-    real = filmcli.urls.site_settings
-    monkeypatch.setattr(filmcli.urls, "site_settings",
+    real = filmcli.model.urls.site_settings
+    monkeypatch.setattr(filmcli.model.urls, "site_settings",
                         lambda root: calls.append(root) or real(root))
     assert run("-L", site, "list", "--fields", "title,year", "--sort", "year").exit_code == 0
     assert calls == []
@@ -515,7 +515,7 @@ def test_slugify_and_escape_path_agree_with_jekyll_on_many_strings():
 
 
 def test_a_post_outside_the_site_or_without_a_date_has_no_url(tmp_path):
-    from filmcli.urls import NotBuilt
+    from filmcli.model.urls import NotBuilt
 
     site_root = tmp_path / "site"
     site_root.mkdir()

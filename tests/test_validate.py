@@ -50,7 +50,7 @@ WARNINGS = {"FC001", "FC004", "FC112", "FC113", "FC206", "FC208"}
 
 
 def test_every_rule_has_a_case():
-    from filmcli.validate import RULES
+    from filmcli.ops.validate import RULES
 
     missing = set(RULES) - set(EXPECTED)
     assert not missing, f"rules without a bad post under tests/data/rules: {missing}"
@@ -197,7 +197,7 @@ def test_os2_bmp_size_read_as_pillow_reads_it(run, tmp_path):
 
     from PIL import Image
 
-    from filmcli.imageinfo import image_size
+    from filmcli.model.imageinfo import image_size
 
     width, height = 127, 64
     row = (width * 3 + 3) // 4 * 4

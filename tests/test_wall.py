@@ -9,8 +9,8 @@ from pathlib import Path
 
 from PIL import Image, ImageStat
 
-from filmcli.render import psnr
-from filmcli.wall import geometry
+from filmcli.show.render import psnr
+from filmcli.show.wall import geometry
 
 
 def posters_in_order(site: Path) -> list[Image.Image]:

@@ -14,8 +14,8 @@ try:  # typer 0.29+ vendors its own copy of click; its exceptions are the ones r
 except ImportError:  # pragma: no cover - older typer uses click itself
     from click import exceptions as click_errors
 
-from .. import __version__
-from . import console, lazyparams
+from filmcli import __version__
+from filmcli.cli import console, lazyparams
 
 lazyparams.install()  # no Pydantic import for options that are text or absent
 
@@ -37,20 +37,20 @@ class FilmcliGroup(TyperGroup):
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True,
              windows_expand_args=True, **extra):
-        from .. import interrupt
-        from ..errors import FilmcliError
+        from filmcli import interrupt
+        from filmcli.errors import FilmcliError
 
         argv = list(sys.argv[1:] if args is None else args)
         _LIBRARY.clear()  # a run in the same process (tests) starts without one
         console.setup_streams()  # no UnicodeEncodeError on a cp1252 or ASCII stdout
-        from .examples import attach
+        from filmcli.cli.examples import attach
 
         attach(self)  # every command's help ends with its examples
         if os.environ.get("_FILMCLI_COMPLETE"):
             from typer._completion_classes import completion_init
 
             completion_init()
-            from .completion import install
+            from filmcli.cli.completion import install
 
             install(self)  # values too: films, formats, fields, settings, rule ids
         else:
@@ -259,7 +259,7 @@ TyperArgument.display_type_rich = lambda self, ctx: None  # type: ignore[method-
 
 def _interrupted() -> int:
     """Ctrl-C or SIGTERM: one `error: interrupted` line, exit 130 (see filmcli.interrupt)."""
-    from .. import interrupt
+    from filmcli import interrupt
 
     interrupt.stopping()  # a second Ctrl-C while cleaning up changes nothing
     console.error_line("", "interrupted")
@@ -316,7 +316,7 @@ _LIBRARY: dict = {}
 
 def get_library(ctx: typer.Context):
     """The library the global options name, found once per run."""
-    from ..library import Library
+    from filmcli.api import Library
 
     root = ctx.find_root()
     state = root.obj if isinstance(root.obj, dict) else {}

@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from .app import app, get_library
+from filmcli.cli.app import app, get_library
 
 cache_app = typer.Typer(help="The metadata cache that makes an unchanged library list at once.",
                         no_args_is_help=True, rich_markup_mode=None)
@@ -20,8 +20,8 @@ def clear_cmd(
                                        help="Clear the cache of every library, not just this one."),
 ) -> None:
     """Forget what was cached: the next command reads every post again."""
-    from .. import cache
-    from .console import message
+    from filmcli.cli.console import message
+    from filmcli.store import cache
 
     if all_libraries:
         removed = cache.clear()
@@ -39,10 +39,10 @@ def info_cmd(
     fmt: str = typer.Option("text", "--format", "-F", help="text or json."),
 ) -> None:
     """Where this library's cache is, its size and how many posts it holds."""
-    from .. import cache
-    from ..errors import UsageError
-    from ..formats import dumps_json
-    from ..poster import human_bytes
+    from filmcli.errors import UsageError
+    from filmcli.model.poster import human_bytes
+    from filmcli.ops.formats import dumps_json
+    from filmcli.store import cache
 
     if fmt not in ("text", "json"):
         raise UsageError(f"unknown format {fmt!r}", hint="choose text or json")
@@ -50,7 +50,7 @@ def info_cmd(
     facts = cache.info(library.root)
     facts["library"] = str(library.root)
     if fmt == "json":
-        from .console import data_output
+        from filmcli.cli.console import data_output
 
         data_output()
         sys.stdout.write(dumps_json(facts) + "\n")
@@ -64,7 +64,7 @@ def info_cmd(
         ("size", human_bytes(facts["bytes"])),
         ("libraries", f"{facts['libraries']} cached in {facts['directory']}"),
     ]
-    from ..formats import visible
+    from filmcli.text import visible
 
     for key, value in lines:
         sys.stdout.write(f"{key:<10} {visible(value)}\n")

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 import typer
 
-from ..errors import FilmcliError, UsageError
-from . import console
+from filmcli.cli import console
+from filmcli.errors import FilmcliError, UsageError
 
 PATHS_HELP = "Post files or folders (default: the posts)."
 DRAFTS_HELP = "Include the drafts in _drafts/, as `jekyll build --drafts` does."
@@ -47,7 +47,7 @@ class Filters:
 
     def check(self) -> None:
         """Usage errors (a malformed --where, a negative --limit) before any reading."""
-        from ..query import check_limit, parse_where
+        from filmcli.ops.query import check_limit, parse_where
 
         for expr in self.where:
             parse_where(expr)
@@ -57,7 +57,7 @@ class Filters:
                root=None):
         """The chosen posts (or `make(post)` for each), as `query.select` gives them (with
         the site's `root`, --where and --sort may use `url`)."""
-        from ..query import select
+        from filmcli.ops.query import select
 
         return select(posts, self.where, self.search, self.sort, self.reverse, self.limit,
                       make=make, fields=fields, root=root)
@@ -144,7 +144,7 @@ def chosen_paths(library, paths: Sequence[str], filters: Filters) -> list[str]:
     """
     import os
 
-    from ..errors import FilmcliError
+    from filmcli.errors import FilmcliError
 
     if not filters.chooses and not filters.drafts:
         return list(paths)
@@ -226,7 +226,7 @@ def say_library(library) -> None:
     folder (as `git -C` users expect to be told)."""
     import os
 
-    from ..formats import visible
+    from filmcli.text import visible
 
     if getattr(library, "_said_where", False):
         return

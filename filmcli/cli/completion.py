@@ -16,13 +16,13 @@ FILM_ARGUMENTS = {"show": "query", "parse": "files", "set": "words", "edit": "wo
 
 def _choices() -> dict[tuple[str, str], tuple[str, ...]]:
     """(command, option or argument) -> its fixed values, from the modules that check them."""
-    from ..export import EXPORT_FORMATS, POSTER_MODES
-    from ..importers import SOURCE_KINDS
-    from ..lookup import PROVIDERS
-    from ..preview import PROTOCOLS, SYMBOLS
-    from .info import SHELLS
-    from .lint import VALIDATE_FORMATS
-    from .read import LIST_FORMATS, PARSE_FORMATS
+    from filmcli.cli.info import SHELLS
+    from filmcli.cli.lint import VALIDATE_FORMATS
+    from filmcli.cli.read import LIST_FORMATS, PARSE_FORMATS
+    from filmcli.lookup import PROVIDERS
+    from filmcli.ops.add import SOURCE_KINDS
+    from filmcli.ops.export import EXPORT_FORMATS, POSTER_MODES
+    from filmcli.show.page import PROTOCOLS, SYMBOLS
 
     text_json = ("text", "json")
     return {
@@ -39,7 +39,7 @@ def _choices() -> dict[tuple[str, str], tuple[str, ...]]:
 
 
 def _library(ctx):
-    from ..library import Library
+    from filmcli.api import Library
 
     root = ctx.find_root()
     return Library.discover(root.params.get("library"))
@@ -47,9 +47,9 @@ def _library(ctx):
 
 def _films(ctx, incomplete: str, which: str):
     """Slugs of the films `incomplete` starts (a slug, a file name, or title words)."""
-    from ..formats import visible
-    from ..post import Post
-    from ..selector import words
+    from filmcli.model.post import Post
+    from filmcli.ops.selector import words
+    from filmcli.text import visible
 
     try:  # typer 0.29+ vendors its own copy of click
         from typer._click.shell_completion import CompletionItem
@@ -87,8 +87,8 @@ def _films(ctx, incomplete: str, which: str):
 
 
 def _field_names(ctx) -> list[str]:
-    from ..config import DEFAULTS
-    from ..query import BUILTIN_FIELDS, COMPUTED_FIELDS
+    from filmcli.ops.query import BUILTIN_FIELDS, COMPUTED_FIELDS
+    from filmcli.store.config import DEFAULTS
 
     names = set(BUILTIN_FIELDS) | set(COMPUTED_FIELDS)
     try:
@@ -120,7 +120,7 @@ def _where(ctx, incomplete: str):
 
 
 def _setting_keys(ctx, incomplete: str):
-    from ..config import DEFAULTS, flatten
+    from filmcli.store.config import DEFAULTS, flatten
 
     try:
         settings = flatten(dict(_library(ctx).config))
@@ -130,7 +130,7 @@ def _setting_keys(ctx, incomplete: str):
 
 
 def _rules(ctx, incomplete: str):
-    from ..validate import RULES
+    from filmcli.ops.validate import RULES
 
     return [rule for rule in sorted(RULES) if rule.startswith(incomplete.upper())]
 

@@ -71,7 +71,7 @@ def out(text: str = "", end: str = "\n") -> None:
 
 
 def _shown(text) -> str:
-    from ..formats import visible
+    from filmcli.text import visible
 
     return visible(text)
 

@@ -22,7 +22,7 @@ def answer_version() -> None:
     if script not in ("filmcli", "filmcli.exe") and not (
             script == "__main__.py" and parent == "filmcli"):
         return
-    from .. import __version__
+    from filmcli import __version__
 
     sys.stdout.write(f"filmcli {__version__}\n")
     sys.stdout.flush()

@@ -7,7 +7,7 @@ import shlex
 import subprocess
 import tempfile
 
-from ..errors import FilmcliError
+from filmcli.errors import FilmcliError
 
 
 def edit_text(initial: str = "", suffix: str = ".md") -> str | None:

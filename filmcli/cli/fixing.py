@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import sys
 
-from .common import say_library
+from filmcli.cli.common import say_library
 
 
 def run_fixes(library, paths, options, keep, *, unsafe: bool, diff: bool, drafts: bool):
     """Run `Library.fix` and say what it did: a diff per post with `diff`, else one line per
     fix (and per rename) on stderr, the changed posts' paths on stdout."""
-    from ..editing import diff_text
-    from . import console
+    from filmcli.cli import console
+    from filmcli.store.editing import diff_text
 
     if not diff:
         say_library(library)

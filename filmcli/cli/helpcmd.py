@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from .app import app
+from filmcli.cli.app import app
 
 
 @app.command("help")
@@ -17,7 +17,7 @@ def help_cmd(
                                              "(config set)."),
 ) -> None:
     """Show the help of a command (as COMMAND --help does), or of filmcli itself."""
-    from ..errors import UsageError
+    from filmcli.errors import UsageError
 
     root = ctx.find_root()
     current, target = root, root.command

@@ -6,8 +6,8 @@ import sys
 
 import typer
 
-from .app import app, get_library
-from .common import PATHS_HELP, Filters, Reading, choose_format, filter_options, finish
+from filmcli.cli.app import app, get_library
+from filmcli.cli.common import PATHS_HELP, Filters, Reading, choose_format, filter_options, finish
 
 config_app = typer.Typer(help="Show or change the library's settings (filmcli.toml).",
                          no_args_is_help=True, rich_markup_mode=None)
@@ -25,9 +25,9 @@ def stats_cmd(
     filters: Filters = None,
 ) -> None:
     """Films, directors, years, films per decade, top directors, poster formats and bytes."""
-    from ..formats import dumps_json
-    from ..stats import library_stats
-    from .progress import Progress, count_posts
+    from filmcli.cli.progress import Progress, count_posts
+    from filmcli.ops.formats import dumps_json
+    from filmcli.ops.stats import library_stats
 
     library = get_library(ctx)
     chosen = choose_format(fmt, ("text", "json"), tty_default="text", pipe_default="text")
@@ -51,9 +51,9 @@ def stats_cmd(
 def _print_stats(stats: dict) -> None:
     from rich.table import Table
 
-    from ..formats import visible
-    from ..poster import human_bytes
-    from .console import stdout_console
+    from filmcli.cli.console import stdout_console
+    from filmcli.model.poster import human_bytes
+    from filmcli.text import visible
 
     con = stdout_console()
     span = (f"{stats['year_min']}–{stats['year_max']}" if stats["year_min"] is not None
@@ -102,8 +102,9 @@ def config_show(
     """Every setting in force: filmcli.toml over the defaults."""
     import json
 
-    from ..config import flatten
-    from ..formats import dumps_json, json_safe, visible
+    from filmcli.ops.formats import dumps_json, json_safe
+    from filmcli.store.config import flatten
+    from filmcli.text import visible
 
     library = get_library(ctx)
     chosen = choose_format(fmt, ("text", "toml", "json"), tty_default="text",
@@ -130,8 +131,8 @@ def config_set(
                                 help="Its new value (TOML syntax or plain text)."),
 ) -> None:
     """Change one setting in filmcli.toml, keeping its comments and other keys."""
-    from ..config import set_value
-    from .console import message
+    from filmcli.cli.console import message
+    from filmcli.store.config import set_value
 
     library = get_library(ctx)
     stored = set_value(library.root, key, value)
@@ -146,8 +147,8 @@ def config_get(
                               help="A dotted setting such as poster.max_width."),
 ) -> None:
     """Print one setting in force (text as it is, other values as JSON)."""
-    from ..config import flatten
-    from ..errors import UsageError
+    from filmcli.errors import UsageError
+    from filmcli.store.config import flatten
 
     library = get_library(ctx)
     settings = flatten(dict(library.config))
@@ -168,8 +169,8 @@ def config_unset(
     key: str = typer.Argument(..., metavar="KEY", help="A dotted setting to remove."),
 ) -> None:
     """Remove a setting from filmcli.toml, so its default applies again."""
-    from ..config import _default_for, unset_value
-    from .console import message
+    from filmcli.cli.console import message
+    from filmcli.store.config import _default_for, unset_value
 
     library = get_library(ctx)
     where = library.relpath(library.root / "filmcli.toml")
@@ -191,7 +192,7 @@ def _shown(value) -> str:
     """A setting's value as `config show` prints it: JSON, but dates as TOML writes them."""
     import json
 
-    from ..formats import json_safe
+    from filmcli.ops.formats import json_safe
 
     if hasattr(value, "isoformat"):
         return value.isoformat()
@@ -209,14 +210,14 @@ def completion_cmd(
     from typer._completion_classes import completion_init
     from typer._completion_shared import get_completion_script
 
-    from ..errors import UsageError
+    from filmcli.errors import UsageError
 
     if shell not in SHELLS:
         raise UsageError(f"unknown shell {shell!r}", hint="choose bash, zsh, fish or powershell")
     completion_init()
     script = get_completion_script(prog_name="filmcli", complete_var="_FILMCLI_COMPLETE",
                                    shell=shell)
-    from .console import data_output
+    from filmcli.cli.console import data_output
 
     data_output()
     sys.stdout.write(script.rstrip("\n") + "\n")

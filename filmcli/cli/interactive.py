@@ -42,10 +42,10 @@ def yes(question: str, default: bool) -> bool:
 
 def _problem(library, name: str, answer: str):
     """(value, None) for a usable answer, else (None, what is wrong with it)."""
-    from ..errors import FilmcliError
+    from filmcli.errors import FilmcliError
 
     if name == "year":
-        from ..newpost import check_year
+        from filmcli.ops.new import check_year
 
         try:
             year = int(answer.strip())
@@ -57,7 +57,7 @@ def _problem(library, name: str, answer: str):
             return None, exc.message + (f" ({exc.hint})" if exc.hint else "")
         return year, None
     if name == "poster":
-        from ..poster_image import prepare_poster, read_image_file
+        from filmcli.posters.prepare import prepare_poster, read_image_file
 
         try:
             prepare_poster(read_image_file(answer), name=answer, max_width=0,
@@ -71,8 +71,8 @@ def _problem(library, name: str, answer: str):
 
 def ask(library, name: str):
     """The answer for field `name`, asked until it can be used."""
-    from ..errors import UsageError
-    from ..formats import visible
+    from filmcli.errors import UsageError
+    from filmcli.text import visible
 
     label = PROMPTS.get(name, name)
     while True:
@@ -93,9 +93,9 @@ def already_there(library, title, year, force: bool) -> bool:
 
     True: replace it (as --force). Declining ends the command (exit 1), nothing written.
     """
-    from ..errors import FilmcliError
-    from ..formats import visible
-    from ..newpost import LibraryIndex
+    from filmcli.errors import FilmcliError
+    from filmcli.ops.new import LibraryIndex
+    from filmcli.text import visible
 
     same = LibraryIndex(library).film(title, year)
     if same is None or force:

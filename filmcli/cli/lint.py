@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import typer
 
-from .app import app, get_library
-from .common import PATHS_HELP, Filters, chosen_paths, filter_options
+from filmcli.cli.app import app, get_library
+from filmcli.cli.common import PATHS_HELP, Filters, chosen_paths, filter_options
 
 VALIDATE_FORMATS = ("text", "json", "github")
 
@@ -36,16 +36,16 @@ def validate_cmd(
     --fix repairs."""
     import sys
 
-    from ..errors import UsageError
-    from ..formats import dumps_json
-    from ..validate import ERROR, RULES, Options, rule_filter, validate
-    from .console import data_output, message
-    from .progress import Progress, count_posts
+    from filmcli.cli.console import data_output, message
+    from filmcli.cli.progress import Progress, count_posts
+    from filmcli.errors import UsageError
+    from filmcli.ops.formats import dumps_json
+    from filmcli.ops.validate import ERROR, RULES, Options, rule_filter, validate
 
     if fmt in ("json", "github") or rules:
         data_output()  # data for scripts and CI: UTF-8 whatever the locale
     if rules:
-        from ..fixes import FIXES
+        from filmcli.ops.fixes import FIXES
 
         kinds = {f.rule: f.kind for f in FIXES}
         for rule, (severity, text) in RULES.items():
@@ -67,7 +67,7 @@ def validate_cmd(
     if fix or diff or unsafe_fixes:
         if not (fix or diff):
             raise UsageError("--unsafe-fixes goes with --fix or --diff")
-        from .fixing import run_fixes, summary
+        from filmcli.cli.fixing import run_fixes, summary
 
         report = run_fixes(library, targets, options, keep, unsafe=unsafe_fixes,
                            diff=diff, drafts=drafts)

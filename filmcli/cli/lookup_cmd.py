@@ -6,8 +6,8 @@ import sys
 
 import typer
 
-from .app import app, get_library
-from .common import (
+from filmcli.cli.app import app, get_library
+from filmcli.cli.common import (
     offline_option,
     provider_option,
     refresh_option,
@@ -26,7 +26,7 @@ def on_terminal() -> bool:
 def ask_candidate(candidates, label: str = ""):
     """On a terminal: the candidates numbered on stderr, and the user's choice (None for
     none of them, or at the end of input)."""
-    from .interactive import read_answer
+    from filmcli.cli.interactive import read_answer
 
     if label:
         sys.stderr.write(f"{label}:\n")
@@ -48,7 +48,7 @@ def lookup_fields(library, *, title: str, year: int | None, director: str | None
     """What a lookup gives a post: the `wanted` fields of the chosen candidate (on a
     terminal the user chooses when the match is not exact and unique) and its source key;
     {} when the user chooses none."""
-    from ..lookup import Session, choose, fields_from
+    from filmcli.lookup import Session, choose, fields_from
 
     own = session is None
     if own:
@@ -78,10 +78,11 @@ def lookup_cmd(
     refresh: bool = refresh_option(),
 ) -> None:
     """Look a film up on TMDb or Wikidata: title, original title, year, directors, id."""
-    from ..errors import UsageError
-    from ..formats import dumps_json, visible
-    from ..lookup import Session
-    from .console import data_output
+    from filmcli.cli.console import data_output
+    from filmcli.errors import UsageError
+    from filmcli.lookup import Session
+    from filmcli.ops.formats import dumps_json
+    from filmcli.text import visible
 
     if fmt not in ("table", "json"):
         raise UsageError(f"unknown --format {fmt!r}", hint="choose table or json")
@@ -96,7 +97,7 @@ def lookup_cmd(
         sys.stdout.write(dumps_json([c.as_dict() for c in found]) + "\n")
         return
     if not found:
-        from ..lookup import choose
+        from filmcli.lookup import choose
 
         choose(found, title, year, provider=session.name)  # NoMatch: one error line
     for c in found:
@@ -128,12 +129,12 @@ def fill_cmd(
                                  help="Print a diff of each post; write nothing."),
 ) -> None:
     """Fill in what posts miss (director, year, poster) from TMDb or Wikidata."""
-    from ..lookup import Session
-    from ..lookup.fill import apply_fill, parse_only, plan_fill
-    from . import console
-    from .common import Reading, finish, say_library
-    from .manage_cmd import _diff, choose_films, confirm
-    from .posters import _Reporter
+    from filmcli.cli import console
+    from filmcli.cli.common import Reading, finish, say_library
+    from filmcli.cli.manage_cmd import _diff, choose_films, confirm
+    from filmcli.cli.posters import _Reporter
+    from filmcli.lookup import Session
+    from filmcli.ops.fill import apply_fill, parse_only, plan_fill
 
     fields = parse_only(only)
     library = get_library(ctx)
@@ -207,7 +208,7 @@ def fill_cmd(
 
 def _film_error(where: str, exc) -> None:
     """`error: _posts/x.md: tmdb: no exact match...`, the candidates, the hint."""
-    from . import console
+    from filmcli.cli import console
 
     text = f"{exc.location}: {exc.message}" if exc.location else exc.message
     console.error_line(where, text, exc.hint, getattr(exc, "details", None))

@@ -1,6 +1,6 @@
 """Commands that change films already in the library: set, rm.
 
-The work is `Library.set` / `Library.remove` (filmcli.manage); this layer chooses the
+The work is `Library.set` / `Library.remove` (filmcli.ops.manage); this layer chooses the
 films, asks before changing several, and prints.
 """
 
@@ -10,8 +10,8 @@ import sys
 
 import typer
 
-from .app import app, get_library
-from .common import counted, finish, say_library, search_option, where_option
+from filmcli.cli.app import app, get_library
+from filmcli.cli.common import counted, finish, say_library, search_option, where_option
 
 WHERE_HELP = "Every film where EXPR holds, as in list (repeatable)."
 SEARCH_HELP = "Every film with TEXT in its title, director or body."
@@ -21,9 +21,9 @@ def choose_films(library, words: list[str], where: list[str], search: str | None
                  many: bool = False):
     """The films a command acts on: the one the words name, or every film --where/--search
     keep (never both ways at once)."""
-    from ..errors import UsageError
-    from ..query import parse_where, select
-    from .common import Reading
+    from filmcli.cli.common import Reading
+    from filmcli.errors import UsageError
+    from filmcli.ops.query import parse_where, select
 
     if words and (where or search):
         raise UsageError("name one film, or choose films with --where/--search, not both")
@@ -33,7 +33,7 @@ def choose_films(library, words: list[str], where: list[str], search: str | None
                               "filmcli rm her")
     if words:
         if many:
-            from ..selector import select_many
+            from filmcli.ops.selector import select_many
 
             return select_many(library, words), 0
         return [library.select(words)], 0
@@ -46,7 +46,7 @@ def choose_films(library, words: list[str], where: list[str], search: str | None
 def confirm(count: int, what: str, yes: bool, *, ask_for_one: bool = False) -> None:
     """Changes to more than one film need a yes: asked on a terminal, --yes otherwise.
     With `ask_for_one` (rm: the one change that cannot be undone) one film needs it too."""
-    from ..errors import UsageError
+    from filmcli.errors import UsageError
 
     terminal = sys.stdin.isatty() and sys.stderr.isatty()
     if yes or count == 0 or (count == 1 and not ask_for_one):
@@ -54,11 +54,11 @@ def confirm(count: int, what: str, yes: bool, *, ask_for_one: bool = False) -> N
     if not terminal:
         raise UsageError(f"this would {what} {counted(count, 'film')}; add --yes to do it "
                          "without a terminal to confirm on")
-    from .interactive import read_answer
+    from filmcli.cli.interactive import read_answer
 
     answer = (read_answer(f"{what} {counted(count, 'film')}? [y/N] ") or "").strip().lower()
     if answer not in ("y", "yes"):  # declined: nothing was done, which a script can see
-        from . import console
+        from filmcli.cli import console
 
         console.message("nothing changed")
         raise typer.Exit(1)
@@ -66,7 +66,7 @@ def confirm(count: int, what: str, yes: bool, *, ask_for_one: bool = False) -> N
 
 def _diff(change, library) -> str:
     """A unified diff of the post, its poster line cut short."""
-    from ..editing import diff_text
+    from filmcli.store.editing import diff_text
 
     return diff_text(change.before, change.after, library.relpath(change.path))
 
@@ -86,9 +86,9 @@ def set_cmd(
                                  help="Print a diff of each post; write nothing."),
 ) -> None:
     """Change front-matter keys of films in place; every other byte stays as it was."""
-    from ..errors import UsageError
-    from ..manage import check_value, parse_assignments, value_from_text
-    from . import console
+    from filmcli.cli import console
+    from filmcli.errors import UsageError
+    from filmcli.ops.manage import check_value, parse_assignments, value_from_text
 
     items = list(words or [])
     changes_at = [i for i, w in enumerate(items) if "=" in w or w.endswith("!")]
@@ -133,7 +133,7 @@ def set_cmd(
         finish(1 if failed or read_code else 0)
         return
     confirm(len(todo), "change", yes)
-    from ..manage import apply
+    from filmcli.ops.manage import apply
 
     say_library(library)
     apply(library, todo)
@@ -165,7 +165,7 @@ def rm_cmd(
                                  help="Say what would be removed; remove nothing."),
 ) -> None:
     """Remove films: their posts, and the poster files no other post uses."""
-    from . import console
+    from filmcli.cli import console
 
     library = get_library(ctx)
     posts, read_code = choose_films(library, list(words or []), where, search, many=True)
@@ -188,7 +188,7 @@ def rm_cmd(
         finish(read_code)
         return
     confirm(len(planned), "remove", yes, ask_for_one=True)  # the one change not undone
-    from ..manage import apply_remove
+    from filmcli.ops.manage import apply_remove
 
     say_library(library)
     apply_remove(library, planned)
@@ -209,8 +209,8 @@ def rm_cmd(
 
 
 def _report_move(library, move, dry_run: bool) -> None:
-    from ..formats import visible
-    from . import console
+    from filmcli.cli import console
+    from filmcli.text import visible
 
     for note in move.notes:
         console.warn(library.shown(move.old), note)
@@ -242,7 +242,7 @@ def publish_cmd(
     dry_run: bool = typer.Option(False, "--dry-run", "-n", help="Say what would move."),
 ) -> None:
     """Move a draft into _posts/ as DATE-SLUG.md (after `jekyll publish`)."""
-    from ..newpost import parse_date
+    from filmcli.ops.new import parse_date
 
     when = parse_date(date) if date else None
     library = get_library(ctx)
@@ -270,14 +270,14 @@ def edit_cmd(
                                       help="The film: a post file, a slug or title words."),
 ) -> None:
     """The post in $VISUAL or $EDITOR, checked before it is saved (as visudo does)."""
-    from ..editing import for_editor, from_editor, snapshot
-    from ..errors import FilmcliError
-    from ..formats import visible
-    from ..manage import _max_bytes
-    from ..selector import Unreadable
-    from ..validate import ERROR, check_bytes
-    from . import console
-    from .editor import edit_text
+    from filmcli.cli import console
+    from filmcli.cli.editor import edit_text
+    from filmcli.errors import FilmcliError
+    from filmcli.ops.manage import _max_bytes
+    from filmcli.ops.selector import Unreadable
+    from filmcli.ops.validate import ERROR, check_bytes
+    from filmcli.store.editing import for_editor, from_editor, snapshot
+    from filmcli.text import visible
 
     library = get_library(ctx)
     try:
@@ -336,7 +336,7 @@ def _choose_after_errors() -> str:
     """e(dit again), s(ave anyway) or a(bort); without a terminal to ask on: abort."""
     if not sys.stdin.isatty():
         return "a"
-    from .interactive import read_answer
+    from filmcli.cli.interactive import read_answer
 
     while True:
         answer = read_answer("the post has errors: (e)dit again, (s)ave anyway or (a)bort? [e] ")
@@ -365,8 +365,8 @@ def init_cmd(
                                      help="The blog's title (default: the folder's name)."),
 ) -> None:
     """Make a new library: _config.yml, _posts/, layouts and a commented filmcli.toml."""
-    from ..scaffold import init_library
-    from . import console
+    from filmcli.cli import console
+    from filmcli.ops.scaffold import init_library
 
     report = init_library(folder, title=title)
     for path in report.created:
@@ -391,7 +391,7 @@ def rename_cmd(
                                  help="Say what would change; change nothing."),
 ) -> None:
     """Rename a film's post (after `jekyll rename`): file, title, poster file, URL."""
-    from ..newpost import parse_date
+    from filmcli.ops.new import parse_date
 
     when = parse_date(date) if date else None
     library = get_library(ctx)

@@ -6,9 +6,9 @@ import sys
 
 import typer
 
-from .app import app, get_library
-from .common import FILM_HELP, PATHS_HELP, Filters, chosen_paths, filter_options, finish
-from .progress import Progress, count_posts
+from filmcli.cli.app import app, get_library
+from filmcli.cli.common import FILM_HELP, PATHS_HELP, Filters, chosen_paths, filter_options, finish
+from filmcli.cli.progress import Progress, count_posts
 
 
 class _Reporter(Progress):
@@ -19,7 +19,7 @@ class _Reporter(Progress):
         self.quiet = quiet
 
     def line(self, text: str) -> None:
-        from ..formats import visible
+        from filmcli.text import visible
 
         if self.quiet:
             return
@@ -30,8 +30,8 @@ class _Reporter(Progress):
             sys.stderr.write(text + "\n")
 
     def error(self, where: str, text: str, hint: str | None) -> None:
-        from ..formats import visible
-        from . import console
+        from filmcli.cli import console
+        from filmcli.text import visible
 
         if self.progress is not None:
             self.print(f"error: {visible(where)}: {visible(text)}")
@@ -72,7 +72,7 @@ def _shown(library, name: str | None) -> str:
 
 
 def _facts(result) -> str:
-    from ..poster import human_bytes
+    from filmcli.model.poster import human_bytes
 
     return f"{result.format}, {human_bytes(result.size or 0)}"
 
@@ -85,8 +85,8 @@ def _json_report(command: str, results, summary: dict, extra: dict) -> None:
     record of text, ints and booleans is written line by line with the C string
     encoder, in exactly the layout json.dumps(..., indent=2) gives it.
     """
-    from ..formats import dumps_json, json_safe
-    from .console import data_output
+    from filmcli.cli.console import data_output
+    from filmcli.ops.formats import dumps_json, json_safe
 
     data_output()
     doc = {"command": command, **extra, "summary": summary, "posts": []}
@@ -132,7 +132,7 @@ def _json_record(record: dict) -> str | None:
 
 def _none_chosen() -> list:
     """--where/--search/--limit chose no film: no job (an empty list of paths means all)."""
-    from . import console
+    from filmcli.cli import console
 
     console.message("no films match")
     return []
@@ -159,10 +159,10 @@ def extract_posters_cmd(
     filters: Filters = None,
 ) -> None:
     """Write each embedded poster to DIR/<slug>.<ext>, byte for byte (optionally rewrite posts)."""
-    from ..errors import UsageError
-    from ..extract import extract_one, plan_extract, run, summarize
-    from ..formats import visible
-    from ..poster import human_bytes
+    from filmcli.errors import UsageError
+    from filmcli.model.poster import human_bytes
+    from filmcli.posters.extract import extract_one, plan_extract, run, summarize
+    from filmcli.text import visible
 
     if fmt not in ("text", "json"):
         raise UsageError(f"unknown format {fmt!r}", hint="choose text or json")
@@ -172,7 +172,7 @@ def extract_posters_cmd(
     library = get_library(ctx)
     targets = chosen_paths(library, paths or [], filters)
     if rewrite and not dry_run:
-        from ..lock import library_lock
+        from filmcli.store.lock import library_lock
 
         ctx.with_resource(library_lock(library))  # held until the command ends
     jobs, folder = plan_extract(library, targets, out=output, rewrite=rewrite,
@@ -238,17 +238,17 @@ def embed_posters_cmd(
     filters: Filters = None,
 ) -> None:
     """Embed posters given as site paths or files as data URIs (the inverse of --rewrite)."""
-    from ..errors import UsageError
-    from ..extract import embed_one, plan_embed, run, summarize
-    from ..formats import visible
-    from ..poster import human_bytes
+    from filmcli.errors import UsageError
+    from filmcli.model.poster import human_bytes
+    from filmcli.posters.extract import embed_one, plan_embed, run, summarize
+    from filmcli.text import visible
 
     if fmt not in ("text", "json"):
         raise UsageError(f"unknown format {fmt!r}", hint="choose text or json")
     library = get_library(ctx)
     targets = chosen_paths(library, paths or [], filters)
     if not dry_run:
-        from ..lock import library_lock
+        from filmcli.store.lock import library_lock
 
         ctx.with_resource(library_lock(library))  # held until the command ends
     jobs = plan_embed(library, targets, dry_run=dry_run) if targets or not filters.chooses \
@@ -308,8 +308,9 @@ def show_cmd(
     """A film in the terminal: its poster in colour beside its facts, and its review."""
     import os
 
-    from ..errors import UsageError
-    from ..preview import (
+    from filmcli.cli import console
+    from filmcli.errors import UsageError
+    from filmcli.show.page import (
         PROTOCOLS,
         SYMBOLS,
         ShowOptions,
@@ -319,7 +320,6 @@ def show_cmd(
         select_post,
         terminal_size,
     )
-    from . import console
 
     if symbols not in SYMBOLS:
         raise UsageError(f"unknown symbols {symbols!r}", hint="choose block, quad or half")
@@ -358,15 +358,15 @@ def wall_cmd(
 ) -> None:
     """A contact sheet of the posters, with titles and years, as one image."""
 
-    from ..atomic import write_atomic
-    from ..errors import FilmcliError
-    from ..fonts import missing_warning
-    from ..formats import visible
-    from ..poster import human_bytes
-    from ..preview import poster_bytes
-    from ..wall import MAX_PIXELS, build_wall, encode, output_format
-    from . import console
-    from .common import Reading
+    from filmcli.cli import console
+    from filmcli.cli.common import Reading
+    from filmcli.errors import FilmcliError
+    from filmcli.model.poster import human_bytes
+    from filmcli.show.fonts import missing_warning
+    from filmcli.show.page import poster_bytes
+    from filmcli.show.wall import MAX_PIXELS, build_wall, encode, output_format
+    from filmcli.store.atomic import write_atomic
+    from filmcli.text import visible
 
     fmt = output_format(output)
     library = get_library(ctx)

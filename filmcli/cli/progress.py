@@ -33,7 +33,7 @@ class Progress:
                 Progress as RichProgress,
             )
 
-            from .console import stderr_console
+            from filmcli.cli.console import stderr_console
 
             self.progress = RichProgress(TextColumn("{task.description}"), BarColumn(),
                                          MofNCompleteColumn(), TimeRemainingColumn(),

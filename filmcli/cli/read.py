@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import typer
 
-from .app import app, get_library
-from .common import (
+from filmcli.cli.app import app, get_library
+from filmcli.cli.common import (
     PATHS_HELP,
     Filters,
     Reading,
@@ -43,10 +43,10 @@ def list_cmd(
     """List the films, sorted and filtered, as a table or for scripts."""
     import sys
 
-    from ..errors import UsageError
-    from ..formats import tsv_escape, tsv_row, write_lines, write_records
-    from ..query import computed_fields, field_names, with_computed
-    from ..records import LEAD_KEYS, post_record
+    from filmcli.errors import UsageError
+    from filmcli.ops.formats import tsv_escape, tsv_row, write_lines, write_records
+    from filmcli.ops.query import computed_fields, field_names, with_computed
+    from filmcli.ops.records import LEAD_KEYS, post_record
 
     library = get_library(ctx)
     chosen_fmt = choose_format(fmt, LIST_FORMATS, tty_default="table", pipe_default="plain")
@@ -119,11 +119,12 @@ def _print_table(records: list[dict], fields: list[str], total: int, *,
     from rich.table import Table
     from rich.text import Text
 
-    from ..formats import cell_text, visible
-    from . import pager
-    from .common import counted
-    from .console import stdout_console
-    from .tablefit import fit_columns
+    from filmcli.cli import pager
+    from filmcli.cli.common import counted
+    from filmcli.cli.console import stdout_console
+    from filmcli.cli.tablefit import fit_columns
+    from filmcli.ops.formats import cell_text
+    from filmcli.text import visible
 
     labels = {"path": "Path", "year": "Year", "title": "Title", "director": "Director",
               "poster": "Poster", "date": "Date", "draft": "Draft"}
@@ -182,8 +183,8 @@ def parse_cmd(
     """Every field of each post, the poster summarised (format, size, pixels, hash)."""
     import sys
 
-    from ..formats import dumps_json, json_safe
-    from ..records import post_record
+    from filmcli.ops.formats import dumps_json, json_safe
+    from filmcli.ops.records import post_record
 
     library = get_library(ctx)
     chosen = choose_format(fmt, PARSE_FORMATS, tty_default="text", pipe_default="text")
@@ -225,8 +226,9 @@ def _toml_safe(value):
 def _print_parsed(records: list[dict]) -> None:
     from rich.table import Table
 
-    from ..formats import cell_text, visible
-    from .console import stdout_console
+    from filmcli.cli.console import stdout_console
+    from filmcli.ops.formats import cell_text
+    from filmcli.text import visible
 
     con = stdout_console()
     for i, record in enumerate(records):

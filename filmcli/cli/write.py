@@ -6,8 +6,8 @@ import sys
 
 import typer
 
-from .app import app, get_library
-from .common import (
+from filmcli.cli.app import app, get_library
+from filmcli.cli.common import (
     PATHS_HELP,
     Filters,
     filter_options,
@@ -17,7 +17,7 @@ from .common import (
     refresh_option,
     say_library,
 )
-from .interactive import PROMPTS
+from filmcli.cli.interactive import PROMPTS
 
 
 @app.command("new")
@@ -63,9 +63,9 @@ def new_cmd(
     refresh: bool = refresh_option("With --lookup: "),
 ) -> None:
     """Write one post: _posts/DATE-SLUG.md. Prints only the new file's path on stdout."""
-    from ..errors import FilmcliError, UsageError
-    from ..newpost import display_path, missing_fields, plan_new, write_new
-    from .console import data_output, message, warn
+    from filmcli.cli.console import data_output, message, warn
+    from filmcli.errors import FilmcliError, UsageError
+    from filmcli.ops.new import display_path, missing_fields, plan_new, write_new
 
     library = get_library(ctx)
     if sum(x is not None and x is not False for x in (body, body_file, edit or None)) > 1:
@@ -73,7 +73,7 @@ def new_cmd(
     values = {"title": title, "director": director, "year": year, "poster": poster}
     extra: dict = _extra_fields(library, assignments)
     if lookup:
-        from .lookup_cmd import lookup_fields
+        from filmcli.cli.lookup_cmd import lookup_fields
 
         if not (title or "").strip():
             raise UsageError("--lookup needs --title", hint="filmcli new --title Her --lookup")
@@ -93,7 +93,7 @@ def new_cmd(
             names = ", ".join(f"--{m}" if m in PROMPTS else m for m in missing)
             raise UsageError(f"missing {names}",
                              hint="give them as options (or run in a terminal to be asked)")
-        from . import interactive
+        from filmcli.cli import interactive
 
         force = interactive.ask_missing(library, values, extra, missing, force=force)
         # (replacing a film keeps its review unless one is given: no editor offered then)
@@ -109,7 +109,7 @@ def new_cmd(
         text = _edit_review(values["title"])
     fresh = not library.posts_dir.exists()
     if not dry_run:
-        from ..lock import library_lock
+        from filmcli.store.lock import library_lock
 
         ctx.with_resource(library_lock(library))  # held until the command ends
     plan = plan_new(library, title=values["title"], director=values["director"],
@@ -144,7 +144,7 @@ def new_cmd(
 
 def _path_line(path: str) -> str:
     """A written post's path: exact for scripts, escaped on a terminal (formats.visible)."""
-    from ..formats import visible
+    from filmcli.text import visible
 
     return visible(path) if sys.stdout.isatty() else path
 
@@ -156,8 +156,8 @@ GUIDE = ("<!-- filmcli: write the review of {title} below; this line is removed,
 
 def _edit_review(title) -> str:
     """The review from $EDITOR, as `git commit` takes a message: unsaved or empty aborts."""
-    from ..errors import FilmcliError
-    from .editor import edit_text
+    from filmcli.cli.editor import edit_text
+    from filmcli.errors import FilmcliError
 
     guide = GUIDE.format(title=title if title else "the film")
     edited = edit_text(guide + "\n", suffix=".md")
@@ -171,8 +171,8 @@ def _edit_review(title) -> str:
 
 def _extra_fields(library, assignments: list[str]) -> dict:
     """`--set KEY=VALUE` words as `filmcli set` reads them; the seed's keys have options."""
-    from ..errors import UsageError
-    from ..manage import check_value, parse_assignments, value_from_text
+    from filmcli.errors import UsageError
+    from filmcli.ops.manage import check_value, parse_assignments, value_from_text
 
     assign, remove = parse_assignments(assignments)
     if remove:
@@ -202,7 +202,7 @@ def _editor_name() -> str:
 def _read_body(name: str) -> str:
     from pathlib import Path
 
-    from ..errors import FilmcliError
+    from filmcli.errors import FilmcliError
 
     try:
         data = sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()
@@ -245,12 +245,18 @@ def export_cmd(
     """The catalog with every field and the body: what `filmcli add` rebuilds posts from."""
     from pathlib import Path
 
-    from ..atomic import write_atomic
-    from ..errors import FilmcliError, UsageError
-    from ..export import POSTER_MODES, PosterFiles, export_record, format_for, render_chunks
-    from .common import Reading, finish
-    from .console import data_output, error_line, message
-    from .progress import Progress, count_posts
+    from filmcli.cli.common import Reading, finish
+    from filmcli.cli.console import data_output, error_line, message
+    from filmcli.cli.progress import Progress, count_posts
+    from filmcli.errors import FilmcliError, UsageError
+    from filmcli.ops.export import (
+        POSTER_MODES,
+        PosterFiles,
+        export_record,
+        format_for,
+        render_chunks,
+    )
+    from filmcli.store.atomic import write_atomic
 
     library = get_library(ctx)
     chosen = format_for(fmt, output)
@@ -271,7 +277,7 @@ def export_cmd(
     posts = filters.select(reading.posts)
     files = None
     if mode == "files":
-        from ..extract import library_stems
+        from filmcli.posters.extract import library_stems
 
         files = PosterFiles(posters_dir, base, force=force,
                             stems=library_stems(library, [p.path for p in posts]))
@@ -324,11 +330,11 @@ def add_cmd(
     refresh: bool = refresh_option("With --lookup: "),
 ) -> None:
     """Add posts from exports, Markdown files, Letterboxd or IMDb CSVs; each whole or not at all."""
-    from ..importers import add_sources
-    from ..newpost import display_path
-    from .common import finish
-    from .console import data_output, error_line, message, warn
-    from .progress import Progress
+    from filmcli.cli.common import finish
+    from filmcli.cli.console import data_output, error_line, message, warn
+    from filmcli.cli.progress import Progress
+    from filmcli.ops.add import add_sources
+    from filmcli.ops.new import display_path
 
     library = get_library(ctx)
 
@@ -355,13 +361,13 @@ def add_cmd(
 
     fresh = not library.posts_dir.exists()
     if not dry_run:
-        from ..lock import library_lock
+        from filmcli.store.lock import library_lock
 
         ctx.with_resource(library_lock(library))  # held until the command ends
     complete = None
     if lookup:
-        from ..lookup import Session
-        from ..lookup.fill import Completer
+        from filmcli.lookup import Session
+        from filmcli.ops.fill import Completer
 
         complete = Completer(Session(library.config, provider, offline=offline,
                                      refresh=refresh))

@@ -12,7 +12,7 @@ import re
 import unicodedata
 from dataclasses import asdict, dataclass, field
 
-from ..errors import FilmcliError, UsageError
+from filmcli.errors import FilmcliError, UsageError
 
 PROVIDERS = ("tmdb", "wikidata")
 
@@ -119,7 +119,7 @@ def fields_from(session: Session, candidate: Candidate, wanted) -> dict:
     if "year" in wanted and candidate.year is not None:
         out["year"] = candidate.year
     if "poster" in wanted and candidate.poster_url:
-        from ..poster_image import prepare_for
+        from filmcli.posters.prepare import prepare_for
 
         data = session.poster(candidate)
         if data is not None:
@@ -139,7 +139,7 @@ def tmdb_credentials(user: dict | None = None) -> tuple[str | None, str | None]:
     if key or token:
         return key, token
     if user is None:
-        from ..config import user_config
+        from filmcli.store.config import user_config
 
         user = user_config()
     table = user.get("tmdb", {})
@@ -179,7 +179,7 @@ class Session:
 
     def __init__(self, config: dict, provider: str | None = None, *, offline: bool = False,
                  refresh: bool = False):
-        from ..config import user_config
+        from filmcli.store.config import user_config
 
         user = user_config()
         self.config = config
@@ -189,9 +189,9 @@ class Session:
             int(config.get("poster", {}).get("max_download_bytes", 10_000_000)),
             int(config.get("validate", {}).get("max_pixels", 25_000_000)))
         if self.name == "tmdb":
-            from . import tmdb as module
+            from filmcli.lookup import tmdb as module
         else:
-            from . import wikidata as module
+            from filmcli.lookup import wikidata as module
         self.module = module
         self.client = module.client_for(self.settings, user, offline=offline, refresh=refresh)
 

@@ -19,8 +19,8 @@ import stat
 import time
 from pathlib import Path
 
-from .. import __version__
-from ..errors import FilmcliError
+from filmcli import __version__
+from filmcli.errors import FilmcliError
 
 USER_AGENT = f"filmcli/{__version__} (+https://github.com/filmcli/filmcli)"
 RETRY_STATUS = {429, 500, 502, 503, 504}
@@ -40,7 +40,7 @@ class LookupFailed(FilmcliError):
 def cache_dir() -> Path | None:
     """$XDG_CACHE_HOME/filmcli/lookup, made 0700; None (no cache) without a home folder
     or when the folder is not the user's own: what it holds becomes posts' content."""
-    from ..cache import cache_root
+    from filmcli.store.cache import cache_root
 
     root = cache_root()
     if root is None:
@@ -169,7 +169,7 @@ class Client:
     def _store(self, path: Path | None, data: bytes) -> None:
         if path is None:
             return
-        from ..atomic import write_atomic
+        from filmcli.store.atomic import write_atomic
 
         try:
             write_atomic(path, data, mode=0o600)  # renamed into the 0700 folder
@@ -305,7 +305,7 @@ def _read_limited(response, limit: int | None, client: Client, deadline: float) 
 
 
 def check_image(data: bytes, max_pixels: int, client: Client) -> None:
-    from ..imageinfo import image_size, pillow_size, sniff_format
+    from filmcli.model.imageinfo import image_size, pillow_size, sniff_format
 
     fmt = sniff_format(data[:64])
     if fmt is None:

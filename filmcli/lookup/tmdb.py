@@ -9,8 +9,8 @@
 
 from __future__ import annotations
 
-from . import Candidate, tmdb_credentials
-from .http import Client, LookupFailed
+from filmcli.lookup import Candidate, tmdb_credentials
+from filmcli.lookup.http import Client, LookupFailed
 
 YEAR_FILTERS = True  # search/movie's year= leaves other years out
 DETAILS = 5  # how many search results get a details request (for their directors)

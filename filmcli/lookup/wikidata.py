@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from . import Candidate
-from .http import Client
+from filmcli.lookup import Candidate
+from filmcli.lookup.http import Client
 
 FILM_CLASSES = {
     "Q11424",  # film

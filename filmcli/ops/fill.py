@@ -1,0 +1,181 @@
+"""`filmcli fill` and `Library.fill`: what posts are missing (director, year, poster),
+looked up and set through `Library.set`, the byte-preserving writer `filmcli set` uses.
+
+Each film is planned on its own (a lookup failure, an ambiguous title, a poster that
+is no image are that film's error and the others go on), then every change is written
+under the library lock as `set` writes them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from filmcli.errors import FilmcliError, UsageError
+from filmcli.lookup import Candidate, Session, choose, fields_from
+
+FILLABLE = ("director", "year", "poster")
+
+
+@dataclass
+class Filled:
+    """What `fill` did (or would do) to one post."""
+
+    path: Path
+    label: str
+    candidate: Candidate | None = None
+    change: object = None  # a manage.Change, when there is something to set
+    error: FilmcliError | None = None
+    skipped: str | None = None  # why nothing was looked up or set
+
+    @property
+    def changed(self) -> bool:
+        return self.change is not None and self.change.changed
+
+
+def parse_only(text: str | Iterable[str] | None) -> list[str]:
+    """`--only poster,director` -> ["poster", "director"]; every fillable field by default."""
+    if text is None:
+        return list(FILLABLE)
+    items = text.split(",") if isinstance(text, str) else list(text)
+    names = [str(i).strip().lower() for i in items if str(i).strip()]
+    wrong = [n for n in names if n not in FILLABLE]
+    if wrong or not names:
+        raise UsageError(f"--only {','.join(wrong) or text!r}: fill only "
+                         + ", ".join(FILLABLE))
+    return list(dict.fromkeys(names))
+
+
+def missing(post, only: Iterable[str]) -> list[str]:
+    out = []
+    for key in only:
+        value = post.front_matter.get(key)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            out.append(key)
+    return out
+
+
+def plan_fill(library, posts, session: Session, *, only: Iterable[str] = FILLABLE,
+              ask: Callable | None = None,
+              on_film: Callable[[Filled], None] | None = None) -> list[Filled]:
+    """One Filled per post; nothing written. `ask(post, candidates)` chooses among
+    candidates when a title is not an exact, unique match (a terminal's choice)."""
+    from filmcli.ops.manage import Change
+
+    only = list(only)
+    out = []
+    stopped = None  # the failure that made the provider unusable for the rest
+    for post in posts:
+        label = Change(post.path, post.title, post.year).label
+        item = Filled(post.path, label)
+        out.append(item)
+        try:
+            if stopped is not None:
+                item.skipped = f"not looked up: {session.name} failed above"
+                continue
+            wanted = missing(post, only)
+            if not wanted:
+                item.skipped = "nothing to fill"
+                continue
+            item.candidate = session.known(post.front_matter)
+            if item.candidate is None:
+                title = post.title
+                if not isinstance(title, str) or not title.strip():
+                    raise FilmcliError("the post has no title to look up")
+                year = post.year if isinstance(post.year, int) else None
+                director = post.front_matter.get("director")
+                found = session.search(title, year)
+                item.candidate = choose(
+                    found, title, year, provider=session.name,
+                    director=director if isinstance(director, str) else None,
+                    ask=(lambda c, post=post: ask(post, c)) if ask else None,
+                    hint="set the film's year (or director) first with `filmcli set`, or "
+                         "run fill on a terminal to choose")
+                if item.candidate is None:
+                    item.skipped = "none of the candidates chosen"
+                    continue
+            values = fields_from(session, item.candidate, wanted)
+            if "poster" in values:
+                values["poster"] = values["poster"].uri
+            if not any(k in values for k in wanted):
+                item.skipped = (f"{session.name} {item.candidate.id} has no "
+                                + " and no ".join(wanted))
+                continue
+            [item.change] = library.set(post, values, dry_run=True)
+        except FilmcliError as exc:
+            item.error = exc
+            if getattr(exc, "unreachable", False):
+                stopped = exc
+        finally:
+            if on_film is not None:
+                on_film(item)
+    return out
+
+
+def apply_fill(library, planned: list[Filled]) -> list[Filled]:
+    from filmcli.ops.manage import apply
+
+    apply(library, [f.change for f in planned if f.changed and f.error is None])
+    for item in planned:
+        if item.change is not None and item.change.error is not None:
+            item.error = item.change.error
+    return planned
+
+
+def fill(library, films, *, only=None, provider: str | None = None, dry_run: bool = False,
+         offline: bool = False, refresh: bool = False, ask=None, on_film=None
+         ) -> list[Filled]:
+    """`Library.fill`: look up what `films` miss and set it (see the module's text)."""
+    posts = library.posts() if films is None else library._films(films)
+    session = Session(library.config, provider, offline=offline, refresh=refresh)
+    try:
+        planned = plan_fill(library, posts, session, only=parse_only(only), ask=ask,
+                            on_film=on_film)
+    finally:
+        session.close()
+    return planned if dry_run else apply_fill(library, planned)
+
+
+class Completer:
+    """`add --lookup`: the fields an imported record misses, from its exact match.
+
+    Called with the record's fields; returns the ones to add (and the source key).
+    NoMatch when there is no exact, unique match (the record is added as it is and
+    listed); any other lookup failure is the record's error.
+    """
+
+    def __init__(self, session: Session, only: Iterable[str] = FILLABLE):
+        self.session = session
+        self.only = list(only)
+        self.stopped: FilmcliError | None = None
+
+    def __call__(self, fields: dict) -> dict:
+        if self.stopped is not None:
+            raise FilmcliError(f"not looked up: {self.session.name} failed above",
+                               hint=self.stopped.hint)
+        try:
+            return self._complete(fields)
+        except FilmcliError as exc:
+            if getattr(exc, "unreachable", False):
+                self.stopped = exc
+            raise
+
+    def _complete(self, fields: dict) -> dict:
+        wanted = [k for k in self.only if fields.get(k) is None
+                  or (isinstance(fields.get(k), str) and not fields[k].strip())]
+        title, year = fields.get("title"), fields.get("year")
+        if not wanted or not isinstance(title, str) or not title.strip():
+            return {}
+        year = year if isinstance(year, int) and not isinstance(year, bool) else None
+        director = fields.get("director")
+        candidate = self.session.known(fields)
+        if candidate is None:
+            found = self.session.search(title, year)
+            candidate = choose(found, title, year, provider=self.session.name,
+                               director=director if isinstance(director, str) else None,
+                               hint="`filmcli fill` on a terminal lets you choose")
+        values = fields_from(self.session, candidate, wanted)
+        if "poster" in values:
+            values["poster"] = values["poster"].uri
+        return values

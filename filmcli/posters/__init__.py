@@ -1,0 +1,1 @@
+"""Poster images: preparing, extracting and embedding them. Stands on store and model."""
