@@ -36,22 +36,38 @@ JEKYLL = shutil.which("jekyll")
 FAILED = frozenset(("aborts", "dropped", "mangled", "collides"))
 #: validate's rules that claim what a Jekyll build does with a post (the rest are filmcli's
 #: own: required fields, posters, sizes, the alias budget, unknown keys...)
-BUILD_RULES = frozenset(("FC001", "FC002", "FC003", "FC004", "FC007", "FC201",
-                         "FC202", "FC204", "FC205", "FC207", "FC209"))
+BUILD_RULES = frozenset(
+    (
+        "FC001",
+        "FC002",
+        "FC003",
+        "FC004",
+        "FC007",
+        "FC201",
+        "FC202",
+        "FC204",
+        "FC205",
+        "FC207",
+        "FC209",
+    )
+)
 #: keys Jekyll gives meaning to (dates, categories, tags, slug): not compared as values
-INTERPRETED = frozenset(("date", "categories", "category", "tags", "tag", "slug", "ext",
-                         "draft", "excerpt"))
+INTERPRETED = frozenset(
+    ("date", "categories", "category", "tags", "tag", "slug", "ext", "draft", "excerpt")
+)
 _FRONT = re.compile(rb"\A(---\s*\n.*?\n?)^((---|\.\.\.)\s*$\n?)", re.M | re.S)
 _OPENED = re.compile(rb"---\s*\r?\n")
 _SKIP = object()
 
 
-def jekyll_facts(sites: list[Path], timeout: int = 600, posts_only: bool = False
-                 ) -> dict[str, dict]:
+def jekyll_facts(
+    sites: list[Path], timeout: int = 600, posts_only: bool = False
+) -> dict[str, dict]:
     """What real Jekyll does with each site: {str(site): facts}; one Ruby process.
     `posts_only`: render each post on its own, without layouts and pages (big sites; see
     jekyll_facts.rb)."""
     import os
+
     if JEKYLL is None:
         raise RuntimeError("jekyll is not installed (apt-get install -y jekyll)")
     with tempfile.TemporaryDirectory(prefix="jekyll-judge-") as tmp:
@@ -62,8 +78,9 @@ def jekyll_facts(sites: list[Path], timeout: int = 600, posts_only: bool = False
         env.pop("JEKYLL_FACTS_POSTS_ONLY", None)
         if posts_only:
             env["JEKYLL_FACTS_POSTS_ONLY"] = "1"
-        done = subprocess.run(["ruby", str(DRIVER), *args], capture_output=True,
-                              timeout=timeout, check=False, env=env)
+        done = subprocess.run(
+            ["ruby", str(DRIVER), *args], capture_output=True, timeout=timeout, check=False, env=env
+        )
     if done.returncode != 0:
         raise RuntimeError(f"jekyll_facts.rb failed: {done.stderr.decode()[-2000:]}")
     raw = json.loads(done.stdout)
@@ -113,8 +130,9 @@ def yaml_front_matter(data: bytes):
         return None
 
 
-def post_files(site: Path, folders: list[str] | None = None,
-               suffixes: tuple[str, ...] = (".md", ".markdown")) -> list[str]:
+def post_files(
+    site: Path, folders: list[str] | None = None, suffixes: tuple[str, ...] = (".md", ".markdown")
+) -> list[str]:
     """The post files of a site (relative paths): the Markdown files (what filmcli reads;
     other `suffixes` on request) under every `_posts` folder and the given collection
     folders."""
@@ -123,8 +141,11 @@ def post_files(site: Path, folders: list[str] | None = None,
     roots += [site / f for f in folders or () if (site / f).is_dir()]
     for root in roots:
         for path in sorted(root.rglob("*")):
-            if path.is_file() and path.suffix.lower() in suffixes \
-                    and not any(part.startswith(".") for part in path.relative_to(site).parts):
+            if (
+                path.is_file()
+                and path.suffix.lower() in suffixes
+                and not any(part.startswith(".") for part in path.relative_to(site).parts)
+            ):
                 found.append(path.relative_to(site).as_posix())
     return sorted(set(found))
 
@@ -134,8 +155,9 @@ def _culprits(error: str, posts: list[str]) -> list[str]:
     return named or posts
 
 
-def outcomes(site: Path, facts: dict, posts: list[str] | None = None,
-             today: _dt.date | None = None) -> dict[str, dict]:
+def outcomes(
+    site: Path, facts: dict, posts: list[str] | None = None, today: _dt.date | None = None
+) -> dict[str, dict]:
     """{post path: {"outcome": ..., "detail": ...}} for each post file of `site`."""
     site = Path(site)
     where = str(site.resolve()) + "/"
@@ -157,7 +179,8 @@ def outcomes(site: Path, facts: dict, posts: list[str] | None = None,
         ours = yaml_front_matter(data)
         doc = docs.get(path)
         unclosed = _OPENED.match(data.removeprefix(b"\xef\xbb\xbf")) and not _FRONT.match(
-            data.removeprefix(b"\xef\xbb\xbf"))
+            data.removeprefix(b"\xef\xbb\xbf")
+        )
         if doc is None:
             if path in static:
                 out[path] = {"outcome": "static", "detail": "copied as a static file"}
@@ -176,8 +199,11 @@ def outcomes(site: Path, facts: dict, posts: list[str] | None = None,
             out[path] = {"outcome": "mangled", "detail": "front matter lost: " + line.strip()}
             continue
         if unclosed:
-            out[path] = {"outcome": "mangled", "detail": "front matter not closed: Jekyll "
-                         "renders it as text and titles the post from its file name"}
+            out[path] = {
+                "outcome": "mangled",
+                "detail": "front matter not closed: Jekyll "
+                "renders it as text and titles the post from its file name",
+            }
             continue
         theirs = doc.get("data", {})
         diffs = []
@@ -193,18 +219,24 @@ def outcomes(site: Path, facts: dict, posts: list[str] | None = None,
             out[path] = {"outcome": "mangled", "detail": "; ".join(diffs)}
         elif path in colliding:
             group = next(g for g in facts["conflicts"] if path in g)
-            out[path] = {"outcome": "collides", "detail": "shares its destination with "
-                         + ", ".join(p for p in group if p != path)}
+            out[path] = {
+                "outcome": "collides",
+                "detail": "shares its destination with " + ", ".join(p for p in group if p != path),
+            }
         else:
             out[path] = {"outcome": "ok", "detail": doc.get("url") or ""}
-        if any(path in dest or doc.get("url", "") in dest
-               for group in facts.get("case_conflicts", []) for dest in group):
+        if any(
+            path in dest or doc.get("url", "") in dest
+            for group in facts.get("case_conflicts", [])
+            for dest in group
+        ):
             out[path]["case_conflict"] = True
     return out
 
 
-def score(results: dict[str, dict], problems: list[dict],
-          rules: frozenset[str] = BUILD_RULES) -> dict:
+def score(
+    results: dict[str, dict], problems: list[dict], rules: frozenset[str] = BUILD_RULES
+) -> dict:
     """Precision and recall of validate's build-rule errors against Jekyll's outcomes.
 
     A post validate flags (a build-rule error on it) is a true finding when Jekyll failed on
@@ -217,13 +249,18 @@ def score(results: dict[str, dict], problems: list[dict],
         if r["outcome"] == "collides":
             partners = {x.strip() for x in r["detail"].split("with ", 1)[1].split(",")}
             groups[path] = partners | {path}
-    found = {path for path in failed
-             if path in flagged or (path in groups and groups[path] & flagged)}
+    found = {
+        path for path in failed if path in flagged or (path in groups and groups[path] & flagged)
+    }
     true = {path for path in flagged if path in failed}
     return {
-        "posts": len(results), "failed": len(failed), "flagged": len(flagged),
-        "true": len(true), "found": len(found),
+        "posts": len(results),
+        "failed": len(failed),
+        "flagged": len(flagged),
+        "true": len(true),
+        "found": len(found),
         "precision": len(true) / len(flagged) if flagged else 1.0,
         "recall": len(found) / len(failed) if failed else 1.0,
-        "false_positives": sorted(flagged - failed), "missed": sorted(failed - found),
+        "false_positives": sorted(flagged - failed),
+        "missed": sorted(failed - found),
     }

@@ -46,11 +46,18 @@ def _prepare(source: Path, work: Path) -> Path:
     from filmcli.ops.liquid import PLUGIN_TAGS
 
     site = work / "site"
-    shutil.copytree(source, site, symlinks=True,
-                    ignore=shutil.ignore_patterns(".git", "_site", ".jekyll-cache", "node_modules",
-                                                  "vendor", ".bundle"))
-    config_path = next((site / n for n in ("_config.yml", "_config.yaml")
-                        if (site / n).is_file()), site / "_config.yml")
+    shutil.copytree(
+        source,
+        site,
+        symlinks=True,
+        ignore=shutil.ignore_patterns(
+            ".git", "_site", ".jekyll-cache", "node_modules", "vendor", ".bundle"
+        ),
+    )
+    config_path = next(
+        (site / n for n in ("_config.yml", "_config.yaml") if (site / n).is_file()),
+        site / "_config.yml",
+    )
     try:
         config = yaml.safe_load(config_path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError, UnicodeDecodeError):
@@ -67,8 +74,11 @@ def _prepare(source: Path, work: Path) -> Path:
                 stubs.update(PLUGIN_TAGS.get(str(name), {}))
     gemfile = site / "Gemfile"
     if gemfile.is_file():
-        group = re.search(r"group\s*\(?\s*:jekyll_plugins.*?\bdo\b(.*?)\bend\b",
-                          gemfile.read_text(encoding="utf-8", errors="replace"), re.S)
+        group = re.search(
+            r"group\s*\(?\s*:jekyll_plugins.*?\bdo\b(.*?)\bend\b",
+            gemfile.read_text(encoding="utf-8", errors="replace"),
+            re.S,
+        )
         for name in re.findall(r"""gem\s+["']([\w.-]+)["']""", group.group(1) if group else ""):
             stubs.update(PLUGIN_TAGS.get(name, {}))
         gemfile.unlink()
@@ -86,8 +96,10 @@ def _prepare(source: Path, work: Path) -> Path:
         lines = []
         for number, (name, block) in enumerate(sorted(stubs.items())):
             base = "Liquid::Block" if block else "Liquid::Tag"
-            lines.append(f"class FilmcliStub{number} < {base}; def render(_c) = ''; end\n"
-                         f"Liquid::Template.register_tag({name!r}, FilmcliStub{number})\n")
+            lines.append(
+                f"class FilmcliStub{number} < {base}; def render(_c) = ''; end\n"
+                f"Liquid::Template.register_tag({name!r}, FilmcliStub{number})\n"
+            )
         (plugins / "zz_filmcli_plugin_stubs.rb").write_text("".join(lines))
     for pattern in ("*.scss", "*.sass"):
         for path in site.rglob(pattern):
@@ -99,8 +111,9 @@ def _prepare(source: Path, work: Path) -> Path:
 def _culprit(error: str, site: Path) -> str | None:
     """The file a build error names (relative to the site), if any."""
     rooted = error.replace(str(site.resolve()) + "/", "").replace(str(site) + "/", "")
-    for match in re.finditer(r"([\w./ @+~-]+\.(?:md|markdown|html|htm|textile|xml|txt|json))",
-                             rooted):
+    for match in re.finditer(
+        r"([\w./ @+~-]+\.(?:md|markdown|html|htm|textile|xml|txt|json))", rooted
+    ):
         candidate = match.group(1).strip().lstrip("/")
         while candidate:
             if (site / candidate).is_file():
@@ -115,23 +128,32 @@ def _drop_broken_plugins(site: Path, error: str, notes: dict) -> bool:
     """Remove the site's _plugins/*.rb that need a gem this machine lacks (the build stops
     on `uninitialized constant Gem::...`, a LoadError, or a method missing from a class the
     gem defines); True if any was."""
-    found = re.search(r"uninitialized constant ([A-Z]\w*)|cannot load such file -- ([\w/-]+)"
-                      r"|for (?:class|module) `(?:Jekyll::)?(\w+)", error)
+    found = re.search(
+        r"uninitialized constant ([A-Z]\w*)|cannot load such file -- ([\w/-]+)"
+        r"|for (?:class|module) `(?:Jekyll::)?(\w+)",
+        error,
+    )
     plugins = site / "_plugins"
     if not found or not plugins.is_dir():
         return False
     name = found.group(1) or found.group(2) or found.group(3)
-    dropped = [p for p in plugins.rglob("*.rb")
-               if name in p.read_text(encoding="utf-8", errors="replace")]
+    dropped = [
+        p for p in plugins.rglob("*.rb") if name in p.read_text(encoding="utf-8", errors="replace")
+    ]
     for path in dropped:
         notes.setdefault("plugins_left_out", []).append(path.relative_to(site).as_posix())
         path.unlink()
     return bool(dropped)
 
 
-def judge(source: Path, posts_dir: str | None = None, posts_only: bool = False,
-          timeout: int = 600, suffixes: tuple[str, ...] = (".md", ".markdown"),
-          only: str | None = None) -> tuple[dict, list[str], dict]:
+def judge(
+    source: Path,
+    posts_dir: str | None = None,
+    posts_only: bool = False,
+    timeout: int = 600,
+    suffixes: tuple[str, ...] = (".md", ".markdown"),
+    only: str | None = None,
+) -> tuple[dict, list[str], dict]:
     """(outcomes, validate's problems as dicts, notes) for one site."""
     from filmcli.api import Library
     from filmcli.ops.validate import Options, validate
@@ -179,16 +201,21 @@ def judge(source: Path, posts_dir: str | None = None, posts_only: bool = False,
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("sites", nargs="+", help="site folders (SITE::FOLDER: judge only the "
-                        "posts under FOLDER)")
+    parser.add_argument(
+        "sites", nargs="+", help="site folders (SITE::FOLDER: judge only the posts under FOLDER)"
+    )
     parser.add_argument("--posts-dir", help="the library's posts folder, if not _posts")
     parser.add_argument("--json", type=Path, help="write every outcome and finding here")
     parser.add_argument("--verbose", "-v", action="store_true")
-    parser.add_argument("--posts-only", action="store_true",
-                        help="render each post alone, without layouts or pages (big sites)")
+    parser.add_argument(
+        "--posts-only",
+        action="store_true",
+        help="render each post alone, without layouts or pages (big sites)",
+    )
     parser.add_argument("--timeout", type=int, default=600, help="seconds per Jekyll build")
-    parser.add_argument("--html", action="store_true",
-                        help="judge .html posts too (filmcli reads them when named)")
+    parser.add_argument(
+        "--html", action="store_true", help="judge .html posts too (filmcli reads them when named)"
+    )
     args = parser.parse_args(argv)
     report = {}
     totals = {"posts": 0, "failed": 0, "flagged": 0, "true": 0, "found": 0}
@@ -198,8 +225,9 @@ def main(argv: list[str]) -> int:
         source, _, only = str(source).partition("::")
         source = Path(source)
         suffixes = (".md", ".markdown", ".html") if args.html else (".md", ".markdown")
-        results, problems, notes = judge(source, args.posts_dir, args.posts_only, args.timeout,
-                                         suffixes, only or None)
+        results, problems, notes = judge(
+            source, args.posts_dir, args.posts_only, args.timeout, suffixes, only or None
+        )
         judged = {p: r for p, r in results.items() if r["outcome"] != "unjudged"}
         found = score(judged, [p for p in problems if p["path"] in judged])
         for key in totals:
@@ -208,10 +236,12 @@ def main(argv: list[str]) -> int:
         for r in judged.values():
             kinds[r["outcome"]] = kinds.get(r["outcome"], 0) + 1
         name = source.name + ("::" + only if only else "")
-        print(f"{name}: {found['posts']} posts {kinds}; validate flags {found['flagged']}"
-              f", {found['true']} of them failed in Jekyll; Jekyll failed on {found['failed']},"
-              f" validate found {found['found']}: precision {found['precision']:.3f}, recall "
-              f"{found['recall']:.3f}")
+        print(
+            f"{name}: {found['posts']} posts {kinds}; validate flags {found['flagged']}"
+            f", {found['true']} of them failed in Jekyll; Jekyll failed on {found['failed']},"
+            f" validate found {found['found']}: precision {found['precision']:.3f}, recall "
+            f"{found['recall']:.3f}"
+        )
         by_path: dict = {}
         for p in problems:
             if p["rule"] in BUILD_RULES and p["severity"] == "error":
@@ -224,13 +254,19 @@ def main(argv: list[str]) -> int:
             for path, r in sorted(judged.items()):
                 if r["outcome"] != "ok":
                     print(f"  {r['outcome']:9} {path}: {r['detail'][:150]}")
-        report[str(source)] = {"score": found, "outcomes": results, "problems": problems,
-                               "notes": notes}
+        report[str(source)] = {
+            "score": found,
+            "outcomes": results,
+            "problems": problems,
+            "notes": notes,
+        }
     if len(args.sites) > 1:
         precision = totals["true"] / totals["flagged"] if totals["flagged"] else 1.0
         recall = totals["found"] / totals["failed"] if totals["failed"] else 1.0
-        print(f"all: {totals['posts']} posts, {totals['failed']} failed in Jekyll, "
-              f"{totals['flagged']} flagged: precision {precision:.3f}, recall {recall:.3f}")
+        print(
+            f"all: {totals['posts']} posts, {totals['failed']} failed in Jekyll, "
+            f"{totals['flagged']} flagged: precision {precision:.3f}, recall {recall:.3f}"
+        )
     if args.json:
         args.json.write_text(json.dumps(report, indent=1, default=str, ensure_ascii=False))
     rules = ", ".join(sorted(BUILD_RULES))

@@ -50,6 +50,7 @@ def filmcli_cmd() -> list[str]:
 
 # --- the library -------------------------------------------------------------
 
+
 def library(n: int, seed: int) -> Path:
     """A generated n-post library, made once and reused (a marker says it is complete)."""
     folder = OUT / f"lib-{n}-seed{seed}"
@@ -69,6 +70,7 @@ def library(n: int, seed: int) -> Path:
 
 # --- timing ------------------------------------------------------------------
 
+
 @dataclass
 class Case:
     name: str
@@ -86,8 +88,9 @@ class Case:
             self.setup()
         with tempfile.TemporaryFile() as errors:  # a file, not a pipe: never blocks
             started = time.perf_counter()
-            proc = subprocess.Popen(self.argv, stdout=subprocess.DEVNULL, stderr=errors,
-                                    env=env, shell=self.shell)
+            proc = subprocess.Popen(
+                self.argv, stdout=subprocess.DEVNULL, stderr=errors, env=env, shell=self.shell
+            )
             # wait4 gives this child's own peak RSS (ru_maxrss, kB on Linux)
             _, status, usage = os.wait4(proc.pid, 0)
             elapsed = time.perf_counter() - started
@@ -101,11 +104,16 @@ class Case:
             self.failures.append(f"exit {proc.returncode}: {tail}")
 
     def summary(self) -> dict:
-        return {"median_s": round(statistics.median(self.times), 4),
-                "min_s": round(min(self.times), 4), "max_s": round(max(self.times), 4),
-                "peak_rss_mb": round(max(self.rss_kb) / 1024, 1), "runs": len(self.times),
-                "argv": " ".join(self.argv) if not self.shell else self.argv,
-                "group": self.group, **({"failures": self.failures} if self.failures else {})}
+        return {
+            "median_s": round(statistics.median(self.times), 4),
+            "min_s": round(min(self.times), 4),
+            "max_s": round(max(self.times), 4),
+            "peak_rss_mb": round(max(self.rss_kb) / 1024, 1),
+            "runs": len(self.times),
+            "argv": " ".join(self.argv) if not self.shell else self.argv,
+            "group": self.group,
+            **({"failures": self.failures} if self.failures else {}),
+        }
 
 
 def clear(path: Path) -> None:
@@ -131,8 +139,12 @@ TARGETS = [
     ("list --format tsv, cold cache / cat", "filmcli list (cold cache)", "cat (disk floor)", 2.0),
     ("list --format tsv, warm cache / cat", "filmcli list (warm cache)", "cat (disk floor)", 0.5),
     ("extract-posters / lean extraction", "filmcli extract-posters", "lean extraction", 1.0),
-    ("validate / Pillow decode, 2 processes", "filmcli validate", "Pillow full decode, 2 procs",
-     1.0),
+    (
+        "validate / Pillow decode, 2 processes",
+        "filmcli validate",
+        "Pillow full decode, 2 procs",
+        1.0,
+    ),
     ("validate --fast / cat", "filmcli validate --fast", "cat (disk floor)", 2.0),
     ("--version / import typer", "filmcli --version", "python -c 'import typer'", 1.3),
 ]
@@ -148,46 +160,94 @@ def build_cases(lib: Path, work: Path, cache_home: Path) -> list[Case]:
         clear(cache_home)
 
     cases = [
-        Case("cat (disk floor)", f"sh {BASELINES / 'cat_floor.sh'} {lib}", "baseline",
-             shell=True),
-        Case("python-frontmatter loop", [PY, str(BASELINES / "frontmatter_loop.py"), str(lib)],
-             "baseline"),
-        Case("lean loop (bytes + libyaml)", [PY, str(BASELINES / "lean_loop.py"), str(lib)],
-             "baseline"),
-        Case("naive extraction", [PY, str(BASELINES / "naive_extract.py"), str(lib),
-                                  str(extract_naive)], "baseline",
-             setup=lambda: clear(extract_naive)),
-        Case("lean extraction", [PY, str(BASELINES / "lean_extract.py"), str(lib),
-                                 str(extract_lean)], "baseline",
-             setup=lambda: clear(extract_lean)),
-        Case("Pillow full decode, 2 procs", [PY, str(BASELINES / "pillow_decode.py"), str(lib),
-                                             "2"], "baseline"),
+        Case("cat (disk floor)", f"sh {BASELINES / 'cat_floor.sh'} {lib}", "baseline", shell=True),
+        Case(
+            "python-frontmatter loop",
+            [PY, str(BASELINES / "frontmatter_loop.py"), str(lib)],
+            "baseline",
+        ),
+        Case(
+            "lean loop (bytes + libyaml)",
+            [PY, str(BASELINES / "lean_loop.py"), str(lib)],
+            "baseline",
+        ),
+        Case(
+            "naive extraction",
+            [PY, str(BASELINES / "naive_extract.py"), str(lib), str(extract_naive)],
+            "baseline",
+            setup=lambda: clear(extract_naive),
+        ),
+        Case(
+            "lean extraction",
+            [PY, str(BASELINES / "lean_extract.py"), str(lib), str(extract_lean)],
+            "baseline",
+            setup=lambda: clear(extract_lean),
+        ),
+        Case(
+            "Pillow full decode, 2 procs",
+            [PY, str(BASELINES / "pillow_decode.py"), str(lib), "2"],
+            "baseline",
+        ),
         Case("python -c 'import typer'", [PY, "-c", "import typer"], "baseline"),
     ]
     hugo = hugo_binary()
     if hugo:
         config = work / "hugo.toml"
         config.parent.mkdir(parents=True, exist_ok=True)
-        config.write_text('baseURL = "http://example.org/"\ncontentDir = "_posts"\n'
-                          'disableKinds = ["taxonomy", "term", "RSS", "sitemap"]\n')
-        cases.append(Case("hugo list all", [hugo, "list", "all", "--source", str(lib),
-                                            "--config", str(config)], "baseline"))
+        config.write_text(
+            'baseURL = "http://example.org/"\ncontentDir = "_posts"\n'
+            'disableKinds = ["taxonomy", "term", "RSS", "sitemap"]\n'
+        )
+        cases.append(
+            Case(
+                "hugo list all",
+                [hugo, "list", "all", "--source", str(lib), "--config", str(config)],
+                "baseline",
+            )
+        )
     cases += [
-        Case("filmcli list (cold cache)", [*fc, "-L", str(lib), "list", "--format", "tsv"],
-             "filmcli", setup=cold_cache),
-        Case("filmcli list (warm cache)", [*fc, "-L", str(lib), "list", "--format", "tsv"],
-             "filmcli"),
-        Case("filmcli list (--no-cache)", [*fc, "-L", str(lib), "--no-cache", "list",
-                                           "--format", "tsv"], "filmcli"),
-        Case("filmcli extract-posters", [*fc, "-L", str(lib), "extract-posters", "--out",
-                                         str(extract_ours), "--format", "json"], "filmcli",
-             setup=lambda: clear(extract_ours)),
+        Case(
+            "filmcli list (cold cache)",
+            [*fc, "-L", str(lib), "list", "--format", "tsv"],
+            "filmcli",
+            setup=cold_cache,
+        ),
+        Case(
+            "filmcli list (warm cache)", [*fc, "-L", str(lib), "list", "--format", "tsv"], "filmcli"
+        ),
+        Case(
+            "filmcli list (--no-cache)",
+            [*fc, "-L", str(lib), "--no-cache", "list", "--format", "tsv"],
+            "filmcli",
+        ),
+        Case(
+            "filmcli extract-posters",
+            [
+                *fc,
+                "-L",
+                str(lib),
+                "extract-posters",
+                "--out",
+                str(extract_ours),
+                "--format",
+                "json",
+            ],
+            "filmcli",
+            setup=lambda: clear(extract_ours),
+        ),
         Case("filmcli validate", [*fc, "-L", str(lib), "validate"], "filmcli", ok=(0, 1)),
-        Case("filmcli validate --fast", [*fc, "-L", str(lib), "validate", "--fast"],
-             "filmcli", ok=(0, 1)),
-        Case("filmcli validate --fast (--no-cache)", [*fc, "-L", str(lib), "--no-cache",
-                                                      "validate", "--fast"], "filmcli",
-             ok=(0, 1)),
+        Case(
+            "filmcli validate --fast",
+            [*fc, "-L", str(lib), "validate", "--fast"],
+            "filmcli",
+            ok=(0, 1),
+        ),
+        Case(
+            "filmcli validate --fast (--no-cache)",
+            [*fc, "-L", str(lib), "--no-cache", "validate", "--fast"],
+            "filmcli",
+            ok=(0, 1),
+        ),
         Case("filmcli --version", [*fc, "--version"], "filmcli"),
         Case("filmcli --help", [*fc, "--help"], "filmcli"),
     ]
@@ -218,11 +278,14 @@ def machine() -> dict:
         except (OSError, subprocess.SubprocessError):
             return ""
 
-    return {"nproc": output(["nproc"]).strip(),
-            "lscpu": output(["lscpu"]).splitlines()[:12],
-            "python": sys.version.split()[0], "platform": platform.platform(),
-            "hugo": output([hugo_binary(), "version"]).strip() if hugo_binary() else None,
-            "load_before": os.getloadavg()}
+    return {
+        "nproc": output(["nproc"]).strip(),
+        "lscpu": output(["lscpu"]).splitlines()[:12],
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "hugo": output([hugo_binary(), "version"]).strip() if hugo_binary() else None,
+        "load_before": os.getloadavg(),
+    }
 
 
 def ratios(results: dict) -> list[dict]:
@@ -230,8 +293,9 @@ def ratios(results: dict) -> list[dict]:
     for name, ours, base, limit in TARGETS:
         if ours in results and base in results:
             value = results[ours]["median_s"] / results[base]["median_s"]
-            rows.append({"target": name, "ratio": round(value, 2), "at_most": limit,
-                         "met": value <= limit})
+            rows.append(
+                {"target": name, "ratio": round(value, 2), "at_most": limit, "met": value <= limit}
+            )
     return rows
 
 
@@ -241,14 +305,18 @@ def print_table(title: str, results: dict, targets: list[dict]) -> None:
     print("|---|---:|---:|---:|---:|")
     for name, r in results.items():
         flag = " (FAILED)" if r.get("failures") else ""
-        print(f"| {name}{flag} | {r['median_s']:.3f} | {r['min_s']:.3f} | {r['max_s']:.3f} "
-              f"| {r['peak_rss_mb']:.0f} |")
+        print(
+            f"| {name}{flag} | {r['median_s']:.3f} | {r['min_s']:.3f} | {r['max_s']:.3f} "
+            f"| {r['peak_rss_mb']:.0f} |"
+        )
     if targets:
         print("\n| target | ratio | at most | met |")
         print("|---|---:|---:|---|")
         for t in targets:
-            print(f"| {t['target']} | {t['ratio']:.2f} | {t['at_most']} | "
-                  f"{'yes' if t['met'] else 'NO'} |")
+            print(
+                f"| {t['target']} | {t['ratio']:.2f} | {t['at_most']} | "
+                f"{'yes' if t['met'] else 'NO'} |"
+            )
 
 
 def env_with_cache(cache_home: Path) -> dict:
@@ -266,17 +334,26 @@ def main_suite(args) -> dict:
     cases = build_cases(lib, work, cache_home)
     if args.only:
         cases = [c for c in cases if any(o in c.name for o in args.only)]
-    print(f"timing {len(cases)} commands on {args.posts:,} posts, {args.runs} runs each",
-          file=sys.stderr, flush=True)
+    print(
+        f"timing {len(cases)} commands on {args.posts:,} posts, {args.runs} runs each",
+        file=sys.stderr,
+        flush=True,
+    )
     time_cases(cases, args.runs, env)
     results = {c.name: c.summary() for c in cases}
     targets = ratios(results)
     total = sum(p.stat().st_size for p in (lib / "_posts").iterdir())
-    report = {"posts": args.posts, "seed": args.seed, "library_bytes": total,
-              "runs": args.runs, "machine": machine(), "results": results,
-              "targets": targets, "when": time.strftime("%Y-%m-%d %H:%M:%S %z")}
-    print_table(f"{args.posts:,} posts ({total / 1e6:.0f} MB), {args.runs} runs", results,
-                targets)
+    report = {
+        "posts": args.posts,
+        "seed": args.seed,
+        "library_bytes": total,
+        "runs": args.runs,
+        "machine": machine(),
+        "results": results,
+        "targets": targets,
+        "when": time.strftime("%Y-%m-%d %H:%M:%S %z"),
+    }
+    print_table(f"{args.posts:,} posts ({total / 1e6:.0f} MB), {args.runs} runs", results, targets)
     return report
 
 
@@ -289,13 +366,29 @@ def scale_suite(args) -> dict:
     fc = filmcli_cmd()
     cases = []
     for n, lib in ((args.posts, small), (args.scale_posts, big)):
-        cases.append(Case(f"cat (disk floor), {n:,} posts",
-                          f"sh {BASELINES / 'cat_floor.sh'} {lib}", "baseline", shell=True))
-        cases.append(Case(f"filmcli list (cold cache), {n:,} posts",
-                          [*fc, "-L", str(lib), "list", "--format", "tsv"], "filmcli",
-                          setup=lambda: clear(cache_home)))
-        cases.append(Case(f"filmcli list (warm cache), {n:,} posts",
-                          [*fc, "-L", str(lib), "list", "--format", "tsv"], "filmcli"))
+        cases.append(
+            Case(
+                f"cat (disk floor), {n:,} posts",
+                f"sh {BASELINES / 'cat_floor.sh'} {lib}",
+                "baseline",
+                shell=True,
+            )
+        )
+        cases.append(
+            Case(
+                f"filmcli list (cold cache), {n:,} posts",
+                [*fc, "-L", str(lib), "list", "--format", "tsv"],
+                "filmcli",
+                setup=lambda: clear(cache_home),
+            )
+        )
+        cases.append(
+            Case(
+                f"filmcli list (warm cache), {n:,} posts",
+                [*fc, "-L", str(lib), "list", "--format", "tsv"],
+                "filmcli",
+            )
+        )
     time_cases(cases, args.runs, env)
     results = {c.name: c.summary() for c in cases}
     per_post = {}
@@ -304,20 +397,38 @@ def scale_suite(args) -> dict:
     cold_big = results[f"filmcli list (cold cache), {args.scale_posts:,} posts"]
     cold_small = results[f"filmcli list (cold cache), {args.posts:,} posts"]
     targets = [
-        {"target": f"cold list cost per post, {args.scale_posts:,} / {args.posts:,}",
-         "ratio": round(per_post[args.scale_posts] / per_post[args.posts], 2), "at_most": 1.2,
-         "met": per_post[args.scale_posts] <= 1.2 * per_post[args.posts]},
-        {"target": f"peak memory of cold list at {args.scale_posts:,} posts (MB)",
-         "ratio": cold_big["peak_rss_mb"], "at_most": 150, "met": cold_big["peak_rss_mb"] < 150},
-        {"target": f"peak memory of cold list at {args.posts:,} posts (MB)",
-         "ratio": cold_small["peak_rss_mb"], "at_most": 80, "met": cold_small["peak_rss_mb"] < 80},
+        {
+            "target": f"cold list cost per post, {args.scale_posts:,} / {args.posts:,}",
+            "ratio": round(per_post[args.scale_posts] / per_post[args.posts], 2),
+            "at_most": 1.2,
+            "met": per_post[args.scale_posts] <= 1.2 * per_post[args.posts],
+        },
+        {
+            "target": f"peak memory of cold list at {args.scale_posts:,} posts (MB)",
+            "ratio": cold_big["peak_rss_mb"],
+            "at_most": 150,
+            "met": cold_big["peak_rss_mb"] < 150,
+        },
+        {
+            "target": f"peak memory of cold list at {args.posts:,} posts (MB)",
+            "ratio": cold_small["peak_rss_mb"],
+            "at_most": 80,
+            "met": cold_small["peak_rss_mb"] < 80,
+        },
     ]
-    report = {"posts": [args.posts, args.scale_posts], "seed": args.seed, "runs": args.runs,
-              "machine": machine(), "results": results, "targets": targets,
-              "per_post_ms": {str(k): round(v * 1000, 4) for k, v in per_post.items()},
-              "when": time.strftime("%Y-%m-%d %H:%M:%S %z")}
-    print_table(f"scale: {args.posts:,} and {args.scale_posts:,} posts, {args.runs} runs",
-                results, targets)
+    report = {
+        "posts": [args.posts, args.scale_posts],
+        "seed": args.seed,
+        "runs": args.runs,
+        "machine": machine(),
+        "results": results,
+        "targets": targets,
+        "per_post_ms": {str(k): round(v * 1000, 4) for k, v in per_post.items()},
+        "when": time.strftime("%Y-%m-%d %H:%M:%S %z"),
+    }
+    print_table(
+        f"scale: {args.posts:,} and {args.scale_posts:,} posts, {args.runs} runs", results, targets
+    )
     return report
 
 
@@ -327,10 +438,16 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--json", type=Path, help="write the results as JSON here")
-    parser.add_argument("--only", action="append", help="time only commands whose name "
-                        "contains this text (repeatable)")
-    parser.add_argument("--scale", action="store_true",
-                        help="the scale check: cold list at --scale-posts and at --posts")
+    parser.add_argument(
+        "--only",
+        action="append",
+        help="time only commands whose name contains this text (repeatable)",
+    )
+    parser.add_argument(
+        "--scale",
+        action="store_true",
+        help="the scale check: cold list at --scale-posts and at --posts",
+    )
     parser.add_argument("--scale-posts", type=int, default=100_000)
     args = parser.parse_args()
     report = scale_suite(args) if args.scale else main_suite(args)

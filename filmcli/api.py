@@ -34,8 +34,14 @@ class Library(Store):
             return [self.select(os.fspath(films))]
         return [f if isinstance(f, Post) else self.select(os.fspath(f)) for f in films]
 
-    def set(self, films, assign: dict | None = None, remove: Iterable[str] = (), *,
-            dry_run: bool = False) -> list:
+    def set(
+        self,
+        films,
+        assign: dict | None = None,
+        remove: Iterable[str] = (),
+        *,
+        dry_run: bool = False,
+    ) -> list:
         """Set front-matter keys of one film or several, changing only their lines.
 
         `films` is a selector, a Post, or a list of either; `assign` maps keys to values
@@ -63,8 +69,18 @@ class Library(Store):
                 changes.append(failed)
         return changes if dry_run else apply(self, changes)
 
-    def fill(self, films=None, *, only=None, provider: str | None = None, dry_run: bool = False,
-             offline: bool = False, refresh: bool = False, ask=None, on_film=None) -> list:
+    def fill(
+        self,
+        films=None,
+        *,
+        only=None,
+        provider: str | None = None,
+        dry_run: bool = False,
+        offline: bool = False,
+        refresh: bool = False,
+        ask=None,
+        on_film=None,
+    ) -> list:
         """Look up what films miss (director, year, poster; `only` some of them) on TMDb or
         Wikidata and set it as `set` does, recording the source (`tmdb: 152601`).
 
@@ -76,8 +92,17 @@ class Library(Store):
         """
         from filmcli.ops.fill import fill
 
-        return fill(self, films, only=only, provider=provider, dry_run=dry_run,
-                    offline=offline, refresh=refresh, ask=ask, on_film=on_film)
+        return fill(
+            self,
+            films,
+            only=only,
+            provider=provider,
+            dry_run=dry_run,
+            offline=offline,
+            refresh=refresh,
+            ask=ask,
+            on_film=on_film,
+        )
 
     def remove(self, films, *, keep_poster: bool = False, dry_run: bool = False) -> list:
         """Remove one film or several (a selector, a Post, or a list of either), with each
@@ -104,8 +129,15 @@ class Library(Store):
         move = plan_unpublish(self, found)
         return move if dry_run else _done(apply_moves(self, [move])[0])
 
-    def rename(self, film, *, title: str | None = None, date=None, slug: str | None = None,
-               dry_run: bool = False):
+    def rename(
+        self,
+        film,
+        *,
+        title: str | None = None,
+        date=None,
+        slug: str | None = None,
+        dry_run: bool = False,
+    ):
         """Rename a film's post as `jekyll rename` does (see `manage.plan_rename`); returns a
         `manage.Move` with the old and new paths and URLs."""
         from filmcli.ops.manage import apply_rename, plan_rename
@@ -114,8 +146,14 @@ class Library(Store):
         move = plan_rename(self, post, title=title, date=date, slug=slug)
         return move if dry_run else _done(apply_rename(self, move))
 
-    def fix(self, paths: Iterable[str | os.PathLike] = (), *, unsafe: bool = False,
-            dry_run: bool = False, **options):
+    def fix(
+        self,
+        paths: Iterable[str | os.PathLike] = (),
+        *,
+        unsafe: bool = False,
+        dry_run: bool = False,
+        **options,
+    ):
         """What `validate --fix` does: repair the findings that have a safe fix (and, with
         `unsafe`, an unsafe one) in the posts under `paths`, each post changed only in the
         lines of its fixes, written atomically under the library lock. Returns a

@@ -9,8 +9,14 @@ import re
 #: sequences: colours, window titles, OSC 52 clipboard writes; line breaks that make a
 #: CI log run `::error::` workflow commands), DEL, the Unicode line and paragraph
 #: separators and the bidirectional overrides (text that reads differently than it is).
-_UNSAFE = (*range(0x20), *range(0x7F, 0xA0), 0x2028, 0x2029, *range(0x202A, 0x202F),
-           *range(0x2066, 0x206A))
+_UNSAFE = (
+    *range(0x20),
+    *range(0x7F, 0xA0),
+    0x2028,
+    0x2029,
+    *range(0x202A, 0x202F),
+    *range(0x2066, 0x206A),
+)
 _NAMED = {0x09: "\\t", 0x0A: "\\n", 0x0D: "\\r"}
 
 
@@ -21,7 +27,8 @@ def _escape_of(c: int) -> str:
 #: For one line of text: every unsafe character escaped, and a file name's undecodable
 #: byte (a lone surrogate from os.fsdecode) shown as that byte, `\xff`.
 _LINE = {c: _escape_of(c) for c in _UNSAFE} | {
-    c: f"\\x{c - 0xDC00:02x}" for c in range(0xDC80, 0xDD00)}
+    c: f"\\x{c - 0xDC00:02x}" for c in range(0xDC80, 0xDD00)
+}
 #: For multi-line text (a review): newlines and tabs kept, the rest as in _LINE.
 _BLOCK = {c: e for c, e in _LINE.items() if c not in (0x09, 0x0A)}
 _UNSAFE_RE = re.compile("[" + re.escape("".join(map(chr, _UNSAFE))) + "\udc80-\udcff]")

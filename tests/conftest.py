@@ -64,8 +64,9 @@ class Run:
         monkeypatch.setenv("NO_COLOR", "1")
 
     def __call__(self, *args: str, input: str | bytes | None = None, env: dict | None = None):
-        return self.runner.invoke(app, [str(a) for a in args], input=input, env=env,
-                                  catch_exceptions=False)
+        return self.runner.invoke(
+            app, [str(a) for a in args], input=input, env=env, catch_exceptions=False
+        )
 
 
 @pytest.fixture
@@ -75,5 +76,11 @@ def run(monkeypatch) -> Run:
 
 def run_process(*args: str, cwd=None, input: bytes | None = None, env=None, timeout=120):
     """Run `python -m filmcli` as a real process (for pipes, signals and exit codes)."""
-    return subprocess.run([sys.executable, "-m", "filmcli", *map(str, args)], cwd=cwd,
-                          input=input, capture_output=True, env=env, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "filmcli", *map(str, args)],
+        cwd=cwd,
+        input=input,
+        capture_output=True,
+        env=env,
+        timeout=timeout,
+    )

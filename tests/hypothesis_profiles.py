@@ -21,8 +21,13 @@ LONG = os.environ.get("FILMCLI_FUZZ", "").lower() == "long"
 #: examples per test in the long run, as a multiple of the CI count
 LONG_FACTOR = int(os.environ.get("FILMCLI_FUZZ_FACTOR", "200"))
 
-_SLOW_OK = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much,
-            HealthCheck.function_scoped_fixture, HealthCheck.large_base_example]
+_SLOW_OK = [
+    HealthCheck.too_slow,
+    HealthCheck.data_too_large,
+    HealthCheck.filter_too_much,
+    HealthCheck.function_scoped_fixture,
+    HealthCheck.large_base_example,
+]
 
 settings.register_profile(
     "filmcli-ci",
@@ -45,6 +50,5 @@ settings.register_profile(
 def fuzz(examples: int) -> settings:
     """Settings for one property: `examples` in CI, LONG_FACTOR times more in the long run."""
     if LONG:
-        return settings(settings.get_profile("filmcli-long"),
-                        max_examples=examples * LONG_FACTOR)
+        return settings(settings.get_profile("filmcli-long"), max_examples=examples * LONG_FACTOR)
     return settings(settings.get_profile("filmcli-ci"), max_examples=examples)

@@ -25,8 +25,11 @@ from filmcli.model.writer import render_post
 
 def tree(folder: Path) -> dict[str, bytes]:
     """Every file under `folder` (relative name -> bytes), but the write lock's file."""
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
-            if p.is_file() and p.name != ".filmcli.lock"}
+    return {
+        str(p.relative_to(folder)): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and p.name != ".filmcli.lock"
+    }
 
 
 def empty_library(tmp_path: Path, name: str = "other") -> Path:
@@ -49,14 +52,14 @@ def test_export_pipe_add_rebuilds_byte_identical(site, tmp_path, fmt):
     other = empty_library(tmp_path)
     exported = run_process("-L", site, "export", "--format", fmt, "--posters", "inline")
     assert exported.returncode == 0, exported.stderr
-    added = run_process("-L", other, "add", "-", "--from", fmt, input=exported.stdout,
-                        cwd=tmp_path)
+    added = run_process("-L", other, "add", "-", "--from", fmt, input=exported.stdout, cwd=tmp_path)
     assert added.returncode == 0, added.stderr
     original = tree(site / "_posts")
     assert len(original) >= 14
     assert tree(other / "_posts") == original
     assert summary(added.stderr.decode()) == (
-        f"added {len(original)}, skipped 0 (already present), failed 0")
+        f"added {len(original)}, skipped 0 (already present), failed 0"
+    )
     assert len(added.stdout.decode().splitlines()) == len(original)
 
 
@@ -64,8 +67,20 @@ def test_csv_and_poster_files_round_trips(run, site, tmp_path):
     original = tree(site / "_posts")
     out = tmp_path / "out"
     assert run("-L", site, "export", "-o", out / "films.csv").exit_code == 0
-    assert run("-L", site, "export", "-o", out / "films.json", "--posters", "files",
-               "--posters-dir", out / "posters").exit_code == 0
+    assert (
+        run(
+            "-L",
+            site,
+            "export",
+            "-o",
+            out / "films.json",
+            "--posters",
+            "files",
+            "--posters-dir",
+            out / "posters",
+        ).exit_code
+        == 0
+    )
     for name in ("films.csv", "films.json"):
         other = empty_library(tmp_path, name)
         result = run("-L", other, "add", out / name)
@@ -82,15 +97,38 @@ def odd_library(tmp_path: Path) -> Path:
     poster = Post.read(SEED).poster.uri
     tz = dt.timezone(dt.timedelta(hours=-5))
     posts_spec = {
-        "2020-01-01-a.md": ({"layout": "post", "title": "A: b", "director": "Z", "year": 2000,
-                             "poster": poster, "date": dt.datetime(2020, 1, 1, 9, 5, tzinfo=tz),
-                             "tags": ["x", "y"], "rating": 4.5, "published": True,
-                             "empty": None, "nested": {"k": [1, None]}, 2013: "int key",
-                             "body": "a key named body", "path": "p", "slug": "s"},
-                            "real body\n", "\n"),
-        "2020-01-02-b.md": ({"layout": "post", "title": "B", "year": None,
-                             "date": dt.date(2020, 1, 2), "seen": dt.datetime(2019, 1, 1)},
-                            "crlf\r\nbody\r\n", "\r\n"),
+        "2020-01-01-a.md": (
+            {
+                "layout": "post",
+                "title": "A: b",
+                "director": "Z",
+                "year": 2000,
+                "poster": poster,
+                "date": dt.datetime(2020, 1, 1, 9, 5, tzinfo=tz),
+                "tags": ["x", "y"],
+                "rating": 4.5,
+                "published": True,
+                "empty": None,
+                "nested": {"k": [1, None]},
+                2013: "int key",
+                "body": "a key named body",
+                "path": "p",
+                "slug": "s",
+            },
+            "real body\n",
+            "\n",
+        ),
+        "2020-01-02-b.md": (
+            {
+                "layout": "post",
+                "title": "B",
+                "year": None,
+                "date": dt.date(2020, 1, 2),
+                "seen": dt.datetime(2019, 1, 1),
+            },
+            "crlf\r\nbody\r\n",
+            "\r\n",
+        ),
         "2020-01-03-c.md": ({"title": "C", "year": 1999}, "no gap", ""),
         "2020-01-04-d.md": ({"title": "D", "year": 1998, "poster": "/assets/d.jpg"}, "", "\n"),
     }
@@ -114,13 +152,16 @@ def test_odd_values_round_trip_byte_identical(run, tmp_path, fmt):
 def test_not_in_filmcli_form_comes_back_equal_in_value(run, tmp_path):
     lib = empty_library(tmp_path, "handmade")
     (lib / "_posts").mkdir()
-    handmade = (b"---\r\nlayout:   post\r\ntitle: Her\r\ndirector: 'Spike Jonze'\r\n"
-                b"year: 2013\r\ntags:\r\n  - love\r\n  - future\r\n---\r\n\r\nQuiet.\r\n")
+    handmade = (
+        b"---\r\nlayout:   post\r\ntitle: Her\r\ndirector: 'Spike Jonze'\r\n"
+        b"year: 2013\r\ntags:\r\n  - love\r\n  - future\r\n---\r\n\r\nQuiet.\r\n"
+    )
     (lib / "_posts" / "2013-12-18-her.md").write_bytes(handmade)
     exported = run("-L", lib, "export", "--format", "jsonl")
     other = empty_library(tmp_path)
-    assert run("-L", other, "add", "-", "--from", "jsonl",
-               input=exported.stdout_bytes).exit_code == 0
+    assert (
+        run("-L", other, "add", "-", "--from", "jsonl", input=exported.stdout_bytes).exit_code == 0
+    )
     before = Post.read(lib / "_posts" / "2013-12-18-her.md")
     after = Post.read(other / "_posts" / "2013-12-18-her.md")
     assert after.metadata() == before.metadata() and after.body == before.body
@@ -139,8 +180,9 @@ def test_adding_again_skips_everything_and_force_replaces(run, site, tmp_path):
     assert "skipped: -:1: 'Yes' (2004) is already in _posts/2005-07-02-yes.md" in again.stderr
     changed = [json.loads(line) for line in exported.splitlines()][:1]
     changed[0]["body"] = "Rewritten."
-    forced = run("-L", other, "add", "-", "--from", "jsonl", "--force",
-                 input=json.dumps(changed[0]) + "\n")
+    forced = run(
+        "-L", other, "add", "-", "--from", "jsonl", "--force", input=json.dumps(changed[0]) + "\n"
+    )
     assert forced.exit_code == 0, forced.stderr
     assert Post.read(other / "_posts" / "2005-07-02-yes.md").body == "Rewritten."
     assert "replaced 1" in forced.stderr
@@ -152,8 +194,9 @@ def test_force_replaces_the_same_film_under_another_name(run, tmp_path):
     old = lib / "_posts" / "2010-01-01-her-old.md"
     old.write_text('---\ntitle: "Her"\nyear: 2013\n---\n\nold\n')
     records = tmp_path / "films.jsonl"
-    records.write_text(json.dumps({"title": "Her", "year": 2013, "date": "2013-12-18",
-                                   "body": "new"}) + "\n")
+    records.write_text(
+        json.dumps({"title": "Her", "year": 2013, "date": "2013-12-18", "body": "new"}) + "\n"
+    )
     skipped = run("-L", lib, "add", records)
     assert skipped.exit_code == 0 and "skipped 1" in skipped.stderr and old.exists()
     forced = run("-L", lib, "add", records, "--force")
@@ -179,8 +222,16 @@ def test_bad_records_are_reported_with_line_and_the_rest_added(run, tmp_path):
     poster = tmp_path / "p.png"
     Image.new("RGB", (600, 900), (9, 90, 200)).save(poster)
     lines = [
-        json.dumps({"title": "Good One", "year": 2001, "director": "D", "poster": "p.png",
-                    "date": "2020-02-02", "body": "fine"}),
+        json.dumps(
+            {
+                "title": "Good One",
+                "year": 2001,
+                "director": "D",
+                "poster": "p.png",
+                "date": "2020-02-02",
+                "body": "fine",
+            }
+        ),
         "{not json",
         json.dumps({"year": 2002}),
         "",
@@ -197,10 +248,19 @@ def test_bad_records_are_reported_with_line_and_the_rest_added(run, tmp_path):
     assert result.exit_code == 1
     assert summary(result.stderr) == "added 2, skipped 0 (already present), failed 7"
     err = result.stderr
-    for line, words in [(2, "not valid JSON"), (3, "no title"), (5, "MMII"), (6, "NUL"),
-                        (7, "missing.jpg"), (8, "object"), (9, "slug")]:
+    for line, words in [
+        (2, "not valid JSON"),
+        (3, "no title"),
+        (5, "MMII"),
+        (6, "NUL"),
+        (7, "missing.jpg"),
+        (8, "object"),
+        (9, "slug"),
+    ]:
         assert any(f"films.jsonl:{line}: " in e and words in e for e in err.splitlines()), (
-            line, err)
+            line,
+            err,
+        )
     assert "Traceback" not in err
     names = sorted(p.name for p in (lib / "_posts").iterdir())
     assert names == ["2020-02-02-good-one.md", "2020-02-03-good-two.md"]
@@ -212,8 +272,9 @@ def test_bad_records_are_reported_with_line_and_the_rest_added(run, tmp_path):
 def test_json_array_records_have_line_numbers(run, tmp_path):
     lib = empty_library(tmp_path)
     source = tmp_path / "films.json"
-    source.write_text('[\n  {"title": "A", "year": 2000},\n  {"title": "B"},\n'
-                      '  {"title": "C", "year": 2001}\n]\n')
+    source.write_text(
+        '[\n  {"title": "A", "year": 2000},\n  {"title": "B"},\n  {"title": "C", "year": 2001}\n]\n'
+    )
     result = run("-L", lib, "add", source)
     assert result.exit_code == 1
     assert "films.json:3: record 2: no year" in result.stderr
@@ -242,7 +303,8 @@ def test_markdown_posts_copied_in_with_normalised_names(run, tmp_path):
     Image.new("RGB", (800, 1200), (200, 30, 30)).save(src / "img" / "p.jpg")
     (src / "My Film.markdown").write_bytes(
         b"---\nlayout: post\ntitle: My Film\ndirector: Someone\nyear: 1999\n"
-        b"date: 2021-03-04\nposter: img/p.jpg\ntags: [a, b]\n---\n\nBody here.\n")
+        b"date: 2021-03-04\nposter: img/p.jpg\ntags: [a, b]\n---\n\nBody here.\n"
+    )
     kept = b'---\ntitle: "Kept"\ndirector: "K"\nyear: 2001\n---\nno gap, CRLF\r\n'
     (src / "2020-03-04-kept.md").write_bytes(kept)
     (src / "bad.md").write_bytes(b"---\ntitle: [oops\n---\n")
@@ -251,8 +313,10 @@ def test_markdown_posts_copied_in_with_normalised_names(run, tmp_path):
     assert summary(result.stderr) == "added 2, skipped 0 (already present), failed 1"
     assert "bad.md:3: YAML syntax error" in result.stderr
     posts = lib / "_posts"
-    assert sorted(p.name for p in posts.iterdir()) == ["2020-03-04-kept.md",
-                                                       "2021-03-04-my-film.md"]
+    assert sorted(p.name for p in posts.iterdir()) == [
+        "2020-03-04-kept.md",
+        "2021-03-04-my-film.md",
+    ]
     assert (posts / "2020-03-04-kept.md").read_bytes() == kept  # copied byte for byte
     data = (posts / "2021-03-04-my-film.md").read_bytes()
     post = Post.read(posts / "2021-03-04-my-film.md")
@@ -264,8 +328,17 @@ def test_markdown_posts_copied_in_with_normalised_names(run, tmp_path):
 
 # --- Letterboxd ------------------------------------------------------------------------------
 
-LB_HEADER = ["Date", "Name", "Year", "Letterboxd URI", "Rating", "Rewatch", "Review", "Tags",
-             "Watched Date"]
+LB_HEADER = [
+    "Date",
+    "Name",
+    "Year",
+    "Letterboxd URI",
+    "Rating",
+    "Rewatch",
+    "Review",
+    "Tags",
+    "Watched Date",
+]
 
 
 def write_csv(path: Path, rows: list[list[str]], bom: bool = True) -> None:
@@ -279,8 +352,14 @@ def test_letterboxd_hand_picked_rows(run, tmp_path):
     rows = [
         ["Date", "Name", "Year", "Letterboxd URI", "Rating", "Review"],
         ["2024-01-05", "Her", "2013", "https://boxd.it/1", "4.5", "Lovely,\nquiet film."],
-        ["2024-01-06", "Crouching Tiger, Hidden Dragon", "2000", "https://boxd.it/2", "5",
-         'Wire work, "wow".'],
+        [
+            "2024-01-06",
+            "Crouching Tiger, Hidden Dragon",
+            "2000",
+            "https://boxd.it/2",
+            "5",
+            'Wire work, "wow".',
+        ],
         ["2024-01-07", "No Year", "", "https://boxd.it/3", "3", "x"],
         ["2024-01-08", "", "1999", "https://boxd.it/4", "", ""],
         ["2024-01-09", "Braces", "2001", "https://boxd.it/5", "", "I say {{ hi"],
@@ -295,9 +374,11 @@ def test_letterboxd_hand_picked_rows(run, tmp_path):
     assert "reviews.csv:5: row 3: no Year: a film is known by its title and year" in err
     assert "reviews.csv:6: row 4: no Name" in err
     assert "reviews.csv:9: row 7: Rating 'lots'" in err
-    assert any(line.startswith("skipped: ") and line.endswith(
-        "reviews.csv:8: 'her' (2013) is already in _posts/2024-01-05-her.md")
-        for line in err.splitlines())
+    assert any(
+        line.startswith("skipped: ")
+        and line.endswith("reviews.csv:8: 'her' (2013) is already in _posts/2024-01-05-her.md")
+        for line in err.splitlines()
+    )
     posts = lib / "_posts"
     her = Post.read(posts / "2024-01-05-her.md")
     assert (her.title, her.year, her.body) == ("Her", 2013, "Lovely,\nquiet film.")
@@ -307,8 +388,10 @@ def test_letterboxd_hand_picked_rows(run, tmp_path):
     assert tiger.title == "Crouching Tiger, Hidden Dragon" and tiger.body == 'Wire work, "wow".'
     braces = Post.read(posts / "2024-01-09-braces.md")
     assert braces.body == "{% raw %}I say {{ hi{% endraw %}"  # Jekyll must not read it
-    assert "incomplete (3;" in err and "2024-01-06-crouching-tiger-hidden-dragon.md: no " \
-        "director, no poster" in err
+    assert (
+        "incomplete (3;" in err
+        and "2024-01-06-crouching-tiger-hidden-dragon.md: no director, no poster" in err
+    )
     check = run("-L", lib, "validate", "--ignore", "FC101")
     assert check.exit_code == 0, check.stdout  # only the missing director and poster
 
@@ -317,8 +400,26 @@ def test_letterboxd_generated_export(run, tmp_path):
     """Many rows drawn at random (seeded): quoted commas, quotes, newlines, unicode, a BOM,
     rewatches of the same film, empty and broken years, rows without a name."""
     rng = random.Random(20240521)
-    words = ["Night", "Day", "Blue", "Ōkami", "Léon", "Смерть", "City, The", 'The "Best"',
-             "Alien: Romulus", "Yes", "null", "1917", "#1", "&Co", "七人", "🎬", "Amélie", "No"]
+    words = [
+        "Night",
+        "Day",
+        "Blue",
+        "Ōkami",
+        "Léon",
+        "Смерть",
+        "City, The",
+        'The "Best"',
+        "Alien: Romulus",
+        "Yes",
+        "null",
+        "1917",
+        "#1",
+        "&Co",
+        "七人",
+        "🎬",
+        "Amélie",
+        "No",
+    ]
     rows = [LB_HEADER]
     expected_bodies = {}
     seen = set()
@@ -336,12 +437,26 @@ def test_letterboxd_generated_export(run, tmp_path):
         elif roll < 0.25 and expected_bodies:
             name, year = rng.choice(sorted(k for k in seen))  # a rewatch: already present
         review = "\n".join(
-            ", ".join(rng.choice(words + ["said \"hi\"", "a, b", "x\r\ny"])
-                      for _ in range(rng.randint(1, 4)))
-            for _ in range(rng.randint(0, 3)))
+            ", ".join(
+                rng.choice(words + ['said "hi"', "a, b", "x\r\ny"])
+                for _ in range(rng.randint(1, 4))
+            )
+            for _ in range(rng.randint(0, 3))
+        )
         watched = f"20{rng.randint(10, 23)}-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}"
-        rows.append([watched, name, year, f"https://boxd.it/{n}", rng.choice(["", "3.5", "5"]),
-                     "", review, rng.choice(["", "cinema, home"]), watched])
+        rows.append(
+            [
+                watched,
+                name,
+                year,
+                f"https://boxd.it/{n}",
+                rng.choice(["", "3.5", "5"]),
+                "",
+                review,
+                rng.choice(["", "cinema, home"]),
+                watched,
+            ]
+        )
         key = (name.strip().casefold(), year)
         if not name.strip() or not year.isdigit():
             failed_rows.append(n)
@@ -352,11 +467,13 @@ def test_letterboxd_generated_export(run, tmp_path):
             added += 1
             expected_bodies[(name.strip(), int(year))] = review if review.strip() else ""
     write_csv(tmp_path / "diary.csv", rows)
-    result = run("-L", empty_library(tmp_path), "add", tmp_path / "diary.csv",
-                 "--from", "letterboxd")
+    result = run(
+        "-L", empty_library(tmp_path), "add", tmp_path / "diary.csv", "--from", "letterboxd"
+    )
     err = result.stderr
-    assert summary(err) == (f"added {added}, skipped {skipped} (already present), "
-                            f"failed {len(failed_rows)}")
+    assert summary(err) == (
+        f"added {added}, skipped {skipped} (already present), failed {len(failed_rows)}"
+    )
     assert result.exit_code == (1 if failed_rows else 0)
     assert failed_rows and skipped and added > 50
     for n in failed_rows:
@@ -396,8 +513,9 @@ def check_complete(posts: Path, expected: dict[str, bytes]) -> list[str]:
         data = (posts / name).read_bytes()
         assert data == expected[name], name  # complete: every byte
         Post.from_bytes(data)  # and valid
-    leftovers = [p.name for p in posts.iterdir() if p.name.startswith(".")
-                 and p.name != ".filmcli.lock"]  # a killed writer leaves its lock file
+    leftovers = [
+        p.name for p in posts.iterdir() if p.name.startswith(".") and p.name != ".filmcli.lock"
+    ]  # a killed writer leaves its lock file
     assert all(n.endswith(".tmp") for n in leftovers), leftovers
     return names
 
@@ -406,9 +524,11 @@ def test_sigkill_midway_leaves_only_complete_posts(site, tmp_path):
     for count in (300, 3000):  # a bigger run if the machine finished the first before the kill
         lib = empty_library(tmp_path, f"killed-{count}")
         source, expected = big_export(tmp_path, site, count)
-        proc = subprocess.Popen([sys.executable, "-m", "filmcli", "-L", str(lib), "add",
-                                 str(source)], stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "filmcli", "-L", str(lib), "add", str(source)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         posts = lib / "_posts"
         deadline = time.monotonic() + 120
         while proc.poll() is None and time.monotonic() < deadline:
@@ -428,7 +548,8 @@ def test_sigkill_midway_leaves_only_complete_posts(site, tmp_path):
     again = run_process("-L", lib, "add", source)
     assert again.returncode == 0, again.stderr
     assert summary(again.stderr.decode()) == (
-        f"added {count - len(names)}, skipped {len(names)} (already present), failed 0")
+        f"added {count - len(names)}, skipped {len(names)} (already present), failed 0"
+    )
     assert len(check_complete(posts, expected)) == count
 
 
@@ -444,9 +565,14 @@ def test_normal_run_leaves_no_temp_files(site, tmp_path):
 def test_two_runs_adding_the_same_films_never_clobber(site, tmp_path):
     lib = empty_library(tmp_path)
     source, expected = big_export(tmp_path, site, 80)
-    procs = [subprocess.Popen([sys.executable, "-m", "filmcli", "-L", str(lib), "add",
-                               str(source)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-             for _ in range(2)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "filmcli", "-L", str(lib), "add", str(source)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        for _ in range(2)
+    ]
     outputs = [p.communicate(timeout=300) for p in procs]
     for proc, (_, err) in zip(procs, outputs, strict=True):
         assert proc.returncode == 0, err
@@ -477,8 +603,9 @@ def _names_library(tmp_path: Path) -> Path:
     }
     for name, title in files.items():
         (posts / name).parent.mkdir(parents=True, exist_ok=True)
-        (posts / name).write_text(text.replace('title: "Her"', f'title: "{title}"'),
-                                  encoding="utf-8")
+        (posts / name).write_text(
+            text.replace('title: "Her"', f'title: "{title}"'), encoding="utf-8"
+        )
     return lib
 
 
@@ -498,14 +625,27 @@ def test_export_add_keeps_every_name_filmcli_accepts(run, tmp_path, fmt):
     assert summary(result.stderr) == "added 6, skipped 0 (already present), failed 0"
 
 
-@pytest.mark.parametrize("file", ["../outside/2020-01-01-x.md", "/tmp/2020-01-01-x.md",
-                                  "blog/../../2020-01-01-x.md", "./2020-01-01-x.md",
-                                  "blog//2020-01-01-x.md", ".hidden/2020-01-01-x.md",
-                                  "blog\\2020-01-01-x.md", "blog/"])
+@pytest.mark.parametrize(
+    "file",
+    [
+        "../outside/2020-01-01-x.md",
+        "/tmp/2020-01-01-x.md",
+        "blog/../../2020-01-01-x.md",
+        "./2020-01-01-x.md",
+        "blog//2020-01-01-x.md",
+        ".hidden/2020-01-01-x.md",
+        "blog\\2020-01-01-x.md",
+        "blog/",
+    ],
+)
 def test_an_export_record_may_name_only_a_place_inside_the_posts_folder(run, tmp_path, file):
     lib = empty_library(tmp_path, "lib")
-    record = {"title": "X", "year": 2020, "body": "",
-              "_filmcli": {"file": file, "keys": ["title", "year"], "gap": "\n"}}
+    record = {
+        "title": "X",
+        "year": 2020,
+        "body": "",
+        "_filmcli": {"file": file, "keys": ["title", "year"], "gap": "\n"},
+    }
     source = tmp_path / "in.jsonl"
     source.write_text(json.dumps(record) + "\n")
     before = tree(tmp_path)
@@ -521,8 +661,12 @@ def test_a_subfolder_that_leads_outside_is_never_written_through(run, tmp_path):
     outside = tmp_path / "outside"
     outside.mkdir()
     (lib / "_posts" / "blog").symlink_to(outside)
-    record = {"title": "X", "year": 2020, "body": "",
-              "_filmcli": {"file": "blog/2020-01-01-x.md", "keys": ["title", "year"]}}
+    record = {
+        "title": "X",
+        "year": 2020,
+        "body": "",
+        "_filmcli": {"file": "blog/2020-01-01-x.md", "keys": ["title", "year"]},
+    }
     source = tmp_path / "in.jsonl"
     source.write_text(json.dumps(record) + "\n")
     result = run("-L", lib, "add", source)
@@ -537,13 +681,26 @@ def test_new_never_writes_a_slug_over_the_limit(run, tmp_path):
     title = "A Very Long Title " * 10
     names = []
     for year in ("2001", "2002", "2003"):
-        result = run("-L", lib, "new", "--title", title, "--director", "D", "--year", year,
-                     "--poster", poster, "--date", "2020-01-01")
+        result = run(
+            "-L",
+            lib,
+            "new",
+            "--title",
+            title,
+            "--director",
+            "D",
+            "--year",
+            year,
+            "--poster",
+            poster,
+            "--date",
+            "2020-01-01",
+        )
         assert result.exit_code == 0, result.stderr
         names.append(Path(result.stdout.strip()).name)
     assert len(set(names)) == 3
     for name in names:
-        slug = name[len("2020-01-01-"):-len(".md")]
+        slug = name[len("2020-01-01-") : -len(".md")]
         assert len(slug.encode()) <= 100, name
     valid = run("-L", lib, "validate", "--format", "json")
     assert "FC201" not in valid.stdout and "FC204" not in valid.stdout
@@ -582,24 +739,29 @@ def private_image(path: Path) -> Path:
 
 
 def md_post(poster: str, title: str = "Leak") -> bytes:
-    return (f"---\ntitle: {title}\ndirector: D\nyear: 2001\nposter: {poster}\n---\nx\n"
-            ).encode()
+    return (f"---\ntitle: {title}\ndirector: D\nyear: 2001\nposter: {poster}\n---\nx\n").encode()
 
 
 def embedded(lib: Path) -> list[bytes]:
-    return [Post.read(p).poster.data for p in sorted((lib / "_posts").glob("*.md"))
-            if Post.read(p).poster is not None]
+    return [
+        Post.read(p).poster.data
+        for p in sorted((lib / "_posts").glob("*.md"))
+        if Post.read(p).poster is not None
+    ]
 
 
 @pytest.mark.parametrize("where", ["absolute", "dotdot", "cwd", "site-of-target"])
-def test_a_markdown_post_cannot_embed_an_image_from_elsewhere(run, tmp_path, where,
-                                                              monkeypatch):
+def test_a_markdown_post_cannot_embed_an_image_from_elsewhere(run, tmp_path, where, monkeypatch):
     lib = empty_library(tmp_path)
     secret = private_image(tmp_path / "home" / "private" / "me.jpg")
     src = tmp_path / "home" / "downloads" / "posts"
     src.mkdir(parents=True)
-    value = {"absolute": str(secret), "dotdot": "../../private/me.jpg", "cwd": "me.jpg",
-             "site-of-target": "/assets/me.jpg"}[where]
+    value = {
+        "absolute": str(secret),
+        "dotdot": "../../private/me.jpg",
+        "cwd": "me.jpg",
+        "site-of-target": "/assets/me.jpg",
+    }[where]
     if where == "cwd":
         monkeypatch.chdir(secret.parent)
     if where == "site-of-target":
@@ -623,8 +785,11 @@ def test_an_export_record_cannot_embed_an_image_from_elsewhere(run, tmp_path, fm
     for value in (str(secret), "../private/me.jpg"):
         record = {"title": "Leak", "director": "D", "year": 2001, "poster": value, "body": ""}
         if exact:
-            record["_filmcli"] = {"file": "2020-01-01-leak.md", "poster": "file",
-                                  "keys": ["title", "director", "year", "poster"]}
+            record["_filmcli"] = {
+                "file": "2020-01-01-leak.md",
+                "poster": "file",
+                "keys": ["title", "director", "year", "poster"],
+            }
         source = out / f"films.{fmt}"
         if fmt == "jsonl":
             source.write_text(json.dumps(record) + "\n")
@@ -661,10 +826,22 @@ def test_an_exported_poster_file_with_metadata_is_stripped_a_clean_one_kept_exac
     Image.new("RGB", (30, 45), (1, 2, 3)).save(clean, "PNG")
     lines = []
     for name, title in (("dirty.jpg", "Dirty"), ("clean.png", "Clean")):
-        lines.append(json.dumps({
-            "title": title, "director": "D", "year": 2001, "poster": f"posters/{name}",
-            "body": "", "_filmcli": {"file": f"2020-01-01-{title.lower()}.md", "poster": "file",
-                                     "keys": ["title", "director", "year", "poster"]}}))
+        lines.append(
+            json.dumps(
+                {
+                    "title": title,
+                    "director": "D",
+                    "year": 2001,
+                    "poster": f"posters/{name}",
+                    "body": "",
+                    "_filmcli": {
+                        "file": f"2020-01-01-{title.lower()}.md",
+                        "poster": "file",
+                        "keys": ["title", "director", "year", "poster"],
+                    },
+                }
+            )
+        )
     (out / "films.jsonl").write_text("\n".join(lines) + "\n")
     result = run("-L", lib, "add", out / "films.jsonl")
     assert result.exit_code == 0, result.stderr
@@ -674,15 +851,15 @@ def test_an_exported_poster_file_with_metadata_is_stripped_a_clean_one_kept_exac
     assert SECRET.encode() not in dirty and b"Exif" not in dirty
 
 
-def test_an_exported_name_outside_the_slug_rule_is_added_under_a_safe_name_not_lost(run,
-                                                                                   tmp_path):
+def test_an_exported_name_outside_the_slug_rule_is_added_under_a_safe_name_not_lost(run, tmp_path):
     lib = empty_library(tmp_path, "old")
     (lib / "_posts").mkdir()
     text = SEED.read_text(encoding="utf-8")
     names = {f"2013-12-18-{'a' * 120}.md": "Long", "2013-12-18-con.md": "Con"}
     for name, title in names.items():
-        (lib / "_posts" / name).write_text(text.replace('title: "Her"', f'title: "{title}"'),
-                                           encoding="utf-8")
+        (lib / "_posts" / name).write_text(
+            text.replace('title: "Her"', f'title: "{title}"'), encoding="utf-8"
+        )
     out = tmp_path / "films.jsonl"
     assert run("-L", lib, "export", "-o", out).exit_code == 0
     other = empty_library(tmp_path, "new")

@@ -53,6 +53,7 @@ def cached_rows(site: Path) -> dict:
 
 def no_reading(monkeypatch) -> None:
     """From now on, reading any post file fails the test."""
+
     def refuse(*args, **kwargs):
         raise AssertionError(f"a post was read: {args[0]}")
 
@@ -69,8 +70,10 @@ def test_an_unchanged_library_is_listed_without_reading_a_post(run, settled, mon
 
 
 def test_warm_and_cold_answers_are_identical_for_every_format(run, settled):
-    cold = {fmt: run("-L", settled, "--no-cache", "list", "--format", fmt).stdout
-            for fmt in ("json", "tsv", "csv")}
+    cold = {
+        fmt: run("-L", settled, "--no-cache", "list", "--format", fmt).stdout
+        for fmt in ("json", "tsv", "csv")
+    }
     listing(run, settled)  # fills the cache
     for fmt, text in cold.items():
         assert run("-L", settled, "list", "--format", fmt).stdout == text
@@ -129,7 +132,8 @@ def test_added_removed_and_renamed_posts_show_at_once(run, settled):
 
 def test_a_post_that_does_not_parse_is_reported_the_same_from_the_cache(run, settled):
     (settled / "_posts" / "2020-01-01-broken.md").write_text(
-        "---\ntitle: [unclosed\n---\nbody\n", encoding="utf-8")
+        "---\ntitle: [unclosed\n---\nbody\n", encoding="utf-8"
+    )
     time.sleep(0.06)
     cold = run("-L", settled, "list", "--format", "tsv")
     warm = run("-L", settled, "list", "--format", "tsv")
@@ -232,7 +236,8 @@ def test_an_unwritable_cache_folder_is_no_error(run, settled, monkeypatch, tmp_p
 
 def test_validate_fast_gives_the_same_problems_from_the_cache(run, settled):
     (settled / "_posts" / "2020-01-01-broken.md").write_text(
-        "---\ntitle: x\nyear: nineteen\n---\n{% if\n", encoding="utf-8")
+        "---\ntitle: x\nyear: nineteen\n---\n{% if\n", encoding="utf-8"
+    )
     time.sleep(0.06)
     cold = run("-L", settled, "validate", "--fast", "--format", "json")
     warm = run("-L", settled, "validate", "--fast", "--format", "json")
@@ -261,7 +266,8 @@ def test_a_real_process_fills_the_cache_and_lists_the_same(tmp_path):
     text = SEED.read_text(encoding="utf-8")
     for i in range(Library.cache_min_posts + 4):
         (library / "_posts" / f"2013-12-{i + 1:02d}-her-{i}.md").write_text(
-            text.replace('title: "Her"', f'title: "Her {i}"'), encoding="utf-8")
+            text.replace('title: "Her"', f'title: "Her {i}"'), encoding="utf-8"
+        )
     time.sleep(cache.SETTLE_NS / 1e9 + 0.1)  # old enough to be trusted
     args = ("-L", library, "list", "--format", "tsv")
     first = run_process(*args)
@@ -284,8 +290,9 @@ def _mode(path) -> int:
     return os.lstat(path).st_mode & 0o777
 
 
-def test_a_dangling_symlink_at_the_database_path_is_never_followed(run, settled, tmp_path,
-                                                                   fresh_warning):
+def test_a_dangling_symlink_at_the_database_path_is_never_followed(
+    run, settled, tmp_path, fresh_warning
+):
     db = cache.cache_file(str(settled.resolve()))
     db.parent.mkdir(parents=True, mode=0o700)
     target = tmp_path / "elsewhere" / "planted.sqlite"
@@ -360,17 +367,21 @@ def test_a_nonexistent_home_is_no_crash_and_creates_nothing(tmp_path):
     text = SEED.read_text(encoding="utf-8")
     for i in range(Library.cache_min_posts + 4):
         (library / "_posts" / f"2013-12-{i + 1:02d}-her-{i}.md").write_text(
-            text.replace('title: "Her"', f'title: "Her {i}"'), encoding="utf-8")
+            text.replace('title: "Her"', f'title: "Her {i}"'), encoding="utf-8"
+        )
     gone = tmp_path / "no-such-home"
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("XDG_CACHE_HOME", "XDG_CONFIG_HOME", "HOME")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("XDG_CACHE_HOME", "XDG_CONFIG_HOME", "HOME")
+    }
     for home in (str(gone), "relative-home"):
-        result = run_process("-L", library, "list", "--format", "tsv", cwd=tmp_path,
-                             env={**env, "HOME": home})
+        result = run_process(
+            "-L", library, "list", "--format", "tsv", cwd=tmp_path, env={**env, "HOME": home}
+        )
         assert result.returncode == 0, result.stderr
         assert b"Her 3\t2013" in result.stdout and b"Traceback" not in result.stderr
-        info = run_process("-L", library, "cache", "info", cwd=tmp_path,
-                           env={**env, "HOME": home})
+        info = run_process("-L", library, "cache", "info", cwd=tmp_path, env={**env, "HOME": home})
         assert info.returncode == 0 and b"Traceback" not in info.stderr, info.stderr
     assert not gone.exists()  # no cache folder made under a home that is not there
     assert not (tmp_path / "relative-home").exists()

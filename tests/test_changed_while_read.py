@@ -59,17 +59,31 @@ while time.monotonic() < end:
 
 @pytest.mark.parametrize("round_", range(int(os.environ.get("FILMCLI_RACE_ROUNDS", "3"))))
 def test_export_during_rename_saves_never_gives_shifted_posters(library, round_):
-    seed = (os.path.dirname(__file__) + "/data/2013-12-18-her.md")
+    seed = os.path.dirname(__file__) + "/data/2013-12-18-her.md"
     data = open(seed, "rb").read()
     posts = library / "_posts"
     for i in range(600):
         (posts / f"2013-12-18-her-{i}.md").write_bytes(
-            data.replace(b'title: "Her"', f'title: "Her {i}"'.encode()))
+            data.replace(b'title: "Her"', f'title: "Her {i}"'.encode())
+        )
     good = data.split(b"base64,", 1)[1].split(b"\n", 1)[0].strip().decode()
     editor = subprocess.Popen([sys.executable, "-c", RENAMER, str(posts), "20"])
     try:
-        out = subprocess.run([sys.executable, "-m", "filmcli", "--no-cache", "-L", str(library),
-                              "export", "--format", "jsonl"], capture_output=True, timeout=120)
+        out = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "filmcli",
+                "--no-cache",
+                "-L",
+                str(library),
+                "export",
+                "--format",
+                "jsonl",
+            ],
+            capture_output=True,
+            timeout=120,
+        )
     finally:
         editor.kill()
         editor.wait()

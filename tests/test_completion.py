@@ -20,7 +20,7 @@ def shell_env(tmp_path, site):
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     wrapper = bin_dir / "filmcli"
-    wrapper.write_text(f"#!/bin/sh\nexec {sys.executable} -m filmcli \"$@\"\n")
+    wrapper.write_text(f'#!/bin/sh\nexec {sys.executable} -m filmcli "$@"\n')
     wrapper.chmod(0o755)
     scripts = {}
     for shell in ("bash", "zsh"):
@@ -38,12 +38,28 @@ def bash_complete(shell_env, cwd, *words: str) -> list[str]:
     """COMPREPLY after the generated script's function runs on COMP_WORDS in real bash."""
     if shutil.which("bash") is None:
         pytest.skip("bash is not installed")
-    script = ('source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(( ${#COMP_WORDS[@]} - 1 ));'
-              ' _filmcli_completion filmcli; printf "%s\\n" "${COMPREPLY[@]}"')
-    done = subprocess.run(["bash", "--norc", "--noprofile", "-c", script, "bash",
-                           str(shell_env["scripts"]["bash"]), "filmcli", *words],
-                          cwd=cwd, env=shell_env["env"], capture_output=True, text=True,
-                          timeout=60)
+    script = (
+        'source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(( ${#COMP_WORDS[@]} - 1 ));'
+        ' _filmcli_completion filmcli; printf "%s\\n" "${COMPREPLY[@]}"'
+    )
+    done = subprocess.run(
+        [
+            "bash",
+            "--norc",
+            "--noprofile",
+            "-c",
+            script,
+            "bash",
+            str(shell_env["scripts"]["bash"]),
+            "filmcli",
+            *words,
+        ],
+        cwd=cwd,
+        env=shell_env["env"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr, done.stderr
     return [line for line in done.stdout.splitlines() if line]
@@ -76,31 +92,34 @@ def test_bash_set_completes_keys_after_the_film(shell_env, site):
     assert "director=" in bash_complete(shell_env, site, "set", "her", "di")
 
 
-@pytest.mark.parametrize("words,expected", [
-    (["list", "--format", "j"], ["json", "jsonl"]),
-    (["list", "-F", "t"], ["table", "tsv"]),
-    (["export", "--format", "c"], ["csv"]),
-    (["validate", "--format", "g"], ["github"]),
-    (["parse", "--format", "t"], ["text", "toml"]),
-    (["stats", "--format", "j"], ["json"]),
-    (["config", "show", "--format", "to"], ["toml"]),
-    (["add", "--from", "l"], ["letterboxd"]),
-    (["export", "--posters", "f"], ["files"]),
-    (["show", "--symbols", "q"], ["quad"]),
-    (["show", "--protocol", "k"], ["kitty"]),
-    (["lookup", "--provider", "w"], ["wikidata"]),
-    (["completion", "z"], ["zsh"]),
-    (["list", "--fields", "title,di"], ["title,director"]),
-    (["list", "--sort", "-ye"], ["-year"]),
-    (["wall", "--sort", "ti"], ["title"]),
-    (["config", "get", "poster.max_w"], ["poster.max_width"]),
-    (["config", "set", "validate.min_"], ["validate.min_year"]),
-    (["config", "unset", "validate.min_"], ["validate.min_year"]),
-    (["help", "con"], ["config"]),
-    (["help", "config", "s"], ["set", "show"]),
-    (["validate", "--select", "FC00"], None),
-    (["validate", "--ignore", "fc00"], None),
-])
+@pytest.mark.parametrize(
+    "words,expected",
+    [
+        (["list", "--format", "j"], ["json", "jsonl"]),
+        (["list", "-F", "t"], ["table", "tsv"]),
+        (["export", "--format", "c"], ["csv"]),
+        (["validate", "--format", "g"], ["github"]),
+        (["parse", "--format", "t"], ["text", "toml"]),
+        (["stats", "--format", "j"], ["json"]),
+        (["config", "show", "--format", "to"], ["toml"]),
+        (["add", "--from", "l"], ["letterboxd"]),
+        (["export", "--posters", "f"], ["files"]),
+        (["show", "--symbols", "q"], ["quad"]),
+        (["show", "--protocol", "k"], ["kitty"]),
+        (["lookup", "--provider", "w"], ["wikidata"]),
+        (["completion", "z"], ["zsh"]),
+        (["list", "--fields", "title,di"], ["title,director"]),
+        (["list", "--sort", "-ye"], ["-year"]),
+        (["wall", "--sort", "ti"], ["title"]),
+        (["config", "get", "poster.max_w"], ["poster.max_width"]),
+        (["config", "set", "validate.min_"], ["validate.min_year"]),
+        (["config", "unset", "validate.min_"], ["validate.min_year"]),
+        (["help", "con"], ["config"]),
+        (["help", "config", "s"], ["set", "show"]),
+        (["validate", "--select", "FC00"], None),
+        (["validate", "--ignore", "fc00"], None),
+    ],
+)
 def test_bash_completes_fixed_choices(shell_env, site, words, expected):
     got = bash_complete(shell_env, site, *words)
     if expected is None:  # the rule ids
@@ -110,8 +129,9 @@ def test_bash_completes_fixed_choices(shell_env, site, words, expected):
     assert got == expected
 
 
-@pytest.mark.parametrize("words", [["list", "_po"], ["new", "--poster", "../"],
-                                   ["wall", "-o", "w"], ["-L", "."]])
+@pytest.mark.parametrize(
+    "words", [["list", "_po"], ["new", "--poster", "../"], ["wall", "-o", "w"], ["-L", "."]]
+)
 def test_bash_leaves_paths_to_the_shell(shell_env, site, words):
     # Nothing from filmcli: the script's `complete -o default` completes file names.
     assert bash_complete(shell_env, site, *words) == []
@@ -146,10 +166,20 @@ def _tab(terminal, line: str, expect: str) -> None:
 
 def test_tab_in_interactive_bash(shell_env, site, terminal):
     script = shell_env["scripts"]["bash"]
-    _shell_in_terminal(terminal, shell_env, site,
-                       ["bash", "--norc", "--noprofile", "-i", "-c",
-                        f"source {script}; echo READY; exec bash --norc --noprofile -i"],
-                       "READY")
+    _shell_in_terminal(
+        terminal,
+        shell_env,
+        site,
+        [
+            "bash",
+            "--norc",
+            "--noprofile",
+            "-i",
+            "-c",
+            f"source {script}; echo READY; exec bash --norc --noprofile -i",
+        ],
+        "READY",
+    )
     terminal.tmux("send-keys", f"source {script}", "Enter")
     _tab(terminal, "filmcli show casa", "filmcli show casablanca")
     _tab(terminal, "filmcli list _pos", "filmcli list _posts/")
@@ -162,8 +192,9 @@ def test_tab_in_interactive_zsh(shell_env, site, terminal):
     script = shell_env["scripts"]["zsh"]
     rc = site.parent / "zdotdir"
     rc.mkdir()
-    (rc / ".zshrc").write_text(f"autoload -U compinit && compinit -u\nsource {script}\n"
-                               "PROMPT='$ '\necho READY\n")
+    (rc / ".zshrc").write_text(
+        f"autoload -U compinit && compinit -u\nsource {script}\nPROMPT='$ '\necho READY\n"
+    )
     env = terminal_env(PATH=shell_env["env"]["PATH"], ZDOTDIR=str(rc))
     terminal.start_program(["zsh", "-i"], cwd=site, env=env, width=150, height=30)
     terminal.wait_for("READY", timeout=60)

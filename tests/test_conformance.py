@@ -46,10 +46,12 @@ def test_validate_agrees_with_jekyll(run, name):
     problems = _validate(run, name)
     posts = RECORD[name]["posts"]
     found = score(posts, problems)
-    assert found["missed"] == [], (f"Jekyll {[posts[p] for p in found['missed']]} but "
-                                   f"validate: {problems}")
-    assert found["false_positives"] == [], (f"Jekyll built {found['false_positives']} but "
-                                            f"validate: {problems}")
+    assert found["missed"] == [], (
+        f"Jekyll {[posts[p] for p in found['missed']]} but validate: {problems}"
+    )
+    assert found["false_positives"] == [], (
+        f"Jekyll built {found['false_positives']} but validate: {problems}"
+    )
     rule = CASES[name]["rule"]
     if rule is not None:
         assert rule in {p["rule"] for p in problems}, problems
@@ -61,24 +63,37 @@ def test_validate_agrees_with_jekyll(run, name):
 def test_messages_say_what_jekyll_does(run):
     """A build rule's message says what Jekyll will do: stop, drop, or read another value."""
     words = ("Jekyll", "jekyll")
-    for name in ("date-tomorrow", "psych-symbol", "psych-sexagesimal", "url-same-permalink",
-                 "liquid-unknown-tag", "name-no-date"):
+    for name in (
+        "date-tomorrow",
+        "psych-symbol",
+        "psych-sexagesimal",
+        "url-same-permalink",
+        "liquid-unknown-tag",
+        "name-no-date",
+    ):
         problems = [p for p in _validate(run, name) if p["rule"] in BUILD_RULES]
-        assert problems and all(any(w in p["message"] for w in words) for p in problems), \
-            (name, problems)
+        assert problems and all(any(w in p["message"] for w in words) for p in problems), (
+            name,
+            problems,
+        )
 
 
-@pytest.mark.skipif(shutil.which("jekyll") is None,
-                    reason="jekyll is not installed: the record is not taken again")
+@pytest.mark.skipif(
+    shutil.which("jekyll") is None, reason="jekyll is not installed: the record is not taken again"
+)
 def test_record_is_what_jekyll_does_now():
     from record import judge
 
     now = judge()
-    stale = {name: ({p: r["outcome"] for p, r in now[name]["posts"].items()},
-                    {p: r["outcome"] for p, r in RECORD[name]["posts"].items()})
-             for name in now
-             if {p: r["outcome"] for p, r in now[name]["posts"].items()}
-             != {p: r["outcome"] for p, r in RECORD[name]["posts"].items()}}
+    stale = {
+        name: (
+            {p: r["outcome"] for p, r in now[name]["posts"].items()},
+            {p: r["outcome"] for p, r in RECORD[name]["posts"].items()},
+        )
+        for name in now
+        if {p: r["outcome"] for p, r in now[name]["posts"].items()}
+        != {p: r["outcome"] for p, r in RECORD[name]["posts"].items()}
+    }
     assert not stale, f"record.json is stale (now, recorded): {stale}"
 
 
@@ -90,7 +105,8 @@ def test_a_sites_film_collection_is_the_library(run, tmp_path):
     (site / "_reviews").mkdir(parents=True)
     (site / "_config.yml").write_text("collections:\n  reviews:\n    output: true\n")
     (site / "_reviews" / "paris-texas.md").write_text(
-        '---\ntitle: "Paris, Texas"\ndirector: "Wim Wenders"\nyear: 1984\n---\nText.\n')
+        '---\ntitle: "Paris, Texas"\ndirector: "Wim Wenders"\nyear: 1984\n---\nText.\n'
+    )
     result = run("-L", site, "list", "--format", "json")
     assert result.exit_code == 0, result.stderr
     assert [p["title"] for p in json.loads(result.stdout)] == ["Paris, Texas"]
@@ -101,7 +117,8 @@ def test_a_sites_film_collection_is_the_library(run, tmp_path):
     (other / "site" / "_posts").mkdir(parents=True)
     (other / "_config.yml").write_text("collections_dir: site\n")
     (other / "site" / "_posts" / "2020-03-01-paris-texas.md").write_text(
-        '---\ntitle: "Paris, Texas"\n---\nText.\n')
+        '---\ntitle: "Paris, Texas"\n---\nText.\n'
+    )
     result = run("-L", other, "list", "--format", "json")
     assert result.exit_code == 0, result.stderr
     assert [p["title"] for p in json.loads(result.stdout)] == ["Paris, Texas"]
@@ -118,8 +135,9 @@ def test_check_bytes_reads_the_bytes_not_the_file(tmp_path):
     path = site / "_posts" / "2020-03-01-paris-texas.md"
     path.write_text('---\ntitle: "Paris, Texas"\nruntime: "1:52"\n---\nText.\n')
     library = Library(site)
-    assert [p.rule for p in check_bytes(library, path.read_bytes(), path)
-            if p.rule == "FC209"] == []
+    assert [
+        p.rule for p in check_bytes(library, path.read_bytes(), path) if p.rule == "FC209"
+    ] == []
     edited = b'---\ntitle: "Paris, Texas"\nruntime: 1:52\nmood: :sad\n---\nText.\n'
     found = [(p.rule, p.line) for p in check_bytes(library, edited, path) if p.rule == "FC209"]
     assert found == [("FC209", 3), ("FC209", 4)]

@@ -51,15 +51,18 @@ def uri(data: bytes) -> str:
 
 
 def post_text(i: int, poster: str) -> str:
-    return (f'---\nlayout: post\ntitle: "Film {i}"\ndirector: "Director {i}"\nyear: '
-            f"{1950 + i}\nposter: {poster}\n---\n\nReview number {i}. " + "Words. " * 40 + "\n")
+    return (
+        f'---\nlayout: post\ntitle: "Film {i}"\ndirector: "Director {i}"\nyear: '
+        f"{1950 + i}\nposter: {poster}\n---\n\nReview number {i}. " + "Words. " * 40 + "\n"
+    )
 
 
 def make_library(root: Path, posts: int = POSTS, *, embedded: bool = True) -> Path:
     (root / "_posts").mkdir(parents=True)
     (root / "_config.yml").write_text("title: durable\n")
-    (root / "filmcli.toml").write_text("# settings kept by hand\n[poster]\nmax_width = 400  "
-                                       "# pixels\n")
+    (root / "filmcli.toml").write_text(
+        "# settings kept by hand\n[poster]\nmax_width = 400  # pixels\n"
+    )
     for i in range(posts):
         name = f"2010-01-{1 + i % 28:02d}-film-{i}.md"
         if embedded:
@@ -80,14 +83,17 @@ def snapshot(root: Path) -> dict[str, str]:
             if TEMP.match(name) or name == ".filmcli.lock":  # a killed writer's lock file
                 continue
             path = Path(dirpath, name)
-            out[path.relative_to(root).as_posix()] = hashlib.sha256(
-                path.read_bytes()).hexdigest()
+            out[path.relative_to(root).as_posix()] = hashlib.sha256(path.read_bytes()).hexdigest()
     return out
 
 
 def temp_files(root: Path) -> list[str]:
-    return sorted(str(Path(d, n).relative_to(root)) for d, _, names in os.walk(root)
-                  for n in names if TEMP.match(n))
+    return sorted(
+        str(Path(d, n).relative_to(root))
+        for d, _, names in os.walk(root)
+        for n in names
+        if TEMP.match(n)
+    )
 
 
 # --- the writing commands -------------------------------------------------------------------
@@ -96,14 +102,30 @@ def temp_files(root: Path) -> list[str]:
 def setup_new(base: Path) -> list[str]:
     make_library(base / "lib", 3)
     (base / "poster.png").write_bytes(png(99))
-    return ["new", "--title", "Durable", "--director", "D", "--year", "2001", "--date",
-            "2020-05-05", "--poster", "{base}/poster.png", "--body", "Kept.\n"]
+    return [
+        "new",
+        "--title",
+        "Durable",
+        "--director",
+        "D",
+        "--year",
+        "2001",
+        "--date",
+        "2020-05-05",
+        "--poster",
+        "{base}/poster.png",
+        "--body",
+        "Kept.\n",
+    ]
 
 
 def setup_add(base: Path) -> list[str]:
     source = make_library(base / "source", POSTS)
-    proc = subprocess.run([sys.executable, "-m", "filmcli", "-L", str(source), "--no-cache",
-                           "export"], capture_output=True, check=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "filmcli", "-L", str(source), "--no-cache", "export"],
+        capture_output=True,
+        check=True,
+    )
     (base / "import.json").write_bytes(proc.stdout)
     shutil.rmtree(source)
     make_library(base / "lib", 2)
@@ -145,9 +167,13 @@ def start(base: Path, args: list[str]) -> subprocess.Popen:
     env = {**os.environ, "NO_COLOR": "1", "XDG_CACHE_HOME": str(base / "cache")}
     env.pop("FILMCLI_LIBRARY", None)
     args = [a.replace("{base}", str(base)) for a in args]
-    return subprocess.Popen([sys.executable, "-m", "filmcli", "-L", str(base / "lib"), *args],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
-                            start_new_session=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "filmcli", "-L", str(base / "lib"), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        start_new_session=True,
+    )
 
 
 def run_whole(base: Path, args: list[str]) -> tuple[float, subprocess.Popen, bytes]:
@@ -195,16 +221,20 @@ def test_sigkill_leaves_every_file_old_or_new(name, tmp_path):
         after = snapshot(base / "lib")
         for path in old.keys() | new.keys() | after.keys():
             assert after.get(path) in (old.get(path), new.get(path)), (
-                f"{name}, kill {attempt}: {path} is neither the old nor the new version")
+                f"{name}, kill {attempt}: {path} is neither the old nor the new version"
+            )
         state = "old" if after == old else "new" if after == new else "mixed"
         counts[state] += 1
         if name == "extract-posters --rewrite":
             check_posters_present(base / "lib")
         # Whatever was left (temp files included), the library still reads whole.
         env = {**os.environ, "NO_COLOR": "1", "XDG_CACHE_HOME": str(base / "cache")}
-        listed = subprocess.run([sys.executable, "-m", "filmcli", "-L", str(base / "lib"),
-                                 "list", "--format", "paths"], capture_output=True, env=env,
-                                timeout=60)
+        listed = subprocess.run(
+            [sys.executable, "-m", "filmcli", "-L", str(base / "lib"), "list", "--format", "paths"],
+            capture_output=True,
+            env=env,
+            timeout=60,
+        )
         assert listed.returncode == 0, listed.stderr.decode()
         shutil.rmtree(base)
     STATS[name] = counts
@@ -279,8 +309,7 @@ def small_setup(name: str, base: Path) -> list[str]:
 
 @pytest.mark.parametrize("failure", ["disk full", "read-only folder"])
 @pytest.mark.parametrize("name", list(COMMANDS))
-def test_write_failures_are_clear_and_change_nothing(name, failure, tmp_path, run,
-                                                    monkeypatch):
+def test_write_failures_are_clear_and_change_nothing(name, failure, tmp_path, run, monkeypatch):
     args = [a.replace("{base}", str(tmp_path)) for a in small_setup(name, tmp_path)]
     lib = tmp_path / "lib"
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
@@ -298,16 +327,20 @@ def test_write_failures_are_clear_and_change_nothing(name, failure, tmp_path, ru
     assert temp_files(lib) == []
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root ignores folder permissions; the "
-                    "read-only case is simulated in test_write_failures_are_clear_...")
+@pytest.mark.skipif(
+    os.geteuid() == 0,
+    reason="root ignores folder permissions; the "
+    "read-only case is simulated in test_write_failures_are_clear_...",
+)
 @pytest.mark.parametrize("name", list(COMMANDS))
 def test_really_read_only_folders(name, tmp_path, run, monkeypatch):
     args = [a.replace("{base}", str(tmp_path)) for a in small_setup(name, tmp_path)]
     lib = tmp_path / "lib"
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     before = snapshot(lib)
-    folders = [lib, lib / "_posts"] + ([lib / "assets" / "posters"]
-                                       if (lib / "assets" / "posters").exists() else [])
+    folders = [lib, lib / "_posts"] + (
+        [lib / "assets" / "posters"] if (lib / "assets" / "posters").exists() else []
+    )
     for folder in folders:
         folder.chmod(0o555)
     try:
@@ -409,6 +442,7 @@ def test_crash_in_any_write_leaves_every_file_old_or_new(name, tmp_path, run, mo
         after = snapshot(where / "lib")
         for path in old.keys() | new.keys() | after.keys():
             assert after.get(path) in (old.get(path), new.get(path)), (
-                f"{name}, crash in write {at}: {path} is neither the old nor the new version")
+                f"{name}, crash in write {at}: {path} is neither the old nor the new version"
+            )
         if name == "extract-posters --rewrite":
             check_posters_present(where / "lib")

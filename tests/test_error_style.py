@@ -22,13 +22,26 @@ BAD_POSTS = {
     "2002-01-02-unclosed.md": (b"---\ntitle: x\n", 1, "not closed"),
     "2002-01-03-syntax.md": (b'---\ntitle: "x\nyear: [\n---\n', 4, "YAML syntax error"),
     # (a duplicate key is read, the last value kept, as Jekyll does: validate warns)
-    "2002-01-04-list.md": (b"---\ntitle: a\ngenres:\nposter: data:image/jpeg;base64,/9j/AAAA\n"
-                           b"- romance\n---\n", 5, "YAML syntax error"),
-    "2002-01-05-tag.md": (b'---\ntitle: a\nx: !!python/object/apply:os.system ["true"]\n---\n',
-                          3, "not allowed"),
-    "2002-01-06-alias.md": (b"---\nx0: &x0 [a, a, a, a, a, a, a, a, a, a]\n" + b"".join(
-        b"x%d: &x%d [" % (i, i) + b", ".join([b"*x%d" % (i - 1)] * 10) + b"]\n"
-        for i in range(1, 6)) + b"---\n", 2, "alias bomb"),
+    "2002-01-04-list.md": (
+        b"---\ntitle: a\ngenres:\nposter: data:image/jpeg;base64,/9j/AAAA\n- romance\n---\n",
+        5,
+        "YAML syntax error",
+    ),
+    "2002-01-05-tag.md": (
+        b'---\ntitle: a\nx: !!python/object/apply:os.system ["true"]\n---\n',
+        3,
+        "not allowed",
+    ),
+    "2002-01-06-alias.md": (
+        b"---\nx0: &x0 [a, a, a, a, a, a, a, a, a, a]\n"
+        + b"".join(
+            b"x%d: &x%d [" % (i, i) + b", ".join([b"*x%d" % (i - 1)] * 10) + b"]\n"
+            for i in range(1, 6)
+        )
+        + b"---\n",
+        2,
+        "alias bomb",
+    ),
     "2002-01-07-latin1.md": ('---\ntitle: "Amélie"\n---\n'.encode("latin-1"), 2, "UTF-8"),
     "2002-01-08-date.md": (b"---\ntitle: x\ndate: 2002-13-45\n---\n", 3, "not one"),
     "2002-01-09-control.md": (b"---\ntitle: x\nbad: \x1b[31m\n---\n", 3, "U+001B"),
@@ -47,8 +60,10 @@ def png() -> bytes:
 
 def good_post(title: str = "Good") -> bytes:
     uri = "data:image/png;base64," + base64.b64encode(png()).decode()
-    return (f'---\nlayout: post\ntitle: "{title}"\ndirector: "D"\nyear: 2001\n'
-            f"poster: {uri}\n---\n\nFine.\n").encode()
+    return (
+        f'---\nlayout: post\ntitle: "{title}"\ndirector: "D"\nyear: 2001\n'
+        f"poster: {uri}\n---\n\nFine.\n"
+    ).encode()
 
 
 @pytest.fixture
@@ -96,8 +111,9 @@ READING = {
 
 
 @pytest.mark.parametrize("name", list(READING))
-def test_every_reading_command_reports_each_bad_post_once(name, bad_site, tmp_path, run,
-                                                         monkeypatch):
+def test_every_reading_command_reports_each_bad_post_once(
+    name, bad_site, tmp_path, run, monkeypatch
+):
     monkeypatch.chdir(bad_site)
     args = [a.replace("{tmp}", str(tmp_path)) for a in READING[name]]
     result = run(*args)
@@ -116,8 +132,9 @@ def test_validate_reports_problems_as_data(bad_site, run):
     warned = {"2002-01-01-nofm.md", "2002-01-04-dup.md"}
     for name, (_, line, _) in BAD_POSTS.items():
         severity = "warning" if name in warned else "error"
-        assert re.search(rf"^_posts/{re.escape(name)}:{line}: FC0\d\d {severity} ",
-                         result.stdout, re.M), (name, result.stdout)
+        assert re.search(
+            rf"^_posts/{re.escape(name)}:{line}: FC0\d\d {severity} ", result.stdout, re.M
+        ), (name, result.stdout)
     errors = len(re.findall(r"^\S+ FC\d+ error ", result.stdout, re.M))
     warnings = len(re.findall(r"^\S+ FC\d+ warning ", result.stdout, re.M))
     assert errors >= len(BAD_POSTS) - len(warned)
@@ -128,8 +145,11 @@ def test_validate_reports_problems_as_data(bad_site, run):
 def test_show_and_parse_of_one_bad_post(name, bad_site, run, monkeypatch):
     monkeypatch.chdir(bad_site)
     _, line, word = BAD_POSTS[name]
-    for args in (["show", f"_posts/{name}"], ["parse", f"_posts/{name}"],
-                 ["add", "--dry-run", f"_posts/{name}"]):
+    for args in (
+        ["show", f"_posts/{name}"],
+        ["parse", f"_posts/{name}"],
+        ["add", "--dry-run", f"_posts/{name}"],
+    ):
         result = run(*args)
         assert result.exit_code == 1, (args, result.stderr)
         errors = [ln for ln in result.stderr.split("\n") if ln.startswith("error: ")]
@@ -143,8 +163,19 @@ def test_writing_commands_work_beside_bad_posts(bad_site, tmp_path, run, monkeyp
     monkeypatch.chdir(bad_site)
     before = {p.name: p.read_bytes() for p in (bad_site / "_posts").iterdir()}
     (tmp_path / "p.png").write_bytes(png())
-    result = run("new", "--title", "Another", "--director", "D", "--year", "2004",
-                 "--date", "2004-04-04", "--poster", tmp_path / "p.png")
+    result = run(
+        "new",
+        "--title",
+        "Another",
+        "--director",
+        "D",
+        "--year",
+        "2004",
+        "--date",
+        "2004-04-04",
+        "--poster",
+        tmp_path / "p.png",
+    )
     assert result.exit_code == 0, result.stderr
     assert (bad_site / "_posts" / "2004-04-04-another.md").is_file()
     assert {n: (bad_site / "_posts" / n).read_bytes() for n in before} == before
@@ -199,16 +230,19 @@ def test_usage_errors_exit_2_with_one_error_line(args, bad_site, run, monkeypatc
 DATA_ERRORS = [
     (["parse", "nosuch.md"], "error: nosuch.md: no such file or folder"),
     (["show", "nosuchfilm"], "error: no film matches 'nosuchfilm'"),
-    (["new", "--title", "T", "--director", "D", "--year", "2001", "--poster", "/nope.png"],
-     "error: /nope.png: "),
+    (
+        ["new", "--title", "T", "--director", "D", "--year", "2001", "--poster", "/nope.png"],
+        "error: /nope.png: ",
+    ),
     (["extract-posters", "--out", "/dev/null"], "error: /dev/null: "),
     (["embed-posters", "nosuch"], "error: nosuch: no such file or folder"),
     (["add", "nosuch.json"], "error: nosuch.json: no such file"),
 ]
 
 
-@pytest.mark.parametrize("args,first", DATA_ERRORS, ids=lambda a: " ".join(a)
-                         if isinstance(a, list) else "")
+@pytest.mark.parametrize(
+    "args,first", DATA_ERRORS, ids=lambda a: " ".join(a) if isinstance(a, list) else ""
+)
 def test_data_errors_exit_1_with_one_error_line(args, first, bad_site, run, monkeypatch):
     monkeypatch.chdir(bad_site)
     result = run(*args)
@@ -238,8 +272,10 @@ def test_an_internal_error_is_one_line_unless_debugging(bad_site, run, monkeypat
     monkeypatch.setattr(filmcli.store.library.Store, "iter_posts", broken)
     result = run("-L", bad_site, "list")
     assert result.exit_code == 1
-    assert result.stderr == ("error: internal error: RuntimeError: simulated bug\n"
-                             "hint: run again with --debug to see the traceback\n")
+    assert result.stderr == (
+        "error: internal error: RuntimeError: simulated bug\n"
+        "hint: run again with --debug to see the traceback\n"
+    )
     debug = run("-L", bad_site, "--debug", "list")
     assert "Traceback (most recent call last)" in debug.stderr
     assert "RuntimeError: simulated bug" in debug.stderr
@@ -274,9 +310,16 @@ def big_site(tmp_path_factory) -> Path:
     return root
 
 
-PIPED = [["list"], ["list", "--format", "json"], ["export"], ["export", "--format", "csv"],
-         ["parse", "_posts"], ["parse", "--format", "toml", "_posts"],
-         ["validate", "--format", "json"], ["stats"]]
+PIPED = [
+    ["list"],
+    ["list", "--format", "json"],
+    ["export"],
+    ["export", "--format", "csv"],
+    ["parse", "_posts"],
+    ["parse", "--format", "toml", "_posts"],
+    ["validate", "--format", "json"],
+    ["stats"],
+]
 
 
 @pytest.mark.parametrize("args", PIPED, ids=lambda a: " ".join(a))
@@ -285,8 +328,13 @@ def test_closed_pipe_ends_quietly(args, big_site, tmp_path):
     (click and rich would each exit 1, which fails `set -o pipefail` scripts)."""
     env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache"), "NO_COLOR": "1"}
     env.pop("FILMCLI_LIBRARY", None)
-    proc = subprocess.Popen([sys.executable, "-m", "filmcli", *args], cwd=big_site, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "filmcli", *args],
+        cwd=big_site,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     first = proc.stdout.readline()
     proc.stdout.close()  # what head does after one line
     err = proc.stderr.read()
@@ -300,8 +348,9 @@ def test_closed_pipe_in_a_shell(big_site, tmp_path):
     cmd = f"{sys.executable} -m filmcli list | head -1; echo status=${{PIPESTATUS[0]}}"
     env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache"), "NO_COLOR": "1"}
     env.pop("FILMCLI_LIBRARY", None)
-    proc = subprocess.run(["bash", "-c", cmd], cwd=big_site, env=env, capture_output=True,
-                          timeout=120)
+    proc = subprocess.run(
+        ["bash", "-c", cmd], cwd=big_site, env=env, capture_output=True, timeout=120
+    )
     assert proc.stderr == b"", proc.stderr.decode()
     out = proc.stdout.decode().split("\n")
     assert out[0].startswith("Film number") and out[1] == "status=0"

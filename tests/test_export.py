@@ -74,8 +74,19 @@ def test_posters_omit(run, site):
 
 def test_posters_files_exact_bytes_real_extension(run, site, tmp_path):
     out = tmp_path / "out"
-    result = run("-L", site, "export", "--format", "jsonl", "--output", out / "films.jsonl",
-                 "--posters", "files", "--posters-dir", out / "posters")
+    result = run(
+        "-L",
+        site,
+        "export",
+        "--format",
+        "jsonl",
+        "--output",
+        out / "films.jsonl",
+        "--posters",
+        "files",
+        "--posters-dir",
+        out / "posters",
+    )
     assert result.exit_code == 0, result.stderr
     assert result.stdout == ""
     records = [json.loads(line) for line in (out / "films.jsonl").read_text().splitlines()]
@@ -93,7 +104,8 @@ def test_posters_files_exact_bytes_real_extension(run, site, tmp_path):
         assert record["_filmcli"]["poster"] == "file"
     assert {".jpg", ".png", ".webp"} <= extensions
     assert sorted(p.name for p in (out / "posters").iterdir()) == sorted(
-        Path(r["poster"]).name for r in records)
+        Path(r["poster"]).name for r in records
+    )
 
 
 def test_posters_files_needs_a_folder_and_implies_it(run, site, tmp_path):
@@ -128,7 +140,8 @@ def test_toml_null_is_an_absent_key_listed_in_keys(run, tmp_path):
     lib = tmp_path / "lib"
     (lib / "_posts").mkdir(parents=True)
     (lib / "_posts" / "2020-01-01-x.md").write_text(
-        '---\nlayout: post\ntitle: "X"\nyear: null\nrating: 4.5\ntags: ["a", null]\n---\n\nB\n')
+        '---\nlayout: post\ntitle: "X"\nyear: null\nrating: 4.5\ntags: ["a", null]\n---\n\nB\n'
+    )
     result = run("-L", lib, "export", "--format", "toml")
     assert result.exit_code == 0, result.stderr
     (record,) = tomllib.loads(result.stdout)["post"]
@@ -142,7 +155,8 @@ def test_dates_keep_their_type(run, tmp_path):
     lib = tmp_path / "lib"
     (lib / "_posts").mkdir(parents=True)
     (lib / "_posts" / "2020-01-01-x.md").write_text(
-        '---\ntitle: "X"\ndate: 2020-01-02 10:30:00\nseen: 2019-05-05\n---\n\nB\n')
+        '---\ntitle: "X"\ndate: 2020-01-02 10:30:00\nseen: 2019-05-05\n---\n\nB\n'
+    )
     record = json.loads(run("-L", lib, "export", "--format", "jsonl").stdout)
     assert record["date"] == "2020-01-02T10:30:00" and record["seen"] == "2019-05-05"
     assert record["_filmcli"]["types"] == {"date": "datetime", "seen": "date"}
@@ -162,8 +176,17 @@ def test_unreadable_post_is_reported_the_rest_exported(run, site):
 def test_bad_base64_with_posters_files(run, site, tmp_path):
     bad = site / "_posts" / "2000-01-01-bad.md"
     bad.write_text('---\ntitle: "Bad"\nyear: 2000\nposter: data:image/png;base64,@@@@\n---\n\nx')
-    result = run("-L", site, "export", "--posters", "files", "--posters-dir", tmp_path / "p",
-                 "--format", "jsonl")
+    result = run(
+        "-L",
+        site,
+        "export",
+        "--posters",
+        "files",
+        "--posters-dir",
+        tmp_path / "p",
+        "--format",
+        "jsonl",
+    )
     assert result.exit_code == 1
     assert "2000-01-01-bad.md" in result.stderr and "base64" in result.stderr
     assert len(result.stdout.splitlines()) == len(site_posts(site)) - 1
@@ -184,14 +207,16 @@ def test_export_pipes_into_another_process(site, tmp_path):
 def test_posters_files_never_overwrite_a_different_file_without_force(run, site, tmp_path):
     """Issue 9 item 8: the rules of extract-posters (identical: skip; different: refuse)."""
     out = tmp_path / "posters"
-    first = run("-L", site, "export", "--posters", "files", "--posters-dir", out,
-                "-o", tmp_path / "a.json")
+    first = run(
+        "-L", site, "export", "--posters", "files", "--posters-dir", out, "-o", tmp_path / "a.json"
+    )
     assert first.exit_code == 0, first.stderr
     victim = sorted(out.iterdir())[0]
     inodes = {p.name: p.stat().st_ino for p in out.iterdir()}
     victim.write_bytes(b"the user's own picture")
-    again = run("-L", site, "export", "--posters", "files", "--posters-dir", out,
-                "-o", tmp_path / "b.json")
+    again = run(
+        "-L", site, "export", "--posters", "files", "--posters-dir", out, "-o", tmp_path / "b.json"
+    )
     assert again.exit_code == 1
     assert victim.read_bytes() == b"the user's own picture", "an existing file was overwritten"
     assert victim.name in again.stderr and "already exists" in again.stderr
@@ -199,8 +224,18 @@ def test_posters_files_never_overwrite_a_different_file_without_force(run, site,
     for p in out.iterdir():  # identical files are left as they are, not rewritten
         if p != victim:
             assert p.stat().st_ino == inodes[p.name]
-    forced = run("-L", site, "export", "--posters", "files", "--posters-dir", out,
-                 "-o", tmp_path / "c.json", "--force")
+    forced = run(
+        "-L",
+        site,
+        "export",
+        "--posters",
+        "files",
+        "--posters-dir",
+        out,
+        "-o",
+        tmp_path / "c.json",
+        "--force",
+    )
     assert forced.exit_code == 0, forced.stderr
     assert victim.read_bytes() != b"the user's own picture"
     records = json.loads((tmp_path / "c.json").read_text())

@@ -39,15 +39,34 @@ def snapshot(folder: Path) -> dict[str, bytes]:
         for name in filenames + [d for d in dirnames if os.path.islink(os.path.join(dirpath, d))]:
             path = Path(dirpath) / name
             rel = str(path.relative_to(folder))
-            out[rel] = (b"->" + os.readlink(path).encode()) if path.is_symlink() else (
-                path.read_bytes())
+            out[rel] = (
+                (b"->" + os.readlink(path).encode()) if path.is_symlink() else (path.read_bytes())
+            )
     return out
 
 
-def write_post(folder: Path, name: str, *, title='"A Film"', poster: str, extra: str = "",
-               newline: str = "\n", body: str = "A review.\n") -> Path:
-    lines = ["---", "layout: post", f"title: {title}", 'director: "Someone"', "year: 2001",
-             f"poster: {poster}"] + ([extra] if extra else []) + ["---", "", body]
+def write_post(
+    folder: Path,
+    name: str,
+    *,
+    title='"A Film"',
+    poster: str,
+    extra: str = "",
+    newline: str = "\n",
+    body: str = "A review.\n",
+) -> Path:
+    lines = (
+        [
+            "---",
+            "layout: post",
+            f"title: {title}",
+            'director: "Someone"',
+            "year: 2001",
+            f"poster: {poster}",
+        ]
+        + ([extra] if extra else [])
+        + ["---", "", body]
+    )
     path = folder / name
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(newline.join(lines).encode("utf-8"))
@@ -75,16 +94,20 @@ def test_extract_rewrite_embed_round_trips_the_example_site(site, run):
         # only the poster value changed: put the data URI back and the file is the same
         assert after.replace(new_value, match.group(1), 1) == before
         poster_file = site / new_value.decode().lstrip("/")
-        assert hashlib.sha256(poster_file.read_bytes()).hexdigest() == \
-            hashlib.sha256(decoded).hexdigest()
+        assert (
+            hashlib.sha256(poster_file.read_bytes()).hexdigest()
+            == hashlib.sha256(decoded).hexdigest()
+        )
         # the extension is the real format's, whatever the data URI declared
         real = Image.open(io.BytesIO(decoded)).format
         assert poster_file.suffix == {"JPEG": ".jpg", "PNG": ".png", "WEBP": ".webp"}[real]
 
     again = run("-L", site, "extract-posters", "--rewrite")
     assert again.exit_code == 0
-    assert f"0 extracted, 0 unchanged, {len(originals)} skipped ({len(originals)} already " \
+    assert (
+        f"0 extracted, 0 unchanged, {len(originals)} skipped ({len(originals)} already "
         "point at files)" in again.stderr
+    )
     assert again.stderr.strip().endswith("nothing written")
 
     back = run("-L", site, "embed-posters")
@@ -126,8 +149,7 @@ def test_dry_run_writes_nothing(site, run):
 
 def test_out_folder_and_config_dir(site, run, tmp_path):
     out = tmp_path / "cdn"
-    result = run("-L", site, "extract-posters", "--out", out,
-                 site / "_posts" / "2013-12-18-her.md")
+    result = run("-L", site, "extract-posters", "--out", out, site / "_posts" / "2013-12-18-her.md")
     assert result.exit_code == 0, result.stderr
     assert (out / "her.jpg").read_bytes() == seed_jpeg()
     # --rewrite must point posts at a file the site serves
@@ -153,8 +175,10 @@ def test_existing_different_file_is_kept_without_force(site, run):
 
     result = run("-L", site, "extract-posters", "--rewrite")
     assert result.exit_code == 1
-    assert "error: _posts/2013-12-18-her.md: assets/posters/her.jpg already exists with other " \
-           "content" in result.stderr
+    assert (
+        "error: _posts/2013-12-18-her.md: assets/posters/her.jpg already exists with other "
+        "content" in result.stderr
+    )
     assert "--force" in result.stderr
     assert (folder / "her.jpg").read_bytes() == b"someone else's picture"
     assert (site / "_posts" / "2013-12-18-her.md").read_bytes() == before_post
@@ -172,15 +196,20 @@ def test_colliding_slugs_get_distinct_dated_names(library, run):
     jpeg, png = seed_jpeg(), png_bytes()
     write_post(posts, "2013-12-18-her.md", poster=uri(jpeg, "image/jpeg"))
     write_post(posts, "2020-05-05-her.md", poster=uri(png, "image/png"))
-    write_post(posts / "extra", "2021-01-01-HER.md", poster=uri(png_bytes((0, 0, 255)),
-                                                                "image/png"))
+    write_post(
+        posts / "extra", "2021-01-01-HER.md", poster=uri(png_bytes((0, 0, 255)), "image/png")
+    )
     write_post(posts, "2019-01-01-vertigo.md", poster=uri(png, "image/png"))
 
     result = run("-L", library, "extract-posters")
     assert result.exit_code == 0, result.stderr
     names = sorted(p.name for p in (library / "assets" / "posters").iterdir())
-    assert names == ["2013-12-18-her.jpg", "2020-05-05-her.png", "2021-01-01-HER.png",
-                     "vertigo.png"]
+    assert names == [
+        "2013-12-18-her.jpg",
+        "2020-05-05-her.png",
+        "2021-01-01-HER.png",
+        "vertigo.png",
+    ]
     # the names do not depend on which posts a run is given
     one = run("-L", library, "extract-posters", "--format", "json", posts / "2020-05-05-her.md")
     assert json.loads(one.stdout)["posts"][0]["file"] == "assets/posters/2020-05-05-her.png"
@@ -190,8 +219,9 @@ def test_colliding_slugs_get_distinct_dated_names(library, run):
 def test_bad_posters_are_reported_and_the_rest_go_on(library, run):
     posts = library / "_posts"
     write_post(posts, "2001-01-01-broken.md", poster="data:image/jpeg;base64,@@@not-base64@@@")
-    write_post(posts, "2001-01-02-text.md",
-               poster=uri(b"just some words, not a picture", "image/png"))
+    write_post(
+        posts, "2001-01-02-text.md", poster=uri(b"just some words, not a picture", "image/png")
+    )
     write_post(posts, "2001-01-03-remote.md", poster="https://example.org/x.jpg")
     write_post(posts, "2001-01-04-good.md", poster=uri(png_bytes(), "image/jpeg"))
     before = snapshot(posts)
@@ -210,8 +240,12 @@ def test_bad_posters_are_reported_and_the_rest_go_on(library, run):
 
     doc = json.loads(run("-L", library, "extract-posters", "--format", "json").stdout)
     statuses = {Path(p["post"]).name: p["status"] for p in doc["posts"]}
-    assert statuses == {"2001-01-01-broken.md": "failed", "2001-01-02-text.md": "failed",
-                        "2001-01-03-remote.md": "skipped", "2001-01-04-good.md": "skipped"}
+    assert statuses == {
+        "2001-01-01-broken.md": "failed",
+        "2001-01-02-text.md": "failed",
+        "2001-01-03-remote.md": "skipped",
+        "2001-01-04-good.md": "skipped",
+    }
 
 
 # --- every other byte kept ------------------------------------------------------------------
@@ -220,10 +254,12 @@ def test_bad_posters_are_reported_and_the_rest_go_on(library, run):
 def test_rewrite_keeps_every_other_byte_of_a_crlf_post_with_comments(library, run):
     posts = library / "_posts"
     data = uri(seed_jpeg(), "image/jpeg")
-    text = ("\ufeff---\r\n# a comment before the keys\r\nyear: 2013   # the year\r\n"
-            "title: 'It''s Her'\r\nposter: " + data + "\r\n"
-            "tags: [a, b]  # flow list\r\ndirector: Spike Jonze\r\n---\r\n\r\n"
-            "Body with *markdown*\r\nand a second line.\r\n")
+    text = (
+        "\ufeff---\r\n# a comment before the keys\r\nyear: 2013   # the year\r\n"
+        "title: 'It''s Her'\r\nposter: " + data + "\r\n"
+        "tags: [a, b]  # flow list\r\ndirector: Spike Jonze\r\n---\r\n\r\n"
+        "Body with *markdown*\r\nand a second line.\r\n"
+    )
     post = posts / "2013-12-18-her.md"
     post.write_bytes(text.encode("utf-8"))
 
@@ -240,8 +276,9 @@ def test_rewrite_keeps_every_other_byte_of_a_crlf_post_with_comments(library, ru
 def test_quoted_poster_values_keep_their_quotes(library, run):
     posts = library / "_posts"
     data = uri(png_bytes(), "image/png")
-    post = write_post(posts, "2001-01-01-quoted.md", poster=f'"{data}"',
-                      extra="# trailing comment line")
+    post = write_post(
+        posts, "2001-01-01-quoted.md", poster=f'"{data}"', extra="# trailing comment line"
+    )
     single = write_post(posts, "2001-01-02-single.md", poster=f"'{data}'  # single quoted")
     original = {p: p.read_bytes() for p in (post, single)}
 
@@ -270,8 +307,13 @@ HOSTILE_FILES = [
     "2020-01-09-a:b.md",
     "2020-01-10- spaced .md",
 ]
-HOSTILE_TITLES = ['"../../etc/passwd"', '"/etc/passwd"', '"nul\\0byte"', '"C:\\\\Windows\\\\x"',
-                  '"con"']
+HOSTILE_TITLES = [
+    '"../../etc/passwd"',
+    '"/etc/passwd"',
+    '"nul\\0byte"',
+    '"C:\\\\Windows\\\\x"',
+    '"con"',
+]
 
 
 def test_no_poster_is_written_outside_the_output_folder(tmp_path, library, run):
@@ -280,8 +322,13 @@ def test_no_poster_is_written_outside_the_output_folder(tmp_path, library, run):
     for name in HOSTILE_FILES:
         write_post(posts, name, poster=uri(png, "image/png"))
     for i, title in enumerate(HOSTILE_TITLES):
-        write_post(posts, f"2021-02-0{i + 1}-t{i}.md", title=title, poster=uri(png, "image/png"),
-                   extra="slug: ../../../../escaped")
+        write_post(
+            posts,
+            f"2021-02-0{i + 1}-t{i}.md",
+            title=title,
+            poster=uri(png, "image/png"),
+            extra="slug: ../../../../escaped",
+        )
     outside = tmp_path / "outside.png"
     outside.write_bytes(b"do not touch")
     out = library / "assets" / "posters"

@@ -52,7 +52,8 @@ def assert_same(post: Post, data: bytes) -> None:
     ours = post.metadata()
     assert list(ours) == list(meta)
     assert {k: poster_text(v) for k, v in ours.items()} == {
-        k: poster_text(v) for k, v in meta.items()}
+        k: poster_text(v) for k, v in meta.items()
+    }
     assert post.review == content
 
 
@@ -77,8 +78,7 @@ def generated(tmp_path_factory) -> Path:
     return out
 
 
-def test_generated_library_reads_as_python_frontmatter_reads_it(generated, monkeypatch,
-                                                                 tmp_path):
+def test_generated_library_reads_as_python_frontmatter_reads_it(generated, monkeypatch, tmp_path):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     library = Library(generated)
     paths = library.post_paths()
@@ -94,16 +94,19 @@ def test_generated_library_reads_as_python_frontmatter_reads_it(generated, monke
     assert fast > GENERATED_POSTS * 0.8
 
 
-def test_a_helper_process_reading_half_the_library_changes_nothing(generated, monkeypatch,
-                                                                   tmp_path):
+def test_a_helper_process_reading_half_the_library_changes_nothing(
+    generated, monkeypatch, tmp_path
+):
     from filmcli.store import cache, parallel
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.setattr(cache, "SETTLE_NS", 0)
     monkeypatch.setenv("FILMCLI_JOBS", "1")
     library = Library(generated)
-    serial = [(p.metadata(), p.body, p.lines, p.poster.short(), p.path) for p in
-              library.posts(use_cache=False)]
+    serial = [
+        (p.metadata(), p.body, p.lines, p.poster.short(), p.path)
+        for p in library.posts(use_cache=False)
+    ]
     started = []
     real = parallel.ReadAhead.__init__
 
@@ -115,8 +118,7 @@ def test_a_helper_process_reading_half_the_library_changes_nothing(generated, mo
     monkeypatch.setenv("FILMCLI_JOBS", "2")
     monkeypatch.setattr(Library, "helper_min_posts", 0)
     monkeypatch.setattr(Library, "helper_when_busy", True)
-    helped = [(p.metadata(), p.body, p.lines, p.poster.short(), p.path) for p in
-              library.posts()]
+    helped = [(p.metadata(), p.body, p.lines, p.poster.short(), p.path) for p in library.posts()]
     assert started == [GENERATED_POSTS - 512]  # the helper read every other batch of 512
     assert helped == serial
     opened = cache.PostCache.open(library.root, "max_post_bytes=64000000")
@@ -155,7 +157,7 @@ def variant(name: str) -> tuple[bytes, bytes]:
         return b"\xef\xbb\xbf" + SEED_BYTES, SEED_BYTES  # frontmatter does not skip a BOM
     if name == "folded":
         header, payload = URI.split(",", 1)
-        folded = header + "," + "\n  ".join(payload[i:i + 76] for i in range(0, len(payload), 76))
+        folded = header + "," + "\n  ".join(payload[i : i + 76] for i in range(0, len(payload), 76))
         data = SEED_TEXT.replace(URI, folded).encode()
         return data, data
     if name == "quoted":
@@ -171,9 +173,12 @@ def variant(name: str) -> tuple[bytes, bytes]:
         data = re.sub(r"^poster: .*\n", "", SEED_TEXT, flags=re.M).encode()
         return data, data
     if name == "extras":
-        data = SEED_TEXT.replace("year: 2013\n", "year: 2013\ndate: 2013-12-18\n"
-                                 "tags: [drama, romance]\nrating: 4.5\npublished: true\n"
-                                 "# a comment\n").encode()
+        data = SEED_TEXT.replace(
+            "year: 2013\n",
+            "year: 2013\ndate: 2013-12-18\n"
+            "tags: [drama, romance]\nrating: 4.5\npublished: true\n"
+            "# a comment\n",
+        ).encode()
         return data, data
     if name == "escapes":
         data = SEED_TEXT.replace('title: "Her"', 'title: "Her \\"2\\" \\u00e9\\t"').encode()
@@ -184,8 +189,17 @@ def variant(name: str) -> tuple[bytes, bytes]:
     raise AssertionError(name)
 
 
-VARIANTS = ["crlf", "bom", "folded", "quoted", "poster-first", "no-poster", "extras",
-            "escapes", "no-gap"]
+VARIANTS = [
+    "crlf",
+    "bom",
+    "folded",
+    "quoted",
+    "poster-first",
+    "no-poster",
+    "extras",
+    "escapes",
+    "no-gap",
+]
 
 
 @pytest.mark.parametrize("name", VARIANTS)
@@ -212,8 +226,10 @@ def test_fast_path_agrees_with_the_yaml_path(tmp_path, name):
 
 def same_raw(a, b) -> bool:
     def plain(raw):
-        front = {k: (v.uri, v.size, v.format, v.width, v.height, v.line)
-                 if hasattr(v, "uri") else v for k, v in raw.front_matter.items()}
+        front = {
+            k: (v.uri, v.size, v.format, v.width, v.height, v.line) if hasattr(v, "uri") else v
+            for k, v in raw.front_matter.items()
+        }
         return (list(front), front, raw.body, raw.lines, raw.gap, raw.fm_lines)
 
     return plain(a) == plain(b)
@@ -225,13 +241,18 @@ def test_the_seed_takes_the_fast_path(tmp_path):
 
 # --- every line shape the fast path accepts, against YAML --------------------
 
-NORMAL_KEYS = st.sampled_from(["title", "director", "year", "layout", "_x", "a-b", "key_2",
-                               "rating", "date"])
+NORMAL_KEYS = st.sampled_from(
+    ["title", "director", "year", "layout", "_x", "a-b", "key_2", "rating", "date"]
+)
 ODD_KEYS = st.sampled_from(["yes", "No", "on", "null", "y", "True", "Off", "~", "1", "a b"])
 KEYS = st.one_of(NORMAL_KEYS, NORMAL_KEYS, NORMAL_KEYS, ODD_KEYS)
 TEXT = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=12)
-SAFE_TEXT = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc"),
-                                           exclude_characters='"\\'), max_size=12)
+SAFE_TEXT = st.text(
+    alphabet=st.characters(
+        codec="utf-8", exclude_categories=("Cs", "Cc"), exclude_characters='"\\'
+    ),
+    max_size=12,
+)
 VALUES = st.one_of(
     SAFE_TEXT.map(lambda t: '"' + t + '"'),
     SAFE_TEXT.map(lambda t: '"' + t + '"'),
@@ -239,13 +260,61 @@ VALUES = st.one_of(
     TEXT.map(lambda t: '"' + t + '"'),
     st.from_regex(r"[A-Za-z][A-Za-z0-9_.' -]{0,10}", fullmatch=True),
     TEXT,
-    st.sampled_from(["post", "Yes", "no", "NULL", "~", "null", "on", "Off", "y", "n", "nan",
-                     ".inf", "0", "00", "017", "0x1F", "1_000", "1999", "-3", "+4", "12e3",
-                     "1.5", "2013-12-18", "2013-1-5", "2013-02-30", "0000-01-01",
-                     "2013-12-18 10:00:00", "it's", "a b", "a  b", "a #b", "a: b", "Her",
-                     "Spike Jonze", "x.y", "a-", "-a", "'q'", "[1, 2]", "{a: 1}", "&a x",
-                     "*a", "!!str 3", "|", ">", "", " ", "é", "Léon", "1917",
-                     "99999999999999999999"]),
+    st.sampled_from(
+        [
+            "post",
+            "Yes",
+            "no",
+            "NULL",
+            "~",
+            "null",
+            "on",
+            "Off",
+            "y",
+            "n",
+            "nan",
+            ".inf",
+            "0",
+            "00",
+            "017",
+            "0x1F",
+            "1_000",
+            "1999",
+            "-3",
+            "+4",
+            "12e3",
+            "1.5",
+            "2013-12-18",
+            "2013-1-5",
+            "2013-02-30",
+            "0000-01-01",
+            "2013-12-18 10:00:00",
+            "it's",
+            "a b",
+            "a  b",
+            "a #b",
+            "a: b",
+            "Her",
+            "Spike Jonze",
+            "x.y",
+            "a-",
+            "-a",
+            "'q'",
+            "[1, 2]",
+            "{a: 1}",
+            "&a x",
+            "*a",
+            "!!str 3",
+            "|",
+            ">",
+            "",
+            " ",
+            "é",
+            "Léon",
+            "1917",
+            "99999999999999999999",
+        ]
+    ),
 )
 
 
@@ -256,31 +325,53 @@ SAFE_VALUES = st.one_of(
     st.dates().map(lambda d: d.isoformat()),
     st.just(""),
 )
-FUZZ = settings(max_examples=400, deadline=None, derandomize=True,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+FUZZ = settings(
+    max_examples=400,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 
 
 @FUZZ
-@given(st.lists(st.tuples(KEYS, VALUES, st.sampled_from([" ", " ", " ", "  ", ""]),
-                          st.sampled_from(["", " ", "  "])), min_size=1, max_size=3,
-                unique_by=lambda line: line[0]),
-       st.booleans())
+@given(
+    st.lists(
+        st.tuples(
+            KEYS,
+            VALUES,
+            st.sampled_from([" ", " ", " ", "  ", ""]),
+            st.sampled_from(["", " ", "  "]),
+        ),
+        min_size=1,
+        max_size=3,
+        unique_by=lambda line: line[0],
+    ),
+    st.booleans(),
+)
 def test_fast_lines_match_yaml(tmp_path, lines, with_poster):
     check_lines(tmp_path, lines, with_poster)
 
 
 @FUZZ
-@given(st.lists(st.tuples(NORMAL_KEYS, SAFE_VALUES, st.sampled_from([" ", "  "]),
-                          st.sampled_from(["", " "])), min_size=1, max_size=5,
-                unique_by=lambda line: line[0]),
-       st.booleans())
+@given(
+    st.lists(
+        st.tuples(
+            NORMAL_KEYS, SAFE_VALUES, st.sampled_from([" ", "  "]), st.sampled_from(["", " "])
+        ),
+        min_size=1,
+        max_size=5,
+        unique_by=lambda line: line[0],
+    ),
+    st.booleans(),
+)
 def test_fast_lines_of_filmcli_shape_match_yaml(tmp_path, lines, with_poster):
     took = check_lines(tmp_path, lines, with_poster)
     # The only lines of this shape left to YAML: words it reads as booleans or null,
     # and integers too long to be sure of.
     reserved = {"yes", "no", "on", "off", "null", "true", "false", "y", "n", "nan", "inf"}
-    assert took or any(v.lower() in reserved or (v.isdigit() and len(v) > 18)
-                       for _, v, _, _ in lines)
+    assert took or any(
+        v.lower() in reserved or (v.isdigit() and len(v) > 18) for _, v, _, _ in lines
+    )
 
 
 def check_lines(folder: Path, lines, with_poster: bool) -> bool:
@@ -301,6 +392,7 @@ def check_lines(folder: Path, lines, with_poster: bool) -> bool:
     slow = _parse_reference(data, path, False, stamp(os.stat(path)))
     assert same_raw(fast, slow), text
     meta, _ = reference(data)
-    assert {k: poster_text(v.uri if hasattr(v, "uri") else v)
-            for k, v in fast.front_matter.items()} == {k: poster_text(v) for k, v in meta.items()}
+    assert {
+        k: poster_text(v.uri if hasattr(v, "uri") else v) for k, v in fast.front_matter.items()
+    } == {k: poster_text(v) for k, v in meta.items()}
     return True

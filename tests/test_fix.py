@@ -16,8 +16,11 @@ RULES_DIR = DATA / "rules"
 
 
 def tree(folder: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
-            if p.is_file() and p.name != ".filmcli.lock"}
+    return {
+        str(p.relative_to(folder)): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and p.name != ".filmcli.lock"
+    }
 
 
 def key_lines(data: bytes, key: str) -> list[int]:
@@ -48,41 +51,139 @@ def _poster_is(mime: str):
     def check(post):
         assert post.poster.declared_mime == mime and post.poster.mime == mime
         return " " not in post.poster.uri and post.poster.is_base64
+
     return check
 
 
 # case -> (rule, kind, file before, file after, key changed before, key after, check after)
 CASES = {
-    "FC003-colon": ("FC003", "unsafe", "2024-08-16-alien-romulus.md", None, "title", "title",
-                    lambda p: p.title == "Alien: Romulus"),
-    "FC101-null": ("FC101", "safe", "2013-12-18-her.md", None, "title", "title",
-                   lambda p: p.title == "null"),
-    "FC102-number": ("FC102", "safe", "2019-12-25-1917.md", None, "title", "title",
-                     lambda p: p.title == "1917"),
-    "FC102-yes": ("FC102", "safe", "2013-12-18-her.md", None, "director", "director",
-                  lambda p: p.director == "Yes"),
-    "FC104": ("FC104", "safe", "2013-12-18-her.md", None, "poster", "poster",
-              _poster_is("image/jpeg")),
-    "FC108": ("FC108", "unsafe", "2013-12-18-her.md", None, "poster", "poster",
-              lambda p: (p.poster.width, p.poster.height) == (400, 400)),
-    "FC109-wide": ("FC109", "unsafe", "2013-12-18-her.md", None, "poster", "poster",
-                   lambda p: p.poster.width == 400 and p.poster.size <= 30_000),
-    "FC111-base64": ("FC111", "safe", "2013-12-18-her.md", None, "poster", "poster",
-                     _poster_is("image/jpeg")),
-    "FC111-comma": ("FC111", "safe", "2013-12-18-her.md", None, "poster", "poster",
-                    _poster_is("image/jpeg")),
-    "FC112": ("FC112", "safe", "2013-12-18-her.md", None, "poster", "poster",
-                     _poster_is("image/jpeg")),
-    "FC201-date": ("FC201", "unsafe", "her.md", "2013-12-18-her.md", None, None,
-                   lambda p: True),
-    "FC201-name": ("FC201", "unsafe", "2013_12_18_her.md", "2013-12-18-her.md", None, None,
-                   lambda p: True),
-    "FC202-date": ("FC202", "unsafe", "2013-02-30-her.md", "2013-02-28-her.md", None, None,
-                   lambda p: True),
-    "FC205-slash": ("FC205", "safe", "2013-12-18-her.md", None, "date", "date",
-                    lambda p: str(p.front_matter["date"]) == "2013-12-18"),
-    "FC208-typo": ("FC208", "unsafe", "2013-12-18-her.md", None, "dirctor", "director",
-                   lambda p: p.director == "Spike Jonze" and "dirctor" not in p.front_matter),
+    "FC003-colon": (
+        "FC003",
+        "unsafe",
+        "2024-08-16-alien-romulus.md",
+        None,
+        "title",
+        "title",
+        lambda p: p.title == "Alien: Romulus",
+    ),
+    "FC101-null": (
+        "FC101",
+        "safe",
+        "2013-12-18-her.md",
+        None,
+        "title",
+        "title",
+        lambda p: p.title == "null",
+    ),
+    "FC102-number": (
+        "FC102",
+        "safe",
+        "2019-12-25-1917.md",
+        None,
+        "title",
+        "title",
+        lambda p: p.title == "1917",
+    ),
+    "FC102-yes": (
+        "FC102",
+        "safe",
+        "2013-12-18-her.md",
+        None,
+        "director",
+        "director",
+        lambda p: p.director == "Yes",
+    ),
+    "FC104": (
+        "FC104",
+        "safe",
+        "2013-12-18-her.md",
+        None,
+        "poster",
+        "poster",
+        _poster_is("image/jpeg"),
+    ),
+    "FC108": (
+        "FC108",
+        "unsafe",
+        "2013-12-18-her.md",
+        None,
+        "poster",
+        "poster",
+        lambda p: (p.poster.width, p.poster.height) == (400, 400),
+    ),
+    "FC109-wide": (
+        "FC109",
+        "unsafe",
+        "2013-12-18-her.md",
+        None,
+        "poster",
+        "poster",
+        lambda p: p.poster.width == 400 and p.poster.size <= 30_000,
+    ),
+    "FC111-base64": (
+        "FC111",
+        "safe",
+        "2013-12-18-her.md",
+        None,
+        "poster",
+        "poster",
+        _poster_is("image/jpeg"),
+    ),
+    "FC111-comma": (
+        "FC111",
+        "safe",
+        "2013-12-18-her.md",
+        None,
+        "poster",
+        "poster",
+        _poster_is("image/jpeg"),
+    ),
+    "FC112": (
+        "FC112",
+        "safe",
+        "2013-12-18-her.md",
+        None,
+        "poster",
+        "poster",
+        _poster_is("image/jpeg"),
+    ),
+    "FC201-date": ("FC201", "unsafe", "her.md", "2013-12-18-her.md", None, None, lambda p: True),
+    "FC201-name": (
+        "FC201",
+        "unsafe",
+        "2013_12_18_her.md",
+        "2013-12-18-her.md",
+        None,
+        None,
+        lambda p: True,
+    ),
+    "FC202-date": (
+        "FC202",
+        "unsafe",
+        "2013-02-30-her.md",
+        "2013-02-28-her.md",
+        None,
+        None,
+        lambda p: True,
+    ),
+    "FC205-slash": (
+        "FC205",
+        "safe",
+        "2013-12-18-her.md",
+        None,
+        "date",
+        "date",
+        lambda p: str(p.front_matter["date"]) == "2013-12-18",
+    ),
+    "FC208-typo": (
+        "FC208",
+        "unsafe",
+        "2013-12-18-her.md",
+        None,
+        "dirctor",
+        "director",
+        lambda p: p.director == "Spike Jonze" and "dirctor" not in p.front_matter,
+    ),
 }
 
 
@@ -111,8 +212,9 @@ def test_each_fixable_rule(run, case):
     # --diff prints the change and writes nothing; exit 1: there is something to fix.
     result = run("-L", site, "validate", "--diff", *unsafe)
     assert result.exit_code == 1, result.stderr
-    assert f"--- a/_posts/{before_name}\n+++ b/_posts/{after_name or before_name}\n" \
-        in result.stdout
+    assert (
+        f"--- a/_posts/{before_name}\n+++ b/_posts/{after_name or before_name}\n" in result.stdout
+    )
     if old_key:
         assert f"\n-{old_key}:" in result.stdout and f"\n+{new_key}:" in result.stdout
     for line in result.stdout.splitlines():
@@ -136,8 +238,9 @@ def test_each_fixable_rule(run, case):
         assert not (posts / before_name).exists() and after == before
     else:
         assert after != before
-        assert without(before, key_lines(before, old_key)) \
-            == without(after, key_lines(after, new_key))
+        assert without(before, key_lines(before, old_key)) == without(
+            after, key_lines(after, new_key)
+        )
         assert len(key_lines(after, new_key)) == 1
     assert check(post_of(after))
     assert sorted(p.name for p in posts.iterdir()) == [after_name or before_name]
@@ -192,7 +295,7 @@ def test_select_limits_the_fixes(run, tmp_path):
     site = tmp_path / "site"
     shutil.copytree(RULES_DIR / "FC205-slash", site)
     post = site / "_posts" / "2013-12-18-her.md"
-    post.write_bytes(post.read_bytes().replace(b"title: \"Her\"", b"title: 1917"))
+    post.write_bytes(post.read_bytes().replace(b'title: "Her"', b"title: 1917"))
     result = run("-L", site, "validate", "--fix", "--select", "FC205")
     assert result.exit_code == 0, result.stdout
     data = post.read_bytes()
@@ -214,7 +317,7 @@ def test_library_fix_twin(tmp_path):
     assert done.fixed == 1 and done.remaining == []
     [plan] = done.plans
     assert plan.written and plan.applied[0].note == "key dirctor -> director"
-    assert b"\ndirector: \"Spike Jonze\"\n" in (site / "_posts" / "2013-12-18-her.md").read_bytes()
+    assert b'\ndirector: "Spike Jonze"\n' in (site / "_posts" / "2013-12-18-her.md").read_bytes()
 
 
 def test_fix_in_a_git_folder_stages_nothing(run, tmp_path):
@@ -225,10 +328,20 @@ def test_fix_in_a_git_folder_stages_nothing(run, tmp_path):
     shutil.copytree(RULES_DIR / "FC104", site)
 
     def sh(*args):
-        return subprocess.run([git, "-C", site, *args], capture_output=True, text=True,
-                              check=True, env={"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t",
-                                               "GIT_COMMITTER_NAME": "t",
-                                               "GIT_COMMITTER_EMAIL": "t@t", "HOME": str(tmp_path)})
+        return subprocess.run(
+            [git, "-C", site, *args],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={
+                "GIT_AUTHOR_NAME": "t",
+                "GIT_AUTHOR_EMAIL": "t@t",
+                "GIT_COMMITTER_NAME": "t",
+                "GIT_COMMITTER_EMAIL": "t@t",
+                "HOME": str(tmp_path),
+            },
+        )
+
     sh("init", "-q")
     sh("add", "-A")
     sh("commit", "-qm", "start")
@@ -240,8 +353,9 @@ def test_fix_in_a_git_folder_stages_nothing(run, tmp_path):
 
 # --- a 1,000-post library with every fixable problem injected ---------------------------------
 
-SEED_POSTER = (DATA / "2013-12-18-her.md").read_bytes().split(b"\nposter: ", 1)[1] \
-    .split(b"\n", 1)[0]
+SEED_POSTER = (
+    (DATA / "2013-12-18-her.md").read_bytes().split(b"\nposter: ", 1)[1].split(b"\n", 1)[0]
+)
 
 
 def _poster_line(case: str) -> bytes:
@@ -253,9 +367,14 @@ def _clean_post(i: int) -> tuple[str, bytes]:
     import datetime as dt
 
     when = dt.date(2000, 1, 1) + dt.timedelta(days=i)
-    text = (f'---\nlayout: post\ntitle: "Film {i}"\ndirector: "Director {i % 40}"\n'
-            f"year: {1900 + i % 120}\nposter: ").encode() + SEED_POSTER \
+    text = (
+        (
+            f'---\nlayout: post\ntitle: "Film {i}"\ndirector: "Director {i % 40}"\n'
+            f"year: {1900 + i % 120}\nposter: "
+        ).encode()
+        + SEED_POSTER
         + f"\n---\n\nReview number {i}.\n".encode()
+    )
     return f"{when.isoformat()}-film-{i}.md", text
 
 
@@ -264,19 +383,27 @@ def _inject(kind: str, name: str, text: bytes, i: int) -> tuple[str, bytes, str 
     date = name[:10]
     slug = name[11:-3]
     if kind == "FC003":
-        return name, text.replace(f'title: "Film {i}"'.encode(),
-                                  f"title: Film {i}: Part Two".encode()), "title"
+        return (
+            name,
+            text.replace(f'title: "Film {i}"'.encode(), f"title: Film {i}: Part Two".encode()),
+            "title",
+        )
     if kind == "FC101":
         return name, text.replace(f'title: "Film {i}"'.encode(), b"title: ~"), "title"
     if kind == "FC102-number":
-        return name, text.replace(f'title: "Film {i}"'.encode(),
-                                  f"title: {10_000 + i}".encode()), "title"
+        return (
+            name,
+            text.replace(f'title: "Film {i}"'.encode(), f"title: {10_000 + i}".encode()),
+            "title",
+        )
     if kind == "FC102-yes":
-        return name, text.replace(f'director: "Director {i % 40}"'.encode(),
-                                  b"director: Yes"), "director"
+        return (
+            name,
+            text.replace(f'director: "Director {i % 40}"'.encode(), b"director: Yes"),
+            "director",
+        )
     if kind == "FC104":
-        return name, text.replace(b"data:image/jpeg;base64,", b"data:image/png;base64,"), \
-            "poster"
+        return name, text.replace(b"data:image/jpeg;base64,", b"data:image/png;base64,"), "poster"
     if kind == "FC108":
         return name, text.replace(SEED_POSTER, _poster_line("FC108")), "poster"
     if kind == "FC109":
@@ -286,26 +413,50 @@ def _inject(kind: str, name: str, text: bytes, i: int) -> tuple[str, bytes, str 
     if kind == "FC111-comma":
         return name, text.replace(b";base64,", b";base64", 1), "poster"
     if kind == "FC112":
-        return name, text.replace(SEED_POSTER, b"\n  ".join(
-            SEED_POSTER[k:k + 76] for k in range(0, len(SEED_POSTER), 76))), "poster"
+        return (
+            name,
+            text.replace(
+                SEED_POSTER,
+                b"\n  ".join(SEED_POSTER[k : k + 76] for k in range(0, len(SEED_POSTER), 76)),
+            ),
+            "poster",
+        )
     if kind == "FC201-date":
-        return f"{slug}.md", text.replace(b"\n---\n\n", f"\ndate: {date}\n---\n\n".encode()), \
-            None
+        return f"{slug}.md", text.replace(b"\n---\n\n", f"\ndate: {date}\n---\n\n".encode()), None
     if kind == "FC201-name":
         return f"{date.replace('-', '_')}_{slug}.md", text, None
     if kind == "FC202":
-        return f"{date[:4]}-02-30-{slug}.md", \
-            text.replace(b"\n---\n\n", f"\ndate: {date}\n---\n\n".encode()), None
+        return (
+            f"{date[:4]}-02-30-{slug}.md",
+            text.replace(b"\n---\n\n", f"\ndate: {date}\n---\n\n".encode()),
+            None,
+        )
     if kind == "FC205":
-        return name, text.replace(b"\n---\n\n", f"\ndate: {date.replace('-', '/')}\n---\n\n"
-                                  .encode()), "date"
+        return (
+            name,
+            text.replace(b"\n---\n\n", f"\ndate: {date.replace('-', '/')}\n---\n\n".encode()),
+            "date",
+        )
     if kind == "FC208":
         return name, text.replace(b"\ndirector: ", b"\ndirctor: "), "dirctor"
     raise AssertionError(kind)
 
 
-KINDS = ["FC003", "FC101", "FC102-number", "FC102-yes", "FC104", "FC111-base64",
-         "FC111-comma", "FC112", "FC201-date", "FC201-name", "FC202", "FC205", "FC208"]
+KINDS = [
+    "FC003",
+    "FC101",
+    "FC102-number",
+    "FC102-yes",
+    "FC104",
+    "FC111-base64",
+    "FC111-comma",
+    "FC112",
+    "FC201-date",
+    "FC201-name",
+    "FC202",
+    "FC205",
+    "FC208",
+]
 FEW = {"FC108": 2, "FC109": 4}  # posters decoded and re-encoded: a few of each
 
 
@@ -329,9 +480,11 @@ def test_thousand_post_library_every_injected_problem_fixed(tmp_path):
     # Inject: every third post gets one problem, the kinds in turn; a few poster ones.
     injected: dict[str, tuple[str, str, bytes, str | None]] = {}  # good name -> ...
     names = sorted(clean)
-    picks = [(kind, names[k]) for k, kind in enumerate(
-        [kind for kind, n in FEW.items() for _ in range(n)])]
-    for k, name in enumerate(names[len(picks)::3]):
+    picks = [
+        (kind, names[k])
+        for k, kind in enumerate([kind for kind, n in FEW.items() for _ in range(n)])
+    ]
+    for k, name in enumerate(names[len(picks) :: 3]):
         picks.append((KINDS[k % len(KINDS)], name))
     for kind, name in picks:
         i = int(name[:-3].rsplit("-", 1)[1])
@@ -423,9 +576,9 @@ def _fixable_library(root: Path, count: int) -> dict[str, bytes]:
     for i in range(count):
         name, good = _clean_post(i)
         dated = good.replace(b"\n---\n\n", f"\ndate: {name[:10]}\n---\n\n".encode())
-        bad = dated.replace(b"data:image/jpeg;", b"data:image/png;") \
-            .replace(f"date: {name[:10]}".encode(), f"date: {name[:10].replace('-', '/')}"
-                     .encode())
+        bad = dated.replace(b"data:image/jpeg;", b"data:image/png;").replace(
+            f"date: {name[:10]}".encode(), f"date: {name[:10].replace('-', '/')}".encode()
+        )
         (posts / name).write_bytes(bad)
         want[name] = dated
     return want
@@ -438,9 +591,14 @@ def test_two_fixers_at_once_fix_each_post_once(tmp_path):
 
     site = tmp_path / "site"
     want = _fixable_library(site, 120)
-    procs = [subprocess.Popen([__import__("sys").executable, "-m", "filmcli", "-L", site,
-                               "validate", "--fix"], stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE) for _ in range(2)]
+    procs = [
+        subprocess.Popen(
+            [__import__("sys").executable, "-m", "filmcli", "-L", site, "validate", "--fix"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        for _ in range(2)
+    ]
     outs = [p.communicate(timeout=120) for p in procs]
     for proc, (_, err) in zip(procs, outs, strict=True):
         assert b"Traceback" not in err, err
@@ -451,8 +609,9 @@ def test_two_fixers_at_once_fix_each_post_once(tmp_path):
     assert run_process("-L", site, "validate").returncode == 0
 
 
-@pytest.mark.parametrize("name", ["FC003-colon", "FC102-number", "FC104", "FC111-comma",
-                                  "FC205-slash", "FC208-typo"])
+@pytest.mark.parametrize(
+    "name", ["FC003-colon", "FC102-number", "FC104", "FC111-comma", "FC205-slash", "FC208-typo"]
+)
 def test_crlf_and_bom_are_kept(run, tmp_path, name):
     """A post with CRLF line ends and a BOM: the fix's line changes, ends and BOM stay."""
     rule, kind, before_name, _, old_key, new_key, check = CASES[name]
@@ -465,8 +624,7 @@ def test_crlf_and_bom_are_kept(run, tmp_path, name):
     assert result.exit_code == 0, result.stdout + result.stderr
     after = post.read_bytes()
     assert after.startswith(b"\xef\xbb\xbf") and after.count(b"\r\n") == after.count(b"\n")
-    assert without(before, key_lines(before, old_key)) \
-        == without(after, key_lines(after, new_key))
+    assert without(before, key_lines(before, old_key)) == without(after, key_lines(after, new_key))
     assert check(post_of(after))
 
 
@@ -482,8 +640,10 @@ def test_a_poster_far_over_the_pixel_limit_is_not_decoded_to_fix(run, library):
     Image.new("1", (5000, 5000)).save(buf, "PNG")  # 25 MP: 4x a limit of 6 MP, plus
     uri = "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
     post = library / "_posts" / "2013-12-18-her.md"
-    post.write_text(f'---\nlayout: post\ntitle: "Her"\ndirector: "Spike Jonze"\nyear: 2013\n'
-                    f"poster: {uri}\n---\n\nA review.\n")
+    post.write_text(
+        f'---\nlayout: post\ntitle: "Her"\ndirector: "Spike Jonze"\nyear: 2013\n'
+        f"poster: {uri}\n---\n\nA review.\n"
+    )
     (library / "filmcli.toml").write_text("[validate]\nmax_pixels = 6_000_000\n")
     before = post.read_bytes()
     [hit] = json.loads(run("-L", library, "validate", "--format", "json").stdout)
@@ -495,20 +655,22 @@ def test_a_poster_far_over_the_pixel_limit_is_not_decoded_to_fix(run, library):
     assert hit["fix"] == "unsafe"
 
 
-@pytest.mark.parametrize("written, fixed", [
-    ("2013/12/18", "date: 2013-12-18"),
-    ("2013.12.18", "date: 2013-12-18"),
-    ('"18/12/2013"', "date: 2013-12-18"),  # day first: the only reading
-    ("12/18/2013", "date: 2013-12-18"),  # month first: the only reading
-    ("2013/12/18 10:30", "date: 2013-12-18 10:30:00"),
-    ("05/06/2013", None),  # 5 June or May 6: no obvious reading, no fix
-    ("2013/02/30", None),  # no such day
-    ("the 18th of December", None),
-])
+@pytest.mark.parametrize(
+    "written, fixed",
+    [
+        ("2013/12/18", "date: 2013-12-18"),
+        ("2013.12.18", "date: 2013-12-18"),
+        ('"18/12/2013"', "date: 2013-12-18"),  # day first: the only reading
+        ("12/18/2013", "date: 2013-12-18"),  # month first: the only reading
+        ("2013/12/18 10:30", "date: 2013-12-18 10:30:00"),
+        ("05/06/2013", None),  # 5 June or May 6: no obvious reading, no fix
+        ("2013/02/30", None),  # no such day
+        ("the 18th of December", None),
+    ],
+)
 def test_dates_with_one_obvious_reading(run, seed_site, written, fixed):
     post = seed_site / "_posts" / "2013-12-18-her.md"
-    post.write_bytes(post.read_bytes().replace(b"\n---\n", f"\ndate: {written}\n---\n".encode(),
-                                               1))
+    post.write_bytes(post.read_bytes().replace(b"\n---\n", f"\ndate: {written}\n---\n".encode(), 1))
     before = post.read_bytes()
     [hit] = json.loads(run("-L", seed_site, "validate", "--format", "json").stdout)
     assert hit["rule"] == "FC205" and hit["fix"] == ("safe" if fixed else None)
@@ -521,8 +683,16 @@ def test_dates_with_one_obvious_reading(run, seed_site, written, fixed):
         assert result.exit_code == (1 if hit["severity"] == "error" else 0)
 
 
-@pytest.mark.parametrize("key, fixable", [("dirctor", True), ("Title", False),  # title is there
-                                          ("yaer", True), ("ratin", True), ("moood", False)])
+@pytest.mark.parametrize(
+    "key, fixable",
+    [
+        ("dirctor", True),
+        ("Title", False),  # title is there
+        ("yaer", True),
+        ("ratin", True),
+        ("moood", False),
+    ],
+)
 def test_key_typos(run, seed_site, key, fixable):
     post = seed_site / "_posts" / "2013-12-18-her.md"
     post.write_bytes(post.read_bytes().replace(b"\n---\n", f"\n{key}: x\n---\n".encode(), 1))
@@ -530,9 +700,12 @@ def test_key_typos(run, seed_site, key, fixable):
         real = {"dirctor": b"director", "yaer": b"year"}[key]
         data = post.read_bytes()
         start = data.index(b"\n" + real + b":") + 1
-        post.write_bytes(data[:start] + data[data.index(b"\n", start) + 1:])
-    [hit] = [p for p in json.loads(run("-L", seed_site, "validate", "-F", "json").stdout)
-             if p["rule"] == "FC208"]
+        post.write_bytes(data[:start] + data[data.index(b"\n", start) + 1 :])
+    [hit] = [
+        p
+        for p in json.loads(run("-L", seed_site, "validate", "-F", "json").stdout)
+        if p["rule"] == "FC208"
+    ]
     assert hit["fix"] == ("unsafe" if fixable else None)
 
 
@@ -542,8 +715,11 @@ def test_several_fixes_in_one_post_each_after_the_other(run, tmp_path):
     site = tmp_path / "site"
     shutil.copytree(RULES_DIR / "FC104", site)
     posts = site / "_posts"
-    data = (posts / "2013-12-18-her.md").read_bytes().replace(b"\n---\n",
-                                                              b"\ndate: 2013/12/18\n---\n", 1)
+    data = (
+        (posts / "2013-12-18-her.md")
+        .read_bytes()
+        .replace(b"\n---\n", b"\ndate: 2013/12/18\n---\n", 1)
+    )
     (posts / "2013-12-18-her.md").unlink()
     (posts / "her.md").write_bytes(data)
     result = run("-L", site, "validate", "--fix")  # safe fixes: date and MIME, no rename
@@ -552,8 +728,9 @@ def test_several_fixes_in_one_post_each_after_the_other(run, tmp_path):
     assert result.exit_code == 0 and "fixed 1, 0 left" in result.stderr
     assert [p.name for p in posts.iterdir()] == ["2013-12-18-her.md"]
     after = (posts / "2013-12-18-her.md").read_bytes()
-    assert after == data.replace(b"date: 2013/12/18", b"date: 2013-12-18") \
-        .replace(b"data:image/png;", b"data:image/jpeg;")
+    assert after == data.replace(b"date: 2013/12/18", b"date: 2013-12-18").replace(
+        b"data:image/png;", b"data:image/jpeg;"
+    )
 
 
 def test_a_fix_that_needs_another_first_comes_in_the_same_run(run, tmp_path):
@@ -562,10 +739,14 @@ def test_a_fix_that_needs_another_first_comes_in_the_same_run(run, tmp_path):
     post = site / "_posts" / "her.md"
     data = post.read_bytes().replace(b"date: 2013-12-18", b"date: 2013/12/18")
     post.write_bytes(data)
-    [fc201] = [p for p in json.loads(run("-L", site, "validate", "-F", "json").stdout)
-               if p["rule"] == "FC201"]
+    [fc201] = [
+        p
+        for p in json.loads(run("-L", site, "validate", "-F", "json").stdout)
+        if p["rule"] == "FC201"
+    ]
     assert fc201["fix"] is None  # no readable date yet
     result = run("-L", site, "validate", "--fix", "--unsafe-fixes")
     assert result.exit_code == 0 and "fixed 2, 0 left" in result.stderr, result.stderr
-    assert (site / "_posts" / "2013-12-18-her.md").read_bytes() \
-        == data.replace(b"date: 2013/12/18", b"date: 2013-12-18")
+    assert (site / "_posts" / "2013-12-18-her.md").read_bytes() == data.replace(
+        b"date: 2013/12/18", b"date: 2013-12-18"
+    )

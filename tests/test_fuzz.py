@@ -54,9 +54,12 @@ ENV = {"NO_COLOR": "1", "FILMCLI_LIBRARY": None, "FILMCLI_DEBUG": None}
 _TINY_PNG = base64.b64encode(
     b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00"
     b"\x90wS\xde\x00\x00\x00\x0cIDATx\x9cc\xf8\xcf\xc0\x00\x00\x03\x01\x01\x00\xc9\xfe\x92\xef"
-    b"\x00\x00\x00\x00IEND\xaeB`\x82").decode()
-GOOD_POST = ("---\nlayout: post\ntitle: \"Good\"\ndirector: \"A Director\"\nyear: 2001\n"
-             f"poster: data:image/png;base64,{_TINY_PNG}\n---\n\nA good film.\n").encode()
+    b"\x00\x00\x00\x00IEND\xaeB`\x82"
+).decode()
+GOOD_POST = (
+    '---\nlayout: post\ntitle: "Good"\ndirector: "A Director"\nyear: 2001\n'
+    f"poster: data:image/png;base64,{_TINY_PNG}\n---\n\nA good film.\n"
+).encode()
 GOOD_NAME = "2001-01-01-good.md"
 
 
@@ -141,17 +144,20 @@ def check_post(data: bytes) -> Post | FilmcliError:
         result = cli(root, "validate", "--format", "json")
         assert result.exit_code in (0, 1), (result.exit_code, result.stderr)
         problems = json.loads(result.stdout)
-        assert all(p["path"] != f"_posts/{GOOD_NAME}" or p["rule"] in ("FC203", "FC204")
-                   for p in problems), problems
+        assert all(
+            p["path"] != f"_posts/{GOOD_NAME}" or p["rule"] in ("FC203", "FC204") for p in problems
+        ), problems
         if isinstance(outcome, FilmcliError):
             # the reader's problem, where it is (FC010 when YAML's syntax is fine: a value
             # filmcli cannot build), and beside it only what Jekyll's reading adds
             mine = [p for p in problems if p["path"] == rel]
-            assert any(p["rule"] in (outcome.rule, "FC010") and p["line"] == outcome.line
-                       for p in mine), (mine, outcome)
+            assert any(
+                p["rule"] in (outcome.rule, "FC010") and p["line"] == outcome.line for p in mine
+            ), (mine, outcome)
             assert {p["rule"] for p in mine} <= {outcome.rule, "FC010", "FC205", "FC209"}, mine
-        assert result.exit_code == (1 if any(p["severity"] == "error" for p in problems)
-                                    else 0), problems
+        assert result.exit_code == (1 if any(p["severity"] == "error" for p in problems) else 0), (
+            problems
+        )
         # --fast takes other code paths (headers only); it must not crash either.
         fast = cli(root, "validate", "--fast", "--format", "json")
         assert fast.exit_code in (0, 1)
@@ -197,26 +203,62 @@ def _mutate(data: bytes, edits: list[tuple[int, int, bytes]]) -> bytes:
             continue
         pos %= len(buf)
         if kind == 0:  # overwrite
-            buf[pos:pos + len(chunk)] = chunk
+            buf[pos : pos + len(chunk)] = chunk
         elif kind == 1:  # insert
             buf[pos:pos] = chunk
         else:  # delete
-            del buf[pos:pos + max(1, len(chunk))]
+            del buf[pos : pos + max(1, len(chunk))]
     return bytes(buf)
 
 
-INTERESTING = [b"\n", b"\r\n", b"\r", b"---", b"\n---\n", b":", b": ", b"\x00", b"\xff",
-               b"\xef\xbb\xbf", b"\t", b" ", b"'", b'"', b"&a ", b"*a",
-               b"!!python/object/apply:os.system", b"{",
-               b"[", b"|", b">", b"#", b"- ", b"? ", b"%YAML 1.1\n", b"poster: data:", b",",
-               b"=", b"\xe2\x80\xae", b"\xf0\x9f\x8e\xac", b"\xc3", b"{%", b"{{"]
-edit = st.tuples(st.integers(0, 2), st.integers(0, 10_000),
-                 st.one_of(st.sampled_from(INTERESTING), st.binary(min_size=1, max_size=8)))
+INTERESTING = [
+    b"\n",
+    b"\r\n",
+    b"\r",
+    b"---",
+    b"\n---\n",
+    b":",
+    b": ",
+    b"\x00",
+    b"\xff",
+    b"\xef\xbb\xbf",
+    b"\t",
+    b" ",
+    b"'",
+    b'"',
+    b"&a ",
+    b"*a",
+    b"!!python/object/apply:os.system",
+    b"{",
+    b"[",
+    b"|",
+    b">",
+    b"#",
+    b"- ",
+    b"? ",
+    b"%YAML 1.1\n",
+    b"poster: data:",
+    b",",
+    b"=",
+    b"\xe2\x80\xae",
+    b"\xf0\x9f\x8e\xac",
+    b"\xc3",
+    b"{%",
+    b"{{",
+]
+edit = st.tuples(
+    st.integers(0, 2),
+    st.integers(0, 10_000),
+    st.one_of(st.sampled_from(INTERESTING), st.binary(min_size=1, max_size=8)),
+)
 
 any_bytes = st.one_of(
     st.binary(max_size=600),
-    st.builds(lambda fm, body: b"---\n" + fm + b"\n---\n" + body,
-              st.binary(max_size=300), st.binary(max_size=100)),
+    st.builds(
+        lambda fm, body: b"---\n" + fm + b"\n---\n" + body,
+        st.binary(max_size=300),
+        st.binary(max_size=100),
+    ),
     st.builds(_mutate, st.sampled_from([SMALL_SEED, SEED_BYTES]), st.lists(edit, max_size=6)),
 )
 
@@ -236,25 +278,97 @@ wild_char = st.one_of(
     st.sampled_from(list("\u202e\u200f\u2028\u2029\ufeff\ufffe\x85\x7f\u00a0:#'\"-{}[]&*!|>%@`")),
 )
 wild_text = st.text(wild_char, max_size=40)
-yaml_scalar_text = st.sampled_from([
-    "yes", "No", "on", "OFF", "~", "null", "Null", "true", ".inf", "-.INF", ".nan", "0x1F",
-    "0o17", "017", "1_000", "1e3", "+12", "2013-12-18", "2013-13-45", "2013-12-18 10:00:00",
-    "2013-12-18T25:99:00Z", "12:30:00", "190:20:30", "!!binary aGVsbG8=", "!!str 12",
-    "!!int x", "!!float 1", "!!timestamp 2001-01-01", "!!set {a, b}", "!!omap [a: 1]",
-    "!!python/object/apply:os.system ['true']", "!!python/name:os.system",
-    "!!python/tuple [1, 2]", "!ruby/object:Foo {}", "!local x", "&a x", "*a", "[&a 1, *a]",
-    "{", "[", "}", "]", "'", '"', "|", ">", "|-\n  a\n  b", ">+\n  a\n", "@x", "`x", "%x",
-    "- x", "? x", "#c", "a #c", "a: b", "{a: b, a: c}", "[1, [2, [3]]]", "{a: {b: {c: d}}}",
-    "'it''s'", '"\\x00"', '"\\ud800"', '"\\U0001F3AC"', '"\\e\\a\\0"', "---", "...", "",
-    "'multi\n  line'", '"multi\n  line"', "plain\n  continued", "\ttab", "x\ty",
-    "[" * 60 + "]" * 60, "{a: " * 40 + "b" + "}" * 40,
-])
+yaml_scalar_text = st.sampled_from(
+    [
+        "yes",
+        "No",
+        "on",
+        "OFF",
+        "~",
+        "null",
+        "Null",
+        "true",
+        ".inf",
+        "-.INF",
+        ".nan",
+        "0x1F",
+        "0o17",
+        "017",
+        "1_000",
+        "1e3",
+        "+12",
+        "2013-12-18",
+        "2013-13-45",
+        "2013-12-18 10:00:00",
+        "2013-12-18T25:99:00Z",
+        "12:30:00",
+        "190:20:30",
+        "!!binary aGVsbG8=",
+        "!!str 12",
+        "!!int x",
+        "!!float 1",
+        "!!timestamp 2001-01-01",
+        "!!set {a, b}",
+        "!!omap [a: 1]",
+        "!!python/object/apply:os.system ['true']",
+        "!!python/name:os.system",
+        "!!python/tuple [1, 2]",
+        "!ruby/object:Foo {}",
+        "!local x",
+        "&a x",
+        "*a",
+        "[&a 1, *a]",
+        "{",
+        "[",
+        "}",
+        "]",
+        "'",
+        '"',
+        "|",
+        ">",
+        "|-\n  a\n  b",
+        ">+\n  a\n",
+        "@x",
+        "`x",
+        "%x",
+        "- x",
+        "? x",
+        "#c",
+        "a #c",
+        "a: b",
+        "{a: b, a: c}",
+        "[1, [2, [3]]]",
+        "{a: {b: {c: d}}}",
+        "'it''s'",
+        '"\\x00"',
+        '"\\ud800"',
+        '"\\U0001F3AC"',
+        '"\\e\\a\\0"',
+        "---",
+        "...",
+        "",
+        "'multi\n  line'",
+        '"multi\n  line"',
+        "plain\n  continued",
+        "\ttab",
+        "x\ty",
+        "[" * 60 + "]" * 60,
+        "{a: " * 40 + "b" + "}" * 40,
+    ]
+)
 plain_values = st.recursive(
-    st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), wild_text,
-              st.dates(min_value=dt.date(1, 1, 1)),
-              st.datetimes(min_value=dt.datetime(1, 1, 1))),
-    lambda children: st.one_of(st.lists(children, max_size=4),
-                               st.dictionaries(st.text(max_size=8), children, max_size=4)),
+    st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(),
+        st.floats(),
+        wild_text,
+        st.dates(min_value=dt.date(1, 1, 1)),
+        st.datetimes(min_value=dt.datetime(1, 1, 1)),
+    ),
+    lambda children: st.one_of(
+        st.lists(children, max_size=4), st.dictionaries(st.text(max_size=8), children, max_size=4)
+    ),
     max_leaves=12,
 )
 
@@ -270,15 +384,20 @@ def _dump(value, flow: bool) -> str:
 data_uri_text = st.builds(
     lambda mime, b64: f"data:{mime};base64,{b64}",
     st.sampled_from(["image/png", "image/jpeg", "text/plain", ""]),
-    st.sampled_from([_TINY_PNG, "", "AAAA", "not base64!", _TINY_PNG + " trailing", "A\n  B"]))
-simple_line = st.builds(lambda k, v: f"{k}: {v}",
-                        st.sampled_from(["poster", "title", "---", "year", "- x"]),
-                        st.one_of(data_uri_text, st.sampled_from(["x", "'", '"', ""])))
+    st.sampled_from([_TINY_PNG, "", "AAAA", "not base64!", _TINY_PNG + " trailing", "A\n  B"]),
+)
+simple_line = st.builds(
+    lambda k, v: f"{k}: {v}",
+    st.sampled_from(["poster", "title", "---", "year", "- x"]),
+    st.one_of(data_uri_text, st.sampled_from(["x", "'", '"', ""])),
+)
 # A quoted scalar that spans lines which, out of context, look like keys or fences.
-spanning = st.builds(lambda q, lines, tail: q + "\n".join(lines) + tail,
-                     st.sampled_from(['"', "'", "[", "{", "? "]),
-                     st.lists(simple_line, min_size=1, max_size=3),
-                     st.sampled_from(['"', "'", "]", "}", "", '\n"', "\n'"]))
+spanning = st.builds(
+    lambda q, lines, tail: q + "\n".join(lines) + tail,
+    st.sampled_from(['"', "'", "[", "{", "? "]),
+    st.lists(simple_line, min_size=1, max_size=3),
+    st.sampled_from(['"', "'", "]", "}", "", '\n"', "\n'"]),
+)
 
 value_text = st.one_of(
     yaml_scalar_text,
@@ -289,8 +408,22 @@ value_text = st.one_of(
     wild_text,  # raw: often not YAML at all
 )
 key_text = st.one_of(
-    st.sampled_from(["layout", "title", "director", "year", "poster", "date", "tags",
-                     "categories", "rating", "published", "permalink", "slug"]),
+    st.sampled_from(
+        [
+            "layout",
+            "title",
+            "director",
+            "year",
+            "poster",
+            "date",
+            "tags",
+            "categories",
+            "rating",
+            "published",
+            "permalink",
+            "slug",
+        ]
+    ),
     st.text(st.characters(min_codepoint=0x20, max_codepoint=0x2FF), min_size=1, max_size=10),
 )
 newline = st.sampled_from(["\n", "\r\n"])
@@ -384,24 +517,39 @@ def _almost_b64(raw: bytes, how: int, pos: int) -> str:
     pos %= len(text)
     return [
         text,  # valid
-        text[:pos] + text[pos + 1:],  # one character lost
+        text[:pos] + text[pos + 1 :],  # one character lost
         text[:pos] + "!" + text[pos:],  # a character outside the alphabet
         text.rstrip("="),  # padding lost
         text + "=",  # padding added
-        text[:pos] + "-_"[pos % 2] + text[pos + 1:],  # URL-safe alphabet
+        text[:pos] + "-_"[pos % 2] + text[pos + 1 :],  # URL-safe alphabet
         text[:pos] + "=" + text[pos:],  # padding in the middle
         text[:pos] + "%20" + text[pos:],  # percent escape
     ][how]
 
 
 mime_type = st.one_of(
-    st.sampled_from(["image/jpeg", "image/jpg", "image/png", "image/gif", "image/webp",
-                     "image/avif", "IMAGE/PNG", "text/plain", "", "image/", "image/svg+xml"]),
-    st.text(st.characters(min_codepoint=0x21, max_codepoint=0x7E, exclude_characters=",;"),
-            max_size=12),
+    st.sampled_from(
+        [
+            "image/jpeg",
+            "image/jpg",
+            "image/png",
+            "image/gif",
+            "image/webp",
+            "image/avif",
+            "IMAGE/PNG",
+            "text/plain",
+            "",
+            "image/",
+            "image/svg+xml",
+        ]
+    ),
+    st.text(
+        st.characters(min_codepoint=0x21, max_codepoint=0x7E, exclude_characters=",;"), max_size=12
+    ),
 )
-params = st.sampled_from([";base64", ";base64", ";BASE64", "", ";charset=utf-8;base64",
-                          ";base64;x=y", "; base64"])
+params = st.sampled_from(
+    [";base64", ";base64", ";BASE64", "", ";charset=utf-8;base64", ";base64;x=y", "; base64"]
+)
 
 
 @st.composite
@@ -413,16 +561,19 @@ def poster_posts(draw) -> tuple[bytes, dict]:
         cut = draw(st.one_of(st.just(len(raw)), st.integers(0, len(raw))))
         info.update(fmt=fmt, size=size, cut=cut, length=len(raw))
         raw = raw[:cut]
-        payload = _almost_b64(raw, draw(st.sampled_from([0, 0, 0, 1, 2, 3])),
-                              draw(st.integers(0, 10**6)))
+        payload = _almost_b64(
+            raw, draw(st.sampled_from([0, 0, 0, 1, 2, 3])), draw(st.integers(0, 10**6))
+        )
     else:
         raw = draw(st.binary(max_size=200))
-        payload = _almost_b64(raw, 0 if kind == "bytes" else draw(st.integers(0, 7)),
-                              draw(st.integers(0, 10**6)))
+        payload = _almost_b64(
+            raw, 0 if kind == "bytes" else draw(st.integers(0, 7)), draw(st.integers(0, 10**6))
+        )
     mime = draw(mime_type)
     param = draw(params)
-    info.update(kind=kind, mime=mime, param=param, payload_ok=payload
-                == base64.b64encode(raw).decode())
+    info.update(
+        kind=kind, mime=mime, param=param, payload_ok=payload == base64.b64encode(raw).decode()
+    )
     uri = f"data:{mime}{param},{payload}"
     style = draw(st.sampled_from(["plain", "plain", "plain", "quoted", "folded", "crlf"]))
     info["style"] = style
@@ -433,8 +584,7 @@ def poster_posts(draw) -> tuple[bytes, dict]:
         line = f"poster: >-\n  {uri[:cut_at]}\n  {uri[cut_at:]}\n"
     else:
         line = f"poster: {uri}\n"
-    text = ("---\nlayout: post\ntitle: \"Fuzz\"\ndirector: \"D\"\nyear: 2000\n" + line
-            + "---\n\nBody.\n")
+    text = '---\nlayout: post\ntitle: "Fuzz"\ndirector: "D"\nyear: 2000\n' + line + "---\n\nBody.\n"
     if style == "crlf":
         text = text.replace("\n", "\r\n")
     return text.encode(), info
@@ -479,15 +629,39 @@ def test_hostile_posters(case):
 
 # --- new/parse round trip ---------------------------------------------------------
 
-safe_text = st.text(st.characters(blacklist_categories=["Cs"], blacklist_characters="\x00"),
-                    max_size=60)
+safe_text = st.text(
+    st.characters(blacklist_categories=["Cs"], blacklist_characters="\x00"), max_size=60
+)
 tricky_text = st.one_of(
     safe_text,
-    st.sampled_from(["---", "a\n---\nb", 'say "hi"', "it's", "a: b", "key: value\n", "#x",
-                     "- item", "\u05e9\u05dc\u05d5\u05dd \u202eevil", "🎬 film", "\r\n", " lead",
-                     "trail ", "yes", "null", "1917", "{% raw %}", "\\", "\t", "\x85", "\u2028"]),
-    st.lists(st.sampled_from(["---", "\n", ":", '"', "'", "🎬", "\u05d0", "\r", " ", "x"]),
-             max_size=10).map("".join),
+    st.sampled_from(
+        [
+            "---",
+            "a\n---\nb",
+            'say "hi"',
+            "it's",
+            "a: b",
+            "key: value\n",
+            "#x",
+            "- item",
+            "\u05e9\u05dc\u05d5\u05dd \u202eevil",
+            "🎬 film",
+            "\r\n",
+            " lead",
+            "trail ",
+            "yes",
+            "null",
+            "1917",
+            "{% raw %}",
+            "\\",
+            "\t",
+            "\x85",
+            "\u2028",
+        ]
+    ),
+    st.lists(
+        st.sampled_from(["---", "\n", ":", '"', "'", "🎬", "\u05d0", "\r", " ", "x"]), max_size=10
+    ).map("".join),
 )
 
 
@@ -498,8 +672,16 @@ def test_render_parse_round_trip(title, director, body):
     assume(title.strip())
     from filmcli.model.writer import render_post
 
-    data = render_post({"layout": "post", "title": title, "director": director, "year": 2000,
-                        "poster": f"data:image/png;base64,{_TINY_PNG}"}, body)
+    data = render_post(
+        {
+            "layout": "post",
+            "title": title,
+            "director": director,
+            "year": 2000,
+            "poster": f"data:image/png;base64,{_TINY_PNG}",
+        },
+        body,
+    )
     post = Post.from_bytes(data, "x.md")
     assert (post.title, post.director, post.body) == (title, director, body)
     with library_with(data) as root:
@@ -525,11 +707,26 @@ def test_new_parse_round_trip(title, director, body):
     """`filmcli new` writes any title, director and review so `parse` gives them back exactly."""
     with library_with(b"", good=False) as root:
         (root / "_posts" / FUZZ_NAME).unlink()
-        result = cli(root, "new", "--title", title, "--director", director, "--year", "2000",
-                     "--date", "2020-01-01", "--poster", _poster_file(), "--body", body)
+        result = cli(
+            root,
+            "new",
+            "--title",
+            title,
+            "--director",
+            director,
+            "--year",
+            "2000",
+            "--date",
+            "2020-01-01",
+            "--poster",
+            _poster_file(),
+            "--body",
+            body,
+        )
         if not title.strip() or not director.strip():
             assert result.exit_code == 2 and result.stderr.startswith("error: missing --"), (
-                result.stderr)
+                result.stderr
+            )
             assert not list((root / "_posts").iterdir())
             return
         assert result.exit_code == 0, result.stderr
@@ -551,8 +748,15 @@ def test_new_refuses_nul_clearly(option):
     args[option] = "before\x00after"
     with library_with(b"", good=False) as root:
         (root / "_posts" / FUZZ_NAME).unlink()
-        result = cli(root, "new", "--year", "2000", "--poster", _poster_file(),
-                     *[x for pair in args.items() for x in pair])
+        result = cli(
+            root,
+            "new",
+            "--year",
+            "2000",
+            "--poster",
+            _poster_file(),
+            *[x for pair in args.items() for x in pair],
+        )
         assert result.exit_code in (1, 2)
         assert "NUL" in result.stderr and result.stderr.startswith("error: ")
         assert result.stderr.count("error:") == 1
@@ -569,17 +773,52 @@ def test_render_refuses_nul():
 # --- add: hostile exports, CSVs and posts to import ----------------------------------------
 
 json_value = st.recursive(
-    st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), wild_text,
-              st.sampled_from([f"data:image/png;base64,{_TINY_PNG}", "2020-01-01", "../x",
-                               "/etc/passwd", "2020-13-45", "", "CON", "x" * 300])),
-    lambda children: st.one_of(st.lists(children, max_size=3),
-                               st.dictionaries(st.text(max_size=6), children, max_size=3)),
+    st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(),
+        st.floats(allow_nan=False),
+        wild_text,
+        st.sampled_from(
+            [
+                f"data:image/png;base64,{_TINY_PNG}",
+                "2020-01-01",
+                "../x",
+                "/etc/passwd",
+                "2020-13-45",
+                "",
+                "CON",
+                "x" * 300,
+            ]
+        ),
+    ),
+    lambda children: st.one_of(
+        st.lists(children, max_size=3), st.dictionaries(st.text(max_size=6), children, max_size=3)
+    ),
     max_leaves=8,
 )
 record_keys = st.one_of(
-    st.sampled_from(["title", "director", "year", "poster", "date", "slug", "body", "layout",
-                     "path", "_filmcli", "tags", "Name", "Year", "Letterboxd URI", "Rating",
-                     "Watched Date", "Review"]),
+    st.sampled_from(
+        [
+            "title",
+            "director",
+            "year",
+            "poster",
+            "date",
+            "slug",
+            "body",
+            "layout",
+            "path",
+            "_filmcli",
+            "tags",
+            "Name",
+            "Year",
+            "Letterboxd URI",
+            "Rating",
+            "Watched Date",
+            "Review",
+        ]
+    ),
     st.text(max_size=6),
 )
 records = st.lists(st.dictionaries(record_keys, json_value, max_size=8), max_size=3)
@@ -593,8 +832,14 @@ def _csv_text(rows) -> str:
     writer = csv.writer(out)
     writer.writerow(keys)
     for row in rows:
-        writer.writerow([row.get(k, "") if not isinstance(row.get(k), (dict, list))
-                         else json.dumps(row.get(k)) for k in keys])
+        writer.writerow(
+            [
+                row.get(k, "")
+                if not isinstance(row.get(k), (dict, list))
+                else json.dumps(row.get(k))
+                for k in keys
+            ]
+        )
     return out.getvalue()
 
 
@@ -620,8 +865,10 @@ import_case = st.one_of(
     st.tuples(st.sampled_from(["csv", "letterboxd"]), records.map(_csv_text)),
     st.tuples(st.just("toml"), records.map(_toml_text)),
     st.tuples(st.just("md"), structured_posts().map(lambda b: b.decode("utf-8", "replace"))),
-    st.tuples(st.sampled_from(["json", "jsonl", "csv", "toml", "md", "letterboxd"]),
-              st.binary(max_size=300).map(lambda b: b.decode("latin-1"))),
+    st.tuples(
+        st.sampled_from(["json", "jsonl", "csv", "toml", "md", "letterboxd"]),
+        st.binary(max_size=300).map(lambda b: b.decode("latin-1")),
+    ),
 )
 
 
@@ -641,7 +888,8 @@ def test_add_takes_any_import_without_crashing_or_escaping(case):
             added = {p.name for p in (root / "_posts").iterdir()} - before
             _event(f"{kind}: added {len(added)}, exit {result.exit_code}")
             assert {p.name for p in root.rglob("*") if p.is_file()} <= (
-                before | added | {"_config.yml"})
+                before | added | {"_config.yml"}
+            )
             for name in added:
                 assert re.fullmatch(r"\d{4}-\d{2}-\d{2}-[^/\\]+\.md", name), name
                 Post.read(root / "_posts" / name)  # whole and readable, or this raises
@@ -664,8 +912,12 @@ REGRESSIONS = {
     "omap tag": (b"---\nx: !!omap [a: 1]\n---\n", "FC005", 2, "!!omap"),
     # YAML breaks lines at U+2028 too; the reported line is the file's (LF) line.
     # (a duplicate key is read now, the last value kept as Jekyll keeps it: a refusal instead)
-    "line separator": ("---\na: \"x\u2028y\"\nb: 1\nc: !!set {a}\n---\n".encode(), "FC005", 4,
-                       "!!set"),
+    "line separator": (
+        '---\na: "x\u2028y"\nb: 1\nc: !!set {a}\n---\n'.encode(),
+        "FC005",
+        4,
+        "!!set",
+    ),
 }
 
 
@@ -688,8 +940,7 @@ def test_regression_poster_line_inside_a_quoted_title():
     """`poster: data:` at the start of a line inside a multi-line quoted string is not a key."""
     data = b'---\ntitle: "abc\nposter: data:image/png;base64,AAAA"\nyear: 2000\n---\n\nx\n'
     post = Post.from_bytes(data, "p.md")
-    assert post.front_matter == {"title": "abc poster: data:image/png;base64,AAAA",
-                                 "year": 2000}
+    assert post.front_matter == {"title": "abc poster: data:image/png;base64,AAAA", "year": 2000}
     assert post.poster is None
     data = b"---\ntitle: 'abc\nposter: data:x,y\n'\n---\n"
     assert Post.from_bytes(data, "p.md").front_matter == {"title": "abc poster: data:x,y "}
@@ -730,8 +981,9 @@ _SHAPES = {
     "block items": lambda n, d: "tags:\n" + "- a\n" * (n % (MAX_TOKENS // 2)),
     "many keys": lambda n, d: "".join(f"k{i}: a\n" for i in range(n % (MAX_TOKENS // 3))),
     "deep": lambda n, d: "x: " + "[" * d + "]" * d + "\n",
-    "deep and wide": lambda n, d: "x:\n" + ("- " + "[" * d + "]" * d + "\n") * (
-        n % (MAX_TOKENS // max(1, 2 * d))),
+    "deep and wide": lambda n, d: (
+        "x:\n" + ("- " + "[" * d + "]" * d + "\n") * (n % (MAX_TOKENS // max(1, 2 * d)))
+    ),
 }
 
 
@@ -741,9 +993,11 @@ def amplifying_post(shape: str, n: int, depth: int) -> bytes:
 
 
 @fuzz(12)
-@given(shape=st.sampled_from(sorted(_SHAPES)),
-       n=st.integers(0, 40 * MAX_TOKENS if LONG else 4 * MAX_TOKENS),
-       depth=st.integers(1, MAX_DEPTH + 20))
+@given(
+    shape=st.sampled_from(sorted(_SHAPES)),
+    n=st.integers(0, 40 * MAX_TOKENS if LONG else 4 * MAX_TOKENS),
+    depth=st.integers(1, MAX_DEPTH + 20),
+)
 def test_amplifying_shapes_cost_little_and_mean_what_yaml_says(shape, n, depth):
     import time
 
@@ -771,9 +1025,14 @@ def test_amplifying_shapes_cost_little_and_mean_what_yaml_says(shape, n, depth):
 # --- (6) special files beside good posts: never a hang, never read without bound ------------
 
 SPECIAL_KINDS = ["fifo", "dev-zero link", "device", "folder", "dangling link"]
-SPECIAL_COMMANDS = [["list", "-F", "paths"], ["validate"], ["export"],
-                    ["extract-posters", "--dry-run"], ["embed-posters", "--dry-run"],
-                    ["add", "--dry-run", "SRC"]]
+SPECIAL_COMMANDS = [
+    ["list", "-F", "paths"],
+    ["validate"],
+    ["export"],
+    ["extract-posters", "--dry-run"],
+    ["embed-posters", "--dry-run"],
+    ["add", "--dry-run", "SRC"],
+]
 
 
 def _special(path: Path, kind: str) -> bool:

@@ -9,8 +9,21 @@ from pathlib import Path
 
 from filmcli.model.post import Post
 
-HEADER = ["Const", "Your Rating", "Date Rated", "Title", "URL", "Title Type", "IMDb Rating",
-          "Runtime (mins)", "Year", "Genres", "Num Votes", "Release Date", "Directors"]
+HEADER = [
+    "Const",
+    "Your Rating",
+    "Date Rated",
+    "Title",
+    "URL",
+    "Title Type",
+    "IMDb Rating",
+    "Runtime (mins)",
+    "Year",
+    "Genres",
+    "Num Votes",
+    "Release Date",
+    "Directors",
+]
 
 
 def ratings(path: Path, rows: list[list[str]], header=HEADER) -> Path:
@@ -25,16 +38,81 @@ def url(const: str) -> str:
 
 
 ROWS = [
-    ["tt1798709", "9", "2024-01-05", "Her", url("tt1798709"), "movie", "8.0", "126", "2013",
-     "Drama, Romance, Sci-Fi", "700000", "2013-12-18", "Spike Jonze"],
-    ["tt0903747", "10", "2024-01-06", "Breaking Bad", url("tt0903747"), "tvSeries", "9.5",
-     "49", "2008", "Crime, Drama", "2000000", "2008-01-20", ""],
-    ["tt0959621", "9", "2024-01-07", "Pilot", url("tt0959621"), "tvEpisode", "9.0", "58",
-     "2008", "Crime", "40000", "2008-01-20", "Vince Gilligan"],
-    ["tt0477348", "7", "2024-01-08", "No Country for Old Men", url("tt0477348"), "movie",
-     "8.2", "122", "2007", "Crime", "1000000", "2007-11-09", "Ethan Coen, Joel Coen"],
-    ["tt0120001", "6", "2024-01-09", "A Short", url("tt0120001"), "short", "6.0", "12",
-     "1999", "Short", "100", "1999-03-01", "Someone Else"],
+    [
+        "tt1798709",
+        "9",
+        "2024-01-05",
+        "Her",
+        url("tt1798709"),
+        "movie",
+        "8.0",
+        "126",
+        "2013",
+        "Drama, Romance, Sci-Fi",
+        "700000",
+        "2013-12-18",
+        "Spike Jonze",
+    ],
+    [
+        "tt0903747",
+        "10",
+        "2024-01-06",
+        "Breaking Bad",
+        url("tt0903747"),
+        "tvSeries",
+        "9.5",
+        "49",
+        "2008",
+        "Crime, Drama",
+        "2000000",
+        "2008-01-20",
+        "",
+    ],
+    [
+        "tt0959621",
+        "9",
+        "2024-01-07",
+        "Pilot",
+        url("tt0959621"),
+        "tvEpisode",
+        "9.0",
+        "58",
+        "2008",
+        "Crime",
+        "40000",
+        "2008-01-20",
+        "Vince Gilligan",
+    ],
+    [
+        "tt0477348",
+        "7",
+        "2024-01-08",
+        "No Country for Old Men",
+        url("tt0477348"),
+        "movie",
+        "8.2",
+        "122",
+        "2007",
+        "Crime",
+        "1000000",
+        "2007-11-09",
+        "Ethan Coen, Joel Coen",
+    ],
+    [
+        "tt0120001",
+        "6",
+        "2024-01-09",
+        "A Short",
+        url("tt0120001"),
+        "short",
+        "6.0",
+        "12",
+        "1999",
+        "Short",
+        "100",
+        "1999-03-01",
+        "Someone Else",
+    ],
 ]
 
 
@@ -65,10 +143,13 @@ def test_imdb_ratings_films_only_with_title_year_director_and_id(run, library, t
 def test_imdb_ratings_by_name_and_the_older_title_types(run, library, tmp_path):
     # newer exports have an "Original Title" column, which shifts the cells: read by name;
     # older ones say "Feature Film" and "TV Series"
-    rows = [[*ROWS[0][:4], "Her", *ROWS[0][4:5], "Feature Film", *ROWS[0][6:]],
-            [*ROWS[1][:4], "Breaking Bad", *ROWS[1][4:5], "TV Series", *ROWS[1][6:]]]
-    source = ratings(tmp_path / "export.csv", rows,
-                     header=HEADER[:4] + ["Original Title"] + HEADER[4:])
+    rows = [
+        [*ROWS[0][:4], "Her", *ROWS[0][4:5], "Feature Film", *ROWS[0][6:]],
+        [*ROWS[1][:4], "Breaking Bad", *ROWS[1][4:5], "TV Series", *ROWS[1][6:]],
+    ]
+    source = ratings(
+        tmp_path / "export.csv", rows, header=HEADER[:4] + ["Original Title"] + HEADER[4:]
+    )
     result = run("-L", library, "add", source, "--from", "imdb")
     assert result.exit_code == 0, result.stderr
     made = posts_by_title(library)

@@ -15,24 +15,98 @@ import yaml
 from filmcli.model import jekyll as jekyll
 
 RUBY = shutil.which("ruby")
-pytestmark = pytest.mark.skipif(RUBY is None, reason="ruby is not installed: Psych and "
-                                "Time.parse cannot be asked")
+pytestmark = pytest.mark.skipif(
+    RUBY is None, reason="ruby is not installed: Psych and Time.parse cannot be asked"
+)
 
 SCALARS = [
-    "1:52", "1:52:30", "0:30", "-1:30", "1:52.5", "1,000", "1,000.5", "1_000", "1__0", "017",
-    "0o17", "0b101", "0x1F", "0x_1F", "09", "+12", "-0", "1e3", "1.5e+3", "1.", ".5", "-.5",
-    "+.", ".inf", "-.Inf", ".NaN", "tRUE", "True", "yes", "Yes", "YES", "yEs", "on", "OFF",
-    "y", "n", "nULL", "null", "Null", "~", ":thumbsup", ":a", ":'quoted'", "=", "abc",
-    "abc123", "12abc", "2020-01-05", "2020-1-5", "2020-02-30", "2020-13-45",
-    "2020-01-05 10:00:00", "2020-01-05T10:00:00Z", "2020-01-05 10:00", "12:30:00", "1984",
-    "3.14159", "1_000.5", "0.0", "-1", "Ünïcode", "x:y", "a b", "true false", "off?",
-    "100%", "#hash", "1.2.3", "0b", "0x", "-", "--", "_", "__init__", ":", "::x",
+    "1:52",
+    "1:52:30",
+    "0:30",
+    "-1:30",
+    "1:52.5",
+    "1,000",
+    "1,000.5",
+    "1_000",
+    "1__0",
+    "017",
+    "0o17",
+    "0b101",
+    "0x1F",
+    "0x_1F",
+    "09",
+    "+12",
+    "-0",
+    "1e3",
+    "1.5e+3",
+    "1.",
+    ".5",
+    "-.5",
+    "+.",
+    ".inf",
+    "-.Inf",
+    ".NaN",
+    "tRUE",
+    "True",
+    "yes",
+    "Yes",
+    "YES",
+    "yEs",
+    "on",
+    "OFF",
+    "y",
+    "n",
+    "nULL",
+    "null",
+    "Null",
+    "~",
+    ":thumbsup",
+    ":a",
+    ":'quoted'",
+    "=",
+    "abc",
+    "abc123",
+    "12abc",
+    "2020-01-05",
+    "2020-1-5",
+    "2020-02-30",
+    "2020-13-45",
+    "2020-01-05 10:00:00",
+    "2020-01-05T10:00:00Z",
+    "2020-01-05 10:00",
+    "12:30:00",
+    "1984",
+    "3.14159",
+    "1_000.5",
+    "0.0",
+    "-1",
+    "Ünïcode",
+    "x:y",
+    "a b",
+    "true false",
+    "off?",
+    "100%",
+    "#hash",
+    "1.2.3",
+    "0b",
+    "0x",
+    "-",
+    "--",
+    "_",
+    "__init__",
+    ":",
+    "::x",
 ]
 
 
 def _ruby_values(texts: list[str], script: str) -> list:
-    done = subprocess.run([RUBY, "-e", script], input=json.dumps(texts).encode(),
-                          capture_output=True, timeout=120, check=True)
+    done = subprocess.run(
+        [RUBY, "-e", script],
+        input=json.dumps(texts).encode(),
+        capture_output=True,
+        timeout=120,
+        check=True,
+    )
     return json.loads(done.stdout)
 
 
@@ -96,8 +170,9 @@ def _plain_scalars(texts: list[str]) -> list[str]:
 def test_psych_scalar_is_what_psych_reads():
     rng = random.Random(10)
     alphabet = "0123456789:,._-+eExob "
-    generated = ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 7))).strip()
-                 for _ in range(1500)]
+    generated = [
+        "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 7))).strip() for _ in range(1500)
+    ]
     texts = _plain_scalars(SCALARS + [t for t in generated if t])
     assert len(texts) > 500
     theirs = _ruby_values(texts, PSYCH)
@@ -124,12 +199,38 @@ puts JSON.generate(out)
 """
 
 DATES = [
-    "2020-01-05", "2020-1-5", "2020-02-30", "2020-13-45", "2020-01-05 10:00", "2020/01/15",
-    "05/10/2020", "5.10.2020", "October 5, 2020", "5 Oct 2020", "Oct 5 2020", "2020 Jan 5",
-    "the 18th of December 2019", "December 18th, 2019", "18th December 2019", "Dec 2019",
-    "tomorrow", "soon-ish", "", "2020", "1984", "20200105", "Monday", "noon", "x",
-    "2023-01-29 18:30:22 2023 -0800", "2019-12-18T10:00:00Z", "2010-01-09 11:00:00 +0100",
-    "Sat, 09 Jan 2010 11:00:00 +0000", "2016-3-1", "2019-02-29", "2019-04-31",
+    "2020-01-05",
+    "2020-1-5",
+    "2020-02-30",
+    "2020-13-45",
+    "2020-01-05 10:00",
+    "2020/01/15",
+    "05/10/2020",
+    "5.10.2020",
+    "October 5, 2020",
+    "5 Oct 2020",
+    "Oct 5 2020",
+    "2020 Jan 5",
+    "the 18th of December 2019",
+    "December 18th, 2019",
+    "18th December 2019",
+    "Dec 2019",
+    "tomorrow",
+    "soon-ish",
+    "",
+    "2020",
+    "1984",
+    "20200105",
+    "Monday",
+    "noon",
+    "x",
+    "2023-01-29 18:30:22 2023 -0800",
+    "2019-12-18T10:00:00Z",
+    "2010-01-09 11:00:00 +0100",
+    "Sat, 09 Jan 2010 11:00:00 +0000",
+    "2016-3-1",
+    "2019-02-29",
+    "2019-04-31",
 ]
 
 

@@ -56,15 +56,26 @@ MEASURE = textwrap.dedent("""
 """)
 
 
-def measured(tmp_path: Path, *args: str, cwd: Path, timeout: int = TIMEOUT,
-             as_limit: int = AS_LIMIT):
+def measured(
+    tmp_path: Path, *args: str, cwd: Path, timeout: int = TIMEOUT, as_limit: int = AS_LIMIT
+):
     """Run filmcli under the address-space limit; (CompletedProcess, peak RSS in MB)."""
     out = tmp_path / f"rss-{len(list(tmp_path.glob('rss-*')))}.txt"
-    env = {**os.environ, "FC_AS_LIMIT": str(as_limit), "FC_RSS_OUT": str(out),
-           "NO_COLOR": "1", "OPENBLAS_NUM_THREADS": "1"}
+    env = {
+        **os.environ,
+        "FC_AS_LIMIT": str(as_limit),
+        "FC_RSS_OUT": str(out),
+        "NO_COLOR": "1",
+        "OPENBLAS_NUM_THREADS": "1",
+    }
     env.pop("FILMCLI_LIBRARY", None)
-    proc = subprocess.run([sys.executable, "-c", MEASURE, *map(str, args)], cwd=cwd, env=env,
-                          capture_output=True, timeout=timeout)
+    proc = subprocess.run(
+        [sys.executable, "-c", MEASURE, *map(str, args)],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        timeout=timeout,
+    )
     assert b"Traceback" not in proc.stderr, proc.stderr.decode()
     return proc, int(out.read_text()) / 1024
 
@@ -82,9 +93,12 @@ def png_bomb(width: int, height: int) -> bytes:
     comp = zlib.compressobj(9)
     row = b"\0" * (1 + width * 3)
     idat = b"".join(comp.compress(row) for _ in range(height)) + comp.flush()
-    return (b"\x89PNG\r\n\x1a\n"
-            + _chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
-            + _chunk(b"IDAT", idat) + _chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + _chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+        + _chunk(b"IDAT", idat)
+        + _chunk(b"IEND", b"")
+    )
 
 
 def small_png(width: int = 40, height: int = 60) -> bytes:
@@ -98,8 +112,10 @@ def small_png(width: int = 40, height: int = 60) -> bytes:
 
 
 def post_text(title: str, poster: str, body: str = "A review.\n", extra: str = "") -> str:
-    return (f'---\nlayout: post\ntitle: "{title}"\ndirector: "D"\nyear: 2000\n'
-            f"poster: {poster}\n{extra}---\n\n{body}")
+    return (
+        f'---\nlayout: post\ntitle: "{title}"\ndirector: "D"\nyear: 2000\n'
+        f"poster: {poster}\n{extra}---\n\n{body}"
+    )
 
 
 def data_uri(data: bytes, mime: str = "image/png") -> str:
@@ -134,8 +150,10 @@ BOMB_COMMANDS = {
     "parse": (["parse", "--format", "json", "_posts/2020-01-01-bomb.md"], "8000"),
     "show": (["show", "bomb", "--protocol", "blocks"], "over the limit"),
     "wall": (["wall", "--output", "wall.png"], "over the limit"),
-    "new --poster": (["new", "--title", "T", "--director", "D", "--year", "2000",
-                      "--poster", "bomb.png"], "over the limit"),
+    "new --poster": (
+        ["new", "--title", "T", "--director", "D", "--year", "2000", "--poster", "bomb.png"],
+        "over the limit",
+    ),
 }
 
 
@@ -163,8 +181,9 @@ def test_max_pixels_is_configurable(library, run):
     (library / "filmcli.toml").write_text("[validate]\nmax_pixels = 2000\n")
     result = run("-L", library, "validate")
     assert result.exit_code == 1
-    assert "FC108 [*] error poster is 40×60 = 2,400 pixels, over the limit of 2,000" \
-        in result.stdout  # [*]: validate --fix --unsafe-fixes re-encodes it
+    assert (
+        "FC108 [*] error poster is 40×60 = 2,400 pixels, over the limit of 2,000" in result.stdout
+    )  # [*]: validate --fix --unsafe-fixes re-encodes it
 
 
 def test_max_bytes_is_configurable_and_checked_before_any_decoding(library, run, monkeypatch):
@@ -185,8 +204,10 @@ def test_max_bytes_is_configurable_and_checked_before_any_decoding(library, run,
     for fast in ([], ["--fast"]):
         result = run("-L", library, "validate", *fast)
         assert result.exit_code == 1, result.output
-        assert (f"FC109 error poster is {len(png):,} bytes, over the limit of {len(png) - 1:,}"
-                in result.stdout)
+        assert (
+            f"FC109 error poster is {len(png):,} bytes, over the limit of {len(png) - 1:,}"
+            in result.stdout
+        )
 
 
 def test_pillow_decompression_bomb_guard_is_on(bomb_bytes):
@@ -210,9 +231,16 @@ def billion_laughs(levels: int = 9) -> str:
     return "\n".join(lines) + "\n"
 
 
-@pytest.mark.parametrize("command", [["list", "--format", "json"], ["validate"],
-                                     ["parse", "--format", "json", "_posts/2020-01-02-lol.md"],
-                                     ["export"], ["stats"]])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["list", "--format", "json"],
+        ["validate"],
+        ["parse", "--format", "json", "_posts/2020-01-02-lol.md"],
+        ["export"],
+        ["stats"],
+    ],
+)
 def test_yaml_alias_bomb_refused_cheaply(command, library, tmp_path):
     """9^10 'lol's if expanded: refused as FC006 before anything is built."""
     add_post(library, "2020-01-01-good.md", post_text("Good", data_uri(small_png())))
@@ -229,23 +257,49 @@ def test_yaml_alias_bomb_refused_cheaply(command, library, tmp_path):
 def test_deep_nesting_refused_not_a_segfault(depth, library, tmp_path):
     """libyaml recurses in C: 100,000 '[' crashed the process (SIGSEGV), and 999 levels
     read but then broke JSON output (RecursionError). Over 100 levels: FC003."""
-    add_post(library, "2020-01-01-deep.md",
-             post_text("Deep", "/x.png", extra="x: " + "[" * depth + "]" * depth + "\n"))
+    add_post(
+        library,
+        "2020-01-01-deep.md",
+        post_text("Deep", "/x.png", extra="x: " + "[" * depth + "]" * depth + "\n"),
+    )
     proc, _ = measured(tmp_path, "validate", cwd=library)
     assert proc.returncode == 1, (proc.returncode, proc.stderr)
-    assert (b"_posts/2020-01-01-deep.md:7: FC003 error front matter is nested more than 100 "
-            b"levels deep") in proc.stdout
+    assert (
+        b"_posts/2020-01-01-deep.md:7: FC003 error front matter is nested more than 100 levels deep"
+    ) in proc.stdout
 
 
-@pytest.mark.parametrize("command", [["parse", "-F", "json"], ["parse", "-F", "toml"],
-                                     ["parse"], ["list", "-F", "json"], ["export"],
-                                     ["validate"]])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["parse", "-F", "json"],
+        ["parse", "-F", "toml"],
+        ["parse"],
+        ["list", "-F", "json"],
+        ["export"],
+        ["validate"],
+    ],
+)
 def test_nesting_up_to_the_limit_still_works(command, run, library):
     """99 levels under the top mapping: read, and every output walks it without overflow."""
-    add_post(library, "2020-01-01-deep.md",
-             post_text("Deep", data_uri(small_png()),
-                       extra="x: " + "[" * 98 + "1" + "]" * 98 + "\n"
-                       + "y: " + "{a: " * 98 + "1" + "}" * 98 + "\n"))
+    add_post(
+        library,
+        "2020-01-01-deep.md",
+        post_text(
+            "Deep",
+            data_uri(small_png()),
+            extra="x: "
+            + "[" * 98
+            + "1"
+            + "]" * 98
+            + "\n"
+            + "y: "
+            + "{a: " * 98
+            + "1"
+            + "}" * 98
+            + "\n",
+        ),
+    )
     paths = [library / "_posts/2020-01-01-deep.md"] if command[0] == "parse" else []
     result = run("-L", library, *command, *paths)
     assert result.exit_code in (0, 1) and "internal error" not in result.stderr, result.stderr
@@ -264,8 +318,11 @@ def giant_site(tmp_path_factory) -> Path:
     # 50 MB: a real PNG header followed by 37.5 MB of noise, base64 on one line
     noise = png_bomb(300, 400)[:33] + os.urandom(37_500_000)
     add_post(root, "2020-01-01-big.md", post_text("Big", data_uri(noise)))
-    add_post(root, "2020-01-02-lines.md",
-             post_text("Lines", data_uri(small_png()), body="a line of review\n" * 1_000_000))
+    add_post(
+        root,
+        "2020-01-02-lines.md",
+        post_text("Lines", data_uri(small_png()), body="a line of review\n" * 1_000_000),
+    )
     add_post(root, "2020-01-03-small.md", post_text("Small", data_uri(small_png())))
     assert (root / "_posts/2020-01-01-big.md").stat().st_size > 50_000_000
     return root
@@ -295,15 +352,21 @@ def test_giant_posts_are_handled(name, giant_site, tmp_path):
 def test_post_over_max_post_bytes_is_refused_clearly(giant_site, tmp_path):
     (giant_site / "filmcli.toml").write_text("[read]\nmax_post_bytes = 20_000_000\n")
     try:
-        proc, rss = measured(tmp_path, "--no-cache", "list", "--format", "paths",
-                             "_posts/2020-01-01-big.md", "_posts/2020-01-03-small.md",
-                             cwd=giant_site)
+        proc, rss = measured(
+            tmp_path,
+            "--no-cache",
+            "list",
+            "--format",
+            "paths",
+            "_posts/2020-01-01-big.md",
+            "_posts/2020-01-03-small.md",
+            cwd=giant_site,
+        )
     finally:
         (giant_site / "filmcli.toml").unlink()
     assert proc.returncode == 1
     assert proc.stdout.decode().split() == ["_posts/2020-01-03-small.md"]
-    assert proc.stderr.decode().startswith(
-        "error: _posts/2020-01-01-big.md: post is 50,000,")
+    assert proc.stderr.decode().startswith("error: _posts/2020-01-01-big.md: post is 50,000,")
     assert "over the limit of 20,000,000" in proc.stderr.decode()
     assert rss < 100  # refused once past the limit: never read whole (50 MB)
 
@@ -322,8 +385,12 @@ def test_exported_giants_round_trip_in_bounded_time(giant_site, tmp_path):
 
 def gif_animation_bomb(width: int = 4900, height: int = 4900, frames: int = 20) -> bytes:
     """~500 bytes: one-pixel frames on a huge canvas; each decoded frame is a whole canvas."""
-    out = bytearray(b"GIF89a" + struct.pack("<HHBBB", width, height, 0x80, 0, 0)
-                    + b"\0\0\0\xff\xff\xff" + b"\x21\xff\x0bNETSCAPE2.0\x03\x01\x00\x00\x00")
+    out = bytearray(
+        b"GIF89a"
+        + struct.pack("<HHBBB", width, height, 0x80, 0, 0)
+        + b"\0\0\0\xff\xff\xff"
+        + b"\x21\xff\x0bNETSCAPE2.0\x03\x01\x00\x00\x00"
+    )
     for i in range(frames):
         out += b"\x21\xf9\x04\x00\x0a\x00\x00\x00"
         out += b"\x2c" + struct.pack("<HHHHB", i % width, 0, 1, 1, 0) + b"\x02\x02\x44\x01\x00"
@@ -331,12 +398,22 @@ def gif_animation_bomb(width: int = 4900, height: int = 4900, frames: int = 20) 
 
 
 @pytest.mark.parametrize("frames", [20, 200])
-def test_animated_poster_bomb_keeps_the_first_frame_in_bounded_memory(frames, library,
-                                                                        tmp_path):
+def test_animated_poster_bomb_keeps_the_first_frame_in_bounded_memory(frames, library, tmp_path):
     """20 frames of 4900x4900 cost 2 GB (200: MemoryError): only the still is decoded."""
     (library / "anim.gif").write_bytes(gif_animation_bomb(frames=frames))
-    proc, rss = measured(tmp_path, "new", "--title", "T", "--director", "D", "--year", "2000",
-                         "--poster", "anim.gif", cwd=library)
+    proc, rss = measured(
+        tmp_path,
+        "new",
+        "--title",
+        "T",
+        "--director",
+        "D",
+        "--year",
+        "2000",
+        "--poster",
+        "anim.gif",
+        cwd=library,
+    )
     assert proc.returncode == 0, proc.stderr.decode()
     assert rss < 300, f"peak RSS {rss:.0f} MB"
     assert list((library / "_posts").glob("*-t.md"))
@@ -368,8 +445,9 @@ def _special(*args, cwd: Path):
         pytest.fail(f"filmcli {' '.join(map(str, args))} hung on a special file")
 
 
-@pytest.mark.parametrize("command", [["extract-posters"], ["extract-posters", "--rewrite"],
-                                     ["embed-posters"]])
+@pytest.mark.parametrize(
+    "command", [["extract-posters"], ["extract-posters", "--rewrite"], ["embed-posters"]]
+)
 def test_fifo_in_posts_is_an_error_for_that_post_not_a_hang(command, library):
     site = _special_site(library)
     proc = _special(*command, cwd=site)
@@ -391,8 +469,7 @@ def _markdown_folder(tmp_path: Path) -> Path:
 
 
 @pytest.mark.parametrize("special", ["fifo", "dev-zero-link", "char-device"])
-def test_add_dir_with_a_special_file_adds_the_rest_in_bounded_memory(special, library,
-                                                                       tmp_path):
+def test_add_dir_with_a_special_file_adds_the_rest_in_bounded_memory(special, library, tmp_path):
     """A FIFO hung `add DIR`; a symlink to /dev/zero grew it to 6 GB in 8 s."""
     folder = _markdown_folder(tmp_path)
     bad = folder / "2020-01-02-bad.md"
@@ -420,8 +497,11 @@ def test_a_device_named_like_a_post_is_refused_by_embed_posters(library):
     site = _special_site(library)
     os.unlink(site / "_posts" / "2020-01-02-pipe.md")
     try:
-        os.mknod(site / "_posts" / "2020-01-02-zero.md", 0o666 | __import__("stat").S_IFCHR,
-                 os.makedev(1, 5))
+        os.mknod(
+            site / "_posts" / "2020-01-02-zero.md",
+            0o666 | __import__("stat").S_IFCHR,
+            os.makedev(1, 5),
+        )
     except PermissionError:
         pytest.skip("making a device node needs root")
     proc = _special("embed-posters", cwd=site)
@@ -434,8 +514,11 @@ def _over_limit_site(library: Path) -> Path:
     (library / "filmcli.toml").write_text("[read]\nmax_post_bytes = 20_000\n")
     (library / "assets").mkdir(exist_ok=True)
     (library / "assets" / "p.png").write_bytes(small_png())
-    add_post(library, "2020-01-05-huge.md",
-             post_text("Huge", "/assets/p.png", body="a line of review\n" * 2_000))
+    add_post(
+        library,
+        "2020-01-05-huge.md",
+        post_text("Huge", "/assets/p.png", body="a line of review\n" * 2_000),
+    )
     return library
 
 
@@ -452,7 +535,8 @@ def test_embed_posters_applies_max_post_bytes(library):
 def test_add_applies_max_post_bytes(library, tmp_path):
     folder = _markdown_folder(tmp_path)
     (folder / "2020-01-05-huge.md").write_text(
-        post_text("Huge", data_uri(small_png()), body="a line of review\n" * 2_000))
+        post_text("Huge", data_uri(small_png()), body="a line of review\n" * 2_000)
+    )
     (library / "filmcli.toml").write_text("[read]\nmax_post_bytes = 20_000\n")
     proc = _special("add", folder, cwd=library)
     output = (proc.stdout + proc.stderr).decode()
@@ -476,8 +560,9 @@ AMPLIFIERS = {
     "many keys": lambda: "".join(f"k{i}: a\n" for i in range(700_000)),
     # 4,000 long keys and one U+2028 (a YAML line break): each key's file line was counted
     # from the start of the text, for minutes
-    "keys and a line separator": lambda: "".join(f"k{i}: {'x' * 1900}\n" for i in range(4000))
-    + 'z: "a\u2028b"\n',
+    "keys and a line separator": lambda: (
+        "".join(f"k{i}: {'x' * 1900}\n" for i in range(4000)) + 'z: "a\u2028b"\n'
+    ),
     # 20,000 lists nested 98 deep: over 60 s
     "deep and wide": lambda: "x:\n" + ("- " + "[" * 98 + "]" * 98 + "\n") * 20_000,
 }
@@ -495,18 +580,21 @@ def test_amplifying_front_matter_costs_one_post_not_the_command(shape, library, 
 
     add_post(library, "2020-01-01-good.md", post_text("Good", data_uri(small_png())))
     add_post(library, "2020-01-03-also.md", post_text("Also", data_uri(small_png())))
-    add_post(library, "2020-01-02-bad.md", post_text("Bad", data_uri(small_png()),
-                                                      extra=AMPLIFIERS[shape]()))
+    add_post(
+        library,
+        "2020-01-02-bad.md",
+        post_text("Bad", data_uri(small_png()), extra=AMPLIFIERS[shape]()),
+    )
     started = time.monotonic()
     try:
-        proc, rss = measured(tmp_path, "--no-cache", "list", "-F", "paths", cwd=library,
-                             timeout=60)
+        proc, rss = measured(tmp_path, "--no-cache", "list", "-F", "paths", cwd=library, timeout=60)
     except subprocess.TimeoutExpired:
         pytest.fail(f"{shape}: over 60 s")
     seconds = time.monotonic() - started
     listed = proc.stdout.decode().split()
     assert "_posts/2020-01-01-good.md" in listed and "_posts/2020-01-03-also.md" in listed, (
-        proc.stderr.decode()[-2000:])
+        proc.stderr.decode()[-2000:]
+    )
     if "_posts/2020-01-02-bad.md" not in listed:
         assert proc.returncode == 1
         assert proc.stderr.decode().startswith("error: _posts/2020-01-02-bad.md:"), proc.stderr
@@ -534,8 +622,7 @@ def _no_drawing(monkeypatch):
     monkeypatch.setattr(filmcli.show.wall, "poster_image", drew)
 
 
-def test_wall_too_tall_for_jpeg_is_refused_before_drawing(library, run, monkeypatch,
-                                                          tmp_path):
+def test_wall_too_tall_for_jpeg_is_refused_before_drawing(library, run, monkeypatch, tmp_path):
     """500 tiles in one column: 31 s of drawing, then "JPEG allows at most 65,500"."""
     _many_posts(library, 500)
     _no_drawing(monkeypatch)
@@ -545,8 +632,9 @@ def test_wall_too_tall_for_jpeg_is_refused_before_drawing(library, run, monkeypa
     assert "--columns" in result.stderr and not (tmp_path / "wall.jpg").exists()
 
 
-def test_wall_over_its_pixel_budget_is_refused_with_the_numbers(seed_site, run, monkeypatch,
-                                                                tmp_path):
+def test_wall_over_its_pixel_budget_is_refused_with_the_numbers(
+    seed_site, run, monkeypatch, tmp_path
+):
     (seed_site / "filmcli.toml").write_text("[wall]\nmax_pixels = 1_000_000\n")
     _no_drawing(monkeypatch)
     result = run("-L", seed_site, "wall", "-o", tmp_path / "wall.png", "--tile-width", "2000")
@@ -554,8 +642,10 @@ def test_wall_over_its_pixel_budget_is_refused_with_the_numbers(seed_site, run, 
     from filmcli.show.wall import geometry
 
     width, height = geometry(1, None, 2000).size
-    assert (f"the wall would be {width:,}×{height:,} = {width * height:,} pixels, over "
-            f"wall.max_pixels (1,000,000)") in result.stderr, result.stderr
+    assert (
+        f"the wall would be {width:,}×{height:,} = {width * height:,} pixels, over "
+        f"wall.max_pixels (1,000,000)"
+    ) in result.stderr, result.stderr
     for hint in ("--limit", "--columns", "--tile-width"):
         assert hint in result.stderr
     (seed_site / "filmcli.toml").write_text("[wall]\nmax_pixels = 0\n")
@@ -575,12 +665,14 @@ def wall_site(tmp_path_factory) -> Path:
     return root
 
 
-def test_wall_of_2000_posters_under_300_mb_is_refused_at_once_not_a_memory_error(wall_site,
-                                                                                  tmp_path):
+def test_wall_of_2000_posters_under_300_mb_is_refused_at_once_not_a_memory_error(
+    wall_site, tmp_path
+):
     """The default geometry makes 2,000 posters 1,051×104,000 px (330 MB): MemoryError
     after drawing; now refused before drawing, with the numbers."""
-    proc, rss = measured(tmp_path, "wall", "-o", "wall.png", cwd=wall_site,
-                         as_limit=WALL_AS_LIMIT, timeout=60)
+    proc, rss = measured(
+        tmp_path, "wall", "-o", "wall.png", cwd=wall_site, as_limit=WALL_AS_LIMIT, timeout=60
+    )
     err = proc.stderr.decode()
     assert proc.returncode != 0 and "MemoryError" not in err, err
     assert "over wall.max_pixels" in err and "--tile-width" in err, err
@@ -588,9 +680,19 @@ def test_wall_of_2000_posters_under_300_mb_is_refused_at_once_not_a_memory_error
 
 def test_wall_of_2000_posters_is_drawn_in_bounded_memory(wall_site, tmp_path):
     """The canvas and one poster at a time: 2,000 small tiles in well under 300 MB."""
-    proc, rss = measured(tmp_path, "wall", "-o", tmp_path / "wall.png", "--columns", "50",
-                         "--tile-width", "64", cwd=wall_site, as_limit=WALL_AS_LIMIT,
-                         timeout=180)
+    proc, rss = measured(
+        tmp_path,
+        "wall",
+        "-o",
+        tmp_path / "wall.png",
+        "--columns",
+        "50",
+        "--tile-width",
+        "64",
+        cwd=wall_site,
+        as_limit=WALL_AS_LIMIT,
+        timeout=180,
+    )
     assert proc.returncode == 0, proc.stderr.decode()[-2000:]
     assert b"2000 of 2000 posters" in proc.stderr  # "wrote ..." is for people: stderr
     assert rss < 150, f"peak RSS {rss:.0f} MB"
@@ -601,13 +703,18 @@ def test_memory_error_is_an_error_for_that_post_alone(library, tmp_path):
     error (`not enough memory`), the good posts are still listed (was: internal error)."""
     add_post(library, "2020-01-01-good.md", post_text("Good", data_uri(small_png())))
     add_post(library, "2020-01-03-also.md", post_text("Also", data_uri(small_png())))
-    add_post(library, "2020-01-02-bad.md", post_text("Bad", data_uri(small_png()),
-                                                      extra="t: " + "word " * 1_580_000 + "\n"))
-    proc, _ = measured(tmp_path, "--no-cache", "list", "-F", "paths", cwd=library,
-                       as_limit=80 * MB)
+    add_post(
+        library,
+        "2020-01-02-bad.md",
+        post_text("Bad", data_uri(small_png()), extra="t: " + "word " * 1_580_000 + "\n"),
+    )
+    proc, _ = measured(tmp_path, "--no-cache", "list", "-F", "paths", cwd=library, as_limit=80 * MB)
     err = proc.stderr.decode()
     assert "internal error" not in err, err
-    assert proc.stdout.decode().split() == ["_posts/2020-01-01-good.md",
-                                            "_posts/2020-01-03-also.md"], err
-    assert err.startswith("error: _posts/2020-01-02-bad.md: not enough memory to read this "
-                          "post"), err
+    assert proc.stdout.decode().split() == [
+        "_posts/2020-01-01-good.md",
+        "_posts/2020-01-03-also.md",
+    ], err
+    assert err.startswith("error: _posts/2020-01-02-bad.md: not enough memory to read this post"), (
+        err
+    )

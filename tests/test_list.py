@@ -21,8 +21,16 @@ def test_json_schema_on_example_site(run, site):
     records = json.loads(result.stdout)
     assert len(records) >= 12
     her = next(r for r in records if r["title"] == "Her")
-    assert list(her)[:8] == ["path", "date", "slug", "title", "director", "year", "layout",
-                             "poster"]
+    assert list(her)[:8] == [
+        "path",
+        "date",
+        "slug",
+        "title",
+        "director",
+        "year",
+        "layout",
+        "poster",
+    ]
     assert her["path"] == "_posts/2013-12-18-her.md"
     assert her["year"] == 2013 and her["director"] == "Spike Jonze"
     assert set(her["poster"]) >= {"mime", "format", "bytes", "width", "height", "sha256"}
@@ -62,11 +70,13 @@ def test_sort_where_search_limit(run, site):
     by_year = json.loads(run("-L", site, "list", "-F", "json", "--sort", "year").stdout)
     years = [r["year"] for r in by_year]
     assert years == sorted(years)
-    newest = titles(run("-L", site, "list", "-F", "json", "--sort", "year", "--reverse",
-                        "--limit", "1"))
+    newest = titles(
+        run("-L", site, "list", "-F", "json", "--sort", "year", "--reverse", "--limit", "1")
+    )
     assert newest == [by_year[-1]["title"]]
-    recent = json.loads(run("-L", site, "list", "-F", "json", "-w", "year>=2000",
-                            "-w", "director~JONZE").stdout)
+    recent = json.loads(
+        run("-L", site, "list", "-F", "json", "-w", "year>=2000", "-w", "director~JONZE").stdout
+    )
     assert [r["title"] for r in recent] == ["Her"]
     assert titles(run("-L", site, "list", "-F", "json", "-w", "title=her")) == ["Her"]
     assert titles(run("-L", site, "list", "-F", "json", "--search", "LONELINESS")) == ["Her"]
@@ -78,8 +88,9 @@ def test_sort_where_search_limit(run, site):
 def test_fields_choose_columns(run, site):
     out = run("-L", site, "list", "-F", "csv", "--fields", "year,title", "-w", "title=Her")
     assert out.stdout == "year,title\n2013,Her\n"
-    js = json.loads(run("-L", site, "list", "-F", "json", "--fields", "title",
-                        "--limit", "2").stdout)
+    js = json.loads(
+        run("-L", site, "list", "-F", "json", "--fields", "title", "--limit", "2").stdout
+    )
     assert all(list(r) == ["title"] for r in js) and len(js) == 2
 
 
@@ -108,16 +119,16 @@ def test_pipe_default_is_plain_tsv_without_colour(site):
 def test_paths_null_with_xargs(site):
     proc = run_process("-L", site, "list", "--format", "paths", "-0")
     assert proc.stdout.endswith(b"\0") and b"\n" not in proc.stdout
-    count = subprocess.run(["xargs", "-0", "-n1", "echo"], input=proc.stdout, cwd=site,
-                           capture_output=True)
+    count = subprocess.run(
+        ["xargs", "-0", "-n1", "echo"], input=proc.stdout, cwd=site, capture_output=True
+    )
     assert len(count.stdout.decode().splitlines()) == proc.stdout.count(b"\0")
-    listed = subprocess.run(["xargs", "-0", "ls"], input=proc.stdout, cwd=site,
-                            capture_output=True)
+    listed = subprocess.run(["xargs", "-0", "ls"], input=proc.stdout, cwd=site, capture_output=True)
     assert listed.returncode == 0, listed.stderr
 
 
 def test_head_closes_pipe_quietly(site):
-    shell = (f"{sys.executable} -m filmcli -L '{site}' list --format jsonl | head -1")
+    shell = f"{sys.executable} -m filmcli -L '{site}' list --format jsonl | head -1"
     proc = subprocess.run(["bash", "-o", "pipefail", "-c", shell], capture_output=True)
     assert proc.stdout.count(b"\n") == 1
     assert b"BrokenPipe" not in proc.stderr and b"Traceback" not in proc.stderr
@@ -130,7 +141,8 @@ def test_bad_post_listed_on_stderr_good_ones_still_listed(run, site):
     assert result.exit_code == 1
     assert "Her" in titles(result)
     assert result.stderr.splitlines()[0].startswith(
-        "error: _posts/2020-01-01-broken.md:3: YAML syntax error")
+        "error: _posts/2020-01-01-broken.md:3: YAML syntax error"
+    )
 
 
 def test_explicit_files_and_env_library(run, site):
@@ -157,14 +169,18 @@ def test_a_field_no_post_has_is_a_usage_error_naming_the_known_fields(run, site)
     assert fields.exit_code == 2 and "'ratign'" in fields.stderr
     # a real extra key is not warned about
     (site / "_posts" / "2013-12-18-her.md").write_text(
-        (site / "_posts" / "2013-12-18-her.md").read_text().replace(
-            "year: 2013\n", "year: 2013\nrating: 4\n"))
+        (site / "_posts" / "2013-12-18-her.md")
+        .read_text()
+        .replace("year: 2013\n", "year: 2013\nrating: 4\n")
+    )
     rated = run("-L", site, "list", "-F", "json", "-w", "rating>=4")
     assert titles(rated) == ["Her"] and "warning" not in rated.stderr
 
 
-HOSTILE_TEXT_POST = ('---\nlayout: post\ntitle: "Esc \\e[31mRED [/b] [rec]"\n'
-                     'director: "D [co]"\nyear: 2009\n---\n\nBody \x1b]0;pwned\x07 here.\n')
+HOSTILE_TEXT_POST = (
+    '---\nlayout: post\ntitle: "Esc \\e[31mRED [/b] [rec]"\n'
+    'director: "D [co]"\nyear: 2009\n---\n\nBody \x1b]0;pwned\x07 here.\n'
+)
 
 
 def test_table_shows_post_text_as_text(run, site, monkeypatch):

@@ -33,8 +33,12 @@ def env(**extra) -> dict:
 
 
 def start(lib: Path, *args: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "filmcli", "-L", str(lib), *args],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env())
+    return subprocess.Popen(
+        [sys.executable, "-m", "filmcli", "-L", str(lib), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env(),
+    )
 
 
 def posts(lib: Path) -> list[Path]:
@@ -73,18 +77,22 @@ def test_four_new_force_at_once_leave_one_post(tmp_path):
 
 def letterboxd(path: Path, films_and_dates: list[tuple[str, int, str]]) -> Path:
     lines = ["Date,Name,Year,Letterboxd URI"]
-    lines += [f"{date},{name},{year},https://boxd.it/{name.replace(' ', '')}"
-              for name, year, date in films_and_dates]
+    lines += [
+        f"{date},{name},{year},https://boxd.it/{name.replace(' ', '')}"
+        for name, year, date in films_and_dates
+    ]
     path.write_text("\n".join(lines) + "\n")
     return path
 
 
 def test_two_overlapping_adds_make_no_duplicates(tmp_path):
     # The same 60 films in both files, watched on other days: every file name differs.
-    first = letterboxd(tmp_path / "a.csv", [(f"Film {n}", 1990 + n % 30, "2024-01-05")
-                                            for n in range(100)])
-    second = letterboxd(tmp_path / "b.csv", [(f"Film {n}", 1990 + n % 30, "2024-03-07")
-                                             for n in range(40, 140)])
+    first = letterboxd(
+        tmp_path / "a.csv", [(f"Film {n}", 1990 + n % 30, "2024-01-05") for n in range(100)]
+    )
+    second = letterboxd(
+        tmp_path / "b.csv", [(f"Film {n}", 1990 + n % 30, "2024-03-07") for n in range(40, 140)]
+    )
     for number in range(max(2, ROUNDS // 2)):
         lib = make_library(tmp_path, f"lib{number}")
         results = wait_all([start(lib, "add", first), start(lib, "add", second)])
@@ -153,14 +161,29 @@ def test_a_symlinked_posts_folder_outside_the_site_is_refused_for_writing(tmp_pa
     (outside / seed.name).write_bytes(seed.read_bytes())
     config_home = tmp_path / "xdg-config"
     env = {**os.environ, "XDG_CONFIG_HOME": str(config_home), "NO_COLOR": "1"}
-    args = ["-L", str(site), "new", "--title", "Vertigo", "--director", "Alfred Hitchcock",
-            "--year", "1958", "--poster", str(Path(__file__).parent.parent / "examples/her.jpg"),
-            "--body", "Dizzy."]
+    args = [
+        "-L",
+        str(site),
+        "new",
+        "--title",
+        "Vertigo",
+        "--director",
+        "Alfred Hitchcock",
+        "--year",
+        "1958",
+        "--poster",
+        str(Path(__file__).parent.parent / "examples/her.jpg"),
+        "--body",
+        "Dizzy.",
+    ]
     listed = run_process("-L", site, "list", "--format", "paths", env=env)
     assert listed.returncode == 0 and b"her.md" in listed.stdout
     refused = run_process(*args, env=env)
-    assert refused.returncode == 1 and b"error:" in refused.stderr and b"Traceback" not in (
-        refused.stderr)
+    assert (
+        refused.returncode == 1
+        and b"error:" in refused.stderr
+        and b"Traceback" not in (refused.stderr)
+    )
     assert sorted(p.name for p in outside.iterdir()) == [seed.name]
     # the site's own filmcli.toml cannot lift the rule
     (site / "filmcli.toml").write_text("allow_outside = true\n")

@@ -30,14 +30,28 @@ def user_config(text: str) -> Path:
     return path
 
 
-def point_at(url: str, *, key: str | None = API_KEY, token: str | None = None,
-             wikidata: str | None = None, extra: str = "") -> Path:
+def point_at(
+    url: str,
+    *,
+    key: str | None = API_KEY,
+    token: str | None = None,
+    wikidata: str | None = None,
+    extra: str = "",
+) -> Path:
     """Both providers at `url` (TMDb's base URL may only come from the user's own config)."""
     wikidata = wikidata or url
-    lines = ["[lookup]", f'tmdb_url = "{url}"', f'wikidata_url = "{wikidata}/w/api.php"',
-             f'commons_file_url = "{wikidata}/wiki/Special:FilePath/"',
-             "requests_per_second = 1000.0", "connect_timeout = 2.0", "read_timeout = 0.5",
-             "retries = 2", extra, "[tmdb]"]
+    lines = [
+        "[lookup]",
+        f'tmdb_url = "{url}"',
+        f'wikidata_url = "{wikidata}/w/api.php"',
+        f'commons_file_url = "{wikidata}/wiki/Special:FilePath/"',
+        "requests_per_second = 1000.0",
+        "connect_timeout = 2.0",
+        "read_timeout = 0.5",
+        "retries = 2",
+        extra,
+        "[tmdb]",
+    ]
     if key:
         lines.append(f'api_key = "{key}"')
     if token:
@@ -105,14 +119,14 @@ def test_wikidata_films_only_with_directors_year_and_commons_poster(run, library
     assert her["provider"] == "wikidata" and her["year"] == 2013
     assert her["directors"] == ["Spike Jonze"]
     # a thumbnail as wide as the post keeps (poster.max_width), not the full-size file
-    assert her["poster_url"] == (f"{fake.url}/wiki/Special:FilePath/Her2013Poster.jpg"
-                                 "?width=400")
+    assert her["poster_url"] == (f"{fake.url}/wiki/Special:FilePath/Her2013Poster.jpg?width=400")
     agent = fake.state["headers"][0]["User-Agent"]
     assert agent.startswith("filmcli/") and "(+http" in agent
 
 
-@pytest.mark.parametrize("provider, old, new", [("tmdb", 11906, 361292),
-                                                ("wikidata", "Q1124401", "Q29023906")])
+@pytest.mark.parametrize(
+    "provider, old, new", [("tmdb", 11906, 361292), ("wikidata", "Q1124401", "Q29023906")]
+)
 def test_remakes_rank_the_year_asked_first(run, library, fake, provider, old, new):
     point_at(fake.url)
     found = lookup_json(run, library, "Suspiria", "--provider", provider)
@@ -120,19 +134,16 @@ def test_remakes_rank_the_year_asked_first(run, library, fake, provider, old, ne
     years = {c["id"]: c["year"] for c in found}
     assert years[old] == 1977 and years[new] == 2018
     if provider == "wikidata":  # without a year, TMDb narrows nothing: ask with one
-        ranked = lookup_json(run, library, "Suspiria", "--year", "1977", "--provider",
-                             provider)
+        ranked = lookup_json(run, library, "Suspiria", "--year", "1977", "--provider", provider)
         assert [c["id"] for c in ranked] == [old, new]
     ranked = lookup_json(run, library, "Suspiria", "--year", "2018", "--provider", provider)
     assert ranked[0]["id"] == new
 
 
 @pytest.mark.parametrize("provider, wanted", [("tmdb", 129), ("wikidata", "Q155653")])
-def test_a_title_in_another_script_matches_the_original_title(run, library, fake, provider,
-                                                               wanted):
+def test_a_title_in_another_script_matches_the_original_title(run, library, fake, provider, wanted):
     point_at(fake.url)
-    found = lookup_json(run, library, "千と千尋の神隠し", "--year", "2001", "--provider",
-                        provider)
+    found = lookup_json(run, library, "千と千尋の神隠し", "--year", "2001", "--provider", provider)
     assert found[0]["id"] == wanted
     assert found[0]["title"] == "Spirited Away"
     assert found[0]["original_title"] == "千と千尋の神隠し"
@@ -158,11 +169,11 @@ def test_a_second_identical_lookup_makes_no_request(run, library, fake, provider
     assert before > 0
     again = lookup_json(run, library, "Suspiria", "--year", "1977", "--provider", provider)
     assert again == first and fake.count == before
-    offline = lookup_json(run, library, "Suspiria", "--year", "1977", "--provider", provider,
-                          "--offline")
+    offline = lookup_json(
+        run, library, "Suspiria", "--year", "1977", "--provider", provider, "--offline"
+    )
     assert offline == first and fake.count == before
-    lookup_json(run, library, "Suspiria", "--year", "1977", "--provider", provider,
-                "--refresh")
+    lookup_json(run, library, "Suspiria", "--year", "1977", "--provider", provider, "--refresh")
     assert fake.count > before
 
 
@@ -333,8 +344,9 @@ def poster_image(value: str):
 
 def test_new_lookup_tmdb_writes_a_post_that_validates(run, library, fake):
     point_at(fake.url)
-    result = run("-L", library, "new", "--title", "Her", "--year", "2013", "--lookup",
-                 "--body", "A review.")
+    result = run(
+        "-L", library, "new", "--title", "Her", "--year", "2013", "--lookup", "--body", "A review."
+    )
     assert result.exit_code == 0, result.stderr
     [path] = posts(library)
     meta = front(path)
@@ -348,15 +360,18 @@ def test_new_lookup_tmdb_writes_a_post_that_validates(run, library, fake):
     before = fake.count
     other = library.parent / "other"
     (other / "_posts").mkdir(parents=True)
-    again = run("-L", other, "new", "--title", "Her", "--year", "2013", "--lookup",
-                "--body", "A review.")
+    again = run(
+        "-L", other, "new", "--title", "Her", "--year", "2013", "--lookup", "--body", "A review."
+    )
     assert again.exit_code == 0, again.stderr
     assert fake.count == before and posts(other)[0].read_bytes() == path.read_bytes()
     # the key goes to the API only, never to the image host
-    images = [(p, h) for p, h in zip(fake.state["log"], fake.state["headers"], strict=True)
-              if p.startswith("/t/p/")]
-    assert images and all("api_key" not in p and "Authorization" not in h
-                          for p, h in images)
+    images = [
+        (p, h)
+        for p, h in zip(fake.state["log"], fake.state["headers"], strict=True)
+        if p.startswith("/t/p/")
+    ]
+    assert images and all("api_key" not in p and "Authorization" not in h for p, h in images)
 
 
 def test_new_lookup_with_a_token_sends_no_header_to_the_image_host(run, library, fake):
@@ -380,8 +395,18 @@ def test_new_lookup_wikidata_follows_the_commons_redirect(run, library, fake):
 
 def test_new_lookup_keeps_what_the_command_line_gives(run, library, fake):
     point_at(fake.url)
-    result = run("-L", library, "new", "--title", "Her", "--year", "2013", "--director",
-                 "S. Jonze", "--lookup")
+    result = run(
+        "-L",
+        library,
+        "new",
+        "--title",
+        "Her",
+        "--year",
+        "2013",
+        "--director",
+        "S. Jonze",
+        "--lookup",
+    )
     assert result.exit_code == 0, result.stderr
     meta = front(posts(library)[0])
     assert meta["director"] == "S. Jonze" and meta["tmdb"] == 152601
@@ -425,8 +450,11 @@ def test_new_lookup_no_match_without_a_terminal(run, library, fake):
 
 def test_new_lookup_ambiguous_on_a_terminal_asks_which(library, fake, terminal):
     point_at(fake.url)
-    terminal.start(["-L", library, "new", "--title", "Suspiria", "--lookup", "--body", "x"],
-                   cwd=library, env=terminal_env())
+    terminal.start(
+        ["-L", library, "new", "--title", "Suspiria", "--lookup", "--body", "x"],
+        cwd=library,
+        env=terminal_env(),
+    )
     shown = terminal.wait_for("which film? [1-2, 0 for none of them]")
     assert "1. Suspiria (1977), Dario Argento" in shown and "2. Suspiria (2018)" in shown
     terminal.type("2")
@@ -439,8 +467,22 @@ def test_new_lookup_on_a_terminal_none_of_them_asks_for_the_fields(library, fake
     point_at(fake.url)
     poster = library.parent / "poster.jpg"
     poster.write_bytes(fake.images["swan.jpg"])
-    terminal.start(["-L", library, "new", "--title", "Suspiria", "--lookup", "--body", "x",
-                    "--poster", poster], cwd=library, env=terminal_env())
+    terminal.start(
+        [
+            "-L",
+            library,
+            "new",
+            "--title",
+            "Suspiria",
+            "--lookup",
+            "--body",
+            "x",
+            "--poster",
+            poster,
+        ],
+        cwd=library,
+        env=terminal_env(),
+    )
     terminal.wait_for("which film?")
     terminal.type("0")  # none of them: the fields are asked for
     terminal.wait_for("Director:")
@@ -454,16 +496,30 @@ def test_new_lookup_on_a_terminal_none_of_them_asks_for_the_fields(library, fake
 
 
 @pytest.mark.parametrize("provider", ["tmdb", "wikidata"])  # wikidata's poster redirects
-@pytest.mark.parametrize("mode, words", [("html", "not an image"),
-                                         ("big", "over the limit"),
-                                         ("big-chunked", "cut off")])
-def test_a_poster_that_is_no_image_or_too_big_writes_nothing(run, library, fake, mode,
-                                                              words, provider):
+@pytest.mark.parametrize(
+    "mode, words", [("html", "not an image"), ("big", "over the limit"), ("big-chunked", "cut off")]
+)
+def test_a_poster_that_is_no_image_or_too_big_writes_nothing(
+    run, library, fake, mode, words, provider
+):
     point_at(fake.url)
     (library / "filmcli.toml").write_text("[poster]\nmax_download_bytes = 50000\n")
     fake.state["poster"] = mode
-    err = one_error(run("-L", library, "new", "--title", "Her", "--year", "2013",
-                        "--lookup", "--provider", provider), provider)
+    err = one_error(
+        run(
+            "-L",
+            library,
+            "new",
+            "--title",
+            "Her",
+            "--year",
+            "2013",
+            "--lookup",
+            "--provider",
+            provider,
+        ),
+        provider,
+    )
     assert words in err and "--poster" in err
     assert posts(library) == []
 
@@ -472,18 +528,22 @@ def test_a_poster_over_the_pixel_limit_is_not_decoded(run, library, fake):
     point_at(fake.url)
     (library / "filmcli.toml").write_text("[validate]\nmax_pixels = 1000000\n")
     fake.state["poster"] = "big"  # 2400×3600 pixels
-    err = one_error(run("-L", library, "new", "--title", "Her", "--year", "2013",
-                        "--lookup"))
+    err = one_error(run("-L", library, "new", "--title", "Her", "--year", "2013", "--lookup"))
     assert "2400×3600 pixels" in err and "not decoded" in err
     assert posts(library) == []
 
 
 @pytest.mark.parametrize("fault", ["closed", "401", "404", "429", "malformed"])
 def test_new_lookup_errors_write_nothing(run, library, fake, fault):
-    point_at(f"http://127.0.0.1:{closed_port()}" if fault == "closed" else fake.url,
-             key="bad" if fault == "401" else API_KEY)
-    fake.state.update({"404": {"status": 404}, "429": {"fail429": 99},
-                       "malformed": {"malformed": True}}.get(fault, {}))
+    point_at(
+        f"http://127.0.0.1:{closed_port()}" if fault == "closed" else fake.url,
+        key="bad" if fault == "401" else API_KEY,
+    )
+    fake.state.update(
+        {"404": {"status": 404}, "429": {"fail429": 99}, "malformed": {"malformed": True}}.get(
+            fault, {}
+        )
+    )
     one_error(run("-L", library, "new", "--title", "Her", "--year", "2013", "--lookup"))
     assert posts(library) == [] and not (library / "_drafts").exists()
 
@@ -493,26 +553,32 @@ def test_new_lookup_errors_write_nothing(run, library, fake, fault):
 
 def write_post(library, name: str, lines: list[str], body: str = "The review.\n") -> Path:
     path = library / "_posts" / name
-    path.write_text("---\n" + "".join(f"{line}\n" for line in lines) + "---\n" + body,
-                    encoding="utf-8")
+    path.write_text(
+        "---\n" + "".join(f"{line}\n" for line in lines) + "---\n" + body, encoding="utf-8"
+    )
     return path
 
 
 @pytest.fixture
 def incomplete(library):
     """Posts as an import leaves them: some fields missing, one front-matter comment."""
-    her = write_post(library, "2014-01-02-her.md",
-                     ["layout: post", "title: Her", "year: 2013", "# seen twice",
-                      "rating: 4.5"])
-    swan = write_post(library, "2014-01-03-black-swan.md",
-                      ["layout: post", "title: Black Swan", "director: D. Aronofsky"])
-    suspiria = write_post(library, "2014-01-04-suspiria.md",
-                          ["layout: post", "title: Suspiria"])
+    her = write_post(
+        library,
+        "2014-01-02-her.md",
+        ["layout: post", "title: Her", "year: 2013", "# seen twice", "rating: 4.5"],
+    )
+    swan = write_post(
+        library,
+        "2014-01-03-black-swan.md",
+        ["layout: post", "title: Black Swan", "director: D. Aronofsky"],
+    )
+    suspiria = write_post(library, "2014-01-04-suspiria.md", ["layout: post", "title: Suspiria"])
     return {"her": her, "swan": swan, "suspiria": suspiria}
 
 
-def test_fill_completes_what_it_can_reports_each_failure_and_goes_on(run, library, fake,
-                                                                     incomplete):
+def test_fill_completes_what_it_can_reports_each_failure_and_goes_on(
+    run, library, fake, incomplete
+):
     point_at(fake.url)
     her_before = incomplete["her"].read_bytes()
     result = run("-L", library, "fill", "--yes")
@@ -529,14 +595,18 @@ def test_fill_completes_what_it_can_reports_each_failure_and_goes_on(run, librar
     assert swan["year"] == 2010 and swan["director"] == "D. Aronofsky"  # kept
     assert swan["tmdb"] == 44214 and swan["poster"].startswith("data:image/jpeg;base64,")
     # Suspiria is ambiguous without a terminal: reported with its candidates, unchanged
-    assert incomplete["suspiria"].read_text() == "---\nlayout: post\ntitle: Suspiria\n---\n" \
-                                                  "The review.\n"
+    assert (
+        incomplete["suspiria"].read_text() == "---\nlayout: post\ntitle: Suspiria\n---\n"
+        "The review.\n"
+    )
     assert "error: _posts/2014-01-04-suspiria.md: tmdb: " in result.stderr
     assert "Suspiria (1977), Dario Argento" in result.stderr
     assert "hint: set the film's year" in result.stderr
     assert "filled 2 of 3 films; 1 failed" in result.stderr
-    assert sorted(result.stdout.split()) == ["_posts/2014-01-02-her.md",
-                                             "_posts/2014-01-03-black-swan.md"]
+    assert sorted(result.stdout.split()) == [
+        "_posts/2014-01-02-her.md",
+        "_posts/2014-01-03-black-swan.md",
+    ]
     assert "Traceback" not in result.stderr
     # what validate flagged for the two is gone
     check = run("-L", library, "validate", incomplete["her"], incomplete["swan"])
@@ -565,8 +635,7 @@ def test_fill_several_without_a_terminal_needs_yes(run, library, fake, incomplet
 
 
 def test_fill_uses_the_recorded_id_without_searching(run, library, fake):
-    path = write_post(library, "2019-01-01-suspiria.md",
-                      ["title: Suspiria", "tmdb: 361292"])
+    path = write_post(library, "2019-01-01-suspiria.md", ["title: Suspiria", "tmdb: 361292"])
     point_at(fake.url)
     result = run("-L", library, "fill", "suspiria")
     assert result.exit_code == 0, result.stderr
@@ -577,8 +646,7 @@ def test_fill_uses_the_recorded_id_without_searching(run, library, fake):
 
 
 def test_fill_by_wikidata_id(run, library, fake):
-    path = write_post(library, "2019-01-01-suspiria.md",
-                      ["title: Suspiria", "wikidata: Q1124401"])
+    path = write_post(library, "2019-01-01-suspiria.md", ["title: Suspiria", "wikidata: Q1124401"])
     point_at(fake.url, key=None)
     result = run("-L", library, "fill", "suspiria")
     assert result.exit_code == 0, result.stderr
@@ -623,12 +691,16 @@ def test_fill_on_a_terminal_asks_which(library, fake, incomplete, terminal):
 
 def test_fill_over_many_films_shows_progress_on_a_terminal(library, fake, terminal):
     for n in range(20):
-        write_post(library, f"2014-02-{n + 1:02d}-black-swan-{n}.md",
-                   ["title: Black Swan", "year: 2010", f"rating: {n}"])
+        write_post(
+            library,
+            f"2014-02-{n + 1:02d}-black-swan-{n}.md",
+            ["title: Black Swan", "year: 2010", f"rating: {n}"],
+        )
     point_at(fake.url)
     fake.state["delay"] = 0.05  # --refresh: 3 requests a film, slow enough to see the bar
-    terminal.start(["-L", library, "fill", "--only", "director", "--refresh"], cwd=library,
-                   env=terminal_env())
+    terminal.start(
+        ["-L", library, "fill", "--only", "director", "--refresh"], cwd=library, env=terminal_env()
+    )
     shown = terminal.wait_for("/20")
     assert "fill (tmdb)" in shown  # rich's bar: label, bar, done/total, time left
     terminal.wait_for("fill 20 films? [y/N]")
@@ -647,23 +719,38 @@ def diary(path: Path, rows: list[list[str]]) -> Path:
 
     buf = io.StringIO(newline="")
     csv.writer(buf, lineterminator="\r\n").writerows(
-        [["Date", "Name", "Year", "Letterboxd URI", "Rating", "Rewatch", "Tags",
-          "Watched Date"], *rows])
+        [
+            ["Date", "Name", "Year", "Letterboxd URI", "Rating", "Rewatch", "Tags", "Watched Date"],
+            *rows,
+        ]
+    )
     path.write_bytes(buf.getvalue().encode())
     return path
 
 
-def test_add_letterboxd_lookup_completes_exact_rows_and_lists_the_others(run, library, fake,
-                                                                         tmp_path, terminal):
+def test_add_letterboxd_lookup_completes_exact_rows_and_lists_the_others(
+    run, library, fake, tmp_path, terminal
+):
     point_at(fake.url)
-    source = diary(tmp_path / "diary.csv", [
-        ["2024-01-05", "Her", "2013", "https://boxd.it/1", "4.5", "", "", "2024-01-05"],
-        ["2024-01-06", "Black Swan", "2010", "https://boxd.it/2", "4", "", "", "2024-01-06"],
-        ["2024-01-07", "Suspiria", "1977", "https://boxd.it/3", "5", "", "", "2024-01-07"],
-        ["2024-01-08", "Stalker", "1980", "https://boxd.it/4", "5", "", "", "2024-01-08"],
-        ["2024-01-09", "Zzyzx Road Trip", "2001", "https://boxd.it/5", "", "", "",
-         "2024-01-09"],
-    ])
+    source = diary(
+        tmp_path / "diary.csv",
+        [
+            ["2024-01-05", "Her", "2013", "https://boxd.it/1", "4.5", "", "", "2024-01-05"],
+            ["2024-01-06", "Black Swan", "2010", "https://boxd.it/2", "4", "", "", "2024-01-06"],
+            ["2024-01-07", "Suspiria", "1977", "https://boxd.it/3", "5", "", "", "2024-01-07"],
+            ["2024-01-08", "Stalker", "1980", "https://boxd.it/4", "5", "", "", "2024-01-08"],
+            [
+                "2024-01-09",
+                "Zzyzx Road Trip",
+                "2001",
+                "https://boxd.it/5",
+                "",
+                "",
+                "",
+                "2024-01-09",
+            ],
+        ],
+    )
     result = run("-L", library, "add", source, "--from", "letterboxd", "--lookup")
     assert result.exit_code == 0, result.stderr
     made = {front(p)["title"]: front(p) for p in posts(library)}
@@ -678,8 +765,12 @@ def test_add_letterboxd_lookup_completes_exact_rows_and_lists_the_others(run, li
     assert "1. Stalker [Сталкер] (1979), Andrei Tarkovsky - tmdb 1398" in err
     assert "diary.csv:6: tmdb: no film called 'Zzyzx Road Trip' (2001) found" in err
     assert "incomplete (2;" in err and "filmcli fill" in err
-    check = run("-L", library, "validate", *[p for p in posts(library)
-                                              if front(p)["title"] in ("Her", "Black Swan")])
+    check = run(
+        "-L",
+        library,
+        "validate",
+        *[p for p in posts(library) if front(p)["title"] in ("Her", "Black Swan")],
+    )
     assert check.exit_code == 0, check.stdout + check.stderr
     # the others: fill, after a choice on a terminal
     stalker = next(p for p in posts(library) if front(p)["title"] == "Stalker")
@@ -692,11 +783,12 @@ def test_add_letterboxd_lookup_completes_exact_rows_and_lists_the_others(run, li
     assert meta["year"] == 1980  # what the post said is kept
 
 
-def test_add_lookup_failure_of_the_provider_fails_the_rows_not_the_run(run, library,
-                                                                       tmp_path):
+def test_add_lookup_failure_of_the_provider_fails_the_rows_not_the_run(run, library, tmp_path):
     point_at(f"http://127.0.0.1:{closed_port()}")
-    source = diary(tmp_path / "diary.csv", [
-        ["2024-01-05", "Her", "2013", "https://boxd.it/1", "4.5", "", "", ""]])
+    source = diary(
+        tmp_path / "diary.csv",
+        [["2024-01-05", "Her", "2013", "https://boxd.it/1", "4.5", "", "", ""]],
+    )
     result = run("-L", library, "add", source, "--from", "letterboxd", "--lookup")
     assert result.exit_code == 1
     assert "diary.csv:2: row 1: tmdb: cannot connect" in result.stderr
@@ -707,8 +799,10 @@ def test_add_lookup_failure_of_the_provider_fails_the_rows_not_the_run(run, libr
 def test_add_lookup_does_not_look_up_films_already_present(run, library, fake, tmp_path):
     point_at(fake.url)
     write_post(library, "2014-01-02-her.md", ["title: Her", "year: 2013"])
-    source = diary(tmp_path / "diary.csv", [
-        ["2024-01-05", "Her", "2013", "https://boxd.it/1", "4.5", "", "", ""]])
+    source = diary(
+        tmp_path / "diary.csv",
+        [["2024-01-05", "Her", "2013", "https://boxd.it/1", "4.5", "", "", ""]],
+    )
     result = run("-L", library, "add", source, "--from", "letterboxd", "--lookup")
     assert result.exit_code == 0, result.stderr
     assert "skipped 1" in result.stderr and fake.count == 0
@@ -720,11 +814,40 @@ def test_add_imdb_ratings_lookup_adds_the_poster(run, library, fake, tmp_path):
 
     point_at(fake.url)
     buf = io.StringIO(newline="")
-    csv.writer(buf, lineterminator="\r\n").writerows([
-        ["Const", "Your Rating", "Date Rated", "Title", "URL", "Title Type", "IMDb Rating",
-         "Runtime (mins)", "Year", "Genres", "Num Votes", "Release Date", "Directors"],
-        ["tt1798709", "9", "2024-01-05", "Her", "https://www.imdb.com/title/tt1798709/",
-         "movie", "8.0", "126", "2013", "Drama", "700000", "2013-12-18", "Spike Jonze"]])
+    csv.writer(buf, lineterminator="\r\n").writerows(
+        [
+            [
+                "Const",
+                "Your Rating",
+                "Date Rated",
+                "Title",
+                "URL",
+                "Title Type",
+                "IMDb Rating",
+                "Runtime (mins)",
+                "Year",
+                "Genres",
+                "Num Votes",
+                "Release Date",
+                "Directors",
+            ],
+            [
+                "tt1798709",
+                "9",
+                "2024-01-05",
+                "Her",
+                "https://www.imdb.com/title/tt1798709/",
+                "movie",
+                "8.0",
+                "126",
+                "2013",
+                "Drama",
+                "700000",
+                "2013-12-18",
+                "Spike Jonze",
+            ],
+        ]
+    )
     (tmp_path / "ratings.csv").write_text(buf.getvalue())
     result = run("-L", library, "add", tmp_path / "ratings.csv", "--lookup")
     assert result.exit_code == 0, result.stderr
@@ -738,14 +861,16 @@ def test_add_imdb_ratings_lookup_adds_the_poster(run, library, fake, tmp_path):
     assert run("-L", library, "validate").exit_code == 0
 
 
-def test_a_post_edited_while_fill_waits_is_left_alone_with_the_edit(library, fake,
-                                                                    incomplete, terminal):
+def test_a_post_edited_while_fill_waits_is_left_alone_with_the_edit(
+    library, fake, incomplete, terminal
+):
     """A real fill process plans, then waits on a terminal for its yes; meanwhile the user
     edits one of the posts. That post is refused ('changed while it was read'), the edit
     is kept, the other post is filled."""
     point_at(fake.url)
-    terminal.start(["-L", library, "fill", "--where", "title != Suspiria"], cwd=library,
-                   env=terminal_env())
+    terminal.start(
+        ["-L", library, "fill", "--where", "title != Suspiria"], cwd=library, env=terminal_env()
+    )
     terminal.wait_for("fill 2 films? [y/N]")
     edited = incomplete["swan"].read_bytes().replace(b"The review.", b"My new review.")
     incomplete["swan"].write_bytes(edited)
@@ -813,9 +938,13 @@ def test_add_lookup_stops_asking_a_provider_it_cannot_reach(run, library, tmp_pa
     silent = Silent()
     try:
         point_at(silent.url)
-        source = diary(tmp_path / "diary.csv", [
-            [f"2024-01-0{n}", title, "2013", f"https://boxd.it/{n}", "", "", "", ""]
-            for n, title in enumerate(["Her", "Black Swan", "Suspiria"], 1)])
+        source = diary(
+            tmp_path / "diary.csv",
+            [
+                [f"2024-01-0{n}", title, "2013", f"https://boxd.it/{n}", "", "", "", ""]
+                for n, title in enumerate(["Her", "Black Swan", "Suspiria"], 1)
+            ],
+        )
         started = time.monotonic()
         result = run("-L", library, "add", source, "--from", "letterboxd", "--lookup")
         assert time.monotonic() - started < 4

@@ -40,15 +40,18 @@ SEED_BYTES = SEED.read_bytes()
 POSTER_LINE = next(line for line in SEED_BYTES.split(b"\n") if line.startswith(b"poster:"))
 TRICKY = {
     "crlf+bom": b"\xef\xbb\xbf---\r\nlayout: post\r\ntitle: 'Alien: Romulus'  # quoted\r\n"
-                b"director: Fede Alvarez\r\nyear: 2024\r\n" + POSTER_LINE + b"\r\n---\r\n\r\n"
-                b"Body.\r\n",
-    "comments+blank": b"---\n# a comment\nlayout: post\n\ntitle: \"Yes\"\n# between\n"
-                      b"director: Sally Potter\nyear: 2004\ntags:\n  - drama\n  # inside\n"
-                      b"  - romance\n" + POSTER_LINE + b"\n---\nReview.\n",
-    "folded poster": b"---\ntitle: \"1917\"\ndirector: Sam Mendes\nyear: 2019\nposter: >\n  "
-                     + POSTER_LINE[8:200] + b"\n  " + POSTER_LINE[200:] + b"\n---\n\nText\n",
-    "null+unicode": "---\ntitle: \"null\"\ndirector: 黒澤明\nyear: 1954\n---\n# 七人\n".encode(),
-    "no final newline": b"---\ntitle: \"#1\"\nyear: 2000\n---",
+    b"director: Fede Alvarez\r\nyear: 2024\r\n" + POSTER_LINE + b"\r\n---\r\n\r\n"
+    b"Body.\r\n",
+    "comments+blank": b'---\n# a comment\nlayout: post\n\ntitle: "Yes"\n# between\n'
+    b"director: Sally Potter\nyear: 2004\ntags:\n  - drama\n  # inside\n"
+    b"  - romance\n" + POSTER_LINE + b"\n---\nReview.\n",
+    "folded poster": b'---\ntitle: "1917"\ndirector: Sam Mendes\nyear: 2019\nposter: >\n  '
+    + POSTER_LINE[8:200]
+    + b"\n  "
+    + POSTER_LINE[200:]
+    + b"\n---\n\nText\n",
+    "null+unicode": '---\ntitle: "null"\ndirector: 黒澤明\nyear: 1954\n---\n# 七人\n'.encode(),
+    "no final newline": b'---\ntitle: "#1"\nyear: 2000\n---',
 }
 
 
@@ -62,16 +65,30 @@ def test_splice_changes_only_the_lines_of_the_keys(name):
     want.update(director="S. Jonze", rating=4.5)
     assert back.metadata() == want and back.body == old.body
     diff = changed_lines(raw, new)
-    assert len([d for d in diff if d.startswith("-")]) == (2 if "director" in old.metadata()
-                                                          else 1), diff
+    assert len([d for d in diff if d.startswith("-")]) == (
+        2 if "director" in old.metadata() else 1
+    ), diff
     assert sum(d.startswith("+") for d in diff) == 2, diff
     assert raw.startswith(b"\xef\xbb\xbf") == new.startswith(b"\xef\xbb\xbf")
     if b"\r\n" in raw:
         assert new.count(b"\r\n") == new.count(b"\n")  # CRLF stays CRLF, new lines too
 
 
-@pytest.mark.parametrize("title", ["Alien: Romulus", "Yes", "null", "1917", "#1", "七人の侍",
-                                   "- dash", "a\nnewline", "'quoted'", "tab\there"])
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Alien: Romulus",
+        "Yes",
+        "null",
+        "1917",
+        "#1",
+        "七人の侍",
+        "- dash",
+        "a\nnewline",
+        "'quoted'",
+        "tab\there",
+    ],
+)
 def test_tricky_titles_read_back_exactly(title):
     new = splice(SEED_BYTES, {"title": title})
     assert Post.from_bytes(new).title == title
@@ -88,10 +105,19 @@ def test_a_folded_poster_is_replaced_whole():
 
 # --- filmcli set -----------------------------------------------------------------------------
 
+
 def test_set_changes_one_line_and_parse_gives_the_values_back(site, run):
     before = (site / HER).read_bytes()
-    result = run("-L", site, "set", "her", "director=S. Jonze", "year=2014", "rating=4.5",
-                 "tags=[drama, romance]")
+    result = run(
+        "-L",
+        site,
+        "set",
+        "her",
+        "director=S. Jonze",
+        "year=2014",
+        "rating=4.5",
+        "tags=[drama, romance]",
+    )
     assert result.exit_code == 0, result.stderr
     assert result.stdout == f"{HER}\n"
     assert "Her (2013): director 'Spike Jonze' -> 'S. Jonze'" in result.stderr
@@ -101,8 +127,12 @@ def test_set_changes_one_line_and_parse_gives_the_values_back(site, run):
     import json
 
     record = json.loads(parsed.stdout)
-    assert (record["director"], record["year"], record["rating"], record["tags"]) == \
-        ("S. Jonze", 2014, 4.5, ["drama", "romance"])
+    assert (record["director"], record["year"], record["rating"], record["tags"]) == (
+        "S. Jonze",
+        2014,
+        4.5,
+        ["drama", "romance"],
+    )
 
 
 def test_set_removes_a_key_and_says_unchanged_when_nothing_changes(site, run):
@@ -124,13 +154,16 @@ def test_set_poster_from_a_file_goes_through_the_new_pipeline(site, run, tmp_pat
     assert "base64" not in result.stderr  # never shown
 
 
-@pytest.mark.parametrize("args, message", [
-    (["year=abc"], "not a whole number"),
-    (["year=1200"], "outside"),
-    (["title="], "not empty"),
-    (["=x"], "not a front-matter key"),
-    (["poster=@/no/such.jpg"], "no such image file"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["year=abc"], "not a whole number"),
+        (["year=1200"], "outside"),
+        (["title="], "not empty"),
+        (["=x"], "not a front-matter key"),
+        (["poster=@/no/such.jpg"], "no such image file"),
+    ],
+)
 def test_bad_values_are_refused_and_nothing_is_written(site, run, args, message):
     before = (site / HER).read_bytes()
     result = run("-L", site, "set", "her", *args)
@@ -144,7 +177,7 @@ def test_set_many_needs_yes_without_a_terminal_and_dry_run_writes_nothing(site, 
     refused = run("-L", site, "set", "--where", "year<1960", "tags=[classic]")
     assert refused.exit_code == 2 and "--yes" in refused.stderr
     dry = run("-L", site, "set", "--where", "year<1960", "tags=[classic]", "--dry-run")
-    assert dry.exit_code == 0 and "+tags: [\"classic\"]" in dry.stdout
+    assert dry.exit_code == 0 and '+tags: ["classic"]' in dry.stdout
     assert "(11" in dry.stdout or "characters)" in dry.stdout  # the poster line cut short
     assert {p: p.read_bytes() for p in (site / "_posts").iterdir()} == snapshot
     done = run("-L", site, "set", "--where", "year<1960", "tags=[classic]", "--yes")
@@ -152,8 +185,7 @@ def test_set_many_needs_yes_without_a_terminal_and_dry_run_writes_nothing(site, 
     old = [p for p in snapshot if Post.from_bytes(snapshot[p]).year < 1960]
     assert len(done.stdout.splitlines()) == len(old) > 1
     for path in old:
-        assert changed_lines(snapshot[path], path.read_bytes()) == [
-            "+b'tags: [\"classic\"]'"]
+        assert changed_lines(snapshot[path], path.read_bytes()) == ["+b'tags: [\"classic\"]'"]
 
 
 def test_a_title_change_says_the_slug_no_longer_matches(site, run):
@@ -179,7 +211,8 @@ def test_library_set_and_remove_return_what_changed(site):
     library = Library(site)
     [change] = library.set("casablanca 1942", {"director": "M. Curtiz"})
     assert change.written and [f.describe() for f in change.fields] == [
-        "director 'Michael Curtiz' -> 'M. Curtiz'"]
+        "director 'Michael Curtiz' -> 'M. Curtiz'"
+    ]
     assert library.read(change.path).director == "M. Curtiz"
     [removal] = library.remove("vertigo")
     assert removal.removed and not removal.path.exists()
@@ -187,11 +220,20 @@ def test_library_set_and_remove_return_what_changed(site):
 
 # --- the selector ----------------------------------------------------------------------------
 
-@pytest.mark.parametrize("words, slug", [
-    (["her"], "her"), (["casablanca", "1942"], "casablanca"), (["1917"], "1917"),
-    (["kane", "citizen"], "citizen-kane"), (["leon"], "leon-the-professional"),
-    (["2013-12-18-her"], "her"), ([HER], "her"), (["null"], "null"),
-])
+
+@pytest.mark.parametrize(
+    "words, slug",
+    [
+        (["her"], "her"),
+        (["casablanca", "1942"], "casablanca"),
+        (["1917"], "1917"),
+        (["kane", "citizen"], "citizen-kane"),
+        (["leon"], "leon-the-professional"),
+        (["2013-12-18-her"], "her"),
+        ([HER], "her"),
+        (["null"], "null"),
+    ],
+)
 def test_one_selector_names_a_film(site, words, slug):
     assert Library(site).select(words).slug == slug
 
@@ -209,14 +251,18 @@ def test_no_match_exits_1_and_several_list_the_candidates_with_exit_2(site, run)
 
 # --- filmcli rm ------------------------------------------------------------------------------
 
+
 def extracted_site(site: Path) -> Path:
     """The example site with two posters extracted to files, one of them shared."""
     out = site / "assets" / "posters"
     out.mkdir(parents=True)
     (out / "her.jpg").write_bytes(b"jpeg of her")
     (out / "shared.jpg").write_bytes(b"shared")
-    for name, poster in (("2013-12-18-her.md", "her.jpg"), ("2005-07-02-yes.md", "shared.jpg"),
-                         ("2013-03-01-no.md", "shared.jpg")):
+    for name, poster in (
+        ("2013-12-18-her.md", "her.jpg"),
+        ("2005-07-02-yes.md", "shared.jpg"),
+        ("2013-03-01-no.md", "shared.jpg"),
+    ):
         path = site / "_posts" / name
         path.write_bytes(splice(path.read_bytes(), {"poster": f"/assets/posters/{poster}"}))
     return out
@@ -255,6 +301,7 @@ def test_rm_never_removes_outside_the_posts_folders(site, tmp_path):
 
 # --- SIGKILL during a bulk set: every post is its old or its new version ---------------------
 
+
 def test_sigkill_during_bulk_set_leaves_every_post_old_or_new(tmp_path):
     lib = tmp_path / "lib"
     (lib / "_posts").mkdir(parents=True)
@@ -268,9 +315,23 @@ def test_sigkill_during_bulk_set_leaves_every_post_old_or_new(tmp_path):
     rng = random.Random(7)
     env = dict(os.environ, NO_COLOR="1")
     for _ in range(int(os.environ.get("FILMCLI_RACE_ROUNDS", "3"))):
-        proc = subprocess.Popen([sys.executable, "-m", "filmcli", "-L", str(lib), "set",
-                                 "--where", "year=2013", "rating=5", "--yes"],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "filmcli",
+                "-L",
+                str(lib),
+                "set",
+                "--where",
+                "year=2013",
+                "rating=5",
+                "--yes",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env=env,
+        )
         time.sleep(rng.uniform(0.3, 1.2))
         proc.send_signal(signal.SIGKILL)
         proc.wait()
@@ -280,14 +341,16 @@ def test_sigkill_during_bulk_set_leaves_every_post_old_or_new(tmp_path):
             assert (lib / "_posts" / name).read_bytes() in (old[name], new[name]), name
         for name, data in old.items():
             (lib / "_posts" / name).write_bytes(data)
-    stray = [p.name for p in (lib / "_posts").iterdir() if p.suffix != ".md"
-             and p.name != ".filmcli.lock"]
+    stray = [
+        p.name
+        for p in (lib / "_posts").iterdir()
+        if p.suffix != ".md" and p.name != ".filmcli.lock"
+    ]
     assert all(name.endswith(".tmp") for name in stray)  # SIGKILL may leave a temp file only
 
 
 def test_set_and_rm_on_the_real_cli_process(site):
-    result = run_process("-L", site, "set", "her", "director=X", env=dict(os.environ,
-                                                                          NO_COLOR="1"))
+    result = run_process("-L", site, "set", "her", "director=X", env=dict(os.environ, NO_COLOR="1"))
     assert result.returncode == 0 and result.stdout == f"{HER}\n".encode()
     assert EXAMPLE_SITE.exists()
 
@@ -325,8 +388,9 @@ def test_new_draft_publish_unpublish_round_trip(site, run):
 def test_publish_sets_date_only_when_the_draft_has_one(site, run):
     drafts = site / "_drafts"
     drafts.mkdir()
-    (drafts / "dated.md").write_bytes(b"---\ntitle: Dated\ndate: 2020-01-01 10:00\nyear: 2020"
-                                      b"\n---\nx\n")
+    (drafts / "dated.md").write_bytes(
+        b"---\ntitle: Dated\ndate: 2020-01-01 10:00\nyear: 2020\n---\nx\n"
+    )
     assert run("-L", site, "publish", "dated", "--date", "2024-02-29").exit_code == 0
     out = (site / "_posts" / "2024-02-29-dated.md").read_bytes()
     assert out == b"---\ntitle: Dated\ndate: 2024-02-29\nyear: 2020\n---\nx\n"
@@ -361,14 +425,21 @@ def test_drafts_match_jekyll_compose_and_build_with_drafts(tmp_path, run):
     jk = {"cwd": theirs, "capture_output": True, "timeout": 120}
     assert subprocess.run(["jekyll", "draft", title], **jk).returncode == 0
     assert run("-L", ours, "new", "--draft", "-t", title).exit_code == 0
-    assert os.listdir(ours / "_drafts") == os.listdir(theirs / "_drafts") == [
-        "past-lives-again.md"]
-    assert subprocess.run(["jekyll", "publish", "_drafts/past-lives-again.md", "--date",
-                           "2024-01-05"], **jk).returncode == 0
+    assert os.listdir(ours / "_drafts") == os.listdir(theirs / "_drafts") == ["past-lives-again.md"]
+    assert (
+        subprocess.run(
+            ["jekyll", "publish", "_drafts/past-lives-again.md", "--date", "2024-01-05"], **jk
+        ).returncode
+        == 0
+    )
     assert run("-L", ours, "publish", "past-lives-again", "--date", "2024-01-05").exit_code == 0
     assert os.listdir(ours / "_posts") == os.listdir(theirs / "_posts")
-    assert subprocess.run(["jekyll", "unpublish", "_posts/2024-01-05-past-lives-again.md"],
-                          **jk).returncode == 0
+    assert (
+        subprocess.run(
+            ["jekyll", "unpublish", "_posts/2024-01-05-past-lives-again.md"], **jk
+        ).returncode
+        == 0
+    )
     assert run("-L", ours, "unpublish", "past-lives-again").exit_code == 0
     assert os.listdir(ours / "_drafts") == os.listdir(theirs / "_drafts")
     # Jekyll builds our draft with --drafts, and not without.
@@ -376,8 +447,9 @@ def test_drafts_match_jekyll_compose_and_build_with_drafts(tmp_path, run):
     (ours / "_layouts" / "post.html").write_text("<h1>{{ page.title }}</h1>{{ content }}")
     for flag, present in ((["--drafts"], True), ([], False)):
         dest = tmp_path / f"site{len(flag)}"
-        built = subprocess.run(["jekyll", "build", "-s", ours, "-d", dest, *flag],
-                               capture_output=True, timeout=120)
+        built = subprocess.run(
+            ["jekyll", "build", "-s", ours, "-d", dest, *flag], capture_output=True, timeout=120
+        )
         assert built.returncode == 0, built.stderr
         pages = [p for p in dest.rglob("*.html") if "past-lives-again" in str(p)]
         assert bool(pages) == present
@@ -385,10 +457,12 @@ def test_drafts_match_jekyll_compose_and_build_with_drafts(tmp_path, run):
 
 # --- edit ------------------------------------------------------------------------------------
 
+
 def editor(tmp_path: Path, code: str) -> str:
     script = tmp_path / "editor.py"
-    script.write_text("import sys\npath = sys.argv[1]\ntext = open(path, newline='').read()\n"
-                      + code)
+    script.write_text(
+        "import sys\npath = sys.argv[1]\ntext = open(path, newline='').read()\n" + code
+    )
     return f"{sys.executable} {script}"
 
 
@@ -400,15 +474,23 @@ def edit_env(monkeypatch, command: str) -> None:
 def test_edit_shows_a_placeholder_and_keeps_the_poster_bytes(site, run, tmp_path, monkeypatch):
     before = (site / HER).read_bytes()
     seen = tmp_path / "seen.md"
-    edit_env(monkeypatch, editor(tmp_path, f"open({str(seen)!r}, 'w').write(text)\n"
-                                 "open(path, 'w', newline='').write(text.replace('Spike', 'S.'))"
-                                 "\n"))
+    edit_env(
+        monkeypatch,
+        editor(
+            tmp_path,
+            f"open({str(seen)!r}, 'w').write(text)\n"
+            "open(path, 'w', newline='').write(text.replace('Spike', 'S.'))"
+            "\n",
+        ),
+    )
     result = run("-L", site, "edit", "her")
     assert result.exit_code == 0, result.stderr
     assert "poster: <kept: JPEG 259×194 7.4 kB>\n" in seen.read_text()
     assert "base64" not in seen.read_text()
     assert changed_lines(before, (site / HER).read_bytes()) == [
-        "-b'director: \"Spike Jonze\"'", "+b'director: \"S. Jonze\"'"]
+        "-b'director: \"Spike Jonze\"'",
+        "+b'director: \"S. Jonze\"'",
+    ]
 
 
 def test_edit_unchanged_or_failed_editor_writes_nothing(site, run, tmp_path, monkeypatch):
@@ -425,19 +507,28 @@ def test_edit_unchanged_or_failed_editor_writes_nothing(site, run, tmp_path, mon
 
 def test_edit_with_errors_and_no_terminal_aborts(site, run, tmp_path, monkeypatch):
     before = (site / HER).read_bytes()
-    edit_env(monkeypatch, editor(tmp_path, "open(path, 'w').write(text.replace("
-                                 "'year: 2013', 'year: [2013'))\n"))
+    edit_env(
+        monkeypatch,
+        editor(tmp_path, "open(path, 'w').write(text.replace('year: 2013', 'year: [2013'))\n"),
+    )
     result = run("-L", site, "edit", "her")
     assert result.exit_code == 1 and "FC003" in result.stderr and "aborted" in result.stderr
     assert (site / HER).read_bytes() == before
 
 
-def test_edit_never_overwrites_a_post_changed_while_the_editor_was_open(site, run, tmp_path,
-                                                                        monkeypatch):
+def test_edit_never_overwrites_a_post_changed_while_the_editor_was_open(
+    site, run, tmp_path, monkeypatch
+):
     post = site / HER
-    edit_env(monkeypatch, editor(tmp_path, f"p = {str(post)!r}\n"
-                                 "open(p, 'ab').write(b'Someone else.\\n')\n"
-                                 "open(path, 'w').write(text.replace('Spike', 'S.'))\n"))
+    edit_env(
+        monkeypatch,
+        editor(
+            tmp_path,
+            f"p = {str(post)!r}\n"
+            "open(p, 'ab').write(b'Someone else.\\n')\n"
+            "open(path, 'w').write(text.replace('Spike', 'S.'))\n",
+        ),
+    )
     result = run("-L", site, "edit", "her")
     assert result.exit_code == 1 and "changed while it was read" in result.stderr
     assert post.read_bytes().endswith(b"Someone else.\n")
@@ -446,19 +537,36 @@ def test_edit_never_overwrites_a_post_changed_while_the_editor_was_open(site, ru
     Path(kept).unlink()
 
 
-def test_new_edit_aborts_on_an_empty_review_and_strips_the_guide(site, run, tmp_path,
-                                                                 monkeypatch):
+def test_new_edit_aborts_on_an_empty_review_and_strips_the_guide(site, run, tmp_path, monkeypatch):
     poster = EXAMPLE_SITE.parent / "her.jpg"
-    args = ("-L", site, "new", "-t", "Past Lives", "-d", "C. Song", "--year", "2023", "-p", poster,
-            "--edit")
+    args = (
+        "-L",
+        site,
+        "new",
+        "-t",
+        "Past Lives",
+        "-d",
+        "C. Song",
+        "--year",
+        "2023",
+        "-p",
+        poster,
+        "--edit",
+    )
     edit_env(monkeypatch, editor(tmp_path, "pass\n"))
     unsaved = run(*args)
     assert unsaved.exit_code == 1 and "nothing written" in unsaved.stderr
     edit_env(monkeypatch, editor(tmp_path, "open(path, 'w').write(text + '  \\n')\n"))
     empty = run(*args)
     assert empty.exit_code == 1 and not list((site / "_posts").glob("*past-lives*"))
-    edit_env(monkeypatch, editor(tmp_path, "assert 'Past Lives' in text.splitlines()[0]\n"
-                                 "open(path, 'w').write(text + 'Loved it.\\n')\n"))
+    edit_env(
+        monkeypatch,
+        editor(
+            tmp_path,
+            "assert 'Past Lives' in text.splitlines()[0]\n"
+            "open(path, 'w').write(text + 'Loved it.\\n')\n",
+        ),
+    )
     done = run(*args)
     assert done.exit_code == 0, done.stderr
     [made] = (site / "_posts").glob("*past-lives*")
@@ -466,6 +574,7 @@ def test_new_edit_aborts_on_an_empty_review_and_strips_the_guide(site, run, tmp_
 
 
 # --- init ------------------------------------------------------------------------------------
+
 
 def test_init_makes_a_library_jekyll_builds_and_keeps_what_is_there(tmp_path, run):
     blog = tmp_path / "blog"
@@ -479,21 +588,44 @@ def test_init_makes_a_library_jekyll_builds_and_keeps_what_is_there(tmp_path, ru
     from filmcli.store.config import DEFAULTS
 
     text = (blog / "filmcli.toml").read_text()
-    uncommented = "\n".join(line[2:] if line.startswith("# ") and not line.startswith(
-        ("# filmcli", "# remove")) else line for line in text.splitlines())
+    uncommented = "\n".join(
+        line[2:]
+        if line.startswith("# ") and not line.startswith(("# filmcli", "# remove"))
+        else line
+        for line in text.splitlines()
+    )
     assert tomllib.loads(uncommented) == DEFAULTS
     assert Library(blog).config["poster"]["max_width"] == 400
     poster = EXAMPLE_SITE.parent / "her.jpg"
-    assert run("-L", blog, "new", "-t", "Her", "-d", "Spike Jonze", "--year", "2013", "-p", poster,
-               "--date", "2013-12-18", "-b", "Quiet.\n").exit_code == 0
+    assert (
+        run(
+            "-L",
+            blog,
+            "new",
+            "-t",
+            "Her",
+            "-d",
+            "Spike Jonze",
+            "--year",
+            "2013",
+            "-p",
+            poster,
+            "--date",
+            "2013-12-18",
+            "-b",
+            "Quiet.\n",
+        ).exit_code
+        == 0
+    )
     (blog / "_config.yml").write_text("title: mine\n")
     again = run("init", blog)
     assert again.exit_code == 0 and "kept" in again.stderr
     assert (blog / "_config.yml").read_text() == "title: mine\n"
     jekyll_or_skip()
     dest = tmp_path / "out"
-    built = subprocess.run(["jekyll", "build", "-s", blog, "-d", dest], capture_output=True,
-                           timeout=120)
+    built = subprocess.run(
+        ["jekyll", "build", "-s", blog, "-d", dest], capture_output=True, timeout=120
+    )
     assert built.returncode == 0, built.stderr
     page = (dest / "2013" / "12" / "18" / "her.html").read_text()
     assert "Spike Jonze" in page and "2013" in page and "data:image/jpeg;base64," in page
@@ -507,9 +639,22 @@ def test_new_inside_the_drafts_or_posts_folder_uses_the_site_above(tmp_path):
     env = dict(os.environ, NO_COLOR="1")
     env.pop("FILMCLI_LIBRARY", None)
     for folder in ("_posts", "_drafts"):
-        result = run_process("new", "-t", f"Film {folder}", "-d", "X", "--year", "2000", "-b", "x",
-                             "-p", EXAMPLE_SITE.parent / "her.jpg", "--draft",
-                             cwd=blog / folder, env=env)
+        result = run_process(
+            "new",
+            "-t",
+            f"Film {folder}",
+            "-d",
+            "X",
+            "--year",
+            "2000",
+            "-b",
+            "x",
+            "-p",
+            EXAMPLE_SITE.parent / "her.jpg",
+            "--draft",
+            cwd=blog / folder,
+            env=env,
+        )
         assert result.returncode == 0, result.stderr
         assert (blog / "_drafts" / f"film{folder.replace('_', '-')}.md").exists()
     assert not (blog / "_posts" / "_drafts").exists()
@@ -517,6 +662,7 @@ def test_new_inside_the_drafts_or_posts_folder_uses_the_site_above(tmp_path):
 
 
 # --- rename ----------------------------------------------------------------------------------
+
 
 def test_rename_changes_the_name_the_title_and_says_the_urls(site, run):
     before = (site / HER).read_bytes()
@@ -553,8 +699,9 @@ def test_rename_moves_the_extracted_poster_and_adds_redirect_from(site, run, tmp
     assert post.front_matter["redirect_from"] == ["/2013/12/18/her.html"]
     jekyll_or_skip()
     dest = tmp_path / "built"
-    built = subprocess.run(["jekyll", "build", "-s", site, "-d", dest], capture_output=True,
-                           timeout=180)
+    built = subprocess.run(
+        ["jekyll", "build", "-s", site, "-d", dest], capture_output=True, timeout=180
+    )
     assert built.returncode == 0, built.stderr
     assert (dest / "2014" / "01" / "01" / "her-2013.html").is_file()
     redirect = (dest / "2013" / "12" / "18" / "her.html").read_text()
@@ -575,8 +722,10 @@ def test_sigkill_during_rename_leaves_the_post_under_one_name(tmp_path):
     names = [f"2020-01-01-film-{i:02}.md" for i in range(40)]
     for i, name in enumerate(names):
         (lib / "_posts" / name).write_bytes(SEED_BYTES.replace(b'"Her"', f'"Film {i}"'.encode()))
-    script = ("import sys\nfrom filmcli import Library\nlib = Library(sys.argv[1])\n"
-              "for i in range(40):\n    lib.rename(f'film-{i:02}', slug=f'moved-{i:02}')\n")
+    script = (
+        "import sys\nfrom filmcli import Library\nlib = Library(sys.argv[1])\n"
+        "for i in range(40):\n    lib.rename(f'film-{i:02}', slug=f'moved-{i:02}')\n"
+    )
     rng = random.Random(11)
     for _ in range(int(os.environ.get("FILMCLI_RACE_ROUNDS", "3"))):
         proc = subprocess.Popen([sys.executable, "-c", script, str(lib)])
@@ -624,16 +773,14 @@ from terminal import terminal_env  # noqa: E402  (the `terminal` fixture is in c
 
 def test_set_many_asks_on_a_terminal(site, terminal):
     before = {p: p.read_bytes() for p in (site / "_posts").iterdir()}
-    terminal.start(["set", "--where", "year<1950", "tags=[classic]"], cwd=site,
-                   env=terminal_env())
+    terminal.start(["set", "--where", "year<1950", "tags=[classic]"], cwd=site, env=terminal_env())
     terminal.wait_for("change 2 films? [y/N]")
     terminal.type("n")
     shown = terminal.wait_for("EXIT=")
     assert "EXIT=1" in shown and "nothing changed" in shown  # declined: not done, no error
     assert {p: p.read_bytes() for p in (site / "_posts").iterdir()} == before
     terminal.close()
-    terminal.start(["set", "--where", "year<1950", "tags=[classic]"], cwd=site,
-                   env=terminal_env())
+    terminal.start(["set", "--where", "year<1950", "tags=[classic]"], cwd=site, env=terminal_env())
     terminal.wait_for("change 2 films? [y/N]")
     terminal.type("y")
     assert "EXIT=0" in terminal.wait_for("EXIT=")
@@ -660,9 +807,9 @@ def test_edit_with_errors_offers_edit_again_on_a_terminal(site, terminal, tmp_pa
         "p = pathlib.Path(sys.argv[1]); t = p.read_text()\n"
         "t = t.replace('year: 2013', 'year: [2013') if n == 0 else "
         "t.replace('year: [2013', 'year: 2014')\n"
-        "p.write_text(t)\n")
-    terminal.start(["edit", "her"], cwd=site,
-                   env=terminal_env(EDITOR=f"{sys.executable} {script}"))
+        "p.write_text(t)\n"
+    )
+    terminal.start(["edit", "her"], cwd=site, env=terminal_env(EDITOR=f"{sys.executable} {script}"))
     shown = terminal.wait_for("(e)dit again, (s)ave anyway or (a)bort?")
     assert "FC003" in shown
     terminal.type("e")
@@ -677,22 +824,43 @@ def test_an_editor_saving_during_a_bulk_set_loses_no_edit(library, tmp_path, rou
     from test_rewrite_races import make_posts, race_an_editor
 
     posts = make_posts(library, 400)
-    race_an_editor(posts, tmp_path, [sys.executable, "-m", "filmcli", "--no-cache", "-L",
-                                     str(library), "set", "--where", "year=2013", "rating=5",
-                                     "--yes"])
+    race_an_editor(
+        posts,
+        tmp_path,
+        [
+            sys.executable,
+            "-m",
+            "filmcli",
+            "--no-cache",
+            "-L",
+            str(library),
+            "set",
+            "--where",
+            "year=2013",
+            "rating=5",
+            "--yes",
+        ],
+    )
 
 
 # --- what a new user hit (the README walkthrough) --------------------------------------------
 
-def test_a_post_that_cannot_be_read_is_named_by_its_slug_and_edit_repairs_it(site, run, tmp_path,
-                                                                             monkeypatch):
+
+def test_a_post_that_cannot_be_read_is_named_by_its_slug_and_edit_repairs_it(
+    site, run, tmp_path, monkeypatch
+):
     post = site / "_posts" / "2019-02-10-casablanca.md"
     post.write_bytes(post.read_bytes().replace(b"year: 1942", b"year: [1942"))
     shown = run("-L", site, "show", "casablanca")
     assert shown.exit_code == 1 and "YAML syntax error" in shown.stderr
     assert "no film matches" not in shown.stderr and "filmcli edit" in shown.stderr
-    edit_env(monkeypatch, editor(tmp_path, "open(path, 'w', newline='').write("
-                                 "text.replace('year: [1942', 'year: 1942'))\n"))
+    edit_env(
+        monkeypatch,
+        editor(
+            tmp_path,
+            "open(path, 'w', newline='').write(text.replace('year: [1942', 'year: 1942'))\n",
+        ),
+    )
     fixed = run("-L", site, "edit", "2019-02-10-casablanca")
     assert fixed.exit_code == 0, fixed.stderr
     assert Post.read(post).year == 1942
@@ -700,9 +868,15 @@ def test_a_post_that_cannot_be_read_is_named_by_its_slug_and_edit_repairs_it(sit
 
 def test_a_retyped_poster_placeholder_keeps_the_poster(site, run, tmp_path, monkeypatch):
     before = (site / HER).read_bytes()
-    edit_env(monkeypatch, editor(tmp_path, "import re\nopen(path, 'w', newline='').write("
-                                 "re.sub(r'poster: <kept[^>]*>', 'poster: <kept: JPEG>', text)"
-                                 ".replace('Spike', 'S.'))\n"))
+    edit_env(
+        monkeypatch,
+        editor(
+            tmp_path,
+            "import re\nopen(path, 'w', newline='').write("
+            "re.sub(r'poster: <kept[^>]*>', 'poster: <kept: JPEG>', text)"
+            ".replace('Spike', 'S.'))\n",
+        ),
+    )
     result = run("-L", site, "edit", "her")
     assert result.exit_code == 0, result.stderr
     assert (site / HER).read_bytes() == before.replace(b"Spike", b"S.")
@@ -734,7 +908,8 @@ def test_an_ambiguous_name_lists_at_most_twenty_films(tmp_path, run):
     (lib / "_config.yml").write_text("title: t\n")
     for i in range(30):
         (lib / "_posts" / f"2020-01-01-the-film-{i:02}.md").write_bytes(
-            SEED_BYTES.replace(b'"Her"', f'"The Film {i}"'.encode()))
+            SEED_BYTES.replace(b'"Her"', f'"The Film {i}"'.encode())
+        )
     result = run("-L", lib, "show", "the film")
     assert result.exit_code == 2 and "... and 10 more" in result.stderr
     assert result.stderr.count("_posts/2020-01-01-the-film-") == 20

@@ -79,7 +79,11 @@ def test_new_user_adds_the_seed_film_and_sees_it(run, tmp_path):
     assert check.exit_code == 0, check.stdout + check.stderr
     record = parsed(run, lib, "_posts/2013-12-18-her.md")
     assert (record["title"], record["director"], record["year"], record["layout"]) == (
-        "Her", "Spike Jonze", 2013, "post")
+        "Her",
+        "Spike Jonze",
+        2013,
+        "post",
+    )
     assert record["body"] == SEED_BODY
 
 
@@ -97,13 +101,51 @@ def test_stdout_is_only_the_path_for_scripts(tmp_path):
 # --- values YAML would misread ----------------------------------------------------
 
 TRICKY_TITLES = [
-    "Alien: Romulus", "Yes", "No", "null", "Null", "~", "true", "off", "1917", "1e3", "0x1F",
-    ".inf", "#1", "*Batteries Not Included", "&Co", "!important", "%pct", "@home", "`tick`",
-    "- dash", "? what", "[Rec]", "{flow}", "| pipe", "> folded", "'Single' quotes",
-    '"Double" quotes', 'Mixed \'n" quotes \\ backslash', "Amélie", "Сталкер", "七人の侍",
-    "وجدة", "🎬 Popcorn 🍿", "e\u0301 combining", "  leading and trailing  ",
-    "tab\tinside", "line\nbreak", "---", "...", "a: b: c", "key: value # comment",
-    "Long " + "very " * 80 + "title", "2001: A Space Odyssey", "8½", "M*A*S*H",
+    "Alien: Romulus",
+    "Yes",
+    "No",
+    "null",
+    "Null",
+    "~",
+    "true",
+    "off",
+    "1917",
+    "1e3",
+    "0x1F",
+    ".inf",
+    "#1",
+    "*Batteries Not Included",
+    "&Co",
+    "!important",
+    "%pct",
+    "@home",
+    "`tick`",
+    "- dash",
+    "? what",
+    "[Rec]",
+    "{flow}",
+    "| pipe",
+    "> folded",
+    "'Single' quotes",
+    '"Double" quotes',
+    "Mixed 'n\" quotes \\ backslash",
+    "Amélie",
+    "Сталкер",
+    "七人の侍",
+    "وجدة",
+    "🎬 Popcorn 🍿",
+    "e\u0301 combining",
+    "  leading and trailing  ",
+    "tab\tinside",
+    "line\nbreak",
+    "---",
+    "...",
+    "a: b: c",
+    "key: value # comment",
+    "Long " + "very " * 80 + "title",
+    "2001: A Space Odyssey",
+    "8½",
+    "M*A*S*H",
 ]
 
 
@@ -112,8 +154,13 @@ def test_tricky_titles_come_back_exactly(run, tmp_path, title):
     lib = make_library(tmp_path)
     poster = image_file(tmp_path / "p.jpg")
     director = "Dïrector: #1 & *co"
-    result = new(run, lib, *full(title=title, director=director, year="1999", poster=poster,
-                                 date="2020-05-06"), "--body", "Body: *one*\n")
+    result = new(
+        run,
+        lib,
+        *full(title=title, director=director, year="1999", poster=poster, date="2020-05-06"),
+        "--body",
+        "Body: *one*\n",
+    )
     assert result.exit_code == 0, result.stderr
     path = result.stdout.strip()
     name = Path(path).name
@@ -138,16 +185,30 @@ def test_titles_property(tmp_path):
 
     lib = make_library(tmp_path)
     library = Library(lib)
-    text = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
-                   min_size=1, max_size=60).filter(lambda s: s.strip())
+    text = st.text(
+        st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
+        min_size=1,
+        max_size=60,
+    ).filter(lambda s: s.strip())
 
-    @settings(max_examples=150, derandomize=True, database=None, deadline=None,
-              suppress_health_check=[HealthCheck.too_slow])
-    @given(title=text, director=text, body=st.text(st.characters(
-        blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=80))
+    @settings(
+        max_examples=150,
+        derandomize=True,
+        database=None,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow],
+    )
+    @given(
+        title=text,
+        director=text,
+        body=st.text(
+            st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=80
+        ),
+    )
     def check(title, director, body):
-        plan = plan_new(library, title=title, director=director, year=2000, body=body,
-                        date="2020-01-01")
+        plan = plan_new(
+            library, title=title, director=director, year=2000, body=body, date="2020-01-01"
+        )
         back = Post.from_bytes(plan.data, plan.path)
         assert back.title == title and back.director == director and back.body == body
         assert back.year == 2000
@@ -155,9 +216,20 @@ def test_titles_property(tmp_path):
     check()
 
 
-@pytest.mark.parametrize("body", ["", "\n", "\nleading blank line", "no newline at the end",
-                                  "two\n\nparagraphs\n", "crlf\r\nlines\r\n", "---\nnot fm\n---\n",
-                                  "  indented\n\ttab\n", "{% raw %}{{ x }}{% endraw %}"])
+@pytest.mark.parametrize(
+    "body",
+    [
+        "",
+        "\n",
+        "\nleading blank line",
+        "no newline at the end",
+        "two\n\nparagraphs\n",
+        "crlf\r\nlines\r\n",
+        "---\nnot fm\n---\n",
+        "  indented\n\ttab\n",
+        "{% raw %}{{ x }}{% endraw %}",
+    ],
+)
 def test_body_is_written_exactly(run, tmp_path, body):
     lib = make_library(tmp_path)
     poster = image_file(tmp_path / "p.jpg")
@@ -185,13 +257,16 @@ def test_edit_opens_the_editor(run, tmp_path, monkeypatch):
 # --- slugs ----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("title, name", [
-    ("Amélie", "2020-01-01-amelie.md"),
-    ("Léon: The Professional", "2020-01-01-leon-the-professional.md"),
-    ("七人の侍", "2020-01-01-七人の侍.md"),
-    ("CON", "2020-01-01-con-film.md"),
-    ("???", None),
-])
+@pytest.mark.parametrize(
+    "title, name",
+    [
+        ("Amélie", "2020-01-01-amelie.md"),
+        ("Léon: The Professional", "2020-01-01-leon-the-professional.md"),
+        ("七人の侍", "2020-01-01-七人の侍.md"),
+        ("CON", "2020-01-01-con-film.md"),
+        ("???", None),
+    ],
+)
 def test_slug_from_title(run, tmp_path, title, name):
     lib = make_library(tmp_path)
     poster = image_file(tmp_path / "p.jpg")
@@ -207,8 +282,22 @@ def test_slug_from_title(run, tmp_path, title, name):
 
 
 # ("trailing..." is a fine slug: tests/test_add.py::test_new_and_validate_share_the_slug_rule)
-@pytest.mark.parametrize("slug", ["a/b", "..", ".hidden", "CON", "nul.txt", "a:b", "tab\there",
-                                  "star*", "", "x" * 101, " space"])
+@pytest.mark.parametrize(
+    "slug",
+    [
+        "a/b",
+        "..",
+        ".hidden",
+        "CON",
+        "nul.txt",
+        "a:b",
+        "tab\there",
+        "star*",
+        "",
+        "x" * 101,
+        " space",
+    ],
+)
 def test_unsafe_slug_is_refused_not_cleaned(run, tmp_path, slug):
     lib = make_library(tmp_path)
     poster = image_file(tmp_path / "p.jpg")
@@ -248,9 +337,25 @@ def test_missing_fields_are_asked_on_a_terminal(tmp_path):
     master, slave = os.openpty()
     try:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "filmcli", "-L", str(lib), "new", "--title", "Her",
-             "--date", "2013-12-18", "--body", "Asked."],
-            stdin=slave, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path)
+            [
+                sys.executable,
+                "-m",
+                "filmcli",
+                "-L",
+                str(lib),
+                "new",
+                "--title",
+                "Her",
+                "--date",
+                "2013-12-18",
+                "--body",
+                "Asked.",
+            ],
+            stdin=slave,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            cwd=tmp_path,
+        )
         os.close(slave)
         os.write(master, f"Spike Jonze\nnot a year\n2013\n{poster}\n".encode())
         out, err = proc.communicate(timeout=60)
@@ -294,21 +399,26 @@ def test_same_film_on_another_date_is_refused_then_replaced_with_force(run, tmp_
 def test_another_film_with_the_same_slug_gets_the_year(run, tmp_path):
     lib = make_library(tmp_path)
     poster = image_file(tmp_path / "p.jpg")
-    assert new(run, lib, *full(title="Dune", year="1984", poster=poster,
-                               date="2020-01-01")).exit_code == 0
+    assert (
+        new(run, lib, *full(title="Dune", year="1984", poster=poster, date="2020-01-01")).exit_code
+        == 0
+    )
     result = new(run, lib, *full(title="Dune", year="2021", poster=poster, date="2021-01-01"))
     assert result.exit_code == 0, result.stderr
     assert result.stdout.strip().endswith("2021-01-01-dune-2021.md")
     assert run("-L", lib, "validate").exit_code == 0
 
 
-@pytest.mark.parametrize("args, code, words", [
-    (["--year", "1800"], 2, "outside"),
-    (["--year", "soon"], 2, "year"),
-    (["--date", "2020-13-01"], 2, "not a real date"),
-    (["--date", "yesterday"], 2, "YYYY-MM-DD"),
-    (["--body", "x", "--edit"], 2, "one way"),
-])
+@pytest.mark.parametrize(
+    "args, code, words",
+    [
+        (["--year", "1800"], 2, "outside"),
+        (["--year", "soon"], 2, "year"),
+        (["--date", "2020-13-01"], 2, "not a real date"),
+        (["--date", "yesterday"], 2, "YYYY-MM-DD"),
+        (["--body", "x", "--edit"], 2, "one way"),
+    ],
+)
 def test_bad_values_are_usage_errors(run, tmp_path, args, code, words):
     lib = make_library(tmp_path)
     poster = image_file(tmp_path / "p.jpg")
@@ -316,7 +426,7 @@ def test_bad_values_are_usage_errors(run, tmp_path, args, code, words):
     for flag in ("--year", "--date"):
         if flag in args:
             i = base.index(flag)
-            del base[i:i + 2]
+            del base[i : i + 2]
     result = new(run, lib, *base, *args)
     assert result.exit_code == code, result.stderr
     assert words in result.stderr
@@ -356,9 +466,12 @@ def test_new_library_folder_gets_its_posts_folder(run, tmp_path):
 
 
 def test_defaults_from_filmcli_toml(run, tmp_path):
-    lib = make_library(tmp_path, '[defaults]\nlayout = "review"\n'
-                                 '[defaults.front_matter]\ncategories = ["films"]\n'
-                                 'published = true\n')
+    lib = make_library(
+        tmp_path,
+        '[defaults]\nlayout = "review"\n'
+        '[defaults.front_matter]\ncategories = ["films"]\n'
+        "published = true\n",
+    )
     poster = image_file(tmp_path / "p.jpg")
     result = new(run, lib, *full(poster=poster))
     assert result.exit_code == 0, result.stderr
@@ -418,9 +531,10 @@ def test_mime_is_the_real_format_not_the_file_name(run, tmp_path):
     assert run("-L", lib, "validate").exit_code == 0
 
 
-@pytest.mark.parametrize("setting, mime, fmt", [("webp", "image/webp", "WEBP"),
-                                               ("jpeg", "image/jpeg", "JPEG"),
-                                               ("png", "image/png", "PNG")])
+@pytest.mark.parametrize(
+    "setting, mime, fmt",
+    [("webp", "image/webp", "WEBP"), ("jpeg", "image/jpeg", "JPEG"), ("png", "image/png", "PNG")],
+)
 def test_poster_format_setting(run, tmp_path, setting, mime, fmt):
     lib = make_library(tmp_path, f'[poster]\nformat = "{setting}"\nmax_width = 200\n')
     path = image_file(tmp_path / "p.png", size=(500, 750), fmt="PNG")
@@ -430,9 +544,14 @@ def test_poster_format_setting(run, tmp_path, setting, mime, fmt):
     assert poster.width == 200
 
 
-@pytest.mark.parametrize("content, words", [(b"just some text\n", "not an image"),
-                                            (b"", "empty"),
-                                            (b"\x89PNG\r\n\x1a\n" + b"\x00" * 30, "image")])
+@pytest.mark.parametrize(
+    "content, words",
+    [
+        (b"just some text\n", "not an image"),
+        (b"", "empty"),
+        (b"\x89PNG\r\n\x1a\n" + b"\x00" * 30, "image"),
+    ],
+)
 def test_not_an_image_is_refused(run, tmp_path, content, words):
     lib = make_library(tmp_path)
     path = tmp_path / "poster.jpg"
@@ -450,7 +569,6 @@ def test_missing_poster_file(run, tmp_path):
     assert result.exit_code == 1 and "no such image file" in result.stderr
 
 
-
 def test_force_never_overwrites_another_films_post(run, site):
     """--force replaces the film's own post; a slug naming another film's file is refused."""
     poster = site.parent / "her.jpg"
@@ -458,8 +576,24 @@ def test_force_never_overwrites_another_films_post(run, site):
 
     poster.write_bytes(Post.read(site / "_posts" / "2013-12-18-her.md").poster.data)
     before = {p.name: p.read_bytes() for p in (site / "_posts").iterdir()}
-    result = run("-L", site, "new", "--title", "Her", "--director", "Spike Jonze", "--year",
-                 "2013", "--poster", poster, "--date", "2013-03-01", "--slug", "no", "--force")
+    result = run(
+        "-L",
+        site,
+        "new",
+        "--title",
+        "Her",
+        "--director",
+        "Spike Jonze",
+        "--year",
+        "2013",
+        "--poster",
+        poster,
+        "--date",
+        "2013-03-01",
+        "--slug",
+        "no",
+        "--force",
+    )
     assert result.exit_code == 1
     assert "a post for another film already has this file name" in result.stderr
     assert {p.name: p.read_bytes() for p in (site / "_posts").iterdir()} == before
@@ -476,8 +610,19 @@ def test_new_run_inside_the_posts_folder_uses_the_site_above(tmp_path, markers, 
     (lib / "_drafts").mkdir()
     if markers:
         (lib / "_config.yml").write_text("title: test\n")
-    args = ["new", "--title", "Her", "--director", "Spike Jonze", "--year", "2013",
-            "--date", "2013-12-18", "--poster", str(seed_poster(tmp_path))]
+    args = [
+        "new",
+        "--title",
+        "Her",
+        "--director",
+        "Spike Jonze",
+        "--year",
+        "2013",
+        "--date",
+        "2013-12-18",
+        "--poster",
+        str(seed_poster(tmp_path)),
+    ]
     result = run_process(*args, cwd=lib / inside)
     assert result.returncode == 0, result.stderr
     assert (lib / "_posts" / "2013-12-18-her.md").is_file()
@@ -491,9 +636,20 @@ def test_a_category_posts_folder_inside_a_site_is_not_a_site(tmp_path):
     """Jekyll's `blog/_posts` is a category folder of the site that has the settings."""
     lib = make_library(tmp_path)
     (lib / "blog" / "_posts").mkdir(parents=True)
-    result = run_process("new", "--title", "Her", "--director", "Spike Jonze", "--year", "2013",
-                         "--date", "2013-12-18", "--poster", str(seed_poster(tmp_path)),
-                         cwd=lib / "blog" / "_posts")
+    result = run_process(
+        "new",
+        "--title",
+        "Her",
+        "--director",
+        "Spike Jonze",
+        "--year",
+        "2013",
+        "--date",
+        "2013-12-18",
+        "--poster",
+        str(seed_poster(tmp_path)),
+        cwd=lib / "blog" / "_posts",
+    )
     assert result.returncode == 0, result.stderr
     assert (lib / "_posts" / "2013-12-18-her.md").is_file()
     assert list((lib / "blog" / "_posts").iterdir()) == []
@@ -503,8 +659,19 @@ def test_a_category_posts_folder_inside_a_site_is_not_a_site(tmp_path):
 
 
 def _force_args(poster, title="Other Film", year="2020", date="2005-07-02", *extra):
-    return ["--title", title, "--director", "Someone", "--year", year, "--poster", str(poster),
-            "--date", date, *extra]
+    return [
+        "--title",
+        title,
+        "--director",
+        "Someone",
+        "--year",
+        year,
+        "--poster",
+        str(poster),
+        "--date",
+        date,
+        *extra,
+    ]
 
 
 def test_force_never_replaces_another_film_with_the_same_file_name(run, site):
@@ -531,8 +698,7 @@ def test_force_never_replaces_a_post_it_cannot_read(run, tmp_path):
 
 
 @pytest.mark.parametrize("date", ["2013-12-18", "2014-01-01"], ids=["same-file", "new-date"])
-def test_force_on_the_same_film_keeps_its_review_and_says_what_it_replaced(run, tmp_path,
-                                                                           date):
+def test_force_on_the_same_film_keeps_its_review_and_says_what_it_replaced(run, tmp_path, date):
     lib = make_library(tmp_path)
     poster = seed_poster(tmp_path)
     assert new(run, lib, *full(poster=poster), "--body", "My long review.\n").exit_code == 0

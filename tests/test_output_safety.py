@@ -17,14 +17,17 @@ from conftest import run_process
 
 #: An OSC 52 clipboard write, a window-title change, a C1 OSC (U+009D), rich markup and a
 #: newline that would make a GitHub Actions log run `::error::`.
-EVIL_TITLE = r'Her\e]52;c;aGk=\a\n::error::pwned [bold]x[/bold] \x9d\e]0;t\a'
-EVIL_DIRECTOR = r'Spike\e]0;title\a \x9d [red]Jonze[/red]'
+EVIL_TITLE = r"Her\e]52;c;aGk=\a\n::error::pwned [bold]x[/bold] \x9d\e]0;t\a"
+EVIL_DIRECTOR = r"Spike\e]0;title\a \x9d [red]Jonze[/red]"
 RAW = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # any C0 but tab/newline, DEL, any C1
 
 
 def _post(path: Path, title: str, director: str, year: int = 2013, extra: str = "") -> None:
-    path.write_text(f'---\nlayout: post\ntitle: "{title}"\ndirector: "{director}"\n'
-                    f"year: {year}\n{extra}---\nA review.\n", encoding="utf-8")
+    path.write_text(
+        f'---\nlayout: post\ntitle: "{title}"\ndirector: "{director}"\n'
+        f"year: {year}\n{extra}---\nA review.\n",
+        encoding="utf-8",
+    )
 
 
 @pytest.fixture
@@ -48,14 +51,26 @@ def _clean(out: bytes) -> str:
     return text
 
 
-@pytest.mark.parametrize("args", [
-    ["validate"], ["validate", "-F", "github"], ["stats"], ["list", "-F", "table"],
-    ["list", "-F", "csv"], ["list", "-F", "tsv"], ["list"], ["list", "-F", "json"],
-    ["list", "-F", "jsonl"], ["parse", "_posts/2013-12-18-her.md"],
-    ["parse", "-F", "json", "_posts/2013-12-18-her.md"],
-    ["parse", "-F", "toml", "_posts/2013-12-18-her.md"],
-    ["extract-posters", "--dry-run"], ["export", "-F", "csv"], ["export", "-F", "json"],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["validate"],
+        ["validate", "-F", "github"],
+        ["stats"],
+        ["list", "-F", "table"],
+        ["list", "-F", "csv"],
+        ["list", "-F", "tsv"],
+        ["list"],
+        ["list", "-F", "json"],
+        ["list", "-F", "jsonl"],
+        ["parse", "_posts/2013-12-18-her.md"],
+        ["parse", "-F", "json", "_posts/2013-12-18-her.md"],
+        ["parse", "-F", "toml", "_posts/2013-12-18-her.md"],
+        ["extract-posters", "--dry-run"],
+        ["export", "-F", "csv"],
+        ["export", "-F", "json"],
+    ],
+)
 def test_no_raw_controls_reach_the_output(evil, args):
     done = run_process(*args, cwd=evil, env=_env())
     out, err = _clean(done.stdout), _clean(done.stderr)
@@ -79,16 +94,17 @@ def test_visible_is_the_one_escaper():
     from filmcli.text import visible
 
     assert visible("a\x1b]0;t\x07\nb\tc\x9d\u202e\udcff") == (
-        "a\\x1b]0;t\\x07\\nb\\tc\\x9d\\u202e\\xff")
-    assert visible("one\r\ntwo\n\tthree\rover\x1b", lines=True) == (
-        "one\ntwo\n\tthree\\rover\\x1b")
+        "a\\x1b]0;t\\x07\\nb\\tc\\x9d\\u202e\\xff"
+    )
+    assert visible("one\r\ntwo\n\tthree\rover\x1b", lines=True) == ("one\ntwo\n\tthree\\rover\\x1b")
     assert visible("[bold]x[/bold]", markup=True) == "\\[bold]x\\[/bold]"
     assert visible(2013) == "2013"
 
 
 def test_config_show_escapes_keys_and_values(library):
     (library / "filmcli.toml").write_text(
-        '[defaults.front_matter]\n"k\\u001b]0;t\\u0007" = "v\\u009d"\n')
+        '[defaults.front_matter]\n"k\\u001b]0;t\\u0007" = "v\\u009d"\n'
+    )
     done = run_process("config", "show", cwd=library, env=_env())
     out = _clean(done.stdout)
     assert done.returncode == 0, done.stderr
@@ -109,30 +125,48 @@ def test_machine_formats_stay_exact(evil):
 
 
 def test_list_json_never_emits_nan(library):
-    _post(library / "_posts" / "2013-12-18-her.md", "Her", "Spike Jonze",
-          extra="rating: .nan\nscore: -.inf\n")
+    _post(
+        library / "_posts" / "2013-12-18-her.md",
+        "Her",
+        "Spike Jonze",
+        extra="rating: .nan\nscore: -.inf\n",
+    )
     for fmt in ("json", "jsonl"):
         done = run_process("list", "-F", fmt, cwd=library, env=_env())
         assert done.returncode == 0, done.stderr
         text = done.stdout.decode()
         assert "NaN" not in text.replace('"NaN"', "") and "Infinity" not in text.replace(
-            '"-Infinity"', "")
+            '"-Infinity"', ""
+        )
         record = json.loads(text.splitlines()[0] if fmt == "jsonl" else text)
         record = record if fmt == "jsonl" else record[0]
         assert (record["rating"], record["score"]) == ("NaN", "-Infinity")
-        json.loads(text.splitlines()[0] if fmt == "jsonl" else text,
-                   parse_constant=lambda c: pytest.fail(f"not JSON: {c}"))
+        json.loads(
+            text.splitlines()[0] if fmt == "jsonl" else text,
+            parse_constant=lambda c: pytest.fail(f"not JSON: {c}"),
+        )
 
 
-FORMULAS = ["=HYPERLINK(\\\"http://x\\\",\\\"y\\\")", "+cmd|' /C calc'!A0", "@SUM(1+1)*cmd",
-            "-2+3", "'=already quoted", "\\t=tab"]
+FORMULAS = [
+    '=HYPERLINK(\\"http://x\\",\\"y\\")',
+    "+cmd|' /C calc'!A0",
+    "@SUM(1+1)*cmd",
+    "-2+3",
+    "'=already quoted",
+    "\\t=tab",
+]
 
 
 @pytest.fixture
 def formulas(library: Path) -> Path:
     for i, title in enumerate(FORMULAS, 1):
-        _post(library / "_posts" / f"2001-01-0{i}-f{i}.md", title, "=Dir", 2000 + i,
-              extra=f'"=key{i}": "@v"\n')
+        _post(
+            library / "_posts" / f"2001-01-0{i}-f{i}.md",
+            title,
+            "=Dir",
+            2000 + i,
+            extra=f'"=key{i}": "@v"\n',
+        )
     return library
 
 
@@ -150,7 +184,7 @@ def test_export_csv_is_safe_by_default_and_add_reads_it_back_exactly(formulas, t
     for row in rows:
         for cell in row:
             assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), cell
-    assert "'=HYPERLINK(\"http://x\",\"y\")" in {c for row in rows for c in row}
+    assert '\'=HYPERLINK("http://x","y")' in {c for row in rows for c in row}
     assert "''=already quoted" in {c for row in rows for c in row}
     export = tmp_path / "films.csv"
     export.write_bytes(done.stdout)
@@ -166,12 +200,13 @@ def test_export_csv_is_safe_by_default_and_add_reads_it_back_exactly(formulas, t
 def test_export_no_csv_safe_and_list_are_exact(formulas):
     done = run_process("export", "-F", "csv", "--no-csv-safe", cwd=formulas, env=_env())
     cells = {c for row in _cells(done.stdout.decode()) for c in row}
-    assert "=HYPERLINK(\"http://x\",\"y\")" in cells and "=Dir" in cells
+    assert '=HYPERLINK("http://x","y")' in cells and "=Dir" in cells
     done = run_process("list", "-F", "csv", "--fields", "title,director", cwd=formulas, env=_env())
     cells = {c for row in _cells(done.stdout.decode()) for c in row}
     assert "+cmd|' /C calc'!A0" in cells  # list is exact unless asked
-    done = run_process("list", "-F", "csv", "--csv-safe", "--fields", "title,director",
-                       cwd=formulas, env=_env())
+    done = run_process(
+        "list", "-F", "csv", "--csv-safe", "--fields", "title,director", cwd=formulas, env=_env()
+    )
     cells = {c for row in _cells(done.stdout.decode()) for c in row}
     assert {"'+cmd|' /C calc'!A0", "'=Dir", "'@SUM(1+1)*cmd", "'-2+3"} <= cells
     assert "'=already quoted" in cells  # list's csv-safe is one-way: no prefix to undo
@@ -204,17 +239,35 @@ def _parsed(site: Path) -> list:
 
 # --- item 20: output encodings -----------------------------------------------------------
 
-NOT_UTF8 = [{"PYTHONIOENCODING": "ascii"}, {"PYTHONIOENCODING": "cp1252"},
-            {"LC_ALL": "C", "LANG": "C", "PYTHONUTF8": "0", "PYTHONCOERCECLOCALE": "0"}]
-HUMAN = [["stats"], ["list", "-F", "table"], ["validate"],
-         ["parse", "_posts/2001-04-25-amelie.md"], ["config", "show"],
-         ["extract-posters", "--dry-run"], ["list", "-F", "json", "-w", "title=x"]]
-DATA = [["list"], ["list", "-F", "json"], ["list", "-F", "csv"], ["list", "-F", "jsonl"],
-        ["validate", "-F", "json"], ["validate", "-F", "github"], ["stats", "-F", "json"],
-        ["parse", "-F", "json", "_posts/2001-04-25-amelie.md"],
-        ["parse", "-F", "toml", "_posts/2001-04-25-amelie.md"], ["export"],
-        ["export", "-F", "csv"], ["config", "show", "-F", "toml"],
-        ["extract-posters", "--dry-run", "-F", "json"]]
+NOT_UTF8 = [
+    {"PYTHONIOENCODING": "ascii"},
+    {"PYTHONIOENCODING": "cp1252"},
+    {"LC_ALL": "C", "LANG": "C", "PYTHONUTF8": "0", "PYTHONCOERCECLOCALE": "0"},
+]
+HUMAN = [
+    ["stats"],
+    ["list", "-F", "table"],
+    ["validate"],
+    ["parse", "_posts/2001-04-25-amelie.md"],
+    ["config", "show"],
+    ["extract-posters", "--dry-run"],
+    ["list", "-F", "json", "-w", "title=x"],
+]
+DATA = [
+    ["list"],
+    ["list", "-F", "json"],
+    ["list", "-F", "csv"],
+    ["list", "-F", "jsonl"],
+    ["validate", "-F", "json"],
+    ["validate", "-F", "github"],
+    ["stats", "-F", "json"],
+    ["parse", "-F", "json", "_posts/2001-04-25-amelie.md"],
+    ["parse", "-F", "toml", "_posts/2001-04-25-amelie.md"],
+    ["export"],
+    ["export", "-F", "csv"],
+    ["config", "show", "-F", "toml"],
+    ["extract-posters", "--dry-run", "-F", "json"],
+]
 
 
 @pytest.fixture
@@ -297,15 +350,17 @@ def corrupt_exif_jpeg() -> bytes:
 
     buf = io.BytesIO()
     Image.new("RGB", (40, 60), "teal").save(
-        buf, "JPEG", exif=b"Exif\x00\x00II*\x00\x08\x00\x00\x00\x05\x00\x0f\x01\x02\x00"
-                          b"\x30\x00\x00\x00\xff\xff\xff\x7f")
+        buf,
+        "JPEG",
+        exif=b"Exif\x00\x00II*\x00\x08\x00\x00\x00\x05\x00\x0f\x01\x02\x00"
+        b"\x30\x00\x00\x00\xff\xff\xff\x7f",
+    )
     return buf.getvalue()
 
 
 #: libtiff's own text may end filmcli's error line ("decoder error -2; libtiff: Using code
 #: not yet in table."); never a line of its own, a path or a Python warning.
-CHATTER = ("site-packages", "Warning", "warnings.warn", "BytesIO", "tempfile.tif",
-           "Traceback")
+CHATTER = ("site-packages", "Warning", "warnings.warn", "BytesIO", "tempfile.tif", "Traceback")
 
 
 def _quiet(err: bytes) -> str:
@@ -313,9 +368,12 @@ def _quiet(err: bytes) -> str:
     for word in CHATTER:
         assert word not in text, text
     for line in text.splitlines():
-        assert (line.startswith(("error: ", "warning: ", "hint: ")) or not line.strip()
-                or re.fullmatch(r"\d+ errors?, \d+ warnings?", line)
-                or re.fullmatch(r"wrote \S+: \d+ of \d+ posters, .* tiles, .* px, .*", line)), line
+        assert (
+            line.startswith(("error: ", "warning: ", "hint: "))
+            or not line.strip()
+            or re.fullmatch(r"\d+ errors?, \d+ warnings?", line)
+            or re.fullmatch(r"wrote \S+: \d+ of \d+ posters, .* tiles, .* px, .*", line)
+        ), line
     return text
 
 
@@ -325,8 +383,7 @@ def test_decoders_never_print_raw_on_stderr(library, tmp_path):
     for name, data in (("noisy.tif", noisy_tiff()), ("exif.jpg", corrupt_exif_jpeg())):
         (tmp_path / name).write_bytes(data)
     uri = "data:image/tiff;base64," + base64.b64encode(noisy_tiff()).decode()
-    _post(library / "_posts" / "2013-12-18-her.md", "Her", "Spike Jonze",
-          extra=f"poster: {uri}\n")
+    _post(library / "_posts" / "2013-12-18-her.md", "Her", "Spike Jonze", extra=f"poster: {uri}\n")
     done = run_process("validate", cwd=library, env=_env())
     err = _quiet(done.stderr)
     assert "FC107" in done.stdout.decode() and "2013-12-18-her.md" in done.stdout.decode()
@@ -335,11 +392,33 @@ def test_decoders_never_print_raw_on_stderr(library, tmp_path):
     assert "her.md" in _quiet(done.stderr)  # the post's own one-line warning
     done = run_process("wall", "-o", str(tmp_path / "wall.png"), cwd=library, env=_env())
     assert "her.md" in _quiet(done.stderr)
-    done = run_process("new", "-t", "Yes", "-d", "Sally Potter", "--year", "2004", "--poster",
-                       str(tmp_path / "noisy.tif"), cwd=library, env=_env())
+    done = run_process(
+        "new",
+        "-t",
+        "Yes",
+        "-d",
+        "Sally Potter",
+        "--year",
+        "2004",
+        "--poster",
+        str(tmp_path / "noisy.tif"),
+        cwd=library,
+        env=_env(),
+    )
     assert done.returncode == 1 and "noisy.tif" in _quiet(done.stderr)
-    done = run_process("new", "-t", "Orlando", "-d", "Sally Potter", "--year", "1992", "--poster",
-                       str(tmp_path / "exif.jpg"), cwd=library, env=_env())
+    done = run_process(
+        "new",
+        "-t",
+        "Orlando",
+        "-d",
+        "Sally Potter",
+        "--year",
+        "1992",
+        "--poster",
+        str(tmp_path / "exif.jpg"),
+        cwd=library,
+        env=_env(),
+    )
     assert done.returncode == 0, done.stderr
     _quiet(done.stderr.replace(b"poster: ", b"warning: "))
 
@@ -352,8 +431,13 @@ def test_validate_workers_catch_decoder_chatter_too(library):
 
     uri = "data:image/tiff;base64," + base64.b64encode(noisy_tiff()).decode()
     for i in range(60):
-        _post(library / "_posts" / f"2013-12-{i % 28 + 1:02d}-her{i}.md", f"Her {i}",
-              "Spike Jonze", 1950 + i, extra=f"poster: {uri}\n")
+        _post(
+            library / "_posts" / f"2013-12-{i % 28 + 1:02d}-her{i}.md",
+            f"Her {i}",
+            "Spike Jonze",
+            1950 + i,
+            extra=f"poster: {uri}\n",
+        )
     done = run_process("validate", cwd=library, env=_env(FILMCLI_JOBS="2"))
     _quiet(done.stderr)
     out = done.stdout.decode().splitlines()

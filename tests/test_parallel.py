@@ -34,7 +34,8 @@ def many_posts(folder, count: int = 80):
             cut = base64.b64encode(data[: len(data) // 2]).decode()
             body = body.replace(uri, "data:image/jpeg;base64," + cut)
         (folder / "_posts" / f"2013-12-{i % 28 + 1:02d}-her-{i:03d}.md").write_text(
-            body, encoding="utf-8")
+            body, encoding="utf-8"
+        )
     return folder
 
 
@@ -98,8 +99,12 @@ def jpegs() -> list[bytes]:
     for progressive in (False, True):
         for size in ((64, 48), (259, 194), (300, 441)):
             image = Image.new("RGB", size)
-            image.putdata([(rng.randrange(256), rng.randrange(256), (x * 7) % 256)
-                           for x in range(size[0] * size[1])])
+            image.putdata(
+                [
+                    (rng.randrange(256), rng.randrange(256), (x * 7) % 256)
+                    for x in range(size[0] * size[1])
+                ]
+            )
             buffer = io.BytesIO()
             image.save(buffer, "JPEG", quality=85, progressive=progressive)
             out.append(buffer.getvalue())
@@ -122,7 +127,8 @@ def full_decode_fails(data: bytes) -> bool:
 def test_draft_decoding_catches_every_truncation_a_full_decode_catches(index):
     data = jpegs()[index]
     cuts = list(range(2, len(data), max(1, len(data) // 150))) + list(
-        range(len(data) - 80, len(data)))
+        range(len(data) - 80, len(data))
+    )
     caught = 0
     for cut in cuts:
         truncated = data[:cut]

@@ -18,8 +18,12 @@ POSTER_BYTES = base64.b64decode(POSTER_URI.split(",", 1)[1])
 
 def test_seed_post_fields():
     post = Post.read(SEED)
-    assert (post.layout, post.title, post.director, post.year) == ("post", "Her",
-                                                                   "Spike Jonze", 2013)
+    assert (post.layout, post.title, post.director, post.year) == (
+        "post",
+        "Her",
+        "Spike Jonze",
+        2013,
+    )
     assert str(post.date) == "2013-12-18" and post.slug == "her"
     assert post.body.startswith("A quiet film about connection")
     assert list(post.front_matter) == ["layout", "title", "director", "year", "poster"]
@@ -52,12 +56,13 @@ def test_tolerant_reading(tmp_path, variant):
     elif variant == "crlf":
         data = text.replace("\n", "\r\n").encode()
     elif variant == "folded":
-        chunks = [b64[i:i + 76] for i in range(0, len(b64), 76)]
+        chunks = [b64[i : i + 76] for i in range(0, len(b64), 76)]
         folded = "data:image/jpeg;base64," + "\n  ".join(chunks)
         data = text.replace(POSTER_URI, folded).encode()
     elif variant == "spaces-in-base64":
-        spaced = "data:image/jpeg;base64," + " ".join(b64[i:i + 64] for i in
-                                                      range(0, len(b64), 64))
+        spaced = "data:image/jpeg;base64," + " ".join(
+            b64[i : i + 64] for i in range(0, len(b64), 64)
+        )
         data = text.replace(POSTER_URI, f'"{spaced}"').encode()
     else:
         data = text.replace(POSTER_URI, f'"{POSTER_URI}"').encode()
@@ -98,7 +103,9 @@ def test_library_discovery(tmp_path, monkeypatch):
     lib = Library.discover(cwd=site / "_posts" / "sub")
     assert lib.root == site.resolve()
     assert [lib.relpath(p) for p in lib.post_paths()] == [
-        "_posts/2013-12-18-her.md", "_posts/sub/2014-01-01-other.markdown"]
+        "_posts/2013-12-18-her.md",
+        "_posts/sub/2014-01-01-other.markdown",
+    ]
     monkeypatch.setenv("FILMCLI_LIBRARY", str(site))
     assert Library.discover(cwd=tmp_path).root == site.resolve()
 

@@ -64,8 +64,14 @@ def _outcome(read) -> tuple:
         return ("error", exc.rule, exc.line, exc.message)
     except Exception as exc:  # a traceback is never a right answer
         return ("crash", type(exc).__name__, str(exc)[:200])
-    return ("ok", [(k, _value(v)) for k, v in raw.front_matter.items()], raw.lines, raw.body,
-            raw.gap, raw.notes)
+    return (
+        "ok",
+        [(k, _value(v)) for k, v in raw.front_matter.items()],
+        raw.lines,
+        raw.body,
+        raw.gap,
+        raw.notes,
+    )
 
 
 def reference(data: bytes) -> tuple:
@@ -88,23 +94,27 @@ def post(*lines: str, close: str = "---") -> bytes:
 # --- (1) the cut is made only where it cannot change the document ---------------
 
 
-@pytest.mark.parametrize("lines", [
-    # the issue's three: a list at column 0 after the poster, no space, a trailing ':'
-    ("title: x", "genres:", POSTER, "- romance", "- drama"),
-    ("title: x", "poster:data:image/jpeg;base64,/9j/AAAA", "year: 2013"),
-    ("title: x", "poster: data:image/jpeg;base64,/9j/AAAA:", "year: 2013"),
-    # a blank line or a comment, then an indented line: YAML folds it into the value
-    ("title: x", POSTER, "", "  more", "year: 2013"),
-    ("title: x", POSTER, "# note", "  more"),
-    ("title: x", POSTER, "-"),
-    ("title: x", POSTER, "? a", ": b"),
-    # a top-level flow mapping: the value's `,` splits it there, and `null` would pass for
-    # the empty value the cut leaves
-    ("{a: 1,", POSTER, "null}"),
-    ("{a: 1,", POSTER, "b}"),
-    ("tags: [x,", POSTER, "]"),
-    *[("title: x", odd, "year: 2013") for odd in ODD_POSTERS],
-], ids=lambda lines: repr(lines)[:60])
+@pytest.mark.parametrize(
+    "lines",
+    [
+        # the issue's three: a list at column 0 after the poster, no space, a trailing ':'
+        ("title: x", "genres:", POSTER, "- romance", "- drama"),
+        ("title: x", "poster:data:image/jpeg;base64,/9j/AAAA", "year: 2013"),
+        ("title: x", "poster: data:image/jpeg;base64,/9j/AAAA:", "year: 2013"),
+        # a blank line or a comment, then an indented line: YAML folds it into the value
+        ("title: x", POSTER, "", "  more", "year: 2013"),
+        ("title: x", POSTER, "# note", "  more"),
+        ("title: x", POSTER, "-"),
+        ("title: x", POSTER, "? a", ": b"),
+        # a top-level flow mapping: the value's `,` splits it there, and `null` would pass for
+        # the empty value the cut leaves
+        ("{a: 1,", POSTER, "null}"),
+        ("{a: 1,", POSTER, "b}"),
+        ("tags: [x,", POSTER, "]"),
+        *[("title: x", odd, "year: 2013") for odd in ODD_POSTERS],
+    ],
+    ids=lambda lines: repr(lines)[:60],
+)
 def test_a_poster_line_reads_as_whole_yaml_reads_it(lines, tmp_path):
     expected = assert_exact(post(*lines))
     # and from a file, the way a library is read (the poster left in the file)
@@ -131,7 +141,8 @@ def test_the_cut_still_serves_a_normal_post():
 
 def test_check_reports_the_dropped_list(run, site):
     (site / "_posts" / "2013-12-18-her.md").write_bytes(
-        post('title: "Her"', "genres:", POSTER, "- romance", "- drama"))
+        post('title: "Her"', "genres:", POSTER, "- romance", "- drama")
+    )
     result = run("validate", str(site))
     assert result.exit_code != 0
     assert "FC003" in result.output and "2013-12-18-her.md:5" in result.output
@@ -163,8 +174,9 @@ def _variants(doc: bytes):
             yield b"---\n" + b"\n".join(injected) + b"\n---\nbody\n"
 
 
-@pytest.mark.skipif(not SUITE, reason="set FILMCLI_YAML_TEST_SUITE to a yaml-test-suite copy "
-                    "(its data branch)")
+@pytest.mark.skipif(
+    not SUITE, reason="set FILMCLI_YAML_TEST_SUITE to a yaml-test-suite copy (its data branch)"
+)
 def test_yaml_test_suite_documents_read_exactly():
     failures, runs = [], 0
     for path in SUITE:
@@ -180,24 +192,73 @@ def test_yaml_test_suite_documents_read_exactly():
 
 # --- hypothesis: front matter with a poster line at random places ------------------
 
-_LINES = st.sampled_from([
-    "title: x", 'title: "Her"', "year: 2013", "date: 2013-12-18", "tags:", "- romance",
-    "  - drama", "  nested: 1", "", "# c", "  folded text", "? k", ": v", "-", "key: [a,",
-    "  b]", 'quote: "a', '  b"', "text: |", "  block", "x: &a 1", "y: *a", "...", "%YAML 1.1",
-    "title: y", "poster: other.jpg", "a: b: c", "\tx: 1", "key:", "  ", "k: 'it''s'",
-    "data:image/png;base64,AAAA", "poster:", "k: v #c",
-    # a top-level flow mapping: there the value's `,` splits it
-    "{a: 1,", "null}", "b}", "}", "[x,", "]", "~", "poster: ", "poster: !!str",
-])
-_POSTER_LINES = st.sampled_from([POSTER, *ODD_POSTERS,
-                                 "poster: data:image/png;base64,iVBORw0KGgo=",
-                                 "poster: data:image/jpeg;base64,/9j/", "  " + POSTER])
+_LINES = st.sampled_from(
+    [
+        "title: x",
+        'title: "Her"',
+        "year: 2013",
+        "date: 2013-12-18",
+        "tags:",
+        "- romance",
+        "  - drama",
+        "  nested: 1",
+        "",
+        "# c",
+        "  folded text",
+        "? k",
+        ": v",
+        "-",
+        "key: [a,",
+        "  b]",
+        'quote: "a',
+        '  b"',
+        "text: |",
+        "  block",
+        "x: &a 1",
+        "y: *a",
+        "...",
+        "%YAML 1.1",
+        "title: y",
+        "poster: other.jpg",
+        "a: b: c",
+        "\tx: 1",
+        "key:",
+        "  ",
+        "k: 'it''s'",
+        "data:image/png;base64,AAAA",
+        "poster:",
+        "k: v #c",
+        # a top-level flow mapping: there the value's `,` splits it
+        "{a: 1,",
+        "null}",
+        "b}",
+        "}",
+        "[x,",
+        "]",
+        "~",
+        "poster: ",
+        "poster: !!str",
+    ]
+)
+_POSTER_LINES = st.sampled_from(
+    [
+        POSTER,
+        *ODD_POSTERS,
+        "poster: data:image/png;base64,iVBORw0KGgo=",
+        "poster: data:image/jpeg;base64,/9j/",
+        "  " + POSTER,
+    ]
+)
 
 
 @fuzz(400)
-@given(before=st.lists(_LINES, max_size=5), after=st.lists(_LINES, max_size=5),
-       poster=_POSTER_LINES, newline=st.sampled_from(["\n", "\r\n"]),
-       close=st.sampled_from(["---", "..."]))
+@given(
+    before=st.lists(_LINES, max_size=5),
+    after=st.lists(_LINES, max_size=5),
+    poster=_POSTER_LINES,
+    newline=st.sampled_from(["\n", "\r\n"]),
+    close=st.sampled_from(["---", "..."]),
+)
 def test_poster_anywhere_reads_exactly(before, after, poster, newline, close):
     lines = [*before, poster, *after]
     text = "---" + newline + "".join(line + newline for line in lines) + close + newline + "b"
@@ -207,9 +268,11 @@ def test_poster_anywhere_reads_exactly(before, after, poster, newline, close):
 def test_the_cut_is_made_for_posts_yaml_reads_the_same_either_way():
     """Not only right but cheap: a poster YAML would read as its own text is still cut out
     (its Poster points into the file), whatever else the front matter holds."""
-    for data in (post("# a comment", 'title: "Her"', POSTER, "year: 2013"),
-                 post("tags:", "- a", POSTER, "? k", ": v"),
-                 b"---\r\ntitle: x\r\n" + POSTER.encode() + b"\r\n---\r\nbody\r\n"):
+    for data in (
+        post("# a comment", 'title: "Her"', POSTER, "year: 2013"),
+        post("tags:", "- a", POSTER, "? k", ": v"),
+        b"---\r\ntitle: x\r\n" + POSTER.encode() + b"\r\n---\r\nbody\r\n",
+    ):
         poster = _parse_reference(data, PATH).front_matter["poster"]
         assert poster._span is not None, data
         assert _parse_reference(data, PATH, cut=False).front_matter["poster"]._span is None
@@ -279,8 +342,16 @@ def test_a_duplicate_key_keeps_the_last_value_and_says_so():
 
 def test_list_parse_export_read_a_post_with_a_duplicate_key_and_validate_warns(run, library):
     path = library / "_posts" / "2013-12-18-her.md"
-    path.write_bytes(post("layout: post", 'title: "Her (en)"', 'director: "Spike Jonze"',
-                          "year: 2013", 'title: "Elle"', POSTER))
+    path.write_bytes(
+        post(
+            "layout: post",
+            'title: "Her (en)"',
+            'director: "Spike Jonze"',
+            "year: 2013",
+            'title: "Elle"',
+            POSTER,
+        )
+    )
     for _ in range(2):  # the second time from the metadata cache
         listed = run("-L", library, "list", "--format", "json")
         assert listed.exit_code == 0, listed.stderr
@@ -298,8 +369,9 @@ def test_list_parse_export_read_a_post_with_a_duplicate_key_and_validate_warns(r
 
 # --- (3) a folded poster keeps the value YAML gives ---------------------------------------
 
-FOLDED = post('title: "Her"', "poster: data:image/jpeg;base64,/9j/4AAQ", "  SkZJRgABAQ==",
-              "year: 2013")
+FOLDED = post(
+    'title: "Her"', "poster: data:image/jpeg;base64,/9j/4AAQ", "  SkZJRgABAQ==", "year: 2013"
+)
 FOLDED_VALUE = "data:image/jpeg;base64,/9j/4AAQ SkZJRgABAQ=="  # YAML folds the break to a space
 
 
@@ -322,8 +394,9 @@ def test_a_folded_poster_reads_as_yaml_gives_it(run, library):
 
 def test_set_and_unset_change_the_value_a_duplicated_key_is_read_as(run, library):
     path = library / "_posts" / "2013-12-18-her.md"
-    path.write_bytes(post("layout: post", 'title: "A"', 'director: "D"', "year: 2013",
-                          'title: "B"'))
+    path.write_bytes(
+        post("layout: post", 'title: "A"', 'director: "D"', "year: 2013", 'title: "B"')
+    )
     changed = run("-L", library, "set", path, "title=C")
     assert changed.exit_code == 0, changed.stderr
     assert Post.read(path).title == "C"
@@ -335,8 +408,9 @@ def test_set_and_unset_change_the_value_a_duplicated_key_is_read_as(run, library
 
 def test_the_metadata_cache_keeps_notes_and_the_poster_text(tmp_path):
     from filmcli.store import cache
+
     path = tmp_path / "2013-12-18-her.md"
-    path.write_bytes(FOLDED.replace(b"year: 2013\n", b"year: 2013\ntitle: \"Elle\"\n"))
+    path.write_bytes(FOLDED.replace(b"year: 2013\n", b'year: 2013\ntitle: "Elle"\n'))
     read = Post.read(path)
     again = cache.unpack(cache.pack(read), path)
     assert again.notes == read.notes and [n[:2] for n in again.notes] == [("FC004", 6)]

@@ -14,7 +14,7 @@ from conftest import EXAMPLE_SITE, ROOT
 
 def library_examples() -> list[str]:
     text = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = text[text.index("## As a library"):]
+    section = text[text.index("## As a library") :]
     return re.findall(r"```python\n(.*?)```", section, re.S)
 
 
@@ -48,7 +48,7 @@ def test_the_tour_runs_in_the_order_it_is_written(tmp_path):
     home = tmp_path / "home"
     home.mkdir()
     text = (ROOT / "README.md").read_text(encoding="utf-8")
-    tour = text[text.index("## A tour"):text.index("## Speed")]
+    tour = text[text.index("## A tour") : text.index("## Speed")]
     here = repo
     news = completions = 0
     for block in re.findall(r"```console\n(.*?)```", tour, re.S):
@@ -58,8 +58,12 @@ def test_the_tour_runs_in_the_order_it_is_written(tmp_path):
             for part in line[2:].split("#")[0].split("&&"):
                 words = shlex.split(part.replace("~", str(home)).split(">")[0])
                 # An absolute folder (/tmp/copy) is made under tmp_path, never in the real /.
-                words = [str(tmp_path / "abs" / w.lstrip("/")) if w.startswith("/")
-                         and not w.startswith(str(tmp_path)) else w for w in words]
+                words = [
+                    str(tmp_path / "abs" / w.lstrip("/"))
+                    if w.startswith("/") and not w.startswith(str(tmp_path))
+                    else w
+                    for w in words
+                ]
                 if words[:1] == ["cd"]:
                     here = (here / words[1]).resolve()
                     assert here.is_dir(), line

@@ -21,6 +21,7 @@ def _point_poster(site: Path, name: str, value: str) -> None:
 
 # --- rm --------------------------------------------------------------------------------------
 
+
 def test_rm_never_removes_another_post_named_as_a_poster(site, run):
     """With poster.dir holding posts (a site's filmcli.toml says `dir = "_posts"`, or "."),
     a post whose `poster:` names another post (or _config.yml) made `rm` delete that file
@@ -37,6 +38,7 @@ def test_rm_never_removes_another_post_named_as_a_poster(site, run):
 
 
 # --- rename ----------------------------------------------------------------------------------
+
 
 def _posters(site: Path) -> Path:
     out = site / "assets" / "posters"
@@ -80,6 +82,7 @@ def test_a_rename_that_cannot_take_the_new_name_leaves_the_post_as_it_was(site):
 
 # --- publish / unpublish ---------------------------------------------------------------------
 
+
 def test_publish_refuses_a_slug_another_post_uses(site, run):
     """publish put `_drafts/her.md` at `_posts/DATE-her.md` beside `_posts/2013-12-18-her.md`:
     two posts with one slug (validate's FC204 error; rename and new refuse that)."""
@@ -107,14 +110,27 @@ def test_new_draft_never_writes_outside_the_library(site, run, tmp_path):
     outside = tmp_path / "outside"
     outside.mkdir()
     (site / "_drafts").symlink_to(outside)
-    result = run("-L", site, "new", "--draft", "--title", "Past Lives", "--director",
-                 "Celine Song", "--year", "2023", "--poster", EXAMPLE_SITE.parent / "her.jpg")
+    result = run(
+        "-L",
+        site,
+        "new",
+        "--draft",
+        "--title",
+        "Past Lives",
+        "--director",
+        "Celine Song",
+        "--year",
+        "2023",
+        "--poster",
+        EXAMPLE_SITE.parent / "her.jpg",
+    )
     assert result.exit_code != 0 and "Traceback" not in result.stderr
     assert "outside the site" in result.stderr, result.stderr
     assert os.listdir(outside) == []
 
 
 # --- set -------------------------------------------------------------------------------------
+
 
 def test_set_never_writes_a_file_outside_the_library(site, run, tmp_path):
     """The selector takes any file path, and set wrote it: a post outside the library, or a
@@ -166,6 +182,7 @@ def test_set_poster_as_a_data_uri_must_be_a_real_image(site, run):
 
 # --- the editing core ------------------------------------------------------------------------
 
+
 def test_splice_adds_a_key_after_a_keep_chomped_block_scalar():
     """The last key's value is `|+` (its trailing blank lines are part of the value): a new
     key was put before those blank lines, the value changed, and set refused."""
@@ -183,7 +200,8 @@ def test_rm_keeps_a_poster_file_a_draft_still_uses(site, run):
     _point_poster(site, "2013-12-18-her.md", "/assets/posters/her.jpg")
     (site / "_drafts").mkdir()
     (site / "_drafts" / "her-cut.md").write_bytes(
-        b"---\ntitle: Her (director's cut)\nyear: 2013\nposter: /assets/posters/her.jpg\n---\n")
+        b"---\ntitle: Her (director's cut)\nyear: 2013\nposter: /assets/posters/her.jpg\n---\n"
+    )
     result = run("-L", site, "rm", HER, "--yes")
     assert result.exit_code == 0, result.stderr
     assert (posters / "her.jpg").exists()
@@ -205,6 +223,7 @@ def test_rm_never_removes_a_post_changed_after_it_was_planned(site):
 
 
 # --- init ------------------------------------------------------------------------------------
+
 
 def test_init_writes_a_config_that_reads_back_with_the_title(tmp_path, run):
     """`init --title` put the title between quotes escaping only \\ and ": a control
@@ -266,6 +285,7 @@ def test_rename_never_moves_a_poster_file_it_cannot_repoint(site, run):
 
 # --- edit ------------------------------------------------------------------------------------
 
+
 def test_an_edit_aborted_for_errors_is_kept(site, run, tmp_path, monkeypatch):
     """Without a terminal to ask on, an edit with errors is aborted, and what the user typed
     in the editor was thrown away (only a post changed meanwhile kept the edit in a file):
@@ -273,9 +293,11 @@ def test_an_edit_aborted_for_errors_is_kept(site, run, tmp_path, monkeypatch):
     import sys
 
     script = tmp_path / "editor.py"
-    script.write_text("import sys\np = sys.argv[1]\nt = open(p, newline='').read()\n"
-                      "open(p, 'w', newline='').write(t.replace('year: 2013', 'year: [2013')"
-                      " + 'A long paragraph the user wrote.\\n')\n")
+    script.write_text(
+        "import sys\np = sys.argv[1]\nt = open(p, newline='').read()\n"
+        "open(p, 'w', newline='').write(t.replace('year: 2013', 'year: [2013')"
+        " + 'A long paragraph the user wrote.\\n')\n"
+    )
     monkeypatch.setenv("EDITOR", f"{sys.executable} {script}")
     monkeypatch.delenv("VISUAL", raising=False)
     before = (site / HER).read_bytes()
@@ -326,6 +348,7 @@ def test_set_a_text_that_starts_with_data_colon(site, run):
 
 # --- the selector ----------------------------------------------------------------------------
 
+
 def test_the_selector_never_takes_a_fragment_inside_a_word(site, run):
     """Title matching used `text in title`: `ok` named Tokyo Story and `ertig` Vertigo, so
     `filmcli rm ok --yes` removed a film no word of which was typed (issue 11: "a slug, or
@@ -365,8 +388,7 @@ def test_renaming_a_draft_adds_no_redirect_from(site, run):
     (site / "_drafts" / "soon.md").write_bytes(b"---\ntitle: Soon\nyear: 2024\n---\nx\n")
     result = run("-L", site, "rename", "soon", "--slug", "later")
     assert result.exit_code == 0, result.stderr
-    assert (site / "_drafts" / "later.md").read_bytes() == \
-        b"---\ntitle: Soon\nyear: 2024\n---\nx\n"
+    assert (site / "_drafts" / "later.md").read_bytes() == b"---\ntitle: Soon\nyear: 2024\n---\nx\n"
 
 
 def test_a_draft_in_a_folder_of_drafts_is_a_draft(site, run):
@@ -405,7 +427,8 @@ def test_rm_never_removes_a_version_written_after_its_last_check(site, monkeypat
     assert planned[0].error is not None and not planned[0].removed
     assert (site / HER).read_bytes() == edited
     assert sorted(os.listdir(site / "_posts")) == sorted(
-        p.name for p in (EXAMPLE_SITE / "_posts").iterdir())
+        p.name for p in (EXAMPLE_SITE / "_posts").iterdir()
+    )
 
 
 def test_set_refuses_a_date_jekyll_cannot_read(site, run):
@@ -429,6 +452,7 @@ def test_an_editor_command_that_does_not_parse_is_a_clean_error(site, run, monke
         monkeypatch.setenv(name, command)
         result = run("-L", site, "edit", "her")
         assert result.exit_code == 1 and result.stderr.startswith("error: ")
-        assert "internal error" not in result.stderr and "Permission denied" not in \
-            result.stderr, result.stderr
+        assert "internal error" not in result.stderr and "Permission denied" not in result.stderr, (
+            result.stderr
+        )
     assert (site / HER).read_bytes() == before

@@ -32,16 +32,19 @@ def make_posts(library, n: int):
     posts = library / "_posts"
     for i in range(n):
         (posts / f"2013-12-18-her-{i}.md").write_bytes(
-            SEED_BYTES.replace(b'title: "Her"', f'title: "Her {i}"'.encode()))
+            SEED_BYTES.replace(b'title: "Her"', f'title: "Her {i}"'.encode())
+        )
     return posts
 
 
 def _then(action):
     """A work function: extract_one, then `action(job)` before the chunk's writes land."""
+
     def work(job):
         result = extract_one(job)
         action(job)
         return result
+
     return work
 
 
@@ -55,8 +58,9 @@ def test_a_poster_file_made_by_someone_else_meanwhile_keeps_the_post_embedded(li
     target = folder / "her-0.jpg"
     (result,) = run_chunk((_then(lambda job: target.write_bytes(OTHER)), jobs))
     post = (library / "_posts" / "2013-12-18-her-0.md").read_bytes()
-    assert post == SEED_BYTES.replace(b'title: "Her"', b'title: "Her 0"'), \
+    assert post == SEED_BYTES.replace(b'title: "Her"', b'title: "Her 0"'), (
         "the post lost its only copy of the poster"
+    )
     assert target.read_bytes() == OTHER
     assert result.status == "failed" and not result.rewritten
     assert "assets/posters/her-0.jpg" in result.message, result.message
@@ -101,15 +105,25 @@ while todo and time.monotonic() < end:
 
 
 @pytest.mark.parametrize("round_", range(ROUNDS))
-def test_rewrite_racing_a_process_that_fills_the_poster_folder_loses_no_poster(library,
-                                                                                round_):
+def test_rewrite_racing_a_process_that_fills_the_poster_folder_loses_no_poster(library, round_):
     posts = make_posts(library, 600)
     folder = library / "assets" / "posters"
-    squatter = subprocess.Popen([sys.executable, "-c", SQUATTER, str(folder), "600",
-                                 OTHER.hex()])
+    squatter = subprocess.Popen([sys.executable, "-c", SQUATTER, str(folder), "600", OTHER.hex()])
     try:
-        out = subprocess.run([sys.executable, "-m", "filmcli", "--no-cache", "-L", str(library),
-                              "extract-posters", "--rewrite"], capture_output=True, timeout=120)
+        out = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "filmcli",
+                "--no-cache",
+                "-L",
+                str(library),
+                "extract-posters",
+                "--rewrite",
+            ],
+            capture_output=True,
+            timeout=120,
+        )
     finally:
         squatter.wait(timeout=60)
     assert b"Traceback" not in out.stderr
@@ -119,8 +133,9 @@ def test_rewrite_racing_a_process_that_fills_the_poster_folder_loses_no_poster(l
         if b"base64," in post:
             failed += 1
             continue
-        assert (folder / f"her-{i}.jpg").read_bytes() == JPEG, \
+        assert (folder / f"her-{i}.jpg").read_bytes() == JPEG, (
             f"post {i} points at a poster file holding another image"
+        )
     reported = out.stderr.decode().rsplit("; ", 1)[0]  # the summary is for people: stderr
     assert f"{failed} failed" in reported, (failed, reported)
 
@@ -130,9 +145,26 @@ def test_two_rewrites_at_once_say_what_happened(library, tmp_path):
     posts = make_posts(library, 300)
     env = {**os.environ, "FILMCLI_LOCK_TIMEOUT": "120"}
     outs = [open(tmp_path / f"out{i}.json", "w+b") for i in range(2)]  # noqa: SIM115
-    procs = [subprocess.Popen([sys.executable, "-m", "filmcli", "--no-cache", "-L", str(library),
-                               "extract-posters", "--rewrite", "-F", "json"],
-                              stdout=out, stderr=subprocess.PIPE, env=env) for out in outs]
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "filmcli",
+                "--no-cache",
+                "-L",
+                str(library),
+                "extract-posters",
+                "--rewrite",
+                "-F",
+                "json",
+            ],
+            stdout=out,
+            stderr=subprocess.PIPE,
+            env=env,
+        )
+        for out in outs
+    ]
     docs = []
     for proc, out in zip(procs, outs, strict=True):
         stderr = proc.communicate(timeout=120)[1]
@@ -236,8 +268,9 @@ def test_an_editor_saving_during_the_run_loses_no_edit(library, tmp_path, comman
     posts = make_posts(library, 400)
     base = [sys.executable, "-m", "filmcli", "--no-cache", "-L", str(library)]
     if command == "embed-posters":
-        subprocess.run([*base, "extract-posters", "--rewrite"], check=True, capture_output=True,
-                       timeout=120)
+        subprocess.run(
+            [*base, "extract-posters", "--rewrite"], check=True, capture_output=True, timeout=120
+        )
     args = [*base, command] + (["--rewrite"] if command == "extract-posters" else [])
     race_an_editor(posts, tmp_path, args)
 
@@ -246,16 +279,20 @@ def race_an_editor(posts, tmp_path, args: list) -> None:
     """Run the filmcli process `args` while a real editor process saves posts by rename;
     no save may be lost, and a post left alone makes the command exit 1."""
     stop = tmp_path / "stop"
-    editor = subprocess.Popen([sys.executable, "-c", EDITOR, str(posts), str(stop)],
-                              stdout=subprocess.PIPE)
+    editor = subprocess.Popen(
+        [sys.executable, "-c", EDITOR, str(posts), str(stop)], stdout=subprocess.PIPE
+    )
     try:
         out = subprocess.run(args, capture_output=True, timeout=180)
     finally:
         stop.touch()
         report = json.loads(editor.communicate(timeout=60)[0])
     assert b"Traceback" not in out.stderr
-    lost = report["lost"] + [token for name, token in report["last"].items()
-                             if f'"{token} '.encode() not in (posts / name).read_bytes()]
+    lost = report["lost"] + [
+        token
+        for name, token in report["last"].items()
+        if f'"{token} '.encode() not in (posts / name).read_bytes()
+    ]
     assert not lost, f"{len(lost)} of {report['saves']} edits were lost"
     if b"changed while it was read" in out.stderr:
         assert out.returncode == 1

@@ -38,7 +38,8 @@ def test_one_film_is_one_film(site, run, tmp_path):
     (lib / "_posts").mkdir(parents=True)
     (lib / "_config.yml").write_text("title: t\n")
     (lib / "_posts" / "2013-12-18-her.md").write_bytes(
-        (site / "_posts" / "2013-12-18-her.md").read_bytes())
+        (site / "_posts" / "2013-12-18-her.md").read_bytes()
+    )
     result = run("-L", lib, "list", "-F", "table")
     assert "1 film" in result.stdout and "1 films" not in result.stdout
 
@@ -53,12 +54,24 @@ def test_a_folder_without_posts_says_so_and_exits_1(site, run, tmp_path):
 
 
 def test_new_set_writes_extra_keys_as_set_does(site, run):
-    result = run("-L", site, *NEW, "--year", "2023", "--set", "rating=4.5", "--set",
-                 "tags=[drama, romance]", "--set", "seen=2024-01-05", "--date", "2024-01-05")
+    result = run(
+        "-L",
+        site,
+        *NEW,
+        "--year",
+        "2023",
+        "--set",
+        "rating=4.5",
+        "--set",
+        "tags=[drama, romance]",
+        "--set",
+        "seen=2024-01-05",
+        "--date",
+        "2024-01-05",
+    )
     assert result.exit_code == 0, result.stderr
     post = Post.read(site / "_posts" / "2024-01-05-past-lives.md")
-    assert post.front_matter["rating"] == 4.5 and post.front_matter["tags"] == ["drama",
-                                                                              "romance"]
+    assert post.front_matter["rating"] == 4.5 and post.front_matter["tags"] == ["drama", "romance"]
     assert str(post.front_matter["seen"]) == "2024-01-05"
     clash = run("-L", site, *NEW, "--year", "2023", "--set", "title=Other")
     assert clash.exit_code == 2 and "--title" in clash.stderr

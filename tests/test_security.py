@@ -49,8 +49,10 @@ def png(width: int = 30, height: int = 45) -> bytes:
 
 
 def post_text(title: str, poster: str, extra: str = "") -> str:
-    return (f'---\nlayout: post\ntitle: "{title}"\ndirector: "D"\nyear: 2001\n'
-            f"poster: {poster}\n{extra}---\n\nReview.\n")
+    return (
+        f'---\nlayout: post\ntitle: "{title}"\ndirector: "D"\nyear: 2001\n'
+        f"poster: {poster}\n{extra}---\n\nReview.\n"
+    )
 
 
 @pytest.fixture
@@ -113,8 +115,7 @@ READING_COMMANDS = {
 def test_python_tags_are_reported_not_run(exploit, command, world, lib, run):
     side = world / "outside" / "PWNED"
     post = lib / "_posts" / "2020-01-01-exploit.md"
-    post.write_text(post_text("Exploit", "/x.png",
-                              EXPLOITS[exploit].format(side=side) + "\n"))
+    post.write_text(post_text("Exploit", "/x.png", EXPLOITS[exploit].format(side=side) + "\n"))
     args = [a.format(post=post, world=world) for a in READING_COMMANDS[command]]
     result = run("-L", lib, *args)
     assert not side.exists(), "the YAML tag ran code"
@@ -128,16 +129,20 @@ def test_python_tags_are_reported_not_run(exploit, command, world, lib, run):
 def test_python_tag_in_an_imported_export_is_plain_text(world, lib, run):
     """JSON and TOML have no tags: a tag-looking string in an export stays a string."""
     side = world / "outside" / "PWNED"
-    record = {"title": "Tagged", "director": "D", "year": 2002,
-              "poster": "data:image/png;base64," + base64.b64encode(png()).decode(),
-              "note": f'!!python/object/apply:os.system ["touch {side}"]'}
+    record = {
+        "title": "Tagged",
+        "director": "D",
+        "year": 2002,
+        "poster": "data:image/png;base64," + base64.b64encode(png()).decode(),
+        "note": f'!!python/object/apply:os.system ["touch {side}"]',
+    }
     source = world / "out" / "in.json"
     source.write_text(json.dumps([record]))
     result = run("-L", lib, "add", source)
     assert result.exit_code == 0, result.stderr
     assert not side.exists()
     written = next((lib / "_posts").glob("*tagged*.md"))
-    assert "note: \"!!python/object/apply:os.system" in written.read_text()
+    assert 'note: "!!python/object/apply:os.system' in written.read_text()
     parsed = json.loads(run("-L", lib, "parse", "--format", "json", written).stdout)
     assert parsed["note"].startswith("!!python/object/apply:os.system")
     assert not side.exists()
@@ -145,23 +150,54 @@ def test_python_tag_in_an_imported_export_is_plain_text(world, lib, run):
 
 # --- writes stay inside the library (or the chosen output folder) ----------------------
 
-HOSTILE_TITLES = ["../../outside/evil", "/etc/passwd", "..", ".", "a/b\\c", "CON", "nul",
-                  "COM1.txt", "aux.md", ". . .", "-", "~/x", "$HOME", "`touch x`", "\u202egnp.md",
-                  "con:", "_posts/../../x", "%2e%2e%2f", "..\\..\\outside\\evil"]
+HOSTILE_TITLES = [
+    "../../outside/evil",
+    "/etc/passwd",
+    "..",
+    ".",
+    "a/b\\c",
+    "CON",
+    "nul",
+    "COM1.txt",
+    "aux.md",
+    ". . .",
+    "-",
+    "~/x",
+    "$HOME",
+    "`touch x`",
+    "\u202egnp.md",
+    "con:",
+    "_posts/../../x",
+    "%2e%2e%2f",
+    "..\\..\\outside\\evil",
+]
 
 
 @pytest.mark.parametrize("title", HOSTILE_TITLES)
 def test_new_with_a_hostile_title_writes_one_post_inside_posts(title, world, lib, run):
     (world / "poster.png").write_bytes(png())
     before = snapshot(world)
-    result = run("-L", lib, "new", "--title", title, "--director", "D", "--year", "2001",
-                 "--date", "2020-02-02", "--poster", world / "poster.png")
+    result = run(
+        "-L",
+        lib,
+        "new",
+        "--title",
+        title,
+        "--director",
+        "D",
+        "--year",
+        "2001",
+        "--date",
+        "2020-02-02",
+        "--poster",
+        world / "poster.png",
+    )
     assert result.exit_code == 0, result.stderr
     new = changed(before, snapshot(world))
     assert len(new) == 1, new
     (name,) = new
     assert name.startswith("lib/_posts/2020-02-02-") and name.count("/") == 2, name
-    stem = name.rsplit("/", 1)[1][len("2020-02-02-"):-3]
+    stem = name.rsplit("/", 1)[1][len("2020-02-02-") : -3]
     assert stem.split(".")[0].lower() not in {"con", "nul", "aux", "com1", "prn", "lpt1"}
     assert not stem.startswith(".")
     post = json.loads(run("-L", lib, "parse", "--format", "json", lib / name[4:]).stdout)
@@ -170,31 +206,82 @@ def test_new_with_a_hostile_title_writes_one_post_inside_posts(title, world, lib
 
 # ("trailing." is no hostile slug: `2020-02-02-trailing..md` is a fine file name, and Jekyll's
 # own fixtures hold such names; see tests/test_add.py::test_new_and_validate_share_the_slug_rule)
-HOSTILE_SLUGS = ["../evil", "/abs", "x/../../y", "..", ".", "CON", "nul.txt", "a\\b", ".hidden",
-                 "x\x00y", "", " ", "LPT9", "a" * 300]
+HOSTILE_SLUGS = [
+    "../evil",
+    "/abs",
+    "x/../../y",
+    "..",
+    ".",
+    "CON",
+    "nul.txt",
+    "a\\b",
+    ".hidden",
+    "x\x00y",
+    "",
+    " ",
+    "LPT9",
+    "a" * 300,
+]
 
 
 @pytest.mark.parametrize("slug", HOSTILE_SLUGS)
 def test_new_refuses_a_hostile_slug(slug, world, lib, run):
     (world / "poster.png").write_bytes(png())
     before = snapshot(world)
-    result = run("-L", lib, "new", "--title", "T", "--director", "D", "--year", "2001",
-                 "--date", "2020-02-02", "--poster", world / "poster.png", "--slug", slug)
+    result = run(
+        "-L",
+        lib,
+        "new",
+        "--title",
+        "T",
+        "--director",
+        "D",
+        "--year",
+        "2001",
+        "--date",
+        "2020-02-02",
+        "--poster",
+        world / "poster.png",
+        "--slug",
+        slug,
+    )
     assert result.exit_code == (1 if "\x00" in slug else 2), (result.stdout, result.stderr)
     assert result.stderr.startswith("error: ") and "slug" in result.stderr
     assert changed(before, snapshot(world)) == set()
 
 
-HOSTILE_DATES = ["../../x", "2020-01-01/../..", "2020-13-01", "2020-02-30", "0000-01-01",
-                 "99999-01-01", "2020-1-1x", "2020-01-01\x00", "/2020-01-01"]
+HOSTILE_DATES = [
+    "../../x",
+    "2020-01-01/../..",
+    "2020-13-01",
+    "2020-02-30",
+    "0000-01-01",
+    "99999-01-01",
+    "2020-1-1x",
+    "2020-01-01\x00",
+    "/2020-01-01",
+]
 
 
 @pytest.mark.parametrize("date", HOSTILE_DATES)
 def test_new_refuses_a_hostile_date(date, world, lib, run):
     (world / "poster.png").write_bytes(png())
     before = snapshot(world)
-    result = run("-L", lib, "new", "--title", "T", "--director", "D", "--year", "2001",
-                 "--date", date, "--poster", world / "poster.png")
+    result = run(
+        "-L",
+        lib,
+        "new",
+        "--title",
+        "T",
+        "--director",
+        "D",
+        "--year",
+        "2001",
+        "--date",
+        date,
+        "--poster",
+        world / "poster.png",
+    )
     assert result.exit_code in (1, 2), (result.stdout, result.stderr)
     assert result.stderr.startswith("error: ")
     assert changed(before, snapshot(world)) == set()
@@ -218,9 +305,14 @@ HOSTILE_RECORDS = {
 
 @pytest.mark.parametrize("case", list(HOSTILE_RECORDS))
 def test_add_writes_only_inside_posts_whatever_a_record_says(case, world, lib, run):
-    record = {"title": "Imported", "director": "D", "year": 2003,
-              "poster": "data:image/png;base64," + base64.b64encode(png()).decode(),
-              "body": "Text.\n", **HOSTILE_RECORDS[case]}
+    record = {
+        "title": "Imported",
+        "director": "D",
+        "year": 2003,
+        "poster": "data:image/png;base64," + base64.b64encode(png()).decode(),
+        "body": "Text.\n",
+        **HOSTILE_RECORDS[case],
+    }
     source = world / "out" / "in.json"
     source.write_text(json.dumps([record]))
     before = snapshot(world)
@@ -241,7 +333,8 @@ def test_extract_posters_uses_only_the_file_name_never_a_slug_key(world, lib, ru
     """`slug:` and `permalink:` keys say nothing about where poster files go."""
     uri = "data:image/png;base64," + base64.b64encode(png()).decode()
     (lib / "_posts" / "2020-01-01-honest.md").write_text(
-        post_text("Honest", uri, "slug: ../../../outside/evil\npermalink: /../../x\n"))
+        post_text("Honest", uri, "slug: ../../../outside/evil\npermalink: /../../x\n")
+    )
     before = snapshot(world)
     result = run("-L", lib, "extract-posters", "--rewrite")
     assert result.exit_code == 0, result.stderr
@@ -258,12 +351,33 @@ def test_posts_dir_outside_the_site_is_refused(configured, command, world, lib, 
     (lib / "filmcli.toml").write_text(f'posts_dir = "{configured.format(world=world)}"\n')
     (world / "poster.png").write_bytes(png())
     source = world / "out" / "in.json"
-    source.write_text(json.dumps([{"title": "X", "director": "D", "year": 2001,
-                                   "poster": "data:image/png;base64,"
-                                   + base64.b64encode(png()).decode()}]))
-    args = {"new": ["new", "--title", "X", "--director", "D", "--year", "2001",
-                    "--poster", world / "poster.png"],
-            "add": ["add", source], "list": ["list"]}[command]
+    source.write_text(
+        json.dumps(
+            [
+                {
+                    "title": "X",
+                    "director": "D",
+                    "year": 2001,
+                    "poster": "data:image/png;base64," + base64.b64encode(png()).decode(),
+                }
+            ]
+        )
+    )
+    args = {
+        "new": [
+            "new",
+            "--title",
+            "X",
+            "--director",
+            "D",
+            "--year",
+            "2001",
+            "--poster",
+            world / "poster.png",
+        ],
+        "add": ["add", source],
+        "list": ["list"],
+    }[command]
     before = snapshot(world)
     result = run("-L", lib, *args)
     assert result.exit_code == 1, (result.stdout, result.stderr)
@@ -291,9 +405,14 @@ def test_poster_dir_symlinked_outside_is_refused(world, lib, run):
     assert changed(before, snapshot(world)) == set()
 
 
-ESCAPING_POSTERS = ["../../outside/secret.png", "/../outside/secret.png",
-                    "%2e%2e/%2e%2e/outside/secret.png", "/etc/passwd", "../../outside/secret.txt",
-                    "/assets/leak.png"]
+ESCAPING_POSTERS = [
+    "../../outside/secret.png",
+    "/../outside/secret.png",
+    "%2e%2e/%2e%2e/outside/secret.png",
+    "/etc/passwd",
+    "../../outside/secret.txt",
+    "/assets/leak.png",
+]
 
 
 @pytest.mark.parametrize("value", ESCAPING_POSTERS)
@@ -335,9 +454,25 @@ def test_posts_behind_symlinks_are_read(linked_post, lib, run):
 WRITING_THROUGH = {
     "extract --rewrite": (["extract-posters", "--rewrite"], "symbolic link"),
     "embed-posters": (["embed-posters"], "symbolic link"),
-    "new --force": (["new", "--title", "Victim", "--director", "D", "--year", "2001",
-                     "--date", "2020-03-03", "--slug", "victim", "--force", "--poster",
-                     "{world}/p.png"], "symbolic link"),
+    "new --force": (
+        [
+            "new",
+            "--title",
+            "Victim",
+            "--director",
+            "D",
+            "--year",
+            "2001",
+            "--date",
+            "2020-03-03",
+            "--slug",
+            "victim",
+            "--force",
+            "--poster",
+            "{world}/p.png",
+        ],
+        "symbolic link",
+    ),
     "add --force": (["add", "--force", "{world}/out/in.json"], "symbolic link"),
 }
 
@@ -365,10 +500,13 @@ def test_posts_behind_symlinks_are_never_written_through(name, linked_post, worl
     assert expected in result.stderr, result.stderr
 
 
-@pytest.mark.parametrize("command", [
-    ["export", "--output", "{link}"],
-    ["wall", "--output", "{link}"],
-])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["export", "--output", "{link}"],
+        ["wall", "--output", "{link}"],
+    ],
+)
 def test_output_files_are_never_written_through_a_symlink(command, world, lib, run):
     link = world / "out" / "result.json"
     if command[0] == "wall":

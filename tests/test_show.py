@@ -29,8 +29,19 @@ def seed_image() -> Image.Image:
 
 
 def poster_cells(run, library, *extra, colorterm="truecolor"):
-    result = run("-L", library, "show", "her", "--width", "40", "--protocol", "blocks",
-                 "--poster-only", *extra, env={"COLORTERM": colorterm})
+    result = run(
+        "-L",
+        library,
+        "show",
+        "her",
+        "--width",
+        "40",
+        "--protocol",
+        "blocks",
+        "--poster-only",
+        *extra,
+        env={"COLORTERM": colorterm},
+    )
     assert result.exit_code == 0, result.stderr
     return result.stdout, parse_ansi(result.stdout)
 
@@ -76,23 +87,44 @@ def test_no_color_prints_facts_and_a_one_line_poster_summary(run, seed_site):
 def test_a_pipe_gets_no_picture_even_with_colour_allowed(seed_site):
     env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")}
     env.update(COLORTERM="truecolor", KITTY_WINDOW_ID="1")
-    proc = subprocess.run([sys.executable, "-m", "filmcli", "-L", str(seed_site), "show", "her",
-                           "--poster-only"], capture_output=True, env=env, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "filmcli", "-L", str(seed_site), "show", "her", "--poster-only"],
+        capture_output=True,
+        env=env,
+        timeout=60,
+    )
     assert proc.returncode == 0
     assert proc.stdout == "poster: JPEG 259×194 7.4 kB (image/jpeg)\n".encode()
 
 
 def run_tty(*args, env_extra=None, size=(50, 120)):
     """Run filmcli with a pseudo-terminal as stdout (what a user's terminal gives it)."""
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("NO_COLOR", "FORCE_COLOR", "COLUMNS", "LINES", "KITTY_WINDOW_ID",
-                        "TERM_PROGRAM", "COLORTERM")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k
+        not in (
+            "NO_COLOR",
+            "FORCE_COLOR",
+            "COLUMNS",
+            "LINES",
+            "KITTY_WINDOW_ID",
+            "TERM_PROGRAM",
+            "COLORTERM",
+        )
+    }
     env["TERM"] = "xterm-256color"
     env.update(env_extra or {})
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", size[0], size[1], 0, 0))
-    proc = subprocess.Popen([sys.executable, "-m", "filmcli", *map(str, args)], stdin=slave,
-                            stdout=slave, stderr=slave, env=env, close_fds=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "filmcli", *map(str, args)],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env=env,
+        close_fds=True,
+    )
     os.close(slave)
     chunks = []
     while True:
@@ -126,10 +158,13 @@ def test_terminal_gets_the_poster_beside_the_facts(seed_site):
     assert "\x1b[38;5;" in out and "\x1b[38;2;" not in out  # 256 colours otherwise
 
 
-@pytest.mark.parametrize("env, marker", [
-    ({"KITTY_WINDOW_ID": "3"}, "\x1b_Ga=T,f=100"),
-    ({"TERM_PROGRAM": "iTerm.app"}, "\x1b]1337;File="),
-])
+@pytest.mark.parametrize(
+    "env, marker",
+    [
+        ({"KITTY_WINDOW_ID": "3"}, "\x1b_Ga=T,f=100"),
+        ({"TERM_PROGRAM": "iTerm.app"}, "\x1b]1337;File="),
+    ],
+)
 def test_auto_picks_the_terminal_graphics_protocol(seed_site, env, marker):
     code, out = run_tty("-L", seed_site, "show", "her", env_extra=env)
     assert code == 0 and marker in out
@@ -148,16 +183,24 @@ def test_terminal_without_colour_gets_the_summary(seed_site, env):
 def test_explicit_protocols_draw_even_in_a_pipe(run, seed_site):
     kitty = run("-L", seed_site, "show", "her", "--protocol", "kitty", "--poster-only")
     assert kitty.stdout.startswith("\x1b_Ga=T,f=100,q=2,c=")
-    iterm = run("-L", seed_site, "show", "her", "--protocol", "iterm", "--poster-only",
-                "--width", "30")
+    iterm = run(
+        "-L", seed_site, "show", "her", "--protocol", "iterm", "--poster-only", "--width", "30"
+    )
     assert iterm.stdout.startswith("\x1b]1337;File=") and "width=30" in iterm.stdout
     sixel = run("-L", seed_site, "show", "her", "--protocol", "sixel", "--poster-only")
     assert sixel.stdout.startswith("\x1bP") and sixel.stdout.rstrip().endswith("\x1b\\")
 
 
 def test_blocks_page_layout_in_a_pipe(run, seed_site):
-    result = run("-L", seed_site, "show", "her", "--protocol", "blocks",
-                 env={"COLUMNS": "100", "LINES": "40"})
+    result = run(
+        "-L",
+        seed_site,
+        "show",
+        "her",
+        "--protocol",
+        "blocks",
+        env={"COLUMNS": "100", "LINES": "40"},
+    )
     assert result.exit_code == 0, result.stderr
     first = SGR.sub("", result.stdout.splitlines()[0])
     assert set(first[:56]) <= BLOCKS and first[58:] == "Her (2013)"
@@ -173,16 +216,20 @@ def heading(result) -> str:
 
 def test_lookup_by_path_slug_and_title(run, site):
     (site / "_posts" / "2024-11-08-heretic.md").write_text(
-        '---\nlayout: post\ntitle: "Heretic"\ndirector: "Scott Beck"\nyear: 2024\n---\n\nx\n')
+        '---\nlayout: post\ntitle: "Heretic"\ndirector: "Scott Beck"\nyear: 2024\n---\n\nx\n'
+    )
     casablanca = site / "_posts" / "2019-02-10-casablanca.md"
     assert heading(run("-L", site, "show", casablanca)) == "Casablanca (1942)"
-    assert heading(run("-L", site, "show", "_posts/2019-02-10-casablanca.md")) == \
-        "Casablanca (1942)"
+    assert (
+        heading(run("-L", site, "show", "_posts/2019-02-10-casablanca.md")) == "Casablanca (1942)"
+    )
     assert heading(run("-L", site, "show", "vertigo")) == "Vertigo (1958)"
     assert heading(run("-L", site, "show", "2019-10-31-vertigo")) == "Vertigo (1958)"
     assert heading(run("-L", site, "show", "СТАЛКЕР")) == "Сталкер (1979)"
-    assert heading(run("-L", site, "show", "léon: the professional")) == \
-        "Léon: The Professional (1994)"
+    assert (
+        heading(run("-L", site, "show", "léon: the professional"))
+        == "Léon: The Professional (1994)"
+    )
     assert heading(run("-L", site, "show", "space odys")) == "2001: A Space Odyssey (1968)"
     # an exact slug wins over titles that merely contain the words
     assert heading(run("-L", site, "show", "her")) == "Her (2013)"
@@ -194,8 +241,11 @@ def test_ambiguous_query_lists_the_candidates(run, site):
     assert result.exit_code == 2
     assert result.stdout == ""
     assert "error: 'c' matches 2 films; name one by its slug or file" in result.stderr
-    assert re.search(r"^  casablanca +Casablanca \(1942\) +_posts/2019-02-10-casablanca\.md$",
-                     result.stderr, re.M)
+    assert re.search(
+        r"^  casablanca +Casablanca \(1942\) +_posts/2019-02-10-casablanca\.md$",
+        result.stderr,
+        re.M,
+    )
     assert re.search(r"^  citizen-kane +Citizen Kane \(1941\)", result.stderr, re.M)
 
     missing = run("-L", site, "show", "no such film at all")
@@ -209,8 +259,10 @@ def test_bad_poster_still_shows_the_film_and_fails(run, seed_site):
     result = run("-L", seed_site, "show", "her", "--protocol", "blocks")
     assert result.exit_code == 1
     assert "Her (2013)" in result.stdout
-    assert "error: _posts/2013-12-18-her.md: poster not drawn: poster data is not valid " \
-           "base64" in result.stderr
+    assert (
+        "error: _posts/2013-12-18-her.md: poster not drawn: poster data is not valid "
+        "base64" in result.stderr
+    )
     only = run("-L", seed_site, "show", "her", "--protocol", "blocks", "--poster-only")
     assert only.exit_code == 1 and only.stdout == ""
 
@@ -221,8 +273,11 @@ def test_bad_options_are_usage_errors(run, seed_site):
 
 
 def test_title_words_in_any_order_without_accents(run, site):
-    for query, title in (("alien romulus", "Alien: Romulus"), ("kane citizen", "Citizen Kane"),
-                         ("leon", "Léon: The Professional")):
+    for query, title in (
+        ("alien romulus", "Alien: Romulus"),
+        ("kane citizen", "Citizen Kane"),
+        ("leon", "Léon: The Professional"),
+    ):
         result = run("-L", site, "show", query)
         assert result.exit_code == 0, (query, result.stderr)
         assert result.stdout.startswith(title), query

@@ -30,8 +30,12 @@ SEED_BYTES = SEED.read_bytes()
 
 
 def _filmcli(*args, **kw):
-    return subprocess.Popen([sys.executable, "-m", "filmcli", "--no-cache", *map(str, args)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kw)
+    return subprocess.Popen(
+        [sys.executable, "-m", "filmcli", "--no-cache", *map(str, args)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        **kw,
+    )
 
 
 FILMCLI_FRAME = re.compile(r'File "[^"]*/filmcli/[^"]*\.py"')  # a frame in filmcli's own code
@@ -71,7 +75,8 @@ def _make_library(root: Path, n: int) -> Path:
     (root / "_config.yml").write_text("title: t\n")
     for i in range(n):
         (posts / f"2013-12-18-her-{i}.md").write_bytes(
-            SEED_BYTES.replace(b'title: "Her"', f'title: "Her {i}"'.encode()))
+            SEED_BYTES.replace(b'title: "Her"', f'title: "Her {i}"'.encode())
+        )
     return posts
 
 
@@ -81,8 +86,7 @@ def _temp_files(root: Path) -> list[str]:
 
 @pytest.mark.parametrize("how", ["ctrl-c", "sigterm", "sigterm-group"])
 @pytest.mark.parametrize("round_", range(ROUNDS))
-def test_interrupting_a_long_rewrite_leaves_no_temp_file_and_loses_nothing(tmp_path, how,
-                                                                           round_):
+def test_interrupting_a_long_rewrite_leaves_no_temp_file_and_loses_nothing(tmp_path, how, round_):
     root = tmp_path / "lib"
     posts = _make_library(root, 1500)
     folder = root / "assets" / "posters"
@@ -112,6 +116,7 @@ def test_interrupting_a_long_rewrite_leaves_no_temp_file_and_loses_nothing(tmp_p
             name = f"her-{i}.jpg"
             assert f"poster: /assets/posters/{name}".encode() in post
             import base64
+
             assert (folder / name).read_bytes() == base64.b64decode(jpeg.split(b"\n", 1)[0])
 
 

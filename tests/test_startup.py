@@ -18,8 +18,12 @@ HEAVY = ("PIL", "yaml", "rich.table", "pydantic", "sqlite3", "numpy")
 
 
 def imported(*args: str, cwd=None) -> tuple[subprocess.CompletedProcess, set[str]]:
-    proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "filmcli", *args],
-                          capture_output=True, cwd=cwd, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "filmcli", *args],
+        capture_output=True,
+        cwd=cwd,
+        timeout=60,
+    )
     modules = set()
     for line in proc.stderr.decode().splitlines():
         if line.startswith("import time:") and "|" in line:
@@ -62,8 +66,7 @@ def test_listing_needs_no_pillow_and_no_pydantic(site):
 
 def test_version_inside_a_program_does_not_exit(run):
     # Importing filmcli.cli from a program whose own argv says --version must not exit.
-    code = ("import sys; sys.argv = ['prog', '--version']; import filmcli.cli; "
-            "print('still here')")
+    code = "import sys; sys.argv = ['prog', '--version']; import filmcli.cli; print('still here')"
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=60)
     assert proc.returncode == 0 and proc.stdout.strip() == b"still here"
     assert run("--version").stdout.startswith("filmcli ")

@@ -41,11 +41,11 @@ def _check_table(screen: str, films: list[dict], width: int) -> None:
     assert all(cell_len(line) <= width for line in lines), screen
     header = lines[0].split()
     assert header[:2] == ["Title", "Year"], screen
-    rows = lines[1:1 + len(films)]
+    rows = lines[1 : 1 + len(films)]
     assert len(rows) == len(films), screen  # one line per film: nothing wrapped
     for film, row in zip(films, rows, strict=True):
         assert row.startswith(film["title"]), (film, screen)  # whole, on its line
-        assert f" {film['year']}" in row[len(film["title"]):], (film, screen)
+        assert f" {film['year']}" in row[len(film["title"]) :], (film, screen)
     for row in rows:  # a shortened cell ends with an ellipsis: never half a word on a line
         assert all(not word.endswith("-") for word in row.split()), screen
     assert re.fullmatch(r"\d+ films", lines[1 + len(films)].strip()), screen
@@ -73,6 +73,7 @@ def test_list_keeps_titles_whole_in_a_real_terminal(site, terminal, width):
 
 
 # --- the pager --------------------------------------------------------------------------
+
 
 def _recording_pager(tmp_path):
     """A pager that keeps what it was given (and says it ran), for the screen and the test."""
@@ -109,8 +110,10 @@ def test_the_pager_is_the_users_and_gets_the_whole_table(site, terminal, tmp_pat
     assert paged[0].startswith("Title") and paged[-1].strip() == "16 films"
 
 
-@pytest.mark.parametrize("args,env", [(["list", "--no-pager"], {}), (["list"], {"PAGER": "cat"}),
-                                      (["list"], {"FILMCLI_PAGER": ""})])
+@pytest.mark.parametrize(
+    "args,env",
+    [(["list", "--no-pager"], {}), (["list"], {"PAGER": "cat"}), (["list"], {"FILMCLI_PAGER": ""})],
+)
 def test_no_pager(site, terminal, tmp_path, args, env):
     pager, seen = _recording_pager(tmp_path)
     env = {"PAGER": pager, **env}
@@ -125,12 +128,14 @@ def test_no_pager_when_the_table_fits_or_in_a_pipe(site, terminal, tmp_path):
     terminal.start(["list"], cwd=site, env=terminal_env(PAGER=pager), width=100, height=40)
     assert "EXIT=0" in terminal.wait_for("EXIT=")
     assert not seen.exists()
-    done = run_process("-L", site, "list", "-F", "table",
-                       env={**terminal_env(PAGER=pager), "LINES": "5"})
+    done = run_process(
+        "-L", site, "list", "-F", "table", env={**terminal_env(PAGER=pager), "LINES": "5"}
+    )
     assert done.returncode == 0 and b"16 films" in done.stdout and not seen.exists()
 
 
 # --- help ---------------------------------------------------------------------------------
+
 
 def _help(*args, columns: int = 160) -> str:
     done = run_process(*args, env={**terminal_env(), "COLUMNS": str(columns)})
@@ -164,8 +169,11 @@ def test_every_command_ends_with_real_examples(site):
             args = [name, {"config": "set", "cache": "info"}[name], "--help"]
         text = _help(*args)
         assert "Examples:" in text, (name, text)
-        examples = [line.strip() for line in text.split("Examples:", 1)[1].splitlines()
-                    if line.strip().startswith("filmcli ")]
+        examples = [
+            line.strip()
+            for line in text.split("Examples:", 1)[1].splitlines()
+            if line.strip().startswith("filmcli ")
+        ]
         assert 2 <= len(examples) <= 3, (name, text)
 
 
@@ -196,6 +204,7 @@ def test_help_command():
 
 # --- progress -----------------------------------------------------------------------------
 
+
 def _big_library(tmp_path, n: int = 40):
     """A library of `n` films: the seed post under other titles."""
     from conftest import SEED
@@ -205,15 +214,20 @@ def _big_library(tmp_path, n: int = 40):
     (root / "_config.yml").write_text("title: big\n")
     text = SEED.read_text(encoding="utf-8")
     for i in range(n):
-        body = text.replace('title: "Her"', f'title: "Film {i}"').replace("title: Her",
-                                                                         f"title: Film {i}")
+        body = text.replace('title: "Her"', f'title: "Film {i}"').replace(
+            "title: Her", f"title: Film {i}"
+        )
         (root / "_posts" / f"2013-12-18-film-{i}.md").write_text(body, encoding="utf-8")
     return root
 
 
-PROGRESS = [(["validate"], "validating"), (["export", "--output", "out.json"], "exporting"),
-            (["stats"], "reading posts"), (["wall", "--output", "wall.jpg"], "drawing the wall"),
-            (["add", "export.json", "--force"], "adding")]
+PROGRESS = [
+    (["validate"], "validating"),
+    (["export", "--output", "out.json"], "exporting"),
+    (["stats"], "reading posts"),
+    (["wall", "--output", "wall.jpg"], "drawing the wall"),
+    (["add", "export.json", "--force"], "adding"),
+]
 
 
 @pytest.mark.parametrize("args,label", PROGRESS, ids=[a[0] for a, _ in PROGRESS])
@@ -224,8 +238,11 @@ def test_progress_on_a_terminal_only(tmp_path, terminal, args, label):
         assert done.returncode == 0, done.stderr
     record = tmp_path / "pane.txt"
     # The pane's every byte, the bar's redraws too (it is gone from the screen at the end).
-    terminal.start_program(["sh", "-c", "sleep 1; exec \"$0\" \"$@\"", sys.executable, "-m",
-                            "filmcli", *args], cwd=root, env=terminal_env())
+    terminal.start_program(
+        ["sh", "-c", 'sleep 1; exec "$0" "$@"', sys.executable, "-m", "filmcli", *args],
+        cwd=root,
+        env=terminal_env(),
+    )
     terminal.tmux("pipe-pane", "-o", f"cat >> {record}")
     screen = terminal.wait_for("EXIT=")
     assert "EXIT=0" in screen, screen
@@ -241,6 +258,7 @@ def test_progress_on_a_terminal_only(tmp_path, terminal, args, label):
 
 
 # --- wall: a font for every script ----------------------------------------------------------
+
 
 def _one_film_library(tmp_path, title: str, name: str):
     from conftest import SEED
@@ -295,6 +313,7 @@ def test_wall_warns_once_when_no_font_has_a_script(site):
 
 # --- interactive new ------------------------------------------------------------------------
 
+
 def _answer(terminal, prompt: str, text: str, count: int = 1) -> None:
     """Wait until `prompt` has been shown `count` times, then type `text` and Enter."""
     deadline = time.monotonic() + 60
@@ -327,8 +346,11 @@ def test_new_asks_again_after_a_bad_poster_and_offers_the_editor(library, termin
     editor = tmp_path / "editor.sh"
     editor.write_text('#!/bin/sh\nprintf "Written in the editor.\\n" >> "$1"\n')
     editor.chmod(0o755)
-    terminal.start(["new", "--date", "2013-12-18"], cwd=library,
-                   env=terminal_env(EDITOR=str(editor), VISUAL=""))
+    terminal.start(
+        ["new", "--date", "2013-12-18"],
+        cwd=library,
+        env=terminal_env(EDITOR=str(editor), VISUAL=""),
+    )
     _answer(terminal, "Title:", "Her")
     _answer(terminal, "Director:", "Spike Jonze")
     _answer(terminal, "Year:", "2013")
@@ -350,8 +372,21 @@ def test_new_asks_again_after_a_bad_poster_and_offers_the_editor(library, termin
 def test_new_editor_offer_declined_writes_no_review(library, terminal):
     from conftest import ROOT
 
-    terminal.start(["new", "--title", "Her", "--director", "Spike Jonze", "--year", "2013",
-                    "--date", "2013-12-18"], cwd=library, env=terminal_env(EDITOR="false"))
+    terminal.start(
+        [
+            "new",
+            "--title",
+            "Her",
+            "--director",
+            "Spike Jonze",
+            "--year",
+            "2013",
+            "--date",
+            "2013-12-18",
+        ],
+        cwd=library,
+        env=terminal_env(EDITOR="false"),
+    )
     _answer(terminal, "Poster image file:", str(ROOT / "examples" / "her.jpg"))
     _answer(terminal, "review in", "n")
     assert "EXIT=0" in terminal.wait_for("EXIT=")

@@ -102,9 +102,16 @@ def test_escape_path_refuses_what_jekyll_cannot_encode(text):
         escape_path(text)
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("", "/"), ("ab//cd", "/ab/cd"), ("./x/../y", "/x/y"), ("..", "/"), ("a.b.", "/a.b."),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("", "/"),
+        ("ab//cd", "/ab/cd"),
+        ("./x/../y", "/x/y"),
+        ("..", "/"),
+        ("a.b.", "/a.b."),
+    ],
+)
 def test_sanitize_url(text, expected):
     assert sanitize_url(text) == expected
 
@@ -124,13 +131,16 @@ def settings_for(root: Path, config: str) -> SiteSettings:
     return site_settings(root)
 
 
-@pytest.mark.parametrize("style,expected", [
-    ("date", "/2016/03/05/%E4%B8%83%E4%BA%BA%E3%81%AE%E4%BE%8D.html"),
-    ("pretty", "/2016/03/05/%E4%B8%83%E4%BA%BA%E3%81%AE%E4%BE%8D/"),
-    ("ordinal", "/2016/065/%E4%B8%83%E4%BA%BA%E3%81%AE%E4%BE%8D.html"),
-    ("weekdate", "/2016/W09/Sat/%E4%B8%83%E4%BA%BA%E3%81%AE%E4%BE%8D.html"),
-    ("none", "/%E4%B8%83%E4%BA%BA%E3%81%AE%E4%BE%8D.html"),
-])
+@pytest.mark.parametrize(
+    "style,expected",
+    [
+        ("date", "/2016/03/05/%E4%B8%83%E4%BA%BA%E3%81%AE%E4%BE%8D.html"),
+        ("pretty", "/2016/03/05/%E4%B8%83%E4%BA%BA%E3%81%AE%E4%BE%8D/"),
+        ("ordinal", "/2016/065/%E4%B8%83%E4%BA%BA%E3%81%AE%E4%BE%8D.html"),
+        ("weekdate", "/2016/W09/Sat/%E4%B8%83%E4%BA%BA%E3%81%AE%E4%BE%8D.html"),
+        ("none", "/%E4%B8%83%E4%BA%BA%E3%81%AE%E4%BE%8D.html"),
+    ],
+)
 def test_builtin_styles(tmp_path, style, expected):
     post = make_post(tmp_path, "2016-03-05-七人の侍.md")
     assert post_url(post, settings_for(tmp_path, f"permalink: {style}\n")) == expected
@@ -146,12 +156,15 @@ def test_default_style_is_date_without_config(tmp_path):
 def test_custom_template_placeholders(tmp_path):
     post = make_post(tmp_path, "2019-01-07-Mixed Case Title.md")
     settings = settings_for(
-        tmp_path, "permalink: /:short_year/:i_month/:i_day/:y_day/:long_month/:short_month/"
-                  ":long_day/:w_year-:week-:w_day/:hour:minute:second/:collection/:name/"
-                  ":title/:slug/:month_:day:output_ext\n")
+        tmp_path,
+        "permalink: /:short_year/:i_month/:i_day/:y_day/:long_month/:short_month/"
+        ":long_day/:w_year-:week-:w_day/:hour:minute:second/:collection/:name/"
+        ":title/:slug/:month_:day:output_ext\n",
+    )
     assert post_url(post, settings) == (
         "/19/1/7/007/January/Jan/Monday/2019-02-1/000000/posts/2019-01-07-mixed-case-title/"
-        "Mixed-Case-Title/mixed-case-title/01_07.html")
+        "Mixed-Case-Title/mixed-case-title/01_07.html"
+    )
 
 
 def test_categories_slug_date_and_own_permalink(tmp_path):
@@ -160,8 +173,7 @@ def test_categories_slug_date_and_own_permalink(tmp_path):
     assert post_url(cats, settings) == "/films/film%20noir/reviews/2019/2019/noir/"
     text = make_post(tmp_path, "2019-07-05-text.md", "categories: Drama crime\n")
     assert post_url(text, settings) == "/films/drama/crime/2019/text/"
-    single = make_post(tmp_path, "2019-07-06-single.md",
-                       "category: Ciné Club\ncategories: [a]\n")
+    single = make_post(tmp_path, "2019-07-06-single.md", "category: Ciné Club\ncategories: [a]\n")
     assert post_url(single, settings) == "/films/a/cin%C3%A9%20club/2019/single/"
     slugged = make_post(tmp_path, "2019-07-07-file-name.md", "slug: Special Slug!\n")
     assert post_url(slugged, settings) == "/films/2019/special-slug/"
@@ -177,8 +189,9 @@ def test_date_with_a_zone_is_read_in_the_site_timezone(tmp_path):
     post = make_post(tmp_path, "2019-07-04-late.md", "date: 2020-02-29 23:30:00 -05:00\n")
     utc = settings_for(tmp_path, "permalink: /:year/:month/:day/:hour/:title/\ntimezone: UTC\n")
     assert post_url(post, utc) == "/2020/03/01/04/late/"
-    tokyo = settings_for(tmp_path, "permalink: /:year/:month/:day/:hour/:title/\n"
-                                   "timezone: Asia/Tokyo\n")
+    tokyo = settings_for(
+        tmp_path, "permalink: /:year/:month/:day/:hour/:title/\ntimezone: Asia/Tokyo\n"
+    )
     assert post_url(post, tokyo) == "/2020/03/01/13/late/"
 
 
@@ -192,9 +205,12 @@ def test_unknown_placeholder_names_the_config(tmp_path):
 
 
 def test_settings_baseurl_plugins_and_collection_permalink(tmp_path):
-    settings = settings_for(tmp_path, "baseurl: /blog/\nplugins: [jekyll-feed]\n"
-                                      "gems: [jekyll-redirect-from]\n"
-                                      "collections:\n  posts:\n    permalink: /p/:title/\n")
+    settings = settings_for(
+        tmp_path,
+        "baseurl: /blog/\nplugins: [jekyll-feed]\n"
+        "gems: [jekyll-redirect-from]\n"
+        "collections:\n  posts:\n    permalink: /p/:title/\n",
+    )
     post = make_post(tmp_path, "2013-12-18-her.md")
     assert post_url(post, settings) == "/p/her/"
     assert public_url(post, settings) == "/blog/p/her/"
@@ -233,7 +249,8 @@ def test_list_fields_url(run, site):
     rows = {r["path"]: r["url"] for r in json.loads(result.stdout)}
     assert rows["_posts/2013-12-18-her.md"] == "/2013/12/18/her.html"
     assert rows["_posts/2016-03-05-七人の侍.md"] == (
-        "/2016/03/05/%E4%B8%83%E4%BA%BA%E3%81%AE%E4%BE%8D.html")
+        "/2016/03/05/%E4%B8%83%E4%BA%BA%E3%81%AE%E4%BE%8D.html"
+    )
     assert result.stderr == ""
 
 
@@ -251,8 +268,9 @@ def test_list_reads_the_site_settings_once_and_only_for_url(run, site, monkeypat
 
     calls = []
     real = filmcli.model.urls.site_settings
-    monkeypatch.setattr(filmcli.model.urls, "site_settings",
-                        lambda root: calls.append(root) or real(root))
+    monkeypatch.setattr(
+        filmcli.model.urls, "site_settings", lambda root: calls.append(root) or real(root)
+    )
     assert run("-L", site, "list", "--fields", "title,year", "--sort", "year").exit_code == 0
     assert calls == []
     result = run("-L", site, "list", "--where", "url~/20", "--sort", "url", "--fields", "url")
@@ -320,17 +338,17 @@ SITES = {
     "none": "permalink: none\n",
     "custom": "permalink: /films/:year/:slug/\nbaseurl: /reel\n",
     "custom-ext": "permalink: /:categories/:i_month-:i_day/:title\nbaseurl: /b/\n"
-                  "timezone: Asia/Tokyo\n",
+    "timezone: Asia/Tokyo\n",
     # front matter defaults: for every post, for a folder, for a glob
     "every-placeholder": "permalink: /:collection/:name/:path/:short_year/:i_month/:y_day/"
-                         ":long_month/:short_month/:long_day/:short_day/:w_year/:week/:w_day/"
-                         ":hour:minute:second/:month_:day/:slugified_categories/"
-                         ":title:output_ext\ntimezone: America/New_York\n",
+    ":long_month/:short_month/:long_day/:short_day/:w_year/:week/:w_day/"
+    ":hour:minute:second/:month_:day/:slugified_categories/"
+    ":title:output_ext\ntimezone: America/New_York\n",
     "defaults": "permalink: /:categories/:title/\ndefaults:\n"
-                "  - scope: {path: ''}\n    values: {categories: [Base]}\n"
-                "  - scope: {path: _posts/sub, type: posts}\n"
-                "    values: {permalink: '/deep/:slug:output_ext'}\n"
-                "  - scope: {path: '_posts/2019-07-1*'}\n    values: {category: Glob}\n",
+    "  - scope: {path: ''}\n    values: {categories: [Base]}\n"
+    "  - scope: {path: _posts/sub, type: posts}\n"
+    "    values: {permalink: '/deep/:slug:output_ext'}\n"
+    "  - scope: {path: '_posts/2019-07-1*'}\n    values: {category: Glob}\n",
 }
 
 
@@ -357,8 +375,10 @@ def _finish_build(name: str, src: Path, dest: Path, proc: subprocess.Popen, buil
 def jekyll_sites(tmp_path_factory):
     """Every site of SITES, drafts included, built by real Jekyll once for this module."""
     if JEKYLL is None:
-        pytest.skip("jekyll is not installed (apt-get install -y jekyll): the real Jekyll "
-                    "URL test cannot run")
+        pytest.skip(
+            "jekyll is not installed (apt-get install -y jekyll): the real Jekyll "
+            "URL test cannot run"
+        )
     base = tmp_path_factory.mktemp("jekyll-urls")
     built = {}
     started = time.monotonic()
@@ -367,27 +387,40 @@ def jekyll_sites(tmp_path_factory):
         src = base / name
         shutil.copytree(EXAMPLE_SITE, src, ignore=shutil.ignore_patterns("_site", ".jekyll-cache"))
         original = (src / "_config.yml").read_text(encoding="utf-8")
-        kept = "".join(line + "\n" for line in original.splitlines()
-                       if not line.startswith("permalink:"))
+        kept = "".join(
+            line + "\n" for line in original.splitlines() if not line.startswith("permalink:")
+        )
         (src / "_config.yml").write_text(kept + config, encoding="utf-8")
         (src / "filmcli-map.json").write_text(MAP_PAGE, encoding="utf-8")
         for file, front in EXTRA_POSTS.items():
             path = src / "_posts" / file
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(f"---\nlayout: post\ntitle: {Path(file).stem[11:]!r}\n{front}---\n\n"
-                            "A review.\n", encoding="utf-8")
+            path.write_text(
+                f"---\nlayout: post\ntitle: {Path(file).stem[11:]!r}\n{front}---\n\nA review.\n",
+                encoding="utf-8",
+            )
         for file, front in DRAFTS.items():
             path = src / "_drafts" / file
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(f"---\nlayout: post\ntitle: Draft\n{front}---\n\nSoon.\n",
-                            encoding="utf-8")
+            path.write_text(
+                f"---\nlayout: post\ntitle: Draft\n{front}---\n\nSoon.\n", encoding="utf-8"
+            )
         dest = base / f"{name}-out"
         if len(procs) >= 2:  # two builds at a time: the machine's cores are shared
             _finish_build(*procs.pop(0), built)
-        procs.append((name, src, dest, subprocess.Popen(
-            [JEKYLL, "build", "-q", "--drafts", "-s", str(src), "-d", str(dest)],
-            env={**os.environ, "JEKYLL_ENV": "production"},
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE)))
+        procs.append(
+            (
+                name,
+                src,
+                dest,
+                subprocess.Popen(
+                    [JEKYLL, "build", "-q", "--drafts", "-s", str(src), "-d", str(dest)],
+                    env={**os.environ, "JEKYLL_ENV": "production"},
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                ),
+            )
+        )
     for entry in procs:
         _finish_build(*entry, built)
     print(f"\n{len(SITES)} Jekyll builds took {time.monotonic() - started:.1f} s")
@@ -425,8 +458,8 @@ def test_deeply_nested_config_is_refused_not_a_crash(site):
 
 def test_config_aliases_are_allowed_but_a_tree_is_no_setting(tmp_path):
     bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
-        f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 10)}]\n"
-        for i in range(8))
+        f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 10)}]\n" for i in range(8)
+    )
     (tmp_path / "_config.yml").write_text(bomb + "permalink: /:title/\nplugins: *i\n")
     settings = site_settings(tmp_path)  # 10**9 leaves if anything walked them
     assert settings.template == "/:title/" and settings.plugins == ()
@@ -435,17 +468,18 @@ def test_config_aliases_are_allowed_but_a_tree_is_no_setting(tmp_path):
         site_settings(tmp_path)
     post = make_post(tmp_path, "2019-01-01-x.md")
     (tmp_path / "_config.yml").write_text(
-        bomb + "defaults:\n  - scope: {type: *i, path: *i}\n    values: {permalink: /no/}\n")
+        bomb + "defaults:\n  - scope: {type: *i, path: *i}\n    values: {permalink: /no/}\n"
+    )
     assert post_url(post, site_settings(tmp_path)) == "/2019/01/01/x.html"
-    (tmp_path / "_config.yml").write_text(
-        bomb + "defaults:\n  - values: {categories: *i}\n")
+    (tmp_path / "_config.yml").write_text(bomb + "defaults:\n  - values: {categories: *i}\n")
     with pytest.raises(UrlError, match="category must be one value"):
         post_url(post, site_settings(tmp_path))
 
 
 def test_bad_post_values_are_one_error_line(run, site):
     (site / "_posts" / "2019-01-01-odd.md").write_text(
-        "---\ntitle: Odd\ncategories: [[nested, list]]\n---\n\nText.\n")
+        "---\ntitle: Odd\ncategories: [[nested, list]]\n---\n\nText.\n"
+    )
     result = run("-L", site, "list", "--fields", "url")
     assert result.exit_code == 1
     assert result.stderr.startswith("error: ") and "2019-01-01-odd.md" in result.stderr
@@ -472,9 +506,19 @@ STDIN.each_line do |line|
 end
 """
 # Old Unicode blocks only: Ruby 3.1 knows Unicode 13, this Python may know a later one.
-_ALPHABET = ("abcXYZ019 -_.~!$&'()*+,;=@:/?#[]%\"<>\\^`{|}\t\n\r\v\f\u00a0\u2028"
-             "àéîõüçñßÆØÅœĳŉıİŁžĐ" "σςΣΑΩά" "сталкерЁЖ" "وجدة" "七人の侍東京物語"
-             "\u0301\u0308\u0651" "١٢٣٤" "ⅫⅣ" "🎬🍿" "ﬁＦｕ")
+_ALPHABET = (
+    "abcXYZ019 -_.~!$&'()*+,;=@:/?#[]%\"<>\\^`{|}\t\n\r\v\f\u00a0\u2028"
+    "àéîõüçñßÆØÅœĳŉıİŁžĐ"
+    "σςΣΑΩά"
+    "сталкерЁЖ"
+    "وجدة"
+    "七人の侍東京物語"
+    "\u0301\u0308\u0651"
+    "١٢٣٤"
+    "ⅫⅣ"
+    "🎬🍿"
+    "ﬁＦｕ"
+)
 
 
 def _strings(count: int, seed: int = 11) -> list[str]:
@@ -489,12 +533,21 @@ def _strings(count: int, seed: int = 11) -> list[str]:
 
 def test_slugify_and_escape_path_agree_with_jekyll_on_many_strings():
     ruby = shutil.which("ruby")
-    if ruby is None or subprocess.run([ruby, "-e", 'require "jekyll"'],
-                                      capture_output=True, timeout=60).returncode != 0:
+    if (
+        ruby is None
+        or subprocess.run(
+            [ruby, "-e", 'require "jekyll"'], capture_output=True, timeout=60
+        ).returncode
+        != 0
+    ):
         pytest.skip("ruby with the jekyll gem is not installed: no differential test")
     texts = _strings(1500)
-    proc = subprocess.run([ruby, "-e", RUBY_PORT], capture_output=True, timeout=120,
-                          input="".join(json.dumps(t) + "\n" for t in texts).encode())
+    proc = subprocess.run(
+        [ruby, "-e", RUBY_PORT],
+        capture_output=True,
+        timeout=120,
+        input="".join(json.dumps(t) + "\n" for t in texts).encode(),
+    )
     assert proc.returncode == 0, proc.stderr.decode()
     answers = [json.loads(line) for line in proc.stdout.decode().split("\n") if line]
     assert len(answers) == len(texts)
@@ -536,28 +589,38 @@ def test_old_url_in_redirect_from_redirects_in_real_jekyll(tmp_path):
     """What `rename` will do: the post's URL before (post_url, no baseurl) goes into
     `redirect_from:`; jekyll-redirect-from then writes a page there that sends readers on
     to the new URL, percent-escaped URLs of non-ASCII slugs included."""
-    if JEKYLL is None or subprocess.run(["ruby", "-e", 'require "jekyll-redirect-from"'],
-                                        capture_output=True, timeout=60).returncode != 0:
+    if (
+        JEKYLL is None
+        or subprocess.run(
+            ["ruby", "-e", 'require "jekyll-redirect-from"'], capture_output=True, timeout=60
+        ).returncode
+        != 0
+    ):
         pytest.skip("jekyll or jekyll-redirect-from (ruby-jekyll-redirect-from) is missing")
     src = tmp_path / "site"
     shutil.copytree(EXAMPLE_SITE, src, ignore=shutil.ignore_patterns("_site", ".jekyll-cache"))
-    (src / "_config.yml").write_text("permalink: pretty\nbaseurl: /reel\n"
-                                     "plugins: [jekyll-redirect-from]\n", encoding="utf-8")
+    (src / "_config.yml").write_text(
+        "permalink: pretty\nbaseurl: /reel\nplugins: [jekyll-redirect-from]\n", encoding="utf-8"
+    )
     settings = site_settings(src)
     assert redirect_plugin(settings)
     moves = {}
-    for old_name, new_name in (("2013-12-18-her.md", "2013-12-19-her-2013.md"),
-                               ("2016-03-05-七人の侍.md", "2016-03-05-seven-samurai.md")):
+    for old_name, new_name in (
+        ("2013-12-18-her.md", "2013-12-19-her-2013.md"),
+        ("2016-03-05-七人の侍.md", "2016-03-05-seven-samurai.md"),
+    ):
         old = src / "_posts" / old_name
         old_url = post_url(Post.read(old), settings)
         text = old.read_text(encoding="utf-8").replace(
-            "---\n", f"---\nredirect_from:\n  - {json.dumps(old_url)}\n", 1)
+            "---\n", f"---\nredirect_from:\n  - {json.dumps(old_url)}\n", 1
+        )
         (src / "_posts" / new_name).write_text(text, encoding="utf-8")
         old.unlink()
         moves[old_url] = public_url(Post.read(src / "_posts" / new_name), settings)
     dest = tmp_path / "out"
-    proc = subprocess.run([JEKYLL, "build", "-q", "-s", str(src), "-d", str(dest)],
-                          capture_output=True, timeout=180)
+    proc = subprocess.run(
+        [JEKYLL, "build", "-q", "-s", str(src), "-d", str(dest)], capture_output=True, timeout=180
+    )
     assert proc.returncode == 0, proc.stderr.decode()
     assert "/2016/03/05/%E4%B8%83%E4%BA%BA%E3%81%AE%E4%BE%8D/" in moves
     for old_url, new_public in moves.items():

@@ -75,8 +75,9 @@ def test_rule_fires_with_location(run, rule):
 
 def test_text_format_matches_linter_style(run):
     result = run("-L", RULES_DIR / "FC104", "validate")
-    assert result.stdout == ("_posts/2013-12-18-her.md:6: FC104 [*] error poster MIME image/png "
-                             "but the data is JPEG\n")
+    assert result.stdout == (
+        "_posts/2013-12-18-her.md:6: FC104 [*] error poster MIME image/png but the data is JPEG\n"
+    )
     assert "1 error, 0 warnings" in result.stderr
     assert result.exit_code == 1
 
@@ -84,7 +85,8 @@ def test_text_format_matches_linter_style(run):
 def test_github_format(run):
     result = run("-L", RULES_DIR / "FC103", "validate", "--format", "github")
     assert result.stdout.startswith(
-        "::error file=_posts/2013-12-18-her.md,line=5,title=FC103::year 1850 is outside")
+        "::error file=_posts/2013-12-18-her.md,line=5,title=FC103::year 1850 is outside"
+    )
 
 
 def test_warnings_exit_zero_unless_strict(run):
@@ -160,7 +162,8 @@ def test_no_front_matter_says_what_jekyll_does(run, seed_site):
 def _poster_post(site: Path, uri: str) -> None:
     (site / "_posts" / "2013-12-18-her.md").write_text(
         f'---\nlayout: post\ntitle: "Her"\ndirector: "Spike Jonze"\nyear: 2013\n'
-        f"poster: {uri}\n---\n\nA review.\n")
+        f"poster: {uri}\n---\n\nA review.\n"
+    )
 
 
 def test_apng_type_is_not_a_mime_mismatch(run, tmp_path):
@@ -203,8 +206,12 @@ def test_os2_bmp_size_read_as_pillow_reads_it(run, tmp_path):
     row = (width * 3 + 3) // 4 * 4
     pixels = bytes(row * height)
     header = struct.pack("<IHHHH", 12, width, height, 1, 24)  # BITMAPCOREHEADER
-    data = (b"BM" + struct.pack("<IHHI", 14 + len(header) + len(pixels), 0, 0,
-                                14 + len(header)) + header + pixels)
+    data = (
+        b"BM"
+        + struct.pack("<IHHI", 14 + len(header) + len(pixels), 0, 0, 14 + len(header))
+        + header
+        + pixels
+    )
     with Image.open(io.BytesIO(data)) as im:
         assert im.size == (width, height)
     assert image_size("BMP", data) == (width, height)
@@ -225,11 +232,14 @@ def test_fc105_resolves_a_poster_path_as_embed_posters_does(tmp_path, run):
     image = (Path(__file__).parent.parent / "examples" / "her.jpg").read_bytes()
     (lib / "_posts" / "her.jpg").write_bytes(image)
     (lib / "assets" / "my poster.jpg").write_bytes(image)
-    for name, value in (("2013-12-18-her.md", "her.jpg"),
-                        ("2013-12-19-her-two.md", "/assets/my%20poster.jpg"),
-                        ("2013-12-20-gone.md", "/assets/none.jpg")):
+    for name, value in (
+        ("2013-12-18-her.md", "her.jpg"),
+        ("2013-12-19-her-two.md", "/assets/my%20poster.jpg"),
+        ("2013-12-20-gone.md", "/assets/none.jpg"),
+    ):
         (lib / "_posts" / name).write_text(
-            f"---\ntitle: '{name}'\ndirector: D\nyear: 2013\nposter: {value}\n---\nx\n")
+            f"---\ntitle: '{name}'\ndirector: D\nyear: 2013\nposter: {value}\n---\nx\n"
+        )
     result = run("-L", lib, "validate", "--select", "FC105")
     assert result.stdout.count("FC105") == 1 and "none.jpg" in result.stdout
     assert run("-L", lib, "embed-posters", "-n").exit_code in (0, 1)

@@ -44,8 +44,9 @@ def test_wall_places_every_poster(run, site, tmp_path):
         assert max(ImageStat.Stat(tile).stddev) > 8, f"tile {index} is blank"
         # the poster drawn there is this post's: compare with it fitted into the same box
         scale = min(tile.width / poster.width, tile.height / poster.height)
-        fitted = poster.resize((round(poster.width * scale), round(poster.height * scale)),
-                               Image.Resampling.LANCZOS)
+        fitted = poster.resize(
+            (round(poster.width * scale), round(poster.height * scale)), Image.Resampling.LANCZOS
+        )
         left = (tile.width - fitted.width) // 2
         top = (tile.height - fitted.height) // 2
         placed = tile.crop((left, top, left + fitted.width, top + fitted.height))
@@ -58,8 +59,19 @@ def test_wall_places_every_poster(run, site, tmp_path):
 
 def test_wall_filters_sorts_and_writes_jpeg(run, site, tmp_path):
     out = tmp_path / "old.jpg"
-    result = run("-L", site, "wall", "-o", out, "--where", "year<1960", "--sort", "year",
-                 "--tile-width", "64")
+    result = run(
+        "-L",
+        site,
+        "wall",
+        "-o",
+        out,
+        "--where",
+        "year<1960",
+        "--sort",
+        "year",
+        "--tile-width",
+        "64",
+    )
     assert result.exit_code == 0, result.stderr
     assert "5 of 5 posters, 5×1 tiles" in result.stderr
     wall = Image.open(out)
@@ -71,7 +83,8 @@ def test_wall_filters_sorts_and_writes_jpeg(run, site, tmp_path):
 
 def test_post_without_poster_gets_a_drawn_placeholder(run, seed_site, tmp_path):
     (seed_site / "_posts" / "2024-11-08-heretic.md").write_text(
-        '---\nlayout: post\ntitle: "Heretic"\ndirector: "Scott Beck"\nyear: 2024\n---\n\nx\n')
+        '---\nlayout: post\ntitle: "Heretic"\ndirector: "Scott Beck"\nyear: 2024\n---\n\nx\n'
+    )
     out = tmp_path / "wall.png"
     result = run("-L", seed_site, "wall", "-o", out, "--tile-width", "80")
     assert result.exit_code == 0, result.stderr

@@ -1,6 +1,6 @@
 """The plain loop most Python scripts would write: python-frontmatter, one post at a time.
 
-    python frontmatter_loop.py LIBRARY    (prints title, director, year as TSV)
+python frontmatter_loop.py LIBRARY    (prints title, director, year as TSV)
 """
 
 import sys

@@ -1,6 +1,6 @@
 """Lean poster extraction: bytes.find for the poster line, binascii, write.
 
-    python lean_extract.py LIBRARY OUT_DIR
+python lean_extract.py LIBRARY OUT_DIR
 """
 
 import binascii
@@ -21,7 +21,7 @@ for name in sorted(os.listdir(folder)):
         continue
     comma = data.find(b",", start)
     eol = data.find(b"\n", comma)
-    mime = data[start + 14:comma].split(b";")[0]
-    image = binascii.a2b_base64(data[comma + 1:eol])
+    mime = data[start + 14 : comma].split(b";")[0]
+    image = binascii.a2b_base64(data[comma + 1 : eol])
     with open(os.path.join(out, f"{name[11:-3]}.{EXT.get(mime, 'bin')}"), "wb") as handle:
         handle.write(image)

@@ -1,6 +1,6 @@
 """Naive poster extraction: python-frontmatter, base64.b64decode, write.
 
-    python naive_extract.py LIBRARY OUT_DIR
+python naive_extract.py LIBRARY OUT_DIR
 """
 
 import base64

@@ -1,6 +1,6 @@
 """Full decode of every poster with Pillow, in 2 processes.
 
-    python pillow_decode.py LIBRARY [PROCESSES]
+python pillow_decode.py LIBRARY [PROCESSES]
 """
 
 import binascii
@@ -18,7 +18,7 @@ def decode(path: str) -> tuple[int, int]:
     start = data.find(b"\nposter: data:")
     comma = data.find(b",", start)
     eol = data.find(b"\n", comma)
-    with Image.open(io.BytesIO(binascii.a2b_base64(data[comma + 1:eol]))) as image:
+    with Image.open(io.BytesIO(binascii.a2b_base64(data[comma + 1 : eol]))) as image:
         image.load()
         return image.size
 

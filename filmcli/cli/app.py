@@ -21,10 +21,31 @@ lazyparams.install()  # no Pydantic import for options that are text or absent
 
 
 #: The order `filmcli --help` lists the commands in: reading, writing, posters, the rest.
-COMMAND_ORDER = ("init", "list", "parse", "validate", "stats", "new", "add", "set", "edit", "rm",
-                 "rename", "publish", "unpublish", "lookup", "export",
-                 "extract-posters", "embed-posters", "show", "wall", "config", "cache",
-                 "completion", "help")
+COMMAND_ORDER = (
+    "init",
+    "list",
+    "parse",
+    "validate",
+    "stats",
+    "new",
+    "add",
+    "set",
+    "edit",
+    "rm",
+    "rename",
+    "publish",
+    "unpublish",
+    "lookup",
+    "export",
+    "extract-posters",
+    "embed-posters",
+    "show",
+    "wall",
+    "config",
+    "cache",
+    "completion",
+    "help",
+)
 
 
 class FilmcliGroup(TyperGroup):
@@ -35,8 +56,15 @@ class FilmcliGroup(TyperGroup):
         rank = {name: i for i, name in enumerate(COMMAND_ORDER)}
         return sorted(names, key=lambda name: rank.get(name, len(rank)))
 
-    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True,
-             windows_expand_args=True, **extra):
+    def main(
+        self,
+        args=None,
+        prog_name=None,
+        complete_var=None,
+        standalone_mode=True,
+        windows_expand_args=True,
+        **extra,
+    ):
         from filmcli import interrupt
         from filmcli.errors import FilmcliError
 
@@ -58,8 +86,13 @@ class FilmcliGroup(TyperGroup):
         debug = "--debug" in argv or bool(os.environ.get("FILMCLI_DEBUG"))
         code = 0
         try:
-            result = super().main(args=argv, prog_name=prog_name or "filmcli",
-                                  complete_var=complete_var, standalone_mode=False, **extra)
+            result = super().main(
+                args=argv,
+                prog_name=prog_name or "filmcli",
+                complete_var=complete_var,
+                standalone_mode=False,
+                **extra,
+            )
             code = result if isinstance(result, int) else 0
             if code == 130 and interrupt.signalled():  # Typer's silent KeyboardInterrupt exit
                 code = _interrupted()
@@ -96,8 +129,11 @@ class FilmcliGroup(TyperGroup):
         except Exception as exc:  # the last line of defence: never a bare traceback
             if debug:
                 traceback.print_exc()
-            console.error_line("", f"internal error: {type(exc).__name__}: {exc}",
-                               None if debug else "run again with --debug to see the traceback")
+            console.error_line(
+                "",
+                f"internal error: {type(exc).__name__}: {exc}",
+                None if debug else "run again with --debug to see the traceback",
+            )
             code = 1
         if standalone_mode:
             try:
@@ -155,7 +191,7 @@ def hoist_global_options(group, argv: list[str]) -> list[str]:
             i += 1
             continue
         if command is not group and argv[i] in GLOBAL_VALUES and i + 1 < len(argv):
-            moved.extend(argv[i:i + 2])
+            moved.extend(argv[i : i + 2])
             i += 2
             continue
         sub = command.commands.get(argv[i])
@@ -176,12 +212,12 @@ def hoist_global_options(group, argv: list[str]) -> list[str]:
         if word in GLOBAL_FLAGS:
             moved.append(word)
         elif word in GLOBAL_VALUES and j + 1 < len(words):
-            moved.extend(words[j:j + 2])
+            moved.extend(words[j : j + 2])
             j += 1
         elif word.startswith("--library=") or (word.startswith("-L") and len(word) > 2):
             moved.append(word)
         elif _takes_value(command, word) and j + 1 < len(words):
-            rest.extend(words[j:j + 2])
+            rest.extend(words[j : j + 2])
             j += 1
         else:
             rest.append(word)
@@ -208,8 +244,9 @@ def _value_problem(exc) -> str:
     text = exc.message.strip().rstrip(".")
     bound = re.fullmatch(r"Input should be (greater|less) than or equal to (\S+)", text)
     if bound:
-        return f"must be {'at least' if bound.group(1) == 'greater' else 'at most'} " \
-               f"{bound.group(2)}"
+        return (
+            f"must be {'at least' if bound.group(1) == 'greater' else 'at most'} {bound.group(2)}"
+        )
     if text.startswith("Input should be a valid integer"):
         errors = getattr(exc.__cause__, "errors", None)
         given = errors()[0].get("input") if callable(errors) and errors() else None
@@ -297,14 +334,26 @@ def _version(value: bool) -> None:
 def main_options(
     ctx: typer.Context,
     library: str | None = typer.Option(
-        None, "--library", "-L", metavar="DIR", envvar="FILMCLI_LIBRARY",
+        None,
+        "--library",
+        "-L",
+        metavar="DIR",
+        envvar="FILMCLI_LIBRARY",
         help="The site folder (default: the nearest folder above holding filmcli.toml or "
-             "_config.yml, else the current one).", show_envvar=True),
+        "_config.yml, else the current one).",
+        show_envvar=True,
+    ),
     no_cache: bool = typer.Option(False, "--no-cache", help="Read every post; skip the cache."),
     no_color: bool = typer.Option(False, "--no-color", help="Never colour the output."),
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks for errors."),
-    version: bool = typer.Option(False, "--version", "-V", callback=_version, is_eager=True,
-                                 help="Print the version and exit."),
+    version: bool = typer.Option(
+        False,
+        "--version",
+        "-V",
+        callback=_version,
+        is_eager=True,
+        help="Print the version and exit.",
+    ),
 ) -> None:
     console.configure(no_color=no_color, debug=debug)
     ctx.obj = {"library": library, "no_cache": no_cache}

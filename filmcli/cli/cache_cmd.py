@@ -8,16 +8,20 @@ import typer
 
 from filmcli.cli.app import app, get_library
 
-cache_app = typer.Typer(help="The metadata cache that makes an unchanged library list at once.",
-                        no_args_is_help=True, rich_markup_mode=None)
+cache_app = typer.Typer(
+    help="The metadata cache that makes an unchanged library list at once.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
 app.add_typer(cache_app, name="cache")
 
 
 @cache_app.command("clear")
 def clear_cmd(
     ctx: typer.Context,
-    all_libraries: bool = typer.Option(False, "--all",
-                                       help="Clear the cache of every library, not just this one."),
+    all_libraries: bool = typer.Option(
+        False, "--all", help="Clear the cache of every library, not just this one."
+    ),
 ) -> None:
     """Forget what was cached: the next command reads every post again."""
     from filmcli.cli.console import message
@@ -29,8 +33,7 @@ def clear_cmd(
         return
     library = get_library(ctx)
     removed = cache.clear(library.root)
-    message(f"cleared the cache of {library.root}" if removed
-            else f"no cache for {library.root}")
+    message(f"cleared the cache of {library.root}" if removed else f"no cache for {library.root}")
 
 
 @cache_app.command("info")
@@ -59,8 +62,12 @@ def info_cmd(
     lines = [
         ("library", facts["library"]),
         ("cache", f"{facts['file']} ({state})"),
-        ("posts", "none" if not facts["exists"] else
-         ("unreadable" if facts["posts"] is None else str(facts["posts"]))),
+        (
+            "posts",
+            "none"
+            if not facts["exists"]
+            else ("unreadable" if facts["posts"] is None else str(facts["posts"])),
+        ),
         ("size", human_bytes(facts["bytes"])),
         ("libraries", f"{facts['libraries']} cached in {facts['directory']}"),
     ]

@@ -15,15 +15,17 @@ from filmcli.errors import FilmcliError, UsageError
 
 PATHS_HELP = "Post files or folders (default: the posts)."
 DRAFTS_HELP = "Include the drafts in _drafts/, as `jekyll build --drafts` does."
-FILM_HELP = ("The film: a post file, a slug (her) or words of its title, a year allowed "
-             "(casablanca 1942).")
+FILM_HELP = (
+    "The film: a post file, a slug (her) or words of its title, a year allowed (casablanca 1942)."
+)
 #: Formats for people: written in the terminal's encoding, degraded where it cannot
 #: show a character. Every other format is data, written as UTF-8 (console.data_output).
 HUMAN_FORMATS = frozenset({"table", "text"})
 
 
-WHERE_HELP = ("Keep posts where EXPR holds: year>=2000, director~jonze, title=Her, "
-              "poster=none (repeatable).")
+WHERE_HELP = (
+    "Keep posts where EXPR holds: year>=2000, director~jonze, title=Her, poster=none (repeatable)."
+)
 SEARCH_HELP = "Case-insensitive text in title, director or body."
 
 
@@ -42,8 +44,9 @@ class Filters:
     @property
     def chooses(self) -> bool:
         """True when the posts chosen or their order differ from all the posts, in path order."""
-        return bool(self.where or self.search or self.sort or self.reverse
-                    or self.limit is not None)
+        return bool(
+            self.where or self.search or self.sort or self.reverse or self.limit is not None
+        )
 
     def check(self) -> None:
         """Usage errors (a malformed --where, a negative --limit) before any reading."""
@@ -53,14 +56,22 @@ class Filters:
             parse_where(expr)
         check_limit(self.limit)
 
-    def select(self, posts, *, make: Callable | None = None, fields: Sequence[str] = (),
-               root=None):
+    def select(self, posts, *, make: Callable | None = None, fields: Sequence[str] = (), root=None):
         """The chosen posts (or `make(post)` for each), as `query.select` gives them (with
         the site's `root`, --where and --sort may use `url`)."""
         from filmcli.ops.query import select
 
-        return select(posts, self.where, self.search, self.sort, self.reverse, self.limit,
-                      make=make, fields=fields, root=root)
+        return select(
+            posts,
+            self.where,
+            self.search,
+            self.sort,
+            self.reverse,
+            self.limit,
+            make=make,
+            fields=fields,
+            root=root,
+        )
 
 
 def where_option(help: str = WHERE_HELP):
@@ -70,9 +81,12 @@ def where_option(help: str = WHERE_HELP):
 
 def provider_option(prefix: str = ""):
     """`--provider NAME`, the same on every command that looks films up."""
-    return typer.Option(None, "--provider", metavar="NAME",
-                        help=f"{prefix}tmdb or wikidata (default: tmdb when a key is set, "
-                             "else wikidata).")
+    return typer.Option(
+        None,
+        "--provider",
+        metavar="NAME",
+        help=f"{prefix}tmdb or wikidata (default: tmdb when a key is set, else wikidata).",
+    )
 
 
 def _sentence(prefix: str, text: str) -> str:
@@ -103,12 +117,23 @@ def _filter_params() -> list[tuple[str, object, object]]:
     return [
         ("where", list[str], where_option()),
         ("search", str | None, search_option()),
-        ("sort", list[str], typer.Option([], "--sort", "-s", metavar="FIELD",
-                                         help="Sort by FIELD (repeatable; -FIELD for "
-                                              "descending; default: date, title).")),
+        (
+            "sort",
+            list[str],
+            typer.Option(
+                [],
+                "--sort",
+                "-s",
+                metavar="FIELD",
+                help="Sort by FIELD (repeatable; -FIELD for descending; default: date, title).",
+            ),
+        ),
         ("reverse", bool, typer.Option(False, "--reverse", "-r", help="Reverse the order.")),
-        ("limit", int | None, typer.Option(None, "--limit", metavar="N",
-                                           help="At most N posts (after sorting).")),
+        (
+            "limit",
+            int | None,
+            typer.Option(None, "--limit", metavar="N", help="At most N posts (after sorting)."),
+        ),
         ("drafts", bool, typer.Option(False, "--drafts", help=DRAFTS_HELP)),
     ]
 
@@ -119,14 +144,17 @@ def filter_options(func):
     names = [name for name, _, _ in extra]
     signature = inspect.signature(func, eval_str=True)
     params = [p for p in signature.parameters.values() if p.name != "filters"]
-    params += [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=info,
-                                 annotation=kind) for name, kind, info in extra]
+    params += [
+        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=info, annotation=kind)
+        for name, kind, info in extra
+    ]
 
     @functools.wraps(func)
     def command(*args, **kwargs):
         given = {name: kwargs.pop(name) for name in names}
-        chosen = Filters(**{**given, "where": tuple(given["where"] or ()),
-                            "sort": tuple(given["sort"] or ())})
+        chosen = Filters(
+            **{**given, "where": tuple(given["where"] or ()), "sort": tuple(given["sort"] or ())}
+        )
         chosen.check()
         return func(*args, filters=chosen, **kwargs)
 
@@ -169,8 +197,15 @@ class Reading:
     every post (`list` on a large library).
     """
 
-    def __init__(self, library, paths: Sequence[str], *, lazy: bool = False,
-                 drafts: bool = False, progress=None):
+    def __init__(
+        self,
+        library,
+        paths: Sequence[str],
+        *,
+        lazy: bool = False,
+        drafts: bool = False,
+        progress=None,
+    ):
         self.library = library
         self.paths = paths
         self.drafts = drafts
@@ -195,8 +230,9 @@ class Reading:
         return 1 if self.failed else 0
 
 
-def choose_format(fmt: str | None, allowed: Sequence[str], *, tty_default: str,
-                  pipe_default: str) -> str:
+def choose_format(
+    fmt: str | None, allowed: Sequence[str], *, tty_default: str, pipe_default: str
+) -> str:
     """The explicit --format, else the human format on a terminal and the machine one in pipes."""
     if fmt is None:
         fmt = tty_default if sys.stdout.isatty() else pipe_default
@@ -235,8 +271,9 @@ def say_library(library) -> None:
         here = os.path.realpath(os.getcwd())
     except OSError:
         here = None
-    inside = here is not None and (here == str(library.root)
-                                   or here.startswith(os.path.join(str(library.root), "")))
+    inside = here is not None and (
+        here == str(library.root) or here.startswith(os.path.join(str(library.root), ""))
+    )
     if not inside:  # within the library, the paths shown say where
         console.message(f"library: {visible(str(library.root))}")
 

@@ -10,8 +10,16 @@ no completions.
 from __future__ import annotations
 
 #: Commands whose FILM argument names posts; `publish` takes drafts, `unpublish` posts.
-FILM_ARGUMENTS = {"show": "query", "parse": "files", "set": "words", "edit": "words",
-                  "rm": "words", "rename": "words", "publish": "words", "unpublish": "words"}
+FILM_ARGUMENTS = {
+    "show": "query",
+    "parse": "files",
+    "set": "words",
+    "edit": "words",
+    "rm": "words",
+    "rename": "words",
+    "publish": "words",
+    "unpublish": "words",
+}
 
 
 def _choices() -> dict[tuple[str, str], tuple[str, ...]]:
@@ -26,15 +34,22 @@ def _choices() -> dict[tuple[str, str], tuple[str, ...]]:
 
     text_json = ("text", "json")
     return {
-        ("list", "--format"): LIST_FORMATS, ("parse", "--format"): PARSE_FORMATS,
-        ("validate", "--format"): VALIDATE_FORMATS, ("export", "--format"): EXPORT_FORMATS,
-        ("stats", "--format"): text_json, ("extract-posters", "--format"): text_json,
-        ("embed-posters", "--format"): text_json, ("cache info", "--format"): text_json,
+        ("list", "--format"): LIST_FORMATS,
+        ("parse", "--format"): PARSE_FORMATS,
+        ("validate", "--format"): VALIDATE_FORMATS,
+        ("export", "--format"): EXPORT_FORMATS,
+        ("stats", "--format"): text_json,
+        ("extract-posters", "--format"): text_json,
+        ("embed-posters", "--format"): text_json,
+        ("cache info", "--format"): text_json,
         ("lookup", "--format"): ("table", "json"),
         ("config show", "--format"): ("text", "toml", "json"),
-        ("add", "--from"): SOURCE_KINDS, ("export", "--posters"): POSTER_MODES,
-        ("show", "--symbols"): SYMBOLS, ("show", "--protocol"): PROTOCOLS,
-        ("lookup", "--provider"): PROVIDERS, ("completion", "shell"): SHELLS,
+        ("add", "--from"): SOURCE_KINDS,
+        ("export", "--posters"): POSTER_MODES,
+        ("show", "--symbols"): SYMBOLS,
+        ("show", "--protocol"): PROTOCOLS,
+        ("lookup", "--provider"): PROVIDERS,
+        ("completion", "shell"): SHELLS,
     }
 
 
@@ -71,14 +86,17 @@ def _films(ctx, incomplete: str, which: str):
     for post in posts:
         title = "" if post.title is None else str(post.title)
         named = words(title)
-        if not (post.slug.casefold().startswith(typed)
-                or post.path.stem.casefold().startswith(typed)
-                or (asked and all(any(t.startswith(w) for t in named) for w in asked))):
+        if not (
+            post.slug.casefold().startswith(typed)
+            or post.path.stem.casefold().startswith(typed)
+            or (asked and all(any(t.startswith(w) for t in named) for w in asked))
+        ):
             continue
         # Two films with one slug: each by its file name, which names it alone.
         value = post.slug if slugs[post.slug] == 1 else post.path.stem
         if post.path.stem.casefold().startswith(typed) and not post.slug.casefold().startswith(
-                typed):
+            typed
+        ):
             value = post.path.stem  # `2013-12-` goes on as the file name it began
         if visible(value) != value or any(ch.isspace() for ch in value):
             continue  # a file name with control characters or spaces: typed, not offered
@@ -107,7 +125,7 @@ def _fields(ctx, incomplete: str):
 
 def _sort_fields(ctx, incomplete: str):
     sign = "-" if incomplete.startswith("-") else ""
-    typed = incomplete[len(sign):]
+    typed = incomplete[len(sign) :]
     return [sign + name for name in _field_names(ctx) if name.startswith(typed)]
 
 
@@ -140,9 +158,12 @@ def _set_words(ctx, incomplete: str):
     if ctx.params.get("words") or ctx.params.get("where") or ctx.params.get("search"):
         if "=" in incomplete or incomplete.endswith("!"):
             return []
-        return [name + "=" for name in _field_names(ctx)
-                if name.startswith(incomplete) and name not in ("path", "slug", "body",
-                                                                 "draft", "url", "date")]
+        return [
+            name + "="
+            for name in _field_names(ctx)
+            if name.startswith(incomplete)
+            and name not in ("path", "slug", "body", "draft", "url", "date")
+        ]
     return _films(ctx, incomplete, "all")
 
 
@@ -153,17 +174,22 @@ def _command_names(ctx, incomplete: str):
         group = getattr(group, "commands", {}).get(name)
         if group is None:
             return []
-    return [name for name in sorted(getattr(group, "commands", {}))
-            if name.startswith(incomplete) and not group.commands[name].hidden]
+    return [
+        name
+        for name in sorted(getattr(group, "commands", {}))
+        if name.startswith(incomplete) and not group.commands[name].hidden
+    ]
 
 
 def _guarded(complete):
     """A completer that answers nothing rather than fail in the user's shell."""
+
     def run(ctx, param, incomplete):
         try:
             return complete(ctx, incomplete)
         except Exception:
             return []
+
     return run
 
 

@@ -52,17 +52,26 @@ def stdout_console():
             raise BrokenPipeError  # rich would exit 1; the app ends a closed pipe with 0
 
     tty = sys.stdout.isatty()
-    return Out(file=sys.stdout if tty else _TrimmedLines(sys.stdout),
-                   no_color=not color_allowed(sys.stdout), highlight=False,
-                   force_terminal=color_allowed(sys.stdout) or None,
-                   soft_wrap=not tty, emoji=False)
+    return Out(
+        file=sys.stdout if tty else _TrimmedLines(sys.stdout),
+        no_color=not color_allowed(sys.stdout),
+        highlight=False,
+        force_terminal=color_allowed(sys.stdout) or None,
+        soft_wrap=not tty,
+        emoji=False,
+    )
 
 
 def stderr_console():
     from rich.console import Console
 
-    return Console(file=sys.stderr, no_color=not color_allowed(sys.stderr), highlight=False,
-                   force_terminal=color_allowed(sys.stderr) or None, emoji=False)
+    return Console(
+        file=sys.stderr,
+        no_color=not color_allowed(sys.stderr),
+        highlight=False,
+        force_terminal=color_allowed(sys.stderr) or None,
+        emoji=False,
+    )
 
 
 def out(text: str = "", end: str = "\n") -> None:
@@ -81,8 +90,9 @@ def message(text: str) -> None:
     sys.stderr.write(_shown(text) + "\n")
 
 
-def error_line(location: str, text: str, hint: str | None = None,
-               details: list[str] | None = None) -> None:
+def error_line(
+    location: str, text: str, hint: str | None = None, details: list[str] | None = None
+) -> None:
     where = f"{_shown(location)}: " if location else ""
     sys.stderr.write(f"error: {where}{_shown(text)}\n")
     for line in details or ():  # e.g. the films an ambiguous name matches (escaped)
@@ -99,15 +109,27 @@ def warn(location: str, text: str) -> None:
 # --- encodings ------------------------------------------------------------------------
 
 #: What a terminal that cannot show filmcli's own characters gets instead.
-_PLAIN = {"×": "x", "–": "-", "—": "-", "…": "...", "█": "#", "▏": "|", "“": '"', "”": '"',
-          "‘": "'", "’": "'", "→": "->", "·": "."}
+_PLAIN = {
+    "×": "x",
+    "–": "-",
+    "—": "-",
+    "…": "...",
+    "█": "#",
+    "▏": "|",
+    "“": '"',
+    "”": '"',
+    "‘": "'",
+    "’": "'",
+    "→": "->",
+    "·": ".",
+}
 
 
 def _degrade(exc: UnicodeError):
     """Codec error handler for output meant for people: near ASCII, else `?`."""
     if not isinstance(exc, UnicodeEncodeError):
         raise exc
-    bad = exc.object[exc.start:exc.end]
+    bad = exc.object[exc.start : exc.end]
     return "".join(_PLAIN.get(ch, "?") for ch in bad), exc.end
 
 
@@ -146,8 +168,9 @@ def setup_streams() -> None:
 def data_output() -> None:
     """Machine formats are UTF-8 whatever the locale: switch stdout to it, exact bytes."""
     stream = sys.stdout
-    if not hasattr(stream, "reconfigure") or (_is_utf8(stream)
-                                                and stream.errors != "filmcli-degrade"):
+    if not hasattr(stream, "reconfigure") or (
+        _is_utf8(stream) and stream.errors != "filmcli-degrade"
+    ):
         return
     try:
         stream.reconfigure(encoding="utf-8", errors="surrogateescape")

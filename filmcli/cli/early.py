@@ -20,7 +20,8 @@ def answer_version() -> None:
     script = os.path.basename(argv[0])
     parent = os.path.basename(os.path.dirname(argv[0]))
     if script not in ("filmcli", "filmcli.exe") and not (
-            script == "__main__.py" and parent == "filmcli"):
+        script == "__main__.py" and parent == "filmcli"
+    ):
         return
     from filmcli import __version__
 

@@ -16,26 +16,30 @@ def edit_text(initial: str = "", suffix: str = ".md") -> str | None:
     try:
         argv = shlex.split(command)
     except ValueError as exc:  # `vim "`: no closing quotation
-        raise FilmcliError(f"cannot read the editor command {command!r}: {exc}",
-                           hint="set $EDITOR to your editor") from None
+        raise FilmcliError(
+            f"cannot read the editor command {command!r}: {exc}", hint="set $EDITOR to your editor"
+        ) from None
     if not argv:
-        raise FilmcliError(f"the editor command {command!r} is empty",
-                           hint="set $EDITOR to your editor")
+        raise FilmcliError(
+            f"the editor command {command!r} is empty", hint="set $EDITOR to your editor"
+        )
     fd, path = tempfile.mkstemp(prefix="filmcli-review-", suffix=suffix)
     try:
         # newline="": CRLF stays CRLF; surrogateescape: bytes that are not UTF-8 survive
-        with os.fdopen(fd, "w", encoding="utf-8", errors="surrogateescape",
-                       newline="") as handle:
+        with os.fdopen(fd, "w", encoding="utf-8", errors="surrogateescape", newline="") as handle:
             handle.write(initial)
         before = os.stat(path).st_mtime_ns
         try:
             status = subprocess.call([*argv, path])
         except OSError as exc:
-            raise FilmcliError(f"cannot run the editor {command!r}: {exc.strerror}",
-                               hint="set $EDITOR to your editor") from None
+            raise FilmcliError(
+                f"cannot run the editor {command!r}: {exc.strerror}",
+                hint="set $EDITOR to your editor",
+            ) from None
         if status != 0:
-            raise FilmcliError(f"the editor {command!r} exited with status {status}; "
-                               "nothing written")
+            raise FilmcliError(
+                f"the editor {command!r} exited with status {status}; nothing written"
+            )
         if os.stat(path).st_mtime_ns == before:
             return None
         with open(path, encoding="utf-8", errors="surrogateescape", newline="") as handle:

@@ -15,15 +15,15 @@ def run_fixes(library, paths, options, keep, *, unsafe: bool, diff: bool, drafts
 
     if not diff:
         say_library(library)
-    report = library.fix(paths, unsafe=unsafe, dry_run=diff, options=options, keep=keep,
-                         drafts=drafts)
+    report = library.fix(
+        paths, unsafe=unsafe, dry_run=diff, options=options, keep=keep, drafts=drafts
+    )
     for plan in report.plans:
         old = library.relpath(plan.path)
         for problem, exc in plan.refused:
             console.warn(old, f"{problem.rule} not fixed: {exc.message}")
         if plan.error is not None:
-            console.error_line(plan.error.location or old, plan.error.message,
-                               plan.error.hint)
+            console.error_line(plan.error.location or old, plan.error.message, plan.error.hint)
             continue
         if not plan.changed:
             continue

@@ -12,9 +12,9 @@ from filmcli.cli.app import app
 @app.command("help")
 def help_cmd(
     ctx: typer.Context,
-    command: list[str] = typer.Argument(None, metavar="[COMMAND]...",
-                                        help="A command, or a group and its command "
-                                             "(config set)."),
+    command: list[str] = typer.Argument(
+        None, metavar="[COMMAND]...", help="A command, or a group and its command (config set)."
+    ),
 ) -> None:
     """Show the help of a command (as COMMAND --help does), or of filmcli itself."""
     from filmcli.errors import UsageError

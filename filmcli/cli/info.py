@@ -9,8 +9,11 @@ import typer
 from filmcli.cli.app import app, get_library
 from filmcli.cli.common import PATHS_HELP, Filters, Reading, choose_format, filter_options, finish
 
-config_app = typer.Typer(help="Show or change the library's settings (filmcli.toml).",
-                         no_args_is_help=True, rich_markup_mode=None)
+config_app = typer.Typer(
+    help="Show or change the library's settings (filmcli.toml).",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
 app.add_typer(config_app, name="config")
 
 
@@ -19,8 +22,7 @@ app.add_typer(config_app, name="config")
 def stats_cmd(
     ctx: typer.Context,
     paths: list[str] = typer.Argument(None, metavar="PATH", help=PATHS_HELP),
-    fmt: str | None = typer.Option(None, "--format", "-F", metavar="FORMAT",
-                                   help="text or json."),
+    fmt: str | None = typer.Option(None, "--format", "-F", metavar="FORMAT", help="text or json."),
     top: int = typer.Option(10, "--top", min=1, metavar="N", help="How many directors to show."),
     filters: Filters = None,
 ) -> None:
@@ -56,11 +58,12 @@ def _print_stats(stats: dict) -> None:
     from filmcli.text import visible
 
     con = stdout_console()
-    span = (f"{stats['year_min']}–{stats['year_max']}" if stats["year_min"] is not None
-            else "none")
+    span = f"{stats['year_min']}–{stats['year_max']}" if stats["year_min"] is not None else "none"
     films, directors = stats["films"], stats["directors"]
-    con.print(f"[bold]{films}[/bold] film{'s' * (films != 1)} by [bold]{directors}[/bold] "
-              f"director{'s' * (directors != 1)}, {span}")
+    con.print(
+        f"[bold]{films}[/bold] film{'s' * (films != 1)} by [bold]{directors}[/bold] "
+        f"director{'s' * (directors != 1)}, {span}"
+    )
     if stats["without_year"]:
         con.print(f"{stats['without_year']} without a usable year (see filmcli validate)")
     if stats["per_decade"]:
@@ -85,19 +88,24 @@ def _print_stats(stats: dict) -> None:
             grid.add_row(str(item["films"]), visible(item["director"], markup=True))
         con.print(grid)
     con.print()
-    formats = ", ".join(f"{visible(k, markup=True)} {v}"
-                        for k, v in stats["poster_formats"].items()) or "none"
+    formats = (
+        ", ".join(f"{visible(k, markup=True)} {v}" for k, v in stats["poster_formats"].items())
+        or "none"
+    )
     con.print(f"[bold]Posters[/bold]: {formats}")
-    con.print(f"Poster data: {human_bytes(stats['poster_bytes'])} of "
-              f"{human_bytes(stats['library_bytes'])} "
-              f"({stats['poster_share']:.0%} of the posts' size)")
+    con.print(
+        f"Poster data: {human_bytes(stats['poster_bytes'])} of "
+        f"{human_bytes(stats['library_bytes'])} "
+        f"({stats['poster_share']:.0%} of the posts' size)"
+    )
 
 
 @config_app.command("show")
 def config_show(
     ctx: typer.Context,
-    fmt: str | None = typer.Option(None, "--format", "-F", metavar="FORMAT",
-                               help="text, toml or json."),
+    fmt: str | None = typer.Option(
+        None, "--format", "-F", metavar="FORMAT", help="text, toml or json."
+    ),
 ) -> None:
     """Every setting in force: filmcli.toml over the defaults."""
     import json
@@ -107,11 +115,11 @@ def config_show(
     from filmcli.text import visible
 
     library = get_library(ctx)
-    chosen = choose_format(fmt, ("text", "toml", "json"), tty_default="text",
-                           pipe_default="text")
+    chosen = choose_format(fmt, ("text", "toml", "json"), tty_default="text", pipe_default="text")
     if chosen == "json":  # dates and datetimes as ISO text, as JSON has neither
-        sys.stdout.write(dumps_json(json.loads(json.dumps(dict(library.config),
-                                                          default=_iso))) + "\n")
+        sys.stdout.write(
+            dumps_json(json.loads(json.dumps(dict(library.config), default=_iso))) + "\n"
+        )
     elif chosen == "toml":
         import tomli_w
 
@@ -125,10 +133,12 @@ def config_show(
 @config_app.command("set")
 def config_set(
     ctx: typer.Context,
-    key: str = typer.Argument(..., metavar="KEY",
-                              help="A dotted setting such as poster.max_width."),
-    value: str = typer.Argument(..., metavar="VALUE",
-                                help="Its new value (TOML syntax or plain text)."),
+    key: str = typer.Argument(
+        ..., metavar="KEY", help="A dotted setting such as poster.max_width."
+    ),
+    value: str = typer.Argument(
+        ..., metavar="VALUE", help="Its new value (TOML syntax or plain text)."
+    ),
 ) -> None:
     """Change one setting in filmcli.toml, keeping its comments and other keys."""
     from filmcli.cli.console import message
@@ -136,15 +146,15 @@ def config_set(
 
     library = get_library(ctx)
     stored = set_value(library.root, key, value)
-    message(f"{key} = {_shown(stored)} "
-            f"(in {library.relpath(library.root / 'filmcli.toml')})")
+    message(f"{key} = {_shown(stored)} (in {library.relpath(library.root / 'filmcli.toml')})")
 
 
 @config_app.command("get")
 def config_get(
     ctx: typer.Context,
-    key: str = typer.Argument(..., metavar="KEY",
-                              help="A dotted setting such as poster.max_width."),
+    key: str = typer.Argument(
+        ..., metavar="KEY", help="A dotted setting such as poster.max_width."
+    ),
 ) -> None:
     """Print one setting in force (text as it is, other values as JSON)."""
     from filmcli.errors import UsageError
@@ -175,8 +185,7 @@ def config_unset(
     library = get_library(ctx)
     where = library.relpath(library.root / "filmcli.toml")
     if unset_value(library.root, key):
-        message(f"removed {key} from {where}; the default applies: "
-                f"{_shown(_default_for(key))}")
+        message(f"removed {key} from {where}; the default applies: {_shown(_default_for(key))}")
     else:
         message(f"{key} is not set in {where}; nothing to do")
 
@@ -215,8 +224,9 @@ def completion_cmd(
     if shell not in SHELLS:
         raise UsageError(f"unknown shell {shell!r}", hint="choose bash, zsh, fish or powershell")
     completion_init()
-    script = get_completion_script(prog_name="filmcli", complete_var="_FILMCLI_COMPLETE",
-                                   shell=shell)
+    script = get_completion_script(
+        prog_name="filmcli", complete_var="_FILMCLI_COMPLETE", shell=shell
+    )
     from filmcli.cli.console import data_output
 
     data_output()

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import sys
 
-PROMPTS = {"title": "Title", "director": "Director", "year": "Year",
-           "poster": "Poster image file"}
+PROMPTS = {"title": "Title", "director": "Director", "year": "Year", "poster": "Poster image file"}
 
 
 def read_answer(prompt: str) -> str | None:
@@ -60,9 +59,12 @@ def _problem(library, name: str, answer: str):
         from filmcli.posters.prepare import prepare_poster, read_image_file
 
         try:
-            prepare_poster(read_image_file(answer), name=answer, max_width=0,
-                           max_pixels=int(library.config.get("validate", {})
-                                          .get("max_pixels", 25_000_000)))
+            prepare_poster(
+                read_image_file(answer),
+                name=answer,
+                max_width=0,
+                max_pixels=int(library.config.get("validate", {}).get("max_pixels", 25_000_000)),
+            )
         except FilmcliError as exc:
             return None, f"{exc.location}: {exc.message}" if exc.location else exc.message
         return answer, None
@@ -101,16 +103,19 @@ def already_there(library, title, year, force: bool) -> bool:
     if same is None or force:
         return force
     where = library.relpath(same)
-    sys.stderr.write(f"{visible(repr(title))} ({year}) is already in the library: "
-                     f"{visible(where)}\n")
+    sys.stderr.write(
+        f"{visible(repr(title))} ({year}) is already in the library: {visible(where)}\n"
+    )
     if yes("Replace it, keeping its review and the fields not given here?", False):
         return True
-    raise FilmcliError(f"{title!r} ({year}) is already in the library", where,
-                       hint="use --force to replace that post")
+    raise FilmcliError(
+        f"{title!r} ({year}) is already in the library",
+        where,
+        hint="use --force to replace that post",
+    )
 
 
-def ask_missing(library, values: dict, extra: dict, missing: list[str], *,
-                force: bool) -> bool:
+def ask_missing(library, values: dict, extra: dict, missing: list[str], *, force: bool) -> bool:
     """Ask for each missing field (into `values`, or `extra` for other required keys),
     checking for the same film as soon as title and year are known; the new `force`."""
     checked = False

@@ -40,8 +40,12 @@ class _LazyRuntimeParam:
         self._param = param
         desc = getattr(param, "type_descriptor", None)
         info = getattr(desc, "parameter_info", None)
-        plain = (desc is not None and getattr(desc, "file_annotation", None) is None
-                 and not getattr(info, "parser", None) and not getattr(info, "click_type", None))
+        plain = (
+            desc is not None
+            and getattr(desc, "file_annotation", None) is None
+            and not getattr(info, "parser", None)
+            and not getattr(info, "click_type", None)
+        )
         self._kind = _kind(getattr(desc, "annotation", None)) if plain else None
         self._real = None
 
@@ -58,8 +62,12 @@ class _LazyRuntimeParam:
             return () if multi else None
         if self._kind == "text" and not multi and type(value) is str:
             return value
-        if (self._kind == "list" and multi and isinstance(value, (list, tuple))
-                and all(type(v) is str for v in value)):
+        if (
+            self._kind == "list"
+            and multi
+            and isinstance(value, (list, tuple))
+            and all(type(v) is str for v in value)
+        ):
             return list(value)
         return self._typer().coerce(value, param=param, ctx=ctx)
 

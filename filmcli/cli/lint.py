@@ -15,21 +15,27 @@ VALIDATE_FORMATS = ("text", "json", "github")
 def validate_cmd(
     ctx: typer.Context,
     paths: list[str] = typer.Argument(None, metavar="PATH", help=PATHS_HELP),
-    fmt: str = typer.Option("text", "--format", "-F", metavar="FORMAT",
-                           help="text, json or github."),
+    fmt: str = typer.Option(
+        "text", "--format", "-F", metavar="FORMAT", help="text, json or github."
+    ),
     strict: bool = typer.Option(False, "--strict", help="Treat warnings as errors."),
-    select: list[str] = typer.Option([], "--select", metavar="RULE",
-                                     help="Only these rules (id or prefix, repeatable)."),
-    ignore: list[str] = typer.Option([], "--ignore", metavar="RULE",
-                                     help="Skip these rules (id or prefix, repeatable)."),
-    fast: bool = typer.Option(False, "--fast",
-                              help="Check image headers and magic bytes only; no full decode."),
+    select: list[str] = typer.Option(
+        [], "--select", metavar="RULE", help="Only these rules (id or prefix, repeatable)."
+    ),
+    ignore: list[str] = typer.Option(
+        [], "--ignore", metavar="RULE", help="Skip these rules (id or prefix, repeatable)."
+    ),
+    fast: bool = typer.Option(
+        False, "--fast", help="Check image headers and magic bytes only; no full decode."
+    ),
     rules: bool = typer.Option(False, "--rules", help="List the rules and exit."),
     fix: bool = typer.Option(False, "--fix", help="Repair what has a safe fix ([*])."),
-    unsafe_fixes: bool = typer.Option(False, "--unsafe-fixes",
-                                      help="With --fix or --diff: the unsafe fixes too."),
-    diff: bool = typer.Option(False, "--diff",
-                              help="Print what --fix would change as a diff; write nothing."),
+    unsafe_fixes: bool = typer.Option(
+        False, "--unsafe-fixes", help="With --fix or --diff: the unsafe fixes too."
+    ),
+    diff: bool = typer.Option(
+        False, "--diff", help="Print what --fix would change as a diff; write nothing."
+    ),
     filters: Filters = None,
 ) -> None:
     """Lint the library: rule ids, file:line, exit 1 when there are errors; [*] marks what
@@ -69,8 +75,9 @@ def validate_cmd(
             raise UsageError("--unsafe-fixes goes with --fix or --diff")
         from filmcli.cli.fixing import run_fixes, summary
 
-        report = run_fixes(library, targets, options, keep, unsafe=unsafe_fixes,
-                           diff=diff, drafts=drafts)
+        report = run_fixes(
+            library, targets, options, keep, unsafe=unsafe_fixes, diff=diff, drafts=drafts
+        )
         if diff:
             message(summary(report))
             raise typer.Exit(1 if report.changed else 0)
@@ -78,9 +85,13 @@ def validate_cmd(
     else:
         with Progress("validating", count_posts(library, targets)) as bar:
             then = (lambda: bar.phase("checking posters")) if options.images else None
-            problems = [p for p in validate(library, targets, options, drafts=drafts,
-                                            on_post=bar.advance, on_read=then)
-                    if keep(p.rule)]
+            problems = [
+                p
+                for p in validate(
+                    library, targets, options, drafts=drafts, on_post=bar.advance, on_read=then
+                )
+                if keep(p.rule)
+            ]
     if strict:
         from dataclasses import replace
 
@@ -96,11 +107,13 @@ def validate_cmd(
         from dataclasses import replace
 
         for p in problems:  # for people: the path as seen from the current folder
-            sys.stdout.write(replace(p, path=library.shown(p.path)).text(
-                no_fix=report is not None) + "\n")
+            sys.stdout.write(
+                replace(p, path=library.shown(p.path)).text(no_fix=report is not None) + "\n"
+            )
         if report is None and problems:
-            message(f"{errors} error{'s' * (errors != 1)}, {warnings} warning"
-                    f"{'s' * (warnings != 1)}")
+            message(
+                f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
+            )
         elif report is None:
             message("no problems found")
     if report is not None:

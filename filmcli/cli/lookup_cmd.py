@@ -42,9 +42,18 @@ def ask_candidate(candidates, label: str = ""):
         sys.stderr.write(f"answer a number from 0 to {len(candidates)}\n")
 
 
-def lookup_fields(library, *, title: str, year: int | None, director: str | None,
-                  wanted, provider: str | None, offline: bool, refresh: bool,
-                  session=None) -> dict:
+def lookup_fields(
+    library,
+    *,
+    title: str,
+    year: int | None,
+    director: str | None,
+    wanted,
+    provider: str | None,
+    offline: bool,
+    refresh: bool,
+    session=None,
+) -> dict:
     """What a lookup gives a post: the `wanted` fields of the chosen candidate (on a
     terminal the user chooses when the match is not exact and unique) and its source key;
     {} when the user chooses none."""
@@ -55,10 +64,12 @@ def lookup_fields(library, *, title: str, year: int | None, director: str | None
         session = Session(library.config, provider, offline=offline, refresh=refresh)
     try:
         found = session.search(title, year)
-        ask = ((lambda c: ask_candidate(c, f"{session.name}: which is {title!r}?"))
-               if on_terminal() else None)
-        chosen = choose(found, title, year, director=director, provider=session.name,
-                        ask=ask)
+        ask = (
+            (lambda c: ask_candidate(c, f"{session.name}: which is {title!r}?"))
+            if on_terminal()
+            else None
+        )
+        chosen = choose(found, title, year, director=director, provider=session.name, ask=ask)
         return fields_from(session, chosen, wanted) if chosen is not None else {}
     finally:
         if own:
@@ -69,11 +80,11 @@ def lookup_fields(library, *, title: str, year: int | None, director: str | None
 def lookup_cmd(
     ctx: typer.Context,
     title: str = typer.Argument(..., metavar="TITLE", help="The film's title."),
-    year: int | None = typer.Option(None, "--year", metavar="YEAR",
-                                    help="The year it came out (ranks exact matches first)."),
+    year: int | None = typer.Option(
+        None, "--year", metavar="YEAR", help="The year it came out (ranks exact matches first)."
+    ),
     provider: str | None = provider_option(),
-    fmt: str = typer.Option("table", "--format", "-F", metavar="FORMAT",
-                            help="table or json."),
+    fmt: str = typer.Option("table", "--format", "-F", metavar="FORMAT", help="table or json."),
     offline: bool = offline_option(),
     refresh: bool = refresh_option(),
 ) -> None:
@@ -106,27 +117,41 @@ def lookup_cmd(
         year_text = str(c.year) if c.year is not None else "-"
         size = c.poster_size or ("poster" if c.poster_url else "-")
         # a provider's answer is text from the network: shown, never run by the terminal
-        sys.stdout.write("\t".join([visible(f"{c.provider}:{c.id}"), visible(c.title),
-                                    visible(other), year_text, visible(who),
-                                    visible(size)]) + "\n")
+        sys.stdout.write(
+            "\t".join(
+                [
+                    visible(f"{c.provider}:{c.id}"),
+                    visible(c.title),
+                    visible(other),
+                    year_text,
+                    visible(who),
+                    visible(size),
+                ]
+            )
+            + "\n"
+        )
 
 
 @app.command("fill")
 def fill_cmd(
     ctx: typer.Context,
-    words: list[str] = typer.Argument(None, metavar="[FILM...]",
-                                      help="The film: a post file, a slug or title words "
-                                           "(default: every film)."),
+    words: list[str] = typer.Argument(
+        None,
+        metavar="[FILM...]",
+        help="The film: a post file, a slug or title words (default: every film).",
+    ),
     where: list[str] = where_option(),
     search: str | None = search_option(),
-    only: str | None = typer.Option(None, "--only", metavar="FIELDS",
-                                    help="Fill only these: poster,director,year."),
+    only: str | None = typer.Option(
+        None, "--only", metavar="FIELDS", help="Fill only these: poster,director,year."
+    ),
     provider: str | None = provider_option(),
     offline: bool = offline_option(),
     refresh: bool = refresh_option(),
     yes: bool = typer.Option(False, "--yes", "-y", help="Change several films without asking."),
-    dry_run: bool = typer.Option(False, "--dry-run", "-n",
-                                 help="Print a diff of each post; write nothing."),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", "-n", help="Print a diff of each post; write nothing."
+    ),
 ) -> None:
     """Fill in what posts miss (director, year, poster) from TMDb or Wikidata."""
     from filmcli.cli import console
@@ -156,16 +181,22 @@ def fill_cmd(
             if reporter.progress is not None:
                 reporter.progress.stop()
             try:
-                return ask_candidate(candidates, f"{library.relpath(post.path)}: which film "
-                                                 f"is {post.title!r}?")
+                return ask_candidate(
+                    candidates, f"{library.relpath(post.path)}: which film is {post.title!r}?"
+                )
             finally:
                 if reporter.progress is not None:
                     reporter.progress.start()
 
         try:
-            planned = plan_fill(library, posts, session, only=fields,
-                                ask=ask if terminal else None,
-                                on_film=lambda item: reporter.advance())
+            planned = plan_fill(
+                library,
+                posts,
+                session,
+                only=fields,
+                ask=ask if terminal else None,
+                on_film=lambda item: reporter.advance(),
+            )
         finally:
             session.close()
     failed = 0
@@ -185,8 +216,10 @@ def fill_cmd(
     if dry_run:
         for item in todo:
             sys.stdout.write(_diff(item.change, library))
-        console.message(f"dry run: {len(todo)} of {len(planned)} films would change"
-                        + (f"; {failed} failed" if failed else ""))
+        console.message(
+            f"dry run: {len(todo)} of {len(planned)} films would change"
+            + (f"; {failed} failed" if failed else "")
+        )
         finish(1 if failed or read_code else 0)
         return
     confirm(len(todo), "fill", yes)
@@ -201,8 +234,9 @@ def fill_cmd(
             sys.stdout.write(library.relpath(item.path) + "\n")
     written = sum(bool(item.change.written) for item in todo)
     if len(planned) > 1 or failed:
-        console.message(f"filled {written} of {len(planned)} films"
-                        + (f"; {failed} failed" if failed else ""))
+        console.message(
+            f"filled {written} of {len(planned)} films" + (f"; {failed} failed" if failed else "")
+        )
     finish(1 if failed or read_code else 0)
 
 

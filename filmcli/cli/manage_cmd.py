@@ -17,8 +17,9 @@ WHERE_HELP = "Every film where EXPR holds, as in list (repeatable)."
 SEARCH_HELP = "Every film with TEXT in its title, director or body."
 
 
-def choose_films(library, words: list[str], where: list[str], search: str | None, *,
-                 many: bool = False):
+def choose_films(
+    library, words: list[str], where: list[str], search: str | None, *, many: bool = False
+):
     """The films a command acts on: the one the words name, or every film --where/--search
     keep (never both ways at once)."""
     from filmcli.cli.common import Reading
@@ -28,9 +29,10 @@ def choose_films(library, words: list[str], where: list[str], search: str | None
     if words and (where or search):
         raise UsageError("name one film, or choose films with --where/--search, not both")
     if not words and not (where or search):
-        raise UsageError("name a film, or choose films with --where/--search",
-                         hint="for example: filmcli set her director='S. Jonze', "
-                              "filmcli rm her")
+        raise UsageError(
+            "name a film, or choose films with --where/--search",
+            hint="for example: filmcli set her director='S. Jonze', filmcli rm her",
+        )
     if words:
         if many:
             from filmcli.ops.selector import select_many
@@ -52,8 +54,10 @@ def confirm(count: int, what: str, yes: bool, *, ask_for_one: bool = False) -> N
     if yes or count == 0 or (count == 1 and not ask_for_one):
         return
     if not terminal:
-        raise UsageError(f"this would {what} {counted(count, 'film')}; add --yes to do it "
-                         "without a terminal to confirm on")
+        raise UsageError(
+            f"this would {what} {counted(count, 'film')}; add --yes to do it "
+            "without a terminal to confirm on"
+        )
     from filmcli.cli.interactive import read_answer
 
     answer = (read_answer(f"{what} {counted(count, 'film')}? [y/N] ") or "").strip().lower()
@@ -74,16 +78,20 @@ def _diff(change, library) -> str:
 @app.command("set")
 def set_cmd(
     ctx: typer.Context,
-    words: list[str] = typer.Argument(None, metavar="[FILM...] KEY=VALUE... [KEY!...]",
-                                      help="The film (a post file, a slug or title words), "
-                                           "then the changes: KEY=VALUE sets a key "
-                                           "(poster=@FILE embeds an image, @- from stdin), "
-                                           "KEY! removes one."),
+    words: list[str] = typer.Argument(
+        None,
+        metavar="[FILM...] KEY=VALUE... [KEY!...]",
+        help="The film (a post file, a slug or title words), "
+        "then the changes: KEY=VALUE sets a key "
+        "(poster=@FILE embeds an image, @- from stdin), "
+        "KEY! removes one.",
+    ),
     where: list[str] = where_option(WHERE_HELP),
     search: str | None = search_option(SEARCH_HELP),
     yes: bool = typer.Option(False, "--yes", "-y", help="Change several films without asking."),
-    dry_run: bool = typer.Option(False, "--dry-run", "-n",
-                                 help="Print a diff of each post; write nothing."),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", "-n", help="Print a diff of each post; write nothing."
+    ),
 ) -> None:
     """Change front-matter keys of films in place; every other byte stays as it was."""
     from filmcli.cli import console
@@ -93,9 +101,10 @@ def set_cmd(
     items = list(words or [])
     changes_at = [i for i, w in enumerate(items) if "=" in w or w.endswith("!")]
     if not changes_at:
-        raise UsageError("say what to change: KEY=VALUE or KEY!",
-                         hint="filmcli set her director='S. Jonze'")
-    film_words, change_words = items[:changes_at[0]], items[changes_at[0]:]
+        raise UsageError(
+            "say what to change: KEY=VALUE or KEY!", hint="filmcli set her director='S. Jonze'"
+        )
+    film_words, change_words = items[: changes_at[0]], items[changes_at[0] :]
     assign_text, remove = parse_assignments(change_words)
     library = get_library(ctx)
     posts, read_code = choose_films(library, film_words, where, search)
@@ -118,8 +127,7 @@ def set_cmd(
     for change in planned:
         if change.error is not None:
             failed += 1
-            console.error_line(library.shown(change.path), change.error.message,
-                               change.error.hint)
+            console.error_line(library.shown(change.path), change.error.message, change.error.hint)
             continue
         if not change.changed:
             console.message(f"{change.label}: unchanged")
@@ -140,29 +148,33 @@ def set_cmd(
     for change in todo:
         if change.error is not None:
             failed += 1
-            console.error_line(library.shown(change.path), change.error.message,
-                               change.error.hint)
+            console.error_line(library.shown(change.path), change.error.message, change.error.hint)
         elif change.written:
             sys.stdout.write(library.shown(change.path) + "\n")
     written = sum(c.written for c in todo)
     if len(planned) > 1 or failed:
-        console.message(f"changed {written} of {counted(len(planned), 'film')}"
-                        + (f"; {failed} failed" if failed else ""))
+        console.message(
+            f"changed {written} of {counted(len(planned), 'film')}"
+            + (f"; {failed} failed" if failed else "")
+        )
     finish(1 if failed or read_code else 0)
 
 
 @app.command("rm")
 def rm_cmd(
     ctx: typer.Context,
-    words: list[str] = typer.Argument(None, metavar="[FILM...]",
-                                      help="The film: a post file, a slug or title words."),
+    words: list[str] = typer.Argument(
+        None, metavar="[FILM...]", help="The film: a post file, a slug or title words."
+    ),
     where: list[str] = where_option(WHERE_HELP),
     search: str | None = search_option(SEARCH_HELP),
-    keep_poster: bool = typer.Option(False, "--keep-poster",
-                                     help="Keep the poster files extract-posters wrote."),
+    keep_poster: bool = typer.Option(
+        False, "--keep-poster", help="Keep the poster files extract-posters wrote."
+    ),
     yes: bool = typer.Option(False, "--yes", "-y", help="Remove without asking."),
-    dry_run: bool = typer.Option(False, "--dry-run", "-n",
-                                 help="Say what would be removed; remove nothing."),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", "-n", help="Say what would be removed; remove nothing."
+    ),
 ) -> None:
     """Remove films: their posts, and the poster files no other post uses."""
     from filmcli.cli import console
@@ -176,8 +188,9 @@ def rm_cmd(
     planned = library.remove(posts, keep_poster=keep_poster, dry_run=True)
 
     def line(removal, verb: str) -> str:
-        extra = (f" and {library.shown(removal.poster_file)}"
-                 if removal.poster_file is not None else "")
+        extra = (
+            f" and {library.shown(removal.poster_file)}" if removal.poster_file is not None else ""
+        )
         return f"{verb} {removal.label}: {library.shown(removal.path)}{extra}"
 
     asking = not yes and sys.stdin.isatty() and sys.stderr.isatty()
@@ -196,15 +209,19 @@ def rm_cmd(
     for removal in planned:
         if removal.error is not None:
             failed += 1
-            console.error_line(library.shown_location(removal.error) or library.shown(removal.path),
-                               removal.error.message, removal.error.hint)
+            console.error_line(
+                library.shown_location(removal.error) or library.shown(removal.path),
+                removal.error.message,
+                removal.error.hint,
+            )
         if removal.removed:
             console.message(line(removal, "removed"))
             sys.stdout.write(library.shown(removal.path) + "\n")
     if len(planned) > 1 or failed:
-        console.message(f"removed {sum(r.removed for r in planned)} of "
-                        f"{counted(len(planned), 'film')}"
-                        + (f"; {failed} failed" if failed else ""))
+        console.message(
+            f"removed {sum(r.removed for r in planned)} of "
+            f"{counted(len(planned), 'film')}" + (f"; {failed} failed" if failed else "")
+        )
     finish(1 if failed or read_code else 0)
 
 
@@ -222,11 +239,14 @@ def _report_move(library, move, dry_run: bool) -> None:
     verb = "would move" if dry_run else "moved"
     console.message(f"{verb} {library.shown(move.old)} -> {library.shown(move.new)}")
     if move.poster_from is not None:
-        console.message(f"{verb} {library.shown(move.poster_from)} -> "
-                        f"{library.shown(move.poster_to)}")
+        console.message(
+            f"{verb} {library.shown(move.poster_from)} -> {library.shown(move.poster_to)}"
+        )
     if move.old_url is not None and move.old_url != move.new_url:
-        console.message(f"{'URL would change' if dry_run else 'URL'}: "
-                        f"{visible(move.old_url)} -> {visible(move.new_url)}")
+        console.message(
+            f"{'URL would change' if dry_run else 'URL'}: "
+            f"{visible(move.old_url)} -> {visible(move.new_url)}"
+        )
     if not dry_run:
         sys.stdout.write(library.shown(move.new) + "\n")
 
@@ -234,11 +254,12 @@ def _report_move(library, move, dry_run: bool) -> None:
 @app.command("publish")
 def publish_cmd(
     ctx: typer.Context,
-    words: list[str] = typer.Argument(..., metavar="DRAFT",
-                                      help="The draft: a file in _drafts/, a slug or title "
-                                           "words."),
-    date: str | None = typer.Option(None, "--date", metavar="YYYY-MM-DD",
-                                    help="The post's date (default: today)."),
+    words: list[str] = typer.Argument(
+        ..., metavar="DRAFT", help="The draft: a file in _drafts/, a slug or title words."
+    ),
+    date: str | None = typer.Option(
+        None, "--date", metavar="YYYY-MM-DD", help="The post's date (default: today)."
+    ),
     dry_run: bool = typer.Option(False, "--dry-run", "-n", help="Say what would move."),
 ) -> None:
     """Move a draft into _posts/ as DATE-SLUG.md (after `jekyll publish`)."""
@@ -253,8 +274,9 @@ def publish_cmd(
 @app.command("unpublish")
 def unpublish_cmd(
     ctx: typer.Context,
-    words: list[str] = typer.Argument(..., metavar="POST",
-                                      help="The post: a file, a slug or title words."),
+    words: list[str] = typer.Argument(
+        ..., metavar="POST", help="The post: a file, a slug or title words."
+    ),
     dry_run: bool = typer.Option(False, "--dry-run", "-n", help="Say what would move."),
 ) -> None:
     """Move a post back to _drafts/ (after `jekyll unpublish`); its date: key is kept."""
@@ -266,8 +288,9 @@ def unpublish_cmd(
 @app.command("edit")
 def edit_cmd(
     ctx: typer.Context,
-    words: list[str] = typer.Argument(..., metavar="FILM",
-                                      help="The film: a post file, a slug or title words."),
+    words: list[str] = typer.Argument(
+        ..., metavar="FILM", help="The film: a post file, a slug or title words."
+    ),
 ) -> None:
     """The post in $VISUAL or $EDITOR, checked before it is saved (as visudo does)."""
     from filmcli.cli import console
@@ -312,8 +335,7 @@ def edit_cmd(
                 continue
             if choice == "a":
                 kept = _keep_edit(data)  # what the user typed is never lost
-                console.message(f"{shown}: aborted; nothing written (your edit is kept in "
-                                f"{kept})")
+                console.message(f"{shown}: aborted; nothing written (your edit is kept in {kept})")
                 raise typer.Exit(1)
             break  # save anyway
     except KeyboardInterrupt:  # Ctrl-C at the question: the edit is kept, as on a conflict
@@ -361,8 +383,9 @@ def _keep_edit(data: bytes) -> str:
 @app.command("init")
 def init_cmd(
     folder: str = typer.Argument(".", metavar="[DIR]", help="The new library (default: here)."),
-    title: str | None = typer.Option(None, "--title", "-t", metavar="TEXT",
-                                     help="The blog's title (default: the folder's name)."),
+    title: str | None = typer.Option(
+        None, "--title", "-t", metavar="TEXT", help="The blog's title (default: the folder's name)."
+    ),
 ) -> None:
     """Make a new library: _config.yml, _posts/, layouts and a commented filmcli.toml."""
     from filmcli.cli import console
@@ -379,22 +402,29 @@ def init_cmd(
 @app.command("rename")
 def rename_cmd(
     ctx: typer.Context,
-    words: list[str] = typer.Argument(..., metavar="FILM",
-                                      help="The film: a post file, a slug or title words."),
-    title: str | None = typer.Option(None, "--title", "-t", metavar="TEXT",
-                                     help="The new title (the slug follows it)."),
-    date: str | None = typer.Option(None, "--date", metavar="YYYY-MM-DD",
-                                    help="The new date in the file name (and date: if set)."),
-    slug: str | None = typer.Option(None, "--slug", metavar="SLUG",
-                                    help="The new slug (default: made from the title)."),
-    dry_run: bool = typer.Option(False, "--dry-run", "-n",
-                                 help="Say what would change; change nothing."),
+    words: list[str] = typer.Argument(
+        ..., metavar="FILM", help="The film: a post file, a slug or title words."
+    ),
+    title: str | None = typer.Option(
+        None, "--title", "-t", metavar="TEXT", help="The new title (the slug follows it)."
+    ),
+    date: str | None = typer.Option(
+        None,
+        "--date",
+        metavar="YYYY-MM-DD",
+        help="The new date in the file name (and date: if set).",
+    ),
+    slug: str | None = typer.Option(
+        None, "--slug", metavar="SLUG", help="The new slug (default: made from the title)."
+    ),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", "-n", help="Say what would change; change nothing."
+    ),
 ) -> None:
     """Rename a film's post (after `jekyll rename`): file, title, poster file, URL."""
     from filmcli.ops.new import parse_date
 
     when = parse_date(date) if date else None
     library = get_library(ctx)
-    move = library.rename(library.select(words), title=title, date=when, slug=slug,
-                          dry_run=dry_run)
+    move = library.rename(library.select(words), title=title, date=when, slug=slug, dry_run=dry_run)
     _report_move(library, move, dry_run)

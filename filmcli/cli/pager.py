@@ -58,8 +58,12 @@ def page(text: str, height: int) -> bool:
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         try:
-            pager.stdin.write(text.encode(sys.stdout.encoding or "utf-8",
-                                          errors=getattr(sys.stdout, "errors", None) or "replace"))
+            pager.stdin.write(
+                text.encode(
+                    sys.stdout.encoding or "utf-8",
+                    errors=getattr(sys.stdout, "errors", None) or "replace",
+                )
+            )
             pager.stdin.close()
         except (BrokenPipeError, OSError):  # the user quit before reading it all
             pass

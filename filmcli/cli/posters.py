@@ -41,9 +41,13 @@ class _Reporter(Progress):
             console.error_line(where, text, hint)
 
 
-SKIP_LABELS = {"path": "already point at files", "url": "point at URLs",
-               "none": "without a poster", "not-text": "with a poster that is not text",
-               "embedded": "already embedded"}
+SKIP_LABELS = {
+    "path": "already point at files",
+    "url": "point at URLs",
+    "none": "without a poster",
+    "not-text": "with a poster that is not text",
+    "embedded": "already embedded",
+}
 
 
 def _skipped(results, total: int) -> str:
@@ -67,8 +71,7 @@ def _shown(library, name: str | None) -> str:
     """A post or file a job named relative to the library, as people should see it."""
     import os
 
-    return library.shown(library.root / name) if name and not os.path.isabs(name) else (
-        name or "")
+    return library.shown(library.root / name) if name and not os.path.isabs(name) else (name or "")
 
 
 def _facts(result) -> str:
@@ -101,8 +104,11 @@ def _json_report(command: str, results, summary: dict, extra: dict) -> None:
         doc["posts"] = records
         sys.stdout.write(dumps_json(doc) + "\n")
         return
-    sys.stdout.write(json_safe("".join((head[:-len(tail)], '\n  "posts": [\n',
-                                        ",\n".join(texts), "\n  ]\n}\n"))))
+    sys.stdout.write(
+        json_safe(
+            "".join((head[: -len(tail)], '\n  "posts": [\n', ",\n".join(texts), "\n  ]\n}\n"))
+        )
+    )
 
 
 def _json_record(record: dict) -> str | None:
@@ -143,18 +149,29 @@ def _none_chosen() -> list:
 def extract_posters_cmd(
     ctx: typer.Context,
     paths: list[str] = typer.Argument(None, metavar="PATH", help=PATHS_HELP),
-    output: str | None = typer.Option(None, "--output", "-o", metavar="DIR",
-                                      help="Folder for the poster files (default: poster.dir "
-                                           "in filmcli.toml, assets/posters under the site)."),
-    out: str | None = typer.Option(None, "--out", metavar="DIR", hidden=True,
-                                   help="The old spelling of --output."),
-    rewrite: bool = typer.Option(False, "--rewrite",
-                                 help="Point each post's poster: at its file "
-                                      "(/assets/posters/her.jpg), changing no other byte."),
-    dry_run: bool = typer.Option(False, "--dry-run", "-n", help="Say what would happen; "
-                                                                 "write nothing."),
-    force: bool = typer.Option(False, "--force", "-f",
-                               help="Replace existing poster files that differ."),
+    output: str | None = typer.Option(
+        None,
+        "--output",
+        "-o",
+        metavar="DIR",
+        help="Folder for the poster files (default: poster.dir "
+        "in filmcli.toml, assets/posters under the site).",
+    ),
+    out: str | None = typer.Option(
+        None, "--out", metavar="DIR", hidden=True, help="The old spelling of --output."
+    ),
+    rewrite: bool = typer.Option(
+        False,
+        "--rewrite",
+        help="Point each post's poster: at its file "
+        "(/assets/posters/her.jpg), changing no other byte.",
+    ),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", "-n", help="Say what would happen; write nothing."
+    ),
+    force: bool = typer.Option(
+        False, "--force", "-f", help="Replace existing poster files that differ."
+    ),
     fmt: str = typer.Option("text", "--format", "-F", metavar="FORMAT", help="text or json."),
     filters: Filters = None,
 ) -> None:
@@ -175,8 +192,9 @@ def extract_posters_cmd(
         from filmcli.store.lock import library_lock
 
         ctx.with_resource(library_lock(library))  # held until the command ends
-    jobs, folder = plan_extract(library, targets, out=output, rewrite=rewrite,
-                                dry_run=dry_run, force=force)
+    jobs, folder = plan_extract(
+        library, targets, out=output, rewrite=rewrite, dry_run=dry_run, force=force
+    )
     if filters.chooses and not targets:
         jobs = _none_chosen()
     results = []
@@ -189,27 +207,39 @@ def extract_posters_cmd(
             if result.status == "failed":
                 report.error(_where(library, result), result.message or "failed", result.hint)
             elif result.already:
-                report.line(f"{_shown(library, result.post)}: already rewritten (by another "
-                            f"run): poster: {result.poster}")
+                report.line(
+                    f"{_shown(library, result.post)}: already rewritten (by another "
+                    f"run): poster: {result.poster}"
+                )
             elif result.status == "extracted":
                 tail = f"; poster: {result.poster}" if result.rewritten else ""
                 note = ", replacing a different file" if result.replaced else ""
-                report.line(f"{verb} {_shown(library, result.post)} -> "
-                            f"{_shown(library, result.file)} ({_facts(result)}{note}"
-                            f"){tail}")
+                report.line(
+                    f"{verb} {_shown(library, result.post)} -> "
+                    f"{_shown(library, result.file)} ({_facts(result)}{note}"
+                    f"){tail}"
+                )
             elif result.rewritten:
-                report.line(f"{'would rewrite' if dry_run else 'rewrote'} "
-                            f"{_shown(library, result.post)}: "
-                            f"poster: {result.poster} (file already there)")
+                report.line(
+                    f"{'would rewrite' if dry_run else 'rewrote'} "
+                    f"{_shown(library, result.post)}: "
+                    f"poster: {result.poster} (file already there)"
+                )
     summary = summarize(results)
     summary.pop("embedded")
     if fmt == "json":
-        _json_report("extract-posters", results, summary,
-                     {"out": library.relpath(folder), "dry_run": dry_run, "rewrite": rewrite})
+        _json_report(
+            "extract-posters",
+            results,
+            summary,
+            {"out": library.relpath(folder), "dry_run": dry_run, "rewrite": rewrite},
+        )
     else:
-        counts = (f"{len(results)} posts: {summary['extracted']} extracted, "
-                  f"{summary['unchanged']} unchanged, {_skipped(results, summary['skipped'])}, "
-                  f"{summary['failed']} failed")
+        counts = (
+            f"{len(results)} posts: {summary['extracted']} extracted, "
+            f"{summary['unchanged']} unchanged, {_skipped(results, summary['skipped'])}, "
+            f"{summary['failed']} failed"
+        )
         if rewrite:
             counts += f"; {summary['rewritten']} posts {'to rewrite' if dry_run else 'rewritten'}"
             already = sum(1 for r in results if r.already)
@@ -217,8 +247,11 @@ def extract_posters_cmd(
                 counts += f", {already} already rewritten by another run"
         written = summary["bytes_written"]
         if dry_run:
-            tail = (f"dry run: would write {human_bytes(written)} to {library.shown(folder)}"
-                    if written else "dry run: nothing to write") + "; nothing written"
+            tail = (
+                f"dry run: would write {human_bytes(written)} to {library.shown(folder)}"
+                if written
+                else "dry run: nothing to write"
+            ) + "; nothing written"
         elif written or summary["rewritten"]:
             tail = f"{human_bytes(written)} written to {library.shown(folder)}"
         else:
@@ -232,8 +265,9 @@ def extract_posters_cmd(
 def embed_posters_cmd(
     ctx: typer.Context,
     paths: list[str] = typer.Argument(None, metavar="PATH", help=PATHS_HELP),
-    dry_run: bool = typer.Option(False, "--dry-run", "-n", help="Say what would happen; "
-                                                                 "write nothing."),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", "-n", help="Say what would happen; write nothing."
+    ),
     fmt: str = typer.Option("text", "--format", "-F", metavar="FORMAT", help="text or json."),
     filters: Filters = None,
 ) -> None:
@@ -251,8 +285,11 @@ def embed_posters_cmd(
         from filmcli.store.lock import library_lock
 
         ctx.with_resource(library_lock(library))  # held until the command ends
-    jobs = plan_embed(library, targets, dry_run=dry_run) if targets or not filters.chooses \
+    jobs = (
+        plan_embed(library, targets, dry_run=dry_run)
+        if targets or not filters.chooses
         else _none_chosen()
+    )
     results = []
     verb = "would embed" if dry_run else "embedded"
     with _Reporter(len(jobs), "embedding posters", quiet=fmt == "json") as report:
@@ -263,11 +300,14 @@ def embed_posters_cmd(
             if result.status == "failed":
                 report.error(_where(library, result), result.message or "failed", result.hint)
             elif result.already:
-                report.line(f"{_shown(library, result.post)}: already embedded (by another "
-                            f"run): {result.file}")
+                report.line(
+                    f"{_shown(library, result.post)}: already embedded (by another "
+                    f"run): {result.file}"
+                )
             elif result.status == "embedded":
-                report.line(f"{verb} {result.file} in {_shown(library, result.post)} "
-                            f"({_facts(result)})")
+                report.line(
+                    f"{verb} {result.file} in {_shown(library, result.post)} ({_facts(result)})"
+                )
     summary = summarize(results)
     embedded_bytes = sum(r.size or 0 for r in results if r.status == "embedded")
     if fmt == "json":
@@ -277,8 +317,10 @@ def embed_posters_cmd(
         summary["bytes_embedded"] = embedded_bytes
         _json_report("embed-posters", results, summary, {"dry_run": dry_run})
     else:
-        counts = (f"{len(results)} posts: {summary['embedded']} embedded, "
-                  f"{_skipped(results, summary['skipped'])}, {summary['failed']} failed")
+        counts = (
+            f"{len(results)} posts: {summary['embedded']} embedded, "
+            f"{_skipped(results, summary['skipped'])}, {summary['failed']} failed"
+        )
         if dry_run:
             tail = "dry run: nothing written"
         elif summary["embedded"]:
@@ -292,18 +334,31 @@ def embed_posters_cmd(
 @app.command("show")
 def show_cmd(
     ctx: typer.Context,
-    query: list[str] = typer.Argument(..., metavar="FILM", show_default=False,
-                                      help=FILM_HELP),
-    width: int | None = typer.Option(None, "--width", metavar="COLS", min=1, max=1000,
-                                     help="Poster width in cells (default: what fits beside "
-                                          "the text)."),
-    symbols: str = typer.Option("block", "--symbols", metavar="SET",
-                                help="block (every block element, the best), quad or half."),
-    poster_only: bool = typer.Option(False, "--poster-only",
-                                     help="Print only the poster (or its one-line summary)."),
-    protocol: str = typer.Option("auto", "--protocol", metavar="NAME",
-                                 help="auto, blocks, kitty, iterm or sixel. auto draws only on "
-                                      "a colour terminal; an explicit one draws anyway."),
+    query: list[str] = typer.Argument(..., metavar="FILM", show_default=False, help=FILM_HELP),
+    width: int | None = typer.Option(
+        None,
+        "--width",
+        metavar="COLS",
+        min=1,
+        max=1000,
+        help="Poster width in cells (default: what fits beside the text).",
+    ),
+    symbols: str = typer.Option(
+        "block",
+        "--symbols",
+        metavar="SET",
+        help="block (every block element, the best), quad or half.",
+    ),
+    poster_only: bool = typer.Option(
+        False, "--poster-only", help="Print only the poster (or its one-line summary)."
+    ),
+    protocol: str = typer.Option(
+        "auto",
+        "--protocol",
+        metavar="NAME",
+        help="auto, blocks, kitty, iterm or sixel. auto draws only on "
+        "a colour terminal; an explicit one draws anyway.",
+    ),
 ) -> None:
     """A film in the terminal: its poster in colour beside its facts, and its review."""
     import os
@@ -324,18 +379,26 @@ def show_cmd(
     if symbols not in SYMBOLS:
         raise UsageError(f"unknown symbols {symbols!r}", hint="choose block, quad or half")
     if protocol not in PROTOCOLS:  # a usage error, before any film is looked up
-        raise UsageError(f"unknown protocol {protocol!r}",
-                         hint="choose one of " + ", ".join(PROTOCOLS))
+        raise UsageError(
+            f"unknown protocol {protocol!r}", hint="choose one of " + ", ".join(PROTOCOLS)
+        )
     library = get_library(ctx)
     post = select_post(library, query)
     env = os.environ
     allowed = console.color_allowed(sys.stdout)
     cols, rows = terminal_size()
     options = ShowOptions(
-        protocol=choose_protocol(protocol, env, allowed), colors=color_mode(env),
-        symbols=symbols, cols=width, poster_only=poster_only, term_cols=cols, term_rows=rows,
-        text_color=allowed, markdown=sys.stdout.isatty(),
-        max_pixels=int(library.config.get("validate", {}).get("max_pixels") or 25_000_000))
+        protocol=choose_protocol(protocol, env, allowed),
+        colors=color_mode(env),
+        symbols=symbols,
+        cols=width,
+        poster_only=poster_only,
+        term_cols=cols,
+        term_rows=rows,
+        text_color=allowed,
+        markdown=sys.stdout.isatty(),
+        max_pixels=int(library.config.get("validate", {}).get("max_pixels") or 25_000_000),
+    )
     lines, warning = build_page(post, library, options)
     sys.stdout.write("\n".join(lines) + "\n")
     if warning:  # the text was shown; the poster could not be: a data problem, exit 1
@@ -348,12 +411,26 @@ def show_cmd(
 def wall_cmd(
     ctx: typer.Context,
     paths: list[str] = typer.Argument(None, metavar="PATH", help=PATHS_HELP),
-    output: str = typer.Option(..., "--output", "-o", metavar="FILE",
-                               help="The image to write: .jpg, .png or .webp."),
-    columns: int | None = typer.Option(None, "--columns", "-c", min=1, max=200, metavar="N",
-                                       help="Tiles per row (default: up to 6)."),
-    tile_width: int = typer.Option(160, "--tile-width", metavar="PX", min=32, max=2000,
-                                   help="Width of each poster tile in pixels."),
+    output: str = typer.Option(
+        ..., "--output", "-o", metavar="FILE", help="The image to write: .jpg, .png or .webp."
+    ),
+    columns: int | None = typer.Option(
+        None,
+        "--columns",
+        "-c",
+        min=1,
+        max=200,
+        metavar="N",
+        help="Tiles per row (default: up to 6).",
+    ),
+    tile_width: int = typer.Option(
+        160,
+        "--tile-width",
+        metavar="PX",
+        min=32,
+        max=2000,
+        help="Width of each poster tile in pixels.",
+    ),
     filters: Filters = None,
 ) -> None:
     """A contact sheet of the posters, with titles and years, as one image."""
@@ -378,11 +455,17 @@ def wall_cmd(
     max_pixels = int(library.config.get("validate", {}).get("max_pixels") or 25_000_000)
     with _Reporter(len(posts), "drawing the wall", quiet=True) as report:
         report.set_total(len(posts))
-        wall = build_wall(posts, lambda p: poster_bytes(p, library), columns=columns,
-                          tile_width=tile_width, max_pixels=max_pixels, fmt=fmt,
-                          wall_pixels=int(library.config.get("wall", {}).get("max_pixels")
-                                          or MAX_PIXELS),
-                          name=lambda p: library.shown(p.path), progress=report.advance)
+        wall = build_wall(
+            posts,
+            lambda p: poster_bytes(p, library),
+            columns=columns,
+            tile_width=tile_width,
+            max_pixels=max_pixels,
+            fmt=fmt,
+            wall_pixels=int(library.config.get("wall", {}).get("max_pixels") or MAX_PIXELS),
+            name=lambda p: library.shown(p.path),
+            progress=report.advance,
+        )
     data = encode(wall.image, fmt)
     write_atomic(output, data)
     for where_, reason in wall.missing:
@@ -391,7 +474,9 @@ def wall_cmd(
     if boxes:
         console.warn("", boxes)  # once, however many titles
     geo = wall.geometry
-    sys.stderr.write(f"wrote {visible(output)}: {wall.placed} of {len(posts)} posters, "
-                     f"{geo.columns}×{geo.rows} tiles, {wall.image.width}×{wall.image.height} px, "
-                     f"{human_bytes(len(data))}\n")
+    sys.stderr.write(
+        f"wrote {visible(output)}: {wall.placed} of {len(posts)} posters, "
+        f"{geo.columns}×{geo.rows} tiles, {wall.image.width}×{wall.image.height} px, "
+        f"{human_bytes(len(data))}\n"
+    )
     finish(reading.exit_code)

@@ -35,11 +35,16 @@ class Progress:
 
             from filmcli.cli.console import stderr_console
 
-            self.progress = RichProgress(TextColumn("{task.description}"), BarColumn(),
-                                         MofNCompleteColumn(), TimeRemainingColumn(),
-                                         console=stderr_console(), transient=True,
-                                         redirect_stdout=sys.stdout.isatty(),
-                                         redirect_stderr=True)
+            self.progress = RichProgress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeRemainingColumn(),
+                console=stderr_console(),
+                transient=True,
+                redirect_stdout=sys.stdout.isatty(),
+                redirect_stderr=True,
+            )
 
     def __enter__(self):
         if self.progress is not None:  # entered again: the same bar, shown again

@@ -24,21 +24,35 @@ LIST_FORMATS = ("table", "json", "jsonl", "csv", "tsv", "paths")
 def list_cmd(
     ctx: typer.Context,
     paths: list[str] = typer.Argument(None, metavar="PATH", help=PATHS_HELP),
-    fields: str | None = typer.Option(None, "--fields", metavar="A,B,C",
-                                      help="The fields to show, in order (a draft column "
-                                           "with --drafts)."),
-    fmt: str | None = typer.Option(None, "--format", "-F", metavar="FORMAT",
-                                   help="table, json, jsonl, csv, tsv or paths "
-                                        "(default: table on a terminal, tab-separated lines "
-                                        "without a header in a pipe)."),
+    fields: str | None = typer.Option(
+        None,
+        "--fields",
+        metavar="A,B,C",
+        help="The fields to show, in order (a draft column with --drafts).",
+    ),
+    fmt: str | None = typer.Option(
+        None,
+        "--format",
+        "-F",
+        metavar="FORMAT",
+        help="table, json, jsonl, csv, tsv or paths "
+        "(default: table on a terminal, tab-separated lines "
+        "without a header in a pipe).",
+    ),
     null: bool = typer.Option(False, "--null", "-0", help="With paths: end each with NUL."),
-    csv_safe: bool = typer.Option(False, "--csv-safe/--no-csv-safe",
-                                  help="With csv: prefix cells a spreadsheet would run as a "
-                                       "formula (=, +, -, @) with ' (off: list is exact)."),
+    csv_safe: bool = typer.Option(
+        False,
+        "--csv-safe/--no-csv-safe",
+        help="With csv: prefix cells a spreadsheet would run as a "
+        "formula (=, +, -, @) with ' (off: list is exact).",
+    ),
     filters: Filters = None,
-    no_pager: bool = typer.Option(False, "--no-pager",
-                                  help="Never page a table taller than the terminal "
-                                       "(default: $FILMCLI_PAGER, $PAGER or less -FRX)."),
+    no_pager: bool = typer.Option(
+        False,
+        "--no-pager",
+        help="Never page a table taller than the terminal "
+        "(default: $FILMCLI_PAGER, $PAGER or less -FRX).",
+    ),
 ) -> None:
     """List the films, sorted and filtered, as a table or for scripts."""
     import sys
@@ -57,8 +71,7 @@ def list_cmd(
     # Each post becomes what the output needs (a TSV line, the cells, a record) as it is
     # read, and only that and its sort keys are kept: memory stays small at any size.
     reading = Reading(library, paths or [], lazy=True, drafts=drafts)
-    computed = computed_fields(library.root, field_names(filters.where, filters.sort,
-                                                         wanted or ()))
+    computed = computed_fields(library.root, field_names(filters.where, filters.sort, wanted or ()))
 
     def posts():
         yield from with_computed(reading.stream(), computed)
@@ -78,13 +91,14 @@ def list_cmd(
     def make(post):
         record = post_record(post, library.relpath(post.path), poster=poster_mode)
         if drafts or (wanted and "draft" in wanted):
-            record["draft"] = post.draft if chosen_fmt != "table" else (
-                "draft" if post.draft else "")
+            record["draft"] = (
+                post.draft if chosen_fmt != "table" else ("draft" if post.draft else "")
+            )
         for name in computed:
             if shown is not None and name in shown:
                 record[name] = post.get(name)
         if chosen_fmt == "table" and record["path"].startswith(prefix):
-            record["path"] = record["path"][len(prefix):]  # files within the posts folder
+            record["path"] = record["path"][len(prefix) :]  # files within the posts folder
         if out_fmt == "paths":
             return {"path": record["path"]}
         if shown is None:
@@ -105,13 +119,13 @@ def list_cmd(
             shown = list(LEAD_KEYS)
             for record in chosen:
                 shown.extend(k for k in record if k not in shown)
-        write_records(sys.stdout, chosen, out_fmt, shown, header=True, null=null,
-                      csv_safe=csv_safe)
+        write_records(sys.stdout, chosen, out_fmt, shown, header=True, null=null, csv_safe=csv_safe)
     finish(reading.exit_code)
 
 
-def _print_table(records: list[dict], fields: list[str], total: int, *,
-                 paged: bool = False) -> None:
+def _print_table(
+    records: list[dict], fields: list[str], total: int, *, paged: bool = False
+) -> None:
     import os
     import sys
 
@@ -126,13 +140,22 @@ def _print_table(records: list[dict], fields: list[str], total: int, *,
     from filmcli.ops.formats import cell_text
     from filmcli.text import visible
 
-    labels = {"path": "Path", "year": "Year", "title": "Title", "director": "Director",
-              "poster": "Poster", "date": "Date", "draft": "Draft"}
+    labels = {
+        "path": "Path",
+        "year": "Year",
+        "title": "Title",
+        "director": "Director",
+        "poster": "Poster",
+        "date": "Date",
+        "draft": "Draft",
+    }
     # post text is text, never rich markup or terminal codes
     rows = [[visible(cell_text(record.get(f))) for f in fields] for record in records]
     heads = [visible(labels.get(f, f)) for f in fields]
-    natural = {f: max([cell_len(heads[i])] + [cell_len(row[i]) for row in rows])
-               for i, f in enumerate(fields)}
+    natural = {
+        f: max([cell_len(heads[i])] + [cell_len(row[i]) for row in rows])
+        for i, f in enumerate(fields)
+    }
     con = stdout_console()
     if not sys.stdout.isatty() and not os.environ.get("COLUMNS"):
         # A file or a pipe has no width: every column whole (COLUMNS sets one).
@@ -143,12 +166,14 @@ def _print_table(records: list[dict], fields: list[str], total: int, *,
     for field, width in shown.items():
         # One line per film; a shortened column ends with an ellipsis. Only when Title and
         # Year alone are wider than the terminal does a title wrap, between words.
-        table.add_column(Text(heads[fields.index(field)]),
-                         justify="right" if field == "year" else "left",
-                         style="bold" if field == "title" else None,
-                         no_wrap=not (squeezed and field == "title"),
-                         overflow="fold" if field == "title" else "ellipsis",
-                         max_width=width if width < natural[field] else None)
+        table.add_column(
+            Text(heads[fields.index(field)]),
+            justify="right" if field == "year" else "left",
+            style="bold" if field == "title" else None,
+            no_wrap=not (squeezed and field == "title"),
+            overflow="fold" if field == "title" else "ellipsis",
+            max_width=width if width < natural[field] else None,
+        )
     keep = [fields.index(f) for f in shown]
     for row in rows:
         table.add_row(*(Text(row[i]) for i in keep))  # Text: never read as markup
@@ -172,13 +197,16 @@ PARSE_FORMATS = ("text", "json", "toml")
 @app.command("parse")
 def parse_cmd(
     ctx: typer.Context,
-    files: list[str] = typer.Argument(..., metavar="FILM",
-                                      help="Post files, folders, or films named as show names "
-                                           "them (a slug, or title words in quotes)."),
-    fmt: str = typer.Option("text", "--format", "-F", metavar="FORMAT",
-                      help="text, json or toml."),
-    poster_data: bool = typer.Option(False, "--poster-data",
-                                     help="Include the poster's full data URI."),
+    files: list[str] = typer.Argument(
+        ...,
+        metavar="FILM",
+        help="Post files, folders, or films named as show names "
+        "them (a slug, or title words in quotes).",
+    ),
+    fmt: str = typer.Option("text", "--format", "-F", metavar="FORMAT", help="text, json or toml."),
+    poster_data: bool = typer.Option(
+        False, "--poster-data", help="Include the poster's full data URI."
+    ),
 ) -> None:
     """Every field of each post, the poster summarised (format, size, pixels, hash)."""
     import sys
@@ -189,12 +217,16 @@ def parse_cmd(
     library = get_library(ctx)
     chosen = choose_format(fmt, PARSE_FORMATS, tty_default="text", pipe_default="text")
     reading = Reading(library, [_as_path(library, f) for f in files])
-    records = [post_record(p, library.relpath(p.path), body=True,
-                           poster="inline" if poster_data else "summary")
-               for p in reading.posts]
+    records = [
+        post_record(
+            p, library.relpath(p.path), body=True, poster="inline" if poster_data else "summary"
+        )
+        for p in reading.posts
+    ]
     if chosen == "json":
-        sys.stdout.write(dumps_json(records if len(files) != 1 or len(records) != 1
-                                    else records[0]) + "\n")
+        sys.stdout.write(
+            dumps_json(records if len(files) != 1 or len(records) != 1 else records[0]) + "\n"
+        )
     elif chosen == "toml":
         import tomli_w
 

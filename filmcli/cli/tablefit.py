@@ -23,6 +23,7 @@ def fit_columns(fields: list[str], widths: dict[str, int], room: int) -> dict[st
     `widths` are the natural widths (the widest cell or header). A field absent from the
     answer is dropped; a width below the natural one means shortened with an ellipsis.
     """
+
     def total(chosen: dict[str, int]) -> int:
         return sum(chosen.values()) + GAP * max(0, len(chosen) - 1)
 

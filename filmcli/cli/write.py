@@ -23,41 +23,67 @@ from filmcli.cli.interactive import PROMPTS
 @app.command("new")
 def new_cmd(
     ctx: typer.Context,
-    title: str | None = typer.Option(None, "--title", "-t", metavar="TEXT",
-                                     help="The film's title."),
-    director: str | None = typer.Option(None, "--director", "-d", metavar="TEXT",
-                                        help="Who directed it."),
-    year: int | None = typer.Option(None, "--year", metavar="YEAR",
-                                    help="The year it came out."),
-    poster: str | None = typer.Option(None, "--poster", "-p", metavar="IMAGE",
-                                      help="An image file: turned upright, metadata stripped, "
-                                           "shrunk to poster.max_width, embedded."),
-    date: str | None = typer.Option(None, "--date", metavar="YYYY-MM-DD",
-                                    help="The post's date (default: today)."),
-    slug: str | None = typer.Option(None, "--slug", metavar="SLUG",
-                                    help="The file name part (default: made from the title)."),
-    layout: str | None = typer.Option(None, "--layout", metavar="LAYOUT",
-                                      help="The Jekyll layout (default: defaults.layout)."),
-    body: str | None = typer.Option(None, "--body", "-b", metavar="TEXT",
-                                    help="The review, written exactly as given."),
-    body_file: str | None = typer.Option(None, "--body-file", metavar="FILE",
-                                         help="Read the review from FILE ('-' for stdin)."),
+    title: str | None = typer.Option(
+        None, "--title", "-t", metavar="TEXT", help="The film's title."
+    ),
+    director: str | None = typer.Option(
+        None, "--director", "-d", metavar="TEXT", help="Who directed it."
+    ),
+    year: int | None = typer.Option(None, "--year", metavar="YEAR", help="The year it came out."),
+    poster: str | None = typer.Option(
+        None,
+        "--poster",
+        "-p",
+        metavar="IMAGE",
+        help="An image file: turned upright, metadata stripped, "
+        "shrunk to poster.max_width, embedded.",
+    ),
+    date: str | None = typer.Option(
+        None, "--date", metavar="YYYY-MM-DD", help="The post's date (default: today)."
+    ),
+    slug: str | None = typer.Option(
+        None, "--slug", metavar="SLUG", help="The file name part (default: made from the title)."
+    ),
+    layout: str | None = typer.Option(
+        None, "--layout", metavar="LAYOUT", help="The Jekyll layout (default: defaults.layout)."
+    ),
+    body: str | None = typer.Option(
+        None, "--body", "-b", metavar="TEXT", help="The review, written exactly as given."
+    ),
+    body_file: str | None = typer.Option(
+        None, "--body-file", metavar="FILE", help="Read the review from FILE ('-' for stdin)."
+    ),
     edit: bool = typer.Option(False, "--edit", "-e", help="Write the review in $EDITOR."),
-    force: bool = typer.Option(False, "--force", "-f",
-                               help="Replace the same film's post (title and year), keeping "
-                                    "its review and fields not given here."),
-    dry_run: bool = typer.Option(False, "--dry-run", "-n",
-                                 help="Print the post instead of writing it."),
-    assignments: list[str] = typer.Option([], "--set", metavar="KEY=VALUE",
-                                          help="Another front-matter key (rating=4.5, "
-                                               "tags='[drama]'), written as `set` writes it "
-                                               "(repeatable)."),
-    draft: bool = typer.Option(False, "--draft",
-                               help="Write a draft, _drafts/SLUG.md; `filmcli publish` "
-                                    "dates it into _posts/."),
-    lookup: bool = typer.Option(False, "--lookup", "-l",
-                                help="Fill the fields not given (director, year, poster) from "
-                                     "TMDb or Wikidata; the post records which film it is."),
+    force: bool = typer.Option(
+        False,
+        "--force",
+        "-f",
+        help="Replace the same film's post (title and year), keeping "
+        "its review and fields not given here.",
+    ),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", "-n", help="Print the post instead of writing it."
+    ),
+    assignments: list[str] = typer.Option(
+        [],
+        "--set",
+        metavar="KEY=VALUE",
+        help="Another front-matter key (rating=4.5, "
+        "tags='[drama]'), written as `set` writes it "
+        "(repeatable).",
+    ),
+    draft: bool = typer.Option(
+        False,
+        "--draft",
+        help="Write a draft, _drafts/SLUG.md; `filmcli publish` dates it into _posts/.",
+    ),
+    lookup: bool = typer.Option(
+        False,
+        "--lookup",
+        "-l",
+        help="Fill the fields not given (director, year, poster) from "
+        "TMDb or Wikidata; the post records which film it is.",
+    ),
     provider: str | None = provider_option("With --lookup: "),
     offline: bool = offline_option("With --lookup: "),
     refresh: bool = refresh_option("With --lookup: "),
@@ -77,10 +103,16 @@ def new_cmd(
 
         if not (title or "").strip():
             raise UsageError("--lookup needs --title", hint="filmcli new --title Her --lookup")
-        found = lookup_fields(library, title=title, year=year, director=director,
-                              wanted=[k for k in ("director", "year", "poster")
-                                      if values[k] is None], provider=provider,
-                              offline=offline, refresh=refresh)
+        found = lookup_fields(
+            library,
+            title=title,
+            year=year,
+            director=director,
+            wanted=[k for k in ("director", "year", "poster") if values[k] is None],
+            provider=provider,
+            offline=offline,
+            refresh=refresh,
+        )
         for key, value in found.items():
             if key in values:
                 values[key] = value
@@ -91,14 +123,20 @@ def new_cmd(
     if missing:
         if not _stdin_is_terminal() or body_file == "-":
             names = ", ".join(f"--{m}" if m in PROMPTS else m for m in missing)
-            raise UsageError(f"missing {names}",
-                             hint="give them as options (or run in a terminal to be asked)")
+            raise UsageError(
+                f"missing {names}", hint="give them as options (or run in a terminal to be asked)"
+            )
         from filmcli.cli import interactive
 
         force = interactive.ask_missing(library, values, extra, missing, force=force)
         # (replacing a film keeps its review unless one is given: no editor offered then)
-        if body is None and body_file is None and not edit and not force and interactive.yes(
-                f"Write the review in {_editor_name()} now?", True):
+        if (
+            body is None
+            and body_file is None
+            and not edit
+            and not force
+            and interactive.yes(f"Write the review in {_editor_name()} now?", True)
+        ):
             edit = True
     text = None  # no review given: --force keeps the replaced post's
     if body is not None:
@@ -112,9 +150,20 @@ def new_cmd(
         from filmcli.store.lock import library_lock
 
         ctx.with_resource(library_lock(library))  # held until the command ends
-    plan = plan_new(library, title=values["title"], director=values["director"],
-                    year=values["year"], poster_file=values["poster"], date=date, slug=slug,
-                    layout=layout, body=text, force=force, extra=extra, draft=draft)
+    plan = plan_new(
+        library,
+        title=values["title"],
+        director=values["director"],
+        year=values["year"],
+        poster_file=values["poster"],
+        date=date,
+        slug=slug,
+        layout=layout,
+        body=text,
+        force=force,
+        extra=extra,
+        draft=draft,
+    )
     for note in plan.notes:
         warn(library.shown(plan.path), note)
     if dry_run:
@@ -150,8 +199,10 @@ def _path_line(path: str) -> str:
 
 
 #: the first line of the file `new --edit` opens; removed from the review
-GUIDE = ("<!-- filmcli: write the review of {title} below; this line is removed, and an "
-         "empty review writes nothing -->\n")
+GUIDE = (
+    "<!-- filmcli: write the review of {title} below; this line is removed, and an "
+    "empty review writes nothing -->\n"
+)
 
 
 def _edit_review(title) -> str:
@@ -162,10 +213,11 @@ def _edit_review(title) -> str:
     guide = GUIDE.format(title=title if title else "the film")
     edited = edit_text(guide + "\n", suffix=".md")
     if edited is not None and edited.startswith(guide):
-        edited = edited[len(guide):]
+        edited = edited[len(guide) :]
     if edited is None or not edited.strip():
-        raise FilmcliError("the review is empty (the editor closed without saving it); "
-                           "nothing written")
+        raise FilmcliError(
+            "the review is empty (the editor closed without saving it); nothing written"
+        )
     return edited.lstrip("\r\n")
 
 
@@ -221,25 +273,39 @@ def _read_body(name: str) -> str:
 @filter_options
 def export_cmd(
     ctx: typer.Context,
-    paths: list[str] = typer.Argument(None, metavar="PATH",
-                                      help=PATHS_HELP),
-    fmt: str | None = typer.Option(None, "--format", "-F", metavar="FORMAT",
-                                   help="json, jsonl, csv or toml (default: from --output's "
-                                        "extension, else json)."),
-    output: str = typer.Option("-", "--output", "-o", metavar="FILE",
-                               help="Write to FILE, atomically ('-' for stdout)."),
-    posters: str | None = typer.Option(None, "--posters", metavar="MODE",
-                                       help="inline (data URIs, the default), files (written "
-                                            "to --posters-dir) or omit."),
-    posters_dir: str | None = typer.Option(None, "--posters-dir", metavar="DIR",
-                                           help="Where --posters files writes the images."),
-    csv_safe: bool = typer.Option(True, "--csv-safe/--no-csv-safe",
-                                  help="With csv: prefix cells a spreadsheet would run as a "
-                                       "formula (=, +, -, @) with ' (recorded in the export; "
-                                       "add takes it off)."),
-    force: bool = typer.Option(False, "--force", "-f",
-                               help="Replace poster files in --posters-dir that differ "
-                                    "(as extract-posters --force)."),
+    paths: list[str] = typer.Argument(None, metavar="PATH", help=PATHS_HELP),
+    fmt: str | None = typer.Option(
+        None,
+        "--format",
+        "-F",
+        metavar="FORMAT",
+        help="json, jsonl, csv or toml (default: from --output's extension, else json).",
+    ),
+    output: str = typer.Option(
+        "-", "--output", "-o", metavar="FILE", help="Write to FILE, atomically ('-' for stdout)."
+    ),
+    posters: str | None = typer.Option(
+        None,
+        "--posters",
+        metavar="MODE",
+        help="inline (data URIs, the default), files (written to --posters-dir) or omit.",
+    ),
+    posters_dir: str | None = typer.Option(
+        None, "--posters-dir", metavar="DIR", help="Where --posters files writes the images."
+    ),
+    csv_safe: bool = typer.Option(
+        True,
+        "--csv-safe/--no-csv-safe",
+        help="With csv: prefix cells a spreadsheet would run as a "
+        "formula (=, +, -, @) with ' (recorded in the export; "
+        "add takes it off).",
+    ),
+    force: bool = typer.Option(
+        False,
+        "--force",
+        "-f",
+        help="Replace poster files in --posters-dir that differ (as extract-posters --force).",
+    ),
     filters: Filters = None,
 ) -> None:
     """The catalog with every field and the body: what `filmcli add` rebuilds posts from."""
@@ -279,20 +345,30 @@ def export_cmd(
     if mode == "files":
         from filmcli.posters.extract import library_stems
 
-        files = PosterFiles(posters_dir, base, force=force,
-                            stems=library_stems(library, [p.path for p in posts]))
+        files = PosterFiles(
+            posters_dir, base, force=force, stems=library_stems(library, [p.path for p in posts])
+        )
 
     def records():
         nonlocal failed
         for post in posts:
             try:
-                yield export_record(post, library.relpath(post.path), fmt=chosen, posters=mode,
-                                    poster_files=files, posts_dir=library.posts_dir,
-                                    csv_safe=csv_safe)
+                yield export_record(
+                    post,
+                    library.relpath(post.path),
+                    fmt=chosen,
+                    posters=mode,
+                    poster_files=files,
+                    posts_dir=library.posts_dir,
+                    csv_safe=csv_safe,
+                )
             except FilmcliError as exc:
                 failed += 1
-                error_line(library.shown_location(exc) if exc.path else library.shown(post.path),
-                           exc.message, exc.hint)
+                error_line(
+                    library.shown_location(exc) if exc.path else library.shown(post.path),
+                    exc.message,
+                    exc.hint,
+                )
 
     if to_file:
         bar.phase("exporting", len(reading.posts))
@@ -312,19 +388,31 @@ def export_cmd(
 @app.command("add")
 def add_cmd(
     ctx: typer.Context,
-    sources: list[str] = typer.Argument(..., metavar="SOURCE",
-                                        help="Export files, Markdown posts or folders, "
-                                             "Letterboxd CSVs; '-' for stdin."),
-    kind: str | None = typer.Option(None, "--from", metavar="KIND",
-                                    help="json, jsonl, csv, toml, md, letterboxd or imdb "
-                                         "(default: from each file's name and header)."),
-    dry_run: bool = typer.Option(False, "--dry-run", "-n",
-                                 help="Show what would be added; write nothing."),
-    force: bool = typer.Option(False, "--force", "-f",
-                               help="Replace films already present (same title and year)."),
-    lookup: bool = typer.Option(False, "--lookup", "-l",
-                                help="Complete records (director, year, poster) from their "
-                                     "exact match on TMDb or Wikidata."),
+    sources: list[str] = typer.Argument(
+        ...,
+        metavar="SOURCE",
+        help="Export files, Markdown posts or folders, Letterboxd CSVs; '-' for stdin.",
+    ),
+    kind: str | None = typer.Option(
+        None,
+        "--from",
+        metavar="KIND",
+        help="json, jsonl, csv, toml, md, letterboxd or imdb "
+        "(default: from each file's name and header).",
+    ),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", "-n", help="Show what would be added; write nothing."
+    ),
+    force: bool = typer.Option(
+        False, "--force", "-f", help="Replace films already present (same title and year)."
+    ),
+    lookup: bool = typer.Option(
+        False,
+        "--lookup",
+        "-l",
+        help="Complete records (director, year, poster) from their "
+        "exact match on TMDb or Wikidata.",
+    ),
     provider: str | None = provider_option("With --lookup: "),
     offline: bool = offline_option("With --lookup: "),
     refresh: bool = refresh_option("With --lookup: "),
@@ -369,29 +457,43 @@ def add_cmd(
         from filmcli.lookup import Session
         from filmcli.ops.fill import Completer
 
-        complete = Completer(Session(library.config, provider, offline=offline,
-                                     refresh=refresh))
+        complete = Completer(Session(library.config, provider, offline=offline, refresh=refresh))
         ctx.call_on_close(complete.session.close)
     lookup_only(lookup, provider, offline, refresh)
     with bar:
-        report = add_sources(library, sources, kind=kind, force=force, dry_run=dry_run,
-                             on_added=added, on_skipped=skipped, on_failed=failed,
-                             on_note=note, complete=complete)
+        report = add_sources(
+            library,
+            sources,
+            kind=kind,
+            force=force,
+            dry_run=dry_run,
+            on_added=added,
+            on_skipped=skipped,
+            on_failed=failed,
+            on_note=note,
+            complete=complete,
+        )
     if fresh and library.posts_dir.is_dir():
         message(f"created the posts folder {display_path(library.posts_dir)}")
     verb = "would add" if dry_run else "added"
-    summary = (f"{verb} {len(report.added)}, skipped {report.skipped} (already present), "
-               f"failed {report.failed}")
+    summary = (
+        f"{verb} {len(report.added)}, skipped {report.skipped} (already present), "
+        f"failed {report.failed}"
+    )
     if report.replaced:
         summary += f"; replaced {len(report.replaced)}"
     if report.not_films:
-        summary += (f"; skipped {report.not_films} not film"
-                    f"{'s' if report.not_films != 1 else ''} (TV series, episodes)")
+        summary += (
+            f"; skipped {report.not_films} not film"
+            f"{'s' if report.not_films != 1 else ''} (TV series, episodes)"
+        )
     message(summary + (" (dry run: nothing written)" if dry_run else ""))
     if report.incomplete:
-        message(f"incomplete ({len(report.incomplete)}; finish them"
-                + (", `filmcli fill` on a terminal lets you choose their films"
-                   if lookup else "") + ", `filmcli validate` flags them):")
+        message(
+            f"incomplete ({len(report.incomplete)}; finish them"
+            + (", `filmcli fill` on a terminal lets you choose their films" if lookup else "")
+            + ", `filmcli validate` flags them):"
+        )
         for path, missing in report.incomplete:
             message(f"  {display_path(path)}: no {', no '.join(missing)}")
     finish(report.exit_code)

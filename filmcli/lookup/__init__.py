@@ -39,8 +39,11 @@ class Candidate:
     def describe(self) -> str:
         year = self.year if self.year is not None else "?"
         who = ", ".join(self.directors) or "director unknown"
-        other = (f" [{self.original_title}]" if self.original_title
-                 and self.original_title != self.title else "")
+        other = (
+            f" [{self.original_title}]"
+            if self.original_title and self.original_title != self.title
+            else ""
+        )
         return f"{self.title}{other} ({year}), {who} - {self.provider} {self.id}"
 
 
@@ -55,6 +58,7 @@ def exact_title(candidate: Candidate, title: str) -> bool:
 
 def rank(candidates: list[Candidate], title: str, year: int | None) -> list[Candidate]:
     """Exact title and year first, then exact title, then the provider's own order."""
+
     def score(item):
         index, c = item
         exact = exact_title(c, title)
@@ -65,10 +69,10 @@ def rank(candidates: list[Candidate], title: str, year: int | None) -> list[Cand
     return [c for _, c in sorted(enumerate(candidates), key=score)]
 
 
-def exact_matches(candidates: list[Candidate], title: str, year: int | None,
-                  director: str | None = None) -> list[Candidate]:
-    out = [c for c in candidates if exact_title(c, title)
-           and (year is None or c.year == year)]
+def exact_matches(
+    candidates: list[Candidate], title: str, year: int | None, director: str | None = None
+) -> list[Candidate]:
+    out = [c for c in candidates if exact_title(c, title) and (year is None or c.year == year)]
     if director:
         out = [c for c in out if _norm(director) in {_norm(d) for d in c.directors}]
     return out
@@ -77,16 +81,24 @@ def exact_matches(candidates: list[Candidate], title: str, year: int | None,
 class NoMatch(FilmcliError):
     """No candidate, or several and no one to choose: exit 1, the candidates listed."""
 
-    def __init__(self, provider: str, message: str, candidates: list[Candidate],
-                 hint: str | None = None):
+    def __init__(
+        self, provider: str, message: str, candidates: list[Candidate], hint: str | None = None
+    ):
         super().__init__(message, provider, hint=hint)
         self.candidates = candidates
         self.details = [f"  {n}. {c.describe()}" for n, c in enumerate(candidates, 1)]
 
 
-def choose(candidates: list[Candidate], title: str, year: int | None, *,
-           director: str | None = None, provider: str = "", ask=None,
-           hint: str | None = None) -> Candidate | None:
+def choose(
+    candidates: list[Candidate],
+    title: str,
+    year: int | None,
+    *,
+    director: str | None = None,
+    provider: str = "",
+    ask=None,
+    hint: str | None = None,
+) -> Candidate | None:
     """The candidate a lookup takes: the exact match (title, and year when known; the
     director when that leaves several) when it is the only one; else `ask(candidates)`
     (a terminal's choice; None for none of them); else NoMatch with the candidates."""
@@ -99,14 +111,24 @@ def choose(candidates: list[Candidate], title: str, year: int | None, *,
         return ask(candidates)
     shown = f"{title!r}" + (f" ({year})" if year is not None else "")
     if not candidates:
-        raise NoMatch(provider, f"no film called {shown} found", [],
-                      hint="check the title, try another --provider, or give --director, "
-                           "--year and --poster yourself")
-    what = (f"{len(exact)} films match {shown} exactly" if exact
-            else f"no exact match for {shown} among {len(candidates)} candidates")
-    raise NoMatch(provider, what, exact or candidates,
-                  hint=hint or "give --year (or --director) to tell them apart, or give the "
-                               "fields yourself")
+        raise NoMatch(
+            provider,
+            f"no film called {shown} found",
+            [],
+            hint="check the title, try another --provider, or give --director, "
+            "--year and --poster yourself",
+        )
+    what = (
+        f"{len(exact)} films match {shown} exactly"
+        if exact
+        else f"no exact match for {shown} among {len(candidates)} candidates"
+    )
+    raise NoMatch(
+        provider,
+        what,
+        exact or candidates,
+        hint=hint or "give --year (or --director) to tell them apart, or give the fields yourself",
+    )
 
 
 def fields_from(session: Session, candidate: Candidate, wanted) -> dict:
@@ -177,8 +199,14 @@ def choose_provider(name: str | None, settings: dict, user: dict) -> str:
 class Session:
     """One provider with its HTTP client, for a whole command."""
 
-    def __init__(self, config: dict, provider: str | None = None, *, offline: bool = False,
-                 refresh: bool = False):
+    def __init__(
+        self,
+        config: dict,
+        provider: str | None = None,
+        *,
+        offline: bool = False,
+        refresh: bool = False,
+    ):
         from filmcli.store.config import user_config
 
         user = user_config()
@@ -187,7 +215,8 @@ class Session:
         self.name = choose_provider(provider, self.settings, user)
         self.poster_limits = (
             int(config.get("poster", {}).get("max_download_bytes", 10_000_000)),
-            int(config.get("validate", {}).get("max_pixels", 25_000_000)))
+            int(config.get("validate", {}).get("max_pixels", 25_000_000)),
+        )
         if self.name == "tmdb":
             from filmcli.lookup import tmdb as module
         else:
@@ -199,12 +228,18 @@ class Session:
         if not isinstance(title, str) or not title.strip():
             raise UsageError("give a title to look up")
         found = self.module.search(self.client, self.settings, title.strip(), year)
-        if year is not None and getattr(self.module, "YEAR_FILTERS", False) \
-                and not exact_matches(found, title, year):
+        if (
+            year is not None
+            and getattr(self.module, "YEAR_FILTERS", False)
+            and not exact_matches(found, title, year)
+        ):
             # a year one off (a festival, the country's release): show the others too
             seen = {c.id for c in found}
-            found += [c for c in self.module.search(self.client, self.settings,
-                                                    title.strip(), None) if c.id not in seen]
+            found += [
+                c
+                for c in self.module.search(self.client, self.settings, title.strip(), None)
+                if c.id not in seen
+            ]
         return rank(found, title, year)
 
     def fetch(self, provider_id) -> Candidate:
@@ -215,8 +250,11 @@ class Session:
         """The film a post (or record) already names: its `tmdb:`/`wikidata:` key, or for
         TMDb its `imdb:` key; None when it names none (then it is searched by title)."""
         recorded = fields.get(self.name)
-        if recorded is not None and not isinstance(recorded, (dict, list)) \
-                and str(recorded).strip():
+        if (
+            recorded is not None
+            and not isinstance(recorded, (dict, list))
+            and str(recorded).strip()
+        ):
             return self.fetch(recorded)
         imdb = fields.get("imdb")
         finder = getattr(self.module, "find_imdb", None)
@@ -228,8 +266,9 @@ class Session:
         if not candidate.poster_url:
             return None
         max_bytes, max_pixels = self.poster_limits
-        return self.client.get_image(candidate.poster_url, max_bytes=max_bytes,
-                                     max_pixels=max_pixels)
+        return self.client.get_image(
+            candidate.poster_url, max_bytes=max_bytes, max_pixels=max_pixels
+        )
 
     def close(self) -> None:
         self.client.close()

@@ -29,8 +29,9 @@ RETRY_STATUS = {429, 500, 502, 503, 504}
 class LookupFailed(FilmcliError):
     """`error: tmdb: ...`: the provider's name is the location."""
 
-    def __init__(self, provider: str, message: str, hint: str | None = None, *,
-                 unreachable: bool = False):
+    def __init__(
+        self, provider: str, message: str, hint: str | None = None, *, unreachable: bool = False
+    ):
         super().__init__(message, provider, hint=hint)
         # the provider cannot be used at all now (no network, bad key, rate limit):
         # a command with many films stops asking it
@@ -57,8 +58,7 @@ def cache_dir() -> Path | None:
     elif hasattr(os, "geteuid") and st.st_uid != os.geteuid():
         problem = f"is owned by another user (uid {st.st_uid})"
     elif st.st_mode & 0o022:
-        problem = (f"may be written by others (mode {st.st_mode & 0o777:04o}; chmod 700 "
-                   "fixes it)")
+        problem = f"may be written by others (mode {st.st_mode & 0o777:04o}; chmod 700 fixes it)"
     elif st.st_mode & 0o077:
         os.chmod(folder, 0o700)  # readable by others: the answers are the user's business
     if problem:
@@ -82,14 +82,12 @@ def _read_private(path: Path) -> tuple[bytes, float] | None:
     """A cache file's bytes and age, if it is a regular file of the user's own (never
     through a symbolic link)."""
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)
-                     | getattr(os, "O_CLOEXEC", 0))
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0))
     except OSError:
         return None
     try:
         st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode) or (hasattr(os, "geteuid")
-                                            and st.st_uid != os.geteuid()):
+        if not stat.S_ISREG(st.st_mode) or (hasattr(os, "geteuid") and st.st_uid != os.geteuid()):
             return None
         with os.fdopen(os.dup(fd), "rb") as handle:
             return handle.read(), time.time() - st.st_mtime
@@ -103,16 +101,24 @@ class Client:
     """GETs for one provider. `secret_params` and `secret_headers` (the credentials) are
     sent only to addresses under `secret_base`, and left out of cache keys and messages."""
 
-    def __init__(self, settings: dict, provider: str, *, offline: bool = False,
-                 refresh: bool = False, headers: dict | None = None,
-                 secret_params: dict | None = None, secret_headers: dict | None = None,
-                 secret_base: str | None = None, hint: str | None = None):
+    def __init__(
+        self,
+        settings: dict,
+        provider: str,
+        *,
+        offline: bool = False,
+        refresh: bool = False,
+        headers: dict | None = None,
+        secret_params: dict | None = None,
+        secret_headers: dict | None = None,
+        secret_base: str | None = None,
+        hint: str | None = None,
+    ):
         self.settings = settings
         self.provider = provider
         self.offline = offline
         self.refresh = refresh
-        self.headers = {"User-Agent": USER_AGENT, "Accept": "application/json",
-                        **(headers or {})}
+        self.headers = {"User-Agent": USER_AGENT, "Accept": "application/json", **(headers or {})}
         self.secret_params = secret_params or {}
         self.secret_headers = secret_headers or {}
         # Credentials go only to addresses under this one (the API), never to an image host.
@@ -134,10 +140,16 @@ class Client:
         import httpx
 
         if self._http is None:
-            timeout = httpx.Timeout(self._num("read_timeout", 15.0),
-                                    connect=self._num("connect_timeout", 5.0))
-            self._http = httpx.Client(timeout=timeout, follow_redirects=True, max_redirects=5,
-                                      headers=self.headers, trust_env=False)
+            timeout = httpx.Timeout(
+                self._num("read_timeout", 15.0), connect=self._num("connect_timeout", 5.0)
+            )
+            self._http = httpx.Client(
+                timeout=timeout,
+                follow_redirects=True,
+                max_redirects=5,
+                headers=self.headers,
+                trust_env=False,
+            )
         return self._http
 
     def close(self) -> None:
@@ -188,8 +200,9 @@ class Client:
 
     def _fail(self, message: str, hint: str | None = None, *, unreachable: bool = False):
         # `from None`: even --debug's traceback never shows httpx's text (it holds the URL)
-        raise LookupFailed(self.provider, message, hint or self.hint,
-                           unreachable=unreachable) from None
+        raise LookupFailed(
+            self.provider, message, hint or self.hint, unreachable=unreachable
+        ) from None
 
     def _send(self, url: str, params: dict, *, limit: int | None = None) -> tuple[bytes, str]:
         """The body and its content type, after retries; LookupFailed otherwise."""
@@ -208,43 +221,55 @@ class Client:
             started = time.monotonic()
             self.requests += 1
             try:
-                with self._client().stream("GET", url, params=query,
-                                           headers=headers) as response:
+                with self._client().stream("GET", url, params=query, headers=headers) as response:
                     status = response.status_code
                     if status in RETRY_STATUS and attempt + 1 < attempts:
-                        time.sleep(_retry_delay(response.headers.get("Retry-After"), attempt,
-                                                cap))
+                        time.sleep(_retry_delay(response.headers.get("Retry-After"), attempt, cap))
                         continue
                     if status == 401:
-                        self._fail(f"{host} refused the credentials (401)",
-                                   "check the TMDb key (TMDB_API_KEY/TMDB_TOKEN or "
-                                   "~/.config/filmcli/config.toml), or try --provider "
-                                   "wikidata", unreachable=True)
+                        self._fail(
+                            f"{host} refused the credentials (401)",
+                            "check the TMDb key (TMDB_API_KEY/TMDB_TOKEN or "
+                            "~/.config/filmcli/config.toml), or try --provider "
+                            "wikidata",
+                            unreachable=True,
+                        )
                     if status == 404:
                         self._fail(f"{host} has no such item (404)")
                     if status == 429:
-                        self._fail(f"{host} is rate-limiting us (429) after {attempts} tries",
-                                   "wait a minute and run again", unreachable=True)
+                        self._fail(
+                            f"{host} is rate-limiting us (429) after {attempts} tries",
+                            "wait a minute and run again",
+                            unreachable=True,
+                        )
                     if status >= 400:
                         self._fail(f"{host} answered HTTP {status}")
-                    body = _read_limited(response, limit, self,
-                                         started + self._num("max_seconds", 60.0))
+                    body = _read_limited(
+                        response, limit, self, started + self._num("max_seconds", 60.0)
+                    )
                     return body, response.headers.get("Content-Type", "")
             except LookupFailed:
                 raise
             except httpx.TimeoutException:
-                self._fail(f"{host} did not answer in time", "try again later, or raise "
-                           "lookup.connect_timeout/lookup.read_timeout", unreachable=True)
+                self._fail(
+                    f"{host} did not answer in time",
+                    "try again later, or raise lookup.connect_timeout/lookup.read_timeout",
+                    unreachable=True,
+                )
             except httpx.TooManyRedirects:
                 self._fail(f"{host} redirected too many times")
             except (httpx.ConnectError, httpx.NetworkError, httpx.ProtocolError) as exc:
                 if _is_dns(exc):
-                    self._fail(f"cannot resolve {host} (DNS failure)",
-                               "check the network, or use --offline for cached answers",
-                               unreachable=True)
-                self._fail(f"cannot connect to {host} (no network?)",
-                           "check the network, or use --offline for cached answers",
-                           unreachable=True)
+                    self._fail(
+                        f"cannot resolve {host} (DNS failure)",
+                        "check the network, or use --offline for cached answers",
+                        unreachable=True,
+                    )
+                self._fail(
+                    f"cannot connect to {host} (no network?)",
+                    "check the network, or use --offline for cached answers",
+                    unreachable=True,
+                )
             except httpx.HTTPError:
                 self._fail(f"the request to {host} failed")
             except Exception as exc:  # e.g. httpx.InvalidURL, whose text holds the URL
@@ -257,8 +282,10 @@ class Client:
         data = self._cached(key)
         if data is None:
             if self.offline:
-                self._fail("not in the cache, and --offline allows no request",
-                           "run once without --offline")
+                self._fail(
+                    "not in the cache, and --offline allows no request",
+                    "run once without --offline",
+                )
             data, _ = self._send(url, params, limit=20_000_000)
             parsed = _parse_json(data, self)
             self._store(key, data)
@@ -286,21 +313,25 @@ def _read_limited(response, limit: int | None, client: Client, deadline: float) 
     server that sends a byte now and then never trips the read timeout)."""
     declared = response.headers.get("Content-Length")
     if limit and declared and declared.isdigit() and int(declared) > limit:
-        client._fail(f"the download is {int(declared):,} bytes, over the limit of {limit:,}",
-                     "give --poster FILE yourself, or raise poster.max_download_bytes "
-                     "in filmcli.toml")
+        client._fail(
+            f"the download is {int(declared):,} bytes, over the limit of {limit:,}",
+            "give --poster FILE yourself, or raise poster.max_download_bytes in filmcli.toml",
+        )
     chunks, size = [], 0
     for chunk in response.iter_bytes():
         size += len(chunk)
         if limit and size > limit:
-            client._fail(f"the download passed the limit of {limit:,} bytes and was cut off",
-                         "give --poster FILE yourself, or raise poster.max_download_bytes "
-                         "in filmcli.toml")
+            client._fail(
+                f"the download passed the limit of {limit:,} bytes and was cut off",
+                "give --poster FILE yourself, or raise poster.max_download_bytes in filmcli.toml",
+            )
         chunks.append(chunk)
         if time.monotonic() > deadline:
-            client._fail(f"{response.url.host} is sending too slowly (still coming after "
-                         f"{client._num('max_seconds', 60.0):g} s)",
-                         "try again later, or raise lookup.max_seconds")
+            client._fail(
+                f"{response.url.host} is sending too slowly (still coming after "
+                f"{client._num('max_seconds', 60.0):g} s)",
+                "try again later, or raise lookup.max_seconds",
+            )
     return b"".join(chunks)
 
 
@@ -309,27 +340,29 @@ def check_image(data: bytes, max_pixels: int, client: Client) -> None:
 
     fmt = sniff_format(data[:64])
     if fmt is None:
-        client._fail("the poster address gave something that is not an image",
-                     "give --poster FILE yourself")
+        client._fail(
+            "the poster address gave something that is not an image", "give --poster FILE yourself"
+        )
     size = image_size(fmt, data[:65536]) or pillow_size(data)[1]
     if size and size[0] * size[1] > max_pixels:
-        client._fail(f"the poster is {size[0]}×{size[1]} pixels, over the limit of "
-                     f"{max_pixels:,} (not decoded)", "give --poster FILE yourself, or "
-                     "raise validate.max_pixels in filmcli.toml")
+        client._fail(
+            f"the poster is {size[0]}×{size[1]} pixels, over the limit of "
+            f"{max_pixels:,} (not decoded)",
+            "give --poster FILE yourself, or raise validate.max_pixels in filmcli.toml",
+        )
 
 
 def _parse_json(data: bytes, client: Client):
     try:
         return json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
-        client._fail("the answer is not valid JSON", "try again later, or try another "
-                     "--provider")
+        client._fail("the answer is not valid JSON", "try again later, or try another --provider")
 
 
 def _retry_delay(header: str | None, attempt: int, cap: float) -> float:
     """Retry-After (seconds or an HTTP date) when given, else 0.5, 1, 2... seconds;
     never more than `cap`."""
-    delay = 0.5 * (2 ** attempt)
+    delay = 0.5 * (2**attempt)
     if header:
         text = header.strip()
         if text.isdigit():

@@ -28,8 +28,13 @@ LIMIT = 10
 
 
 def client_for(settings: dict, user: dict, *, offline: bool, refresh: bool) -> Client:
-    return Client(settings, "wikidata", offline=offline, refresh=refresh,
-                  hint="give --director and --year yourself, or try --provider tmdb")
+    return Client(
+        settings,
+        "wikidata",
+        offline=offline,
+        refresh=refresh,
+        hint="give --director and --year yourself, or try --provider tmdb",
+    )
 
 
 def _values(claims: dict, prop: str) -> list:
@@ -44,8 +49,11 @@ def _values(claims: dict, prop: str) -> list:
 
 
 def _ids(claims: dict, prop: str) -> list[str]:
-    return [v["id"] for v in _values(claims, prop) if isinstance(v, dict)
-            and isinstance(v.get("id"), str)]
+    return [
+        v["id"]
+        for v in _values(claims, prop)
+        if isinstance(v, dict) and isinstance(v.get("id"), str)
+    ]
 
 
 def _year(claims: dict) -> int | None:
@@ -69,8 +77,16 @@ def _label(entity: dict) -> str | None:
 def _entities(client: Client, api: str, ids: list[str], props: str) -> dict:
     if not ids:
         return {}
-    answer = client.get_json(api, {"action": "wbgetentities", "ids": "|".join(ids),
-                                   "props": props, "languages": "en", "format": "json"})
+    answer = client.get_json(
+        api,
+        {
+            "action": "wbgetentities",
+            "ids": "|".join(ids),
+            "props": props,
+            "languages": "en",
+            "format": "json",
+        },
+    )
     entities = answer.get("entities") if isinstance(answer, dict) else None
     if not isinstance(entities, dict):
         client._fail("unexpected answer from wbgetentities (no entities)")
@@ -78,9 +94,13 @@ def _entities(client: Client, api: str, ids: list[str], props: str) -> dict:
 
 
 def _urls(settings: dict) -> tuple[str, str]:
-    return (str(settings.get("wikidata_url") or "https://www.wikidata.org/w/api.php"),
-            str(settings.get("commons_file_url")
-                or "https://commons.wikimedia.org/wiki/Special:FilePath/"))
+    return (
+        str(settings.get("wikidata_url") or "https://www.wikidata.org/w/api.php"),
+        str(
+            settings.get("commons_file_url")
+            or "https://commons.wikimedia.org/wiki/Special:FilePath/"
+        ),
+    )
 
 
 def _films(client: Client, settings: dict, ids: list[str]) -> list[Candidate]:
@@ -96,8 +116,9 @@ def _films(client: Client, settings: dict, ids: list[str]) -> list[Candidate]:
         if not FILM_CLASSES.intersection(_ids(claims, "P31")):
             continue
         films.append((qid, entity, claims))
-    people = _entities(client, api, sorted({d for _, _, c in films for d in _ids(c, "P57")}),
-                       "labels")
+    people = _entities(
+        client, api, sorted({d for _, _, c in films for d in _ids(c, "P57")}), "labels"
+    )
     # Special:FilePath/NAME?width=N redirects to a thumbnail N pixels wide
     width = settings.get("_poster_width") or 0
     scale = f"?width={int(width)}" if width else ""
@@ -107,19 +128,33 @@ def _films(client: Client, settings: dict, ids: list[str]) -> list[Candidate]:
         posters = [v for v in _values(claims, "P3383") if isinstance(v, str)]
         directors = [_label(people.get(d) or {}) or d for d in _ids(claims, "P57")]
         label = _label(entity) or (originals[0] if originals else qid)
-        out.append(Candidate(
-            title=label, original_title=originals[0] if originals else None,
-            year=_year(claims), directors=directors, provider="wikidata", id=qid,
-            poster_url=files + quote(posters[0].replace(" ", "_")) + scale if posters
-            else None))
+        out.append(
+            Candidate(
+                title=label,
+                original_title=originals[0] if originals else None,
+                year=_year(claims),
+                directors=directors,
+                provider="wikidata",
+                id=qid,
+                poster_url=files + quote(posters[0].replace(" ", "_")) + scale if posters else None,
+            )
+        )
     return out
 
 
 def search(client: Client, settings: dict, title: str, year: int | None) -> list[Candidate]:
     api, _ = _urls(settings)
-    found = client.get_json(api, {"action": "wbsearchentities", "search": title,
-                                  "language": "en", "type": "item", "limit": LIMIT,
-                                  "format": "json"})
+    found = client.get_json(
+        api,
+        {
+            "action": "wbsearchentities",
+            "search": title,
+            "language": "en",
+            "type": "item",
+            "limit": LIMIT,
+            "format": "json",
+        },
+    )
     hits = found.get("search") if isinstance(found, dict) else None
     if not isinstance(hits, list):
         client._fail("unexpected answer from wbsearchentities (no search list)")
@@ -131,10 +166,13 @@ def fetch(client: Client, settings: dict, qid) -> Candidate:
     """The film with this Wikidata id (`wikidata: Q3773000` in a post)."""
     text = str(qid).strip()
     if not (text[:1] in "Qq" and text[1:].isdigit()):
-        client._fail(f"{qid!r} is not a Wikidata item id (Q and digits)",
-                     "fix or remove the post's wikidata: key")
+        client._fail(
+            f"{qid!r} is not a Wikidata item id (Q and digits)",
+            "fix or remove the post's wikidata: key",
+        )
     found = _films(client, settings, [text.upper()])
     if not found:
-        client._fail(f"{text.upper()} is not a film on Wikidata",
-                     "fix or remove the post's wikidata: key")
+        client._fail(
+            f"{text.upper()} is not a film on Wikidata", "fix or remove the post's wikidata: key"
+        )
     return found[0]

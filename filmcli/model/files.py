@@ -27,5 +27,6 @@ def check_unchanged(path: str | os.PathLike, expected, *, fd: int | None = None)
     except OSError as exc:
         raise FilmcliError(f"cannot read: {exc.strerror or exc}", path) from None
     if st is None or stamp(st) != tuple(expected):
-        raise FilmcliError("changed while it was read; left alone", path,
-                           hint="run the command again")
+        raise FilmcliError(
+            "changed while it was read; left alone", path, hint="run the command again"
+        )

@@ -20,10 +20,22 @@ MIME = {
     "TIFF": "image/tiff",
 }
 #: other types a format is registered or commonly served under (APNG is a PNG stream)
-MIME_ALIASES = {"image/jpg": "JPEG", "image/pjpeg": "JPEG", "image/apng": "PNG",
-                "image/vnd.mozilla.apng": "PNG", "image/x-ms-bmp": "BMP"}
-EXTENSION = {"JPEG": "jpg", "PNG": "png", "GIF": "gif", "WEBP": "webp", "AVIF": "avif",
-             "BMP": "bmp", "TIFF": "tif"}
+MIME_ALIASES = {
+    "image/jpg": "JPEG",
+    "image/pjpeg": "JPEG",
+    "image/apng": "PNG",
+    "image/vnd.mozilla.apng": "PNG",
+    "image/x-ms-bmp": "BMP",
+}
+EXTENSION = {
+    "JPEG": "jpg",
+    "PNG": "png",
+    "GIF": "gif",
+    "WEBP": "webp",
+    "AVIF": "avif",
+    "BMP": "bmp",
+    "TIFF": "tif",
+}
 
 
 def sniff_format(head: bytes) -> str | None:
@@ -126,8 +138,10 @@ def pillow_size(data: bytes) -> tuple[str | None, tuple[int, int] | None]:
 # --- decoding without chatter ---------------------------------------------------------
 
 #: What a libtiff line starts with before its message: the name Pillow gave the data.
-_LIBTIFF_NAME = re.compile(r"^(?:tempfile\.tif|<_io\.BytesIO object at 0x[0-9a-f]+>|[^:]*\.tif):"
-                           r"\s*")
+_LIBTIFF_NAME = re.compile(
+    r"^(?:tempfile\.tif|<_io\.BytesIO object at 0x[0-9a-f]+>|[^:]*\.tif):"
+    r"\s*"
+)
 _NOTES_MAX = 4096  # bytes of libtiff's messages kept per decode
 
 
@@ -216,10 +230,19 @@ def _capture_fd2(lines: list[str]):
             tmp.seek(0)
             text = tmp.read(_NOTES_MAX).decode("utf-8", "replace")
             # a progress bar another thread drew meanwhile (escapes, \r) is not libtiff's
-            lines.extend(line for line in text.splitlines()
-                         if line.strip() and "\x1b" not in line and "\r" not in line)
+            lines.extend(
+                line
+                for line in text.splitlines()
+                if line.strip() and "\x1b" not in line and "\r" not in line
+            )
 
 
 #: The names `posters.format` (and `--format`) accept, and Pillow's name for each.
-FORMAT_NAMES = {"jpeg": "JPEG", "jpg": "JPEG", "png": "PNG", "gif": "GIF", "webp": "WEBP",
-                "avif": "AVIF"}
+FORMAT_NAMES = {
+    "jpeg": "JPEG",
+    "jpg": "JPEG",
+    "png": "PNG",
+    "gif": "GIF",
+    "webp": "WEBP",
+    "avif": "AVIF",
+}

@@ -30,12 +30,16 @@ class Finding:
 # --- Psych's ScalarScanner#tokenize (psych/scalar_scanner.rb, Ruby 3.1) ---------------
 
 _PSYCH_STR = re.compile(r"[^\d.:-]?(?:[^\W\d]|[_\s!@#$%^&*(){}<>|/\\~;=])+")
-_PSYCH_TIME = re.compile(r"-?\d{4}-\d{1,2}-\d{1,2}(?:[Tt]|\s+)\d{1,2}:\d\d:\d\d(?:\.\d*)?"
-                         r"(?:\s*(?:Z|[-+]\d{1,2}:?(?:\d\d)?))?\Z")
+_PSYCH_TIME = re.compile(
+    r"-?\d{4}-\d{1,2}-\d{1,2}(?:[Tt]|\s+)\d{1,2}:\d\d:\d\d(?:\.\d*)?"
+    r"(?:\s*(?:Z|[-+]\d{1,2}:?(?:\d\d)?))?\Z"
+)
 _PSYCH_DATE = re.compile(r"\d{4}-(?:1[012]|0\d|\d)-(?:[12]\d|3[01]|0\d|\d)\Z")
 _PSYCH_FLOAT = re.compile(r"[-+]?(?:[0-9][0-9_,]*)?\.[0-9]*(?:[eE][-+][0-9]+)?\Z")
-_PSYCH_INT = re.compile(r"(?:[-+]?0b[0-1_,]+|[-+]?0[0-7_,]+"
-                        r"|[-+]?(?:0|[1-9](?:[0-9]|,[0-9]|_[0-9])*)|[-+]?0x[0-9a-fA-F_,]+)\Z")
+_PSYCH_INT = re.compile(
+    r"(?:[-+]?0b[0-1_,]+|[-+]?0[0-7_,]+"
+    r"|[-+]?(?:0|[1-9](?:[0-9]|,[0-9]|_[0-9])*)|[-+]?0x[0-9a-fA-F_,]+)\Z"
+)
 _SEXAGESIMAL = re.compile(r"[-+]?[0-9][0-9_]*(?::[0-5]?[0-9]){1,2}\Z")
 _SEXAGESIMAL_FLOAT = re.compile(r"[-+]?[0-9][0-9_]*(?::[0-5]?[0-9]){1,2}\.[0-9_]*\Z")
 
@@ -136,8 +140,10 @@ def _show(value) -> str:
 
 _OBJECT_TAGS = ("tag:yaml.org,2002:set", "tag:yaml.org,2002:omap")
 _STANDARD = "tag:yaml.org,2002:"
-_PLAIN_TAGS = {f"{_STANDARD}{t}" for t in ("str", "int", "float", "bool", "null",
-                                           "timestamp", "seq", "map", "merge")}
+_PLAIN_TAGS = {
+    f"{_STANDARD}{t}"
+    for t in ("str", "int", "float", "bool", "null", "timestamp", "seq", "map", "merge")
+}
 DROPS = "Jekyll drops the whole front matter"
 
 
@@ -170,9 +176,15 @@ def psych_findings(text: str, first_line: int = 2):
         if id(item) in seen:
             if not aliased:
                 aliased = True
-                out.append(Finding(item.start_mark.line + first_line, WARNING,
-                                   "YAML anchor and alias: Jekyll and filmcli both read the "
-                                   "value again where the alias is", "FC006"))
+                out.append(
+                    Finding(
+                        item.start_mark.line + first_line,
+                        WARNING,
+                        "YAML anchor and alias: Jekyll and filmcli both read the "
+                        "value again where the alias is",
+                        "FC006",
+                    )
+                )
             continue
         seen.add(id(item))
         line = item.start_mark.line + first_line
@@ -181,11 +193,23 @@ def psych_findings(text: str, first_line: int = 2):
             out.extend(_scalar_findings(item, tag, line, builder))
         else:
             if tag in _OBJECT_TAGS or tag.startswith(("!ruby/", f"{_STANDARD}ruby/")):
-                out.append(Finding(line, ERROR, f"YAML tag {_tag_name(tag)} makes a Ruby "
-                                   f"object Jekyll refuses: {DROPS} of this post"))
+                out.append(
+                    Finding(
+                        line,
+                        ERROR,
+                        f"YAML tag {_tag_name(tag)} makes a Ruby "
+                        f"object Jekyll refuses: {DROPS} of this post",
+                    )
+                )
             elif tag not in _PLAIN_TAGS:
-                out.append(Finding(line, WARNING, f"Jekyll ignores the YAML tag "
-                                   f"{_tag_name(tag)} and reads the value as written"))
+                out.append(
+                    Finding(
+                        line,
+                        WARNING,
+                        f"Jekyll ignores the YAML tag "
+                        f"{_tag_name(tag)} and reads the value as written",
+                    )
+                )
             if isinstance(item, yaml.MappingNode):
                 for key, value in reversed(item.value):
                     stack.extend((value, key))
@@ -200,8 +224,11 @@ def plain_value(node, key: str, first_line: int = 2) -> tuple[str, int] | None:
     if not isinstance(node, yaml.MappingNode):
         return None
     for key_node, value in node.value:
-        if (isinstance(key_node, yaml.ScalarNode) and key_node.value == key
-                and isinstance(value, yaml.ScalarNode)):
+        if (
+            isinstance(key_node, yaml.ScalarNode)
+            and key_node.value == key
+            and isinstance(value, yaml.ScalarNode)
+        ):
             return value.value, value.start_mark.line + first_line
     return None
 
@@ -246,23 +273,43 @@ def no_front_matter(relative: str) -> str:
         found = DATE_NAME.match(Path(relative).name)
         slug = found.group(4) if found else Path(relative).stem
         title = " ".join(part.capitalize() for part in slug.split("-"))
-        return (f"Jekyll builds it as a post titled {title!r} (from the file name) with "
-                "none of the fields")
+        return (
+            f"Jekyll builds it as a post titled {title!r} (from the file name) with "
+            "none of the fields"
+        )
     return "Jekyll copies it as a static file: it makes no page of it"
 
 
 def _scalar_findings(item, tag: str, line: int, builder) -> list[Finding]:
     value = item.value
     if tag.startswith(("!ruby/", f"{_STANDARD}ruby/")):
-        return [Finding(line, ERROR, f"YAML tag {_tag_name(tag)} makes a Ruby object Jekyll "
-                                     f"refuses: {DROPS} of this post")]
+        return [
+            Finding(
+                line,
+                ERROR,
+                f"YAML tag {_tag_name(tag)} makes a Ruby object Jekyll "
+                f"refuses: {DROPS} of this post",
+            )
+        ]
     if tag == f"{_STANDARD}binary":
-        return [Finding(line, WARNING, "Jekyll reads !!binary as the decoded bytes, shown as "
-                                       "text; filmcli does not read this post")]
+        return [
+            Finding(
+                line,
+                WARNING,
+                "Jekyll reads !!binary as the decoded bytes, shown as "
+                "text; filmcli does not read this post",
+            )
+        ]
     if item.style:  # quoted or block: text to both (plain is None, or "" from libyaml)
         if tag not in _PLAIN_TAGS:
-            return [Finding(line, WARNING, f"Jekyll ignores the YAML tag {_tag_name(tag)} and "
-                                           f"reads {_short(value)} as text")]
+            return [
+                Finding(
+                    line,
+                    WARNING,
+                    f"Jekyll ignores the YAML tag {_tag_name(tag)} and "
+                    f"reads {_short(value)} as text",
+                )
+            ]
         return []
     implicit = builder.resolve(yaml.ScalarNode, value, (True, False))
     if tag != implicit and tag in _PLAIN_TAGS:
@@ -270,29 +317,58 @@ def _scalar_findings(item, tag: str, line: int, builder) -> list[Finding]:
     theirs = psych_scalar(value)
     if tag not in _PLAIN_TAGS and not (tag == f"{_STANDARD}value" and value == "="):
         if isinstance(theirs, Symbol):
-            return [Finding(line, ERROR, f"Jekyll reads {_short(value)} as {_show(theirs)}, "
-                                         f"which it refuses: {DROPS} of this post")]
-        return [Finding(line, WARNING, f"Jekyll ignores the YAML tag {_tag_name(tag)} and "
-                                       f"reads {_short(value)} as {_show(theirs)}")]
+            return [
+                Finding(
+                    line,
+                    ERROR,
+                    f"Jekyll reads {_short(value)} as {_show(theirs)}, "
+                    f"which it refuses: {DROPS} of this post",
+                )
+            ]
+        return [
+            Finding(
+                line,
+                WARNING,
+                f"Jekyll ignores the YAML tag {_tag_name(tag)} and "
+                f"reads {_short(value)} as {_show(theirs)}",
+            )
+        ]
     try:
         ours = builder.construct_object(item, deep=True)
     except (yaml.YAMLError, ValueError, OverflowError, TypeError):
         ours = _Unreadable
     if isinstance(theirs, Symbol):
-        return [Finding(line, ERROR, f"Jekyll reads {_short(value)} as {_show(theirs)}, which "
-                                     f"it refuses ('Tried to load unspecified class: Symbol'): "
-                                     f"{DROPS} of this post; quote it to keep it as text")]
+        return [
+            Finding(
+                line,
+                ERROR,
+                f"Jekyll reads {_short(value)} as {_show(theirs)}, which "
+                f"it refuses ('Tried to load unspecified class: Symbol'): "
+                f"{DROPS} of this post; quote it to keep it as text",
+            )
+        ]
     if ours is _Unreadable:
         if theirs is WHEN:
             return []
         shown = "text" if theirs == value else _show(theirs)
-        return [Finding(line, WARNING, f"Jekyll reads {_short(value)} as {shown}; filmcli "
-                                       "cannot read it (quote it)")]
+        return [
+            Finding(
+                line,
+                WARNING,
+                f"Jekyll reads {_short(value)} as {shown}; filmcli cannot read it (quote it)",
+            )
+        ]
     if isinstance(ours, (_dt.date, _dt.datetime)) or _same(ours, theirs):
         return []
-    return [Finding(line, ERROR, f"Jekyll reads {_short(value)} as {_show(theirs)}, not "
-                                 f"{_show(ours)} as YAML 1.1 does (Ruby's Psych); quote it to "
-                                 "keep it as text")]
+    return [
+        Finding(
+            line,
+            ERROR,
+            f"Jekyll reads {_short(value)} as {_show(theirs)}, not "
+            f"{_show(ours)} as YAML 1.1 does (Ruby's Psych); quote it to "
+            "keep it as text",
+        )
+    ]
 
 
 class _Unreadable:
@@ -319,8 +395,9 @@ def suspicious(value) -> bool:
             continue
         elif isinstance(item, (int, float)):
             return True
-        elif isinstance(item, str) and (item.startswith(":") or _ODD_WORD.fullmatch(item)
-                                        or _COMMA_NUMBER.fullmatch(item)):
+        elif isinstance(item, str) and (
+            item.startswith(":") or _ODD_WORD.fullmatch(item) or _COMMA_NUMBER.fullmatch(item)
+        ):
             return True
     return False
 
@@ -329,8 +406,9 @@ _ODD_WORD = re.compile(r"(?i:yes|no|true|false|on|off|null)")
 _COMMA_NUMBER = re.compile(r"[-+]?[0-9][0-9_,]*(?:\.[0-9]*)?")
 
 
-def front_matter_text(path: Path, skip: tuple[int, int] | None = None,
-                      limit: int = 1 << 20) -> str | None:
+def front_matter_text(
+    path: Path, skip: tuple[int, int] | None = None, limit: int = 1 << 20
+) -> str | None:
     """A post file's front matter as text, split as Jekyll splits it, without the bytes in
     `skip` (the poster's base64, replaced by `x`); None when there is none."""
     try:
@@ -361,8 +439,7 @@ def front_matter_of(head: bytes) -> str | None:
 # --- Time.parse (Ruby's Date._parse), as Jekyll reads `date:` --------------------------
 
 _MONTHS = {name.lower(): number for number, name in enumerate(calendar.month_name) if name}
-_MONTHS.update({name.lower(): number for number, name in enumerate(calendar.month_abbr)
-                if name})
+_MONTHS.update({name.lower(): number for number, name in enumerate(calendar.month_abbr) if name})
 _MONTHS["sept"] = 9
 _DAYNAMES = {n.lower() for n in (*calendar.day_name, *calendar.day_abbr)}
 #: Date._parse_iso: y-m-d anywhere in the text (what follows it, a time or a zone, aside)
@@ -450,9 +527,12 @@ def _digits_date(text: str, today: _dt.date) -> JekyllDate:
         return JekyllDate(_rolled(today.year, int(text[:2]), int(text[2:])))
     if n == 5:
         day = int(text[2:])
-        return JekyllDate(None if not 1 <= day <= 366 else
-                          _dt.date(2000 + int(text[:2]), 1, 1) + _dt.timedelta(days=day - 1),
-                          exact=False)
+        return JekyllDate(
+            None
+            if not 1 <= day <= 366
+            else _dt.date(2000 + int(text[:2]), 1, 1) + _dt.timedelta(days=day - 1),
+            exact=False,
+        )
     if n == 6:
         return JekyllDate(_rolled(2000 + int(text[:2]), int(text[2:4]), int(text[4:])))
     if n == 8:
@@ -495,9 +575,15 @@ def film_collection(root: Path) -> str | None:
     if base and (root / base / "_posts").is_dir():
         return f"{base}/_posts"
     collections = config.get("collections")
-    labels = (list(collections) if isinstance(collections, (dict, list)) else [])
-    labels = [str(x) for x in labels if isinstance(x, (str, int)) and str(x) != "posts"
-              and "/" not in str(x) and ".." not in str(x)]
+    labels = list(collections) if isinstance(collections, (dict, list)) else []
+    labels = [
+        str(x)
+        for x in labels
+        if isinstance(x, (str, int))
+        and str(x) != "posts"
+        and "/" not in str(x)
+        and ".." not in str(x)
+    ]
     folders = [f"{base}/_{label}" if base else f"_{label}" for label in labels]
     folders = [f for f in folders if (root / f).is_dir()]
     return folders[0] if len(folders) == 1 else None
@@ -537,8 +623,11 @@ def page_urls(root: Path, excluded: tuple[str, ...] = ()) -> list[tuple[str, str
 
     out: list[tuple[str, str]] = []
     for folder, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if not d.startswith(("_", ".")) and d not in
-                         _SKIPPED_DIRS and d not in excluded)
+        dirs[:] = sorted(
+            d
+            for d in dirs
+            if not d.startswith(("_", ".")) and d not in _SKIPPED_DIRS and d not in excluded
+        )
         for name in sorted(files):
             if not name.lower().endswith(_PAGE_SUFFIXES) or name.startswith(("_", ".")):
                 continue
@@ -573,8 +662,9 @@ def _page_front_matter(path: Path) -> dict | None:
     if not found:
         return None
     try:
-        front = yaml.load(found.group(1).decode("utf-8"),
-                          Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        front = yaml.load(
+            found.group(1).decode("utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        )
     except (yaml.YAMLError, UnicodeDecodeError, ValueError, RecursionError):
         return {}
     return front if isinstance(front, dict) else {}

@@ -75,8 +75,7 @@ class Post:
     @classmethod
     def from_raw(cls, raw: RawPost) -> Post:
         body_line = raw.fm_lines + 1 + (1 if raw.gap else 0)
-        return cls(raw.path, raw.front_matter, raw.body, raw.lines, raw.gap, body_line,
-                   raw.notes)
+        return cls(raw.path, raw.front_matter, raw.body, raw.lines, raw.gap, body_line, raw.notes)
 
     @classmethod
     def read(cls, path: str | Path, *, max_bytes: int | None = None) -> Post:

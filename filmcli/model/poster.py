@@ -39,15 +39,37 @@ class Poster:
     """
 
     __slots__ = (
-        "origin", "value", "declared_mime", "is_base64", "_b64", "_file", "_span",
-        "_data", "_size", "_format", "_dims", "_sha256", "line", "_stamp", "_text",
+        "origin",
+        "value",
+        "declared_mime",
+        "is_base64",
+        "_b64",
+        "_file",
+        "_span",
+        "_data",
+        "_size",
+        "_format",
+        "_dims",
+        "_sha256",
+        "line",
+        "_stamp",
+        "_text",
     )
 
-    def __init__(self, origin: str, value: str | None = None, *, declared_mime: str | None = None,
-                 is_base64: bool = True, b64: bytes | None = None,
-                 file: Path | None = None, span: tuple[int, int] | None = None,
-                 line: int | None = None, stamp: tuple | None = None,
-                 text: str | None = None):
+    def __init__(
+        self,
+        origin: str,
+        value: str | None = None,
+        *,
+        declared_mime: str | None = None,
+        is_base64: bool = True,
+        b64: bytes | None = None,
+        file: Path | None = None,
+        span: tuple[int, int] | None = None,
+        line: int | None = None,
+        stamp: tuple | None = None,
+        text: str | None = None,
+    ):
         self.origin = origin  # "data", "path" or "url"
         self.value = value  # the text for paths and URLs; None for data URIs
         self.declared_mime = declared_mime
@@ -73,22 +95,44 @@ class Poster:
         if stripped[:5].lower() == "data:":
             header, sep, payload = stripped.partition(",")
             if not sep:
-                raise FilmcliError("poster data URI has no ',' before its data", line=line,
-                                   rule="FC111")
+                raise FilmcliError(
+                    "poster data URI has no ',' before its data", line=line, rule="FC111"
+                )
             mime, is_b64 = _parse_header(header)
-            return cls("data", declared_mime=mime, is_base64=is_b64,
-                       b64=payload.encode("utf-8", "surrogateescape"), line=line, text=text)
+            return cls(
+                "data",
+                declared_mime=mime,
+                is_base64=is_b64,
+                b64=payload.encode("utf-8", "surrogateescape"),
+                line=line,
+                text=text,
+            )
         if re.match(r"[a-zA-Z][a-zA-Z0-9+.-]*://", stripped) or stripped.startswith("//"):
             return cls("url", stripped, line=line, text=text)
         return cls("path", stripped, line=line, text=text)
 
     @classmethod
-    def from_file_span(cls, header: bytes, file: Path, span: tuple[int, int],
-                       b64: bytes | None, line: int, stamp: tuple | None = None) -> Poster:
+    def from_file_span(
+        cls,
+        header: bytes,
+        file: Path,
+        span: tuple[int, int],
+        b64: bytes | None,
+        line: int,
+        stamp: tuple | None = None,
+    ) -> Poster:
         """A data URI found on one line of a post: keep only where it is."""
         mime, is_b64 = _parse_header(header.decode("ascii", "replace"))
-        return cls("data", declared_mime=mime, is_base64=is_b64, b64=b64, file=file, span=span,
-                   line=line, stamp=stamp)
+        return cls(
+            "data",
+            declared_mime=mime,
+            is_base64=is_b64,
+            b64=b64,
+            file=file,
+            span=span,
+            line=line,
+            stamp=stamp,
+        )
 
     # --- the raw payload ---------------------------------------------
 
@@ -273,11 +317,17 @@ class Poster:
         """
         if self.origin != "data":
             return {"source": self.origin, "value": self.value}
-        out = {"source": "data", "mime": self.declared_mime, "format": None, "bytes": None,
-               "width": None, "height": None, "sha256": None}
+        out = {
+            "source": "data",
+            "mime": self.declared_mime,
+            "format": None,
+            "bytes": None,
+            "width": None,
+            "height": None,
+            "sha256": None,
+        }
         try:
-            out.update(format=self.format, bytes=self.size, width=self.width,
-                       height=self.height)
+            out.update(format=self.format, bytes=self.size, width=self.width, height=self.height)
             if hash:
                 out["sha256"] = self.sha256
         except FilmcliError as exc:
@@ -301,8 +351,13 @@ class Poster:
 
 def _has_blank(data: bytes) -> bool:
     """Whitespace in base64 text: four memchr scans, far cheaper than a regex pass."""
-    return b"\n" in data or b" " in data or b"\r" in data or b"\t" in data or (
-        b"\x0b" in data or b"\x0c" in data)
+    return (
+        b"\n" in data
+        or b" " in data
+        or b"\r" in data
+        or b"\t" in data
+        or (b"\x0b" in data or b"\x0c" in data)
+    )
 
 
 def _parse_header(header: str) -> tuple[str | None, bool]:

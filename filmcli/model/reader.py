@@ -91,13 +91,22 @@ class StrictLoader(_BaseLoader):  # type: ignore[misc, valid-type]
             try:
                 hash(key)
             except TypeError:
-                raise FilmcliError("a mapping key is not a plain value", rule="FC003",
-                                   line=mark_line(key_node.start_mark, self.text)) from None
+                raise FilmcliError(
+                    "a mapping key is not a plain value",
+                    rule="FC003",
+                    line=mark_line(key_node.start_mark, self.text),
+                ) from None
             line = mark_line(key_node.start_mark, self.text)
             if key in seen:
                 # Jekyll (and YAML) keep the last value and build the post: read it so
-                self.notes.append(("FC004", line, f"duplicate key {key!r} (first on line "
-                                                  f"{seen[key]}); the last value is kept"))
+                self.notes.append(
+                    (
+                        "FC004",
+                        line,
+                        f"duplicate key {key!r} (first on line "
+                        f"{seen[key]}); the last value is kept",
+                    )
+                )
             else:
                 seen[key] = line
         return super().construct_mapping(node, deep=deep)
@@ -108,9 +117,13 @@ class StrictLoader(_BaseLoader):  # type: ignore[misc, valid-type]
         except (ValueError, OverflowError) as exc:
             # `2013-13-45` resolves as a timestamp, `0b` as an int: neither can be built.
             kind = {"timestamp": "a date", "int": "a whole number", "float": "a number"}.get(
-                node.tag.rsplit(":", 1)[-1], node.tag)
-            raise FilmcliError(f"{_short(node.value)} looks like {kind} but is not one ({exc})",
-                               line=mark_line(node.start_mark, self.text), rule="FC003") from None
+                node.tag.rsplit(":", 1)[-1], node.tag
+            )
+            raise FilmcliError(
+                f"{_short(node.value)} looks like {kind} but is not one ({exc})",
+                line=mark_line(node.start_mark, self.text),
+                rule="FC003",
+            ) from None
 
 
 def _short(value) -> str:
@@ -121,9 +134,12 @@ def _short(value) -> str:
 def _refuse_tag(loader, node):
     """`!!set`, `!!omap`, `!!pairs`, `!!binary`: safe, but not values a post can hold."""
     what = node.tag.replace("tag:yaml.org,2002:", "!!")
-    raise FilmcliError(f"YAML tag {what} is not allowed in front matter (it makes a value "
-                       "that is not text, a number, a date, a list or a mapping)",
-                       line=mark_line(node.start_mark, loader.text), rule="FC005")
+    raise FilmcliError(
+        f"YAML tag {what} is not allowed in front matter (it makes a value "
+        "that is not text, a number, a date, a list or a mapping)",
+        line=mark_line(node.start_mark, loader.text),
+        rule="FC005",
+    )
 
 
 for _tag in ("set", "omap", "pairs", "binary"):
@@ -153,13 +169,22 @@ def split(data: bytes, path: Path) -> tuple[int, int, int, int]:
     bom = 3 if data.startswith(BOM) else 0
     opened = _OPEN.match(data, bom)
     if not opened:
-        _fail("no front matter: a post must start with a '---' line", path, 1, "FC001",
-              hint="add a '---' line, the YAML keys, and a closing '---' line")
+        _fail(
+            "no front matter: a post must start with a '---' line",
+            path,
+            1,
+            "FC001",
+            hint="add a '---' line, the YAML keys, and a closing '---' line",
+        )
     yaml_start = opened.end()
     closed = _CLOSE.search(data, yaml_start - 1)
     if not closed:
-        _fail("front matter is not closed: no '---' (or '...') line after the opening one",
-              path, 1, "FC002")
+        _fail(
+            "front matter is not closed: no '---' (or '...') line after the opening one",
+            path,
+            1,
+            "FC002",
+        )
     return yaml_start, closed.start() + 1, closed.end(), bom
 
 
@@ -175,8 +200,12 @@ def _decode(chunk: bytes, path: Path, line_base: int) -> str:
 #: (a segfault, not an exception) somewhere past ten thousand levels, and everything
 #: that walks the values afterwards (JSON, TOML, the writer) recurses in Python
 MAX_DEPTH = 100
-_OPENERS = (yaml.BlockMappingStartToken, yaml.BlockSequenceStartToken,
-            yaml.FlowMappingStartToken, yaml.FlowSequenceStartToken)
+_OPENERS = (
+    yaml.BlockMappingStartToken,
+    yaml.BlockSequenceStartToken,
+    yaml.FlowMappingStartToken,
+    yaml.FlowSequenceStartToken,
+)
 _CLOSERS = (yaml.BlockEndToken, yaml.FlowMappingEndToken, yaml.FlowSequenceEndToken)
 
 
@@ -192,9 +221,14 @@ MAX_YAML_BYTES = 8_000_000
 def _check_yaml_size(size: int, path: Path) -> None:
     """Refuse front matter too big for YAML before a copy of it is made."""
     if size > MAX_YAML_BYTES:
-        _fail(f"front matter is {size:,} bytes without its poster line, over the limit of "
-              f"{MAX_YAML_BYTES:,} read as YAML", path, None, "FC008",
-              hint="a poster belongs on one `poster: data:...` line, which is not counted")
+        _fail(
+            f"front matter is {size:,} bytes without its poster line, over the limit of "
+            f"{MAX_YAML_BYTES:,} read as YAML",
+            path,
+            None,
+            "FC008",
+            hint="a poster belongs on one `poster: data:...` line, which is not counted",
+        )
 
 
 _INDICATORS = ("[", "{", "-", ":", "?", ",")
@@ -207,9 +241,13 @@ def _indicator_count(text: str) -> int:
 
 
 def _too_many_tokens(path: Path, text: str, token) -> None:
-    _fail(f"front matter holds more than {MAX_TOKENS:,} YAML keys, values and brackets "
-          "(a post holds a few dozen); it is not read", path,
-          mark_line(token.start_mark, text), "FC003")
+    _fail(
+        f"front matter holds more than {MAX_TOKENS:,} YAML keys, values and brackets "
+        "(a post holds a few dozen); it is not read",
+        path,
+        mark_line(token.start_mark, text),
+        "FC003",
+    )
 
 
 #: aliases may repeat values, as Jekyll (Psych) allows, up to this many values once every
@@ -217,8 +255,9 @@ def _too_many_tokens(path: Path, text: str, token) -> None:
 MAX_EXPANDED = 100_000
 
 
-def _check_anchors(text: str, path: Path, *, aliases: bool = False, first: int = 2,
-                   what: str = "front matter") -> None:
+def _check_anchors(
+    text: str, path: Path, *, aliases: bool = False, first: int = 2, what: str = "front matter"
+) -> None:
     """Refuse alias bombs (more than MAX_EXPANDED values once aliases are expanded; with
     `aliases`, as for `_config.yml` whose settings are read one value at a time, no budget),
     nesting too deep to compose, and more tokens than MAX_TOKENS, before anything is built:
@@ -234,8 +273,12 @@ def _check_anchors(text: str, path: Path, *, aliases: bool = False, first: int =
             if isinstance(token, _OPENERS):
                 depth += 1
                 if depth > MAX_DEPTH:
-                    _fail(f"{what} is nested more than {MAX_DEPTH} levels deep", path,
-                          mark_line(token.start_mark, text, first), "FC003")
+                    _fail(
+                        f"{what} is nested more than {MAX_DEPTH} levels deep",
+                        path,
+                        mark_line(token.start_mark, text, first),
+                        "FC003",
+                    )
             elif isinstance(token, _CLOSERS):
                 depth -= 1
             elif isinstance(token, yaml.AnchorToken) and first_anchor is None:
@@ -247,8 +290,12 @@ def _check_anchors(text: str, path: Path, *, aliases: bool = False, first: int =
         # of the tokens counted above: the same refusal, in the same words.
         if "nesting depth" in str(exc):
             mark = getattr(exc, "problem_mark", None)
-            _fail(f"{what} is nested more than {MAX_DEPTH} levels deep", path,
-                  mark_line(mark, text, first) if mark else None, "FC003")
+            _fail(
+                f"{what} is nested more than {MAX_DEPTH} levels deep",
+                path,
+                mark_line(mark, text, first) if mark else None,
+                "FC003",
+            )
         return  # the parse proper reports syntax errors with their line
     if aliased and first_anchor is not None and not aliases:
         try:
@@ -256,9 +303,13 @@ def _check_anchors(text: str, path: Path, *, aliases: bool = False, first: int =
         except yaml.YAMLError:
             return
         if expanded_size(node) > MAX_EXPANDED:
-            _fail(f"YAML anchor '{first_anchor.value}' is not allowed here: its aliases "
-                  f"expand to more than {MAX_EXPANDED:,} values (an alias bomb)", path,
-                  mark_line(first_anchor.start_mark, text, first), "FC006")
+            _fail(
+                f"YAML anchor '{first_anchor.value}' is not allowed here: its aliases "
+                f"expand to more than {MAX_EXPANDED:,} values (an alias bomb)",
+                path,
+                mark_line(first_anchor.start_mark, text, first),
+                "FC006",
+            )
 
 
 def expanded_size(node) -> int:
@@ -274,8 +325,11 @@ def expanded_size(node) -> int:
         if isinstance(item, yaml.ScalarNode) or item is None:
             sizes[key] = 1
             continue
-        children = ([c for pair in item.value for c in pair]
-                    if isinstance(item, yaml.MappingNode) else list(item.value))
+        children = (
+            [c for pair in item.value for c in pair]
+            if isinstance(item, yaml.MappingNode)
+            else list(item.value)
+        )
         if done:
             sizes[key] = 1 + sum(sizes.get(id(c), MAX_EXPANDED + 1) for c in children)
             sizes[key] = min(sizes[key], MAX_EXPANDED + 1)
@@ -293,8 +347,9 @@ def check_yaml_depth(text: str, path: Path, *, first: int = 1) -> None:
         _check_anchors(text, path, aliases=True, first=first, what="the YAML")
 
 
-def _cut_poster(data: bytes, start: int, end: int, path: Path, keep: bool, line: int,
-                stamp: tuple | None) -> Poster | None:
+def _cut_poster(
+    data: bytes, start: int, end: int, path: Path, keep: bool, line: int, stamp: tuple | None
+) -> Poster | None:
     """The Poster of data[start:end], the value of a `poster: ` line, or None when the value
     may not be cut out before YAML reads the rest: it must be a plain
     `data:<mime>;base64,<base64 letters>` that YAML reads as exactly its own text (no
@@ -304,8 +359,9 @@ def _cut_poster(data: bytes, start: int, end: int, path: Path, keep: bool, line:
     if comma < 0 or _DATA_HEADER.fullmatch(data, start, comma) is None:
         return None
     payload = data[comma + 1 : end]
-    poster = Poster.from_file_span(data[start:comma], path, (comma + 1, end),
-                                   payload if keep else None, line, stamp)
+    poster = Poster.from_file_span(
+        data[start:comma], path, (comma + 1, end), payload if keep else None, line, stamp
+    )
     clean = is_base64_text(payload) if keep else poster.learn(payload)
     return poster if clean else None
 
@@ -320,16 +376,24 @@ def _cut_was_safe(node, cut_line: int, text: str) -> bool:
     if node.flow_style:
         return False
     for key_node, value_node in node.value:
-        if (isinstance(key_node, yaml.ScalarNode) and key_node.value == "poster"
-                and not key_node.style  # plain: None in PyYAML, '' in libyaml
-                and mark_line(key_node.start_mark, text) == cut_line):
-            return (isinstance(value_node, yaml.ScalarNode) and value_node.value == ""
-                    and not value_node.style and value_node.tag.endswith(":null"))
+        if (
+            isinstance(key_node, yaml.ScalarNode)
+            and key_node.value == "poster"
+            and not key_node.style  # plain: None in PyYAML, '' in libyaml
+            and mark_line(key_node.start_mark, text) == cut_line
+        ):
+            return (
+                isinstance(value_node, yaml.ScalarNode)
+                and value_node.value == ""
+                and not value_node.style
+                and value_node.tag.endswith(":null")
+            )
     return False
 
 
-def load_yaml(text: str, path: Path, *, cut_line: int | None = None,
-              notes: list | None = None) -> tuple[dict, dict]:
+def load_yaml(
+    text: str, path: Path, *, cut_line: int | None = None, notes: list | None = None
+) -> tuple[dict, dict]:
     """Safe-load the front matter; return the mapping and each top-level key's file line
     (a duplicate key's: its last, the one whose value is kept). What is read but worth
     saying (duplicate keys) is added to `notes` as (rule, line, message).
@@ -345,8 +409,12 @@ def load_yaml(text: str, path: Path, *, cut_line: int | None = None,
         if node is None:
             return {}, {}
         if not isinstance(node, yaml.MappingNode):
-            _fail("front matter is not a mapping of keys to values", path,
-                  mark_line(node.start_mark, text), "FC003")
+            _fail(
+                "front matter is not a mapping of keys to values",
+                path,
+                mark_line(node.start_mark, text),
+                "FC003",
+            )
         if cut_line is not None and not _cut_was_safe(node, cut_line, text):
             return {}, {}
         data = loader.construct_document(node)
@@ -358,8 +426,7 @@ def load_yaml(text: str, path: Path, *, cut_line: int | None = None,
         line = mark_line(mark, text) if mark else None
         tag = re.search(r"tag '([^']*)'", str(exc.problem))
         what = tag.group(1).replace("tag:yaml.org,2002:", "!!") if tag else "?"
-        _fail(f"YAML tag {what} is not allowed (it would construct an object)", path, line,
-              "FC005")
+        _fail(f"YAML tag {what} is not allowed (it would construct an object)", path, line, "FC005")
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark_line(mark, text) if mark else None
@@ -372,8 +439,12 @@ def load_yaml(text: str, path: Path, *, cut_line: int | None = None,
         code = f"U+{exc.character:04X}" if isinstance(exc.character, int) else "?"
         _fail(f"YAML does not allow the character {code} ({exc.reason})", path, line, "FC003")
     except yaml.YAMLError as exc:
-        _fail(f"YAML error: {str(exc).splitlines()[0] if str(exc) else 'invalid YAML'}", path,
-              None, "FC003")
+        _fail(
+            f"YAML error: {str(exc).splitlines()[0] if str(exc) else 'invalid YAML'}",
+            path,
+            None,
+            "FC003",
+        )
     except RecursionError:
         _fail("front matter is nested too deeply", path, None, "FC003")
     finally:
@@ -390,8 +461,9 @@ def load_yaml(text: str, path: Path, *, cut_line: int | None = None,
     return data, lines
 
 
-def parse_bytes(data: bytes, path: Path, *, keep: bool = True,
-                stamp: tuple | None = None) -> RawPost:
+def parse_bytes(
+    data: bytes, path: Path, *, keep: bool = True, stamp: tuple | None = None
+) -> RawPost:
     """Parse a whole post held in memory.
 
     `keep=False` is for posts read from their file: the poster keeps only the
@@ -418,8 +490,13 @@ def parse_bytes(data: bytes, path: Path, *, keep: bool = True,
 
 def _out_of_memory(path: Path):
     # FC009 like any failed read: never cached, since it depends on the machine, not the post
-    _fail("not enough memory to read this post", path, None, "FC009",
-          hint="raise the memory limit, or make the post smaller")
+    _fail(
+        "not enough memory to read this post",
+        path,
+        None,
+        "FC009",
+        hint="raise the memory limit, or make the post smaller",
+    )
 
 
 # --- the fast path -----------------------------------------------------------
@@ -441,8 +518,7 @@ _FAST_LINE = re.compile(
     r"))? *"
 )
 # Words YAML 1.1 reads as booleans or null (and a few more, to be safe).
-_RESERVED = frozenset(("yes", "no", "true", "false", "on", "off", "null", "y", "n", "nan",
-                       "inf"))
+_RESERVED = frozenset(("yes", "no", "true", "false", "on", "off", "null", "y", "n", "nan", "inf"))
 
 
 #: lines longer than this go to YAML: the regex's backtracking stack grows with the words
@@ -509,8 +585,11 @@ def _parse_fast(data: bytes, path: Path, keep: bool, stamp: tuple | None = None)
         if eol < 0:
             return None
         close = data.find(b"\n---", eol)
-        if (close < 0 or data[close + 4 : close + 5] != b"\n"
-                or start + close - eol > MAX_YAML_BYTES):
+        if (
+            close < 0
+            or data[close + 4 : close + 5] != b"\n"
+            or start + close - eol > MAX_YAML_BYTES
+        ):
             return None
         if data.find(b"\r", 3, close) >= 0 or data[eol + 1 : eol + 2] in (b" ", b"\t"):
             return None
@@ -544,8 +623,9 @@ def _parse_fast(data: bytes, path: Path, keep: bool, stamp: tuple | None = None)
     return RawPost(path, front, body, lines, gap, 2 + len(lines))
 
 
-def _parse_reference(data: bytes, path: Path, keep: bool = True,
-                     stamp: tuple | None = None, *, cut: bool = True) -> RawPost:
+def _parse_reference(
+    data: bytes, path: Path, keep: bool = True, stamp: tuple | None = None, *, cut: bool = True
+) -> RawPost:
     """Any post YAML accepts: BOM, CRLF, odd fences, folded posters, comments, nesting.
 
     `cut=False` gives the whole front matter to YAML, the poster line included: the
@@ -563,8 +643,9 @@ def _parse_reference(data: bytes, path: Path, keep: bool = True,
         one_line = fm[eol + 1 : eol + 2] not in (b" ", b"\t")
         if one_line and found.group().endswith(b": "):
             line = 2 + fm.count(b"\n", 0, found.start())
-            poster = _cut_poster(data, yaml_start + value_start, yaml_start + value_end, path,
-                                 keep, line, stamp)
+            poster = _cut_poster(
+                data, yaml_start + value_start, yaml_start + value_end, path, keep, line, stamp
+            )
         if poster is not None:
             _check_yaml_size(len(fm) - (value_end - value_start), path)
             fm = fm[:value_start] + fm[value_end:]
@@ -572,8 +653,7 @@ def _parse_reference(data: bytes, path: Path, keep: bool = True,
     text = _decode(fm, path, 2)
     notes: list = []
     try:
-        front, lines = load_yaml(text, path, cut_line=poster.line if poster else None,
-                                 notes=notes)
+        front, lines = load_yaml(text, path, cut_line=poster.line if poster else None, notes=notes)
     except FilmcliError:
         if poster is None:
             raise
@@ -585,8 +665,7 @@ def _parse_reference(data: bytes, path: Path, keep: bool = True,
         poster = None
         _check_yaml_size(yaml_end - yaml_start, path)
         notes = []
-        front, lines = load_yaml(_decode(data[yaml_start:yaml_end], path, 2), path,
-                                 notes=notes)
+        front, lines = load_yaml(_decode(data[yaml_start:yaml_end], path, 2), path, notes=notes)
     if poster is not None:
         front["poster"] = poster
     elif isinstance(front.get("poster"), str):
@@ -606,22 +685,23 @@ def _parse_reference(data: bytes, path: Path, keep: bool = True,
     return RawPost(path, front, body, lines, gap, fm_lines, notes)
 
 
-def read_bytes(path: str | os.PathLike, *, max_bytes: int | None = None,
-               dir_fd: int | None = None) -> bytes:
+def read_bytes(
+    path: str | os.PathLike, *, max_bytes: int | None = None, dir_fd: int | None = None
+) -> bytes:
     """A post file's bytes, read with as few system calls as `cat` makes."""
     return read_stamped(path, max_bytes=max_bytes, dir_fd=dir_fd)[0]
 
 
-def read_stamped(path: str | os.PathLike, *, max_bytes: int | None = None,
-                 dir_fd: int | None = None) -> tuple[bytes, tuple]:
+def read_stamped(
+    path: str | os.PathLike, *, max_bytes: int | None = None, dir_fd: int | None = None
+) -> tuple[bytes, tuple]:
     """(bytes, atomic.stamp) of a post file: the stamp is of the file the bytes came from
     (taken before reading, so a write during the read shows as a change later)."""
     from filmcli.model.files import stamp
 
     try:
         # O_NONBLOCK: a named pipe in the posts folder must not hang the command.
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0),
-                     dir_fd=dir_fd)
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0), dir_fd=dir_fd)
         try:
             st = os.fstat(fd)
             if not stat.S_ISREG(st.st_mode):
@@ -633,8 +713,12 @@ def read_stamped(path: str | os.PathLike, *, max_bytes: int | None = None,
                 while True:
                     if max_bytes is not None and total > max_bytes:
                         size = os.fstat(fd).st_size
-                        _fail(f"post is {size:,} bytes, over the limit of {max_bytes:,}",
-                              Path(path), None, "FC008")
+                        _fail(
+                            f"post is {size:,} bytes, over the limit of {max_bytes:,}",
+                            Path(path),
+                            None,
+                            "FC008",
+                        )
                     more = os.read(fd, 1 << 20)
                     if not more:
                         break
@@ -653,8 +737,12 @@ def read_stamped(path: str | os.PathLike, *, max_bytes: int | None = None,
     except OSError as exc:
         _fail(f"cannot read: {exc.strerror or exc}", Path(path), None, "FC009")
     if max_bytes is not None and len(data) > max_bytes:
-        _fail(f"post is {len(data):,} bytes, over the limit of {max_bytes:,}", Path(path), None,
-              "FC008")
+        _fail(
+            f"post is {len(data):,} bytes, over the limit of {max_bytes:,}",
+            Path(path),
+            None,
+            "FC008",
+        )
     return data, stamp(st)
 
 

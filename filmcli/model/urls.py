@@ -45,7 +45,7 @@ class SiteSettings:
     """What a post's URL depends on in the site's configuration."""
 
     root: Path
-    permalink: str = "date"        # as configured: a style name or a template
+    permalink: str = "date"  # as configured: a style name or a template
     template: str = STYLES["date"]  # the posts' URL template the style stands for
     baseurl: str = ""
     plugins: tuple[str, ...] = ()
@@ -130,8 +130,9 @@ def _read_config(path: Path) -> dict:
     except OSError as exc:
         raise FilmcliError(f"cannot read: {exc.strerror}", path) from None
     if len(data) > MAX_CONFIG_BYTES:
-        raise FilmcliError(f"over the limit of {MAX_CONFIG_BYTES:,} bytes for a site "
-                           "configuration", path)
+        raise FilmcliError(
+            f"over the limit of {MAX_CONFIG_BYTES:,} bytes for a site configuration", path
+        )
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -142,8 +143,9 @@ def _read_config(path: Path) -> dict:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "invalid YAML"
-        raise FilmcliError(f"YAML syntax error: {problem}", path,
-                           mark.line + 1 if mark else None) from None
+        raise FilmcliError(
+            f"YAML syntax error: {problem}", path, mark.line + 1 if mark else None
+        ) from None
     except yaml.YAMLError as exc:
         first = str(exc).splitlines()[0] if str(exc) else "invalid YAML"
         raise FilmcliError(f"YAML error: {first}", path) from None
@@ -196,17 +198,22 @@ def site_settings(root: str | os.PathLike) -> SiteSettings:
             template = _text(own, "collections.posts.permalink", path, template)
     plugins = _names(config.get("plugins")) + _names(config.get("gems"))
     sets = config.get("defaults")
-    defaults = tuple((item.get("scope") if isinstance(item.get("scope"), dict) else {},
-                      item["values"])
-                     for item in (sets if isinstance(sets, list) else ())
-                     if isinstance(item, dict) and isinstance(item.get("values"), dict))
-    return SiteSettings(root=root, permalink=style, template=template,
-                        baseurl=_text(config.get("baseurl"), "baseurl", path, ""),
-                        plugins=plugins,
-                        timezone=_text(config.get("timezone"), "timezone", path),
-                        markdown_ext=_text(config.get("markdown_ext"), "markdown_ext", path,
-                                           _MARKDOWN_EXT),
-                        config_path=path, defaults=defaults)
+    defaults = tuple(
+        (item.get("scope") if isinstance(item.get("scope"), dict) else {}, item["values"])
+        for item in (sets if isinstance(sets, list) else ())
+        if isinstance(item, dict) and isinstance(item.get("values"), dict)
+    )
+    return SiteSettings(
+        root=root,
+        permalink=style,
+        template=template,
+        baseurl=_text(config.get("baseurl"), "baseurl", path, ""),
+        plugins=plugins,
+        timezone=_text(config.get("timezone"), "timezone", path),
+        markdown_ext=_text(config.get("markdown_ext"), "markdown_ext", path, _MARKDOWN_EXT),
+        config_path=path,
+        defaults=defaults,
+    )
 
 
 def redirect_plugin(settings: SiteSettings) -> bool:
@@ -221,17 +228,21 @@ _PRETTY_KEEP = frozenset("._~!$&'()+,;=@")
 _RUBY_SPACE = re.compile(r"[ \t\r\n\f\v]+")
 _EDGE_HYPHEN = re.compile(r"^-|-$", re.M)
 # I18n's DEFAULT_APPROXIMATIONS (i18n 1.10, backend/transliterator.rb), char then ASCII.
-_APPROX = dict(pair.split(":") for pair in (
-    "À:A Á:A Â:A Ã:A Ä:A Å:A Æ:AE Ç:C È:E É:E Ê:E Ë:E Ì:I Í:I Î:I Ï:I Ð:D Ñ:N Ò:O Ó:O Ô:O "
-    "Õ:O Ö:O ×:x Ø:O Ù:U Ú:U Û:U Ü:U Ý:Y Þ:Th ß:ss à:a á:a â:a ã:a ä:a å:a æ:ae ç:c è:e "
-    "é:e ê:e ë:e ì:i í:i î:i ï:i ð:d ñ:n ò:o ó:o ô:o õ:o ö:o ø:o ù:u ú:u û:u ü:u ý:y þ:th "
-    "ÿ:y Ā:A ā:a Ă:A ă:a Ą:A ą:a Ć:C ć:c Ĉ:C ĉ:c Ċ:C ċ:c Č:C č:c Ď:D ď:d Đ:D đ:d Ē:E ē:e "
-    "Ĕ:E ĕ:e Ė:E ė:e Ę:E ę:e Ě:E ě:e Ĝ:G ĝ:g Ğ:G ğ:g Ġ:G ġ:g Ģ:G ģ:g Ĥ:H ĥ:h Ħ:H ħ:h Ĩ:I "
-    "ĩ:i Ī:I ī:i Ĭ:I ĭ:i Į:I į:i İ:I ı:i Ĳ:IJ ĳ:ij Ĵ:J ĵ:j Ķ:K ķ:k ĸ:k Ĺ:L ĺ:l Ļ:L ļ:l Ľ:L "
-    "ľ:l Ŀ:L ŀ:l Ł:L ł:l Ń:N ń:n Ņ:N ņ:n Ň:N ň:n ŉ:'n Ŋ:NG ŋ:ng Ō:O ō:o Ŏ:O ŏ:o Ő:O ő:o Œ:OE "
-    "œ:oe Ŕ:R ŕ:r Ŗ:R ŗ:r Ř:R ř:r Ś:S ś:s Ŝ:S ŝ:s Ş:S ş:s Š:S š:s Ţ:T ţ:t Ť:T ť:t Ŧ:T ŧ:t "
-    "Ũ:U ũ:u Ū:U ū:u Ŭ:U ŭ:u Ů:U ů:u Ű:U ű:u Ų:U ų:u Ŵ:W ŵ:w Ŷ:Y ŷ:y Ÿ:Y Ź:Z ź:z Ż:Z ż:z "
-    "Ž:Z ž:z").split())
+_APPROX = dict(
+    pair.split(":")
+    for pair in (
+        "À:A Á:A Â:A Ã:A Ä:A Å:A Æ:AE Ç:C È:E É:E Ê:E Ë:E Ì:I Í:I Î:I Ï:I Ð:D Ñ:N Ò:O Ó:O Ô:O "
+        "Õ:O Ö:O ×:x Ø:O Ù:U Ú:U Û:U Ü:U Ý:Y Þ:Th ß:ss à:a á:a â:a ã:a ä:a å:a æ:ae ç:c è:e "
+        "é:e ê:e ë:e ì:i í:i î:i ï:i ð:d ñ:n ò:o ó:o ô:o õ:o ö:o ø:o ù:u ú:u û:u ü:u ý:y þ:th "
+        "ÿ:y Ā:A ā:a Ă:A ă:a Ą:A ą:a Ć:C ć:c Ĉ:C ĉ:c Ċ:C ċ:c Č:C č:c Ď:D ď:d Đ:D đ:d Ē:E ē:e "
+        "Ĕ:E ĕ:e Ė:E ė:e Ę:E ę:e Ě:E ě:e Ĝ:G ĝ:g Ğ:G ğ:g Ġ:G ġ:g Ģ:G ģ:g Ĥ:H ĥ:h Ħ:H ħ:h Ĩ:I "
+        "ĩ:i Ī:I ī:i Ĭ:I ĭ:i Į:I į:i İ:I ı:i Ĳ:IJ ĳ:ij Ĵ:J ĵ:j Ķ:K ķ:k ĸ:k Ĺ:L ĺ:l Ļ:L ļ:l Ľ:L "
+        "ľ:l Ŀ:L ŀ:l Ł:L ł:l Ń:N ń:n Ņ:N ņ:n Ň:N ň:n ŉ:'n Ŋ:NG ŋ:ng Ō:O ō:o Ŏ:O ŏ:o Ő:O ő:o Œ:OE "
+        "œ:oe Ŕ:R ŕ:r Ŗ:R ŗ:r Ř:R ř:r Ś:S ś:s Ŝ:S ŝ:s Ş:S ş:s Š:S š:s Ţ:T ţ:t Ť:T ť:t Ŧ:T ŧ:t "
+        "Ũ:U ũ:u Ū:U ū:u Ŭ:U ŭ:u Ů:U ů:u Ű:U ű:u Ų:U ų:u Ŵ:W ŵ:w Ŷ:Y ŷ:y Ÿ:Y Ź:Z ź:z Ż:Z ż:z "
+        "Ž:Z ž:z"
+    ).split()
+)
 
 
 def _downcase(text: str) -> str:
@@ -293,8 +304,23 @@ _URIREGEX = re.compile(r"^(([^:/?#]+):)?(//([^/?#]*))?([^?#]*)(\?([^#]*))?(#(.*)
 _SAFE_PATH = re.compile(r"^[a-zA-Z0-9./-]+$", re.M)
 _NORMPATH = re.compile(r"^(?!/)[^/:]*:.*$", re.M)
 _SCHEME = re.compile(r"[a-z][a-z0-9.+\-]*\Z", re.I)
-_IP_SCHEMES = frozenset(("http", "https", "ftp", "tftp", "sftp", "ssh", "svn+ssh", "telnet",
-                         "nntp", "gopher", "wais", "ldap", "prospero"))
+_IP_SCHEMES = frozenset(
+    (
+        "http",
+        "https",
+        "ftp",
+        "tftp",
+        "sftp",
+        "ssh",
+        "svn+ssh",
+        "telnet",
+        "nntp",
+        "gopher",
+        "wais",
+        "ldap",
+        "prospero",
+    )
+)
 
 
 class UrlError(FilmcliError):
@@ -318,18 +344,24 @@ def escape_path(path: str) -> str:
     if scheme is not None:
         scheme = _encode_component(scheme, "scheme")
         if not _SCHEME.match(scheme):
-            raise UrlError(f"Jekyll cannot make a URL of {path!r}: {scheme!r} reads as an "
-                           "invalid URI scheme (Addressable::URI::InvalidURIError)")
+            raise UrlError(
+                f"Jekyll cannot make a URL of {path!r}: {scheme!r} reads as an "
+                "invalid URI scheme (Addressable::URI::InvalidURIError)"
+            )
         out += scheme + ":"
     if authority is not None:
         out += "//" + _encode_component(authority, "authority")
     upath = _encode_component(upath or "", "path")
     if scheme is not None and scheme.lower() in _IP_SCHEMES and not authority and not upath:
-        raise UrlError(f"Jekyll cannot make a URL of {path!r}: an absolute URI without a "
-                       "host or path (Addressable::URI::InvalidURIError)")
+        raise UrlError(
+            f"Jekyll cannot make a URL of {path!r}: an absolute URI without a "
+            "host or path (Addressable::URI::InvalidURIError)"
+        )
     if scheme is None and upath and _NORMPATH.search(upath):
-        raise UrlError(f"Jekyll cannot make a URL of {path!r}: an ambiguous path "
-                       "(Addressable::URI::InvalidURIError)")
+        raise UrlError(
+            f"Jekyll cannot make a URL of {path!r}: an ambiguous path "
+            "(Addressable::URI::InvalidURIError)"
+        )
     out += upath
     if query is not None:
         out += "?" + _encode_component(query, "query")
@@ -347,8 +379,20 @@ def sanitize_url(text: str) -> str:
 # --- the post's placeholders (Drops::UrlDrop) -----------------------------------------
 
 _FILENAME = re.compile(r"^(?:.+/)*?(\d{2,4}-\d{1,2}-\d{1,2})-([^/]*)(\.[^.]+)$")
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-           "September", "October", "November", "December")
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 _DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _PLACEHOLDER = re.compile(r":([a-z_]+)")
 
@@ -357,6 +401,7 @@ def _local_zone(settings: SiteSettings):
     if settings.timezone:
         try:
             from zoneinfo import ZoneInfo
+
             return ZoneInfo(settings.timezone)
         except (ValueError, KeyError, OSError, ImportError):
             return None  # Jekyll hands TZ to the C library, which falls back to UTC
@@ -407,7 +452,7 @@ def _inside(path: Path, root: Path) -> str:
     unless that is the only way to find the post inside the site)."""
     text, base = os.path.abspath(path), os.path.join(str(root), "")
     if text.startswith(base):
-        return text[len(base):].replace(os.sep, "/")
+        return text[len(base) :].replace(os.sep, "/")
     try:
         return path.resolve().relative_to(root.resolve()).as_posix()
     except (ValueError, OSError):
@@ -425,18 +470,22 @@ class _Facts:
         parts = relative.split("/")
         special = next((p for p in parts[:-1] if p in ("_posts", "_drafts")), None)
         if special is None:
-            raise NotBuilt("not in a _posts or _drafts folder: Jekyll builds no post of it",
-                           post.path)
+            raise NotBuilt(
+                "not in a _posts or _drafts folder: Jekyll builds no post of it", post.path
+            )
         self.basename_without_ext, self.ext = posixpath.splitext(post.path.name)
         # Document.new: the folders above _posts are categories; then the defaults of
         # _config.yml and the front matter are merged in, categories as a union.
         self.data: dict = {}
-        categories: list | None = [p for p in parts[:parts.index(special)] if p]
+        categories: list | None = [p for p in parts[: parts.index(special)] if p]
         for source in (*settings.defaults_for(relative), post.front_matter):
             if source.get("categories") is not None:
                 other = source["categories"]
-                other = other.split() if isinstance(other, str) else (
-                    other if isinstance(other, list) else [other])
+                other = (
+                    other.split()
+                    if isinstance(other, str)
+                    else (other if isinstance(other, list) else [other])
+                )
                 for item in other:  # one value each, before any comparing of them
                     _text(item, "a category", post.path)
                 categories = _union(categories, other) if categories is not None else other
@@ -453,14 +502,16 @@ class _Facts:
             except ValueError:
                 file_date = None
         elif special == "_posts":
-            raise NotBuilt("the file name has no date (YYYY-MM-DD-): Jekyll builds no post "
-                           "of it", post.path)
+            raise NotBuilt(
+                "the file name has no date (YYYY-MM-DD-): Jekyll builds no post of it", post.path
+            )
         else:
             slug = self.basename_without_ext
         slug = slug.rstrip(".")
         own_slug = self.data.get("slug")
-        self.slug = slug if own_slug is None or own_slug is False else _text(
-            own_slug, "slug", post.path)
+        self.slug = (
+            slug if own_slug is None or own_slug is False else _text(own_slug, "slug", post.path)
+        )
         date = self.data.get("date")
         date = _front_date(date, settings) if date else None
         if date is None and file_date is None:  # a draft: Jekyll takes the file's mtime
@@ -481,8 +532,7 @@ class _Facts:
             items += extra if isinstance(extra, list) else [extra]
         elif categories is not None:
             items += [c for c in categories if c is not None]
-        return list(dict.fromkeys(_text(item, "a category", self.post.path, "")
-                                  for item in items))
+        return list(dict.fromkeys(_text(item, "a category", self.post.path, "") for item in items))
 
     def output_ext(self) -> str:
         permalink = self.permalink()
@@ -498,7 +548,7 @@ class _Facts:
         return None if value is False else _text(value, "permalink", self.post.path)
 
     def cleaned_relative_path(self) -> str:
-        stem = self.relative[:len(self.relative) - len(posixpath.splitext(self.relative)[1])]
+        stem = self.relative[: len(self.relative) - len(posixpath.splitext(self.relative)[1])]
         return stem.replace("_posts", "", 1).rstrip(".")
 
     def placeholders(self) -> dict:
@@ -510,10 +560,10 @@ class _Facts:
             "name": lambda: slugify(self.basename_without_ext),
             "title": lambda: slugify(self.slug, mode="pretty", cased=True),
             "slug": lambda: slugify(self.slug),
-            "categories": lambda: "/".join(dict.fromkeys(_downcase(c)
-                                                         for c in self.categories)),
-            "slugified_categories": lambda: "/".join(dict.fromkeys(
-                slugify(c) for c in self.categories)),
+            "categories": lambda: "/".join(dict.fromkeys(_downcase(c) for c in self.categories)),
+            "slugified_categories": lambda: "/".join(
+                dict.fromkeys(slugify(c) for c in self.categories)
+            ),
             "year": lambda: f"{d.year:04d}",
             "month": lambda: f"{d.month:02d}",
             "day": lambda: f"{d.day:02d}",
@@ -536,20 +586,21 @@ class _Facts:
         }
 
 
-def fill_template(template: str, placeholders: dict, where: str | os.PathLike | None = None
-                  ) -> str:
+def fill_template(template: str, placeholders: dict, where: str | os.PathLike | None = None) -> str:
     """Jekyll::URL#generate_url_from_drop: each `:key` replaced by its escaped value."""
 
     def replace(match: re.Match) -> str:
         name = match.group(1)
         key = name[:-1] if name.endswith("_") else name
         if key not in placeholders:
-            raise UrlError(f"the permalink template {template!r} has :{key}, which Jekyll "
-                           "does not know", where,
-                           hint="see Jekyll's permalink placeholders (:year, :month, :day, "
-                                ":title, :slug, :categories, :output_ext, ...)")
+            raise UrlError(
+                f"the permalink template {template!r} has :{key}, which Jekyll does not know",
+                where,
+                hint="see Jekyll's permalink placeholders (:year, :month, :day, "
+                ":title, :slug, :categories, :output_ext, ...)",
+            )
         value = placeholders[key]()
-        return escape_path("" if value is None else value) + name[len(key):]
+        return escape_path("" if value is None else value) + name[len(key) :]
 
     return _PLACEHOLDER.sub(replace, template)
 

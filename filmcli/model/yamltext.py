@@ -14,7 +14,17 @@ from filmcli.errors import FilmcliError
 _ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r"}
 _PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_./-]*\Z")
 _YAML11_WORDS = {
-    "y", "n", "yes", "no", "on", "off", "true", "false", "null", "nan", "inf",
+    "y",
+    "n",
+    "yes",
+    "no",
+    "on",
+    "off",
+    "true",
+    "false",
+    "null",
+    "nan",
+    "inf",
 }
 
 

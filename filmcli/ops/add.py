@@ -38,13 +38,28 @@ from filmcli.ops.new import (
 )
 
 SOURCE_KINDS = ("json", "jsonl", "csv", "toml", "md", "letterboxd", "imdb")
-SUFFIX_KINDS = {".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv",
-                ".toml": "toml", ".md": "md", ".markdown": "md"}
+SUFFIX_KINDS = {
+    ".json": "json",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".csv": "csv",
+    ".toml": "toml",
+    ".md": "md",
+    ".markdown": "md",
+}
 # IMDb's ratings export: Const,Your Rating,Date Rated,Title,[Original Title,]URL,Title Type,...
 IMDB_COLUMNS = ("Const", "Your Rating", "Title", "Title Type")
 # Title Type values that are films (the newer export's and the older one's words)
-IMDB_FILMS = {"movie", "tvmovie", "short", "video", "feature film", "tv movie", "short film",
-              "documentary"}
+IMDB_FILMS = {
+    "movie",
+    "tvmovie",
+    "short",
+    "video",
+    "feature film",
+    "tv movie",
+    "short film",
+    "documentary",
+}
 
 
 @dataclass
@@ -104,19 +119,24 @@ class Report:
 def source_kind(source: str, explicit: str | None) -> str:
     if explicit:
         if explicit not in SOURCE_KINDS:
-            raise UsageError(f"unknown --from {explicit!r}",
-                             hint="choose " + ", ".join(SOURCE_KINDS))
+            raise UsageError(
+                f"unknown --from {explicit!r}", hint="choose " + ", ".join(SOURCE_KINDS)
+            )
         return explicit
     if source == "-":
-        raise UsageError("cannot tell what standard input holds",
-                         hint="say it with --from json, jsonl, csv, toml, md, letterboxd or imdb")
+        raise UsageError(
+            "cannot tell what standard input holds",
+            hint="say it with --from json, jsonl, csv, toml, md, letterboxd or imdb",
+        )
     path = Path(source)
     if path.is_dir():
         return "md"
     kind = SUFFIX_KINDS.get(path.suffix.lower())
     if kind is None:
-        raise UsageError(f"cannot tell what {source!r} holds from its name",
-                         hint="say it with --from json, jsonl, csv, toml, md, letterboxd or imdb")
+        raise UsageError(
+            f"cannot tell what {source!r} holds from its name",
+            hint="say it with --from json, jsonl, csv, toml, md, letterboxd or imdb",
+        )
     return kind
 
 
@@ -143,8 +163,9 @@ def _text(data: bytes, source: str) -> str:
         raise FilmcliError("not valid UTF-8 text", source, line) from None
 
 
-def read_records(source: str, kind: str, *, stdin: bytes | None = None,
-                 max_bytes: int | None = None) -> Iterator[Record | FilmcliError]:
+def read_records(
+    source: str, kind: str, *, stdin: bytes | None = None, max_bytes: int | None = None
+) -> Iterator[Record | FilmcliError]:
     """The records a source holds, or the error for each one that cannot be read;
     `max_bytes` (read.max_post_bytes) bounds each Markdown post."""
     base = None if source == "-" else Path(source).resolve().parent
@@ -186,12 +207,14 @@ def _label(label: str | None, line: int | None) -> str:
     return f"{label}: "
 
 
-def _record_or_error(obj, source: str, line: int | None, label: str, base: Path | None,
-                     kind: str = "export") -> Record | FilmcliError:
+def _record_or_error(
+    obj, source: str, line: int | None, label: str, base: Path | None, kind: str = "export"
+) -> Record | FilmcliError:
     if not isinstance(obj, dict):
         where = _label(label, line)
-        return FilmcliError(f"{where}a record must be an object of fields, not "
-                            f"{type(obj).__name__}", source, line)
+        return FilmcliError(
+            f"{where}a record must be an object of fields, not {type(obj).__name__}", source, line
+        )
     return Record(source, line, label, kind, obj, base)
 
 
@@ -203,14 +226,19 @@ def _json_records(text: str, source: str, base: Path | None) -> Iterator[Record 
         try:
             obj, _ = decoder.raw_decode(text, pos)
         except ValueError as exc:
-            yield FilmcliError(f"not valid JSON: {_json_reason(exc)}", source,
-                               getattr(exc, "lineno", None))
+            yield FilmcliError(
+                f"not valid JSON: {_json_reason(exc)}", source, getattr(exc, "lineno", None)
+            )
             return
         yield _record_or_error(obj, source, text.count("\n", 0, pos) + 1, "", base)
         return
     if pos >= len(text) or text[pos] != "[":
-        yield FilmcliError("not a JSON array of records", source, 1,
-                           hint="use --from jsonl for one record per line")
+        yield FilmcliError(
+            "not a JSON array of records",
+            source,
+            1,
+            hint="use --from jsonl for one record per line",
+        )
         return
     pos = _skip_ws(text, pos + 1)
     number = 0
@@ -222,8 +250,11 @@ def _json_records(text: str, source: str, base: Path | None) -> Iterator[Record 
         try:
             obj, pos = decoder.raw_decode(text, pos)
         except ValueError as exc:
-            yield FilmcliError(f"record {number}: not valid JSON: {_json_reason(exc)}", source,
-                               getattr(exc, "lineno", line))
+            yield FilmcliError(
+                f"record {number}: not valid JSON: {_json_reason(exc)}",
+                source,
+                getattr(exc, "lineno", line),
+            )
             return  # the rest of the array cannot be found reliably
         yield _record_or_error(obj, source, line, f"record {number}", base)
         pos = _skip_ws(text, pos)
@@ -232,8 +263,9 @@ def _json_records(text: str, source: str, base: Path | None) -> Iterator[Record 
             continue
         if pos < len(text) and text[pos] == "]":
             return
-        yield FilmcliError(f"after record {number}: expected ',' or ']'", source,
-                           text.count("\n", 0, pos) + 1)
+        yield FilmcliError(
+            f"after record {number}: expected ',' or ']'", source, text.count("\n", 0, pos) + 1
+        )
         return
 
 
@@ -263,15 +295,17 @@ def _toml_records(text: str, source: str, base: Path | None) -> Iterator[Record 
     if not isinstance(posts, list):
         yield FilmcliError("no [[post]] tables: not a filmcli TOML export", source, 1)
         return
-    starts = [n for n, line in enumerate(text.splitlines(), 1)
-              if re.match(r"\s*\[\[\s*post\s*\]\]", line)]
+    starts = [
+        n for n, line in enumerate(text.splitlines(), 1) if re.match(r"\s*\[\[\s*post\s*\]\]", line)
+    ]
     for number, obj in enumerate(posts, 1):
         line = starts[number - 1] if len(starts) == len(posts) else None
         yield _record_or_error(obj, source, line, f"post {number}", base)
 
 
-def _csv_records(text: str, source: str, base: Path | None, *, kind: str) -> Iterator[
-        Record | FilmcliError]:
+def _csv_records(
+    text: str, source: str, base: Path | None, *, kind: str
+) -> Iterator[Record | FilmcliError]:
     lines = io.StringIO(text, newline="")
     reader = csv.reader(lines, strict=True)
     try:
@@ -286,16 +320,24 @@ def _csv_records(text: str, source: str, base: Path | None, *, kind: str) -> Ite
     if kind == "csv" and all(c in header for c in IMDB_COLUMNS):
         kind = "imdb"
     if kind == "imdb" and not all(c in header for c in IMDB_COLUMNS):
-        yield FilmcliError("no " + ", ".join(c for c in IMDB_COLUMNS if c not in header)
-                           + " column: not an IMDb ratings export", source, 1,
-                           hint="IMDb's ratings.csv has Const, Your Rating, Date Rated, "
-                                "Title, URL, Title Type...")
+        yield FilmcliError(
+            "no "
+            + ", ".join(c for c in IMDB_COLUMNS if c not in header)
+            + " column: not an IMDb ratings export",
+            source,
+            1,
+            hint="IMDb's ratings.csv has Const, Your Rating, Date Rated, Title, URL, Title Type...",
+        )
         return
     letterboxd = kind == "letterboxd" or (kind == "csv" and _looks_letterboxd(header))
     if letterboxd and "Name" not in header:
-        yield FilmcliError("no Name column: not a Letterboxd export", source, 1,
-                           hint="Letterboxd's diary.csv, watched.csv and reviews.csv have "
-                                "Date, Name, Year, Letterboxd URI...")
+        yield FilmcliError(
+            "no Name column: not a Letterboxd export",
+            source,
+            1,
+            hint="Letterboxd's diary.csv, watched.csv and reviews.csv have "
+            "Date, Name, Year, Letterboxd URI...",
+        )
         return
     start = reader.line_num + 1
     row_number = 0
@@ -313,21 +355,27 @@ def _csv_records(text: str, source: str, base: Path | None, *, kind: str) -> Ite
         if not any(cell.strip() for cell in row):
             continue
         if len(row) > len(header):
-            yield FilmcliError(f"row {row_number}: {len(row)} cells but the header names "
-                               f"{len(header)} columns", source, line)
+            yield FilmcliError(
+                f"row {row_number}: {len(row)} cells but the header names {len(header)} columns",
+                source,
+                line,
+            )
             continue
         obj = dict(zip(header, row, strict=False))
-        yield Record(source, line, f"row {row_number}",
-                     "letterboxd" if letterboxd else kind, obj, base)
+        yield Record(
+            source, line, f"row {row_number}", "letterboxd" if letterboxd else kind, obj, base
+        )
 
 
 def _looks_letterboxd(header: list[str]) -> bool:
-    return "Letterboxd URI" in header or ("Name" in header and "Year" in header
-                                          and "title" not in header)
+    return "Letterboxd URI" in header or (
+        "Name" in header and "Year" in header and "title" not in header
+    )
 
 
-def _markdown_records(source: str, stdin: bytes | None,
-                      max_bytes: int | None = None) -> Iterator[Record | FilmcliError]:
+def _markdown_records(
+    source: str, stdin: bytes | None, max_bytes: int | None = None
+) -> Iterator[Record | FilmcliError]:
     if source == "-":
         data = stdin if stdin is not None else sys.stdin.buffer.read()
         yield Record(source, None, "", "md", data, None)
@@ -362,6 +410,7 @@ def _markdown_file(path: Path, given: Path, max_bytes: int | None = None) -> Rec
 
 def letterboxd_fields(row: dict) -> dict:
     """A Letterboxd row as a plain record: Name -> title, Review -> body, and the rest."""
+
     def cell(name: str) -> str:
         value = row.get(name)
         return value.strip() if isinstance(value, str) else ""
@@ -395,6 +444,7 @@ def imdb_fields(row: dict) -> dict | None:
     """An IMDb ratings row as a plain record (None for a row that is no film): Title,
     Year, Directors, the id as `imdb`, Date Rated as the post's date, and Your Rating
     (1-10) halved to the 0.5-5 stars Letterboxd and the rest of the library use."""
+
     def cell(name: str) -> str:
         value = row.get(name)
         return value.strip() if isinstance(value, str) else ""
@@ -441,13 +491,19 @@ def _year(value, what: str = "year"):
 class Adder:
     """Adds records to a library one at a time; see `add_sources`."""
 
-    def __init__(self, library, *, force: bool = False, dry_run: bool = False,
-                 today: _dt.date | None = None,
-                 on_added: Callable[[Path, Planned], None] | None = None,
-                 on_skipped: Callable[[Record, str], None] | None = None,
-                 on_failed: Callable[[FilmcliError], None] | None = None,
-                 on_note: Callable[[str, str], None] | None = None,
-                 complete: Callable[[dict], dict] | None = None):
+    def __init__(
+        self,
+        library,
+        *,
+        force: bool = False,
+        dry_run: bool = False,
+        today: _dt.date | None = None,
+        on_added: Callable[[Path, Planned], None] | None = None,
+        on_skipped: Callable[[Record, str], None] | None = None,
+        on_failed: Callable[[FilmcliError], None] | None = None,
+        on_note: Callable[[str, str], None] | None = None,
+        complete: Callable[[dict], dict] | None = None,
+    ):
         self.library = library
         self.config = library.config
         self.force = force
@@ -460,8 +516,9 @@ class Adder:
         self.on_failed = on_failed or (lambda exc: None)
         self.on_note = on_note or (lambda where, text: None)
         self.complete = complete  # add --lookup: lookup.fill.Completer
-        self.required = list(self.config.get("validate", {}).get(
-            "required", ("title", "director", "year", "poster")))
+        self.required = list(
+            self.config.get("validate", {}).get("required", ("title", "director", "year", "poster"))
+        )
         poster = self.config.get("poster", {})
         self.max_width = int(poster.get("max_width", 400) or 0)
         self.poster_format = poster.get("format")
@@ -529,9 +586,12 @@ class Adder:
                 slug = self.index.free_slug(slugify(slug), fields.get("year"), when)
                 renamed = (f"{folder}/" if folder else "") + post_filename(when, slug)
                 where = f"{record.source}:{record.line}" if record.line else record.source
-                self.on_note(where, f"{_label(record.label, record.line)}"
-                                    f"{META}.file {name!r} cannot be used ({problem}): "
-                                    f"added as {renamed}")
+                self.on_note(
+                    where,
+                    f"{_label(record.label, record.line)}"
+                    f"{META}.file {name!r} cannot be used ({problem}): "
+                    f"added as {renamed}",
+                )
                 name, named = renamed, False
         else:
             when, slug = self._date_and_slug(record, payload, fields)
@@ -552,16 +612,21 @@ class Adder:
         if need_title_year:
             what = {"letterboxd": "Name", "imdb": "Title"}.get(record.kind, "title")
             ywhat = "Year" if record.kind in ("letterboxd", "imdb") else "year"
-            absent = [w for w, v in ((what, title), (ywhat, year))
-                      if v is None or (isinstance(v, str) and not v.strip())]
+            absent = [
+                w
+                for w, v in ((what, title), (ywhat, year))
+                if v is None or (isinstance(v, str) and not v.strip())
+            ]
             if absent:
-                raise record.error(f"no {' and no '.join(absent)}: a film is known by its "
-                                   "title and year")
+                raise record.error(
+                    f"no {' and no '.join(absent)}: a film is known by its title and year"
+                )
         if title is not None and not isinstance(title, str):
             fields["title"] = title = str(title)
         if year is not None:
-            fields["year"] = _year(year, "Year" if record.kind in ("letterboxd", "imdb")
-                                   else "year")
+            fields["year"] = _year(
+                year, "Year" if record.kind in ("letterboxd", "imdb") else "year"
+            )
         for key, value in default_fields(self.config).items():
             fields.setdefault(key, value)
         if self.complete is not None:
@@ -591,8 +656,7 @@ class Adder:
         added as it is, with a note saying why (`filmcli fill` completes it later)."""
         from filmcli.lookup import NoMatch
 
-        if self.index.film(fields.get("title"), fields.get("year")) is not None \
-                and not self.force:
+        if self.index.film(fields.get("title"), fields.get("year")) is not None and not self.force:
             return  # already in the library: place() skips it, no lookup needed
         try:
             found = self.complete(fields)
@@ -623,8 +687,9 @@ class Adder:
         if isinstance(poster, Poster) and poster.origin == "path":
             uri = self._embed_prepared(record, poster.value or "")
             fields["poster"] = uri
-            data = _replace_poster_line(data, post, uri) or render_post(fields, post.body,
-                                                                        gap=post.gap)
+            data = _replace_poster_line(data, post, uri) or render_post(
+                fields, post.body, gap=post.gap
+            )
         name = record.name or ""
         match = FILENAME.match(name)
         when, slug = date_from_filename(name) if match else (None, None)
@@ -633,12 +698,14 @@ class Adder:
             name = post_filename(when, slug)
         else:
             when = post.date or self.today
-            title = post.title if isinstance(post.title, str) and post.title.strip() else (
-                name.rsplit(".", 1)[0] or "untitled")
+            title = (
+                post.title
+                if isinstance(post.title, str) and post.title.strip()
+                else (name.rsplit(".", 1)[0] or "untitled")
+            )
             slug = self.index.free_slug(slugify(title), post.year, when)
             name = post_filename(when, slug)
-        plan = self._finish(record, fields, post.body, post.gap, name, named, when, slug,
-                            data=data)
+        plan = self._finish(record, fields, post.body, post.gap, name, named, when, slug, data=data)
         return plan
 
     def _date_and_slug(self, record: Record, payload: dict, fields: dict):
@@ -661,9 +728,19 @@ class Adder:
         base = slugify(title if isinstance(title, str) and title.strip() else "untitled")
         return when, self.index.free_slug(base, fields.get("year"), when)
 
-    def _finish(self, record: Record, fields: dict, body: str, gap: str, name: str,
-                named: bool, when: _dt.date, slug: str, *, data: bytes | None = None
-                ) -> Planned:
+    def _finish(
+        self,
+        record: Record,
+        fields: dict,
+        body: str,
+        gap: str,
+        name: str,
+        named: bool,
+        when: _dt.date,
+        slug: str,
+        *,
+        data: bytes | None = None,
+    ) -> Planned:
         check_text("the body", body)
         for key, value in fields.items():
             check_text(str(key), value)
@@ -672,8 +749,10 @@ class Adder:
         check_text("the post", data.decode("utf-8", "surrogateescape"))
         back = Post.from_bytes(data, self.library.posts_dir / name)
         if back.metadata() != fields or back.body != body:
-            raise record.error("the post would not read back as the record's values",
-                               hint="a key or value filmcli cannot write as given")
+            raise record.error(
+                "the post would not read back as the record's values",
+                hint="a key or value filmcli cannot write as given",
+            )
         missing = []
         for key in self.required:
             value = back.front_matter.get(key)
@@ -689,9 +768,11 @@ class Adder:
         from filmcli.posters.extract import poster_file
 
         if record.base is None:
-            raise record.error(f"poster {value!r} names a file, and a post read from standard "
-                               "input has no folder to read it from; not embedded",
-                               hint="give the source as a file, next to its posters")
+            raise record.error(
+                f"poster {value!r} names a file, and a post read from standard "
+                "input has no folder to read it from; not embedded",
+                hint="give the source as a file, next to its posters",
+            )
         post = record.path or record.base / (record.name or "record")
         try:
             return poster_file(record.base, post, value)
@@ -701,21 +782,26 @@ class Adder:
                 if real.is_file() and _inside(real, record.base):
                     return real
                 if real.exists():
-                    raise record.error(f"poster path {value!r} leads outside "
-                                       f"{record.base}; not embedded",
-                                       hint="posters are read only next to the source, "
-                                            "inside its folder or site") from None
-            raise record.error(exc.message.replace("the site", str(record.base)),
-                               hint="posters are read only next to the source, inside its "
-                                    "folder or site") from None
+                    raise record.error(
+                        f"poster path {value!r} leads outside {record.base}; not embedded",
+                        hint="posters are read only next to the source, inside its folder or site",
+                    ) from None
+            raise record.error(
+                exc.message.replace("the site", str(record.base)),
+                hint="posters are read only next to the source, inside its folder or site",
+            ) from None
 
     def _embed_prepared(self, record: Record, value: str) -> str:
         from filmcli.posters.prepare import prepare_poster, read_image_file, target_format
 
         path = self._find_file(record, value)
-        prepared = prepare_poster(read_image_file(path), name=path, max_width=self.max_width,
-                                  fmt=target_format(self.poster_format),
-                                  max_pixels=self.max_pixels)
+        prepared = prepare_poster(
+            read_image_file(path),
+            name=path,
+            max_width=self.max_width,
+            fmt=target_format(self.poster_format),
+            max_pixels=self.max_pixels,
+        )
         return prepared.uri
 
     def _embed_exact(self, record: Record, value: str) -> str:
@@ -752,8 +838,9 @@ class Adder:
             same = target  # written since this run began (another run adding the same films)
         if same is not None and not self.force:
             self.report.skipped += 1
-            self.on_skipped(record, f"{plan.title!r} ({plan.year}) is already in "
-                                    f"{self.library.relpath(same)}")
+            self.on_skipped(
+                record, f"{plan.title!r} ({plan.year}) is already in {self.library.relpath(same)}"
+            )
             return
         if "/" in plan.filename:
             _check_inside(self.library, target)
@@ -761,9 +848,10 @@ class Adder:
         if exists and target != same:
             if plan.named:
                 owner = describe_post(target)
-                raise record.error(f"{self.library.relpath(target)} already exists and holds "
-                                   f"{owner}", hint="rename the file in the source, or remove "
-                                                    "the post in the way")
+                raise record.error(
+                    f"{self.library.relpath(target)} already exists and holds {owner}",
+                    hint="rename the file in the source, or remove the post in the way",
+                )
             slug = self.index.free_slug(plan.slug, plan.year, plan.date)
             plan.filename = post_filename(plan.date, slug)
             target = posts_dir / plan.filename
@@ -776,8 +864,11 @@ class Adder:
                 if not replace and _same_film(target, plan):
                     self.index.note(target, plan.title, plan.year)
                     self.report.skipped += 1
-                    self.on_skipped(record, f"{plan.title!r} ({plan.year}) was just added to "
-                                            f"{self.library.relpath(target)} by another run")
+                    self.on_skipped(
+                        record,
+                        f"{plan.title!r} ({plan.year}) was just added to "
+                        f"{self.library.relpath(target)} by another run",
+                    )
                     return
                 raise
             if same is not None and same != target:
@@ -831,8 +922,10 @@ def _check_inside(library, target: Path) -> None:
     posts = os.path.realpath(library.posts_dir)
     real = os.path.realpath(target.parent)
     if real != posts and not real.startswith(os.path.join(posts, "")):
-        raise FilmcliError(f"{library.relpath(target.parent)} leads outside the posts folder "
-                           f"(to {real}): not written")
+        raise FilmcliError(
+            f"{library.relpath(target.parent)} leads outside the posts folder "
+            f"(to {real}): not written"
+        )
 
 
 def _site_root(path: Path) -> Path | None:
@@ -875,5 +968,15 @@ def add_sources(library, sources: list[str], *, kind: str | None = None, **optio
     return adder.report
 
 
-__all__ = ["Adder", "Planned", "Record", "Report", "add_sources", "display_path",
-           "imdb_fields", "letterboxd_fields", "read_records", "source_kind"]
+__all__ = [
+    "Adder",
+    "Planned",
+    "Record",
+    "Report",
+    "add_sources",
+    "display_path",
+    "imdb_fields",
+    "letterboxd_fields",
+    "read_records",
+    "source_kind",
+]

@@ -46,8 +46,13 @@ META = "_filmcli"
 EXPORT_FORMATS = ("json", "jsonl", "csv", "toml")
 POSTER_MODES = ("inline", "files", "omit")
 INFO_KEYS = ("path", "date", "slug")
-SUFFIX_FORMATS = {".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv",
-                  ".toml": "toml"}
+SUFFIX_FORMATS = {
+    ".json": "json",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".csv": "csv",
+    ".toml": "toml",
+}
 _ABSENT = object()
 
 
@@ -80,8 +85,15 @@ class PosterFiles:
     """Writes each exported poster, exact bytes under its real extension, into one folder,
     named as extract-posters names it (`her.jpg`)."""
 
-    def __init__(self, folder: str | os.PathLike, base: Path, *, dry_run: bool = False,
-                 force: bool = False, stems: dict[str, str] | None = None):
+    def __init__(
+        self,
+        folder: str | os.PathLike,
+        base: Path,
+        *,
+        dry_run: bool = False,
+        force: bool = False,
+        stems: dict[str, str] | None = None,
+    ):
         self.folder = Path(folder)
         self.base = base
         #: the file stem of each post's poster (by absolute path), as extract-posters names
@@ -135,7 +147,8 @@ def _has(value, test) -> bool:
 def _tomlable(value) -> bool:
     """Whether tomli-w writes `value` so that it reads back the same."""
     return not _has(value, lambda v: v is None or isinstance(v, bytes)) and not _has(
-        value, lambda v: isinstance(v, dict) and any(not isinstance(k, str) for k in v))
+        value, lambda v: isinstance(v, dict) and any(not isinstance(k, str) for k in v)
+    )
 
 
 def encode_value(value, fmt: str):
@@ -184,16 +197,22 @@ def file_in_posts(path: Path, posts_dir: Path | None) -> str:
     is not inside the posts folder."""
     if posts_dir is not None:
         try:
-            return Path(os.path.abspath(path)).relative_to(
-                os.path.abspath(posts_dir)).as_posix()
+            return Path(os.path.abspath(path)).relative_to(os.path.abspath(posts_dir)).as_posix()
         except ValueError:
             pass
     return path.name
 
 
-def export_record(post: Post, relpath: str, *, fmt: str = "json", posters: str = "inline",
-                  poster_files: PosterFiles | None = None,
-                  posts_dir: Path | None = None, csv_safe: bool = False) -> dict:
+def export_record(
+    post: Post,
+    relpath: str,
+    *,
+    fmt: str = "json",
+    posters: str = "inline",
+    poster_files: PosterFiles | None = None,
+    posts_dir: Path | None = None,
+    csv_safe: bool = False,
+) -> dict:
     """One post as a flat record (see the module docstring).
 
     `csv_safe` (CSV only) is recorded as `_filmcli.csv: "safe"`: render_chunks then
@@ -201,12 +220,16 @@ def export_record(post: Post, relpath: str, *, fmt: str = "json", posters: str =
     """
     fm = post.front_matter
     keys = [k for k in fm if not (posters == "omit" and k == "poster")]
-    meta: dict = {"file": file_in_posts(post.path, posts_dir),
-                  "keys": [k if isinstance(k, (str, int, float, bool)) else jsonable(k)
-                           for k in keys],
-                  "gap": post.gap}
-    record: dict = {"path": relpath, "date": post.date.isoformat() if post.date else None,
-                    "slug": post.slug}
+    meta: dict = {
+        "file": file_in_posts(post.path, posts_dir),
+        "keys": [k if isinstance(k, (str, int, float, bool)) else jsonable(k) for k in keys],
+        "gap": post.gap,
+    }
+    record: dict = {
+        "path": relpath,
+        "date": post.date.isoformat() if post.date else None,
+        "slug": post.slug,
+    }
     types: dict = {}
     taken = {_key_name(k) for k in keys}
     for name in INFO_KEYS:
@@ -276,7 +299,7 @@ def read_meta(record: dict) -> dict | None:
     if not isinstance(keys, list):
         raise FilmcliError(f"{META}.keys is not a list of front-matter keys")
     if meta.get("gap", "\n") not in ("\n", "\r\n", ""):
-        raise FilmcliError(f"{META}.gap must be \"\\n\", \"\\r\\n\" or \"\"")
+        raise FilmcliError(f'{META}.gap must be "\\n", "\\r\\n" or ""')
     if not isinstance(meta.get("types", {}), dict):
         raise FilmcliError(f"{META}.types is not a mapping")
     if not isinstance(meta.get("file", ""), str):
@@ -330,11 +353,13 @@ def csv_safe_cell(text: str) -> str:
 
 def csv_unsafe(payload: dict) -> dict:
     """A csv-safe export's row (header included) as it was before csv_safe_cell."""
+
     def undo(text):
         return text[1:] if isinstance(text, str) and text.startswith("'") else text
 
-    return {(k if k == META else undo(k)): (v if k == META else undo(v))
-            for k, v in payload.items()}
+    return {
+        (k if k == META else undo(k)): (v if k == META else undo(v)) for k, v in payload.items()
+    }
 
 
 def render_chunks(records: Iterable[dict], fmt: str, *, csv_safe: bool = False) -> Iterator[str]:
@@ -349,8 +374,7 @@ def render_chunks(records: Iterable[dict], fmt: str, *, csv_safe: bool = False) 
         first = True
         yield "["
         for record in records:
-            text = json_safe(json.dumps(record, ensure_ascii=False, indent=2)
-                             ).replace("\n", "\n  ")
+            text = json_safe(json.dumps(record, ensure_ascii=False, indent=2)).replace("\n", "\n  ")
             yield ("\n  " if first else ",\n  ") + text
             first = False
         yield "\n]\n" if not first else "]\n"
@@ -374,8 +398,12 @@ def render_chunks(records: Iterable[dict], fmt: str, *, csv_safe: bool = False) 
         for row in rows:
             buf.seek(0)
             buf.truncate()
-            writer.writerow(["" if row.get(c) is None else
-                             row[c] if c == META else safe(row[c]) for c in columns])
+            writer.writerow(
+                [
+                    "" if row.get(c) is None else row[c] if c == META else safe(row[c])
+                    for c in columns
+                ]
+            )
             yield buf.getvalue()
     else:  # pragma: no cover - the CLI checks the choice
         raise ValueError(fmt)

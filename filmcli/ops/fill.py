@@ -42,8 +42,7 @@ def parse_only(text: str | Iterable[str] | None) -> list[str]:
     names = [str(i).strip().lower() for i in items if str(i).strip()]
     wrong = [n for n in names if n not in FILLABLE]
     if wrong or not names:
-        raise UsageError(f"--only {','.join(wrong) or text!r}: fill only "
-                         + ", ".join(FILLABLE))
+        raise UsageError(f"--only {','.join(wrong) or text!r}: fill only " + ", ".join(FILLABLE))
     return list(dict.fromkeys(names))
 
 
@@ -56,9 +55,15 @@ def missing(post, only: Iterable[str]) -> list[str]:
     return out
 
 
-def plan_fill(library, posts, session: Session, *, only: Iterable[str] = FILLABLE,
-              ask: Callable | None = None,
-              on_film: Callable[[Filled], None] | None = None) -> list[Filled]:
+def plan_fill(
+    library,
+    posts,
+    session: Session,
+    *,
+    only: Iterable[str] = FILLABLE,
+    ask: Callable | None = None,
+    on_film: Callable[[Filled], None] | None = None,
+) -> list[Filled]:
     """One Filled per post; nothing written. `ask(post, candidates)` chooses among
     candidates when a title is not an exact, unique match (a terminal's choice)."""
     from filmcli.ops.manage import Change
@@ -87,11 +92,15 @@ def plan_fill(library, posts, session: Session, *, only: Iterable[str] = FILLABL
                 director = post.front_matter.get("director")
                 found = session.search(title, year)
                 item.candidate = choose(
-                    found, title, year, provider=session.name,
+                    found,
+                    title,
+                    year,
+                    provider=session.name,
                     director=director if isinstance(director, str) else None,
                     ask=(lambda c, post=post: ask(post, c)) if ask else None,
                     hint="set the film's year (or director) first with `filmcli set`, or "
-                         "run fill on a terminal to choose")
+                    "run fill on a terminal to choose",
+                )
                 if item.candidate is None:
                     item.skipped = "none of the candidates chosen"
                     continue
@@ -99,8 +108,9 @@ def plan_fill(library, posts, session: Session, *, only: Iterable[str] = FILLABL
             if "poster" in values:
                 values["poster"] = values["poster"].uri
             if not any(k in values for k in wanted):
-                item.skipped = (f"{session.name} {item.candidate.id} has no "
-                                + " and no ".join(wanted))
+                item.skipped = f"{session.name} {item.candidate.id} has no " + " and no ".join(
+                    wanted
+                )
                 continue
             [item.change] = library.set(post, values, dry_run=True)
         except FilmcliError as exc:
@@ -123,15 +133,25 @@ def apply_fill(library, planned: list[Filled]) -> list[Filled]:
     return planned
 
 
-def fill(library, films, *, only=None, provider: str | None = None, dry_run: bool = False,
-         offline: bool = False, refresh: bool = False, ask=None, on_film=None
-         ) -> list[Filled]:
+def fill(
+    library,
+    films,
+    *,
+    only=None,
+    provider: str | None = None,
+    dry_run: bool = False,
+    offline: bool = False,
+    refresh: bool = False,
+    ask=None,
+    on_film=None,
+) -> list[Filled]:
     """`Library.fill`: look up what `films` miss and set it (see the module's text)."""
     posts = library.posts() if films is None else library._films(films)
     session = Session(library.config, provider, offline=offline, refresh=refresh)
     try:
-        planned = plan_fill(library, posts, session, only=parse_only(only), ask=ask,
-                            on_film=on_film)
+        planned = plan_fill(
+            library, posts, session, only=parse_only(only), ask=ask, on_film=on_film
+        )
     finally:
         session.close()
     return planned if dry_run else apply_fill(library, planned)
@@ -152,8 +172,9 @@ class Completer:
 
     def __call__(self, fields: dict) -> dict:
         if self.stopped is not None:
-            raise FilmcliError(f"not looked up: {self.session.name} failed above",
-                               hint=self.stopped.hint)
+            raise FilmcliError(
+                f"not looked up: {self.session.name} failed above", hint=self.stopped.hint
+            )
         try:
             return self._complete(fields)
         except FilmcliError as exc:
@@ -162,8 +183,11 @@ class Completer:
             raise
 
     def _complete(self, fields: dict) -> dict:
-        wanted = [k for k in self.only if fields.get(k) is None
-                  or (isinstance(fields.get(k), str) and not fields[k].strip())]
+        wanted = [
+            k
+            for k in self.only
+            if fields.get(k) is None or (isinstance(fields.get(k), str) and not fields[k].strip())
+        ]
         title, year = fields.get("title"), fields.get("year")
         if not wanted or not isinstance(title, str) or not title.strip():
             return {}
@@ -172,9 +196,14 @@ class Completer:
         candidate = self.session.known(fields)
         if candidate is None:
             found = self.session.search(title, year)
-            candidate = choose(found, title, year, provider=self.session.name,
-                               director=director if isinstance(director, str) else None,
-                               hint="`filmcli fill` on a terminal lets you choose")
+            candidate = choose(
+                found,
+                title,
+                year,
+                provider=self.session.name,
+                director=director if isinstance(director, str) else None,
+                hint="`filmcli fill` on a terminal lets you choose",
+            )
         values = fields_from(self.session, candidate, wanted)
         if "poster" in values:
             values["poster"] = values["poster"].uri

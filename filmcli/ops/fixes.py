@@ -68,7 +68,7 @@ class Target:
         post = self.post
         if post is None or line is None:
             return None
-        for key in (keys if keys is not None else post.front_matter):
+        for key in keys if keys is not None else post.front_matter:
             if key in post.front_matter and post.lines.get(key) == line:
                 return key
         return None
@@ -126,7 +126,7 @@ def _front_lines(data: bytes, path: Path) -> list[tuple[int, int]]:
     while at < yaml_end:
         nl = data.find(b"\n", at, yaml_end)
         end = yaml_end if nl < 0 else nl
-        stop = end - 1 if end > at and data[end - 1:end] == b"\r" else end
+        stop = end - 1 if end > at and data[end - 1 : end] == b"\r" else end
         out.append((at, stop))
         at = end + 1
     return out
@@ -140,7 +140,7 @@ def _line_edits(target: Target, edits: dict[int, bytes], want: dict[str, str]) -
     for start in sorted(edits):
         end = data.find(b"\n", start)
         end = len(data) if end < 0 else end
-        if data[end - 1:end] == b"\r":
+        if data[end - 1 : end] == b"\r":
             end -= 1
         pieces += [data[last:start], edits[start]]
         last = end
@@ -166,8 +166,7 @@ def fix_misread_text(target: Target, problem: Problem) -> Result | None:
         return None
     lines = target.data.split(b"\n", problem.line)
     line = lines[problem.line - 1] if len(lines) >= problem.line else b""
-    match = _PLAIN_VALUE.match(line, len(key) + 1) if line.startswith(key.encode() + b":") \
-        else None
+    match = _PLAIN_VALUE.match(line, len(key) + 1) if line.startswith(key.encode() + b":") else None
     if match is None:
         return None
     text = match.group(1).decode("utf-8", "replace")
@@ -182,8 +181,9 @@ def fix_mime(target: Target, problem: Problem) -> Result | None:
         return None
     uri = poster.uri
     new = f"data:{poster.mime};base64," + uri.split(",", 1)[1]
-    return Result(_splice(target, {"poster": new}),
-                  f"poster MIME {poster.declared_mime} -> {poster.mime}")
+    return Result(
+        _splice(target, {"poster": new}), f"poster MIME {poster.declared_mime} -> {poster.mime}"
+    )
 
 
 _B64_TAIL = re.compile(rb"[A-Za-z0-9+/=\s]+\Z")
@@ -220,8 +220,11 @@ def fix_uri(target: Target, problem: Problem) -> Result | None:
         clean, mime = found
         declared = poster.declared_mime if poster.is_base64 and poster.declared_mime else mime
         new = f"data:{declared};base64," + clean.decode("ascii")
-        what = ("whitespace removed from the poster's base64" if poster.is_base64
-                else "';base64' added to the poster's data URI")
+        what = (
+            "whitespace removed from the poster's base64"
+            if poster.is_base64
+            else "';base64' added to the poster's data URI"
+        )
         return Result(_splice(target, {"poster": new}), what)
     # The post does not parse: the `poster:` line's data URI has no `,` before its data.
     for start, end in _front_lines(target.data, target.path):
@@ -238,18 +241,17 @@ def fix_uri(target: Target, problem: Problem) -> Result | None:
             if found is not None:
                 clean, mime = found
                 text = f"data:{mime};base64," + clean.decode("ascii")
-                new = _line_edits(target, {start + match.start(1): text.encode()},
-                                  {"poster": text})
+                new = _line_edits(target, {start + match.start(1): text.encode()}, {"poster": text})
                 if new is None:
                     return None
-                return Result(new, "poster data URI prefix rewritten as "
-                                   f"data:{mime};base64,")
+                return Result(new, f"poster data URI prefix rewritten as data:{mime};base64,")
         return None
     return None
 
 
 _COLON_VALUE = re.compile(
-    rb"([A-Za-z_][A-Za-z0-9_-]*):[ \t]+([^'\"\[{|>&*!%@`#\s][^\r\n]*?)[ \t]*\Z")
+    rb"([A-Za-z_][A-Za-z0-9_-]*):[ \t]+([^'\"\[{|>&*!%@`#\s][^\r\n]*?)[ \t]*\Z"
+)
 
 
 def fix_colon(target: Target, problem: Problem) -> Result | None:
@@ -309,9 +311,9 @@ def _one_reading(text: str) -> _dt.date | _dt.datetime | None:
         if time.group(1) is None:
             return dates[0]
         try:
-            return _dt.datetime.combine(dates[0], _dt.time(int(time.group(1)),
-                                                           int(time.group(2)),
-                                                           int(time.group(3) or 0)))
+            return _dt.datetime.combine(
+                dates[0], _dt.time(int(time.group(1)), int(time.group(2)), int(time.group(3) or 0))
+            )
         except ValueError:
             return None
     return None
@@ -359,16 +361,26 @@ def fix_reencode(target: Target, problem: Problem) -> Result | None:
     poster = target.post.poster
     _, max_pixels = _poster_limits(target)
     old_size = poster.size or 0
-    prepared = prepare_for_library(target.library, poster.data, str(target.path),
-                                   max_pixels=min(PIXEL_SLACK * max_pixels, HARD_PIXELS))
-    if len(prepared.data) > target.options.max_bytes \
-            or prepared.width * prepared.height > max_pixels:
-        raise FilmcliError(f"the poster re-encoded is {prepared.describe()}, still over the "
-                           "limits; left as it is", target.path)
+    prepared = prepare_for_library(
+        target.library,
+        poster.data,
+        str(target.path),
+        max_pixels=min(PIXEL_SLACK * max_pixels, HARD_PIXELS),
+    )
+    if (
+        len(prepared.data) > target.options.max_bytes
+        or prepared.width * prepared.height > max_pixels
+    ):
+        raise FilmcliError(
+            f"the poster re-encoded is {prepared.describe()}, still over the limits; left as it is",
+            target.path,
+        )
     saved = old_size - len(prepared.data)
-    return Result(_splice(target, {"poster": prepared.uri}),
-                  f"poster re-encoded as {prepared.describe()}: {human_bytes(old_size)} -> "
-                  f"{human_bytes(len(prepared.data))} ({saved:,} bytes saved)")
+    return Result(
+        _splice(target, {"poster": prepared.uri}),
+        f"poster re-encoded as {prepared.describe()}: {human_bytes(old_size)} -> "
+        f"{human_bytes(len(prepared.data))} ({saved:,} bytes saved)",
+    )
 
 
 _NAME_DATE = re.compile(r"(\d{4})[-_. ](\d{1,2})[-_. ](\d{1,2})(?:[-_. ]+|\Z)")
@@ -390,7 +402,7 @@ def new_name(post: Post) -> str | None:
     else:
         loose = _NAME_DATE.match(stem)  # `2013_12_18_her.md`, `2013-1-5 her.md`
         if loose:
-            rest = stem[loose.end():]
+            rest = stem[loose.end() :]
             with contextlib.suppress(ValueError):
                 when = _dt.date(*(int(g) for g in loose.groups()))
     if when is None and "date" in post.front_matter:
@@ -421,10 +433,14 @@ def _one_edit(a: str, b: str) -> bool:
         return False
     if len(a) == len(b):
         diff = [i for i in range(len(a)) if a[i] != b[i]]
-        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1
-                                  and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]])
+        return len(diff) == 1 or (
+            len(diff) == 2
+            and diff[1] == diff[0] + 1
+            and a[diff[0]] == b[diff[1]]
+            and a[diff[1]] == b[diff[0]]
+        )
     short, long = sorted((a, b), key=len)
-    return any(long[:i] + long[i + 1:] == short for i in range(len(long)))
+    return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
 
 
 def fix_key(target: Target, problem: Problem) -> Result | None:
@@ -443,23 +459,36 @@ def fix_key(target: Target, problem: Problem) -> Result | None:
 
 
 FIXES: tuple[Fix, ...] = (
-    Fix("FC003", UNSAFE, "an unquoted value holding ': ' (title: Alien: Romulus) quoted",
-        fix_colon),
+    Fix(
+        "FC003", UNSAFE, "an unquoted value holding ': ' (title: Alien: Romulus) quoted", fix_colon
+    ),
     Fix("FC101", SAFE, "title/director: null (or ~) quoted: the text as written", fix_misread_text),
-    Fix("FC102", SAFE, "title/director YAML reads as a number, a date or true/false quoted",
-        fix_misread_text),
+    Fix(
+        "FC102",
+        SAFE,
+        "title/director YAML reads as a number, a date or true/false quoted",
+        fix_misread_text,
+    ),
     Fix("FC104", SAFE, "declared MIME type rewritten to the real format's", fix_mime),
-    Fix("FC108", UNSAFE, "poster over the pixel limit re-encoded at poster.max_width",
-        fix_reencode, can_reencode),
-    Fix("FC109", UNSAFE, "poster over the byte limit re-encoded at poster.max_width",
-        fix_reencode, can_reencode),
+    Fix(
+        "FC108",
+        UNSAFE,
+        "poster over the pixel limit re-encoded at poster.max_width",
+        fix_reencode,
+        can_reencode,
+    ),
+    Fix(
+        "FC109",
+        UNSAFE,
+        "poster over the byte limit re-encoded at poster.max_width",
+        fix_reencode,
+        can_reencode,
+    ),
     Fix("FC111", SAFE, "data URI prefix rebuilt: data:MIME;base64,DATA", fix_uri),
     Fix("FC112", SAFE, "whitespace and line folds in the base64 removed (one line)", fix_uri),
-    Fix("FC201", UNSAFE, "file renamed YYYY-MM-DD-slug.md (date from the name or date:)",
-        fix_name),
+    Fix("FC201", UNSAFE, "file renamed YYYY-MM-DD-slug.md (date from the name or date:)", fix_name),
     Fix("FC202", UNSAFE, "file renamed with the date: key's date", fix_name),
-    Fix("FC205", SAFE, "date with one obvious reading (2013/12/18) written 2013-12-18",
-        fix_date),
+    Fix("FC205", SAFE, "date with one obvious reading (2013/12/18) written 2013-12-18", fix_date),
     Fix("FC208", UNSAFE, "unknown key one edit from a known key (dirctor) renamed", fix_key),
 )
 BY_RULE: dict[str, list[Fix]] = {}
@@ -540,12 +569,10 @@ class FilePlan:
 
     @property
     def changed(self) -> bool:
-        return self.snap is not None and (self.after != self.before
-                                          or self.new_path != self.path)
+        return self.snap is not None and (self.after != self.before or self.new_path != self.path)
 
 
-def plan_file(library, path: Path, options: Options, keep, allowed,
-              claimed: set[Path]) -> FilePlan:
+def plan_file(library, path: Path, options: Options, keep, allowed, claimed: set[Path]) -> FilePlan:
     """Apply fixes to one post in memory, one at a time, each followed by a new check of
     the result, until none applies (at most MAX_ROUNDS)."""
     from filmcli.ops.manage import _max_bytes
@@ -572,8 +599,9 @@ def plan_file(library, path: Path, options: Options, keep, allowed,
                 if result.path in claimed:
                     continue  # another post of this run takes that name
                 claimed.add(result.path)
-            plan.applied.append(Applied(problem.rule, fix.kind, problem.line, problem.message,
-                                        result.note))
+            plan.applied.append(
+                Applied(problem.rule, fix.kind, problem.line, problem.message, result.note)
+            )
             target = Target(library, result.path or target.path, result.data, options)
             progress = True
             break
@@ -586,8 +614,7 @@ def plan_file(library, path: Path, options: Options, keep, allowed,
 def _first_result(target: Target, problem: Problem, allowed, plan: FilePlan):
     """(fix, result) of the first allowed fix that applies to `problem` (refusals noted)."""
     for fix in BY_RULE.get(problem.rule, ()):
-        if fix.kind not in allowed or (fix.check is not None
-                                       and not fix.can(target, problem)):
+        if fix.kind not in allowed or (fix.check is not None and not fix.can(target, problem)):
             continue
         try:
             result = fix.apply(target, problem)
@@ -611,7 +638,7 @@ def write_plans(library, plans: list[FilePlan]) -> None:
     if in_place:
         with library_lock(library):
             for start in range(0, len(in_place), SYNC_CHUNK):
-                chunk = in_place[start:start + SYNC_CHUNK]
+                chunk = in_place[start : start + SYNC_CHUNK]
                 with deferred_sync() as failures:  # one flush for the chunk's files
                     for plan in chunk:
                         try:
@@ -658,8 +685,11 @@ class FixReport:
 
     @property
     def fixed(self) -> int:
-        return sum(len(p.applied) for p in self.plans
-                   if p.changed and p.error is None and (self.dry_run or p.written))
+        return sum(
+            len(p.applied)
+            for p in self.plans
+            if p.changed and p.error is None and (self.dry_run or p.written)
+        )
 
     @property
     def failed(self) -> int:
@@ -670,8 +700,16 @@ class FixReport:
         return sum(p.fix == UNSAFE for p in self.remaining)
 
 
-def fix_library(library, paths: Iterable = (), *, unsafe: bool = False, dry_run: bool = False,
-                options: Options | None = None, keep=None, drafts: bool = False) -> FixReport:
+def fix_library(
+    library,
+    paths: Iterable = (),
+    *,
+    unsafe: bool = False,
+    dry_run: bool = False,
+    options: Options | None = None,
+    keep=None,
+    drafts: bool = False,
+) -> FixReport:
     """Validate, fix what the allowed fixes can, write (unless `dry_run`), validate again."""
     from filmcli.ops.validate import validate
 
@@ -679,8 +717,9 @@ def fix_library(library, paths: Iterable = (), *, unsafe: bool = False, dry_run:
     keep = keep or (lambda rule: True)
     paths = list(paths)
     allowed = kinds(unsafe)
-    problems = [p for p in validate(library, paths, options, drafts=drafts, fixes=False)
-                if keep(p.rule)]
+    problems = [
+        p for p in validate(library, paths, options, drafts=drafts, fixes=False) if keep(p.rule)
+    ]
     todo: list[Path] = []
     for problem in problems:
         path = _abs(library, problem)
@@ -699,20 +738,33 @@ def fix_library(library, paths: Iterable = (), *, unsafe: bool = False, dry_run:
         from filmcli.ops.validate import check_bytes
 
         changed = {plan.path: plan for plan in plans if plan.changed}
-        remaining = [p for p in problems if _abs(library, p) not in changed
-                     or p.rule in LIBRARY_RULES]
+        remaining = [
+            p for p in problems if _abs(library, p) not in changed or p.rule in LIBRARY_RULES
+        ]
         for plan in changed.values():
-            remaining += [p for p in check_bytes(library, plan.after, plan.new_path, options)
-                          if keep(p.rule)]
+            remaining += [
+                p for p in check_bytes(library, plan.after, plan.new_path, options) if keep(p.rule)
+            ]
         remaining.sort(key=lambda p: (p.path, p.line or 0, p.rule))
         return FixReport(plans, annotate(library, remaining, options), unsafe, dry_run)
     write_plans(library, plans)
-    moved = {os.path.abspath(p.path): p.new_path for p in plans
-             if p.written and p.new_path != p.path}
+    moved = {
+        os.path.abspath(p.path): p.new_path for p in plans if p.written and p.new_path != p.path
+    }
     again = [moved.get(os.path.abspath(p), p) for p in paths]
     remaining = [p for p in validate(library, again, options, drafts=drafts) if keep(p.rule)]
     return FixReport(plans, remaining, unsafe, dry_run)
 
 
-__all__ = ["FIXES", "SAFE", "UNSAFE", "Applied", "FilePlan", "Fix", "FixReport", "annotate",
-           "find_fix", "fix_library"]
+__all__ = [
+    "FIXES",
+    "SAFE",
+    "UNSAFE",
+    "Applied",
+    "FilePlan",
+    "Fix",
+    "FixReport",
+    "annotate",
+    "find_fix",
+    "fix_library",
+]

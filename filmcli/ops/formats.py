@@ -126,8 +126,16 @@ def dumps_json(obj, *, indent: int | None = 2) -> str:
     return json_safe(text)
 
 
-def write_records(out: TextIO, records: Sequence[dict], fmt: str, fields: Sequence[str],
-                  *, header: bool = True, null: bool = False, csv_safe: bool = False) -> None:
+def write_records(
+    out: TextIO,
+    records: Sequence[dict],
+    fmt: str,
+    fields: Sequence[str],
+    *,
+    header: bool = True,
+    null: bool = False,
+    csv_safe: bool = False,
+) -> None:
     """Write `records` (restricted to `fields`, in that order) in one machine format."""
     if fmt == "json":
         out.write(dumps_json([{f: r.get(f) for f in fields} for r in records]) + "\n")

@@ -18,8 +18,13 @@ from functools import lru_cache
 from pathlib import Path
 
 #: Jekyll 4.3's own tags: name -> is a block (jekyll/tags/*.rb)
-JEKYLL_TAGS = {"highlight": True, "include": False, "include_relative": False,
-               "link": False, "post_url": False}
+JEKYLL_TAGS = {
+    "highlight": True,
+    "include": False,
+    "include_relative": False,
+    "link": False,
+    "post_url": False,
+}
 #: tags of well-known plugins (name in _config.yml `plugins:` -> tag: is a block)
 PLUGIN_TAGS: dict[str, dict[str, bool]] = {
     "jekyll-seo-tag": {"seo": False},
@@ -225,8 +230,10 @@ def _describe(text: str, site: LiquidSite) -> str | None:
         if kind == "unknown":
             if site.open_tags:
                 return None  # a plugin filmcli does not know may define it
-            return (f"unknown Liquid tag '{found.group(1)}' (not Liquid's, Jekyll's, or a "
-                    "plugin's in _plugins/ or _config.yml)")
+            return (
+                f"unknown Liquid tag '{found.group(1)}' (not Liquid's, Jekyll's, or a "
+                "plugin's in _plugins/ or _config.yml)"
+            )
         if kind == "unclosed":
             return f"Liquid block is never closed: no '{{% {found.group(1)} %}}'"
         if kind == "unclosed-named":
@@ -256,8 +263,9 @@ def _missing_includes(body: str, includes: Path) -> list[LiquidProblem]:
         if _inside_raw(body, found.start()):
             continue
         if not (includes / name).is_file():
-            return [LiquidProblem(found.start(),
-                                  f"Liquid include '{name}' is not in {includes.name}/")]
+            return [
+                LiquidProblem(found.start(), f"Liquid include '{name}' is not in {includes.name}/")
+            ]
     return []
 
 
@@ -273,11 +281,17 @@ def _missing_targets(body: str, root: Path) -> list[LiquidProblem]:
             continue
         if tag == "link":
             if not (root / target.lstrip("/")).is_file():
-                return [LiquidProblem(found.start(), f"Liquid link to '{target}', which is not "
-                                                     "a file of the site")]
+                return [
+                    LiquidProblem(
+                        found.start(), f"Liquid link to '{target}', which is not a file of the site"
+                    )
+                ]
         elif not _post_exists(root, target):
-            return [LiquidProblem(found.start(), f"Liquid post_url of '{target}', which is "
-                                                 "no post of the site")]
+            return [
+                LiquidProblem(
+                    found.start(), f"Liquid post_url of '{target}', which is no post of the site"
+                )
+            ]
     return []
 
 
@@ -300,8 +314,11 @@ def _posts_folders(root: Path) -> list[Path]:
 
     found = []
     for folder, dirs, _ in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".")
-                         and d not in ("_site", "node_modules", "vendor"))
+        dirs[:] = sorted(
+            d
+            for d in dirs
+            if not d.startswith(".") and d not in ("_site", "node_modules", "vendor")
+        )
         if os.path.basename(folder) == "_posts":
             found.append(Path(folder))
         if len(found) >= 1000:
@@ -319,4 +336,4 @@ def _inside_raw(body: str, offset: int) -> bool:
     opened = [m.end() for m in re.finditer(r"\{%-?\s*raw\s*-?%\}", body[:offset])]
     if not opened:
         return False
-    return re.search(r"\{%-?\s*endraw\s*-?%\}", body[opened[-1]:offset]) is None
+    return re.search(r"\{%-?\s*endraw\s*-?%\}", body[opened[-1] : offset]) is None

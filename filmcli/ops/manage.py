@@ -92,14 +92,18 @@ def parse_assignments(items: list[str]) -> tuple[dict[str, str], list[str]]:
         if "=" in item:
             key, _, value = item.partition("=")
             if not _KEY.match(key):
-                raise UsageError(f"{item!r}: {key!r} is not a front-matter key",
-                                 hint="keys are letters, digits, _ and -: KEY=VALUE or KEY!")
+                raise UsageError(
+                    f"{item!r}: {key!r} is not a front-matter key",
+                    hint="keys are letters, digits, _ and -: KEY=VALUE or KEY!",
+                )
             assign[key] = value
         elif item.endswith("!") and _KEY.match(item[:-1]):
             remove.append(item[:-1])
         else:
-            raise UsageError(f"{item!r} is neither KEY=VALUE nor KEY!",
-                             hint="for example: director='S. Jonze' year=2014 rating!")
+            raise UsageError(
+                f"{item!r} is neither KEY=VALUE nor KEY!",
+                hint="for example: director='S. Jonze' year=2014 rating!",
+            )
     both = set(assign) & set(remove)
     if both:
         raise UsageError(f"{sorted(both)[0]!r} is both set and removed")
@@ -134,8 +138,9 @@ def value_from_text(library, key: str, text: str):
         try:
             value = yaml.safe_load(stripped)
         except yaml.YAMLError as exc:
-            raise UsageError(f"{key}={text!r} is not a YAML list or mapping: "
-                             f"{str(exc).splitlines()[0]}") from None
+            raise UsageError(
+                f"{key}={text!r} is not a YAML list or mapping: {str(exc).splitlines()[0]}"
+            ) from None
         except (ValueError, OverflowError) as exc:  # `[2013-02-30]`: a date that is none
             raise UsageError(f"{key}={text!r} holds a value YAML cannot read: {exc}") from None
         return value
@@ -173,16 +178,18 @@ def check_value(library, key: str, value) -> None:
             raise UsageError(f"year must be a whole number, not {value!r}")
         check_year(library.config, value)
     if key in ("title", "director", "layout") and not (isinstance(value, str) and value.strip()):
-        raise UsageError(f"{key} must be text that is not empty",
-                         hint=f"`{key}!` removes the key")
+        raise UsageError(f"{key} must be text that is not empty", hint=f"`{key}!` removes the key")
     if isinstance(value, float) and value != value or value in (float("inf"), float("-inf")):
         raise UsageError(f"{key}: {value!r} is not a number a post can hold")
     if key == "date":
         from filmcli.model.post import coerce_date
 
         if isinstance(value, bool) or coerce_date(value) is None:
-            raise UsageError(f"date={value!r} is not a date Jekyll can read (an unreadable "
-                             "date stops the whole build)", hint="date=YYYY-MM-DD")
+            raise UsageError(
+                f"date={value!r} is not a date Jekyll can read (an unreadable "
+                "date stops the whole build)",
+                hint="date=YYYY-MM-DD",
+            )
     if key == "poster" and isinstance(value, str) and value.strip()[:5].lower() == "data:":
         _check_data_uri(library, value)  # a path is checked per post (_check_poster_value)
 
@@ -199,8 +206,9 @@ def _check_data_uri(library, value: str) -> None:
         raise UsageError(f"poster: {exc.message}") from None
     for rule, message in problems:
         if RULES.get(rule, (ERROR,))[0] == ERROR:
-            raise UsageError(f"poster: {message} ({rule})",
-                             hint="poster=@FILE embeds an image file")
+            raise UsageError(
+                f"poster: {message} ({rule})", hint="poster=@FILE embeds an image file"
+            )
 
 
 # --------------------------------------------------------------------------------------------
@@ -230,8 +238,10 @@ def plan_set(library, post: Post, assign: dict, remove=()) -> Change:
     required = library.config.get("validate", {}).get("required", ())
     for key in gone:
         if key in required:
-            change.notes.append(f"{key} is required (validate.required): validate will "
-                                "report the post until it has one again")
+            change.notes.append(
+                f"{key} is required (validate.required): validate will "
+                "report the post until it has one again"
+            )
     poster = todo.get("poster")
     if isinstance(poster, str) and not poster.startswith("data:"):
         _check_poster_value(library, post, poster, change)
@@ -243,8 +253,10 @@ def plan_set(library, post: Post, assign: dict, remove=()) -> Change:
         from filmcli.model.slug import slugify
 
         if slugify(str(todo["title"])) != post.slug:
-            change.notes.append(f"the file name's slug {post.slug!r} no longer matches the "
-                                "title: `filmcli rename` renames the file")
+            change.notes.append(
+                f"the file name's slug {post.slug!r} no longer matches the "
+                "title: `filmcli rename` renames the file"
+            )
     return change
 
 
@@ -256,15 +268,19 @@ def _check_poster_value(library, post: Post, value: str, change: Change) -> None
     from filmcli.posters.extract import poster_file
 
     if re.match(r"[a-zA-Z][a-zA-Z0-9+.-]*://", value) or value.startswith("//"):
-        change.notes.append("the poster is a URL on another site: the page depends on it, and "
-                            "extract-posters, wall and show cannot use it")
+        change.notes.append(
+            "the poster is a URL on another site: the page depends on it, and "
+            "extract-posters, wall and show cannot use it"
+        )
         return
     try:
         poster_file(library.root, post.path, value)
     except FilmcliError:
-        raise UsageError(f"poster={value!r} names no image file in the site",
-                         hint="poster=@FILE embeds an image file; a site path such as "
-                              "/assets/posters/her.jpg must exist") from None
+        raise UsageError(
+            f"poster={value!r} names no image file in the site",
+            hint="poster=@FILE embeds an image file; a site path such as "
+            "/assets/posters/her.jpg must exist",
+        ) from None
 
 
 def apply(library, changes: list[Change]) -> list[Change]:
@@ -321,8 +337,10 @@ def plan_remove(library, posts: list[Post], *, keep_poster: bool = False) -> lis
     removals = [Removal(p.path, p.title, p.year) for p in posts]
     for removal in removals:  # the version that is removed: the one the user was shown
         try:
-            removal._snapshot = snapshot(removal.path,  # type: ignore[attr-defined]
-                                         max_bytes=_max_bytes(library))
+            removal._snapshot = snapshot(
+                removal.path,  # type: ignore[attr-defined]
+                max_bytes=_max_bytes(library),
+            )
         except FilmcliError as exc:
             removal.error = exc
     if keep_poster:
@@ -342,8 +360,7 @@ def plan_remove(library, posts: list[Post], *, keep_poster: bool = False) -> lis
             owners[target] = owners.get(target, 0) + 1
     for removal, post in zip(removals, posts, strict=True):
         target = _poster_target(library, post, poster_root)
-        if target is not None and not owners.get(target) \
-                and not _named_in(target.name, unreadable):
+        if target is not None and not owners.get(target) and not _named_in(target.name, unreadable):
             removal.poster_file = target
     return removals
 
@@ -377,7 +394,11 @@ def _unlink_if(library, snap) -> None:
         with open(aside, "rb") as handle:
             same = hashlib.sha256(handle.read()).hexdigest() == snap.digest
         same = same and (st.st_size, st.st_mtime_ns, st.st_ino, st.st_dev) == (
-            snap.stamp[0], snap.stamp[1], snap.stamp[3], snap.stamp[4])
+            snap.stamp[0],
+            snap.stamp[1],
+            snap.stamp[3],
+            snap.stamp[4],
+        )
     except OSError:
         same = False
     if same:
@@ -386,10 +407,14 @@ def _unlink_if(library, snap) -> None:
     try:
         rename_noreplace(aside, path)
     except FilmcliError:
-        raise FilmcliError(f"changed while it was removed; the changed version is kept as "
-                           f"{library.relpath(aside)}", library.relpath(path)) from None
-    raise FilmcliError("changed while it was read; left alone", library.relpath(path),
-                       hint="run the command again")
+        raise FilmcliError(
+            f"changed while it was removed; the changed version is kept as "
+            f"{library.relpath(aside)}",
+            library.relpath(path),
+        ) from None
+    raise FilmcliError(
+        "changed while it was read; left alone", library.relpath(path), hint="run the command again"
+    )
 
 
 def _poster_root(library) -> Path | None:
@@ -448,8 +473,9 @@ def apply_remove(library, removals: list[Removal]) -> list[Removal]:
                 removal.error = exc
                 continue
             except OSError as exc:
-                removal.error = FilmcliError(f"cannot remove: {exc.strerror or exc}",
-                                             library.relpath(removal.path))
+                removal.error = FilmcliError(
+                    f"cannot remove: {exc.strerror or exc}", library.relpath(removal.path)
+                )
                 continue
             if removal.poster_file is not None:
                 try:
@@ -459,8 +485,9 @@ def apply_remove(library, removals: list[Removal]) -> list[Removal]:
                     pass
                 except OSError as exc:
                     removal.error = FilmcliError(
-                        f"the post is removed but its poster file is not: "
-                        f"{exc.strerror or exc}", library.relpath(removal.poster_file))
+                        f"the post is removed but its poster file is not: {exc.strerror or exc}",
+                        library.relpath(removal.poster_file),
+                    )
     return removals
 
 
@@ -489,14 +516,16 @@ class Move(Change):
         return self.written
 
 
-def plan_move(library, post: Post, new: Path, assign: dict | None = None,
-              remove=()) -> Move:
+def plan_move(library, post: Post, new: Path, assign: dict | None = None, remove=()) -> Move:
     """Moving `post` to `new` with `assign`/`remove` applied; checked, nothing written."""
     from filmcli.store.editing import snapshot, splice
 
     if os.path.lexists(new) and os.path.abspath(new) != os.path.abspath(post.path):
-        raise FilmcliError("a file with that name already exists; nothing moved",
-                           library.relpath(new), hint="choose another date or slug")
+        raise FilmcliError(
+            "a file with that name already exists; nothing moved",
+            library.relpath(new),
+            hint="choose another date or slug",
+        )
     snap = snapshot(post.path, max_bytes=_max_bytes(library))
     current = Post.from_bytes(snap.data, post.path)
     move = Move(post.path, current.title, current.year, before=snap.data, new=new)
@@ -504,10 +533,12 @@ def plan_move(library, post: Post, new: Path, assign: dict | None = None,
     old = current.metadata()
     todo = {k: v for k, v in (assign or {}).items() if not _same_value(old.get(k, MISSING), v)}
     gone = [k for k in remove if k in old]
-    move.fields = ([FieldChange(k, old.get(k, MISSING), v) for k, v in todo.items()]
-                   + [FieldChange(k, old[k], MISSING) for k in gone])
-    move.after = splice(snap.data, todo, gone, path=post.path, post=current) \
-        if move.fields else snap.data
+    move.fields = [FieldChange(k, old.get(k, MISSING), v) for k, v in todo.items()] + [
+        FieldChange(k, old[k], MISSING) for k in gone
+    ]
+    move.after = (
+        splice(snap.data, todo, gone, path=post.path, post=current) if move.fields else snap.data
+    )
     return move
 
 
@@ -531,8 +562,10 @@ def apply_moves(library, moves: list[Move]) -> list[Move]:
                 if renaming:
                     _inside_site(library, move.new)
                     if os.path.lexists(move.new):
-                        raise FilmcliError("a file with that name already exists; nothing "
-                                           "moved", library.relpath(move.new))
+                        raise FilmcliError(
+                            "a file with that name already exists; nothing moved",
+                            library.relpath(move.new),
+                        )
                 move.new.parent.mkdir(parents=True, exist_ok=True)
                 rewritten = commit(move._snapshot, move.after)  # type: ignore[attr-defined]
                 if renaming:
@@ -546,8 +579,9 @@ def apply_moves(library, moves: list[Move]) -> list[Move]:
             except FilmcliError as exc:
                 move.error = exc
             except OSError as exc:
-                move.error = FilmcliError(f"cannot move: {exc.strerror or exc}",
-                                          library.relpath(move.old))
+                move.error = FilmcliError(
+                    f"cannot move: {exc.strerror or exc}", library.relpath(move.old)
+                )
     return moves
 
 
@@ -576,10 +610,12 @@ def _inside_site(library, path: Path) -> None:
     folder = Path(os.path.realpath(Path(path).parent))
     root = library.root
     if folder != root and root not in folder.parents and not _outside_allowed():
-        raise FilmcliError(f"the folder leads outside the site (to {folder}): refusing to "
-                           "write", library.relpath(path),
-                           hint="allow_outside = true in your own ~/.config/filmcli/"
-                           "config.toml permits it (not in the site's filmcli.toml)")
+        raise FilmcliError(
+            f"the folder leads outside the site (to {folder}): refusing to write",
+            library.relpath(path),
+            hint="allow_outside = true in your own ~/.config/filmcli/"
+            "config.toml permits it (not in the site's filmcli.toml)",
+        )
 
 
 def _outside_allowed() -> bool:
@@ -592,8 +628,9 @@ def plan_publish(library, post: Post, date: _dt.date | None = None) -> Move:
     """A draft to `_posts/DATE-NAME` (today by default); `date:` is set only when the draft
     has that key (jekyll-compose adds one; a dated file name is all Jekyll needs)."""
     if not post.draft:
-        raise UsageError(f"{library.relpath(post.path)} is not a draft",
-                         hint="drafts are the files in _drafts/")
+        raise UsageError(
+            f"{library.relpath(post.path)} is not a draft", hint="drafts are the files in _drafts/"
+        )
     when = date or _dt.date.today()
     folder = library.writable_posts_dir()
     new = folder / f"{when.isoformat()}-{post.path.name}"
@@ -602,11 +639,12 @@ def plan_publish(library, post: Post, date: _dt.date | None = None) -> Move:
 
         owner = LibraryIndex(library).slug_owner(post.slug)
         if owner is not None and os.path.abspath(owner) != os.path.abspath(post.path):
-            raise FilmcliError(f"the slug {post.slug!r} is already used by "
-                               f"{library.relpath(owner)}",
-                               library.relpath(post.path),
-                               hint="two posts with one slug collide in Jekyll; "
-                               "`filmcli rename --slug` the draft first")
+            raise FilmcliError(
+                f"the slug {post.slug!r} is already used by {library.relpath(owner)}",
+                library.relpath(post.path),
+                hint="two posts with one slug collide in Jekyll; "
+                "`filmcli rename --slug` the draft first",
+            )
     assign = {"date": when} if "date" in post.front_matter else {}
     return plan_move(library, post, new, assign)
 
@@ -623,8 +661,14 @@ def plan_unpublish(library, post: Post) -> Move:
     return plan_move(library, post, library.drafts_dir / name)
 
 
-def plan_rename(library, post: Post, *, title: str | None = None,
-                date: _dt.date | None = None, slug: str | None = None) -> Move:
+def plan_rename(
+    library,
+    post: Post,
+    *,
+    title: str | None = None,
+    date: _dt.date | None = None,
+    slug: str | None = None,
+) -> Move:
     """`jekyll rename`, done carefully: the file gets the date and slug that follow (the slug
     made from the new title unless given), `title:` (and `date:` when the post has it)
     change in place, an extracted poster file named after the old slug moves along, and on a
@@ -642,24 +686,27 @@ def plan_rename(library, post: Post, *, title: str | None = None,
     new_slug = slug if slug is not None else slugify(title) if title is not None else post.slug
     problem = slug_problem(new_slug)
     if problem:
-        raise UsageError(f"the slug {new_slug!r} cannot be used: {problem}",
-                         hint="choose one with --slug")
+        raise UsageError(
+            f"the slug {new_slug!r} cannot be used: {problem}", hint="choose one with --slug"
+        )
     ext = post.path.suffix
     if post.draft:
         if date is not None:
-            raise UsageError("a draft has no date in its name; `filmcli publish --date` "
-                             "dates it")
+            raise UsageError("a draft has no date in its name; `filmcli publish --date` dates it")
         new_path = library.drafts_dir / f"{new_slug}{ext}"
     else:
         when = date or post.filename_date
         if when is None:
-            raise UsageError(f"{library.relpath(post.path)} has no date in its name",
-                             hint="give one with --date")
+            raise UsageError(
+                f"{library.relpath(post.path)} has no date in its name", hint="give one with --date"
+            )
         new_path = post.path.parent / f"{when.isoformat()}-{new_slug}{ext}"
     owner = LibraryIndex(library).slug_owner(new_slug)
     if owner is not None and os.path.abspath(owner) != os.path.abspath(post.path):
-        raise FilmcliError(f"the slug {new_slug!r} is already used by "
-                           f"{library.relpath(owner)}", hint="choose another with --slug")
+        raise FilmcliError(
+            f"the slug {new_slug!r} is already used by {library.relpath(owner)}",
+            hint="choose another with --slug",
+        )
     assign: dict = {}
     if title is not None:
         assign["title"] = title
@@ -670,33 +717,47 @@ def plan_rename(library, post: Post, *, title: str | None = None,
     value = str(getattr(post.front_matter.get("poster"), "value", "") or "")
     cut = min([i for i in (value.find("?"), value.find("#")) if i >= 0] or [len(value)])
     base, tail = value[:cut], value[cut:]  # `?v=2`, `#x`: kept as they are
-    if target is not None and target.stem == post.slug and new_slug != post.slug \
-            and base.endswith(target.name) and not _poster_shared(library, post, target):
+    if (
+        target is not None
+        and target.stem == post.slug
+        and new_slug != post.slug
+        and base.endswith(target.name)
+        and not _poster_shared(library, post, target)
+    ):
         # (a value that does not end with the file's name cannot be pointed at the new
         # name: the file then keeps its name too)
         poster_from = target
         poster_to = target.with_name(new_slug + target.suffix)
-        assign["poster"] = base[:len(base) - len(target.name)] + poster_to.name + tail
+        assign["poster"] = base[: len(base) - len(target.name)] + poster_to.name + tail
         if os.path.lexists(poster_to):
-            raise FilmcliError("a poster file with the new name already exists",
-                               library.relpath(poster_to), hint="choose another --slug")
+            raise FilmcliError(
+                "a poster file with the new name already exists",
+                library.relpath(poster_to),
+                hint="choose another --slug",
+            )
     settings = urls.site_settings(library.root)
     move = plan_move(library, post, new_path, assign)
     moved = Post.from_bytes(move.after, new_path)
-    move.old_url, move.new_url = (urls.public_url(post, settings),
-                                  urls.public_url(moved, settings))
+    move.old_url, move.new_url = (urls.public_url(post, settings), urls.public_url(moved, settings))
     if move.old_url != move.new_url and not post.draft:  # a draft was never at a URL
         if urls.redirect_plugin(settings):
             old = urls.post_url(post, settings)
             have = post.front_matter.get("redirect_from")
-            listed = [have] if isinstance(have, str) else list(have or []) \
-                if isinstance(have, list) else []
+            listed = (
+                [have]
+                if isinstance(have, str)
+                else list(have or [])
+                if isinstance(have, list)
+                else []
+            )
             if old not in listed:
                 assign["redirect_from"] = [*listed, old]
                 move = _replan(library, post, new_path, assign, move)
         else:
-            move.notes.append("links to the old URL will break (with jekyll-redirect-from in "
-                              "_config.yml's plugins, rename would keep them working)")
+            move.notes.append(
+                "links to the old URL will break (with jekyll-redirect-from in "
+                "_config.yml's plugins, rename would keep them working)"
+            )
     move.poster_from, move.poster_to = poster_from, poster_to
     return move
 
@@ -705,9 +766,12 @@ def _poster_shared(library, post: Post, target: Path) -> bool:
     """Another post points at the poster file `target` too (it then keeps its name)."""
     root = _poster_root(library)
     mine = os.path.abspath(post.path)
-    return any(isinstance(other, Post) and os.path.abspath(other.path) != mine
-               and _poster_target(library, other, root) == target
-               for other in library.iter_posts(drafts=True))
+    return any(
+        isinstance(other, Post)
+        and os.path.abspath(other.path) != mine
+        and _poster_target(library, other, root) == target
+        for other in library.iter_posts(drafts=True)
+    )
 
 
 def _replan(library, post: Post, new_path: Path, assign: dict, was: Move) -> Move:
@@ -727,8 +791,10 @@ def apply_rename(library, move: Move) -> Move:
             try:
                 os.link(move.poster_from, move.poster_to)
             except OSError as exc:
-                move.error = FilmcliError(f"cannot move the poster file: {exc.strerror or exc}",
-                                          library.relpath(move.poster_from))
+                move.error = FilmcliError(
+                    f"cannot move the poster file: {exc.strerror or exc}",
+                    library.relpath(move.poster_from),
+                )
                 return move
         apply_moves(library, [move])
         if move.poster_from is not None:
@@ -752,8 +818,24 @@ def _inside_library(library, path: Path) -> None:
     raise FilmcliError("not in the posts or drafts folder; left alone", path)
 
 
-__all__ = ["Change", "FieldChange", "MISSING", "Move", "Removal", "apply", "apply_moves",
-           "apply_remove", "apply_rename", "plan_move", "plan_publish", "plan_rename",
-           "plan_unpublish",
-           "check_value", "parse_assignments", "plan_remove", "plan_set", "poster_from_file",
-           "value_from_text"]
+__all__ = [
+    "Change",
+    "FieldChange",
+    "MISSING",
+    "Move",
+    "Removal",
+    "apply",
+    "apply_moves",
+    "apply_remove",
+    "apply_rename",
+    "plan_move",
+    "plan_publish",
+    "plan_rename",
+    "plan_unpublish",
+    "check_value",
+    "parse_assignments",
+    "plan_remove",
+    "plan_set",
+    "poster_from_file",
+    "value_from_text",
+]

@@ -55,14 +55,16 @@ def year_range(config: dict, today: _dt.date | None = None) -> tuple[int, int]:
     return int(config.get("validate", {}).get("min_year", 1870)), today.year + 1
 
 
-def check_year(config: dict, year: int, what: str = "year",
-               today: _dt.date | None = None) -> None:
+def check_year(config: dict, year: int, what: str = "year", today: _dt.date | None = None) -> None:
     """UsageError when `year` is outside the years validate accepts, with the right hint."""
     low, high = year_range(config, today)
     if low <= year <= high:
         return
-    hint = ("validate.min_year in filmcli.toml sets the lower bound" if year < low
-            else "a film can be dated at most next year")
+    hint = (
+        "validate.min_year in filmcli.toml sets the lower bound"
+        if year < low
+        else "a film can be dated at most next year"
+    )
     raise UsageError(f"{what} {year} is outside {low}..{high}", hint=hint)
 
 
@@ -135,13 +137,13 @@ class LibraryIndex:
     def free_slug(self, slug: str, year, date: _dt.date, *, keep: Path | None = None) -> str:
         """`slug`, or `slug-YEAR`, `slug-YEAR-2`... when another post already uses it
         (Jekyll and `validate` want every slug once, whatever the case)."""
+
         def taken(candidate: str) -> bool:
             owner = self.slug_owner(candidate)
             if owner is not None and owner != keep:
                 return True
             name = f"{date.isoformat()}-{candidate}.md"
-            return (self.library.posts_dir / name).exists() and (
-                keep is None or keep.name != name)
+            return (self.library.posts_dir / name).exists() and (keep is None or keep.name != name)
 
         slug = fit_slug(slug)
         if not taken(slug):
@@ -189,8 +191,9 @@ def remove_old(old: Path, new: Path) -> None:
         try:
             old.unlink()
         except OSError as exc:
-            raise FilmcliError(f"written, but the old post could not be removed: "
-                               f"{exc.strerror}", old) from None
+            raise FilmcliError(
+                f"written, but the old post could not be removed: {exc.strerror}", old
+            ) from None
 
 
 # --- filmcli new -----------------------------------------------------------------
@@ -210,11 +213,22 @@ class NewPost:
     notes: list[str] = field(default_factory=list)
 
 
-def plan_new(library, *, title: str, director: str | None = None, year: int | None = None,
-             poster_file=None, date: str | None = None, slug: str | None = None,
-             layout: str | None = None, body: str | None = None, force: bool = False,
-             extra: dict | None = None, today: _dt.date | None = None,
-             draft: bool = False) -> NewPost:
+def plan_new(
+    library,
+    *,
+    title: str,
+    director: str | None = None,
+    year: int | None = None,
+    poster_file=None,
+    date: str | None = None,
+    slug: str | None = None,
+    layout: str | None = None,
+    body: str | None = None,
+    force: bool = False,
+    extra: dict | None = None,
+    today: _dt.date | None = None,
+    draft: bool = False,
+) -> NewPost:
     """Everything `new` will write, checked; nothing is written here.
 
     `poster_file` is an image file's path, or a `poster_image.PreparedPoster` (a poster a
@@ -223,8 +237,14 @@ def plan_new(library, *, title: str, director: str | None = None, year: int | No
     are kept from it. `draft` writes `_drafts/SLUG.md`.
     """
     config = library.config
-    values = {"title": title, "director": director, "year": year, "layout": layout, "body": body,
-              "slug": slug}
+    values = {
+        "title": title,
+        "director": director,
+        "year": year,
+        "layout": layout,
+        "body": body,
+        "slug": slug,
+    }
     for name, value in values.items():
         check_text(name if name != "body" else "the body", value)
     if not isinstance(title, str) or not title.strip():
@@ -235,13 +255,18 @@ def plan_new(library, *, title: str, director: str | None = None, year: int | No
     if slug is not None:
         problem = slug_problem(slug)
         if problem:
-            raise UsageError(f"--slug {slug!r} cannot be used: {problem}",
-                             hint="leave --slug out to make one from the title")
+            raise UsageError(
+                f"--slug {slug!r} cannot be used: {problem}",
+                hint="leave --slug out to make one from the title",
+            )
     index = LibraryIndex(library)
     same = index.film(title, year)
     if same is not None and not force:
-        raise FilmcliError(f"{title!r} ({year}) is already in the library",
-                           library.relpath(same), hint="use --force to replace that post")
+        raise FilmcliError(
+            f"{title!r} ({year}) is already in the library",
+            library.relpath(same),
+            hint="use --force to replace that post",
+        )
     keep = same if force else None
     if slug is None:
         chosen = index.free_slug(slugify(title), year, when, keep=keep)
@@ -249,43 +274,60 @@ def plan_new(library, *, title: str, director: str | None = None, year: int | No
         chosen = slug
         owner = index.slug_owner(slug)
         if owner is not None and owner != keep and owner.name != post_filename(when, slug):
-            raise FilmcliError(f"the slug {slug!r} is already used by "
-                               f"{library.relpath(owner)}",
-                               hint="two posts with one slug collide in Jekyll; choose another")
+            raise FilmcliError(
+                f"the slug {slug!r} is already used by {library.relpath(owner)}",
+                hint="two posts with one slug collide in Jekyll; choose another",
+            )
     # A draft is `_drafts/slug.md`, as Jekyll (and jekyll-compose's `draft`) keeps them.
-    path = (library.writable_drafts_dir() / f"{chosen}.md" if draft
-            else library.posts_dir / post_filename(when, chosen))
+    path = (
+        library.writable_drafts_dir() / f"{chosen}.md"
+        if draft
+        else library.posts_dir / post_filename(when, chosen)
+    )
     exists = path.exists() or path.is_symlink()
     if exists and not force:
-        raise FilmcliError("a post with this file name already exists", library.relpath(path),
-                           hint="use --force to replace it, or --slug/--date for another name")
+        raise FilmcliError(
+            "a post with this file name already exists",
+            library.relpath(path),
+            hint="use --force to replace it, or --slug/--date for another name",
+        )
     if exists and same is not None and os.path.abspath(path) != os.path.abspath(same):
         # --force replaces this film's post; it never also overwrites another film's.
-        raise FilmcliError(f"a post for another film already has this file name, and "
-                           f"{title!r} ({year}) is in {library.relpath(same)}",
-                           library.relpath(path), hint="choose another --slug or --date")
+        raise FilmcliError(
+            f"a post for another film already has this file name, and "
+            f"{title!r} ({year}) is in {library.relpath(same)}",
+            library.relpath(path),
+            hint="choose another --slug or --date",
+        )
     if path.is_symlink():
         raise FilmcliError("refusing to write through a symbolic link", library.relpath(path))
     if exists and same is None:
         # --force replaces the same film only: another film, or a post that cannot be read
         # (and so cannot be known to be this film), is never lost.
-        raise FilmcliError(f"this file holds {describe_post(path)}; --force "
-                           f"replaces only the same film ({title!r} ({year}))",
-                           library.relpath(path), hint="choose another --slug or --date")
+        raise FilmcliError(
+            f"this file holds {describe_post(path)}; --force "
+            f"replaces only the same film ({title!r} ({year}))",
+            library.relpath(path),
+            hint="choose another --slug or --date",
+        )
     previous = None
     if force and same is not None:
         try:
             previous = Post.read(same)
         except FilmcliError as exc:
-            raise FilmcliError(f"cannot read the post --force would replace: {exc.message}",
-                               library.relpath(same)) from None
+            raise FilmcliError(
+                f"cannot read the post --force would replace: {exc.message}", library.relpath(same)
+            ) from None
 
     poster_uri, poster_note = None, None
     if isinstance(poster_file, (str, os.PathLike)):
         from filmcli.posters.prepare import prepare_for, read_image_file
 
-        poster_file = (prepare_for(config, read_image_file(poster_file), poster_file)
-                       if os.fspath(poster_file) else None)
+        poster_file = (
+            prepare_for(config, read_image_file(poster_file), poster_file)
+            if os.fspath(poster_file)
+            else None
+        )
     if poster_file is not None:  # a file made a poster, or one a lookup prepared
         poster_uri, poster_note = poster_file.uri, poster_file.describe()
 
@@ -295,11 +337,19 @@ def plan_new(library, *, title: str, director: str | None = None, year: int | No
         old_fields = previous.metadata()
         if layout is not None:
             old_fields.pop("layout", None)
-        given = {"title", *(name for name, value in (("director", director), ("year", year),
-                                                      ("poster", poster_uri))
-                            if value is not None)}
-        kept = [str(k) for k in old_fields if k not in given and k not in fields
-                and k not in (extra or {})]
+        given = {
+            "title",
+            *(
+                name
+                for name, value in (("director", director), ("year", year), ("poster", poster_uri))
+                if value is not None
+            ),
+        }
+        kept = [
+            str(k)
+            for k in old_fields
+            if k not in given and k not in fields and k not in (extra or {})
+        ]
         fields.update(old_fields)
         if body is None:
             body = previous.body
@@ -322,13 +372,22 @@ def plan_new(library, *, title: str, director: str | None = None, year: int | No
     _check_round_trip(data, fields, body, path)
     from filmcli.ops.validate import unclosed_liquid
 
-    plan = NewPost(path, data, fields, body, replaces=same if force and same != path else None,
-                   overwrites=exists, poster_note=poster_note, kept=kept,
-                   replaced=None if previous is None else f"{previous.title!r} "
-                                                         f"({previous.year})")
+    plan = NewPost(
+        path,
+        data,
+        fields,
+        body,
+        replaces=same if force and same != path else None,
+        overwrites=exists,
+        poster_note=poster_note,
+        kept=kept,
+        replaced=None if previous is None else f"{previous.title!r} ({previous.year})",
+    )
     if unclosed_liquid(body) is not None:
-        plan.notes.append("the body has a '{{' or '{%' that is never closed: Jekyll will stop "
-                          "on it (wrap the text in {% raw %}...{% endraw %})")
+        plan.notes.append(
+            "the body has a '{{' or '{%' that is never closed: Jekyll will stop "
+            "on it (wrap the text in {% raw %}...{% endraw %})"
+        )
     return plan
 
 
@@ -336,12 +395,14 @@ def _check_round_trip(data: bytes, fields: dict, body: str, path: Path) -> None:
     """Read the rendered post back: it must give exactly the values it was made from."""
     back = Post.from_bytes(data, path)
     if back.metadata() != dict(fields) or back.body != body:
-        raise FilmcliError("internal error: the post would not read back as written", path,
-                           hint="please report this with the values you gave")
+        raise FilmcliError(
+            "internal error: the post would not read back as written",
+            path,
+            hint="please report this with the values you gave",
+        )
 
 
 def write_new(plan: NewPost, *, force: bool) -> None:
     write_post(plan.path, plan.data, replace=force)
     if plan.replaces is not None:
         remove_old(plan.replaces, plan.path)
-

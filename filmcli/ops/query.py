@@ -27,8 +27,11 @@ def _compare_poster(poster: Poster | None, op: str, wanted: str) -> bool:
     if poster is None:
         return op in ("!=", "!~")
     facts = {poster.origin, (poster.format or "").lower(), (poster.value or "").lower()}
-    hit = wanted.lower() in facts if op in ("=", "==", "!=") else any(
-        wanted.lower() in f for f in facts)
+    hit = (
+        wanted.lower() in facts
+        if op in ("=", "==", "!=")
+        else any(wanted.lower() in f for f in facts)
+    )
     return not hit if op in ("!=", "!~") else hit
 
 
@@ -46,19 +49,26 @@ def parse_where(expr: str) -> Callable[[Post], bool]:
     """`year>=2000`, `director~jonze` (case-insensitive substring), `title=Her`, `poster=none`."""
     match = _WHERE.match(expr)
     if not match:
-        raise UsageError(f"cannot read --where {expr!r}",
-                         hint="write FIELD OP VALUE with OP one of = != > >= < <= ~ !~, "
-                              "e.g. 'year>=2000' or 'director~jonze'")
+        raise UsageError(
+            f"cannot read --where {expr!r}",
+            hint="write FIELD OP VALUE with OP one of = != > >= < <= ~ !~, "
+            "e.g. 'year>=2000' or 'director~jonze'",
+        )
     name, op, wanted = match.groups()
     if op in (">", ">=", "<", "<=") and wanted == "":
         raise UsageError(f"--where {expr!r} has nothing to compare with")
     if wanted[:1] in ("<", ">", "=", "!", "~"):
-        raise UsageError(f"cannot read --where {expr!r}: the value starts with an operator",
-                         hint="operators are = != > >= < <= ~ !~, e.g. 'year>=2000'")
-    if name == "year" and op not in ("~", "!~") and _as_number(wanted) is None and (
-            wanted.lower() not in ("none", "null", "")):
-        raise UsageError(f"--where {expr!r}: year compares with a number",
-                         hint="e.g. 'year>=2000'")
+        raise UsageError(
+            f"cannot read --where {expr!r}: the value starts with an operator",
+            hint="operators are = != > >= < <= ~ !~, e.g. 'year>=2000'",
+        )
+    if (
+        name == "year"
+        and op not in ("~", "!~")
+        and _as_number(wanted) is None
+        and (wanted.lower() not in ("none", "null", ""))
+    ):
+        raise UsageError(f"--where {expr!r}: year compares with a number", hint="e.g. 'year>=2000'")
 
     def test(post: Post) -> bool:
         if name == "poster":
@@ -86,8 +96,9 @@ def parse_where(expr: str) -> Callable[[Post], bool]:
         if op == "!=":
             return left != right
         try:
-            return {">": left > right, ">=": left >= right, "<": left < right,
-                    "<=": left <= right}[op]  # type: ignore[operator]
+            return {">": left > right, ">=": left >= right, "<": left < right, "<=": left <= right}[
+                op
+            ]  # type: ignore[operator]
         except TypeError:
             return False
 
@@ -135,8 +146,9 @@ def sort_keys(post: Post, fields: Sequence[str]) -> tuple:
     return tuple(keys)
 
 
-def order(entries: Iterable[tuple[tuple, object]], fields: Sequence[str],
-          reverse: bool = False) -> list:
+def order(
+    entries: Iterable[tuple[tuple, object]], fields: Sequence[str], reverse: bool = False
+) -> list:
     """The payloads of (sort_keys, payload) entries in the order sort_posts gives."""
     ordered = list(entries)
     for i in reversed(range(len(fields))):
@@ -157,8 +169,9 @@ def sort_posts(posts: list[Post], fields: Sequence[str], reverse: bool = False) 
 
 
 #: Fields every post has, whatever its front matter holds.
-BUILTIN_FIELDS = frozenset({"path", "date", "slug", "body", "title", "director", "year",
-                            "layout", "poster", "draft"})
+BUILTIN_FIELDS = frozenset(
+    {"path", "date", "slug", "body", "title", "director", "year", "layout", "poster", "draft"}
+)
 
 
 #: Fields computed from the site as well as the post; made only for the commands that ask.
@@ -185,8 +198,9 @@ def computed_fields(root, names) -> dict[str, Callable[[Post], object]]:
     return {"url": url}
 
 
-def field_names(where: Sequence[str] = (), sort: Sequence[str] = (),
-                fields: Sequence[str] = ()) -> set[str]:
+def field_names(
+    where: Sequence[str] = (), sort: Sequence[str] = (), fields: Sequence[str] = ()
+) -> set[str]:
     """The field names a --where, --sort or --fields asks about."""
     names = {spec.lstrip("-+") for spec in (*sort, *fields)}
     names.update(m.group(1) for m in map(_WHERE.match, where) if m)
@@ -210,8 +224,7 @@ def check_fields(names: Iterable[str], seen: Iterable[str]) -> None:
     if unknown:
         known = sorted(BUILTIN_FIELDS | COMPUTED_FIELDS | set(seen))
         listed = ", ".join(repr(name) for name in unknown)
-        raise UsageError(f"no post has a field {listed}",
-                         hint="known fields: " + ", ".join(known))
+        raise UsageError(f"no post has a field {listed}", hint="known fields: " + ", ".join(known))
 
 
 def with_computed(posts: Iterable[Post], computed: dict) -> Iterable[Post]:
@@ -221,10 +234,18 @@ def with_computed(posts: Iterable[Post], computed: dict) -> Iterable[Post]:
         yield post
 
 
-def select(posts: Iterable[Post], where: Sequence[str] = (), search: str | None = None,
-           sort: Sequence[str] = (), reverse: bool = False, limit: int | None = None, *,
-           make: Callable[[Post], object] | None = None, fields: Sequence[str] = (),
-           root=None) -> list:
+def select(
+    posts: Iterable[Post],
+    where: Sequence[str] = (),
+    search: str | None = None,
+    sort: Sequence[str] = (),
+    reverse: bool = False,
+    limit: int | None = None,
+    *,
+    make: Callable[[Post], object] | None = None,
+    fields: Sequence[str] = (),
+    root=None,
+) -> list:
     """Filter (all --where must hold), search, sort, then cut to --limit.
 
     The one selection every command uses. With `make`, `make(post)` is kept for each

@@ -48,8 +48,9 @@ def post_record(post: Post, path: str, *, poster: str = "summary", body: bool = 
     value = fm.get("poster")
     if poster != "omit":
         if isinstance(value, Poster):
-            record["poster"] = (value.text if poster == "inline"
-                                else value.summary(hash=poster != "facts"))
+            record["poster"] = (
+                value.text if poster == "inline" else value.summary(hash=poster != "facts")
+            )
         else:
             record["poster"] = jsonable(value)
     for key, item in fm.items():

@@ -77,9 +77,11 @@ def settings_file() -> str:
 
     from filmcli.store.config import DEFAULTS
 
-    lines = ["# filmcli's settings for this library. Every setting is shown at its default;",
-             "# remove the '# ' before one to change it (`filmcli config show` lists them).",
-             ""]
+    lines = [
+        "# filmcli's settings for this library. Every setting is shown at its default;",
+        "# remove the '# ' before one to change it (`filmcli config show` lists them).",
+        "",
+    ]
     for line in tomli_w.dumps(DEFAULTS).splitlines():
         lines.append(f"# {line}" if line.strip() else "")
     return "\n".join(lines) + "\n"
@@ -114,8 +116,9 @@ def init_library(folder: str | os.PathLike, *, title: str | None = None) -> Init
             report.created.append(path)
     for relative, text in files.items():
         path = root / relative
-        if os.path.lexists(path) or (relative == "_config.yml"
-                                     and os.path.lexists(root / "_config.yaml")):
+        if os.path.lexists(path) or (
+            relative == "_config.yml" and os.path.lexists(root / "_config.yaml")
+        ):
             report.kept.append(path)
             continue
         write_atomic(path, text.encode("utf-8"), exclusive=True)

@@ -26,8 +26,10 @@ class Ambiguous(UsageError):
     """The words name several films; `candidates` lists them (exit 2, as for every command)."""
 
     def __init__(self, query: str, candidates: list[Post], library=None):
-        super().__init__(f"{query!r} matches {len(candidates)} films; name one by its slug "
-                         "or file", hint="a longer part of the title, the year, or the slug")
+        super().__init__(
+            f"{query!r} matches {len(candidates)} films; name one by its slug or file",
+            hint="a longer part of the title, the year, or the slug",
+        )
         self.candidates = candidates
         self.details = candidate_lines(candidates, library)
 
@@ -41,8 +43,13 @@ class Unreadable(FilmcliError):
     that post, for the commands that can act on it anyway (`edit` repairs it)."""
 
     def __init__(self, error: FilmcliError, file: Path):
-        super().__init__(error.message, error.path, error.line,
-                         hint=f"`filmcli edit {file.name}` opens it to repair it", rule=error.rule)
+        super().__init__(
+            error.message,
+            error.path,
+            error.line,
+            hint=f"`filmcli edit {file.name}` opens it to repair it",
+            rule=error.rule,
+        )
         self.file = file
 
 
@@ -90,8 +97,9 @@ def _match(posts: list[Post], text: str) -> list[Post]:
         # word: `rm ok --yes` must not take Tokyo Story
         lambda p: bool(phrase.search(_title(p).casefold())),
         # Words in any order, accents ignored: `leon`, `kane citizen`, `alien romulus`.
-        lambda p: bool(asked) and all(any(t.startswith(w) for t in words(_title(p)))
-                                      for w in asked),
+        lambda p: (
+            bool(asked) and all(any(t.startswith(w) for t in words(_title(p))) for w in asked)
+        ),
     )
     for test in steps:
         hits = [p for p in posts if test(p)]
@@ -110,8 +118,9 @@ def _as_file(library, text: str) -> Path | None:
     return None
 
 
-def find_posts(library, query: str | Sequence[str],
-               posts: Iterable[Post] | None = None) -> list[Post]:
+def find_posts(
+    library, query: str | Sequence[str], posts: Iterable[Post] | None = None
+) -> list[Post]:
     """The posts `query` names (see the module's docstring); [] when none does.
 
     `posts` are the films to choose among (default: every readable post of the library).
@@ -181,18 +190,26 @@ def select_many(library, words: Sequence[str]) -> list[Post]:
     return [select_post(library, [word]) for word in words]
 
 
-def select_post(library, query: str | Sequence[str],
-                posts: Iterable[Post] | None = None) -> Post:
+def select_post(library, query: str | Sequence[str], posts: Iterable[Post] | None = None) -> Post:
     """The one post `query` names; NoMatch (exit 1) when none does, Ambiguous (exit 2)."""
     hits = find_posts(library, query, posts)
     text = query if isinstance(query, str) else " ".join(query)
     if not hits:
-        raise NoMatch(f"no film matches {text!r}",
-                      hint="`filmcli list --search TEXT` shows what there is")
+        raise NoMatch(
+            f"no film matches {text!r}", hint="`filmcli list --search TEXT` shows what there is"
+        )
     if len(hits) > 1:
         raise Ambiguous(text, hits, library)
     return hits[0]
 
 
-__all__ = ["Ambiguous", "NoMatch", "Unreadable", "candidate_lines", "find_posts", "select_many",
-           "select_post", "words"]
+__all__ = [
+    "Ambiguous",
+    "NoMatch",
+    "Unreadable",
+    "candidate_lines",
+    "find_posts",
+    "select_many",
+    "select_post",
+    "words",
+]

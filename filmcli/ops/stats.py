@@ -11,8 +11,9 @@ from filmcli.model.post import Post
 def library_stats(posts: Sequence[Post], file_sizes: Sequence[int], top: int = 10) -> dict:
     """Films, directors, year span, films per decade, top directors, poster formats and bytes."""
     years = [p.year for p in posts if isinstance(p.year, int) and not isinstance(p.year, bool)]
-    directors = Counter(p.director.strip() for p in posts
-                        if isinstance(p.director, str) and p.director.strip())
+    directors = Counter(
+        p.director.strip() for p in posts if isinstance(p.director, str) and p.director.strip()
+    )
     decades = Counter(y // 10 * 10 for y in years)
     formats: Counter = Counter()
     poster_bytes = 0
@@ -33,8 +34,10 @@ def library_stats(posts: Sequence[Post], file_sizes: Sequence[int], top: int = 1
         "year_min": min(years) if years else None,
         "year_max": max(years) if years else None,
         "per_decade": {f"{d}s": decades[d] for d in sorted(decades)},
-        "top_directors": [{"director": d, "films": n} for d, n in
-                          sorted(directors.items(), key=lambda kv: (-kv[1], kv[0]))[:top]],
+        "top_directors": [
+            {"director": d, "films": n}
+            for d, n in sorted(directors.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
+        ],
         "poster_formats": dict(sorted(formats.items(), key=lambda kv: (-kv[1], kv[0]))),
         "poster_bytes": poster_bytes,
         "library_bytes": library_bytes,

@@ -20,8 +20,11 @@ ERROR, WARNING = "error", "warning"
 
 #: rule id -> (severity, what it checks). Ids are stable: scripts select and ignore them.
 RULES: dict[str, tuple[str, str]] = {
-    "FC001": (WARNING, "no front matter (Jekyll titles the post from its file name, or copies "
-                       "it as a static file)"),
+    "FC001": (
+        WARNING,
+        "no front matter (Jekyll titles the post from its file name, or copies "
+        "it as a static file)",
+    ),
     "FC002": (ERROR, "front matter not closed"),
     "FC003": (ERROR, "YAML syntax error"),
     "FC004": (WARNING, "duplicate key (Jekyll keeps the last value)"),
@@ -106,20 +109,24 @@ class Options:
     @classmethod
     def from_config(cls, config: dict, *, fast: bool = False) -> Options:
         section = config.get("validate", {})
-        return cls(required=tuple(section.get("required", cls.required)),
-                   max_pixels=int(section.get("max_pixels", cls.max_pixels)),
-                   max_bytes=int(section.get("max_bytes", cls.max_bytes)),
-                   min_year=int(section.get("min_year", cls.min_year)),
-                   known_keys=tuple(section.get("known_keys", ())),
-                   images=not fast)
+        return cls(
+            required=tuple(section.get("required", cls.required)),
+            max_pixels=int(section.get("max_pixels", cls.max_pixels)),
+            max_bytes=int(section.get("max_bytes", cls.max_bytes)),
+            min_year=int(section.get("min_year", cls.min_year)),
+            known_keys=tuple(section.get("known_keys", ())),
+            images=not fast,
+        )
 
 
 def rule_filter(select: Sequence[str], ignore: Sequence[str]):
     """Rules by id or prefix (`FC1` is every FC1xx), like ruff's --select/--ignore."""
     for spec in (*select, *ignore):
         if not any(rule.startswith(spec.upper()) for rule in RULES):
-            raise UsageError(f"no rule matches {spec!r}",
-                             hint="rules are FC001..FC209; see 'filmcli validate --rules'")
+            raise UsageError(
+                f"no rule matches {spec!r}",
+                hint="rules are FC001..FC209; see 'filmcli validate --rules'",
+            )
 
     def keep(rule: str) -> bool:
         if select and not any(rule.startswith(s.upper()) for s in select):
@@ -142,8 +149,9 @@ class Checker:
         #: the bytes of the post being checked when they are not (yet) its file's (edit)
         self.source: bytes | None = None
 
-    def problem(self, post_path: str, line: int | None, rule: str, message: str,
-                severity: str | None = None) -> Problem:
+    def problem(
+        self, post_path: str, line: int | None, rule: str, message: str, severity: str | None = None
+    ) -> Problem:
         return Problem(post_path, line, rule, severity or RULES[rule][0], message)
 
     # --- one post ------------------------------------------------------
@@ -156,24 +164,46 @@ class Checker:
         """A post filmcli could not read: its problem, and what Jekyll does with it."""
         first = self.check_error(exc)
         if first.rule == "FC001":
-            return [self.problem(first.path, first.line, "FC001",
-                                 f"{exc.message}; {jekyll.no_front_matter(first.path)}")]
+            return [
+                self.problem(
+                    first.path,
+                    first.line,
+                    "FC001",
+                    f"{exc.message}; {jekyll.no_front_matter(first.path)}",
+                )
+            ]
         if first.rule == "FC002" and self._front_text(self.library.root / first.path):
-            return [self.problem(first.path, first.line, "FC002", "front matter closed with a "
-                                 "'...' line: Jekyll reads it as closed, filmcli does not yet",
-                                 WARNING)]
+            return [
+                self.problem(
+                    first.path,
+                    first.line,
+                    "FC002",
+                    "front matter closed with a "
+                    "'...' line: Jekyll reads it as closed, filmcli does not yet",
+                    WARNING,
+                )
+            ]
         if first.rule not in ("FC003", "FC005") or (
-                first.rule == "FC003" and "looks like" not in exc.message):
+            first.rule == "FC003" and "looks like" not in exc.message
+        ):
             return [first]  # a syntax error (or filmcli's nesting limit), as to Jekyll
         text = self._front_text(self.library.root / first.path)
         reading = jekyll.psych_findings(text) if text is not None else None
         if reading is None:
             return [first]  # not YAML to libyaml either: Jekyll loses the front matter too
         findings, node = reading
-        out = [first] if first.rule == "FC005" else [self.problem(
-            first.path, first.line, "FC010", exc.message + " (Jekyll's YAML reads it)")]
-        out.extend(self.problem(first.path, f.line, f.rule, f.message, f.severity)
-                   for f in findings)
+        out = (
+            [first]
+            if first.rule == "FC005"
+            else [
+                self.problem(
+                    first.path, first.line, "FC010", exc.message + " (Jekyll's YAML reads it)"
+                )
+            ]
+        )
+        out.extend(
+            self.problem(first.path, f.line, f.rule, f.message, f.severity) for f in findings
+        )
         raw_date = jekyll.plain_value(node, "date")
         if raw_date is not None:
             out.extend(self.date_problems(first.path, *raw_date))
@@ -203,11 +233,17 @@ class Checker:
         year = fm.get("year")
         if year is not None:
             if isinstance(year, bool) or not isinstance(year, int):
-                add("FC102", f"'year' should be a whole number, not {_kind(year)} ({year!r})",
-                    "year")
+                add(
+                    "FC102",
+                    f"'year' should be a whole number, not {_kind(year)} ({year!r})",
+                    "year",
+                )
             elif not self.options.min_year <= year <= self.today.year + 1:
-                add("FC103", f"year {year} is outside {self.options.min_year}.."
-                             f"{self.today.year + 1}", "year")
+                add(
+                    "FC103",
+                    f"year {year} is outside {self.options.min_year}..{self.today.year + 1}",
+                    "year",
+                )
         poster = fm.get("poster")
         if poster is not None and not isinstance(poster, Poster):
             add("FC102", f"'poster' should be text, not {_kind(poster)}", "poster")
@@ -230,9 +266,12 @@ class Checker:
             out.append(self.problem(path, line, rule, message))
 
         if poster.origin == "url":
-            add("FC113", f"poster {poster.value!r} is on another site: the page depends on it, "
-                         "and extract-posters, wall and show cannot use it (download it and "
-                         "embed it with `filmcli set FILM poster=@FILE`)")
+            add(
+                "FC113",
+                f"poster {poster.value!r} is on another site: the page depends on it, "
+                "and extract-posters, wall and show cannot use it (download it and "
+                "embed it with `filmcli set FILM poster=@FILE`)",
+            )
             return out
         if poster.origin == "path":
             # the one resolver embed-posters, show and wall use: next to the post or from the
@@ -260,24 +299,43 @@ class Checker:
         else:
             dated, day = jekyll.name_date(name)
             if not dated:
-                out.append(self.problem(path, None, "FC201",
-                                        f"Jekyll reads no date in the file name {name!r}, so "
-                                        "it leaves the post out of the site (posts are named "
-                                        "YYYY-MM-DD-slug.md)"))
+                out.append(
+                    self.problem(
+                        path,
+                        None,
+                        "FC201",
+                        f"Jekyll reads no date in the file name {name!r}, so "
+                        "it leaves the post out of the site (posts are named "
+                        "YYYY-MM-DD-slug.md)",
+                    )
+                )
             elif day is None:
-                out.append(self.problem(path, None, "FC202",
-                                        f"the date in the file name {name!r} is impossible: "
-                                        "Jekyll stops the whole build on it"))
+                out.append(
+                    self.problem(
+                        path,
+                        None,
+                        "FC202",
+                        f"the date in the file name {name!r} is impossible: "
+                        "Jekyll stops the whole build on it",
+                    )
+                )
             else:
                 out.extend(self._name_notes(path, name, day))
         if "date" in post.front_matter:
-            out.extend(self.date_problems(path, post.front_matter["date"],
-                                          post.lines.get("date", 1)))
+            out.extend(
+                self.date_problems(path, post.front_matter["date"], post.lines.get("date", 1))
+            )
         when = post.date
         if when is not None and when > self.today:
-            out.append(self.problem(path, post.lines.get("date", None), "FC206",
-                                    f"date {when.isoformat()} is in the future: Jekyll skips "
-                                    "the post unless built with --future"))
+            out.append(
+                self.problem(
+                    path,
+                    post.lines.get("date", None),
+                    "FC206",
+                    f"date {when.isoformat()} is in the future: Jekyll skips "
+                    "the post unless built with --future",
+                )
+            )
         return out
 
     def _name_notes(self, path: str, name: str, day) -> list[Problem]:
@@ -286,14 +344,28 @@ class Checker:
         written = jekyll.DATE_NAME.match(name)
         numbers = tuple(int(g) for g in written.groups()[1:3]) if written else ()
         if numbers and (day.month, day.day) != numbers:
-            out.append(self.problem(path, None, "FC202",
-                                    f"the file name {name!r} has no such day: Jekyll dates "
-                                    f"the post {day.isoformat()}", WARNING))
+            out.append(
+                self.problem(
+                    path,
+                    None,
+                    "FC202",
+                    f"the file name {name!r} has no such day: Jekyll dates "
+                    f"the post {day.isoformat()}",
+                    WARNING,
+                )
+            )
         elif (problem := post_name_problem(name)) is not None:
             # the slug rule `new --slug` and `add` apply (filmcli.model.slug.slug_problem)
-            out.append(self.problem(path, None, "FC201", f"file name {name!r}: {problem} "
-                                    "(Jekyll builds it; this is filmcli's rule for names)",
-                                    WARNING))
+            out.append(
+                self.problem(
+                    path,
+                    None,
+                    "FC201",
+                    f"file name {name!r}: {problem} "
+                    "(Jekyll builds it; this is filmcli's rule for names)",
+                    WARNING,
+                )
+            )
         return out
 
     def date_problems(self, path: str, value, line: int | None) -> list[Problem]:
@@ -303,15 +375,31 @@ class Checker:
         text = jekyll.ruby_s(value)
         read = jekyll.ruby_date(text, self.today)
         if read.day is None:
-            return [self.problem(path, line, "FC205",
-                                 f"date {text!r} cannot be read by Jekyll's Time.parse: it "
-                                 "stops the whole build (Invalid date)")]
+            return [
+                self.problem(
+                    path,
+                    line,
+                    "FC205",
+                    f"date {text!r} cannot be read by Jekyll's Time.parse: it "
+                    "stops the whole build (Invalid date)",
+                )
+            ]
         if jekyll.iso_date(text):
             return []
-        told = f"Jekyll reads date {text!r} as {read.day.isoformat()}" if read.exact else (
-            f"Jekyll reads date {text!r} with Ruby's Time.parse")
-        return [self.problem(path, line, "FC205", f"{told}; write it as YYYY-MM-DD so filmcli "
-                             "reads the same day", WARNING)]
+        told = (
+            f"Jekyll reads date {text!r} as {read.day.isoformat()}"
+            if read.exact
+            else (f"Jekyll reads date {text!r} with Ruby's Time.parse")
+        )
+        return [
+            self.problem(
+                path,
+                line,
+                "FC205",
+                f"{told}; write it as YYYY-MM-DD so filmcli reads the same day",
+                WARNING,
+            )
+        ]
 
     def check_body(self, path: str, post: Post) -> list[Problem]:
         from filmcli.ops.liquid import liquid_problems
@@ -319,9 +407,15 @@ class Checker:
         if "{%" not in post.body and "{{" not in post.body:
             return []
         found = liquid_problems(post.body, self.liquid_site)
-        return [self.problem(path, post.body_line + post.body.count("\n", 0, p.offset),
-                             "FC207", p.message + ": jekyll build stops on it")
-                for p in found]
+        return [
+            self.problem(
+                path,
+                post.body_line + post.body.count("\n", 0, p.offset),
+                "FC207",
+                p.message + ": jekyll build stops on it",
+            )
+            for p in found
+        ]
 
     def check_psych(self, path: str, post: Post) -> list[Problem]:
         """FC209 (and FC006's warning): values Jekyll's YAML reads otherwise, looked for
@@ -329,15 +423,20 @@ class Checker:
         fm = post.front_matter
         year = fm.get("year")
         rest = {k: v for k, v in fm.items() if k != "year"}
-        if not (jekyll.suspicious(rest) or jekyll.shared_values(fm)
-                or (year is not None and not isinstance(year, int) and jekyll.suspicious(year))):
+        if not (
+            jekyll.suspicious(rest)
+            or jekyll.shared_values(fm)
+            or (year is not None and not isinstance(year, int) and jekyll.suspicious(year))
+        ):
             return []
         poster = post.poster
         skip = poster._span if poster is not None and poster._file is not None else None
         text = self._front_text(post.path, skip)
         reading = jekyll.psych_findings(text) if text is not None else None
-        return [self.problem(path, f.line, f.rule, f.message, f.severity)
-                for f in (reading[0] if reading else ())]
+        return [
+            self.problem(path, f.line, f.rule, f.message, f.severity)
+            for f in (reading[0] if reading else ())
+        ]
 
     def _front_text(self, path: Path, skip: tuple[int, int] | None = None) -> str | None:
         """The front matter's text, from the bytes being checked or else from the file."""
@@ -370,10 +469,8 @@ class Checker:
             except (UrlError, FilmcliError, ValueError, OverflowError):
                 continue  # a URL Jekyll cannot make: not this rule's to say
         excluded = self.site_config.get("exclude")
-        excluded = tuple(str(e).strip("/") for e in excluded) if isinstance(excluded,
-                                                                             list) else ()
-        pages = [(path, url, False) for path, url in jekyll.page_urls(self.library.root,
-                                                                       excluded)]
+        excluded = tuple(str(e).strip("/") for e in excluded) if isinstance(excluded, list) else ()
+        pages = [(path, url, False) for path, url in jekyll.page_urls(self.library.root, excluded)]
         return _url_problems(self, pages + built)
 
     @property
@@ -383,8 +480,7 @@ class Checker:
         if site is None:
             from filmcli.ops.liquid import site_liquid
 
-            site = self.__dict__["_liquid_site"] = site_liquid(self.library.root,
-                                                               self.site_config)
+            site = self.__dict__["_liquid_site"] = site_liquid(self.library.root, self.site_config)
         return site
 
     @property
@@ -411,9 +507,14 @@ class Checker:
         for group in films.values():
             for post in group[1:]:
                 first = self.library.relpath(group[0].path)
-                out.append(self.problem(self.library.relpath(post.path),
-                                        post.lines.get("title", 1), "FC203",
-                                        f"'{post.title}' ({post.year}) is also in {first}"))
+                out.append(
+                    self.problem(
+                        self.library.relpath(post.path),
+                        post.lines.get("title", 1),
+                        "FC203",
+                        f"'{post.title}' ({post.year}) is also in {first}",
+                    )
+                )
         out.extend(self.check_urls(posts))
         return out
 
@@ -431,10 +532,16 @@ def _url_problems(checker: Checker, built: list[tuple[str, str, bool]]) -> list[
         first = group[0]
         for path, url, is_post in group[1:]:
             if is_post:
-                out.append(checker.problem(path, None, "FC204",
-                                           f"builds to the same URL {url} as {first[0]}: Jekyll "
-                                           "writes one over the other ('Conflict:' in its "
-                                           "build), so one of them is lost"))
+                out.append(
+                    checker.problem(
+                        path,
+                        None,
+                        "FC204",
+                        f"builds to the same URL {url} as {first[0]}: Jekyll "
+                        "writes one over the other ('Conflict:' in its "
+                        "build), so one of them is lost",
+                    )
+                )
     for dests in folded.values():
         if len(dests) < 2:
             continue
@@ -442,16 +549,29 @@ def _url_problems(checker: Checker, built: list[tuple[str, str, bool]]) -> list[
         for dest in dests[1:]:
             path, url, is_post = files[dest][0]
             if is_post:
-                out.append(checker.problem(
-                    path, None, "FC204", f"URL {url} differs only by case from {first[1]} "
-                    f"({first[0]}): they collide on macOS and Windows, where one overwrites "
-                    "the other (jekyll doctor warns)", WARNING))
+                out.append(
+                    checker.problem(
+                        path,
+                        None,
+                        "FC204",
+                        f"URL {url} differs only by case from {first[1]} "
+                        f"({first[0]}): they collide on macOS and Windows, where one overwrites "
+                        "the other (jekyll doctor warns)",
+                        WARNING,
+                    )
+                )
     return out
 
 
 def _kind(value) -> str:
-    return {bool: "true/false", int: "a number", float: "a number", list: "a list",
-            dict: "a mapping", str: "text"}.get(type(value), type(value).__name__)
+    return {
+        bool: "true/false",
+        int: "a number",
+        float: "a number",
+        list: "a list",
+        dict: "a mapping",
+        str: "text",
+    }.get(type(value), type(value).__name__)
 
 
 _LIQUID = re.compile(r"\{[%{]")
@@ -470,7 +590,7 @@ def unclosed_liquid(body: str) -> tuple[int, str] | None:
         end = body.find(closer, match.end())
         if end < 0:
             return match.start(), opener
-        tag = body[match.end():end].strip().lstrip("-").strip()
+        tag = body[match.end() : end].strip().lstrip("-").strip()
         if opener == "{%" and tag.startswith("raw"):
             in_raw = True
         elif opener == "{%" and tag.startswith("endraw"):
@@ -505,8 +625,12 @@ def poster_problems(poster: Poster, options: Options) -> list[tuple[str, str]]:
         out.append((exc.rule if exc.rule in RULES else "FC106", exc.message))
         return out
     if size is not None and size > options.max_bytes:
-        out.append(("FC109", f"poster is {size:,} bytes, over the limit of "
-                             f"{options.max_bytes:,} (not decoded)"))
+        out.append(
+            (
+                "FC109",
+                f"poster is {size:,} bytes, over the limit of {options.max_bytes:,} (not decoded)",
+            )
+        )
         return out
     fmt = poster.format
     if fmt is None:
@@ -518,8 +642,13 @@ def poster_problems(poster: Poster, options: Options) -> list[tuple[str, str]]:
         out.append(("FC104", f"poster MIME {declared} but the data is {fmt}"))
     width, height = poster.width, poster.height
     if width and height and width * height > options.max_pixels:
-        out.append(("FC108", f"poster is {width}×{height} = {width * height:,} pixels, over the "
-                             f"limit of {options.max_pixels:,} (not decoded)"))
+        out.append(
+            (
+                "FC108",
+                f"poster is {width}×{height} = {width * height:,} pixels, over the "
+                f"limit of {options.max_pixels:,} (not decoded)",
+            )
+        )
         return out
     if options.images:
         problem = decode_problem(data, options.max_pixels)
@@ -546,7 +675,7 @@ def malformed_uri(poster: Poster) -> tuple[str, str] | None:
         return None
     head = payload[:512].strip()
     try:
-        if sniff_format(binascii.a2b_base64(head[:len(head) // 4 * 4])) is not None:
+        if sniff_format(binascii.a2b_base64(head[: len(head) // 4 * 4])) is not None:
             return "FC111", "poster data URI has no ';base64' though its data is base64"
     except binascii.Error:
         pass
@@ -556,17 +685,32 @@ def malformed_uri(poster: Poster) -> tuple[str, str] | None:
 def poster_job(poster: Poster, options: Options) -> tuple:
     """What a worker process needs to check a poster: where its text is, not the text."""
     on_file = poster._file is not None and poster._span is not None and poster._b64 is None
-    return (str(poster._file) if on_file else None, poster._span if on_file else None,
-            None if on_file else poster._payload(), poster.declared_mime, poster.is_base64,
-            poster.line, options.max_bytes, options.max_pixels, poster._stamp)
+    return (
+        str(poster._file) if on_file else None,
+        poster._span if on_file else None,
+        None if on_file else poster._payload(),
+        poster.declared_mime,
+        poster.is_base64,
+        poster.line,
+        options.max_bytes,
+        options.max_pixels,
+        poster._stamp,
+    )
 
 
 def check_poster_job(job: tuple) -> list[tuple[str, str]]:
     """poster_problems for a poster_job, in a worker process."""
     file, span, b64, mime, is_b64, line, max_bytes, max_pixels, file_stamp = job
-    poster = Poster("data", declared_mime=mime, is_base64=is_b64, b64=b64,
-                    file=None if file is None else Path(file), span=span, line=line,
-                    stamp=file_stamp)
+    poster = Poster(
+        "data",
+        declared_mime=mime,
+        is_base64=is_b64,
+        b64=b64,
+        file=None if file is None else Path(file),
+        span=span,
+        line=line,
+        stamp=file_stamp,
+    )
     return poster_problems(poster, Options(max_bytes=max_bytes, max_pixels=max_pixels))
 
 
@@ -585,8 +729,10 @@ def decode_problem(data: bytes, max_pixels: int) -> tuple[str, str] | None:
         with decoding(data) as notes:  # Pillow's and libtiff's chatter: caught, not printed
             with Image.open(io.BytesIO(data)) as im:
                 if im.width * im.height > max_pixels:
-                    return "FC108", (f"poster is {im.width}×{im.height} pixels, over the limit "
-                                     f"of {max_pixels:,} (not decoded)")
+                    return "FC108", (
+                        f"poster is {im.width}×{im.height} pixels, over the limit "
+                        f"of {max_pixels:,} (not decoded)"
+                    )
                 if im.format == "JPEG":
                     # DCT scaling: libjpeg still reads every entropy-coded byte, so a
                     # truncated or corrupt stream fails as in a full decode (tests sweep
@@ -595,8 +741,15 @@ def decode_problem(data: bytes, max_pixels: int) -> tuple[str, str] | None:
                 im.load()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         return "FC108", f"poster refused as a decompression bomb: {exc}"
-    except (OSError, SyntaxError, ValueError, EOFError, MemoryError, Image.UnidentifiedImageError,
-            struct_error()) as exc:
+    except (
+        OSError,
+        SyntaxError,
+        ValueError,
+        EOFError,
+        MemoryError,
+        Image.UnidentifiedImageError,
+        struct_error(),
+    ) as exc:
         text = (str(exc) or type(exc).__name__) + notes.suffix()
         if "truncated" in text:
             return "FC107", f"poster image is truncated ({text})"
@@ -610,8 +763,7 @@ def struct_error():
     return struct.error
 
 
-def check_bytes(library, data: bytes, path: Path, options: Options | None = None
-                ) -> list[Problem]:
+def check_bytes(library, data: bytes, path: Path, options: Options | None = None) -> list[Problem]:
     """The problems of one post held in memory (as it would be at `path`), without the
     rules that need the whole library: what `edit` checks before saving."""
     checker = Checker(library, options or Options.from_config(library.config))
@@ -624,9 +776,16 @@ def check_bytes(library, data: bytes, path: Path, options: Options | None = None
     return checker.check_post(post)
 
 
-def validate(library, paths: Iterable = (), options: Options | None = None, *,
-             drafts: bool = False, fixes: bool = True, on_post=None,
-             on_read=None) -> list[Problem]:
+def validate(
+    library,
+    paths: Iterable = (),
+    options: Options | None = None,
+    *,
+    drafts: bool = False,
+    fixes: bool = True,
+    on_post=None,
+    on_read=None,
+) -> list[Problem]:
     """Every problem in the posts under `paths` (and the drafts, with `drafts`), in path
     order, library rules last; with `fixes`, each marked with the kind of fix
     `validate --fix` has for it (`Problem.fix`). `on_post()` is called once per post read

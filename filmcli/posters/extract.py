@@ -72,8 +72,12 @@ def poster_stem(post_path: str | os.PathLike) -> str:
     """
     name = Path(post_path).name
     slug = date_from_filename(name)[1] or name.rsplit(".", 1)[0]
-    if (slug_problem(slug) is None and _NAME_OK.match(slug)
-            and len(slug.encode("utf-8")) <= MAX_SLUG_BYTES and filename_problem(slug) is None):
+    if (
+        slug_problem(slug) is None
+        and _NAME_OK.match(slug)
+        and len(slug.encode("utf-8")) <= MAX_SLUG_BYTES
+        and filename_problem(slug) is None
+    ):
         return slug
     stem = slugify(slug)
     return stem if filename_problem(stem) is None else "poster"
@@ -160,9 +164,11 @@ def output_folder(library, out: str | None, *, rewrite: bool) -> tuple[Path, str
         try:
             folder.relative_to(root)
         except ValueError:
-            raise FilmcliError(f"poster.dir {configured!r} leads outside the site",
-                               root / "filmcli.toml",
-                               hint="set a folder inside the site, or pass --out") from None
+            raise FilmcliError(
+                f"poster.dir {configured!r} leads outside the site",
+                root / "filmcli.toml",
+                hint="set a folder inside the site, or pass --out",
+            ) from None
     if folder.exists() and not folder.is_dir():
         raise FilmcliError("the output folder is not a folder", folder)
     try:
@@ -172,8 +178,10 @@ def output_folder(library, out: str | None, *, rewrite: bool) -> tuple[Path, str
     if site_dir == "/.":
         site_dir = "/"
     if rewrite and site_dir is None:
-        raise UsageError("--rewrite needs an output folder inside the site",
-                         hint=f"the site is {root}; posts can only point at files it serves")
+        raise UsageError(
+            "--rewrite needs an output folder inside the site",
+            hint=f"the site is {root}; posts can only point at files it serves",
+        )
     return folder, site_dir
 
 
@@ -288,8 +296,10 @@ def place_file(target: Path, shown: str, data: bytes, *, force: bool, dry_run: b
         if st.st_size == len(data) and same_content(target, data):
             return "same"
         if not force:
-            raise FilmcliError(f"{shown} already exists with other content",
-                               hint="use --force to replace it, or move it away")
+            raise FilmcliError(
+                f"{shown} already exists with other content",
+                hint="use --force to replace it, or move it away",
+            )
         if not dry_run:
             write_atomic(target, data)
         return "replaced"
@@ -314,8 +324,7 @@ def _post_and_poster(result: Result, path, shown: str, max_bytes):
     if poster is None:
         result.status = "skipped"
         result.reason = "none" if "poster" not in post.front_matter else "not-text"
-        result.message = ("no poster" if result.reason == "none"
-                          else "the poster value is not text")
+        result.message = "no poster" if result.reason == "none" else "the poster value is not text"
         return result
     return raw, post, poster, st
 
@@ -338,8 +347,9 @@ def extract_one(job: ExtractJob) -> Result:
         data = poster.data
         fmt = imageinfo.sniff_format(data[:64])
         if fmt is None:
-            raise FilmcliError("the poster data is not an image in a known format",
-                               line=poster.line, rule="FC107")
+            raise FilmcliError(
+                "the poster data is not an image in a known format", line=poster.line, rule="FC107"
+            )
         result.format, result.size = fmt, len(data)
         name = f"{job.stem}.{imageinfo.EXTENSION[fmt]}"
         shown_file = os.path.join(job.out_shown, name)
@@ -359,8 +369,11 @@ def extract_one(job: ExtractJob) -> Result:
             new = replace_poster(raw, post, site_path)
             # only the version of the post that was read is replaced, and only while its
             # poster file holds its image
-            if not job.dry_run and write_atomic(job.post, new, expect=st,
-                                                requires=(str(target), result.sha256)) == "same":
+            if (
+                not job.dry_run
+                and write_atomic(job.post, new, expect=st, requires=(str(target), result.sha256))
+                == "same"
+            ):
                 result.already = True
         except FilmcliError as exc:
             _failed(result, exc, job.shown)
@@ -448,20 +461,24 @@ def embed_one(job: EmbedJob) -> Result:
         result.file = os.path.relpath(path, job.root)
         size = path.stat().st_size
         if job.max_bytes is not None and size > job.max_bytes:
-            raise FilmcliError(f"the poster file is {size:,} bytes, over the limit of "
-                               f"{job.max_bytes:,}", line=poster.line)
+            raise FilmcliError(
+                f"the poster file is {size:,} bytes, over the limit of {job.max_bytes:,}",
+                line=poster.line,
+            )
         data = path.read_bytes()
         fmt = imageinfo.sniff_format(data[:64])
         if fmt is None or fmt not in imageinfo.MIME:
-            raise FilmcliError(f"{result.file} is not an image in a known format",
-                               line=poster.line, rule="FC107")
+            raise FilmcliError(
+                f"{result.file} is not an image in a known format", line=poster.line, rule="FC107"
+            )
         result.format, result.size = fmt, len(data)
         new = replace_poster(raw, post, data_uri(data, fmt))
         if not job.dry_run and write_atomic(job.post, new, expect=st) == "same":
             result.already = True
     except OSError as exc:
-        return _failed(result, FilmcliError(f"cannot read the poster file: {exc.strerror}"),
-                       job.shown)
+        return _failed(
+            result, FilmcliError(f"cannot read the poster file: {exc.strerror}"), job.shown
+        )
     except FilmcliError as exc:
         return _failed(result, exc, job.shown)
     result.sha256 = hashlib.sha256(data).hexdigest()
@@ -487,9 +504,15 @@ def _universe(library) -> list[Path]:
     return library.post_paths([folder]) if folder.is_dir() else []
 
 
-def plan_extract(library, paths: Iterable[str], *, out: str | None = None,
-                 rewrite: bool = False, dry_run: bool = False,
-                 force: bool = False) -> tuple[list[ExtractJob], Path]:
+def plan_extract(
+    library,
+    paths: Iterable[str],
+    *,
+    out: str | None = None,
+    rewrite: bool = False,
+    dry_run: bool = False,
+    force: bool = False,
+) -> tuple[list[ExtractJob], Path]:
     """One job per post file named (default: the posts folder), in path order."""
     _RESOLVED.clear()  # folders are resolved afresh for every run
     folder, site_dir = output_folder(library, out, rewrite=rewrite)
@@ -497,16 +520,30 @@ def plan_extract(library, paths: Iterable[str], *, out: str | None = None,
     stems = library_stems(library, post_paths)
     out_shown = library.relpath(folder)
     max_bytes = library.config.get("read", {}).get("max_post_bytes")
-    jobs = [ExtractJob(str(p), library.relpath(p), stems[os.path.abspath(p)], str(folder),
-                       out_shown, site_dir, rewrite, dry_run, force, max_bytes)
-            for p in post_paths]
+    jobs = [
+        ExtractJob(
+            str(p),
+            library.relpath(p),
+            stems[os.path.abspath(p)],
+            str(folder),
+            out_shown,
+            site_dir,
+            rewrite,
+            dry_run,
+            force,
+            max_bytes,
+        )
+        for p in post_paths
+    ]
     return jobs, folder
 
 
 def plan_embed(library, paths: Iterable[str], *, dry_run: bool = False) -> list[EmbedJob]:
     max_bytes = library.config.get("read", {}).get("max_post_bytes")
-    return [EmbedJob(str(p), library.relpath(p), str(library.root), dry_run, max_bytes)
-            for p in library.post_paths(list(paths))]
+    return [
+        EmbedJob(str(p), library.relpath(p), str(library.root), dry_run, max_bytes)
+        for p in library.post_paths(list(paths))
+    ]
 
 
 def run(jobs: list, work: Callable, mapper: Callable | None = None) -> Iterator[Result]:
@@ -521,9 +558,8 @@ def run(jobs: list, work: Callable, mapper: Callable | None = None) -> Iterator[
     from filmcli.store.parallel import ordered_map, workers_for
 
     size = max(1, min(CHUNK, -(-len(jobs) // max(1, workers_for(len(jobs))))))
-    chunks = [(work, jobs[i:i + size]) for i in range(0, len(jobs), size)]
-    return (result for results in ordered_map(run_chunk, chunks, chunksize=1)
-            for result in results)
+    chunks = [(work, jobs[i : i + size]) for i in range(0, len(jobs), size)]
+    return (result for results in ordered_map(run_chunk, chunks, chunksize=1) for result in results)
 
 
 CHUNK = 128  # posts per flush: big enough to amortise it, small enough to report progress
@@ -548,8 +584,11 @@ def _settle(job, result: Result, failed: dict, same: set) -> None:
     `failed` maps each path not written to why, `same` holds paths that already held
     the bytes (a poster file identical to ours, a post another run rewrote the same)."""
     post = os.path.abspath(job.post)
-    poster = (os.path.abspath(os.path.join(job.out_dir, os.path.basename(result.file)))
-              if result.file and getattr(job, "out_dir", None) else None)
+    poster = (
+        os.path.abspath(os.path.join(job.out_dir, os.path.basename(result.file)))
+        if result.file and getattr(job, "out_dir", None)
+        else None
+    )
     if poster in same and result.status == "extracted":
         result.status, result.written = "unchanged", 0  # it appeared meanwhile, identical
     poster_exc = failed.get(poster) if poster else None
@@ -564,8 +603,11 @@ def _settle(job, result: Result, failed: dict, same: set) -> None:
         result.status, result.rewritten, result.poster = "failed", False, None
         about_poster = post_exc.path is not None and os.path.abspath(post_exc.path) == poster
         text = f"{result.file}: {post_exc.message}" if about_poster else post_exc.message
-        result.message = (f"poster extracted, but the post was not rewritten: {text}"
-                          if getattr(job, "rewrite", False) else text)
+        result.message = (
+            f"poster extracted, but the post was not rewritten: {text}"
+            if getattr(job, "rewrite", False)
+            else text
+        )
         result.hint = post_exc.hint
     elif post in same and result.rewritten:
         result.rewritten, result.already = False, True

@@ -65,10 +65,12 @@ def target_format(setting: str | None) -> str | None:
     if not text or text in ("keep", "same", "original"):
         return None
     if text not in FORMAT_NAMES:
-        raise FilmcliError(f"poster.format {setting!r} is not a format filmcli can write",
-                           "filmcli.toml",
-                           hint="use jpeg, png, webp, gif or avif, or leave it empty to keep "
-                                "each poster's own format")
+        raise FilmcliError(
+            f"poster.format {setting!r} is not a format filmcli can write",
+            "filmcli.toml",
+            hint="use jpeg, png, webp, gif or avif, or leave it empty to keep "
+            "each poster's own format",
+        )
     return FORMAT_NAMES[text]
 
 
@@ -84,8 +86,11 @@ def read_image_file(path: str | os.PathLike, *, max_bytes: int = MAX_IMAGE_FILE_
 
     text = os.fspath(path)
     if re.match(r"[a-zA-Z][a-zA-Z0-9+.-]*://", text):
-        raise FilmcliError("a poster must be an image file here, not a URL", text,
-                           hint="download it first, or use --lookup to fetch the film's poster")
+        raise FilmcliError(
+            "a poster must be an image file here, not a URL",
+            text,
+            hint="download it first, or use --lookup to fetch the film's poster",
+        )
     path = Path(path)
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
@@ -100,11 +105,11 @@ def read_image_file(path: str | os.PathLike, *, max_bytes: int = MAX_IMAGE_FILE_
         if stat.S_ISDIR(st.st_mode):
             raise FilmcliError("is a folder, not an image file", path)
         if not stat.S_ISREG(st.st_mode):
-            raise FilmcliError("is not a regular file (a device, a pipe?): not an image file",
-                               path)
+            raise FilmcliError("is not a regular file (a device, a pipe?): not an image file", path)
         if st.st_size > max_bytes:
-            raise FilmcliError(f"is {st.st_size:,} bytes, over the {max_bytes:,} an image "
-                               "file may have", path)
+            raise FilmcliError(
+                f"is {st.st_size:,} bytes, over the {max_bytes:,} an image file may have", path
+            )
         chunks, total = [], 0
         while True:
             chunk = os.read(fd, 1 << 20)
@@ -112,8 +117,7 @@ def read_image_file(path: str | os.PathLike, *, max_bytes: int = MAX_IMAGE_FILE_
                 break
             total += len(chunk)
             if total > max_bytes:  # it grew while being read
-                raise FilmcliError(f"is over the {max_bytes:,} bytes an image file may have",
-                                   path)
+                raise FilmcliError(f"is over the {max_bytes:,} bytes an image file may have", path)
             chunks.append(chunk)
         return b"".join(chunks)
     except OSError as exc:
@@ -122,20 +126,30 @@ def read_image_file(path: str | os.PathLike, *, max_bytes: int = MAX_IMAGE_FILE_
         os.close(fd)
 
 
-def prepare_for(config, data: bytes, name: str | os.PathLike = "<poster>", *,
-                max_pixels: int | None = None) -> PreparedPoster:
+def prepare_for(
+    config, data: bytes, name: str | os.PathLike = "<poster>", *, max_pixels: int | None = None
+) -> PreparedPoster:
     """`prepare_poster` with the library's settings: poster.max_width, poster.format and
     validate.max_pixels unless `max_pixels` (what `new --poster`, `set poster=@FILE`,
     lookups and `validate --fix` use)."""
     section = config.get("poster", {})
     return prepare_poster(
-        data, name=name, max_width=int(section.get("max_width", 400) or 0),
+        data,
+        name=name,
+        max_width=int(section.get("max_width", 400) or 0),
         fmt=target_format(section.get("format")),
-        max_pixels=max_pixels or int(config.get("validate", {}).get("max_pixels", 25_000_000)))
+        max_pixels=max_pixels or int(config.get("validate", {}).get("max_pixels", 25_000_000)),
+    )
 
 
-def prepare_poster(data: bytes, *, name: str | os.PathLike = "<poster>", max_width: int = 400,
-                   fmt: str | None = None, max_pixels: int = 25_000_000) -> PreparedPoster:
+def prepare_poster(
+    data: bytes,
+    *,
+    name: str | os.PathLike = "<poster>",
+    max_width: int = 400,
+    fmt: str | None = None,
+    max_pixels: int = 25_000_000,
+) -> PreparedPoster:
     """Re-encode `data` as a clean poster; FilmcliError (exit 1) for anything not an image."""
     from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -152,26 +166,35 @@ def prepare_poster(data: bytes, *, name: str | os.PathLike = "<poster>", max_wid
             try:
                 im = Image.open(io.BytesIO(data))
             except UnidentifiedImageError:
-                raise FilmcliError("not an image (Pillow cannot read it)", name,
-                                   hint="give a JPEG, PNG, WebP, GIF or AVIF file") from None
+                raise FilmcliError(
+                    "not an image (Pillow cannot read it)",
+                    name,
+                    hint="give a JPEG, PNG, WebP, GIF or AVIF file",
+                ) from None
             except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-                raise FilmcliError(f"image is over the limit of {max_pixels:,} pixels",
-                                   name) from None
+                raise FilmcliError(
+                    f"image is over the limit of {max_pixels:,} pixels", name
+                ) from None
             except (OSError, SyntaxError, ValueError, EOFError) as exc:
-                raise FilmcliError(f"image cannot be read ({exc or type(exc).__name__}"
-                                   f"{notes.suffix()})", name) from None
+                raise FilmcliError(
+                    f"image cannot be read ({exc or type(exc).__name__}{notes.suffix()})", name
+                ) from None
             source_format = "JPEG" if im.format == "MPO" else (im.format or "?")
             if im.width * im.height > max_pixels:
-                raise FilmcliError(f"image is {im.width}×{im.height} pixels, over the limit of "
-                                   f"{max_pixels:,}", name)
+                raise FilmcliError(
+                    f"image is {im.width}×{im.height} pixels, over the limit of {max_pixels:,}",
+                    name,
+                )
             try:
                 frames, durations, rotated = _load_frames(im, ImageOps)
             except (OSError, SyntaxError, ValueError, EOFError) as exc:
-                raise FilmcliError(f"image cannot be decoded ({exc or type(exc).__name__}"
-                                   f"{notes.suffix()})", name) from None
+                raise FilmcliError(
+                    f"image cannot be decoded ({exc or type(exc).__name__}{notes.suffix()})", name
+                ) from None
             except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-                raise FilmcliError(f"image is over the limit of {max_pixels:,} pixels",
-                                   name) from None
+                raise FilmcliError(
+                    f"image is over the limit of {max_pixels:,} pixels", name
+                ) from None
     finally:
         Image.MAX_IMAGE_PIXELS = previous_limit
     source_size = frames[0].size
@@ -182,14 +205,16 @@ def prepare_poster(data: bytes, *, name: str | os.PathLike = "<poster>", max_wid
         resized = True
     untouched = not resized and not rotated and len(frames) == 1
     try:
-        encoded = _encode(frames, durations, out_format, im if untouched else None,
-                          source_format, im.info)
+        encoded = _encode(
+            frames, durations, out_format, im if untouched else None, source_format, im.info
+        )
     except (OSError, ValueError, KeyError) as exc:
         raise FilmcliError(f"cannot write the poster as {out_format}: {exc}", name) from None
     real = sniff_format(encoded[:64]) or out_format
     width, height = frames[0].size
-    return PreparedPoster(encoded, real, width, height, source_format, source_size, resized,
-                          rotated)
+    return PreparedPoster(
+        encoded, real, width, height, source_format, source_size, resized, rotated
+    )
 
 
 def _load_frames(im, ImageOps):
@@ -229,8 +254,7 @@ def _to_sRGB(frame, icc: bytes | None):
         source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
         srgb = ImageCms.createProfile("sRGB")
         mode = {"CMYK": "RGB"}.get(frame.mode, frame.mode if frame.mode != "L" else "RGB")
-        if frame.mode == "L" and ImageCms.getProfileName(source).strip().lower().startswith(
-                "gray"):
+        if frame.mode == "L" and ImageCms.getProfileName(source).strip().lower().startswith("gray"):
             return frame
         converted = ImageCms.profileToProfile(frame, source, srgb, outputMode=mode)
         return converted if converted is not None else frame
@@ -267,12 +291,17 @@ def _clean_info(frame) -> None:
     frame.info = {k: v for k, v in frame.info.items() if k in _KEEP_INFO}
 
 
-def _encode(frames, durations, out_format: str, original, source_format: str,
-            source_info: dict) -> bytes:
+def _encode(
+    frames, durations, out_format: str, original, source_format: str, source_info: dict
+) -> bytes:
     buf = io.BytesIO()
     if out_format == "JPEG":
-        if original is not None and original.format == "JPEG" \
-                and original.mode in ("RGB", "L") and not source_info.get("icc_profile"):
+        if (
+            original is not None
+            and original.format == "JPEG"
+            and original.mode in ("RGB", "L")
+            and not source_info.get("icc_profile")
+        ):
             # Same pixels, same format: reuse the quantisation tables (no extra loss).
             _clean_info(original)
             original.save(buf, "JPEG", quality="keep", subsampling="keep", optimize=True)
@@ -307,8 +336,25 @@ def _encode(frames, durations, out_format: str, original, source_format: str,
 # --- images taken byte for byte, when they carry nothing personal -----------------------------
 
 _JPEG_CLEAN_APP = {0xE0, 0xE2, 0xEE}  # JFIF, ICC profile / MPF, Adobe colour transform
-_PNG_CLEAN = {b"IHDR", b"PLTE", b"IDAT", b"IEND", b"gAMA", b"cHRM", b"sRGB", b"iCCP", b"pHYs",
-              b"sBIT", b"bKGD", b"tRNS", b"hIST", b"acTL", b"fcTL", b"fdAT", b"cICP"}
+_PNG_CLEAN = {
+    b"IHDR",
+    b"PLTE",
+    b"IDAT",
+    b"IEND",
+    b"gAMA",
+    b"cHRM",
+    b"sRGB",
+    b"iCCP",
+    b"pHYs",
+    b"sBIT",
+    b"bKGD",
+    b"tRNS",
+    b"hIST",
+    b"acTL",
+    b"fcTL",
+    b"fdAT",
+    b"cICP",
+}
 _WEBP_CLEAN = {b"VP8 ", b"VP8L", b"VP8X", b"ALPH", b"ANIM", b"ANMF", b"ICCP"}
 
 
@@ -332,11 +378,15 @@ def metadata_blocks(data: bytes) -> list[str]:
                 if marker == 0xFF:
                     i += 1
                     continue
-                (length,) = struct.unpack(">H", data[i + 2:i + 4])
-                if (0xE0 <= marker <= 0xEF and marker not in _JPEG_CLEAN_APP) \
-                        or marker == 0xFE:
-                    found.append("EXIF/XMP" if marker == 0xE1 else
-                                 "comment" if marker == 0xFE else f"APP{marker - 0xE0}")
+                (length,) = struct.unpack(">H", data[i + 2 : i + 4])
+                if (0xE0 <= marker <= 0xEF and marker not in _JPEG_CLEAN_APP) or marker == 0xFE:
+                    found.append(
+                        "EXIF/XMP"
+                        if marker == 0xE1
+                        else "comment"
+                        if marker == 0xFE
+                        else f"APP{marker - 0xE0}"
+                    )
                 i += 2 + length
                 if marker == 0xDA:
                     break
@@ -356,7 +406,7 @@ def metadata_blocks(data: bytes) -> list[str]:
         if fmt == "PNG":
             i, n = 8, len(data)
             while i + 8 <= n:
-                length, kind = struct.unpack(">I4s", data[i:i + 8])
+                length, kind = struct.unpack(">I4s", data[i : i + 8])
                 if kind not in _PNG_CLEAN:
                     found.append(kind.decode("latin-1"))
                 i += 12 + length
@@ -368,7 +418,7 @@ def metadata_blocks(data: bytes) -> list[str]:
             end = 8 + size
             i = 12
             while i + 8 <= end:
-                kind, length = struct.unpack("<4sI", data[i:i + 8])
+                kind, length = struct.unpack("<4sI", data[i : i + 8])
                 if kind not in _WEBP_CLEAN:
                     found.append(kind.decode("latin-1").strip())
                 i += 8 + length + (length & 1)
@@ -398,7 +448,7 @@ def _gif_blocks(data: bytes) -> list[str]:
         if kind == 0x21:
             label = data[i + 1]
             if label == 0xFF:
-                app = data[i + 3:i + 14]
+                app = data[i + 3 : i + 14]
                 if app not in (b"NETSCAPE2.0", b"ANIMEXTS1.0"):
                     found.append(app.decode("latin-1"))
             elif label != 0xF9:  # a graphic control block is drawing, the rest is not

@@ -97,8 +97,12 @@ class FontChooser:
         if lang:
             pattern += f":lang={lang}"
         try:
-            done = subprocess.run(["fc-match", "-f", "%{file}\t%{index}", pattern],
-                                  capture_output=True, text=True, timeout=10)
+            done = subprocess.run(
+                ["fc-match", "-f", "%{file}\t%{index}", pattern],
+                capture_output=True,
+                text=True,
+                timeout=10,
+            )
             path, _, index = done.stdout.partition("\t")
             from PIL import ImageFont
 
@@ -115,6 +119,8 @@ def missing_warning(texts: list[str]) -> str | None:
         return None
     unique = list(dict.fromkeys(texts))
     shown = ", ".join(repr(t) for t in unique[:3]) + (", ..." if len(unique) > 3 else "")
-    return (f"no installed font has the characters of {len(unique)} "
-            f"title{'s' * (len(unique) != 1)} ({shown}); they are drawn as boxes "
-            "(install a font with them, e.g. Debian's fonts-noto-cjk or fonts-noto)")
+    return (
+        f"no installed font has the characters of {len(unique)} "
+        f"title{'s' * (len(unique) != 1)} ({shown}); they are drawn as boxes "
+        "(install a font with them, e.g. Debian's fonts-noto-cjk or fonts-noto)"
+    )

@@ -31,8 +31,6 @@ ANALYSIS_PX = 8  # the renderer measures each cell on up to 8x8 sub-pixels
 # --------------------------------------------------------------------------------------------
 
 
-
-
 def _title(post: Post) -> str:
     return "" if post.title is None else str(post.title)
 
@@ -50,8 +48,9 @@ def choose_protocol(requested: str, env: Mapping[str, str], allowed: bool) -> st
     under kitty, iTerm2's under iTerm2 or WezTerm, and block cells elsewhere.
     """
     if requested not in PROTOCOLS:
-        raise UsageError(f"unknown protocol {requested!r}",
-                         hint="choose one of " + ", ".join(PROTOCOLS))
+        raise UsageError(
+            f"unknown protocol {requested!r}", hint="choose one of " + ", ".join(PROTOCOLS)
+        )
     if requested != "auto":
         return requested
     if not allowed:
@@ -68,8 +67,9 @@ def color_mode(env: Mapping[str, str]) -> str:
     return "truecolor" if env.get("COLORTERM", "").lower() in ("truecolor", "24bit") else "256"
 
 
-def poster_cols(term_cols: int, term_rows: int, size: tuple[int, int] | None,
-                poster_only: bool = False) -> int:
+def poster_cols(
+    term_cols: int, term_rows: int, size: tuple[int, int] | None, poster_only: bool = False
+) -> int:
     """The default poster width: what fits beside the text (or alone), and on the screen."""
     if poster_only:
         cols = min(term_cols, MAX_COLS)
@@ -138,8 +138,9 @@ def load_image(data: bytes, cols: int, *, max_pixels: int = 25_000_000):
             if w < 1 or h < 1:
                 raise FilmcliError("the poster has no pixels")
             if w * h > max_pixels:
-                raise FilmcliError(f"the poster is {w}×{h}, over the limit of "
-                                   f"{max_pixels:,} pixels")
+                raise FilmcliError(
+                    f"the poster is {w}×{h}, over the limit of {max_pixels:,} pixels"
+                )
             turned = img.getexif().get(0x0112, 1) in (5, 6, 7, 8)
             if turned:
                 w, h = h, w
@@ -211,10 +212,18 @@ def facts(post: Post, library) -> list[tuple[str, str]]:
 def _rich_lines(renderables, width: int, options: ShowOptions) -> list[str]:
     from rich.console import Console
 
-    con = Console(file=io.StringIO(), width=max(width, 10), force_terminal=options.text_color,
-                  no_color=not options.text_color, highlight=False, emoji=False,
-                  color_system=("truecolor" if options.colors == "truecolor" else "256")
-                  if options.text_color else None, legacy_windows=False)
+    con = Console(
+        file=io.StringIO(),
+        width=max(width, 10),
+        force_terminal=options.text_color,
+        no_color=not options.text_color,
+        highlight=False,
+        emoji=False,
+        color_system=("truecolor" if options.colors == "truecolor" else "256")
+        if options.text_color
+        else None,
+        legacy_windows=False,
+    )
     for item in renderables:
         con.print(item)
     text = con.file.getvalue()
@@ -222,8 +231,9 @@ def _rich_lines(renderables, width: int, options: ShowOptions) -> list[str]:
     return lines if options.text_color else [line.rstrip() for line in lines]
 
 
-def text_block(post: Post, library, width: int, options: ShowOptions,
-               poster_note: str | None = None) -> list[str]:
+def text_block(
+    post: Post, library, width: int, options: ShowOptions, poster_note: str | None = None
+) -> list[str]:
     """Title, year, director, facts and the review, as lines at most `width` wide."""
     from rich.markdown import Markdown
     from rich.table import Table
@@ -263,9 +273,14 @@ def poster_lines(img, cols: int, options: ShowOptions, data: bytes | None = None
         return render.render_cells(img, cols, options.symbols, options.colors).lines()
     rows = render.grid_size(img.width, img.height, cols)[1]
     if options.protocol == "kitty":
-        small = img if img.width <= cols * CELL_PX else img.resize(
-            (cols * CELL_PX, max(1, round(img.height * cols * CELL_PX / img.width))),
-            resample=_box())
+        small = (
+            img
+            if img.width <= cols * CELL_PX
+            else img.resize(
+                (cols * CELL_PX, max(1, round(img.height * cols * CELL_PX / img.width))),
+                resample=_box(),
+            )
+        )
         return [render.kitty_sequence(small, cols, rows)]
     if options.protocol == "iterm":
         small = data if data is not None and len(data) <= 1_000_000 else img
@@ -303,16 +318,16 @@ def build_page(post: Post, library, options: ShowOptions) -> tuple[list[str], st
             if data is not None:
                 size = image_size(data)
                 if cols is None:
-                    cols = poster_cols(options.term_cols, options.term_rows, size,
-                                       options.poster_only)
+                    cols = poster_cols(
+                        options.term_cols, options.term_rows, size, options.poster_only
+                    )
                 img = load_image(data, cols, max_pixels=options.max_pixels)
         except FilmcliError as exc:
             warning = exc.message
     if options.poster_only:
         if img is None:
             if warning:
-                raise FilmcliError(warning, library.relpath(post.path),
-                                   post.lines.get("poster"))
+                raise FilmcliError(warning, library.relpath(post.path), post.lines.get("poster"))
             return [f"poster: {poster_summary(post)}"], None
         return poster_lines(img, cols, options, data), None
     if img is None:

@@ -29,8 +29,13 @@ MAX_SIDE = {"JPEG": 65_500, "PNG": 200_000, "WEBP": 16_383}
 #: the default of the `wall.max_pixels` setting: an RGB canvas of 120 MB
 MAX_PIXELS = 40_000_000
 FONT_NAMES = {
-    True: ("DejaVuSans-Bold.ttf", "DejaVuSans.ttf", "LiberationSans-Bold.ttf", "Arial Bold.ttf",
-           "arialbd.ttf"),
+    True: (
+        "DejaVuSans-Bold.ttf",
+        "DejaVuSans.ttf",
+        "LiberationSans-Bold.ttf",
+        "Arial Bold.ttf",
+        "arialbd.ttf",
+    ),
     False: ("DejaVuSans.ttf", "LiberationSans-Regular.ttf", "Arial.ttf", "arial.ttf"),
 }
 
@@ -65,8 +70,12 @@ class Geometry:
 
     @property
     def caption_height(self) -> int:
-        return (self.gap // 2 + 2 * round(self.title_size * 1.25) + round(self.note_size * 1.4)
-                + self.gap // 2)
+        return (
+            self.gap // 2
+            + 2 * round(self.title_size * 1.25)
+            + round(self.note_size * 1.4)
+            + self.gap // 2
+        )
 
     @property
     def tile_height(self) -> int:
@@ -86,8 +95,9 @@ class Geometry:
         return left, top, left + self.tile_width, top + self.poster_height
 
 
-def geometry(count: int, columns: int | None = None,
-             tile_width: int = DEFAULT_TILE_WIDTH) -> Geometry:
+def geometry(
+    count: int, columns: int | None = None, tile_width: int = DEFAULT_TILE_WIDTH
+) -> Geometry:
     if columns is not None and columns < 1:
         raise UsageError("--columns must be 1 or more")
     if tile_width < 32 or tile_width > 2000:
@@ -96,27 +106,34 @@ def geometry(count: int, columns: int | None = None,
     return Geometry(max(count, 1), cols, tile_width)
 
 
-def check_size(size: tuple[int, int], fmt: str | None = None,
-               max_pixels: int | None = MAX_PIXELS) -> None:
+def check_size(
+    size: tuple[int, int], fmt: str | None = None, max_pixels: int | None = MAX_PIXELS
+) -> None:
     """Refuse, before anything is drawn, a wall its format cannot hold or over the budget."""
     width, height = size
     if max_pixels is not None and width * height > max_pixels:
-        raise UsageError(f"the wall would be {width:,}×{height:,} = {width * height:,} "
-                         f"pixels, over wall.max_pixels ({max_pixels:,})",
-                         hint="use --limit or --where for fewer posts, more --columns, a "
-                              "smaller --tile-width, or raise wall.max_pixels")
+        raise UsageError(
+            f"the wall would be {width:,}×{height:,} = {width * height:,} "
+            f"pixels, over wall.max_pixels ({max_pixels:,})",
+            hint="use --limit or --where for fewer posts, more --columns, a "
+            "smaller --tile-width, or raise wall.max_pixels",
+        )
     if fmt is not None and max(size) > MAX_SIDE[fmt]:
-        raise UsageError(f"the wall would be {width:,}×{height:,} pixels; {fmt} allows at "
-                         f"most {MAX_SIDE[fmt]:,} on a side",
-                         hint="use .png, --limit, more --columns or a smaller --tile-width")
+        raise UsageError(
+            f"the wall would be {width:,}×{height:,} pixels; {fmt} allows at "
+            f"most {MAX_SIDE[fmt]:,} on a side",
+            hint="use .png, --limit, more --columns or a smaller --tile-width",
+        )
 
 
 def output_format(path: str | Path) -> str:
     """JPEG, PNG or WEBP from the file name; UsageError for anything else."""
     fmt = FORMATS.get(Path(path).suffix.lower())
     if fmt is None:
-        raise UsageError(f"cannot tell the image format of {str(path)!r}",
-                         hint="end the file name with .jpg, .png or .webp")
+        raise UsageError(
+            f"cannot tell the image format of {str(path)!r}",
+            hint="end the file name with .jpg, .png or .webp",
+        )
     return fmt
 
 
@@ -186,12 +203,16 @@ def _placeholder(draw, box, text: str) -> None:
     left, top, right, bottom = box
     draw.rectangle(box, fill=(56, 56, 64))
     inset = max(3, (right - left) // 10)
-    draw.rectangle((left + inset, top + inset, right - inset, bottom - inset),
-                   outline=NOTE_INK, width=max(1, (right - left) // 80))
+    draw.rectangle(
+        (left + inset, top + inset, right - inset, bottom - inset),
+        outline=NOTE_INK,
+        width=max(1, (right - left) // 80),
+    )
     face = font(max(9, (right - left) // 10))
     w = draw.textlength(text, font=face)
-    draw.text(((left + right - w) / 2, (top + bottom) / 2), text, font=face, fill=NOTE_INK,
-              anchor="lm")
+    draw.text(
+        ((left + right - w) / 2, (top + bottom) / 2), text, font=face, fill=NOTE_INK, anchor="lm"
+    )
 
 
 @dataclass
@@ -203,11 +224,18 @@ class WallReport:
     unshown: list[str] = field(default_factory=list)  # texts no installed font has
 
 
-def build_wall(posts: Sequence[Post], load: Callable[[Post], bytes | None], *,
-               columns: int | None = None, tile_width: int = DEFAULT_TILE_WIDTH,
-               max_pixels: int = 25_000_000, name: Callable[[Post], str] = str,
-               progress: Callable[[], None] | None = None, fmt: str | None = None,
-               wall_pixels: int = MAX_PIXELS) -> WallReport:
+def build_wall(
+    posts: Sequence[Post],
+    load: Callable[[Post], bytes | None],
+    *,
+    columns: int | None = None,
+    tile_width: int = DEFAULT_TILE_WIDTH,
+    max_pixels: int = 25_000_000,
+    name: Callable[[Post], str] = str,
+    progress: Callable[[], None] | None = None,
+    fmt: str | None = None,
+    wall_pixels: int = MAX_PIXELS,
+) -> WallReport:
     """Draw the contact sheet. `load(post)` gives a poster's image bytes (None: no poster).
 
     `max_pixels` bounds each poster, `wall_pixels` the wall, checked (with the side `fmt`
@@ -234,12 +262,18 @@ def build_wall(posts: Sequence[Post], load: Callable[[Post], bytes | None], *,
         try:
             data = load(post)
             if data is None:
-                reason = "no poster" if "poster" not in post.front_matter else (
-                    "the poster is a URL")
+                reason = (
+                    "no poster" if "poster" not in post.front_matter else ("the poster is a URL")
+                )
             else:
                 pic = poster_image(data, (right - left, bottom - top), max_pixels)
-                canvas.paste(pic, (left + (right - left - pic.width) // 2,
-                                   top + (bottom - top - pic.height) // 2))
+                canvas.paste(
+                    pic,
+                    (
+                        left + (right - left - pic.width) // 2,
+                        top + (bottom - top - pic.height) // 2,
+                    ),
+                )
                 placed += 1
         except FilmcliError as exc:
             reason = exc.message
@@ -259,8 +293,12 @@ def build_wall(posts: Sequence[Post], load: Callable[[Post], bytes | None], *,
         if note:
             y = bottom + geo.gap // 2 + 2 * round(geo.title_size * 1.25)
             face = notes.face(note)
-            draw.text((left, y), fit_text(draw, note, face, geo.tile_width, 1)[0],
-                      font=face, fill=NOTE_INK)
+            draw.text(
+                (left, y),
+                fit_text(draw, note, face, geo.tile_width, 1)[0],
+                font=face,
+                fill=NOTE_INK,
+            )
         if progress:
             progress()
     return WallReport(canvas, geo, placed, missing, titles.missing + notes.missing)

@@ -62,8 +62,11 @@ def same_content(path: str | os.PathLike, other: bytes | str) -> bool:
         theirs = stack.enter_context(os.fdopen(fd, "rb"))
         st = os.fstat(fd)
         if isinstance(other, bytes):
-            return _stat.S_ISREG(st.st_mode) and st.st_size == len(other) and (
-                theirs.read(len(other) + 1) == other)
+            return (
+                _stat.S_ISREG(st.st_mode)
+                and st.st_size == len(other)
+                and (theirs.read(len(other) + 1) == other)
+            )
         ours = stack.enter_context(open(other, "rb"))
         if not _stat.S_ISREG(st.st_mode) or st.st_size != os.fstat(ours.fileno()).st_size:
             return False
@@ -179,13 +182,17 @@ def _put_in_place(tmp: str, path: Path, exclusive: bool | str, expect=None) -> s
             os.link(tmp, path)  # fails if the target exists, unlike a rename
         except FileExistsError:
             if exclusive != "or-same":
-                raise FilmcliError("already exists", path,
-                                   hint="use --force to replace it") from None
+                raise FilmcliError(
+                    "already exists", path, hint="use --force to replace it"
+                ) from None
             if same_content(path, tmp):
                 os.unlink(tmp)
                 return "same"
-            raise FilmcliError("appeared meanwhile with other content; left alone", path,
-                               hint="use --force to replace it, or move it away") from None
+            raise FilmcliError(
+                "appeared meanwhile with other content; left alone",
+                path,
+                hint="use --force to replace it, or move it away",
+            ) from None
         os.unlink(tmp)
         return "written"
     if expect is not None:
@@ -256,8 +263,11 @@ def _settle_exchange(tmp: str, path: Path, expect, ours: int) -> str:
     if not _exchange(tmp, path):  # cannot put theirs back in place: keep it beside
         kept = path.with_name(f".{path.name}.theirs")
         os.replace(tmp, kept)
-        raise FilmcliError(f"changed while it was read; the other version is kept in "
-                           f"{kept.name}", path, hint="run the command again")
+        raise FilmcliError(
+            f"changed while it was read; the other version is kept in {kept.name}",
+            path,
+            hint="run the command again",
+        )
     try:
         back = os.lstat(tmp).st_ino
     except OSError:
@@ -268,8 +278,7 @@ def _settle_exchange(tmp: str, path: Path, expect, ours: int) -> str:
     elif back is not None:  # an even newer version arrived meanwhile: not ours to drop
         kept = path.with_name(f".{path.name}.theirs")
         os.replace(tmp, kept)
-    raise FilmcliError("changed while it was read; left alone", path,
-                       hint="run the command again")
+    raise FilmcliError("changed while it was read; left alone", path, hint="run the command again")
 
 
 def _requirement_problem(requires, placed: set, failed: dict) -> FilmcliError | None:
@@ -279,8 +288,11 @@ def _requirement_problem(requires, placed: set, failed: dict) -> FilmcliError | 
         return FilmcliError(f"not put in place: {failed[need].message}", requires[0])
     if need in placed or holds(need, digest):
         return None
-    return FilmcliError("no longer holds the bytes this post would point at; the post was "
-                        "left as it was", requires[0], hint="run the command again")
+    return FilmcliError(
+        "no longer holds the bytes this post would point at; the post was left as it was",
+        requires[0],
+        hint="run the command again",
+    )
 
 
 def _finish(pending: list, outcomes: list) -> None:
@@ -315,9 +327,15 @@ def _finish(pending: list, outcomes: list) -> None:
         raise
 
 
-def write_atomic(path: str | os.PathLike, data: bytes, *, exclusive: bool | str = False,
-                 expect=None, requires: tuple[str, str] | None = None,
-                 mode: int | None = None) -> str:
+def write_atomic(
+    path: str | os.PathLike,
+    data: bytes,
+    *,
+    exclusive: bool | str = False,
+    expect=None,
+    requires: tuple[str, str] | None = None,
+    mode: int | None = None,
+) -> str:
     """Write `data` to `path` through a temp file in the same folder, fsync, rename.
 
     With `exclusive`, refuse to replace a file that exists (checked at the final

@@ -96,11 +96,12 @@ def _check_folder(folder: Path) -> None:
     if not stat_module.S_ISDIR(st.st_mode):
         raise Untrusted(f"{folder}: the cache folder is not a folder")
     if hasattr(os, "geteuid") and st.st_uid != os.geteuid():
-        raise Untrusted(f"{folder}: the cache folder is owned by another user "
-                        f"(uid {st.st_uid})")
+        raise Untrusted(f"{folder}: the cache folder is owned by another user (uid {st.st_uid})")
     if st.st_mode & 0o022:
-        raise Untrusted(f"{folder}: the cache folder is writable by others "
-                        f"(mode {st.st_mode & 0o777:04o}; chmod 700 fixes it)")
+        raise Untrusted(
+            f"{folder}: the cache folder is writable by others "
+            f"(mode {st.st_mode & 0o777:04o}; chmod 700 fixes it)"
+        )
 
 
 def _private_file(path: Path) -> tuple[int, int]:
@@ -118,8 +119,9 @@ def _private_file(path: Path) -> tuple[int, int]:
         fd = os.open(path, flags, 0o600)
     except OSError as exc:
         if os.path.islink(path):
-            raise Untrusted(f"{path}: the cache database is a symbolic link "
-                            "(`filmcli cache clear` removes it)") from None
+            raise Untrusted(
+                f"{path}: the cache database is a symbolic link (`filmcli cache clear` removes it)"
+            ) from None
         raise exc
     try:
         st = os.fstat(fd)
@@ -191,14 +193,34 @@ def pack(item) -> bytes:
     for key, value in item.front_matter.items():
         if isinstance(value, Poster):
             poster_key = key
-            poster_state = (value.origin, value.value, value.declared_mime, value.is_base64,
-                            value._b64, value._span, value.line, value._size, value._format,
-                            value._dims, value._sha256, value._stamp, value._text)
+            poster_state = (
+                value.origin,
+                value.value,
+                value.declared_mime,
+                value.is_base64,
+                value._b64,
+                value._span,
+                value.line,
+                value._size,
+                value._format,
+                value._dims,
+                value._sha256,
+                value._stamp,
+                value._text,
+            )
             front[key] = None
         else:
             front[key] = value
-    state = (front, poster_key, poster_state, item.body, item.lines, item.gap, item.body_line,
-             item.notes)
+    state = (
+        front,
+        poster_key,
+        poster_state,
+        item.body,
+        item.lines,
+        item.gap,
+        item.body_line,
+        item.notes,
+    )
     try:
         return b"m" + marshal.dumps(state)
     except ValueError:  # a date or datetime somewhere: marshal knows neither
@@ -218,8 +240,9 @@ def unpack(blob: bytes, path: Path):
     elif kind != b"m":
         raise ValueError("unknown cache entry")
     if poster_state is not None:
-        (origin, value, mime, is_b64, b64, span, line, size, fmt, dims, sha,
-         file_stamp, text) = poster_state
+        (origin, value, mime, is_b64, b64, span, line, size, fmt, dims, sha, file_stamp, text) = (
+            poster_state
+        )
         poster = _new_poster(Poster)  # every slot set here: no __init__ to go through
         poster.origin, poster.value, poster.declared_mime = origin, value, mime
         poster.is_base64, poster._b64, poster._span, poster.line = is_b64, b64, span, line
@@ -232,9 +255,23 @@ def unpack(blob: bytes, path: Path):
     return Post(path, front, body, lines, gap, body_line, [tuple(n) for n in notes])
 
 
-_KNOWN_SLOTS = {"origin", "value", "declared_mime", "is_base64", "_b64", "_file", "_span",
-                "_data", "_size", "_format", "_dims", "_sha256", "line", "_stamp",
-                "_text"}
+_KNOWN_SLOTS = {
+    "origin",
+    "value",
+    "declared_mime",
+    "is_base64",
+    "_b64",
+    "_file",
+    "_span",
+    "_data",
+    "_size",
+    "_format",
+    "_dims",
+    "_sha256",
+    "line",
+    "_stamp",
+    "_text",
+}
 
 
 def _slow_new(cls):
@@ -246,6 +283,7 @@ _new_poster = object.__new__ if set(Poster.__slots__) == _KNOWN_SLOTS else _slow
 
 
 # --- the database ----------------------------------------------------------
+
 
 def _settle_ns(st: os.stat_result) -> int:
     if st.st_mtime_ns % 1_000_000_000 == 0 and st.st_ctime_ns % 1_000_000_000 == 0:
@@ -307,8 +345,12 @@ class PostCache:
         _check_folder(path.parent)
         made = _private_file(path)
         # mode=rw: SQLite opens the file just made, never creates one itself
-        db = sqlite3.connect(f"file:{quote(os.fspath(path))}?mode=rw", uri=True,
-                             timeout=BUSY_MS / 1000, isolation_level=None)
+        db = sqlite3.connect(
+            f"file:{quote(os.fspath(path))}?mode=rw",
+            uri=True,
+            timeout=BUSY_MS / 1000,
+            isolation_level=None,
+        )
         try:
             st = os.lstat(path)
             if (st.st_dev, st.st_ino) != made:
@@ -317,16 +359,22 @@ class PostCache:
             db.execute("PRAGMA synchronous=NORMAL")
             db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
             meta = dict(db.execute("SELECT key, value FROM meta"))
-            want = {"schema": str(SCHEMA), "version": __version__, "root": root,
-                    "settings": fingerprint}
+            want = {
+                "schema": str(SCHEMA),
+                "version": __version__,
+                "root": root,
+                "settings": fingerprint,
+            }
             if meta != want:  # new, or written by another filmcli or other settings
                 db.execute("BEGIN IMMEDIATE")
                 db.execute("DROP TABLE IF EXISTS posts")
                 db.execute("DELETE FROM meta")
                 db.executemany("INSERT INTO meta VALUES (?, ?)", sorted(want.items()))
-                db.execute("CREATE TABLE posts (path TEXT PRIMARY KEY, size INTEGER, "
-                           "mtime INTEGER, ctime INTEGER, ino INTEGER, dev INTEGER, "
-                           "data BLOB) WITHOUT ROWID")
+                db.execute(
+                    "CREATE TABLE posts (path TEXT PRIMARY KEY, size INTEGER, "
+                    "mtime INTEGER, ctime INTEGER, ino INTEGER, dev INTEGER, "
+                    "data BLOB) WITHOUT ROWID"
+                )
                 db.execute("COMMIT")
                 count = 0
             else:
@@ -350,8 +398,10 @@ class PostCache:
             return {}
         marks = ",".join("?" * len(keys))
         try:
-            rows = {r[0]: r[1:] for r in self.db.execute(
-                f"SELECT * FROM posts WHERE path IN ({marks})", keys)}
+            rows = {
+                r[0]: r[1:]
+                for r in self.db.execute(f"SELECT * FROM posts WHERE path IN ({marks})", keys)
+            }
         except sqlite3.Error:
             return {}
         self.found += len(rows)
@@ -383,8 +433,11 @@ class PostCache:
 
     def put_packed(self, key: str, stamp_: tuple, blob: bytes) -> None:
         """As put, for a post packed elsewhere (the reading helper) with its stat stamp."""
-        settle = (_COARSE_SETTLE_NS if stamp_[1] % 1_000_000_000 == 0
-                  and stamp_[2] % 1_000_000_000 == 0 else SETTLE_NS)
+        settle = (
+            _COARSE_SETTLE_NS
+            if stamp_[1] % 1_000_000_000 == 0 and stamp_[2] % 1_000_000_000 == 0
+            else SETTLE_NS
+        )
         if max(stamp_[1], stamp_[2]) > self.started_ns - settle:
             return
         self.pending.append((key, *stamp_, blob))
@@ -413,8 +466,11 @@ class PostCache:
             self.flush()
             if present is not None and under is not None and self.count > self.found:
                 # some rows are for paths not seen: files removed or renamed
-                gone = [(k,) for (k,) in self.db.execute("SELECT path FROM posts")
-                        if k.startswith(under) and k not in present]
+                gone = [
+                    (k,)
+                    for (k,) in self.db.execute("SELECT path FROM posts")
+                    if k.startswith(under) and k not in present
+                ]
                 if gone:
                     self.db.execute("BEGIN IMMEDIATE")
                     self.db.executemany("DELETE FROM posts WHERE path = ?", gone)
@@ -443,13 +499,17 @@ def _remove(path: Path) -> None:
 
 # --- `filmcli cache` -------------------------------------------------------
 
+
 def cache_files() -> list[Path]:
     root = cache_root()
     if root is None:
         return []
     try:
-        return sorted(p for p in root.iterdir() if p.name.startswith("library-")
-                      and p.name.endswith(".sqlite"))
+        return sorted(
+            p
+            for p in root.iterdir()
+            if p.name.startswith("library-") and p.name.endswith(".sqlite")
+        )
     except OSError:
         return []
 
@@ -472,16 +532,23 @@ def info(root: str | os.PathLike) -> dict:
     path = cache_file(os.fspath(root))
     folder = cache_root()
     regular = path is not None and path.is_file() and not path.is_symlink()
-    out = {"directory": str(folder) if folder else "(none: no home folder)",
-           "file": str(path) if path else "(none)", "exists": regular,
-           "bytes": 0, "posts": 0, "libraries": len(cache_files()),
-           "enabled": enabled() and path is not None}
+    out = {
+        "directory": str(folder) if folder else "(none: no home folder)",
+        "file": str(path) if path else "(none)",
+        "exists": regular,
+        "bytes": 0,
+        "posts": 0,
+        "libraries": len(cache_files()),
+        "enabled": enabled() and path is not None,
+    }
     if regular:
-        out["bytes"] = sum(os.path.getsize(f"{path}{s}") for s in ("", "-wal")
-                           if os.path.exists(f"{path}{s}"))
+        out["bytes"] = sum(
+            os.path.getsize(f"{path}{s}") for s in ("", "-wal") if os.path.exists(f"{path}{s}")
+        )
         try:
-            db = sqlite3.connect(f"file:{quote(os.fspath(path))}?mode=ro", uri=True,
-                                 timeout=BUSY_MS / 1000)
+            db = sqlite3.connect(
+                f"file:{quote(os.fspath(path))}?mode=ro", uri=True, timeout=BUSY_MS / 1000
+            )
             try:
                 out["posts"] = db.execute("SELECT count(*) FROM posts").fetchone()[0]
             finally:

@@ -19,12 +19,33 @@ DEFAULTS: dict = {
         "max_pixels": 25_000_000,
         "max_bytes": 5_000_000,
         "min_year": 1870,
-        "known_keys": ["layout", "title", "director", "year", "poster", "date", "categories",
-                       "category", "tags", "permalink", "published", "excerpt", "slug",
-                       "rating", "letterboxd", "tmdb", "wikidata", "imdb"],
+        "known_keys": [
+            "layout",
+            "title",
+            "director",
+            "year",
+            "poster",
+            "date",
+            "categories",
+            "category",
+            "tags",
+            "permalink",
+            "published",
+            "excerpt",
+            "slug",
+            "rating",
+            "letterboxd",
+            "tmdb",
+            "wikidata",
+            "imdb",
+        ],
     },
-    "poster": {"max_width": 400, "format": "", "dir": "assets/posters",
-               "max_download_bytes": 10_000_000},
+    "poster": {
+        "max_width": 400,
+        "format": "",
+        "dir": "assets/posters",
+        "max_download_bytes": 10_000_000,
+    },
     "defaults": {"layout": "post", "front_matter": {}},
     "read": {"max_post_bytes": 64_000_000},
     "wall": {"max_pixels": 40_000_000},  # filmcli.show.wall.MAX_PIXELS: a 120 MB canvas
@@ -90,8 +111,14 @@ def load_config(root: Path) -> Config:
     return Config(_merge(DEFAULTS, user))
 
 
-_KINDS = ((bool, "true or false"), (int, "a whole number"), (float, "a number"), (str, "text"),
-          (list, "a list of text"), (dict, "a table of settings"))
+_KINDS = (
+    (bool, "true or false"),
+    (int, "a whole number"),
+    (float, "a number"),
+    (str, "text"),
+    (list, "a list of text"),
+    (dict, "a table of settings"),
+)
 #: whole-number settings that may be below 1
 _ANY_INT = {"validate.min_year"}
 
@@ -139,16 +166,19 @@ def check_setting(dotted: str, value, default=None) -> None:
         from filmcli.model.imageinfo import FORMAT_NAMES
 
         if value.strip().lower() not in ("", "keep", *FORMAT_NAMES):
-            raise SettingError(f"{value!r} is not a format filmcli can write",
-                               hint="use jpeg, png, webp, gif or avif, or '' to keep each "
-                                    "poster's own format")
+            raise SettingError(
+                f"{value!r} is not a format filmcli can write",
+                hint="use jpeg, png, webp, gif or avif, or '' to keep each poster's own format",
+            )
 
 
 def _check_front_matter(value) -> None:
     """Extra front matter must survive YAML: no times of day, no NaN or infinity."""
     if isinstance(value, _dt.time):
-        raise SettingError(f"a time of day ({value.isoformat()}) cannot be front matter",
-                           hint="give a date and time (1979-05-27T07:32:00Z) or quoted text")
+        raise SettingError(
+            f"a time of day ({value.isoformat()}) cannot be front matter",
+            hint="give a date and time (1979-05-27T07:32:00Z) or quoted text",
+        )
     if isinstance(value, float) and not math.isfinite(value):
         raise SettingError(f"{value} cannot be front matter", hint="give a number or text")
     if isinstance(value, dict):
@@ -167,8 +197,11 @@ def _check_types(user: dict, defaults: dict, path: Path, prefix: str = "") -> No
             continue  # unknown keys are the user's own
         default = defaults.get(key)
         try:
-            if isinstance(default, dict) and isinstance(value, dict) and not (
-                    name == "defaults.front_matter"):
+            if (
+                isinstance(default, dict)
+                and isinstance(value, dict)
+                and not (name == "defaults.front_matter")
+            ):
                 _check_types(value, default, path, f"{name}.")
                 continue
             if name == "defaults.front_matter" and isinstance(value, dict):
@@ -177,9 +210,12 @@ def _check_types(user: dict, defaults: dict, path: Path, prefix: str = "") -> No
             check_setting(name, value, default)
         except SettingError as exc:
             shown = "a table of settings" if isinstance(default, dict) else _shown(default)
-            raise FilmcliError(f"{name}: {exc.message}", path, _line_of(path, name),
-                               hint=exc.hint or f"edit the file; the default is {shown}"
-                               ) from None
+            raise FilmcliError(
+                f"{name}: {exc.message}",
+                path,
+                _line_of(path, name),
+                hint=exc.hint or f"edit the file; the default is {shown}",
+            ) from None
 
 
 def _line_of(path: Path, dotted: str) -> int | None:
@@ -195,10 +231,10 @@ def _line_of(path: Path, dotted: str) -> int | None:
         if stripped.startswith("[["):
             table = None  # an array of tables: no setting lives there
         elif stripped.startswith("["):
-            table = _key_parts(stripped[1:stripped.find("]")])
+            table = _key_parts(stripped[1 : stripped.find("]")])
         elif table is not None and "=" in stripped and not stripped.startswith("#"):
             full = table + _key_parts(stripped.split("=", 1)[0])
-            if full == want[:len(full)]:
+            if full == want[: len(full)]:
                 return number
     return None
 
@@ -261,8 +297,9 @@ def set_value(root: Path, dotted: str, text: str) -> object:
     try:
         source = path.read_text(encoding="utf-8-sig") if path.exists() else ""
         # `filmcli init` writes every setting commented out: fill that block, not a new one
-        source = _uncomment(source, dotted, f"{dotted.rsplit('.', 1)[-1]} = "
-                            f"{tomlkit.item(value).as_string()}")
+        source = _uncomment(
+            source, dotted, f"{dotted.rsplit('.', 1)[-1]} = {tomlkit.item(value).as_string()}"
+        )
         doc = tomlkit.parse(source) if source else tomlkit.document()
     except OSError as exc:
         raise FilmcliError(f"cannot read: {exc.strerror}", path) from None
@@ -288,14 +325,16 @@ def _uncomment(text: str, dotted: str, line: str) -> str:
     if not table:
         return text
     lines = text.splitlines(keepends=True)
-    header = next((i for i, ln in enumerate(lines)
-                   if ln.strip() in (f"# [{table}]", f"[{table}]")), None)
+    header = next(
+        (i for i, ln in enumerate(lines) if ln.strip() in (f"# [{table}]", f"[{table}]")), None
+    )
     if header is None:
         return text
-    end = next((i for i in range(header + 1, len(lines))
-                if lines[i].lstrip("# ").startswith("[")), len(lines))
-    slot = next((i for i in range(header + 1, end)
-                 if lines[i].startswith(f"# {key} = ")), None)
+    end = next(
+        (i for i in range(header + 1, len(lines)) if lines[i].lstrip("# ").startswith("[")),
+        len(lines),
+    )
+    slot = next((i for i in range(header + 1, end) if lines[i].startswith(f"# {key} = ")), None)
     if slot is None:
         return text
     if lines[header].startswith("#"):

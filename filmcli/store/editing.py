@@ -75,10 +75,9 @@ def layout(raw: bytes, path: str | os.PathLike = "<post>") -> Layout:
     cuts: list[tuple[int, int]] = []  # (offset in masked, bytes removed before + here)
     pieces, last, removed = [], 0, 0
     for match in _LONG_RUN.finditer(chunk):
-        pieces.append(chunk[last:match.start()] + b"A")
+        pieces.append(chunk[last : match.start()] + b"A")
         removed += match.end() - match.start() - 1
-        cuts.append((match.start() - (removed - (match.end() - match.start() - 1)) + 1,
-                     removed))
+        cuts.append((match.start() - (removed - (match.end() - match.start() - 1)) + 1, removed))
         last = match.end()
     pieces.append(chunk[last:])
     masked = b"".join(pieces)
@@ -100,9 +99,8 @@ def layout(raw: bytes, path: str | os.PathLike = "<post>") -> Layout:
         loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # same marks, 10x faster
         root = yaml.compose(text, Loader=loader) if text.strip() else None
     except yaml.YAMLError as exc:
-        raise FilmcliError(f"front matter is not valid YAML: {exc}", path,
-                           rule="FC003") from None
-    newline = b"\r\n" if raw[yaml_start - 2:yaml_start] == b"\r\n" else b"\n"
+        raise FilmcliError(f"front matter is not valid YAML: {exc}", path, rule="FC003") from None
+    newline = b"\r\n" if raw[yaml_start - 2 : yaml_start] == b"\r\n" else b"\n"
     if root is None:
         return Layout(yaml_start, yaml_end, (), newline)
     if not isinstance(root, yaml.MappingNode):
@@ -123,16 +121,22 @@ def layout(raw: bytes, path: str | os.PathLike = "<post>") -> Layout:
         line_start = raw.rfind(b"\n", 0, key_start) + 1
         nl = raw.find(b"\n", end)
         line_end = yaml_end if nl < 0 or nl >= yaml_end else nl + 1
-        if isinstance(value_node, yaml.ScalarNode) and value_node.style in ("|", ">") \
-                and b"+" in raw[start:raw.find(b"\n", start)].split(b"#")[0]:
+        if (
+            isinstance(value_node, yaml.ScalarNode)
+            and value_node.style in ("|", ">")
+            and b"+" in raw[start : raw.find(b"\n", start)].split(b"#")[0]
+        ):
             # `|+`: the blank lines after the text are the value's too; a new key goes after
             kept = min(real(value_node.end_mark.index), yaml_end)
-            if kept > line_end and raw[kept - 1:kept] == b"\n":
+            if kept > line_end and raw[kept - 1 : kept] == b"\n":
                 line_end = kept
         same_line = b"\n" not in raw[colon:start]
         style = (value_node.style or None) if isinstance(value_node, yaml.ScalarNode) else None
-        entries.append(Entry(str(key_node.value), line_start, colon + 1, start, end, line_end,
-                             same_line, style))
+        entries.append(
+            Entry(
+                str(key_node.value), line_start, colon + 1, start, end, line_end, same_line, style
+            )
+        )
     return Layout(yaml_start, yaml_end, tuple(entries), newline)
 
 
@@ -161,7 +165,7 @@ def _content_end(raw: bytes, end: int, start: int, node) -> int:
     """The end of the value's last character: no trailing line ends, blanks or comments."""
     import yaml
 
-    while end > start and raw[end - 1:end] in (b"\n", b"\r", b" ", b"\t"):
+    while end > start and raw[end - 1 : end] in (b"\n", b"\r", b" ", b"\t"):
         end -= 1
     if isinstance(node, (yaml.SequenceNode, yaml.MappingNode)) and node.flow_style is not True:
         # A block collection ends where the next key starts: drop comment lines before it.
@@ -170,7 +174,7 @@ def _content_end(raw: bytes, end: int, start: int, node) -> int:
             if line_start <= start or not raw[line_start:end].lstrip(b" \t").startswith(b"#"):
                 break
             end = line_start
-            while end > start and raw[end - 1:end] in (b"\n", b"\r", b" ", b"\t"):
+            while end > start and raw[end - 1 : end] in (b"\n", b"\r", b" ", b"\t"):
                 end -= 1
     return end
 
@@ -226,9 +230,15 @@ def _one_line_poster(raw: bytes, post: Post | None) -> tuple[int, int] | None:
     return None
 
 
-def splice(raw: bytes, assign: dict, remove: tuple | list = (), *,
-           path: str | os.PathLike = "<post>", post: Post | None = None,
-           rename: dict | None = None) -> bytes:
+def splice(
+    raw: bytes,
+    assign: dict,
+    remove: tuple | list = (),
+    *,
+    path: str | os.PathLike = "<post>",
+    post: Post | None = None,
+    rename: dict | None = None,
+) -> bytes:
     """`raw` with the keys in `assign` set and those in `remove` gone; nothing else changes.
     `rename` ({old: new}) changes keys' names in place, their values and lines kept.
 
@@ -241,7 +251,7 @@ def splice(raw: bytes, assign: dict, remove: tuple | list = (), *,
         fast = _one_line_poster(raw, post)
         if fast is not None:
             text = render_value("poster", assign["poster"]).encode("utf-8")
-            new = raw[:fast[0]] + text + raw[fast[1]:]
+            new = raw[: fast[0]] + text + raw[fast[1] :]
             _check(old, new, assign, remove, path)
             return new
     where = layout(raw, path)
@@ -267,14 +277,21 @@ def splice(raw: bytes, assign: dict, remove: tuple | list = (), *,
             edits.append((entry.colon_end, entry.value_end, b" " + text))
     for old_key, new_key in (rename or {}).items():
         entry = where.get(old_key)
-        if entry is None or raw[entry.line_start:entry.colon_end - 1].rstrip() \
-                != old_key.encode("utf-8"):
-            raise FilmcliError(f"key {old_key!r} is not a plain key at the start of its "
-                               "line; left unchanged", path)
-        edits.append((entry.line_start, entry.line_start + len(old_key.encode("utf-8")),
-                      new_key.encode("utf-8")))
+        if entry is None or raw[entry.line_start : entry.colon_end - 1].rstrip() != old_key.encode(
+            "utf-8"
+        ):
+            raise FilmcliError(
+                f"key {old_key!r} is not a plain key at the start of its line; left unchanged", path
+            )
+        edits.append(
+            (
+                entry.line_start,
+                entry.line_start + len(old_key.encode("utf-8")),
+                new_key.encode("utf-8"),
+            )
+        )
     for at, lines in inserts.items():
-        if at > 0 and raw[at - 1:at] != b"\n":  # the last line has no line ending
+        if at > 0 and raw[at - 1 : at] != b"\n":  # the last line has no line ending
             lines = [nl] + lines
         edits.append((at, at, b"".join(lines)))
     edits.sort(key=lambda e: (e[0], e[1]))
@@ -298,8 +315,8 @@ def _insert_point(where: Layout, key: str, raw: bytes) -> int:
     if not entries:
         return where.yaml_start
     if key in SEED_ORDER:
-        before = SEED_ORDER[:SEED_ORDER.index(key)]
-        after = SEED_ORDER[SEED_ORDER.index(key) + 1:]
+        before = SEED_ORDER[: SEED_ORDER.index(key)]
+        after = SEED_ORDER[SEED_ORDER.index(key) + 1 :]
         placed = [e for e in entries if e.key in before]
         if placed:
             return placed[-1].line_end
@@ -313,31 +330,38 @@ def _same(a, b) -> bool:
     return type(a) is type(b) and repr(a) == repr(b)
 
 
-def _check(old: Post, new_raw: bytes, assign: dict, remove, path: Path,
-           rename: dict | None = None) -> None:
+def _check(
+    old: Post, new_raw: bytes, assign: dict, remove, path: Path, rename: dict | None = None
+) -> None:
     from filmcli.model.poster import Poster
 
     try:
         new = Post.from_bytes(new_raw, path)
     except FilmcliError as exc:
-        raise FilmcliError(f"the changed post would not read back: {exc.message}; "
-                           "left unchanged", path) from None
+        raise FilmcliError(
+            f"the changed post would not read back: {exc.message}; left unchanged", path
+        ) from None
     want = old.metadata()
     for key in remove:
         want.pop(key, None)
     for old_key, new_key in (rename or {}).items():
         if new_key in want:
-            raise FilmcliError(f"key {new_key!r} is already there; {old_key!r} left as it is",
-                               path)
+            raise FilmcliError(f"key {new_key!r} is already there; {old_key!r} left as it is", path)
         want[new_key] = want.pop(old_key)
     for key, value in assign.items():
         want[key] = value.uri if isinstance(value, Poster) else value
     got = new.metadata()
-    if set(want) != set(got) or any(not _same(want[k], got[k]) for k in want) \
-            or new.body != old.body or new.gap != old.gap:
-        raise FilmcliError("the changed post would not read back with the values asked "
-                           "for; left unchanged", path,
-                           hint="please report this with the post's front matter")
+    if (
+        set(want) != set(got)
+        or any(not _same(want[k], got[k]) for k in want)
+        or new.body != old.body
+        or new.gap != old.gap
+    ):
+        raise FilmcliError(
+            "the changed post would not read back with the values asked for; left unchanged",
+            path,
+            hint="please report this with the post's front matter",
+        )
 
 
 #: a line of a folded poster: base64 only (cut short in diffs like the poster line)
@@ -354,14 +378,19 @@ def diff_text(before: bytes, after: bytes, old_name: str, new_name: str | None =
     def lines(data: bytes) -> list[str]:
         out = []
         for line in data.decode("utf-8", "replace").splitlines(keepends=True):
-            if len(line) > 120 and (line.lstrip().startswith(("poster:", "data:"))
-                                    or _BASE64_LINE.fullmatch(line.strip())):
+            if len(line) > 120 and (
+                line.lstrip().startswith(("poster:", "data:"))
+                or _BASE64_LINE.fullmatch(line.strip())
+            ):
                 line = line[:60] + f"... ({len(line)} characters)\n"
             out.append(visible(line.rstrip("\r\n")) + "\n")
         return out
 
-    return "".join(difflib.unified_diff(lines(before), lines(after), f"a/{old_name}",
-                                        f"b/{new_name or old_name}"))
+    return "".join(
+        difflib.unified_diff(
+            lines(before), lines(after), f"a/{old_name}", f"b/{new_name or old_name}"
+        )
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -380,12 +409,13 @@ def for_editor(raw: bytes, path: str | os.PathLike = "<post>") -> tuple[bytes, b
     entry = layout(raw, path).get("poster")
     if not isinstance(poster, Poster) or poster.origin != "data" or entry is None:
         return raw, None
-    line = raw[entry.line_start:entry.colon_end] + f" <kept: {poster.short()}>".encode()
-    return raw[:entry.line_start] + line + raw[entry.value_end:], line
+    line = raw[entry.line_start : entry.colon_end] + f" <kept: {poster.short()}>".encode()
+    return raw[: entry.line_start] + line + raw[entry.value_end :], line
 
 
-def from_editor(edited: bytes, raw: bytes, placeholder: bytes | None,
-                path: str | os.PathLike = "<post>") -> bytes:
+def from_editor(
+    edited: bytes, raw: bytes, placeholder: bytes | None, path: str | os.PathLike = "<post>"
+) -> bytes:
     """The edited text with the untouched placeholder line replaced by the poster as it
     was, byte for byte (folded lines included)."""
     if placeholder is None:
@@ -395,7 +425,7 @@ def from_editor(edited: bytes, raw: bytes, placeholder: bytes | None,
     if found is None:
         return edited
     old = layout(raw, path).get("poster")
-    return edited[:found.start()] + raw[old.line_start:old.value_end] + edited[found.end():]
+    return edited[: found.start()] + raw[old.line_start : old.value_end] + edited[found.end() :]
 
 
 # --------------------------------------------------------------------------------------------
@@ -432,8 +462,9 @@ def still_current(snap: Snapshot) -> None:
     except FilmcliError:
         now = None
     if now is None or now.digest != snap.digest:
-        raise FilmcliError("changed while it was read; left alone", snap.path,
-                           hint="run the command again")
+        raise FilmcliError(
+            "changed while it was read; left alone", snap.path, hint="run the command again"
+        )
 
 
 def commit(snap: Snapshot, data: bytes) -> bool:
@@ -463,7 +494,7 @@ def commit_many(items: list[tuple[Snapshot, bytes]]) -> list[tuple[bool, Filmcli
 
     out: list[tuple[bool, FilmcliError | None]] = []
     for first in range(0, len(items), BATCH):
-        batch = items[first:first + BATCH]
+        batch = items[first : first + BATCH]
         results: list = [None] * len(batch)
         with deferred_sync() as outcomes:
             for i, (snap, data) in enumerate(batch):
@@ -499,8 +530,7 @@ def rename_noreplace(old: Path, new: Path) -> None:
         renameat2 = None
     if renameat2 is not None:
         AT_FDCWD, RENAME_NOREPLACE = -100, 1
-        result = renameat2(AT_FDCWD, os.fsencode(old), AT_FDCWD, os.fsencode(new),
-                           RENAME_NOREPLACE)
+        result = renameat2(AT_FDCWD, os.fsencode(old), AT_FDCWD, os.fsencode(new), RENAME_NOREPLACE)
         if result == 0:
             return
         err = ctypes.get_errno()
@@ -516,6 +546,19 @@ def rename_noreplace(old: Path, new: Path) -> None:
         raise FilmcliError(f"cannot move: {exc.strerror or exc}", old) from None
 
 
-__all__ = ["Entry", "Layout", "Snapshot", "commit", "commit_many", "diff_text", "for_editor",
-           "from_editor", "layout", "rename_noreplace", "render_value", "snapshot", "splice",
-           "still_current"]
+__all__ = [
+    "Entry",
+    "Layout",
+    "Snapshot",
+    "commit",
+    "commit_many",
+    "diff_text",
+    "for_editor",
+    "from_editor",
+    "layout",
+    "rename_noreplace",
+    "render_value",
+    "snapshot",
+    "splice",
+    "still_current",
+]

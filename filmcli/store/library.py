@@ -53,8 +53,9 @@ class Store:
         self._prefix = os.path.join(str(self.root), "")
 
     @classmethod
-    def discover(cls, explicit: str | os.PathLike | None = None,
-                 cwd: str | os.PathLike | None = None) -> Store:
+    def discover(
+        cls, explicit: str | os.PathLike | None = None, cwd: str | os.PathLike | None = None
+    ) -> Store:
         """`--library`, else $FILMCLI_LIBRARY, else the nearest site above cwd, else cwd."""
         if explicit:
             return cls(explicit)
@@ -74,11 +75,15 @@ class Store:
 
                 setting = self.__dict__["_collection"] = film_collection(self.root) or "_posts"
         folder = Path(os.path.normpath(self.root / setting))
-        if "\x00" in setting or (folder != self.root and self.root not in folder.parents
-                                 and not _outside_allowed()):
+        if "\x00" in setting or (
+            folder != self.root and self.root not in folder.parents and not _outside_allowed()
+        ):
             # a settings file that came with a site may not send posts elsewhere
-            raise FilmcliError(f"posts_dir {setting!r} leads outside the site",
-                               self.root / CONFIG_NAME, hint="set a folder inside the site")
+            raise FilmcliError(
+                f"posts_dir {setting!r} leads outside the site",
+                self.root / CONFIG_NAME,
+                hint="set a folder inside the site",
+            )
         return folder
 
     def writable_posts_dir(self) -> Path:
@@ -90,8 +95,10 @@ class Store:
             if not _outside_allowed():
                 raise FilmcliError(
                     f"the posts folder leads outside the site (to {real}): refusing to write",
-                    self.relpath(folder), hint="allow_outside = true in your own "
-                    "~/.config/filmcli/config.toml permits it (not in the site's filmcli.toml)")
+                    self.relpath(folder),
+                    hint="allow_outside = true in your own "
+                    "~/.config/filmcli/config.toml permits it (not in the site's filmcli.toml)",
+                )
         return folder
 
     def writable_drafts_dir(self) -> Path:
@@ -102,8 +109,10 @@ class Store:
         if real != self.root and self.root not in real.parents and not _outside_allowed():
             raise FilmcliError(
                 f"the drafts folder leads outside the site (to {real}): refusing to write",
-                self.relpath(folder), hint="allow_outside = true in your own "
-                "~/.config/filmcli/config.toml permits it (not in the site's filmcli.toml)")
+                self.relpath(folder),
+                hint="allow_outside = true in your own "
+                "~/.config/filmcli/config.toml permits it (not in the site's filmcli.toml)",
+            )
         return folder
 
     def relpath(self, path: str | os.PathLike) -> str:
@@ -111,7 +120,7 @@ class Store:
         text = os.fspath(path)
         prefix = self._prefix
         if text.startswith(prefix) and "/." not in text and "//" not in text:
-            return text[len(prefix):]  # already absolute and plain (what post_paths gives)
+            return text[len(prefix) :]  # already absolute and plain (what post_paths gives)
         path = Path(path)
         try:
             return str(path.resolve().relative_to(self.root))
@@ -156,15 +165,15 @@ class Store:
             if target.is_dir():
                 inside = _walk(target)  # already in sorted Path order
                 if not inside and paths:
-                    raise FilmcliError("no posts in this folder (.md or .markdown files)",
-                                       target)
+                    raise FilmcliError("no posts in this folder (.md or .markdown files)", target)
                 found.extend(inside)
             elif target.exists():
                 found.append(target)
             elif not paths:
-                raise FilmcliError(f"no posts folder here (looked for {self.relpath(target)}/ "
-                                   f"in {self.root})", hint="name the site with -L DIR or "
-                                   "FILMCLI_LIBRARY, or run filmcli inside it")
+                raise FilmcliError(
+                    f"no posts folder here (looked for {self.relpath(target)}/ in {self.root})",
+                    hint="name the site with -L DIR or FILMCLI_LIBRARY, or run filmcli inside it",
+                )
             else:
                 raise FilmcliError("no such file or folder", target)
         seen = set()
@@ -190,17 +199,22 @@ class Store:
         """Jekyll's drafts folder, `_drafts/` beside the posts: `slug.md`, no date in the name."""
         return self.root / "_drafts"
 
-    def iter_posts(self, paths: Iterable[str | os.PathLike] = (), *,
-                   use_cache: bool | None = None,
-                   drafts: bool = False) -> Iterator[Post | FilmcliError]:
+    def iter_posts(
+        self,
+        paths: Iterable[str | os.PathLike] = (),
+        *,
+        use_cache: bool | None = None,
+        drafts: bool = False,
+    ) -> Iterator[Post | FilmcliError]:
         """Every post (and with `drafts` every draft after them), or the error that stopped
         it, in path order: one bad post stops nothing."""
         yield from self._iter_posts(paths, use_cache=use_cache)
         if drafts and not list(paths) and self.drafts_dir.is_dir() and _walk(self.drafts_dir):
             yield from self._iter_posts([self.drafts_dir], use_cache=use_cache)
 
-    def _iter_posts(self, paths: Iterable[str | os.PathLike] = (), *,
-                    use_cache: bool | None = None) -> Iterator[Post | FilmcliError]:
+    def _iter_posts(
+        self, paths: Iterable[str | os.PathLike] = (), *, use_cache: bool | None = None
+    ) -> Iterator[Post | FilmcliError]:
         """Every post, or the error that stopped it, in path order: one bad post stops nothing.
 
         Posts whose files are unchanged since filmcli last read them come from
@@ -215,8 +229,9 @@ class Store:
         else:
             found = self.post_paths(chosen)
         cache = None
-        if (len(found) >= self.cache_min_posts
-                and (self.use_cache if use_cache is None else use_cache)):
+        if len(found) >= self.cache_min_posts and (
+            self.use_cache if use_cache is None else use_cache
+        ):
             from filmcli.store.cache import PostCache
 
             cache = PostCache.open(self.root, f"max_post_bytes={max_bytes}")
@@ -227,7 +242,7 @@ class Store:
         helper = self._helper(found, starts, cache, max_bytes)
         try:
             for number, first in enumerate(starts):
-                batch = [_make_path(entry) for entry in found[first:first + _BATCH]]
+                batch = [_make_path(entry) for entry in found[first : first + _BATCH]]
                 helped = helper.next() if helper is not None and number % 2 else None
                 if helped is not None and len(helped) == len(batch):
                     # read, parsed and packed by the helper process (stat taken before reading)
@@ -238,8 +253,11 @@ class Store:
                         key = _key(path)
                         if present is not None and stamp is not None:
                             present.add(key)
-                        if (cache is not None and stamp is not None
-                                and getattr(item, "rule", None) != "FC009"):
+                        if (
+                            cache is not None
+                            and stamp is not None
+                            and getattr(item, "rule", None) != "FC009"
+                        ):
                             cache.put_packed(key, stamp, blob)
                         if isinstance(item, FilmcliError):
                             item.path = self.relpath(path)
@@ -312,7 +330,7 @@ class Store:
                 item = exc
             return st, pack(item)
 
-        odd = [found[first:first + _BATCH] for number, first in enumerate(starts) if number % 2]
+        odd = [found[first : first + _BATCH] for number, first in enumerate(starts) if number % 2]
         return ReadAhead(odd, work)
 
     @staticmethod
@@ -322,19 +340,27 @@ class Store:
         fd = folders.get(folder)
         if fd is None and folder:
             try:
-                fd = folders[folder] = os.open(folder, os.O_RDONLY | os.O_DIRECTORY
-                                               | getattr(os, "O_CLOEXEC", 0))
+                fd = folders[folder] = os.open(
+                    folder, os.O_RDONLY | os.O_DIRECTORY | getattr(os, "O_CLOEXEC", 0)
+                )
             except OSError:
                 return Post.read(path, max_bytes=max_bytes)
-        data, st = read_stamped(name if fd is not None else path, max_bytes=max_bytes,
-                                dir_fd=fd)
+        data, st = read_stamped(name if fd is not None else path, max_bytes=max_bytes, dir_fd=fd)
         return Post.from_raw(parse_bytes(data, path, keep=False, stamp=st))
 
-    def posts(self, paths: Iterable[str | os.PathLike] = (), *,
-              use_cache: bool | None = None, drafts: bool = False) -> list[Post]:
+    def posts(
+        self,
+        paths: Iterable[str | os.PathLike] = (),
+        *,
+        use_cache: bool | None = None,
+        drafts: bool = False,
+    ) -> list[Post]:
         """The posts that read cleanly (use iter_posts to see the others)."""
-        return [p for p in self.iter_posts(paths, use_cache=use_cache, drafts=drafts)
-                if isinstance(p, Post)]
+        return [
+            p
+            for p in self.iter_posts(paths, use_cache=use_cache, drafts=drafts)
+            if isinstance(p, Post)
+        ]
 
 
 def _outside_allowed() -> bool:

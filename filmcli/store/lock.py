@@ -72,15 +72,17 @@ def library_lock(library, *, timeout: float | None = None) -> Iterator[None]:
                 if deadline is None:
                     from filmcli.text import visible
 
-                    sys.stderr.write(f"waiting for another filmcli writing to "
-                                     f"{visible(str(library.root))}...\n")
+                    sys.stderr.write(
+                        f"waiting for another filmcli writing to {visible(str(library.root))}...\n"
+                    )
                     sys.stderr.flush()
                     deadline = time.monotonic() + wait
                 if time.monotonic() >= deadline:
                     raise FilmcliError(
                         f"another filmcli is still writing to this library after {wait:g} s",
                         library.relpath(path),
-                        hint=f"try again when it has finished ({TIMEOUT_ENV} sets the wait)")
+                        hint=f"try again when it has finished ({TIMEOUT_ENV} sets the wait)",
+                    )
                 time.sleep(_POLL)
             if _still_the_file(fd, path):
                 break
@@ -101,11 +103,15 @@ def library_lock(library, *, timeout: float | None = None) -> Iterator[None]:
 def _open(library, folder, path) -> int:
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        return os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
-                       | getattr(os, "O_CLOEXEC", 0), 0o644)
+        return os.open(
+            path,
+            os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0),
+            0o644,
+        )
     except OSError as exc:
-        raise FilmcliError(f"cannot open the library's lock file: {exc.strerror or exc}",
-                           library.relpath(path)) from None
+        raise FilmcliError(
+            f"cannot open the library's lock file: {exc.strerror or exc}", library.relpath(path)
+        ) from None
 
 
 def _still_the_file(fd: int, path) -> bool:

@@ -44,8 +44,9 @@ def _context():
     return multiprocessing.get_context()
 
 
-def ordered_map(work: Callable, items: Iterable, *, workers: int | None = None,
-                chunksize: int | None = None) -> Iterator:
+def ordered_map(
+    work: Callable, items: Iterable, *, workers: int | None = None, chunksize: int | None = None
+) -> Iterator:
     """`work(item)` for every item, in input order, over a process pool when worth it.
 
     `work` must be a module-level function and the items and results picklable.

@@ -29,12 +29,17 @@ def uri(data: bytes, mime: str = "image/jpeg") -> str:
     return f"data:{mime};base64," + base64.b64encode(data).decode()
 
 
-def post(title='"Her"', director='"Spike Jonze"', year="2013", poster=None, extra="",
-         body="A review.") -> str:
+def post(
+    title='"Her"', director='"Spike Jonze"', year="2013", poster=None, extra="", body="A review."
+) -> str:
     poster = SEED_POSTER if poster is None else poster
     lines = ["---", "layout: post"]
-    for key, value in (("title", title), ("director", director), ("year", year),
-                       ("poster", poster)):
+    for key, value in (
+        ("title", title),
+        ("director", director),
+        ("year", year),
+        ("poster", poster),
+    ):
         if value is not ...:
             lines.append(f"{key}: {value}")
     lines.append(extra.rstrip("\n")) if extra else None
@@ -53,7 +58,7 @@ def bomb_png() -> bytes:
 
 def folded(value: str, width: int = 76) -> str:
     """A data URI folded over indented lines, as some editors and exporters write it."""
-    return "\n  ".join(value[i:i + width] for i in range(0, len(value), width))
+    return "\n  ".join(value[i : i + width] for i in range(0, len(value), width))
 
 
 CASES: dict[str, dict[str, bytes | str | Path]] = {
@@ -61,13 +66,22 @@ CASES: dict[str, dict[str, bytes | str | Path]] = {
     "FC002": {"2013-12-18-her.md": "---\nlayout: post\ntitle: Her\n\nNo closing line.\n"},
     "FC003": {"2013-12-18-her.md": post(extra="tags: [unclosed, list\n")},
     "FC004": {"2013-12-18-her.md": post(extra='title: "Her again"')},
-    "FC005": {"2013-12-18-her.md": post(extra="rating: !!python/object/apply:os.system "
-                                              "['touch /tmp/filmcli-pwned']")},
-    "FC006": {"2013-12-18-her.md": post(extra="a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
-        f"{chr(98 + i)}: &{chr(98 + i)} [" + ", ".join([f"*{chr(97 + i)}"] * 10) + "]\n"
-        for i in range(5)))},
+    "FC005": {
+        "2013-12-18-her.md": post(
+            extra="rating: !!python/object/apply:os.system ['touch /tmp/filmcli-pwned']"
+        )
+    },
+    "FC006": {
+        "2013-12-18-her.md": post(
+            extra="a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+            + "".join(
+                f"{chr(98 + i)}: &{chr(98 + i)} [" + ", ".join([f"*{chr(97 + i)}"] * 10) + "]\n"
+                for i in range(5)
+            )
+        )
+    },
     "FC010": {"2013-12-18-her.md": post(extra="seen: 2013-13-45")},
-    "FC007": {"2013-12-18-her.md": post().encode() .replace(b"Spike", b"Sp\xffke")},
+    "FC007": {"2013-12-18-her.md": post().encode().replace(b"Spike", b"Sp\xffke")},
     "FC008": {"2013-12-18-her.md": post(), "filmcli.toml": "[read]\nmax_post_bytes = 1000\n"},
     "FC009": {"2013-12-18-her.md": Path("../missing.md")},
     "FC101": {"2013-12-18-her.md": post(director=...)},
@@ -78,15 +92,19 @@ CASES: dict[str, dict[str, bytes | str | Path]] = {
     "FC106": {"2013-12-18-her.md": post(poster="data:image/jpeg;base64,@@not*base64@@")},
     "FC107": {"2013-12-18-her.md": post(poster=uri(JPEG[: len(JPEG) // 2]))},
     "FC108": {"2013-12-18-her.md": post(poster=uri(bomb_png(), "image/png"))},
-    "FC109": {"2013-12-18-her.md": post(poster=uri(JPEG)),
-              "filmcli.toml": "[validate]\nmax_bytes = 1000\n"},
+    "FC109": {
+        "2013-12-18-her.md": post(poster=uri(JPEG)),
+        "filmcli.toml": "[validate]\nmax_bytes = 1000\n",
+    },
     "FC110": {"2013-12-18-her.md": post(poster=uri(b"just some text, not an image at all"))},
     "FC111": {"2013-12-18-her.md": post(poster="data:image/jpeg;base64")},
     "FC201": {"her.md": post()},
     "FC202": {"2013-13-01-her.md": post()},
     "FC203": {"2013-12-18-her.md": post(), "2014-01-01-her-again.md": post()},
-    "FC204": {"2013-12-18-her.md": post(extra="permalink: /her/"),
-              "2014-01-01-her-again.md": post(title='"Her (2)"', extra="permalink: /her/")},
+    "FC204": {
+        "2013-12-18-her.md": post(extra="permalink: /her/"),
+        "2014-01-01-her-again.md": post(title='"Her (2)"', extra="permalink: /her/"),
+    },
     "FC205": {"2013-12-18-her.md": post(extra='date: "sometime soon"')},
     "FC206": {"2999-01-01-her.md": post()},
     "FC112": {"2013-12-18-her.md": post(poster=folded(SEED_POSTER))},
@@ -106,18 +124,22 @@ def wide_jpeg(size=(800, 1200)) -> bytes:
 #: rule-name -> files: bad posts that `validate --fix` repairs (the cases above are the
 #: rules as found in the wild; FC104 and FC108 above are fixable as they are)
 FIX_CASES: dict[str, dict[str, bytes | str | Path]] = {
-    "FC003-colon": {"2024-08-16-alien-romulus.md": post(title="Alien: Romulus",
-                                                         director='"Fede Álvarez"',
-                                                         year="2024")},
+    "FC003-colon": {
+        "2024-08-16-alien-romulus.md": post(
+            title="Alien: Romulus", director='"Fede Álvarez"', year="2024"
+        )
+    },
     "FC101-null": {"2013-12-18-her.md": post(title="null")},
-    "FC102-number": {"2019-12-25-1917.md": post(title="1917", director='"Sam Mendes"',
-                                                year="2019")},
+    "FC102-number": {
+        "2019-12-25-1917.md": post(title="1917", director='"Sam Mendes"', year="2019")
+    },
     "FC102-yes": {"2013-12-18-her.md": post(director="Yes")},
-    "FC109-wide": {"2013-12-18-her.md": post(poster=uri(wide_jpeg())),
-                   "filmcli.toml": "[validate]\nmax_bytes = 30000\n"},
+    "FC109-wide": {
+        "2013-12-18-her.md": post(poster=uri(wide_jpeg())),
+        "filmcli.toml": "[validate]\nmax_bytes = 30000\n",
+    },
     "FC111-base64": {"2013-12-18-her.md": post(poster=SEED_POSTER.replace(";base64", ""))},
-    "FC111-comma": {"2013-12-18-her.md": post(poster=SEED_POSTER.replace(";base64,",
-                                                                          ";base64"))},
+    "FC111-comma": {"2013-12-18-her.md": post(poster=SEED_POSTER.replace(";base64,", ";base64"))},
     "FC201-date": {"her.md": post(extra="date: 2013-12-18")},
     "FC201-name": {"2013_12_18_her.md": post()},
     "FC202-date": {"2013-02-30-her.md": post(extra="date: 2013-02-28")},

@@ -51,14 +51,18 @@ def main(argv: list[str]) -> int:
     record = judge()
     if "--check" in argv:
         old = json.loads(RECORD.read_text(encoding="utf-8"))
-        stale = {name for name in record | old
-                 if _outcomes(record.get(name)) != _outcomes(old.get(name))}
+        stale = {
+            name for name in record | old if _outcomes(record.get(name)) != _outcomes(old.get(name))
+        }
         for name in sorted(stale):
-            print(f"{name}: recorded {_outcomes(old.get(name))}, "
-                  f"Jekyll now {_outcomes(record.get(name))}")
+            print(
+                f"{name}: recorded {_outcomes(old.get(name))}, "
+                f"Jekyll now {_outcomes(record.get(name))}"
+            )
         return 1 if stale else 0
-    RECORD.write_text(json.dumps(record, indent=1, ensure_ascii=False, sort_keys=True) + "\n",
-                      encoding="utf-8")
+    RECORD.write_text(
+        json.dumps(record, indent=1, ensure_ascii=False, sort_keys=True) + "\n", encoding="utf-8"
+    )
     counts: dict = {}
     for case in record.values():
         for post in case["posts"].values():
