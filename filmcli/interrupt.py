@@ -17,7 +17,7 @@ import os
 import signal
 
 EXIT_CODE = 130
-_state = {"pid": None, "stopping": False, "signalled": False}
+_state: dict = {"pid": None, "stopping": False, "signalled": False}
 
 
 def _on_signal(signum, frame) -> None:

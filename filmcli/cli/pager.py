@@ -58,6 +58,7 @@ def page(text: str, height: int) -> bool:
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         try:
+            assert pager.stdin is not None  # stdin=PIPE
             pager.stdin.write(
                 text.encode(
                     sys.stdout.encoding or "utf-8",

@@ -10,6 +10,7 @@ that is the same terminal) are printed above it instead of through it.
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 PROGRESS_MIN = 20  # posts: fewer finish before a progress bar would be worth drawing
 
@@ -19,7 +20,7 @@ class Progress:
 
     def __init__(self, label: str, total: int | None = None, *, enabled: bool = True):
         self.progress = None
-        self.task = None
+        self.task: Any = None  # rich's TaskID once the bar is shown
         self.label = label
         self.total = total
         if enabled and (total is None or total >= PROGRESS_MIN) and sys.stderr.isatty():

@@ -217,10 +217,9 @@ class Session:
             int(config.get("poster", {}).get("max_download_bytes", 10_000_000)),
             int(config.get("validate", {}).get("max_pixels", 25_000_000)),
         )
-        if self.name == "tmdb":
-            from filmcli.lookup import tmdb as module
-        else:
-            from filmcli.lookup import wikidata as module
+        import importlib
+
+        module = importlib.import_module(f"filmcli.lookup.{self.name}")  # tmdb or wikidata
         self.module = module
         self.client = module.client_for(self.settings, user, offline=offline, refresh=refresh)
 

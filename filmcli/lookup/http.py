@@ -18,6 +18,7 @@ import socket
 import stat
 import time
 from pathlib import Path
+from typing import NoReturn
 
 from filmcli import __version__
 from filmcli.errors import FilmcliError
@@ -198,7 +199,9 @@ class Client:
             time.sleep(gap - (now - self._last))
         self._last = time.monotonic()
 
-    def _fail(self, message: str, hint: str | None = None, *, unreachable: bool = False):
+    def _fail(
+        self, message: str, hint: str | None = None, *, unreachable: bool = False
+    ) -> NoReturn:
         # `from None`: even --debug's traceback never shows httpx's text (it holds the URL)
         raise LookupFailed(
             self.provider, message, hint or self.hint, unreachable=unreachable
@@ -376,7 +379,7 @@ def _retry_delay(header: str | None, attempt: int, cap: float) -> float:
     return max(0.0, min(delay, cap))
 
 
-def _is_dns(exc: BaseException) -> bool:
+def _is_dns(exc: BaseException | None) -> bool:
     seen = set()
     while exc is not None and id(exc) not in seen:
         seen.add(id(exc))

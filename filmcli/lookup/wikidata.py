@@ -130,7 +130,7 @@ def _films(client: Client, settings: dict, ids: list[str]) -> list[Candidate]:
         label = _label(entity) or (originals[0] if originals else qid)
         out.append(
             Candidate(
-                title=label,
+                title=str(label),  # never None: the id stands in
                 original_title=originals[0] if originals else None,
                 year=_year(claims),
                 directors=directors,

@@ -493,7 +493,7 @@ def ruby_date(text: str, today: _dt.date | None = None) -> JekyllDate:
     months = [w for w in words if w.lower() in _MONTHS]
     if not months:
         if any(w[0].isdigit() and re.fullmatch(r"\d+(st|nd|rd|th)", w, re.I) for w in words):
-            day = int(re.match(r"\d+", next(w for w in words if w[0].isdigit())).group())
+            day = int(re.findall(r"^\d+", next(w for w in words if w[0].isdigit()))[0])
             return JekyllDate(_rolled(today.year, today.month, day), exact=False)
         return JekyllDate(None)  # no month name, no digits Ruby can place: it stops
     month = _MONTHS[months[0].lower()]

@@ -17,6 +17,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import cast, overload
 
 import yaml
 
@@ -169,6 +170,10 @@ def _names(value) -> tuple[str, ...]:
 _SCALARS = (str, int, float, bool, _dt.date)
 
 
+@overload
+def _text(value, what: str, where, default: str) -> str: ...
+@overload
+def _text(value, what: str, where, default: None = None) -> str | None: ...
 def _text(value, what: str, where, default: str | None = None) -> str | None:
     """A setting or key that must be one value (never a list: no str() of an alias tree)."""
     if value is None:
@@ -520,7 +525,8 @@ class _Facts:
             except OSError:  # not written yet (rename plans it): it will be written now
                 mtime = _dt.datetime.now(_dt.timezone.utc).timestamp()
             date = _as_local(_dt.datetime.fromtimestamp(mtime, _dt.timezone.utc), settings)
-        self.date = date or file_date
+        # a post has its file's date or its own; a draft got its mtime above
+        self.date: _dt.datetime = cast(_dt.datetime, date or file_date)
         self.categories = self._categories(categories)
 
     def _categories(self, categories: list | None) -> list[str]:
@@ -562,7 +568,7 @@ class _Facts:
             "slug": lambda: slugify(self.slug),
             "categories": lambda: "/".join(dict.fromkeys(_downcase(c) for c in self.categories)),
             "slugified_categories": lambda: "/".join(
-                dict.fromkeys(slugify(c) for c in self.categories)
+                dict.fromkeys(slugify(c) or "" for c in self.categories)
             ),
             "year": lambda: f"{d.year:04d}",
             "month": lambda: f"{d.month:02d}",

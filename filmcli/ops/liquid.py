@@ -170,6 +170,8 @@ def _environment(tags: tuple[tuple[str, bool], ...]):
         return Opaque
 
     class Collecting(Environment):
+        found: list
+
         def error(self, exc, msg=None, token=None):
             if not isinstance(exc, Exception):
                 exc = exc(msg, token=token)
@@ -203,11 +205,11 @@ def liquid_problems(body: str, site: LiquidSite) -> list[LiquidProblem]:
     except (RecursionError, ValueError):
         return []
     out: list[LiquidProblem] = []
-    for exc in env.found:
-        text = str(getattr(exc, "message", None) or exc.args[0] if exc.args else exc)
+    for err in env.found:
+        text = str(getattr(err, "message", None) or err.args[0] if err.args else err)
         message = _describe(text, site)
         if message is not None:
-            token = getattr(exc, "token", None)
+            token = getattr(err, "token", None)
             offset = getattr(token, "start_index", -1)
             if offset is None or offset < 0:
                 offset = _opener(body, message)

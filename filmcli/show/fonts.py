@@ -47,7 +47,7 @@ class FontChooser:
         self.bold = bold
         self.fallbacks: list = []  # faces found so far, tried in order
         self._has: dict[tuple[int, str], bool] = {}
-        self._notdef: dict[int, bytes] = {}
+        self._notdef: dict[int, tuple] = {}  # (size, bytes) of the face's ".notdef" mask
         self._asked: dict[frozenset, object] = {}
         self._queries = 0
         self.missing: list[str] = []  # texts no font could show
