@@ -1,5 +1,5 @@
 """`filmcli fill` and `Library.fill`: what posts are missing (director, year, poster),
-looked up and set through `Library.set`, the byte-preserving writer `filmcli set` uses.
+looked up and set through `manage.plan_set`, the byte-preserving writer `filmcli set` uses.
 
 Each film is planned on its own (a lookup failure, an ambiguous title, a poster that
 is no image are that film's error and the others go on), then every change is written
@@ -66,7 +66,7 @@ def plan_fill(
 ) -> list[Filled]:
     """One Filled per post; nothing written. `ask(post, candidates)` chooses among
     candidates when a title is not an exact, unique match (a terminal's choice)."""
-    from filmcli.ops.manage import Change
+    from filmcli.ops.manage import Change, check_value, plan_set_many
 
     only = list(only)
     out = []
@@ -112,7 +112,9 @@ def plan_fill(
                     wanted
                 )
                 continue
-            [item.change] = library.set(post, values, dry_run=True)
+            for key, value in values.items():
+                check_value(library, key, value)
+            [item.change] = plan_set_many(library, [post], values)
         except FilmcliError as exc:
             item.error = exc
             if getattr(exc, "unreachable", False):
@@ -146,7 +148,9 @@ def fill(
     on_film=None,
 ) -> list[Filled]:
     """`Library.fill`: look up what `films` miss and set it (see the module's text)."""
-    posts = library.posts() if films is None else library._films(films)
+    from filmcli.ops.manage import films_of
+
+    posts = library.posts() if films is None else films_of(library, films)
     session = Session(library.config, provider, offline=offline, refresh=refresh)
     try:
         planned = plan_fill(
