@@ -87,15 +87,17 @@ class Library(Store):
         refresh: bool = False,
         ask=None,
         on_film=None,
+        on_start=None,
     ) -> list:
         """Look up what films miss (director, year, poster; `only` some of them) on TMDb or
         Wikidata and set it as `set` does, recording the source (`tmdb: 152601`).
 
         `films` is a selector, a Post, or a list of either (None: every post). A film
         whose title is not an exact, unique match is an error unless
-        `ask(post, candidates)` chooses (None for none). Returns one `lookup.fill.Filled`
-        per film: `.change` (a `manage.Change`), `.error` or `.skipped`. With `dry_run`
-        nothing is written.
+        `ask(post, candidates)` chooses (None for none); `on_film(filled)` hears of each
+        film as it is done, `on_start(provider name)` once before the first. Returns one
+        `fill.Filled` per film: `.change` (a `manage.Change`), `.error` or `.skipped`. With
+        `dry_run` nothing is written (`apply` writes what was planned).
         """
         from filmcli.ops.fill import fill
 
@@ -109,7 +111,24 @@ class Library(Store):
             refresh=refresh,
             ask=ask,
             on_film=on_film,
+            on_start=on_start,
         )
+
+    def apply(self, planned: list) -> list:
+        """Write what `set`, `remove` or `fill` planned with `dry_run=True` (their list of
+        Change, Removal or Filled results, or some of them): each film under the library
+        lock, a failure recorded in its `.error` while the others go on. Returns `planned`."""
+        from filmcli.ops.fill import Filled, apply_fill
+        from filmcli.ops.manage import Move, Removal, apply, apply_remove
+
+        if any(isinstance(item, Move) for item in planned):
+            raise TypeError("moves are applied by publish, unpublish and rename themselves")
+        removals = [r for r in planned if isinstance(r, Removal)]
+        if removals:  # each writer takes the lock only when it has something to write
+            apply_remove(self, removals)
+        apply_fill(self, [f for f in planned if isinstance(f, Filled)])
+        apply(self, [c for c in planned if not isinstance(c, (Removal, Filled))])
+        return planned
 
     def remove(self, films, *, keep_poster: bool = False, dry_run: bool = False) -> list:
         """Remove one film or several (a selector, a Post, or a list of either), with each
@@ -180,7 +199,7 @@ class Library(Store):
 
         return save_edit(self, snapshot, data)
 
-    def edit(self, film, edit, *, on_errors=None, on_note=None):
+    def edit(self, film, edit, *, on_errors=None, on_note=None, before_save=None):
         """What `filmcli edit` does, with `edit(text) -> new text` (or None: no change) in
         place of the editor: the post's text (an embedded poster as a short `<kept: ...>`
         line that puts the poster back when left alone), checked before it is saved, only
@@ -190,7 +209,9 @@ class Library(Store):
         `.error` (the save failed)."""
         from filmcli.ops.manage import edit_post
 
-        return edit_post(self, film, edit, on_errors=on_errors, on_note=on_note)
+        return edit_post(
+            self, film, edit, on_errors=on_errors, on_note=on_note, before_save=before_save
+        )
 
     # --- lookup and init (filmcli.lookup, filmcli.ops.scaffold) -------------------------
 

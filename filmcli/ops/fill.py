@@ -146,13 +146,17 @@ def fill(
     refresh: bool = False,
     ask=None,
     on_film=None,
+    on_start=None,
 ) -> list[Filled]:
-    """`Library.fill`: look up what `films` miss and set it (see the module's text)."""
+    """`Library.fill`: look up what `films` miss and set it (see the module's text);
+    `on_start(provider name)` is called once the provider is ready, before any lookup."""
     from filmcli.ops.manage import films_of
 
     posts = library.posts() if films is None else films_of(library, films)
     session = Session(library.config, provider, offline=offline, refresh=refresh)
     try:
+        if on_start is not None:
+            on_start(session.name)
         planned = plan_fill(
             library, posts, session, only=parse_only(only), ask=ask, on_film=on_film
         )

@@ -954,12 +954,13 @@ class Edit(Change):
         return self.before != self.after
 
 
-def edit_post(library, film, edit, *, on_errors=None, on_note=None) -> Edit:
+def edit_post(library, film, edit, *, on_errors=None, on_note=None, before_save=None) -> Edit:
     """Edit one post: `edit(text)` gets the post's text (an embedded poster as a short
     placeholder line) and returns the new text, or None for no change. An edit with errors
     goes to `on_errors(the Edit)`, which answers "e" (edit again), "s" (save anyway) or "a"
     (abort; the default without it). `on_note(path, note)` hears of a post that cannot be
-    read, opened as it is. Saved as `Library.save` saves: only over the version read."""
+    read, opened as it is; `before_save()` is called just before the edit is saved, as
+    `Library.save` saves: only over the version read."""
     from filmcli.ops.selector import Unreadable, select_post
     from filmcli.store.editing import for_editor, from_editor, snapshot
 
@@ -992,6 +993,8 @@ def edit_post(library, film, edit, *, on_errors=None, on_note=None) -> Edit:
         if choice == "s":
             break
     result.saving = True
+    if before_save is not None:
+        before_save()
     try:
         result.written = save_edit(library, snap, result.after)
     except FilmcliError as exc:
