@@ -54,26 +54,25 @@ def lookup_fields(
     refresh: bool,
     session=None,
 ) -> dict:
-    """What a lookup gives a post: the `wanted` fields of the chosen candidate (on a
-    terminal the user chooses when the match is not exact and unique) and its source key;
-    {} when the user chooses none."""
-    from filmcli.lookup import Session, choose, fields_from
+    """`fill.lookup_fields`, on a terminal the user choosing when the match is not exact
+    and unique."""
+    from filmcli.ops.fill import lookup_fields as fields
 
-    own = session is None
-    if own:
-        session = Session(library.config, provider, offline=offline, refresh=refresh)
-    try:
-        found = session.search(title, year)
-        ask = (
-            (lambda c: ask_candidate(c, f"{session.name}: which is {title!r}?"))
-            if on_terminal()
-            else None
-        )
-        chosen = choose(found, title, year, director=director, provider=session.name, ask=ask)
-        return fields_from(session, chosen, wanted) if chosen is not None else {}
-    finally:
-        if own:
-            session.close()
+    def ask(candidates, name: str):
+        return ask_candidate(candidates, f"{name}: which is {title!r}?")
+
+    return fields(
+        library,
+        title=title,
+        year=year,
+        director=director,
+        wanted=wanted,
+        provider=provider,
+        offline=offline,
+        refresh=refresh,
+        ask=ask if on_terminal() else None,
+        session=session,
+    )
 
 
 @app.command("lookup")

@@ -165,6 +165,36 @@ def fill(
     return planned if dry_run else apply_fill(library, planned)
 
 
+def lookup_fields(
+    library,
+    *,
+    title: str,
+    year: int | None,
+    director: str | None,
+    wanted,
+    provider: str | None = None,
+    offline: bool = False,
+    refresh: bool = False,
+    ask: Callable | None = None,
+    session: Session | None = None,
+) -> dict:
+    """`new --lookup`: the `wanted` fields of the film `title` names, and its source key
+    (`tmdb: 152601`). Without an exact, unique match `ask(candidates, provider name)` chooses
+    (None: none of them, then {}); without `ask` that is a NoMatch."""
+    own = session is None
+    if own:
+        session = Session(library.config, provider, offline=offline, refresh=refresh)
+    try:
+        found = session.search(title, year)
+        name = session.name
+        chooser = (lambda c: ask(c, name)) if ask is not None else None
+        chosen = choose(found, title, year, director=director, provider=name, ask=chooser)
+        return fields_from(session, chosen, wanted) if chosen is not None else {}
+    finally:
+        if own:
+            session.close()
+
+
 class Completer:
     """`add --lookup`: the fields an imported record misses, from its exact match.
 
