@@ -38,7 +38,57 @@ if _is_cli(_sys.argv):
 
 __version__ = "0.1.0"
 
-__all__ = ["Library", "Post", "Poster", "FilmcliError", "__version__"]
+__all__ = [
+    "Library",
+    "Post",
+    "Poster",
+    "FilmcliError",
+    "__version__",
+    # managing films and looking them up (set, rm, edit, rename, publish, fill, lookup, init)
+    "Candidate",
+    "Candidates",
+    "Change",
+    "Chosen",
+    "Edit",
+    "FieldChange",
+    "Filled",
+    "InitReport",
+    "Move",
+    "Problem",
+    "Removal",
+    "Tally",
+    "UsageError",
+    "init_site",
+]
+
+import typing as _typing  # noqa: E402  (after the interrupt handler, as every import)
+
+if _typing.TYPE_CHECKING:  # type checkers see the lazy names below
+    from filmcli.errors import UsageError
+    from filmcli.lookup import Candidate, Candidates
+    from filmcli.ops.fill import Filled
+    from filmcli.ops.manage import Change, Chosen, Edit, FieldChange, Move, Removal, Tally
+    from filmcli.ops.scaffold import InitReport
+    from filmcli.ops.scaffold import init_library as init_site
+    from filmcli.ops.validate import Problem
+
+# name -> (module, attribute), imported on first use
+_LAZY = {
+    "Candidate": ("filmcli.lookup", "Candidate"),
+    "Candidates": ("filmcli.lookup", "Candidates"),
+    "Change": ("filmcli.ops.manage", "Change"),
+    "Chosen": ("filmcli.ops.manage", "Chosen"),
+    "Edit": ("filmcli.ops.manage", "Edit"),
+    "FieldChange": ("filmcli.ops.manage", "FieldChange"),
+    "Filled": ("filmcli.ops.fill", "Filled"),
+    "InitReport": ("filmcli.ops.scaffold", "InitReport"),
+    "Move": ("filmcli.ops.manage", "Move"),
+    "Problem": ("filmcli.ops.validate", "Problem"),
+    "Removal": ("filmcli.ops.manage", "Removal"),
+    "Tally": ("filmcli.ops.manage", "Tally"),
+    "UsageError": ("filmcli.errors", "UsageError"),
+    "init_site": ("filmcli.ops.scaffold", "init_library"),
+}
 
 
 def __getattr__(name):
@@ -58,4 +108,9 @@ def __getattr__(name):
         from filmcli.errors import FilmcliError
 
         return FilmcliError
+    if name in _LAZY:
+        import importlib
+
+        module, attribute = _LAZY[name]
+        return getattr(importlib.import_module(module), attribute)
     raise AttributeError(f"module 'filmcli' has no attribute {name!r}")

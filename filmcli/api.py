@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Sequence
 
-from filmcli.errors import FilmcliError
 from filmcli.model.post import Post
 from filmcli.store.library import Store
 
@@ -28,11 +27,28 @@ class Library(Store):
         return select_post(self, film)
 
     def _films(self, films) -> list[Post]:
-        if isinstance(films, Post):
-            return [films]
-        if isinstance(films, (str, os.PathLike)):
-            return [self.select(os.fspath(films))]
-        return [f if isinstance(f, Post) else self.select(os.fspath(f)) for f in films]
+        from filmcli.ops.manage import films_of
+
+        return films_of(self, films)
+
+    def choose(
+        self,
+        films: str | Sequence[str] = (),
+        *,
+        where: Iterable[str] = (),
+        search: str | None = None,
+        many: bool = False,
+        every: bool = False,
+    ):
+        """The films `set`, `rm` and `fill` act on: the one `films` names (`"her"`, or with
+        `many` several: `["her", "vertigo"]`), or every film the `where` expressions
+        (`"year >= 2019"`) and `search` text keep; naming films both ways, or neither (unless
+        `every`: then every film), is a UsageError. Returns a `manage.Chosen`: `.posts`, and
+        `.unreadable`, the errors of posts that could not be read."""
+        from filmcli.ops.manage import choose_films
+
+        words = [films] if isinstance(films, str) else list(films)
+        return choose_films(self, words, list(where), search, many=many, every=every)
 
     def set(
         self,
@@ -50,23 +66,14 @@ class Library(Store):
         Returns one `manage.Change` per film: `.fields` says what changed, `.written`
         whether it was written, `.error` why not. With `dry_run` nothing is written.
         """
-        from filmcli.ops.manage import apply, check_value, plan_set, poster_from_file
+        from filmcli.ops.manage import apply, check_value, plan_set_many, poster_from_file
 
         values = dict(assign or {})
         if isinstance(values.get("poster"), os.PathLike):
             values["poster"] = poster_from_file(self, os.fspath(values["poster"]))
         for key, value in values.items():
             check_value(self, key, value)
-        from filmcli.ops.manage import Change
-
-        changes = []
-        for post in self._films(films):  # a post that cannot be changed stops no other
-            try:
-                changes.append(plan_set(self, post, values, tuple(remove)))
-            except FilmcliError as exc:
-                failed = Change(post.path, post.title, post.year)
-                failed.error = exc
-                changes.append(failed)
+        changes = plan_set_many(self, self._films(films), values, remove)
         return changes if dry_run else apply(self, changes)
 
     def fill(
@@ -80,15 +87,17 @@ class Library(Store):
         refresh: bool = False,
         ask=None,
         on_film=None,
+        on_start=None,
     ) -> list:
         """Look up what films miss (director, year, poster; `only` some of them) on TMDb or
         Wikidata and set it as `set` does, recording the source (`tmdb: 152601`).
 
         `films` is a selector, a Post, or a list of either (None: every post). A film
         whose title is not an exact, unique match is an error unless
-        `ask(post, candidates)` chooses (None for none). Returns one `lookup.fill.Filled`
-        per film: `.change` (a `manage.Change`), `.error` or `.skipped`. With `dry_run`
-        nothing is written.
+        `ask(post, candidates)` chooses (None for none); `on_film(filled)` hears of each
+        film as it is done, `on_start(provider name)` once before the first. Returns one
+        `fill.Filled` per film: `.change` (a `manage.Change`), `.error` or `.skipped`. With
+        `dry_run` nothing is written (`apply` writes what was planned).
         """
         from filmcli.ops.fill import fill
 
@@ -102,7 +111,24 @@ class Library(Store):
             refresh=refresh,
             ask=ask,
             on_film=on_film,
+            on_start=on_start,
         )
+
+    def apply(self, planned: list) -> list:
+        """Write what `set`, `remove` or `fill` planned with `dry_run=True` (their list of
+        Change, Removal or Filled results, or some of them): each film under the library
+        lock, a failure recorded in its `.error` while the others go on. Returns `planned`."""
+        from filmcli.ops.fill import Filled, apply_fill
+        from filmcli.ops.manage import Move, Removal, apply, apply_remove
+
+        if any(isinstance(item, Move) for item in planned):
+            raise TypeError("moves are applied by publish, unpublish and rename themselves")
+        removals = [r for r in planned if isinstance(r, Removal)]
+        if removals:  # each writer takes the lock only when it has something to write
+            apply_remove(self, removals)
+        apply_fill(self, [f for f in planned if isinstance(f, Filled)])
+        apply(self, [c for c in planned if not isinstance(c, (Removal, Filled))])
+        return planned
 
     def remove(self, films, *, keep_poster: bool = False, dry_run: bool = False) -> list:
         """Remove one film or several (a selector, a Post, or a list of either), with each
@@ -169,14 +195,41 @@ class Library(Store):
         """Put `data` in place of the post `snapshot` (editing.snapshot) read, under the
         library lock, only if the file is still that version. False when nothing changed;
         FilmcliError when the file changed meanwhile (nothing is then overwritten)."""
-        from filmcli.ops.manage import _writable
-        from filmcli.store.editing import commit
-        from filmcli.store.lock import library_lock
+        from filmcli.ops.manage import save_edit
 
-        if data != snapshot.data:
-            _writable(self, snapshot.path)
-        with library_lock(self):
-            return commit(snapshot, data)
+        return save_edit(self, snapshot, data)
+
+    def edit(self, film, edit, *, on_errors=None, on_note=None, before_save=None):
+        """What `filmcli edit` does, with `edit(text) -> new text` (or None: no change) in
+        place of the editor: the post's text (an embedded poster as a short `<kept: ...>`
+        line that puts the poster back when left alone), checked before it is saved, only
+        over the version read. An edit with errors goes to `on_errors(the Edit)`, answering
+        "e" (edit again), "s" (save anyway) or "a" (abort: the default). Returns a
+        `manage.Edit`: `.written`, `.after` (the edited bytes), `.problems`, `.aborted`,
+        `.error` (the save failed)."""
+        from filmcli.ops.manage import edit_post
+
+        return edit_post(
+            self, film, edit, on_errors=on_errors, on_note=on_note, before_save=before_save
+        )
+
+    # --- lookup and init (filmcli.lookup, filmcli.ops.scaffold) -------------------------
+
+    def lookup(
+        self,
+        title: str,
+        year: int | None = None,
+        *,
+        provider: str | None = None,
+        offline: bool = False,
+        refresh: bool = False,
+    ):
+        """What `filmcli lookup` does: the candidates TMDb or Wikidata gives for `title`,
+        best first (the year asked ranks exact matches first). Returns a
+        `lookup.Candidates`, a list of `lookup.Candidate` with `.provider`."""
+        from filmcli.lookup import search
+
+        return search(self.config, title, year, provider=provider, offline=offline, refresh=refresh)
 
 
 def _done(move):

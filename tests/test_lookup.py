@@ -626,6 +626,17 @@ def test_fill_only_poster_and_dry_run(run, library, fake, incomplete):
     assert "poster" in her and "director" not in her and her["tmdb"] == 152601
 
 
+def test_fill_stands_below_the_facade_and_works_on_a_plain_store(library, fake, incomplete):
+    """ops/ never calls filmcli.Library's methods: fill plans through ops.manage."""
+    from filmcli.ops.fill import fill
+    from filmcli.store.library import Store
+
+    point_at(fake.url)
+    [item] = fill(Store(library), "her", only=["director"])
+    assert item.error is None and item.change.written
+    assert front(incomplete["her"])["director"] == "Spike Jonze"
+
+
 def test_fill_several_without_a_terminal_needs_yes(run, library, fake, incomplete):
     point_at(fake.url)
     before = {k: p.read_bytes() for k, p in incomplete.items()}

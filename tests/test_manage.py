@@ -817,6 +817,25 @@ def test_edit_with_errors_offers_edit_again_on_a_terminal(site, terminal, tmp_pa
     assert Post.read(site / HER).year == 2014 and count.read_text() == "2"
 
 
+def test_ctrl_c_at_the_edit_question_keeps_the_edit(site, terminal, tmp_path):
+    script = tmp_path / "ed.py"
+    script.write_text(
+        "import sys, pathlib\n"
+        "p = pathlib.Path(sys.argv[1])\n"
+        "p.write_text(p.read_text().replace('year: 2013', 'year: [2013') + 'Typed.\\n')\n"
+    )
+    before = (site / HER).read_bytes()
+    terminal.start(["edit", "her"], cwd=site, env=terminal_env(EDITOR=f"{sys.executable} {script}"))
+    terminal.wait_for("(e)dit again, (s)ave anyway or (a)bort?")
+    terminal.tmux("send-keys", "C-c")
+    shown = terminal.wait_for("EXIT=")
+    assert "EXIT=130" in shown and "your edit is kept in " in shown, shown
+    kept = Path(shown.split("your edit is kept in ")[1].split()[0])
+    assert b"year: [2013" in kept.read_bytes() and b"Typed." in kept.read_bytes()
+    assert (site / HER).read_bytes() == before
+    kept.unlink()
+
+
 @pytest.mark.parametrize("round_", range(int(os.environ.get("FILMCLI_RACE_ROUNDS", "2"))))
 def test_an_editor_saving_during_a_bulk_set_loses_no_edit(library, tmp_path, round_):
     """A real editor process saves posts (by rename) while a real `set --where` runs."""

@@ -54,26 +54,25 @@ def lookup_fields(
     refresh: bool,
     session=None,
 ) -> dict:
-    """What a lookup gives a post: the `wanted` fields of the chosen candidate (on a
-    terminal the user chooses when the match is not exact and unique) and its source key;
-    {} when the user chooses none."""
-    from filmcli.lookup import Session, choose, fields_from
+    """`fill.lookup_fields`, on a terminal the user choosing when the match is not exact
+    and unique."""
+    from filmcli.ops.fill import lookup_fields as fields
 
-    own = session is None
-    if own:
-        session = Session(library.config, provider, offline=offline, refresh=refresh)
-    try:
-        found = session.search(title, year)
-        ask = (
-            (lambda c: ask_candidate(c, f"{session.name}: which is {title!r}?"))
-            if on_terminal()
-            else None
-        )
-        chosen = choose(found, title, year, director=director, provider=session.name, ask=ask)
-        return fields_from(session, chosen, wanted) if chosen is not None else {}
-    finally:
-        if own:
-            session.close()
+    def ask(candidates, name: str):
+        return ask_candidate(candidates, f"{name}: which is {title!r}?")
+
+    return fields(
+        library,
+        title=title,
+        year=year,
+        director=director,
+        wanted=wanted,
+        provider=provider,
+        offline=offline,
+        refresh=refresh,
+        ask=ask if on_terminal() else None,
+        session=session,
+    )
 
 
 @app.command("lookup")
@@ -91,18 +90,12 @@ def lookup_cmd(
     """Look a film up on TMDb or Wikidata: title, original title, year, directors, id."""
     from filmcli.cli.console import data_output
     from filmcli.errors import UsageError
-    from filmcli.lookup import Session
     from filmcli.ops.formats import dumps_json
-    from filmcli.text import visible
 
     if fmt not in ("table", "json"):
         raise UsageError(f"unknown --format {fmt!r}", hint="choose table or json")
     library = get_library(ctx)
-    session = Session(library.config, provider, offline=offline, refresh=refresh)
-    try:
-        found = session.search(title, year)
-    finally:
-        session.close()
+    found = library.lookup(title, year, provider=provider, offline=offline, refresh=refresh)
     if fmt == "json":
         data_output()
         sys.stdout.write(dumps_json([c.as_dict() for c in found]) + "\n")
@@ -110,26 +103,23 @@ def lookup_cmd(
     if not found:
         from filmcli.lookup import choose
 
-        choose(found, title, year, provider=session.name)  # NoMatch: one error line
-    for c in found:
-        who = ", ".join(c.directors) or "-"
-        other = c.original_title if c.original_title and c.original_title != c.title else "-"
-        year_text = str(c.year) if c.year is not None else "-"
-        size = c.poster_size or ("poster" if c.poster_url else "-")
-        # a provider's answer is text from the network: shown, never run by the terminal
-        sys.stdout.write(
-            "\t".join(
-                [
-                    visible(f"{c.provider}:{c.id}"),
-                    visible(c.title),
-                    visible(other),
-                    year_text,
-                    visible(who),
-                    visible(size),
-                ]
-            )
-            + "\n"
-        )
+        choose(found, title, year, provider=found.provider)  # NoMatch: one error line
+    for candidate in found:
+        sys.stdout.write(_row(candidate) + "\n")
+
+
+def _row(c) -> str:
+    """One candidate as a table row: provider:id, title, original title, year, directors,
+    poster size (`-` for what is unknown)."""
+    from filmcli.text import visible
+
+    who = ", ".join(c.directors) or "-"
+    other = c.original_title if c.original_title and c.original_title != c.title else "-"
+    year_text = str(c.year) if c.year is not None else "-"
+    size = c.poster_size or ("poster" if c.poster_url else "-")
+    # a provider's answer is text from the network: shown, never run by the terminal
+    fields = [f"{c.provider}:{c.id}", c.title, other, year_text, who, size]
+    return "\t".join(visible(str(f)) for f in fields)
 
 
 @app.command("fill")
@@ -155,89 +145,92 @@ def fill_cmd(
 ) -> None:
     """Fill in what posts miss (director, year, poster) from TMDb or Wikidata."""
     from filmcli.cli import console
-    from filmcli.cli.common import Reading, finish, say_library
-    from filmcli.cli.manage_cmd import _diff, choose_films, confirm
-    from filmcli.cli.posters import _Reporter
-    from filmcli.lookup import Session
-    from filmcli.ops.fill import apply_fill, parse_only, plan_fill
+    from filmcli.cli.common import finish, say_library
+    from filmcli.cli.manage_cmd import _diff, _summary, choose_films, confirm
+    from filmcli.ops.fill import parse_only
+    from filmcli.ops.manage import Tally
 
     fields = parse_only(only)
     library = get_library(ctx)
-    if words or where or search:
-        posts, read_code = choose_films(library, list(words or []), where, search)
-    else:
-        reading = Reading(library, [])
-        posts, read_code = reading.posts, reading.exit_code
-    if not posts:
-        console.message("no films match")
-        finish(read_code)
+    chosen = choose_films(library, words, where, search, every=True)
+    read_code = 1 if chosen.unreadable else 0
+    planned = _plan(library, chosen.posts, fields, provider, offline, refresh)
+    for item in planned:
+        _say_filled(library, item)
+    todo = [item for item in planned if item.changed]
+    if dry_run:
+        for item in todo:
+            sys.stdout.write(_diff(item.change, library))
+        tally = Tally.of(planned)
+        console.message(
+            f"dry run: {tally.changing} of {tally.films} films would change"
+            + (f"; {tally.failed} failed" if tally.failed else "")
+        )
+        finish(1 if tally.failed or read_code else 0)
         return
-    session = Session(library.config, provider, offline=offline, refresh=refresh)
-    terminal = on_terminal()
-    with _Reporter(len(posts), f"fill ({session.name})", quiet=True) as reporter:
-        reporter.set_total(len(posts))
+    confirm(len(todo), "fill", yes)
+    if todo:
+        say_library(library)
+    library.apply(todo)
+    for item in todo:
+        if item.change.error is not None:
+            _film_error(library.relpath(item.path), item.change.error)
+        elif item.change.written:
+            sys.stdout.write(library.relpath(item.path) + "\n")
+    _summary("filled", Tally.of(planned), read_code, f"{len(planned)} films")
+
+
+def _plan(library, posts, fields, provider, offline: bool, refresh: bool) -> list:
+    """`Library.fill(dry_run=True)` with a progress bar, and on a terminal the user's choice
+    when a title is not an exact, unique match."""
+    from contextlib import ExitStack
+
+    from filmcli.cli.posters import _Reporter
+
+    with ExitStack() as stack:
+        bar = []
+
+        def start(name: str) -> None:
+            bar.append(stack.enter_context(_Reporter(len(posts), f"fill ({name})", quiet=True)))
+            bar[0].set_total(len(posts))
 
         def ask(post, candidates):
-            if reporter.progress is not None:
-                reporter.progress.stop()
+            if bar[0].progress is not None:
+                bar[0].progress.stop()
             try:
                 return ask_candidate(
                     candidates, f"{library.relpath(post.path)}: which film is {post.title!r}?"
                 )
             finally:
-                if reporter.progress is not None:
-                    reporter.progress.start()
+                if bar[0].progress is not None:
+                    bar[0].progress.start()
 
-        try:
-            planned = plan_fill(
-                library,
-                posts,
-                session,
-                only=fields,
-                ask=ask if terminal else None,
-                on_film=lambda item: reporter.advance(),
-            )
-        finally:
-            session.close()
-    failed = 0
-    for item in planned:
-        where_ = library.relpath(item.path)
-        if item.error is not None:
-            failed += 1
-            _film_error(where_, item.error)
-        elif item.skipped:
-            console.message(f"{item.label}: {item.skipped}")
-        elif not item.changed:
-            console.message(f"{item.label}: unchanged")
-        else:
-            for field in item.change.fields:
-                console.message(f"{item.label}: {field.describe()}")
-    todo = [item for item in planned if item.changed]
-    if dry_run:
-        for item in todo:
-            sys.stdout.write(_diff(item.change, library))
-        console.message(
-            f"dry run: {len(todo)} of {len(planned)} films would change"
-            + (f"; {failed} failed" if failed else "")
+        return library.fill(
+            posts,
+            only=fields,
+            provider=provider,
+            offline=offline,
+            refresh=refresh,
+            dry_run=True,
+            ask=ask if on_terminal() else None,
+            on_film=lambda item: bar[0].advance(),
+            on_start=start,
         )
-        finish(1 if failed or read_code else 0)
-        return
-    confirm(len(todo), "fill", yes)
-    if todo:
-        say_library(library)
-    apply_fill(library, todo)
-    for item in todo:
-        if item.change.error is not None:
-            failed += 1
-            _film_error(library.relpath(item.path), item.change.error)
-        elif item.change.written:
-            sys.stdout.write(library.relpath(item.path) + "\n")
-    written = sum(bool(item.change.written) for item in todo)
-    if len(planned) > 1 or failed:
-        console.message(
-            f"filled {written} of {len(planned)} films" + (f"; {failed} failed" if failed else "")
-        )
-    finish(1 if failed or read_code else 0)
+
+
+def _say_filled(library, item) -> None:
+    """One film's plan: its error, why it was skipped, `unchanged`, or each field's change."""
+    from filmcli.cli import console
+
+    if item.error is not None:
+        _film_error(library.relpath(item.path), item.error)
+    elif item.skipped:
+        console.message(f"{item.label}: {item.skipped}")
+    elif not item.changed:
+        console.message(f"{item.label}: unchanged")
+    else:
+        for field in item.change.fields:
+            console.message(f"{item.label}: {field.describe()}")
 
 
 def _film_error(where: str, exc) -> None:

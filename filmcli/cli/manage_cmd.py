@@ -1,7 +1,9 @@
 """Commands that change films already in the library: set, rm.
 
-The work is `Library.set` / `Library.remove` (filmcli.ops.manage); this layer chooses the
-films, asks before changing several, and prints.
+The work is `Library.choose`, `Library.set`, `Library.remove`, `Library.apply`,
+`Library.edit`, `Library.rename`/`publish`/`unpublish` and `filmcli.init_site`
+(filmcli.ops.manage, ops.scaffold); this layer parses, asks before changing several, and
+prints.
 """
 
 from __future__ import annotations
@@ -17,32 +19,18 @@ WHERE_HELP = "Every film where EXPR holds, as in list (repeatable)."
 SEARCH_HELP = "Every film with TEXT in its title, director or body."
 
 
-def choose_films(
-    library, words: list[str], where: list[str], search: str | None, *, many: bool = False
-):
-    """The films a command acts on: the one the words name, or every film --where/--search
-    keep (never both ways at once)."""
-    from filmcli.cli.common import Reading
-    from filmcli.errors import UsageError
-    from filmcli.ops.query import parse_where, select
+def choose_films(library, words, where, search, *, many: bool = False, every: bool = False):
+    """`Library.choose`, each unreadable post's error line printed; when no film is chosen,
+    says so and ends the command (exit 1 when a post could not be read)."""
+    from filmcli.cli import console
 
-    if words and (where or search):
-        raise UsageError("name one film, or choose films with --where/--search, not both")
-    if not words and not (where or search):
-        raise UsageError(
-            "name a film, or choose films with --where/--search",
-            hint="for example: filmcli set her director='S. Jonze', filmcli rm her",
-        )
-    if words:
-        if many:
-            from filmcli.ops.selector import select_many
-
-            return select_many(library, words), 0
-        return [library.select(words)], 0
-    for expr in where:
-        parse_where(expr)
-    reading = Reading(library, [])
-    return select(reading.posts, where, search, root=library.root), reading.exit_code
+    chosen = library.choose(words or [], where=where, search=search, many=many, every=every)
+    for exc in chosen.unreadable:
+        console.error_line(library.shown_location(exc), exc.message, exc.hint)
+    if not chosen.posts:
+        console.message("no films match")
+        raise typer.Exit(1 if chosen.unreadable else 0)
+    return chosen
 
 
 def confirm(count: int, what: str, yes: bool, *, ask_for_one: bool = False) -> None:
@@ -95,69 +83,64 @@ def set_cmd(
 ) -> None:
     """Change front-matter keys of films in place; every other byte stays as it was."""
     from filmcli.cli import console
-    from filmcli.errors import UsageError
-    from filmcli.ops.manage import check_value, parse_assignments, value_from_text
+    from filmcli.ops.manage import Tally, parse_assignments, split_set_words, value_from_text
 
-    items = list(words or [])
-    changes_at = [i for i, w in enumerate(items) if "=" in w or w.endswith("!")]
-    if not changes_at:
-        raise UsageError(
-            "say what to change: KEY=VALUE or KEY!", hint="filmcli set her director='S. Jonze'"
-        )
-    film_words, change_words = items[: changes_at[0]], items[changes_at[0] :]
+    film_words, change_words = split_set_words(words)
     assign_text, remove = parse_assignments(change_words)
     library = get_library(ctx)
-    posts, read_code = choose_films(library, film_words, where, search)
-    if not posts:
-        console.message("no films match")
-        finish(read_code)
-        return
+    chosen = choose_films(library, film_words, where, search)
+    read_code = 1 if chosen.unreadable else 0
     assign = {key: value_from_text(library, key, text) for key, text in assign_text.items()}
-    for key, value in assign.items():
-        check_value(library, key, value)
-    planned = library.set(posts, assign, remove, dry_run=True)
-    failed = 0
+    planned = library.set(chosen.posts, assign, remove, dry_run=True)
     for change in planned:
         for note in change.notes:
             console.warn(library.shown(change.path), note)
+    if len(planned) == 1 and planned[0].error is not None:  # the one film asked for
+        raise planned[0].error
+    _say_planned(library, planned)
     todo = [c for c in planned if c.changed and c.error is None]
-    refused = [c.error for c in planned if c.error is not None]
-    if refused and len(planned) == 1:  # the one film asked for: its error is the command's
-        raise refused[0]
-    for change in planned:
-        if change.error is not None:
-            failed += 1
-            console.error_line(library.shown(change.path), change.error.message, change.error.hint)
-            continue
-        if not change.changed:
-            console.message(f"{change.label}: unchanged")
-            continue
-        for field in change.fields:
-            console.message(f"{change.label}: {field.describe()}")
     if dry_run:
         for change in todo:
             sys.stdout.write(_diff(change, library))
-        console.message(f"dry run: {len(todo)} of {counted(len(planned), 'film')} would change")
-        finish(1 if failed or read_code else 0)
+        tally = Tally.of(planned)
+        console.message(f"dry run: {tally.changing} of {counted(tally.films, 'film')} would change")
+        finish(1 if tally.failed or read_code else 0)
         return
     confirm(len(todo), "change", yes)
-    from filmcli.ops.manage import apply
-
     say_library(library)
-    apply(library, todo)
+    library.apply(todo)
     for change in todo:
         if change.error is not None:
-            failed += 1
             console.error_line(library.shown(change.path), change.error.message, change.error.hint)
         elif change.written:
             sys.stdout.write(library.shown(change.path) + "\n")
-    written = sum(c.written for c in todo)
-    if len(planned) > 1 or failed:
+    _summary("changed", Tally.of(planned), read_code)
+
+
+def _say_planned(library, planned) -> None:
+    """Per film: its error, `unchanged`, or each field's change."""
+    from filmcli.cli import console
+
+    for change in planned:
+        if change.error is not None:
+            console.error_line(library.shown(change.path), change.error.message, change.error.hint)
+        elif not change.changed:
+            console.message(f"{change.label}: unchanged")
+        else:
+            for field in change.fields:
+                console.message(f"{change.label}: {field.describe()}")
+
+
+def _summary(verb: str, tally, read_code: int, films: str | None = None) -> None:
+    """`changed 2 of 3 films; 1 failed` (for several films, or a failure), then the exit."""
+    from filmcli.cli import console
+
+    if tally.films > 1 or tally.failed:
         console.message(
-            f"changed {written} of {counted(len(planned), 'film')}"
-            + (f"; {failed} failed" if failed else "")
+            f"{verb} {tally.written} of {films or counted(tally.films, 'film')}"
+            + (f"; {tally.failed} failed" if tally.failed else "")
         )
-    finish(1 if failed or read_code else 0)
+    finish(1 if tally.failed or read_code else 0)
 
 
 @app.command("rm")
@@ -178,51 +161,38 @@ def rm_cmd(
 ) -> None:
     """Remove films: their posts, and the poster files no other post uses."""
     from filmcli.cli import console
+    from filmcli.ops.manage import Tally
 
     library = get_library(ctx)
-    posts, read_code = choose_films(library, list(words or []), where, search, many=True)
-    if not posts:
-        console.message("no films match")
-        finish(read_code)
-        return
-    planned = library.remove(posts, keep_poster=keep_poster, dry_run=True)
-
-    def line(removal, verb: str) -> str:
-        extra = (
-            f" and {library.shown(removal.poster_file)}" if removal.poster_file is not None else ""
-        )
-        return f"{verb} {removal.label}: {library.shown(removal.path)}{extra}"
-
+    chosen = choose_films(library, words, where, search, many=True)
+    read_code = 1 if chosen.unreadable else 0
+    planned = library.remove(chosen.posts, keep_poster=keep_poster, dry_run=True)
     asking = not yes and sys.stdin.isatty() and sys.stderr.isatty()
     if dry_run or asking:
         for removal in planned:
-            console.message(line(removal, "would remove" if dry_run else "remove"))
+            console.message(
+                _removal_line(library, removal, "would remove" if dry_run else "remove")
+            )
     if dry_run:
         finish(read_code)
         return
     confirm(len(planned), "remove", yes, ask_for_one=True)  # the one change not undone
-    from filmcli.ops.manage import apply_remove
-
     say_library(library)
-    apply_remove(library, planned)
-    failed = 0
+    library.apply(planned)
     for removal in planned:
         if removal.error is not None:
-            failed += 1
-            console.error_line(
-                library.shown_location(removal.error) or library.shown(removal.path),
-                removal.error.message,
-                removal.error.hint,
-            )
+            where = library.shown_location(removal.error) or library.shown(removal.path)
+            console.error_line(where, removal.error.message, removal.error.hint)
         if removal.removed:
-            console.message(line(removal, "removed"))
+            console.message(_removal_line(library, removal, "removed"))
             sys.stdout.write(library.shown(removal.path) + "\n")
-    if len(planned) > 1 or failed:
-        console.message(
-            f"removed {sum(r.removed for r in planned)} of "
-            f"{counted(len(planned), 'film')}" + (f"; {failed} failed" if failed else "")
-        )
-    finish(1 if failed or read_code else 0)
+    _summary("removed", Tally.of(planned), read_code)
+
+
+def _removal_line(library, removal, verb: str) -> str:
+    """`removed Her (2013): _posts/2013-12-18-her.md and assets/posters/her.jpg`."""
+    extra = f" and {library.shown(removal.poster_file)}" if removal.poster_file is not None else ""
+    return f"{verb} {removal.label}: {library.shown(removal.path)}{extra}"
 
 
 def _report_move(library, move, dry_run: bool) -> None:
@@ -295,63 +265,52 @@ def edit_cmd(
     """The post in $VISUAL or $EDITOR, checked before it is saved (as visudo does)."""
     from filmcli.cli import console
     from filmcli.cli.editor import edit_text
-    from filmcli.errors import FilmcliError
-    from filmcli.ops.manage import _max_bytes
-    from filmcli.ops.selector import Unreadable
-    from filmcli.ops.validate import ERROR, check_bytes
-    from filmcli.store.editing import for_editor, from_editor, snapshot
-    from filmcli.text import visible
 
     library = get_library(ctx)
+    last = {}  # the edit the user last made, kept when they stop at the question (Ctrl-C)
+
+    def on_errors(edit) -> str:
+        if edit.changed:
+            last["data"] = edit.after
+        _say_problems(edit.problems)
+        return _choose_after_errors()
+
     try:
-        path = library.select(words).path
-    except Unreadable as exc:  # a post that cannot be read is what edit is for
-        path = exc.file
-        console.warn(library.shown(path), f"cannot be read ({exc.message}); opened as it is")
-    snap = snapshot(path, max_bytes=_max_bytes(library))
-    shown = library.shown(path)
-    try:
-        text, placeholder = for_editor(snap.data, path)
-    except FilmcliError:
-        text, placeholder = snap.data, None
-    current = text
-    data = snap.data
-    try:
-        while True:
-            edited = edit_text(current.decode("utf-8", "surrogateescape"), suffix=".md")
-            if edited is None or edited.encode("utf-8", "surrogateescape") == text:
-                console.message(f"{shown}: no changes; nothing written")
-                return
-            current = edited.encode("utf-8", "surrogateescape")
-            data = from_editor(current, snap.data, placeholder, path)
-            errors = [p for p in check_bytes(library, data, path) if p.severity == ERROR]
-            if not errors:
-                break
-            for problem in errors:
-                where = f"{problem.path}:{problem.line}" if problem.line else problem.path
-                console.message(f"{visible(where)}: {problem.rule} {visible(problem.message)}")
-            choice = _choose_after_errors()
-            if choice == "e":
-                continue
-            if choice == "a":
-                kept = _keep_edit(data)  # what the user typed is never lost
-                console.message(f"{shown}: aborted; nothing written (your edit is kept in {kept})")
-                raise typer.Exit(1)
-            break  # save anyway
+        result = library.edit(
+            words,
+            lambda text: edit_text(text, suffix=".md"),
+            on_errors=on_errors,
+            on_note=lambda path, note: console.warn(library.shown(path), note),
+            before_save=lambda: say_library(library),
+        )
     except KeyboardInterrupt:  # Ctrl-C at the question: the edit is kept, as on a conflict
-        if data != snap.data:
-            console.message(f"your edit is kept in {_keep_edit(data)}")
+        if "data" in last:
+            console.message(f"your edit is kept in {_keep_edit(last['data'])}")
         raise
-    try:
-        say_library(library)
-        written = library.save(snap, data)
-    except FilmcliError as exc:
-        kept = _keep_edit(data)
-        console.error_line(shown, exc.message, f"your edit is kept in {kept}")
-        raise typer.Exit(1) from None
-    console.message(f"{shown}: saved" if written else f"{shown}: no changes; nothing written")
-    if written:
+    shown = library.shown(result.path)
+    if result.aborted:  # what the user typed is never lost
+        kept = _keep_edit(result.after)
+        console.message(f"{shown}: aborted; nothing written (your edit is kept in {kept})")
+        raise typer.Exit(1)
+    if result.error is not None:
+        kept = _keep_edit(result.after)
+        console.error_line(shown, result.error.message, f"your edit is kept in {kept}")
+        raise typer.Exit(1)
+    console.message(
+        f"{shown}: saved" if result.written else f"{shown}: no changes; nothing written"
+    )
+    if result.written:
         sys.stdout.write(shown + "\n")
+
+
+def _say_problems(problems) -> None:
+    """`_posts/x.md:3: FC003 ...`, one line per error the edit has."""
+    from filmcli.cli import console
+    from filmcli.text import visible
+
+    for problem in problems:
+        where = f"{problem.path}:{problem.line}" if problem.line else problem.path
+        console.message(f"{visible(where)}: {problem.rule} {visible(problem.message)}")
 
 
 def _choose_after_errors() -> str:
@@ -388,10 +347,10 @@ def init_cmd(
     ),
 ) -> None:
     """Make a new library: _config.yml, _posts/, layouts and a commented filmcli.toml."""
+    from filmcli import init_site
     from filmcli.cli import console
-    from filmcli.ops.scaffold import init_library
 
-    report = init_library(folder, title=title)
+    report = init_site(folder, title=title)
     for path in report.created:
         console.message(f"created {path}")
     for path in report.kept:

@@ -271,3 +271,29 @@ class Session:
 
     def close(self) -> None:
         self.client.close()
+
+
+class Candidates(list):
+    """The candidates a lookup found, best first (a list of Candidate); `.provider` names
+    the provider asked, even when it found none."""
+
+    def __init__(self, items=(), provider: str = ""):
+        super().__init__(items)
+        self.provider = provider
+
+
+def search(
+    config: dict,
+    title: str,
+    year: int | None = None,
+    *,
+    provider: str | None = None,
+    offline: bool = False,
+    refresh: bool = False,
+) -> Candidates:
+    """`filmcli lookup`: the candidates one provider gives for `title` (and `year`)."""
+    session = Session(config, provider, offline=offline, refresh=refresh)
+    try:
+        return Candidates(session.search(title, year), session.name)
+    finally:
+        session.close()

@@ -1,5 +1,5 @@
 """`filmcli fill` and `Library.fill`: what posts are missing (director, year, poster),
-looked up and set through `Library.set`, the byte-preserving writer `filmcli set` uses.
+looked up and set through `manage.plan_set`, the byte-preserving writer `filmcli set` uses.
 
 Each film is planned on its own (a lookup failure, an ambiguous title, a poster that
 is no image are that film's error and the others go on), then every change is written
@@ -66,7 +66,7 @@ def plan_fill(
 ) -> list[Filled]:
     """One Filled per post; nothing written. `ask(post, candidates)` chooses among
     candidates when a title is not an exact, unique match (a terminal's choice)."""
-    from filmcli.ops.manage import Change
+    from filmcli.ops.manage import Change, check_value, plan_set_many
 
     only = list(only)
     out = []
@@ -112,7 +112,9 @@ def plan_fill(
                     wanted
                 )
                 continue
-            [item.change] = library.set(post, values, dry_run=True)
+            for key, value in values.items():
+                check_value(library, key, value)
+            [item.change] = plan_set_many(library, [post], values)
         except FilmcliError as exc:
             item.error = exc
             if getattr(exc, "unreachable", False):
@@ -144,17 +146,53 @@ def fill(
     refresh: bool = False,
     ask=None,
     on_film=None,
+    on_start=None,
 ) -> list[Filled]:
-    """`Library.fill`: look up what `films` miss and set it (see the module's text)."""
-    posts = library.posts() if films is None else library._films(films)
+    """`Library.fill`: look up what `films` miss and set it (see the module's text);
+    `on_start(provider name)` is called once the provider is ready, before any lookup."""
+    from filmcli.ops.manage import films_of
+
+    posts = library.posts() if films is None else films_of(library, films)
     session = Session(library.config, provider, offline=offline, refresh=refresh)
     try:
+        if on_start is not None:
+            on_start(session.name)
         planned = plan_fill(
             library, posts, session, only=parse_only(only), ask=ask, on_film=on_film
         )
     finally:
         session.close()
     return planned if dry_run else apply_fill(library, planned)
+
+
+def lookup_fields(
+    library,
+    *,
+    title: str,
+    year: int | None,
+    director: str | None,
+    wanted,
+    provider: str | None = None,
+    offline: bool = False,
+    refresh: bool = False,
+    ask: Callable | None = None,
+    session: Session | None = None,
+) -> dict:
+    """`new --lookup`: the `wanted` fields of the film `title` names, and its source key
+    (`tmdb: 152601`). Without an exact, unique match `ask(candidates, provider name)` chooses
+    (None: none of them, then {}); without `ask` that is a NoMatch."""
+    own = session is None
+    if own:
+        session = Session(library.config, provider, offline=offline, refresh=refresh)
+    try:
+        found = session.search(title, year)
+        name = session.name
+        chooser = (lambda c: ask(c, name)) if ask is not None else None
+        chosen = choose(found, title, year, director=director, provider=name, ask=chooser)
+        return fields_from(session, chosen, wanted) if chosen is not None else {}
+    finally:
+        if own:
+            session.close()
 
 
 class Completer:

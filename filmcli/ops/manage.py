@@ -818,8 +818,219 @@ def _inside_library(library, path: Path) -> None:
     raise FilmcliError("not in the posts or drafts folder; left alone", path)
 
 
+# --------------------------------------------------------------------------------------------
+# Choosing films, and what a batch came to
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Chosen:
+    """The films a command acts on, and the posts that could not be read while choosing
+    (each an error with its location; the command's exit status is 1 when there are any)."""
+
+    posts: list[Post] = field(default_factory=list)
+    unreadable: list[FilmcliError] = field(default_factory=list)
+
+
+def films_of(library, films) -> list[Post]:
+    """A selector, a Post, or a list of either -> the posts they name."""
+    from filmcli.ops.selector import select_post
+
+    if isinstance(films, Post):
+        return [films]
+    if isinstance(films, (str, os.PathLike)):
+        return [select_post(library, os.fspath(films))]
+    return [f if isinstance(f, Post) else select_post(library, os.fspath(f)) for f in films]
+
+
+def choose_films(
+    library,
+    words=(),
+    where=(),
+    search: str | None = None,
+    *,
+    many: bool = False,
+    every: bool = False,
+) -> Chosen:
+    """The one film `words` name (with `many`, each word its own film when the words together
+    name none), or every film `where` expressions and `search` text keep; never both ways.
+    With `every`, naming nothing chooses every film, else it is a UsageError."""
+    from filmcli.ops.query import parse_where, select
+    from filmcli.ops.selector import select_many, select_post
+
+    words, where = list(words or []), list(where or [])
+    if words and (where or search):
+        raise UsageError("name one film, or choose films with --where/--search, not both")
+    if not words and not (where or search or every):
+        raise UsageError(
+            "name a film, or choose films with --where/--search",
+            hint="for example: filmcli set her director='S. Jonze', filmcli rm her",
+        )
+    if words:
+        return Chosen(select_many(library, words) if many else [select_post(library, words)])
+    for expr in where:
+        parse_where(expr)
+    chosen = Chosen()
+    for item in library.iter_posts([]):
+        if isinstance(item, FilmcliError):
+            chosen.unreadable.append(item)
+        else:
+            chosen.posts.append(item)
+    if where or search:
+        chosen.posts = select(chosen.posts, where, search, root=library.root)
+    return chosen
+
+
+def split_set_words(words) -> tuple[list[str], list[str]]:
+    """`set`'s words -> (the words naming the film, the KEY=VALUE and KEY! words)."""
+    items = list(words or [])
+    at = [i for i, w in enumerate(items) if "=" in w or w.endswith("!")]
+    if not at:
+        raise UsageError(
+            "say what to change: KEY=VALUE or KEY!", hint="filmcli set her director='S. Jonze'"
+        )
+    return items[: at[0]], items[at[0] :]
+
+
+def plan_set_many(library, posts: list[Post], values: dict, remove=()) -> list[Change]:
+    """One planned Change per post; a post that cannot be changed stops no other (its
+    Change carries the error)."""
+    changes = []
+    for post in posts:
+        try:
+            changes.append(plan_set(library, post, values, tuple(remove)))
+        except FilmcliError as exc:
+            failed = Change(post.path, post.title, post.year)
+            failed.error = exc
+            changes.append(failed)
+    return changes
+
+
+@dataclass(frozen=True)
+class Tally:
+    """What a batch (set, rm, fill) came to: `films` asked for, `changing` the ones with
+    something to do (nothing failed in planning), `written` (or removed), `failed`."""
+
+    films: int
+    changing: int
+    written: int
+    failed: int
+
+    @classmethod
+    def of(cls, results) -> Tally:
+        """The tally of a list of Change, Removal or fill.Filled results."""
+        results = list(results)
+        changing = written = failed = 0
+        for item in results:
+            if isinstance(item, Removal):
+                changing += item.removed or item.error is None
+                done = item.removed
+            else:  # a Change, or a fill.Filled holding one
+                changing += item.changed
+                change = getattr(item, "change", item)
+                done = change is not None and change.written
+            written += bool(done)
+            failed += item.error is not None
+        return cls(len(results), changing, written, failed)
+
+
+# --------------------------------------------------------------------------------------------
+# edit: a post's text through a callback, checked before it is saved
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Edit(Change):
+    """What `edit` did: `.after` the edited bytes (kept even when not written), `.written`,
+    `.problems` (the errors the last edit had), `.aborted` (not saved because of them),
+    `.saving` (it was put to the library: written, the same, or `.error`)."""
+
+    problems: list = field(default_factory=list)
+    aborted: bool = False
+    saving: bool = False
+
+    @property
+    def changed(self) -> bool:
+        return self.before != self.after
+
+
+def edit_post(library, film, edit, *, on_errors=None, on_note=None, before_save=None) -> Edit:
+    """Edit one post: `edit(text)` gets the post's text (an embedded poster as a short
+    placeholder line) and returns the new text, or None for no change. An edit with errors
+    goes to `on_errors(the Edit)`, which answers "e" (edit again), "s" (save anyway) or "a"
+    (abort; the default without it). `on_note(path, note)` hears of a post that cannot be
+    read, opened as it is; `before_save()` is called just before the edit is saved, as
+    `Library.save` saves: only over the version read."""
+    from filmcli.ops.selector import Unreadable, select_post
+    from filmcli.store.editing import for_editor, from_editor, snapshot
+
+    notes = []
+    try:
+        path = (film if isinstance(film, Post) else select_post(library, film)).path
+    except Unreadable as exc:  # a post that cannot be read is what edit is for
+        path = exc.file
+        notes.append(f"cannot be read ({exc.message}); opened as it is")
+        if on_note is not None:
+            on_note(path, notes[-1])
+    snap = snapshot(path, max_bytes=_max_bytes(library))
+    result = Edit(path, None, None, before=snap.data, after=snap.data, notes=notes)
+    try:
+        text, placeholder = for_editor(snap.data, path)
+    except FilmcliError:
+        text, placeholder = snap.data, None
+    current = text
+    while True:
+        edited = edit(current.decode("utf-8", "surrogateescape"))
+        if edited is None or edited.encode("utf-8", "surrogateescape") == text:
+            return result
+        current = edited.encode("utf-8", "surrogateescape")
+        result.after = from_editor(current, snap.data, placeholder, path)
+        result.problems = _edit_errors(library, result.after, path)
+        choice = (on_errors(result) if on_errors else "a") if result.problems else "s"
+        if choice == "a":
+            result.aborted = True
+            return result
+        if choice == "s":
+            break
+    result.saving = True
+    if before_save is not None:
+        before_save()
+    try:
+        result.written = save_edit(library, snap, result.after)
+    except FilmcliError as exc:
+        result.error = exc
+    return result
+
+
+def _edit_errors(library, data: bytes, path: Path) -> list:
+    from filmcli.ops.validate import ERROR, check_bytes
+
+    return [p for p in check_bytes(library, data, path) if p.severity == ERROR]
+
+
+def save_edit(library, snap, data: bytes) -> bool:
+    """Put `data` in place of the post `snap` (editing.snapshot) read, under the library
+    lock, only if the file is still that version; False when nothing changed."""
+    from filmcli.store.editing import commit
+    from filmcli.store.lock import library_lock
+
+    if data != snap.data:
+        _writable(library, snap.path)
+    with library_lock(library):
+        return commit(snap, data)
+
+
 __all__ = [
     "Change",
+    "Chosen",
+    "Edit",
+    "Tally",
+    "choose_films",
+    "edit_post",
+    "films_of",
+    "plan_set_many",
+    "save_edit",
+    "split_set_words",
     "FieldChange",
     "MISSING",
     "Move",
