@@ -213,7 +213,7 @@ def fix_uri(target: Target, problem: Problem) -> Result | None:
         poster = post.poster
         if poster is None or poster.origin != "data":
             return None
-        payload = poster._payload()
+        payload = poster.payload()
         found = _image_base64(payload)
         if found is None:
             return None
