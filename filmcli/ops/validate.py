@@ -17,6 +17,7 @@ from filmcli.model.imageinfo import MIME, MIME_ALIASES
 from filmcli.model.post import Post, film_key
 from filmcli.model.poster import Poster
 from filmcli.model.slug import post_name_problem
+from filmcli.store.config import ValidateSettings, settings_of
 
 ERROR, WARNING = "error", "warning"
 
@@ -100,23 +101,23 @@ def _github_escape(text: str) -> str:
 
 @dataclass
 class Options:
-    required: Sequence[str] = ("title", "director", "year", "poster")
-    max_pixels: int = 25_000_000
-    max_bytes: int = 5_000_000
-    min_year: int = 1870
+    required: Sequence[str] = ValidateSettings.required
+    max_pixels: int = ValidateSettings.max_pixels
+    max_bytes: int = ValidateSettings.max_bytes
+    min_year: int = ValidateSettings.min_year
     known_keys: Sequence[str] = ()
     images: bool = True  # full decode; False is --fast (headers and magic bytes only)
     today: _dt.date | None = None
 
     @classmethod
     def from_config(cls, config: dict, *, fast: bool = False) -> Options:
-        section = config.get("validate", {})
+        section = settings_of(config).validate
         return cls(
-            required=tuple(section.get("required", cls.required)),
-            max_pixels=int(section.get("max_pixels", cls.max_pixels)),
-            max_bytes=int(section.get("max_bytes", cls.max_bytes)),
-            min_year=int(section.get("min_year", cls.min_year)),
-            known_keys=tuple(section.get("known_keys", ())),
+            required=section.required,
+            max_pixels=section.max_pixels,
+            max_bytes=section.max_bytes,
+            min_year=section.min_year,
+            known_keys=section.known_keys,
             images=not fast,
         )
 

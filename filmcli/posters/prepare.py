@@ -18,6 +18,7 @@ from pathlib import Path
 
 from filmcli.errors import FilmcliError
 from filmcli.model.imageinfo import FORMAT_NAMES, MIME, sniff_format
+from filmcli.store.config import ValidateSettings
 
 #: Formats every current browser shows; anything else is written as PNG.
 WEB_FORMATS = ("JPEG", "PNG", "GIF", "WEBP", "AVIF")
@@ -132,13 +133,15 @@ def prepare_for(
     """`prepare_poster` with the library's settings: poster.max_width, poster.format and
     validate.max_pixels unless `max_pixels` (what `new --poster`, `set poster=@FILE`,
     lookups and `validate --fix` use)."""
-    section = config.get("poster", {})
+    from filmcli.store.config import settings_of
+
+    settings = settings_of(config)
     return prepare_poster(
         data,
         name=name,
-        max_width=int(section.get("max_width", 400) or 0),
-        fmt=target_format(section.get("format")),
-        max_pixels=max_pixels or int(config.get("validate", {}).get("max_pixels", 25_000_000)),
+        max_width=settings.poster.max_width,
+        fmt=target_format(settings.poster.format),
+        max_pixels=max_pixels or settings.validate.max_pixels,
     )
 
 
@@ -148,7 +151,7 @@ def prepare_poster(
     name: str | os.PathLike = "<poster>",
     max_width: int = 400,
     fmt: str | None = None,
-    max_pixels: int = 25_000_000,
+    max_pixels: int = ValidateSettings.max_pixels,
 ) -> PreparedPoster:
     """Re-encode `data` as a clean poster; FilmcliError (exit 1) for anything not an image."""
     from PIL import Image, ImageOps, UnidentifiedImageError
