@@ -160,3 +160,21 @@ def test_validate_leaves_pillow_globals_alone(seed_site, monkeypatch, run):
     assert result.exit_code in (0, 1), result.output
     assert ImageFile.LOAD_TRUNCATED_IMAGES is True
     assert Image.MAX_IMAGE_PIXELS == 123_456_789
+
+
+# --- dead code gone, behaviour kept -----------------------------------------------------------
+
+
+def test_quote_round_trips_every_character_it_escapes():
+    """Every character YAML cannot print is in the BMP (`\\x` or `\\u`); above it all is
+    printable and written as it is: each loads back the same through PyYAML."""
+    import yaml
+
+    from filmcli.model.yamltext import quote
+
+    chars = [chr(c) for c in (*range(1, 0x100), 0x2028, 0x2029, 0xFEFF, 0xFFFE, 0xFFFF)]
+    chars += [chr(0x10000), chr(0x1F3AC), chr(0x10FFFF)]
+    for ch in chars:
+        text = quote(f"a{ch}b")
+        assert yaml.safe_load(text) == f"a{ch}b", (hex(ord(ch)), text)
+    assert quote(chr(0x1F3AC)) == f'"{chr(0x1F3AC)}"'

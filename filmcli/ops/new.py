@@ -213,7 +213,6 @@ class NewPost:
     fields: dict
     body: str
     replaces: Path | None = None  # the same film's post under another name (--force)
-    overwrites: bool = False  # the target file exists (--force): the same film's post
     replaced: str | None = None  # what --force replaced, for the message
     kept: list[str] = field(default_factory=list)  # what the replaced post gave (review...)
     poster_note: str | None = None
@@ -385,7 +384,6 @@ def plan_new(
         fields,
         body,
         replaces=same if force and same != path else None,
-        overwrites=exists,
         poster_note=poster_note,
         kept=kept,
         replaced=None if previous is None else f"{previous.title!r} ({previous.year})",
