@@ -7,12 +7,12 @@ import sys
 import traceback
 
 import typer
-from typer.core import TyperArgument, TyperGroup
 
-try:  # typer 0.29+ vendors its own copy of click; its exceptions are the ones raised
-    from typer._click import exceptions as click_errors
-except ImportError:  # pragma: no cover - older typer uses click itself
-    from click import exceptions as click_errors
+# typer 0.29 vendors its own click; of its exceptions Typer names only BadParameter (with
+# Abort and Exit) publicly, so the rest come from typer._click (the tested range is pinned
+# in pyproject.toml, and .ci/newest-typer tries the newest release)
+from typer._click import exceptions as click_errors
+from typer.core import TyperArgument, TyperGroup
 
 from filmcli import __version__
 from filmcli.cli import console, lazyparams
@@ -271,7 +271,7 @@ def usage_message(exc) -> str:
         if exc.possibilities:
             text += f"; did you mean {_or(sorted(exc.possibilities))}?"
         return text
-    if isinstance(exc, click_errors.BadParameter):
+    if isinstance(exc, typer.BadParameter):
         name = _param_name(exc.param)
         return f"{name}: {_value_problem(exc)}" if name else _value_problem(exc)
     if isinstance(exc, click_errors.BadOptionUsage) and "requires an argument" in exc.message:

@@ -174,15 +174,18 @@ def tmdb_credentials(user: dict | None = None) -> tuple[str | None, str | None]:
 
 def settings_for(config: dict, user: dict) -> dict:
     """lookup.* from filmcli.toml, overridden by the user's own [lookup] table."""
-    out = dict(config.get("lookup", {}))
+    from dataclasses import asdict
+
+    from filmcli.store.config import settings_of
+
+    settings = settings_of(config)
+    out = asdict(settings.lookup)
     mine = user.get("lookup", {})
     if isinstance(mine, dict):
         out.update(mine)
     out["_user_keys"] = set(mine) if isinstance(mine, dict) else set()
-    try:  # a provider that can scale its images asks for no more than the post keeps
-        out["_poster_width"] = max(0, int(config.get("poster", {}).get("max_width", 400) or 0))
-    except (TypeError, ValueError):
-        out["_poster_width"] = 0
+    # a provider that can scale its images asks for no more than the post keeps
+    out["_poster_width"] = settings.poster.max_width
     return out
 
 
@@ -213,10 +216,10 @@ class Session:
         self.config = config
         self.settings = settings_for(config, user)
         self.name = choose_provider(provider, self.settings, user)
-        self.poster_limits = (
-            int(config.get("poster", {}).get("max_download_bytes", 10_000_000)),
-            int(config.get("validate", {}).get("max_pixels", 25_000_000)),
-        )
+        from filmcli.store.config import settings_of
+
+        settings = settings_of(config)
+        self.poster_limits = (settings.poster.max_download_bytes, settings.validate.max_pixels)
         import importlib
 
         module = importlib.import_module(f"filmcli.lookup.{self.name}")  # tmdb or wikidata

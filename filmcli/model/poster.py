@@ -134,7 +134,72 @@ class Poster:
             stamp=stamp,
         )
 
+    # --- state, for the metadata cache and worker processes -----------
+
+    def to_state(self) -> tuple:
+        """Everything this poster knows, as plain values `marshal` can store (the file it
+        sits in is not part of it: `from_state` is told). Equal posters give equal states."""
+        return (
+            self.origin,
+            self.value,
+            self.declared_mime,
+            self.is_base64,
+            self._b64,
+            self._span,
+            self.line,
+            self._size,
+            self._format,
+            self._dims,
+            self._sha256,
+            self._stamp,
+            self._text,
+        )
+
+    @classmethod
+    def from_state(cls, state: tuple, file: Path | None) -> Poster:
+        """The poster `to_state` described, its span (if any) in `file`."""
+        poster = object.__new__(cls)  # every slot set here: the cache loads thousands
+        (
+            poster.origin,
+            poster.value,
+            poster.declared_mime,
+            poster.is_base64,
+            poster._b64,
+            poster._span,
+            poster.line,
+            poster._size,
+            poster._format,
+            poster._dims,
+            poster._sha256,
+            poster._stamp,
+            poster._text,
+        ) = state
+        poster._file = file if poster._span is not None else None
+        poster._data = None
+        return poster
+
+    @property
+    def span(self) -> tuple[int, int] | None:
+        """(start, end): where the data URI's payload sits in `file`, None when the poster
+        was not read from a known place in a post file."""
+        return self._span if self._file is not None else None
+
+    @property
+    def file(self) -> Path | None:
+        """The post file `span` is in, None for a poster held in memory only."""
+        return self._file if self._span is not None else None
+
+    @property
+    def in_memory(self) -> bool:
+        """Whether the payload text is held (`forget` lets go of it when `file` has it)."""
+        return self._b64 is not None
+
     # --- the raw payload ---------------------------------------------
+
+    def payload(self) -> bytes:
+        """The data URI's text after the comma, as bytes (read again from `file` when it
+        is not held)."""
+        return self._payload()
 
     def _payload(self) -> bytes:
         if self._b64 is not None:

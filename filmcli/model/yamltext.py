@@ -49,10 +49,8 @@ def quote(text: str) -> str:
             out.append(ch)
         elif ord(ch) <= 0xFF:
             out.append(f"\\x{ord(ch):02x}")
-        elif ord(ch) <= 0xFFFF:
+        else:  # the rest not printable is in the BMP: every character above it is
             out.append(f"\\u{ord(ch):04x}")
-        else:
-            out.append(f"\\U{ord(ch):08x}")
     return '"' + "".join(out) + '"'
 
 

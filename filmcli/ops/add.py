@@ -516,13 +516,11 @@ class Adder:
         self.on_failed = on_failed or (lambda exc: None)
         self.on_note = on_note or (lambda where, text: None)
         self.complete = complete  # add --lookup: lookup.fill.Completer
-        self.required = list(
-            self.config.get("validate", {}).get("required", ("title", "director", "year", "poster"))
-        )
-        poster = self.config.get("poster", {})
-        self.max_width = int(poster.get("max_width", 400) or 0)
-        self.poster_format = poster.get("format")
-        self.max_pixels = int(self.config.get("validate", {}).get("max_pixels", 25_000_000))
+        settings = library.settings
+        self.required = list(settings.validate.required)
+        self.max_width = settings.poster.max_width
+        self.poster_format = settings.poster.format
+        self.max_pixels = settings.validate.max_pixels
 
     # --- the loop ----------------------------------------------------------
 
@@ -961,7 +959,7 @@ def add_sources(library, sources: list[str], *, kind: str | None = None, **optio
     if sum(source == "-" for source in sources) > 1:
         raise UsageError("standard input ('-') can be read only once")
     adder = Adder(library, **options)
-    max_bytes = library.config.get("read", {}).get("max_post_bytes")
+    max_bytes = library.settings.read.max_post_bytes
     for source, source_type in kinds:
         for item in read_records(source, source_type, max_bytes=max_bytes):
             adder.add(item)

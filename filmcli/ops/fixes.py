@@ -213,7 +213,7 @@ def fix_uri(target: Target, problem: Problem) -> Result | None:
         poster = post.poster
         if poster is None or poster.origin != "data":
             return None
-        payload = poster._payload()
+        payload = poster.payload()
         found = _image_base64(payload)
         if found is None:
             return None
@@ -334,8 +334,7 @@ def fix_date(target: Target, problem: Problem) -> Result | None:
 
 
 def _poster_limits(target: Target) -> tuple[int, int]:
-    section = target.library.config.get("poster", {})
-    return int(section.get("max_width", 400) or 0), target.options.max_pixels
+    return target.library.settings.poster.max_width, target.options.max_pixels
 
 
 def can_reencode(target: Target, problem: Problem) -> bool:

@@ -235,7 +235,7 @@ def plan_set(library, post: Post, assign: dict, remove=()) -> Change:
         change.fields.append(FieldChange(key, was, value))
     gone = [key for key in remove if key in old]
     change.fields.extend(FieldChange(key, old[key], MISSING) for key in gone)
-    required = library.config.get("validate", {}).get("required", ())
+    required = library.settings.validate.required
     for key in gone:
         if key in required:
             change.notes.append(
@@ -305,8 +305,7 @@ def apply(library, changes: list[Change]) -> list[Change]:
 
 
 def _max_bytes(library) -> int | None:
-    value = library.config.get("read", {}).get("max_post_bytes")
-    return int(value) if value else None
+    return library.settings.read.max_post_bytes
 
 
 # --------------------------------------------------------------------------------------------
@@ -418,7 +417,7 @@ def _unlink_if(library, snap) -> None:
 
 
 def _poster_root(library) -> Path | None:
-    folder = str(library.config.get("poster", {}).get("dir") or "").strip("/")
+    folder = library.settings.poster.dir.strip("/")
     if not folder:
         return None
     try:

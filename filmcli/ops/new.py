@@ -51,8 +51,10 @@ def parse_date(text: str, what: str = "--date") -> _dt.date:
 
 def year_range(config: dict, today: _dt.date | None = None) -> tuple[int, int]:
     """The years `validate` accepts: validate.min_year up to next year."""
+    from filmcli.store.config import settings_of
+
     today = today or _dt.date.today()
-    return int(config.get("validate", {}).get("min_year", 1870)), today.year + 1
+    return settings_of(config).validate.min_year, today.year + 1
 
 
 def check_year(config: dict, year: int, what: str = "year", today: _dt.date | None = None) -> None:
@@ -70,8 +72,11 @@ def check_year(config: dict, year: int, what: str = "year", today: _dt.date | No
 
 def missing_fields(config: dict, values: dict) -> list[str]:
     """The required fields (validate.required) that neither `values` nor the defaults give."""
-    required = list(config.get("validate", {}).get("required", CORE_FIELDS))
-    defaults = config.get("defaults", {}).get("front_matter", {}) or {}
+    from filmcli.store.config import settings_of
+
+    settings = settings_of(config)
+    required = list(settings.validate.required)
+    defaults = settings.defaults.front_matter
     missing = []
     for key in ["title", *required]:
         if key in missing:
@@ -84,12 +89,14 @@ def missing_fields(config: dict, values: dict) -> list[str]:
 
 def default_fields(config: dict, layout: str | None = None) -> dict:
     """The layout and extra front matter filmcli.toml asks every new post to carry."""
-    defaults = config.get("defaults", {})
+    from filmcli.store.config import settings_of
+
+    defaults = settings_of(config).defaults
     out: dict = {}
-    chosen = layout if layout is not None else defaults.get("layout", "post")
+    chosen = layout if layout is not None else defaults.layout
     if chosen:
         out["layout"] = chosen
-    for key, value in (defaults.get("front_matter") or {}).items():
+    for key, value in defaults.front_matter.items():
         out.setdefault(key, value)
     return out
 
@@ -206,7 +213,6 @@ class NewPost:
     fields: dict
     body: str
     replaces: Path | None = None  # the same film's post under another name (--force)
-    overwrites: bool = False  # the target file exists (--force): the same film's post
     replaced: str | None = None  # what --force replaced, for the message
     kept: list[str] = field(default_factory=list)  # what the replaced post gave (review...)
     poster_note: str | None = None
@@ -378,7 +384,6 @@ def plan_new(
         fields,
         body,
         replaces=same if force and same != path else None,
-        overwrites=exists,
         poster_note=poster_note,
         kept=kept,
         replaced=None if previous is None else f"{previous.title!r} ({previous.year})",

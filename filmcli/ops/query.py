@@ -14,10 +14,7 @@ _WHERE = re.compile(r"\s*([A-Za-z_][\w.-]*)\s*(>=|<=|!=|==|!~|=|>|<|~)\s*(.*?)\s
 
 
 def _value(post: Post, name: str):
-    value = post.get(name)
-    if isinstance(value, Poster):
-        return value
-    return value
+    return post.get(name)
 
 
 def _compare_poster(poster: Poster | None, op: str, wanted: str) -> bool:

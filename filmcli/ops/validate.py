@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import re
+import threading
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
@@ -15,6 +17,7 @@ from filmcli.model.imageinfo import MIME, MIME_ALIASES
 from filmcli.model.post import Post, film_key
 from filmcli.model.poster import Poster
 from filmcli.model.slug import post_name_problem
+from filmcli.store.config import ValidateSettings, settings_of
 
 ERROR, WARNING = "error", "warning"
 
@@ -98,23 +101,23 @@ def _github_escape(text: str) -> str:
 
 @dataclass
 class Options:
-    required: Sequence[str] = ("title", "director", "year", "poster")
-    max_pixels: int = 25_000_000
-    max_bytes: int = 5_000_000
-    min_year: int = 1870
+    required: Sequence[str] = ValidateSettings.required
+    max_pixels: int = ValidateSettings.max_pixels
+    max_bytes: int = ValidateSettings.max_bytes
+    min_year: int = ValidateSettings.min_year
     known_keys: Sequence[str] = ()
     images: bool = True  # full decode; False is --fast (headers and magic bytes only)
     today: _dt.date | None = None
 
     @classmethod
     def from_config(cls, config: dict, *, fast: bool = False) -> Options:
-        section = config.get("validate", {})
+        section = settings_of(config).validate
         return cls(
-            required=tuple(section.get("required", cls.required)),
-            max_pixels=int(section.get("max_pixels", cls.max_pixels)),
-            max_bytes=int(section.get("max_bytes", cls.max_bytes)),
-            min_year=int(section.get("min_year", cls.min_year)),
-            known_keys=tuple(section.get("known_keys", ())),
+            required=section.required,
+            max_pixels=section.max_pixels,
+            max_bytes=section.max_bytes,
+            min_year=section.min_year,
+            known_keys=section.known_keys,
             images=not fast,
         )
 
@@ -430,7 +433,7 @@ class Checker:
         ):
             return []
         poster = post.poster
-        skip = poster._span if poster is not None and poster._file is not None else None
+        skip = poster.span if poster is not None else None
         text = self._front_text(post.path, skip)
         reading = jekyll.psych_findings(text) if text is not None else None
         return [
@@ -668,7 +671,7 @@ def malformed_uri(poster: Poster) -> tuple[str, str] | None:
 
     from filmcli.model.imageinfo import sniff_format
 
-    payload = poster._payload()
+    payload = poster.payload()
     if poster.is_base64:
         if _WHITESPACE.search(payload):
             return "FC112", "poster base64 is broken by whitespace or line folds"
@@ -683,34 +686,16 @@ def malformed_uri(poster: Poster) -> tuple[str, str] | None:
 
 
 def poster_job(poster: Poster, options: Options) -> tuple:
-    """What a worker process needs to check a poster: where its text is, not the text."""
-    on_file = poster._file is not None and poster._span is not None and poster._b64 is None
-    return (
-        str(poster._file) if on_file else None,
-        poster._span if on_file else None,
-        None if on_file else poster._payload(),
-        poster.declared_mime,
-        poster.is_base64,
-        poster.line,
-        options.max_bytes,
-        options.max_pixels,
-        poster._stamp,
-    )
+    """What a worker process needs to check a poster: where its text is, not the text
+    (unless the poster holds it)."""
+    file = None if poster.file is None else str(poster.file)
+    return file, poster.to_state(), options.max_bytes, options.max_pixels
 
 
 def check_poster_job(job: tuple) -> list[tuple[str, str]]:
     """poster_problems for a poster_job, in a worker process."""
-    file, span, b64, mime, is_b64, line, max_bytes, max_pixels, file_stamp = job
-    poster = Poster(
-        "data",
-        declared_mime=mime,
-        is_base64=is_b64,
-        b64=b64,
-        file=None if file is None else Path(file),
-        span=span,
-        line=line,
-        stamp=file_stamp,
-    )
+    file, state, max_bytes, max_pixels = job
+    poster = Poster.from_state(state, None if file is None else Path(file))
     return poster_problems(poster, Options(max_bytes=max_bytes, max_pixels=max_pixels))
 
 
@@ -718,15 +703,15 @@ def decode_problem(data: bytes, max_pixels: int) -> tuple[str, str] | None:
     """Fully decode an image; (rule, message) when it is truncated, broken or a bomb."""
     import io
 
-    from PIL import Image, ImageFile
+    from PIL import Image
 
     from filmcli.model.imageinfo import Notes, decoding
 
-    ImageFile.LOAD_TRUNCATED_IMAGES = False
-    Image.MAX_IMAGE_PIXELS = max_pixels
+    # Pillow's MAX_IMAGE_PIXELS belongs to the program: the size is checked here, from
+    # the header, before anything is decoded (Pillow's own, larger guard stays as it is).
     notes = Notes()
     try:
-        with decoding(data) as notes:  # Pillow's and libtiff's chatter: caught, not printed
+        with decoding(data) as notes, _strict_loading():
             with Image.open(io.BytesIO(data)) as im:
                 if im.width * im.height > max_pixels:
                     return "FC108", (
@@ -755,6 +740,28 @@ def decode_problem(data: bytes, max_pixels: int) -> tuple[str, str] | None:
             return "FC107", f"poster image is truncated ({text})"
         return "FC107", f"poster image cannot be decoded ({text})"
     return None
+
+
+_STRICT = threading.Lock()
+
+
+@contextlib.contextmanager
+def _strict_loading():
+    """A truncated image is an error while inside. Pillow reads its process-wide
+    `ImageFile.LOAD_TRUNCATED_IMAGES` at decode time and has no per-image switch: left as
+    it is (False, Pillow's default) unless the program importing filmcli turned it on, and
+    then turned off only for the length of the decode and put back, one decode at a time."""
+    from PIL import ImageFile
+
+    if not ImageFile.LOAD_TRUNCATED_IMAGES:
+        yield
+        return
+    with _STRICT:
+        ImageFile.LOAD_TRUNCATED_IMAGES = False
+        try:
+            yield
+        finally:
+            ImageFile.LOAD_TRUNCATED_IMAGES = True
 
 
 def struct_error():

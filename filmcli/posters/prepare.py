@@ -18,6 +18,7 @@ from pathlib import Path
 
 from filmcli.errors import FilmcliError
 from filmcli.model.imageinfo import FORMAT_NAMES, MIME, sniff_format
+from filmcli.store.config import ValidateSettings
 
 #: Formats every current browser shows; anything else is written as PNG.
 WEB_FORMATS = ("JPEG", "PNG", "GIF", "WEBP", "AVIF")
@@ -132,13 +133,15 @@ def prepare_for(
     """`prepare_poster` with the library's settings: poster.max_width, poster.format and
     validate.max_pixels unless `max_pixels` (what `new --poster`, `set poster=@FILE`,
     lookups and `validate --fix` use)."""
-    section = config.get("poster", {})
+    from filmcli.store.config import settings_of
+
+    settings = settings_of(config)
     return prepare_poster(
         data,
         name=name,
-        max_width=int(section.get("max_width", 400) or 0),
-        fmt=target_format(section.get("format")),
-        max_pixels=max_pixels or int(config.get("validate", {}).get("max_pixels", 25_000_000)),
+        max_width=settings.poster.max_width,
+        fmt=target_format(settings.poster.format),
+        max_pixels=max_pixels or settings.validate.max_pixels,
     )
 
 
@@ -148,7 +151,7 @@ def prepare_poster(
     name: str | os.PathLike = "<poster>",
     max_width: int = 400,
     fmt: str | None = None,
-    max_pixels: int = 25_000_000,
+    max_pixels: int = ValidateSettings.max_pixels,
 ) -> PreparedPoster:
     """Re-encode `data` as a clean poster; FilmcliError (exit 1) for anything not an image."""
     from PIL import Image, ImageOps, UnidentifiedImageError
@@ -156,47 +159,39 @@ def prepare_poster(
     name = os.fspath(name)
     if not data:
         raise FilmcliError("the poster file is empty", name)
-    from filmcli.model.imageinfo import Notes, decoding
+    from filmcli.model.imageinfo import decoding
 
-    previous_limit = Image.MAX_IMAGE_PIXELS
-    Image.MAX_IMAGE_PIXELS = max_pixels
-    notes = Notes()
-    try:
-        with decoding(data) as notes:  # Pillow's and libtiff's chatter: caught, not printed
-            try:
-                im = Image.open(io.BytesIO(data))
-            except UnidentifiedImageError:
-                raise FilmcliError(
-                    "not an image (Pillow cannot read it)",
-                    name,
-                    hint="give a JPEG, PNG, WebP, GIF or AVIF file",
-                ) from None
-            except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-                raise FilmcliError(
-                    f"image is over the limit of {max_pixels:,} pixels", name
-                ) from None
-            except (OSError, SyntaxError, ValueError, EOFError) as exc:
-                raise FilmcliError(
-                    f"image cannot be read ({exc or type(exc).__name__}{notes.suffix()})", name
-                ) from None
-            source_format = "JPEG" if im.format == "MPO" else (im.format or "?")
-            if im.width * im.height > max_pixels:
-                raise FilmcliError(
-                    f"image is {im.width}×{im.height} pixels, over the limit of {max_pixels:,}",
-                    name,
-                )
-            try:
-                frames, durations, rotated = _load_frames(im, ImageOps)
-            except (OSError, SyntaxError, ValueError, EOFError) as exc:
-                raise FilmcliError(
-                    f"image cannot be decoded ({exc or type(exc).__name__}{notes.suffix()})", name
-                ) from None
-            except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-                raise FilmcliError(
-                    f"image is over the limit of {max_pixels:,} pixels", name
-                ) from None
-    finally:
-        Image.MAX_IMAGE_PIXELS = previous_limit
+    # Pillow's MAX_IMAGE_PIXELS is the program's: `max_pixels` is checked here, from the
+    # header, before any pixel is decoded
+    with decoding(data) as notes:  # Pillow's and libtiff's chatter: caught, not printed
+        try:
+            im = Image.open(io.BytesIO(data))
+        except UnidentifiedImageError:
+            raise FilmcliError(
+                "not an image (Pillow cannot read it)",
+                name,
+                hint="give a JPEG, PNG, WebP, GIF or AVIF file",
+            ) from None
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+            raise FilmcliError(f"image is over the limit of {max_pixels:,} pixels", name) from None
+        except (OSError, SyntaxError, ValueError, EOFError) as exc:
+            raise FilmcliError(
+                f"image cannot be read ({exc or type(exc).__name__}{notes.suffix()})", name
+            ) from None
+        source_format = "JPEG" if im.format == "MPO" else (im.format or "?")
+        if im.width * im.height > max_pixels:
+            raise FilmcliError(
+                f"image is {im.width}×{im.height} pixels, over the limit of {max_pixels:,}",
+                name,
+            )
+        try:
+            frames, durations, rotated = _load_frames(im, ImageOps, max_pixels)
+        except (OSError, SyntaxError, ValueError, EOFError) as exc:
+            raise FilmcliError(
+                f"image cannot be decoded ({exc or type(exc).__name__}{notes.suffix()})", name
+            ) from None
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+            raise FilmcliError(f"image is over the limit of {max_pixels:,} pixels", name) from None
     source_size = frames[0].size
     out_format = fmt or (source_format if source_format in WEB_FORMATS else "PNG")
     resized = False
@@ -217,20 +212,18 @@ def prepare_poster(
     )
 
 
-def _load_frames(im, ImageOps):
+def _load_frames(im, ImageOps, max_pixels: int):
     """Every frame, upright and decoded, in a mode the target formats accept.
 
     The pixel budget counts frames x width x height: an animation over it keeps only
     its first frame (a poster is a still), so 20 tiny frames on a 4900x4900 canvas
     never cost 20 full canvases."""
-    from PIL import Image
-
     frames = []
     durations = []
     orientation = im.getexif().get(0x0112, 1) if hasattr(im, "getexif") else 1
     rotated = orientation not in (None, 1)
     count = getattr(im, "n_frames", 1) if getattr(im, "is_animated", False) else 1
-    if count * im.width * im.height > Image.MAX_IMAGE_PIXELS:
+    if count * im.width * im.height > max_pixels:
         count = 1  # every frame decodes to a whole canvas: over the budget, keep the still
     for index in range(count):
         im.seek(index)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from filmcli.errors import FilmcliError, UsageError
 from filmcli.model.post import Post
 from filmcli.ops.selector import Ambiguous, find_posts, select_post  # noqa: F401  (re-exported)
+from filmcli.store.config import ValidateSettings
 
 PROTOCOLS = ("auto", "blocks", "kitty", "iterm", "sixel")
 SYMBOLS = ("block", "quad", "half")
@@ -119,7 +120,7 @@ def image_size(data: bytes) -> tuple[int, int] | None:
     return size
 
 
-def load_image(data: bytes, cols: int, *, max_pixels: int = 25_000_000):
+def load_image(data: bytes, cols: int, *, max_pixels: int = ValidateSettings.max_pixels):
     """Decode only as much as `cols` cells need: JPEG `draft` (DCT scaling), then `reduce`.
 
     Returns an upright RGB image at least ANALYSIS_PX pixels per cell where the source has
@@ -178,7 +179,7 @@ class ShowOptions:
     term_rows: int = 24
     text_color: bool = False  # colour and styles for the text (rich)
     markdown: bool = True  # render the review as Markdown (else print it as written)
-    max_pixels: int = 25_000_000
+    max_pixels: int = ValidateSettings.max_pixels
 
 
 def poster_summary(post: Post) -> str:

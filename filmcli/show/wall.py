@@ -17,6 +17,7 @@ from filmcli.errors import FilmcliError, UsageError
 from filmcli.model.post import Post
 from filmcli.model.poster import Poster
 from filmcli.show.fonts import FontChooser
+from filmcli.store.config import ValidateSettings, WallSettings
 
 BACKGROUND = (20, 20, 24)
 TILE_BACK = (38, 38, 44)
@@ -27,7 +28,7 @@ DEFAULT_TILE_WIDTH = 160
 FORMATS = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".webp": "WEBP"}
 MAX_SIDE = {"JPEG": 65_500, "PNG": 200_000, "WEBP": 16_383}
 #: the default of the `wall.max_pixels` setting: an RGB canvas of 120 MB
-MAX_PIXELS = 40_000_000
+MAX_PIXELS = WallSettings.max_pixels
 FONT_NAMES = {
     True: (
         "DejaVuSans-Bold.ttf",
@@ -173,7 +174,7 @@ def fit_text(draw, text: str, face, width: int, lines: int) -> list[str]:
     return out
 
 
-def poster_image(data: bytes, box: tuple[int, int], max_pixels: int = 25_000_000):
+def poster_image(data: bytes, box: tuple[int, int], max_pixels: int = ValidateSettings.max_pixels):
     """The poster decoded at about the box's size (JPEG draft, reducing resize), RGB."""
     from PIL import Image
 
@@ -230,7 +231,7 @@ def build_wall(
     *,
     columns: int | None = None,
     tile_width: int = DEFAULT_TILE_WIDTH,
-    max_pixels: int = 25_000_000,
+    max_pixels: int = ValidateSettings.max_pixels,
     name: Callable[[Post], str] = str,
     progress: Callable[[], None] | None = None,
     fmt: str | None = None,

@@ -193,21 +193,7 @@ def pack(item) -> bytes:
     for key, value in item.front_matter.items():
         if isinstance(value, Poster):
             poster_key = key
-            poster_state = (
-                value.origin,
-                value.value,
-                value.declared_mime,
-                value.is_base64,
-                value._b64,
-                value._span,
-                value.line,
-                value._size,
-                value._format,
-                value._dims,
-                value._sha256,
-                value._stamp,
-                value._text,
-            )
+            poster_state = value.to_state()
             front[key] = None
         else:
             front[key] = value
@@ -240,46 +226,9 @@ def unpack(blob: bytes, path: Path):
     elif kind != b"m":
         raise ValueError("unknown cache entry")
     if poster_state is not None:
-        (origin, value, mime, is_b64, b64, span, line, size, fmt, dims, sha, file_stamp, text) = (
-            poster_state
-        )
-        poster = _new_poster(Poster)  # every slot set here: no __init__ to go through
-        poster.origin, poster.value, poster.declared_mime = origin, value, mime
-        poster.is_base64, poster._b64, poster._span, poster.line = is_b64, b64, span, line
-        poster._file = path if span is not None else None
-        poster._stamp = file_stamp
-        poster._text = text
-        poster._data = None
-        poster._size, poster._format, poster._dims, poster._sha256 = size, fmt, dims, sha
+        poster = Poster.from_state(poster_state, path)
         front[poster_key] = poster
     return Post(path, front, body, lines, gap, body_line, [tuple(n) for n in notes])
-
-
-_KNOWN_SLOTS = {
-    "origin",
-    "value",
-    "declared_mime",
-    "is_base64",
-    "_b64",
-    "_file",
-    "_span",
-    "_data",
-    "_size",
-    "_format",
-    "_dims",
-    "_sha256",
-    "line",
-    "_stamp",
-    "_text",
-}
-
-
-def _slow_new(cls):
-    """Poster grew a slot unpack does not know: build through __init__, then overwrite."""
-    return cls("data")
-
-
-_new_poster = object.__new__ if set(Poster.__slots__) == _KNOWN_SLOTS else _slow_new
 
 
 # --- the database ----------------------------------------------------------

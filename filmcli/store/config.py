@@ -6,64 +6,148 @@ import copy
 import datetime as _dt
 import math
 import sys
+from dataclasses import MISSING, dataclass, field, fields, is_dataclass
 from pathlib import Path
 
 from filmcli.errors import FilmcliError, UsageError
 
 CONFIG_NAME = "filmcli.toml"
 
-DEFAULTS: dict = {
-    "posts_dir": "_posts",
-    "validate": {
-        "required": ["title", "director", "year", "poster"],
-        "max_pixels": 25_000_000,
-        "max_bytes": 5_000_000,
-        "min_year": 1870,
-        "known_keys": [
-            "layout",
-            "title",
-            "director",
-            "year",
-            "poster",
-            "date",
-            "categories",
-            "category",
-            "tags",
-            "permalink",
-            "published",
-            "excerpt",
-            "slug",
-            "rating",
-            "letterboxd",
-            "tmdb",
-            "wikidata",
-            "imdb",
-        ],
-    },
-    "poster": {
-        "max_width": 400,
-        "format": "",
-        "dir": "assets/posters",
-        "max_download_bytes": 10_000_000,
-    },
-    "defaults": {"layout": "post", "front_matter": {}},
-    "read": {"max_post_bytes": 64_000_000},
-    "wall": {"max_pixels": 40_000_000},  # filmcli.show.wall.MAX_PIXELS: a 120 MB canvas
-    "lookup": {
-        "provider": "",  # tmdb or wikidata; empty: tmdb when a key is set, else wikidata
-        "tmdb_url": "https://api.themoviedb.org",
-        "tmdb_poster_size": "w500",
-        "wikidata_url": "https://www.wikidata.org/w/api.php",
-        "commons_file_url": "https://commons.wikimedia.org/wiki/Special:FilePath/",
-        "connect_timeout": 5.0,
-        "read_timeout": 15.0,
-        "max_seconds": 60.0,  # one response, however slowly it comes
-        "retries": 3,
-        "max_retry_after": 30.0,
-        "requests_per_second": 4.0,
-        "cache_days": 7,
-    },
-}
+_KNOWN_KEYS = (
+    "layout",
+    "title",
+    "director",
+    "year",
+    "poster",
+    "date",
+    "categories",
+    "category",
+    "tags",
+    "permalink",
+    "published",
+    "excerpt",
+    "slug",
+    "rating",
+    "letterboxd",
+    "tmdb",
+    "wikidata",
+    "imdb",
+)
+
+
+# The one home of every setting's default. Each section is a table of filmcli.toml; a
+# setting's type is its default's (a float default takes whole numbers too).
+
+
+@dataclass(frozen=True)
+class ValidateSettings:
+    required: tuple[str, ...] = ("title", "director", "year", "poster")
+    max_pixels: int = 25_000_000
+    max_bytes: int = 5_000_000
+    min_year: int = 1870
+    known_keys: tuple[str, ...] = _KNOWN_KEYS
+
+
+@dataclass(frozen=True)
+class PosterSettings:
+    max_width: int = 400
+    format: str = ""
+    dir: str = "assets/posters"
+    max_download_bytes: int = 10_000_000
+
+
+@dataclass(frozen=True)
+class DefaultsSettings:
+    layout: str = "post"
+    front_matter: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ReadSettings:
+    max_post_bytes: int = 64_000_000
+
+
+@dataclass(frozen=True)
+class WallSettings:
+    max_pixels: int = 40_000_000  # a 120 MB RGB canvas
+
+
+@dataclass(frozen=True)
+class LookupSettings:
+    provider: str = ""  # tmdb or wikidata; empty: tmdb when a key is set, else wikidata
+    tmdb_url: str = "https://api.themoviedb.org"
+    tmdb_poster_size: str = "w500"
+    wikidata_url: str = "https://www.wikidata.org/w/api.php"
+    commons_file_url: str = "https://commons.wikimedia.org/wiki/Special:FilePath/"
+    connect_timeout: float = 5.0
+    read_timeout: float = 15.0
+    max_seconds: float = 60.0  # one response, however slowly it comes
+    retries: int = 3
+    max_retry_after: float = 30.0
+    requests_per_second: float = 4.0
+    cache_days: int = 7
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The settings in force, typed: `library.settings.read.max_post_bytes`. Built once by
+    `load_config` (defaults, then the site's filmcli.toml); `Settings()` is the defaults."""
+
+    posts_dir: str = "_posts"
+    validate: ValidateSettings = field(default_factory=ValidateSettings)
+    poster: PosterSettings = field(default_factory=PosterSettings)
+    defaults: DefaultsSettings = field(default_factory=DefaultsSettings)
+    read: ReadSettings = field(default_factory=ReadSettings)
+    wall: WallSettings = field(default_factory=WallSettings)
+    lookup: LookupSettings = field(default_factory=LookupSettings)
+
+    @classmethod
+    def from_dict(cls, tree: dict) -> Settings:
+        """The settings a nested dict gives (what filmcli.toml over the defaults is, checked
+        by check_setting); keys filmcli does not know are left out."""
+        return _build(cls, tree)
+
+
+def _build(kind, tree):
+    values = {}
+    for item in fields(kind):
+        if item.name not in tree:
+            continue
+        value = tree[item.name]
+        default = _default_of(item)
+        if is_dataclass(default):
+            value = _build(type(default), value if isinstance(value, dict) else {})
+        elif isinstance(default, tuple):
+            value = tuple(value)
+        elif isinstance(default, float):
+            value = float(value)
+        elif isinstance(default, dict):
+            value = copy.deepcopy(value)
+        values[item.name] = value
+    return kind(**values)
+
+
+def _default_of(item):
+    return item.default if item.default is not MISSING else item.default_factory()
+
+
+def _as_tree(settings) -> dict:
+    """A Settings (or one section) as the nested dict of TOML values `config show` prints."""
+    out: dict = {}
+    for item in fields(settings):
+        value = getattr(settings, item.name)
+        if is_dataclass(value):
+            value = _as_tree(value)
+        elif isinstance(value, tuple):
+            value = list(value)
+        elif isinstance(value, dict):
+            value = copy.deepcopy(value)
+        out[item.name] = value
+    return out
+
+
+#: the defaults as nested dicts (TOML's shapes): what `filmcli init` writes commented out
+DEFAULTS: dict = _as_tree(Settings())
 
 
 def _merge(base: dict, extra: dict) -> dict:
@@ -85,7 +169,20 @@ def _toml_loads(text: str) -> dict:
 
 
 class Config(dict):
-    """The settings in force: filmcli.toml over the defaults, as nested dicts."""
+    """The settings in force: filmcli.toml over the defaults, as the nested dicts
+    `filmcli config show` prints. Code reads the typed `settings` built beside them."""
+
+    def __init__(self, tree: dict):
+        super().__init__(tree)
+        self.settings = Settings.from_dict(tree)
+
+
+def settings_of(config: dict) -> Settings:
+    """The typed settings of `config`: its own when load_config made it, else built from
+    the dict (over the defaults)."""
+    if isinstance(config, Config):
+        return config.settings
+    return Settings.from_dict(_merge(DEFAULTS, config))
 
 
 def load_config(root: Path) -> Config:

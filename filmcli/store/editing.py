@@ -220,8 +220,8 @@ def _one_line_poster(raw: bytes, post: Post | None) -> tuple[int, int] | None:
     """(start, end) of a one-line `poster: data:...` value the reader already located (no
     YAML needed: the fast path of extract-posters and embed-posters)."""
     poster = post.poster if post is not None else None
-    span = getattr(poster, "_span", None) if poster is not None else None
-    if span is None or getattr(poster, "_file", None) != post.path:
+    span = poster.span if poster is not None else None
+    if span is None or poster.file != post.path:
         return None
     line_start = raw.rfind(b"\n", 0, span[0]) + 1
     match = _POSTER_KEY.match(raw, line_start)

@@ -10,7 +10,7 @@ from filmcli.errors import FilmcliError, UsageError
 from filmcli.model.post import Post
 from filmcli.model.reader import parse_bytes, read_stamped
 from filmcli.model.slug import POST_SUFFIXES
-from filmcli.store.config import CONFIG_NAME, Config, load_config
+from filmcli.store.config import CONFIG_NAME, Config, Settings, load_config, settings_of
 
 _BATCH = 512  # posts stat'ed and looked up in the cache together
 SITE_MARKERS = (CONFIG_NAME, "_config.yml", "_config.yaml")
@@ -50,6 +50,8 @@ class Store:
         if not self.root.is_dir():
             raise UsageError("library folder does not exist", root)
         self.config = config if config is not None else load_config(self.root)
+        #: the typed settings code reads (`self.config` is what `config show` prints)
+        self.settings: Settings = settings_of(self.config)
         self._prefix = os.path.join(str(self.root), "")
 
     @classmethod
@@ -66,7 +68,7 @@ class Store:
 
     @property
     def posts_dir(self) -> Path:
-        setting = str(self.config.get("posts_dir") or "_posts")
+        setting = self.settings.posts_dir or "_posts"
         if setting == "_posts" and not (self.root / "_posts").is_dir():
             # no posts folder: the site's own collection, as its _config.yml names it
             setting = self.__dict__.get("_collection") or ""
@@ -187,7 +189,7 @@ class Store:
 
     def read(self, path: str | os.PathLike) -> Post:
         """Read one post; errors carry the path as the user sees it."""
-        max_bytes = self.config.get("read", {}).get("max_post_bytes")
+        max_bytes = self.settings.read.max_post_bytes
         try:
             return Post.read(path, max_bytes=max_bytes)
         except FilmcliError as exc:
@@ -222,7 +224,7 @@ class Store:
         (default: the `use_cache` attribute, which `--no-cache` turns off)
         says whether to use it.
         """
-        max_bytes = self.config.get("read", {}).get("max_post_bytes")
+        max_bytes = self.settings.read.max_post_bytes
         chosen = list(paths)
         if not chosen and self.posts_dir.is_dir():
             found: list = _walk_entries(self.posts_dir)  # Paths made one batch at a time
