@@ -177,7 +177,7 @@ FACADE = {"set", "_films", "select"}
     "module,source,lines",
     [
         ("filmcli.model.post", "import filmcli.store.library\n", [1]),
-        ("filmcli.model.post", "import os\n\ndef f():\n    from filmcli.show import render\n", [4]),
+        ("filmcli.model.post", "import os\n\ndef f():\n    from filmcli.show import cells\n", [4]),
         ("filmcli.model.post", "from ..store import cache\n", [1]),
         ("filmcli.model", "from .. import api\n", [1]),
         ("filmcli.model", "from ..store import cache, atomic\n", [1]),
@@ -242,4 +242,4 @@ def test_model_and_config_import_neither_pillow_nor_rich(module):
 
 
 def test_the_heavy_check_can_fail():
-    assert "PIL.Image" in heavy_imports("filmcli.show.render")
+    assert "PIL.Image" in heavy_imports("filmcli.show.cells")
