@@ -86,8 +86,9 @@ def facade_only_methods() -> set[str]:
 
 
 def dependencies(module: str, source: str, facade: set[str]):
-    """(line, the filmcli name it depends on) for every import in `source`, at any depth,
-    and every `library.<facade method>` it calls."""
+    """(line, the filmcli name it depends on) for every import in `source`, at any depth
+    (`importlib.import_module("...")` with a literal name too), and every
+    `library.<facade method>` it calls."""
     package = module.rsplit(".", 1)[0]
     if (PACKAGE.parent / Path(*module.split("."))).is_dir():
         package = module  # a package's own `from . import x` starts at itself
@@ -107,6 +108,15 @@ def dependencies(module: str, source: str, facade: set[str]):
                     yield node.lineno, f"filmcli.{PUBLIC[alias.name]}.{alias.name}"
                 else:
                     yield node.lineno, f"{target}.{alias.name}"
+        elif (
+            isinstance(node, ast.Call)
+            and getattr(node.func, "attr", getattr(node.func, "id", None))
+            in ("import_module", "__import__")
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+            and isinstance(node.args[0].value, str)
+        ):  # importlib.import_module("filmcli.ops.query")
+            yield node.lineno, node.args[0].value
         elif (
             isinstance(node, ast.Attribute)
             and node.attr in facade
@@ -186,6 +196,8 @@ FACADE = {"set", "_films", "select"}
         ("filmcli.ops.fill", "def f(library):\n    return library._films(1)\n", [2]),
         ("filmcli.store.lock", "if x:\n    import filmcli.cli.app as a\n", [2]),
         ("filmcli.posters.extract", "from filmcli.lookup import Session\n", [1]),
+        ("filmcli.store.cache", "import importlib\nimportlib.import_module('filmcli.ops')\n", [2]),
+        ("filmcli.store.cache", "x = __import__('filmcli.show.cells')\n", [1]),
         (
             "filmcli.api",
             "from filmcli.cli import app\nimport filmcli.ops\nimport filmcli.cli\n",
@@ -200,6 +212,7 @@ FACADE = {"set", "_films", "select"}
         ("filmcli.cli.app", "from filmcli.api import Library\n", []),
         ("filmcli.__main__", "from filmcli.cli import main\n", []),
         ("filmcli.model.post", "import os\nfrom PIL import Image\n", []),
+        ("filmcli.ops.fill", "importlib.import_module('filmcli.store.cache')\n", []),
     ],
 )
 def test_the_check_sees_what_it_should(module, source, lines):
