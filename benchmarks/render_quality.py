@@ -1,4 +1,4 @@
-"""Quality and speed of filmcli.show.render against a naive renderer and chafa.
+"""Quality and speed of filmcli.show.cells against a naive renderer and chafa.
 
     python benchmarks/render_quality.py [--cols 40] [--runs 20] [--json OUT]
 
@@ -11,7 +11,7 @@ mean CIEDE2000.  Time is the median wall time of render + ANSI encoding in this 
 Baselines: a naive nearest-neighbour half-block renderer (what most Python renderers do; in
 256 colours with rich's channel snapping), and chafa when installed, run as
 `chafa --format symbols --symbols vhalf|half|block --size 40x --colors full|240 --work 9`, its
-output parsed with filmcli.show.render.parse_ansi and scored the same way (its time includes
+output parsed with parse_ansi (tests/measure.py) and scored the same way (its time includes
 process start-up).
 """
 
@@ -36,19 +36,12 @@ from PIL import Image
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))  # measure.py: the scoring the tests use too
 
-from filmcli.show.render import (  # noqa: E402
-    Cells,
-    grid_size,
-    mean_ciede2000,
-    parse_ansi,
-    psnr,
-    rebuild_image,
-    reference_image,
-    render_cells,
-    to_rgb,
-    xterm_palette,
-)
+from measure import mean_ciede2000, parse_ansi, psnr, rebuild_image, reference_image  # noqa: E402
+
+from filmcli.show.cells import Cells, grid_size, render_cells  # noqa: E402
+from filmcli.show.color import to_rgb, xterm_palette  # noqa: E402
 
 POSTER_RE = re.compile(r"^poster:\s*['\"]?([^'\"\n]+)['\"]?\s*$", re.M)
 DATA_RE = re.compile(r"data:image/[\w.+-]+;base64,([A-Za-z0-9+/=]+)")

@@ -870,3 +870,27 @@ def test_an_exported_name_outside_the_slug_rule_is_added_under_a_safe_name_not_l
     assert sorted(back.values()) == sorted(tree(lib / "_posts").values())  # nothing lost
     assert sorted(back) == ["2013-12-18-" + "a" * 100 + ".md", "2013-12-18-con-film.md"]
     assert result.stderr.count("warning: ") == 2 and "added as" in result.stderr
+
+
+def test_a_markdown_posts_path_poster_is_spliced_in_or_the_post_written_afresh(run, tmp_path):
+    """A post whose poster is an image file beside it: only the poster value changes where
+    that reads back exactly; where it cannot (the value is an anchor another key aliases),
+    the post is written afresh from its fields, the alias's value kept."""
+    lib = empty_library(tmp_path)
+    src = tmp_path / "drafts"
+    (src / "img").mkdir(parents=True)
+    Image.new("RGB", (40, 60), (200, 30, 30)).save(src / "img" / "p.jpg")
+    plain = b"---\ntitle:   'Spliced'   # kept\nyear: 2001\nposter: img/p.jpg\n---\nBody.\n"
+    anchored = b"---\ntitle: Anchored\nyear: 2001\nposter: &p img/p.jpg\nthumb: *p\n---\nBody.\n"
+    (src / "2020-01-01-spliced.md").write_bytes(plain)
+    (src / "2020-01-02-anchored.md").write_bytes(anchored)
+    result = run("-L", lib, "add", src / "2020-01-01-spliced.md", src / "2020-01-02-anchored.md")
+    assert result.exit_code == 0, result.stderr
+    spliced = lib / "_posts" / "2020-01-01-spliced.md"
+    head, tail = plain.split(b"img/p.jpg")
+    data = spliced.read_bytes()
+    assert data.startswith(head + b"data:image/jpeg;base64,") and data.endswith(tail)
+    post = Post.read(lib / "_posts" / "2020-01-02-anchored.md")
+    assert post.poster.origin == "data" and post.poster.format == "JPEG"
+    assert post.front_matter["thumb"] == "img/p.jpg"
+    assert post.title == "Anchored" and post.year == 2001 and post.body.strip() == "Body."

@@ -1,4 +1,5 @@
-"""Tests for filmcli.show.render: quality contract on the seed poster, ANSI format, odd inputs."""
+"""filmcli.show.cells, color and protocols: quality contract on the seed poster, ANSI format,
+odd inputs."""
 
 from __future__ import annotations
 
@@ -9,28 +10,19 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image
-
-from filmcli.show.render import (
-    RESET,
-    Cells,
-    build_xterm_lut,
-    ciede2000,
+from measure import (
     glyph_coverage,
-    grid_size,
-    iterm_sequence,
-    kitty_sequence,
     mean_ciede2000,
-    nearest_xterm,
     parse_ansi,
     psnr,
     rebuild_image,
     reference_image,
-    render_cells,
-    sixel_sequence,
-    srgb_to_lab,
-    xterm_palette,
 )
+from PIL import Image
+
+from filmcli.show.cells import RESET, Cells, grid_size, render_cells
+from filmcli.show.color import build_xterm_lut, ciede2000, nearest_xterm, srgb_to_lab, xterm_palette
+from filmcli.show.protocols import iterm_sequence, kitty_sequence, sixel_sequence
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "examples" / "seed-post.md"

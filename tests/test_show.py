@@ -14,10 +14,10 @@ import sys
 import termios
 
 import pytest
+from measure import parse_ansi, psnr, rebuild_image, reference_image
 from PIL import Image
 
 from conftest import SEED
-from filmcli.show.render import parse_ansi, psnr, rebuild_image, reference_image
 
 SGR = re.compile(r"\x1b\[[0-9;]*m")
 BLOCKS = {chr(c) for c in range(0x2580, 0x25A0)} | {" "}

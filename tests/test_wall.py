@@ -7,9 +7,9 @@ import io
 import re
 from pathlib import Path
 
+from measure import psnr
 from PIL import Image, ImageStat
 
-from filmcli.show.render import psnr
 from filmcli.show.wall import geometry
 
 

@@ -36,6 +36,7 @@ from filmcli.ops.new import (
     remove_old,
     write_post,
 )
+from filmcli.store.editing import replace_poster
 
 SOURCE_KINDS = ("json", "jsonl", "csv", "toml", "md", "letterboxd", "imdb")
 SUFFIX_KINDS = {
@@ -685,9 +686,10 @@ class Adder:
         if isinstance(poster, Poster) and poster.origin == "path":
             uri = self._embed_prepared(record, poster.value or "")
             fields["poster"] = uri
-            data = _replace_poster_line(data, post, uri) or render_post(
-                fields, post.body, gap=post.gap
-            )
+            try:
+                data = replace_poster(data, post, uri)
+            except FilmcliError:  # it would not read back (an anchor another key aliases)
+                data = render_post(fields, post.body, gap=post.gap)
         name = record.name or ""
         match = FILENAME.match(name)
         when, slug = date_from_filename(name) if match else (None, None)
@@ -940,17 +942,6 @@ def _inside(path: Path, folder: Path) -> bool:
     except ValueError:
         return False
     return True
-
-
-def _replace_poster_line(data: bytes, post: Post, uri: str) -> bytes | None:
-    """The file with only its `poster:` value replaced (the editing core), or None when it
-    cannot be (the caller then renders the post afresh)."""
-    from filmcli.store.editing import splice
-
-    try:
-        return splice(data, {"poster": uri}, path=post.path, post=post)
-    except FilmcliError:
-        return None
 
 
 def add_sources(library, sources: list[str], *, kind: str | None = None, **options) -> Report:

@@ -30,6 +30,7 @@ from filmcli.model import imageinfo
 from filmcli.model.post import Post, date_from_filename
 from filmcli.model.slug import MAX_SLUG_BYTES, slug_problem, slugify
 from filmcli.store.atomic import same_content, write_atomic
+from filmcli.store.editing import replace_poster
 
 _WINDOWS_RESERVED = {"con", "prn", "aux", "nul"} | {
     f"{p}{n}" for p in ("com", "lpt") for n in range(10)
@@ -188,14 +189,6 @@ def output_folder(library, out: str | None, *, rewrite: bool) -> tuple[Path, str
 # --------------------------------------------------------------------------------------------
 # The splice: replace the poster value, and only it (through the one editing core)
 # --------------------------------------------------------------------------------------------
-
-
-def replace_poster(raw: bytes, post: Post, value: str) -> bytes:
-    """The post's bytes with its poster value replaced by `value`; nothing else changes
-    (`editing.splice`). FilmcliError when the result would not read back exactly."""
-    from filmcli.store.editing import splice
-
-    return splice(raw, {"poster": value}, path=post.path, post=post)
 
 
 def data_uri(data: bytes, fmt: str) -> str:

@@ -1,9 +1,10 @@
 """`filmcli show`: find the film, load its poster quickly, choose how to draw it, lay it out.
 
-The drawing itself is `filmcli.show.render`; this module decides what to draw and where:
-which post a query names, how wide the poster may be beside its metadata, whether the
-terminal gets block cells, a graphics protocol or only a one-line summary, and how the
-poster, the facts and the review (Markdown, through rich) sit together.
+The drawing itself is `filmcli.show.cells` (block glyphs) and `filmcli.show.protocols`
+(kitty, iTerm2, sixel); this module decides what to draw and where: which post a query
+names, how wide the poster may be beside its metadata, whether the terminal gets block
+cells, a graphics protocol or only a one-line summary, and how the poster, the facts and
+the review (Markdown, through rich) sit together.
 """
 
 from __future__ import annotations
@@ -129,7 +130,7 @@ def load_image(data: bytes, cols: int, *, max_pixels: int = ValidateSettings.max
     from PIL import Image
 
     from filmcli.model.imageinfo import Notes, decoding
-    from filmcli.show.render import to_rgb
+    from filmcli.show.color import to_rgb
 
     notes = Notes()
     try:
@@ -268,11 +269,12 @@ def text_block(
 
 def poster_lines(img, cols: int, options: ShowOptions, data: bytes | None = None) -> list[str]:
     """The poster in the chosen protocol: one string per terminal row for blocks."""
-    from filmcli.show import render
+    from filmcli.show import protocols
+    from filmcli.show.cells import grid_size, render_cells
 
     if options.protocol == "blocks":
-        return render.render_cells(img, cols, options.symbols, options.colors).lines()
-    rows = render.grid_size(img.width, img.height, cols)[1]
+        return render_cells(img, cols, options.symbols, options.colors).lines()
+    rows = grid_size(img.width, img.height, cols)[1]
     if options.protocol == "kitty":
         small = (
             img
@@ -282,12 +284,12 @@ def poster_lines(img, cols: int, options: ShowOptions, data: bytes | None = None
                 resample=_box(),
             )
         )
-        return [render.kitty_sequence(small, cols, rows)]
+        return [protocols.kitty_sequence(small, cols, rows)]
     if options.protocol == "iterm":
         small = data if data is not None and len(data) <= 1_000_000 else img
-        return [render.iterm_sequence(small, cols)]
+        return [protocols.iterm_sequence(small, cols)]
     if options.protocol == "sixel":
-        return [render.sixel_sequence(img, width_px=cols * CELL_PX)]
+        return [protocols.sixel_sequence(img, width_px=cols * CELL_PX)]
     raise UsageError(f"unknown protocol {options.protocol!r}")
 
 

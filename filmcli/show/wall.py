@@ -179,7 +179,7 @@ def poster_image(data: bytes, box: tuple[int, int], max_pixels: int = ValidateSe
     from PIL import Image
 
     from filmcli.model.imageinfo import Notes, decoding
-    from filmcli.show.render import to_rgb
+    from filmcli.show.color import to_rgb
 
     notes = Notes()
     try:

@@ -308,6 +308,13 @@ def splice(
     return new
 
 
+def replace_poster(raw: bytes, post: Post, value: str) -> bytes:
+    """The post's bytes with only its poster value replaced by `value` (a data URI or a site
+    path); FilmcliError when the result would not read back exactly (the bytes unchanged).
+    The one splicer that `extract --rewrite`, `embed` and `add` share."""
+    return splice(raw, {"poster": value}, path=post.path, post=post)
+
+
 def _insert_point(where: Layout, key: str, raw: bytes) -> int:
     """Where a new key goes: a core key after the core keys before it in the seed's order,
     any other key after the last key."""
