@@ -80,49 +80,65 @@ def _file_stamp(path: str):
         return None
 
 
-def scan(folder: str) -> tuple[list[str], list[tuple]] | None:
-    """The post files under `folder` (relative names, in walk order) and their stamps.
+_DIR_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0)
 
-    None when a file vanished between the listing and its stat (a racing writer)."""
+
+def scan(folder: str) -> tuple[list[str], list[int]] | None:
+    """The post files under `folder` (relative names) and their stamps, five ints each
+    (size, mtime_ns, ctime_ns, inode, device), in the order the folder lists them: the
+    same order while the folder is unchanged (any other order is only a miss).
+
+    Each folder is opened once and its files are stat'ed relative to it. None when a
+    file vanished between the listing and its stat (a racing writer)."""
     names: list[str] = []
-    stamps: list[tuple] = []
-    base = os.path.join(folder, "")
-    todo = [folder]
-    while todo:
-        here = todo.pop()
-        try:
-            entries = sorted(os.scandir(here), key=lambda e: e.name)
-        except FileNotFoundError:
-            if here == folder:
-                return names, stamps  # no folder: no posts (and an empty listing)
-            return None
-        except OSError:
-            return None
-        for entry in entries:
-            name = entry.name
-            if name.startswith("."):
-                continue
-            try:
+    stamps: list[int] = []
+    try:
+        fd = os.open(folder, _DIR_FLAGS)
+    except FileNotFoundError:
+        return names, stamps  # no folder: no posts
+    except OSError:
+        return None
+    try:
+        return (names, stamps) if _scan_into(fd, "", names, stamps) else None
+    finally:
+        os.close(fd)
+
+
+def _scan_into(fd: int, prefix: str, names: list[str], stamps: list[int]) -> bool:
+    below = []
+    try:
+        with os.scandir(fd) as entries:
+            for entry in entries:
+                name = entry.name
+                if name[0] == ".":
+                    continue
                 if entry.is_dir():  # as os.walk: a linked folder is not entered
                     if not entry.is_symlink():
-                        todo.append(entry.path)
+                        below.append(name)
                     continue
                 if not name.endswith(POST_SUFFIXES):
                     continue
                 st = entry.stat()
-            except OSError:
-                return None
-            names.append(entry.path[len(base) :])
-            stamps.append(_stamp(st))
-    return names, stamps
+                names.append(prefix + name)
+                stamps += (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev)
+        for name in below:
+            sub = os.open(name, _DIR_FLAGS, dir_fd=fd)
+            try:
+                if not _scan_into(sub, f"{prefix}{name}/", names, stamps):
+                    return False
+            finally:
+                os.close(sub)
+    except OSError:
+        return False
+    return True
 
 
-def _settled(stamps, started_ns: int) -> bool:
-    for st in stamps:
-        if st is None:
-            continue
-        coarse = st[1] % 1_000_000_000 == 0 and st[2] % 1_000_000_000 == 0
-        if max(st[1], st[2]) > started_ns - (_COARSE_SETTLE_NS if coarse else SETTLE_NS):
+def _settled(flat, started_ns: int) -> bool:
+    """No file among these (stamps laid end to end) was written too recently."""
+    for i in range(0, len(flat), 5):
+        mtime, ctime = flat[i + 1], flat[i + 2]
+        coarse = mtime % 1_000_000_000 == 0 and ctime % 1_000_000_000 == 0
+        if max(mtime, ctime) > started_ns - (_COARSE_SETTLE_NS if coarse else SETTLE_NS):
             return False
     return True
 
@@ -181,7 +197,8 @@ class Lookup:
         if self.seen is None or len(output) > MAX_BYTES:
             return
         deps, scans = self.seen
-        if not _settled(deps, self.started_ns) or not all(
+        flat = [value for st in deps if st is not None for value in st]
+        if not _settled(flat, self.started_ns) or not all(
             _settled(stamps, self.started_ns) for _, stamps in scans
         ):
             return
