@@ -263,3 +263,21 @@ def test_words_the_fast_path_does_not_know_go_to_typer():
     got = parse_list(["-L", "site", "list", "-Fjson", "-w", "a=1", "--where=b=2", "p.md"])
     assert got["library"] == "site" and got["fmt"] == "json"
     assert got["where"] == ["a=1", "b=2"] and got["paths"] == ["p.md"]
+
+
+def test_lead_fields_are_the_record_s_own(site):
+    """The rows' short cut (only the lead keys asked) gives what post_record gives."""
+    from filmcli.api import Library
+    from filmcli.ops.records import LEAD_KEYS, lead_fields, post_record
+
+    (site / "_posts" / "2020-02-02-odd.md").write_text(
+        "---\ntitle: [a, 1]\ndate: not a date\nyear: 2020-01-01\npath: mine\nslug: own\n---\n"
+    )
+    library = Library(site)
+    posts = library.posts()
+    assert len(posts) > 10
+    for post in posts:
+        for mode in ("summary", "facts"):
+            whole = post_record(post, library.relpath(post.path), poster=mode)
+            part = lead_fields(post, library.relpath(post.path), LEAD_KEYS, poster=mode)
+            assert part == {k: whole[k] for k in LEAD_KEYS}

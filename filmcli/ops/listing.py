@@ -57,7 +57,7 @@ def _shown_fields(fmt: str, wanted: list[str] | None, drafts: bool) -> list[str]
 def _maker(store, fmt: str, wanted, shown, computed, drafts: bool) -> Callable:
     """What each chosen post becomes: a TSV line, a record of the shown fields, a path."""
     from filmcli.ops.formats import tsv_row
-    from filmcli.ops.records import post_record
+    from filmcli.ops.records import LEAD_KEYS, lead_fields, post_record
 
     # Tables, TSV and CSV show a poster as `JPEG 259×194 7.2 kB`: no hash to compute.
     poster_mode = "summary" if fmt in ("json", "jsonl") else "facts"
@@ -66,13 +66,19 @@ def _maker(store, fmt: str, wanted, shown, computed, drafts: bool) -> Callable:
     extra = [name for name in computed if shown is not None and name in shown]
     prefix = store.relpath(store.posts_dir) + "/" if fmt == "table" else None
     relpath = store.relpath
+    # Only lead keys shown (the default columns, paths): make just those, no whole record.
+    need = ("path",) if out_fmt == "paths" else shown
+    lead = need is not None and set(need) <= set(LEAD_KEYS)
 
     def make(post):
-        record = post_record(post, relpath(post.path), poster=poster_mode)
-        if draft_column:
-            record["draft"] = post.draft if fmt != "table" else ("draft" if post.draft else "")
-        for name in extra:
-            record[name] = post.get(name)
+        if lead:
+            record = lead_fields(post, relpath(post.path), need, poster=poster_mode)
+        else:
+            record = post_record(post, relpath(post.path), poster=poster_mode)
+            if draft_column:
+                record["draft"] = post.draft if fmt != "table" else ("draft" if post.draft else "")
+            for name in extra:
+                record[name] = post.get(name)
         if prefix is not None and record["path"].startswith(prefix):
             record["path"] = record["path"][len(prefix) :]  # files within the posts folder
         if out_fmt == "paths":
