@@ -70,48 +70,58 @@ def parse_list(words: list[str]) -> dict | None:
     got: dict = {"where": [], "sort": [], "paths": [], "command": False}
     i = 0
     while i < len(words):
-        word = words[i]
-        i += 1
-        if word == "list" and not got["command"]:
-            got["command"] = True
-            continue
-        if word in _FLAGS:
-            if not got["command"] and word not in _GLOBAL_FLAGS:
-                return None  # a list option before `list`: Typer's error
-            key, value = _FLAGS[word]
-            if key is not None:
-                got[key] = value
-            continue
-        name, value = word, None
-        if word.startswith("--") and "=" in word:
-            name, value = word.split("=", 1)
-        elif word[:2] in _SHORT_VALUES and len(word) > 2:
-            name, value = word[:2], word[2:]
-        name = _SHORT_VALUES.get(name, name)
-        if name in _VALUES:
-            if value is None:
-                if i >= len(words):
-                    return None
-                value, i = words[i], i + 1
-            _, key, many = _VALUES[name]
-            if key == "library" or got["command"]:
-                if many:
-                    got[key].append(value)
-                else:
-                    got[key] = value
-                continue
+        i = _take(got, words, i)
+        if i is None:
             return None
-        if word.startswith("-") or not got["command"]:
-            return None  # --help, --version, an unknown option or command, `--`, `-`
-        got["paths"].append(word)
-    if not got["command"]:
-        return None
     limit = got.get("limit")
     if limit is not None:
         if not limit.isascii() or not limit.isdigit():
             return None  # Typer's words for a bad number
         got["limit"] = int(limit)
-    return got
+    return got if got["command"] else None
+
+
+def _take(got: dict, words: list[str], i: int) -> int | None:
+    """Read the word at `i` (and its value) into `got`: the next index, or None."""
+    word = words[i]
+    i += 1
+    if word == "list" and not got["command"]:
+        got["command"] = True
+        return i
+    if word in _FLAGS:
+        if not got["command"] and word not in _GLOBAL_FLAGS:
+            return None  # a list option before `list`: Typer's error
+        key, value = _FLAGS[word]
+        if key is not None:
+            got[key] = value
+        return i
+    name, value = word, None
+    if word.startswith("--") and "=" in word:
+        name, value = word.split("=", 1)
+    elif word[:2] in _SHORT_VALUES and len(word) > 2:
+        name, value = word[:2], word[2:]
+    name = _SHORT_VALUES.get(name, name)
+    if name in _VALUES:
+        return _option(got, name, value, words, i)
+    if word.startswith("-") or not got["command"]:
+        return None  # --help, --version, an unknown option or command, `--`, `-`
+    got["paths"].append(word)
+    return i
+
+
+def _option(got: dict, name: str, value: str | None, words: list[str], i: int) -> int | None:
+    if value is None:
+        if i >= len(words):
+            return None
+        value, i = words[i], i + 1
+    _, key, many = _VALUES[name]
+    if key != "library" and not got["command"]:
+        return None  # a list option before `list`
+    if many:
+        got[key].append(value)
+    else:
+        got[key] = value
+    return i
 
 
 def _format(got: dict) -> str | None:
