@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 
 
 def _is_filmcli(argv: list[str]) -> bool:
@@ -202,6 +203,7 @@ def _list(got: dict, fmt: str, words: list[str]) -> int | None:
                 os.getcwd(),
                 os.environ.get("FILMCLI_LIBRARY", ""),
                 os.environ.get("TZ", ""),
+                time.strftime("%Y-%m-%d"),  # a date without a year is this year's (urls)
                 root,
                 fmt,
                 *words,
