@@ -231,6 +231,41 @@ class Library(Store):
 
         return search(self.config, title, year, provider=provider, offline=offline, refresh=refresh)
 
+    # --- listing (filmcli.ops.listing) ----------------------------------------
+
+    def list(
+        self,
+        paths: Iterable[str | os.PathLike] = (),
+        *,
+        format: str = "json",
+        fields: Sequence[str] | None = None,
+        where: Sequence[str] = (),
+        search: str | None = None,
+        sort: Sequence[str] = (),
+        reverse: bool = False,
+        limit: int | None = None,
+        drafts: bool = False,
+        on_error=None,
+    ):
+        """What `filmcli list` shows, as `listing.Listing`: `.rows` (dicts; TSV lines for
+        "tsv") in the chosen order, `.fields` the columns, `.failed` the posts that could
+        not be read (each also passed to `on_error`). `listing.write_listing` writes it."""
+        from filmcli.ops.listing import list_posts
+
+        return list_posts(
+            self,
+            [os.fspath(p) for p in paths],
+            fmt=format,
+            fields=fields,
+            where=where,
+            search=search,
+            sort=sort,
+            reverse=reverse,
+            limit=limit,
+            drafts=drafts,
+            on_error=on_error,
+        )
+
 
 def _done(move):
     """A single move that failed raises its error (bulk operations report them instead)."""

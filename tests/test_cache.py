@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
+import sys
 import time
 from pathlib import Path
 
@@ -385,3 +386,155 @@ def test_a_nonexistent_home_is_no_crash_and_creates_nothing(tmp_path):
         assert info.returncode == 0 and b"Traceback" not in info.stderr, info.stderr
     assert not gone.exists()  # no cache folder made under a home that is not there
     assert not (tmp_path / "relative-home").exists()
+
+
+# --- the output cache: a `list` command line's whole output ---------------------------
+
+
+@pytest.fixture
+def out_settled(settled, monkeypatch):
+    """As `settled`, for the output cache too."""
+    from filmcli.store import outcache
+
+    monkeypatch.setattr(outcache, "SETTLE_NS", 30_000_000)
+    return settled
+
+
+def fast(site, *words) -> tuple[int | None, bytes]:
+    """`filmcli -L SITE WORDS` through the fast path (cli.early), in this process."""
+    import io
+
+    from filmcli.cli import early
+
+    saved = sys.stdout
+    sys.stdout = io.TextIOWrapper(io.BytesIO(), encoding="utf-8")
+    try:
+        code = early.run_list(["-L", str(site), *words])
+        sys.stdout.flush()
+        return code, sys.stdout.buffer.getvalue()
+    finally:
+        sys.stdout = saved
+
+
+def no_computing(monkeypatch) -> None:
+    """From now on, computing a listing fails the test (only the output cache answers)."""
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the listing was computed")
+
+    monkeypatch.setattr(Library, "list", refuse)
+    no_reading(monkeypatch)
+
+
+def kept(site) -> list:
+    from filmcli.store import outcache
+
+    folder = cache.cache_root()
+    prefix = f"library-{outcache.library_digest(str(site.resolve()))}.list-"
+    if folder is None or not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.name.startswith(prefix))
+
+
+def test_an_unchanged_listing_is_served_whole_from_the_output_cache(run, out_settled, monkeypatch):
+    code, first = fast(out_settled, "list", "-F", "tsv")
+    assert code == 0 and b"Her\t2013" in first
+    assert first.decode() == run("-L", out_settled, "list", "-F", "tsv").stdout
+    assert len(kept(out_settled)) == 1
+    no_computing(monkeypatch)
+    assert fast(out_settled, "list", "-F", "tsv") == (0, first)
+
+
+def test_the_output_cache_misses_on_any_change_to_the_posts(out_settled, monkeypatch):
+    posts = out_settled / "_posts"
+    her = posts / "2013-12-18-her.md"
+
+    def listed():
+        time.sleep(0.06)  # the files settle: each answer may be kept
+        return fast(out_settled, "list", "-F", "json")[1].decode()
+
+    assert '"Her"' in listed()
+    # the same size, the same mtime, within the same second: only ctime tells
+    st = her.stat()
+    her.write_bytes(her.read_bytes().replace(b'title: "Her"', b'title: "Hex"'))
+    os.utime(her, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert '"Hex"' in listed() and '"Her"' not in listed()
+    # replaced by a rename
+    spare = out_settled / "spare.md"
+    spare.write_bytes(her.read_bytes().replace(b'title: "Hex"', b'title: "Hey"'))
+    os.replace(spare, her)
+    assert '"Hey"' in listed()
+    # added, removed, renamed
+    (posts / "2020-01-01-new.md").write_text("---\ntitle: Newcomer\nyear: 2020\n---\n")
+    assert '"Newcomer"' in listed()
+    (posts / "2020-01-01-new.md").rename(posts / "2021-01-01-moved.md")
+    assert "2021-01-01-moved.md" in listed()
+    (posts / "2021-01-01-moved.md").unlink()
+    assert "Newcomer" not in listed()
+    # a folder below the posts, and a setting
+    (posts / "more").mkdir()
+    (posts / "more" / "2019-05-05-deep.md").write_text("---\ntitle: Deep\n---\n")
+    assert '"Deep"' in listed()
+    (out_settled / "_config.yml").write_text("title: t\npermalink: /films/:title/\n")
+    assert "/films/her/" in fast(out_settled, "list", "-F", "tsv", "--fields", "url")[1].decode()
+
+
+def test_a_corrupt_or_old_entry_is_a_miss_and_rewritten(out_settled, monkeypatch):
+    from filmcli.store import outcache
+
+    code, first = fast(out_settled, "list", "-F", "csv")
+    (entry,) = kept(out_settled)
+    entry.write_bytes(b"\x00garbage")
+    assert fast(out_settled, "list", "-F", "csv") == (0, first)
+    assert entry.read_bytes() != b"\x00garbage"
+    monkeypatch.setattr(outcache, "LAYOUT", outcache.LAYOUT + 1)
+    calls = []
+    real = Library.list
+    monkeypatch.setattr(Library, "list", lambda *a, **k: calls.append(1) or real(*a, **k))
+    assert fast(out_settled, "list", "-F", "csv") == (0, first)
+    assert calls == [1]
+
+
+def test_a_post_changed_while_listed_is_never_served_stale(out_settled, monkeypatch):
+    her = out_settled / "_posts" / "2013-12-18-her.md"
+    real = Library.list
+
+    def racing(self, *args, **kwargs):
+        result = real(self, *args, **kwargs)
+        her.write_bytes(her.read_bytes().replace(b'title: "Her"', b'title: "Raced"'))
+        return result
+
+    monkeypatch.setattr(Library, "list", racing)
+    assert b'"Her"' in fast(out_settled, "list", "-F", "json")[1]
+    monkeypatch.setattr(Library, "list", real)
+    time.sleep(0.06)
+    assert b'"Raced"' in fast(out_settled, "list", "-F", "json")[1]
+
+
+def test_the_output_cache_is_bounded_and_cleared(run, out_settled):
+    from filmcli.store import outcache
+
+    for n in range(outcache.KEEP + 4):
+        assert fast(out_settled, "list", "-F", "tsv", "--limit", str(n))[0] == 0
+    assert len(kept(out_settled)) == outcache.KEEP
+    assert run("-L", out_settled, "cache", "clear").exit_code == 0
+    assert kept(out_settled) == []
+
+
+def test_no_cache_and_failed_reads_keep_no_output(out_settled):
+    assert fast(out_settled, "--no-cache", "list", "-F", "tsv")[0] == 0
+    assert kept(out_settled) == []
+    (out_settled / "_posts" / "2020-01-01-broken.md").write_text("---\ntitle: [\n---\n")
+    time.sleep(0.06)
+    assert fast(out_settled, "list", "-F", "tsv")[0] == 1
+    assert kept(out_settled) == []
+
+
+def test_a_real_process_serves_the_kept_output(tmp_path, site):
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "xdg")}
+    time.sleep(1.1)  # older than the real margin
+    first = run_process("-L", site, "list", "-F", "jsonl", env=env)
+    assert first.returncode == 0 and first.stderr == b""
+    assert len(list((tmp_path / "xdg" / "filmcli").glob("library-*.list-*"))) == 1
+    again = run_process("-L", site, "list", "-F", "jsonl", env=env)
+    assert (again.returncode, again.stdout, again.stderr) == (0, first.stdout, b"")

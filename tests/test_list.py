@@ -201,3 +201,83 @@ def test_parse_and_show_make_control_characters_visible(run, site):
         result = run(*args)
         assert "\x1b" not in result.stdout and "\x07" not in result.stdout, args
         assert "Body \\x1b]0;pwned\\x07 here." in result.stdout, args
+
+
+# --- the fast path: `list` in a machine format, answered before Typer is built -----------
+
+FAST_LINES = [
+    ["list", "--format", "tsv"],
+    ["list"],  # a pipe: TSV without a header
+    ["list", "-F", "json"],
+    ["list", "-Fjsonl", "--fields", "title,url,draft"],
+    ["list", "--format=csv", "--csv-safe", "--sort", "-year", "--limit", "3"],
+    ["list", "-F", "csv", "--no-csv-safe", "-s", "director", "-s", "-title"],
+    ["list", "-F", "paths", "-0", "-r"],
+    ["list", "-F", "tsv", "-w", "year>=2000", "-S", "the", "--no-pager"],
+    ["list", "--drafts", "-F", "json", "--where=poster!=none"],
+    ["--no-cache", "list", "-F", "tsv", "--debug", "--no-color"],
+    ["list", "_posts/2013-12-18-her.md", "-F", "json"],
+    ["list", "-F", "tsv", "--fields", "title,nosuchfield"],  # a usage error: Typer's words
+    ["list", "-F", "xml"],
+    ["list", "--limit", "-1", "-F", "tsv"],
+    ["list", "--null", "-F", "tsv"],
+    ["list", "-F", "tsv", "--where", "year>>"],
+]
+
+
+def test_the_fast_path_writes_what_typer_writes(run, site, monkeypatch):
+    monkeypatch.chdir(site)
+    (site / "_drafts").mkdir()
+    (site / "_drafts" / "a-draft.md").write_text("---\ntitle: Draft\nyear: 2020\n---\nText\n")
+    (site / "_posts" / "2020-01-01-broken.md").write_text("---\ntitle: [\n---\n")
+    for line in FAST_LINES:
+        typer_way = run("-L", site, *line)
+        for _ in range(2):  # computed, then (once the files settle) perhaps from the cache
+            fast = run_process("-L", site, *line, cwd=site)
+            assert fast.stdout.decode() == typer_way.stdout, line
+            assert fast.stderr.decode() == typer_way.stderr, line
+            assert fast.returncode == typer_way.exit_code, line
+
+
+def test_the_fast_path_answers_without_typer(site):
+    from test_startup import heavy, imported
+
+    proc, modules = imported("-L", str(site), "list", "--format", "tsv")
+    assert proc.returncode == 0 and b"Her\t2013" in proc.stdout
+    assert heavy(modules, ("typer", "click", "rich", "PIL", "pydantic")) == set()
+
+
+def test_words_the_fast_path_does_not_know_go_to_typer():
+    from filmcli.cli.early import parse_list
+
+    for words in (
+        ["list", "--help"],
+        ["list", "-rs", "year"],
+        ["list", "--", "x"],
+        ["-r", "list"],
+        ["list", "--limit", "x"],
+        ["stats"],
+        ["list", "--format"],
+    ):
+        assert parse_list(words) is None, words
+    got = parse_list(["-L", "site", "list", "-Fjson", "-w", "a=1", "--where=b=2", "p.md"])
+    assert got["library"] == "site" and got["fmt"] == "json"
+    assert got["where"] == ["a=1", "b=2"] and got["paths"] == ["p.md"]
+
+
+def test_lead_fields_are_the_record_s_own(site):
+    """The rows' short cut (only the lead keys asked) gives what post_record gives."""
+    from filmcli.api import Library
+    from filmcli.ops.records import LEAD_KEYS, lead_fields, post_record
+
+    (site / "_posts" / "2020-02-02-odd.md").write_text(
+        "---\ntitle: [a, 1]\ndate: not a date\nyear: 2020-01-01\npath: mine\nslug: own\n---\n"
+    )
+    library = Library(site)
+    posts = library.posts()
+    assert len(posts) > 10
+    for post in posts:
+        for mode in ("summary", "facts"):
+            whole = post_record(post, library.relpath(post.path), poster=mode)
+            part = lead_fields(post, library.relpath(post.path), LEAD_KEYS, poster=mode)
+            assert part == {k: whole[k] for k in LEAD_KEYS}

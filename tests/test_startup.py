@@ -70,3 +70,26 @@ def test_version_inside_a_program_does_not_exit(run):
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=60)
     assert proc.returncode == 0 and proc.stdout.strip() == b"still here"
     assert run("--version").stdout.startswith("filmcli ")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["stats"],
+        ["stats", "--top", "3"],
+        ["wall", "-o", "w.png", "--columns", "4", "--tile-width", "64"],
+        ["list", "-F", "table", "--limit", "2", "--reverse"],
+    ],
+)
+def test_int_and_bool_options_need_no_pydantic(site, args):
+    proc, modules = imported("-L", str(site), *args, cwd=site)
+    assert proc.returncode == 0, proc.stderr[-800:]
+    assert heavy(modules, ("pydantic",)) == set()
+
+
+def test_a_bad_whole_number_is_still_reported_in_filmcli_words(run, site):
+    for value, problem in (("0", "must be at least 1"), ("x", "must be a whole number")):
+        result = run("-L", site, "stats", "--top", value)
+        assert result.exit_code == 2 and problem in result.stderr, result.stderr
+    result = run("-L", site, "wall", "-o", "w.png", "--tile-width", "5000")
+    assert result.exit_code == 2 and "must be at most 2000" in result.stderr

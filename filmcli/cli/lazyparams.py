@@ -5,8 +5,10 @@ it even for an option that was not given. Importing Pydantic and building the
 adapters costs more than everything else `filmcli list` does on a warm cache.
 
 This installs a thin wrapper around Typer's per-parameter coercion: values
-that are absent, and text given to a `str` / `str | None` / `list[str]`
-parameter (which Pydantic would hand back unchanged), are answered here; any
+that are absent, text given to a `str` / `str | None` / `list[str]`
+parameter (which Pydantic would hand back unchanged), and a whole number (an int
+default, or decimal digits) for an `int` / `int | None` parameter within its
+min/max, are answered here; any
 other value goes to Typer's own coercion exactly as before. The wrapper is
 installed only when Typer has the internals it expects.
 """
@@ -18,6 +20,9 @@ import types
 # `str | None` also equals `typing.Optional[str]`, whichever spelling a module used.
 _TEXT = (str, str | None)
 _TEXT_LISTS = (list[str], list[str] | None)
+_INTS = (int, int | None)
+#: longer digit strings go to Typer (Python refuses ints of over 4300 digits)
+_MAX_DIGITS = 18
 
 
 def _kind(annotation) -> str | None:
@@ -26,15 +31,30 @@ def _kind(annotation) -> str | None:
             return "text"
         if annotation in _TEXT_LISTS:
             return "list"
+        if annotation in _INTS:
+            return "int"
     except TypeError:  # an annotation that cannot be compared
         return None
+    return None
+
+
+def _whole(value) -> int | None:
+    """An int, or decimal digits (a leading minus allowed) as Pydantic reads them; else None
+    (Pydantic decides, and words its own error)."""
+    if type(value) is int:
+        return value
+    if type(value) is not str:
+        return None
+    digits = value[1:] if value.startswith("-") else value
+    if digits.isascii() and digits.isdigit() and len(digits) <= _MAX_DIGITS:
+        return int(value)
     return None
 
 
 class _LazyRuntimeParam:
     """Answers the cheap cases; builds Typer's own coercion only when needed."""
 
-    __slots__ = ("_param", "_kind", "_real")
+    __slots__ = ("_param", "_kind", "_bounds", "_real")
 
     def __init__(self, param):
         self._param = param
@@ -47,6 +67,7 @@ class _LazyRuntimeParam:
             and not getattr(info, "click_type", None)
         )
         self._kind = _kind(getattr(desc, "annotation", None)) if plain else None
+        self._bounds = (getattr(info, "min", None), getattr(info, "max", None))
         self._real = None
 
     def _typer(self):
@@ -69,6 +90,12 @@ class _LazyRuntimeParam:
             and all(type(v) is str for v in value)
         ):
             return list(value)
+        if self._kind == "int" and not multi:
+            number = _whole(value)
+            low, high = self._bounds
+            if number is not None and (low is None or number >= low):
+                if high is None or number <= high:
+                    return number
         return self._typer().coerce(value, param=param, ctx=ctx)
 
     def __getattr__(self, name):  # anything else Typer asks of a runtime param

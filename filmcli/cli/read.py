@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from filmcli.cli import console
 from filmcli.cli.app import app, get_library
 from filmcli.cli.common import (
     PATHS_HELP,
@@ -14,9 +15,7 @@ from filmcli.cli.common import (
     finish,
     split_fields,
 )
-
-TABLE_FIELDS = ["title", "year", "director", "poster", "date", "path"]
-LIST_FORMATS = ("table", "json", "jsonl", "csv", "tsv", "paths")
+from filmcli.ops.listing import LIST_FORMATS
 
 
 @app.command("list")
@@ -57,70 +56,32 @@ def list_cmd(
     """List the films, sorted and filtered, as a table or for scripts."""
     import sys
 
-    from filmcli.errors import UsageError
-    from filmcli.ops.formats import tsv_escape, tsv_row, write_lines, write_records
-    from filmcli.ops.query import computed_fields, field_names, with_computed
-    from filmcli.ops.records import LEAD_KEYS, post_record
+    from filmcli.ops.listing import check_list_options, write_listing
 
     library = get_library(ctx)
     chosen_fmt = choose_format(fmt, LIST_FORMATS, tty_default="table", pipe_default="plain")
-    if null and chosen_fmt != "paths":
-        raise UsageError("--null goes with --format paths")
-    wanted = split_fields(fields)
-    drafts = filters.drafts
-    # Each post becomes what the output needs (a TSV line, the cells, a record) as it is
-    # read, and only that and its sort keys are kept: memory stays small at any size.
-    reading = Reading(library, paths or [], lazy=True, drafts=drafts)
-    computed = computed_fields(library.root, field_names(filters.where, filters.sort, wanted or ()))
+    check_list_options(chosen_fmt, null=null)
 
-    def posts():
-        yield from with_computed(reading.stream(), computed)
+    def say(item):
+        console.error_line(library.shown_location(item), item.message, item.hint)
 
-    # Tables, TSV and CSV show a poster as `JPEG 259×194 7.2 kB`: no hash to compute.
-    poster_mode = "summary" if chosen_fmt in ("json", "jsonl") else "facts"
-    out_fmt = "tsv" if chosen_fmt == "plain" else chosen_fmt
-    default_fields = TABLE_FIELDS + ["draft"] if drafts else TABLE_FIELDS
+    listing = library.list(
+        paths or [],
+        format=chosen_fmt,
+        fields=split_fields(fields),
+        where=filters.where,
+        search=filters.search,
+        sort=filters.sort,
+        reverse=filters.reverse,
+        limit=filters.limit,
+        drafts=filters.drafts,
+        on_error=say,
+    )
     if chosen_fmt == "table":
-        shown = wanted or default_fields
-        prefix = library.relpath(library.posts_dir) + "/"
-    elif wanted is None and out_fmt in ("tsv", "csv"):
-        shown = default_fields
+        _print_table(listing.rows, listing.fields, listing.read, paged=not no_pager)
     else:
-        shown = wanted  # None for json/jsonl without --fields: every key, found at the end
-
-    def make(post):
-        record = post_record(post, library.relpath(post.path), poster=poster_mode)
-        if drafts or (wanted and "draft" in wanted):
-            record["draft"] = (
-                post.draft if chosen_fmt != "table" else ("draft" if post.draft else "")
-            )
-        for name in computed:
-            if shown is not None and name in shown:
-                record[name] = post.get(name)
-        if chosen_fmt == "table" and record["path"].startswith(prefix):
-            record["path"] = record["path"][len(prefix) :]  # files within the posts folder
-        if out_fmt == "paths":
-            return {"path": record["path"]}
-        if shown is None:
-            return record
-        if out_fmt == "tsv":
-            return tsv_row(record, shown)
-        return {f: record.get(f) for f in shown}
-
-    chosen = filters.select(posts(), make=make, fields=wanted or ())
-    if chosen_fmt == "table":
-        _print_table(chosen, shown, reading.read, paged=not no_pager)
-    elif out_fmt == "tsv":
-        if chosen_fmt != "plain":
-            sys.stdout.write("\t".join(map(tsv_escape, shown)) + "\n")
-        write_lines(sys.stdout, chosen)
-    else:
-        if shown is None:
-            shown = list(LEAD_KEYS)
-            for record in chosen:
-                shown.extend(k for k in record if k not in shown)
-        write_records(sys.stdout, chosen, out_fmt, shown, header=True, null=null, csv_safe=csv_safe)
-    finish(reading.exit_code)
+        write_listing(sys.stdout, listing, null=null, csv_safe=csv_safe)
+    finish(listing.exit_code)
 
 
 def _print_table(

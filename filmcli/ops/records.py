@@ -61,3 +61,32 @@ def post_record(post: Post, path: str, *, poster: str = "summary", body: bool = 
     if body:
         record["body"] = post.body
     return record
+
+
+def lead_fields(post: Post, path: str, fields, *, poster: str = "summary") -> dict:
+    """`post_record(...)` restricted to `fields`, all of them LEAD_KEYS: only those made
+    (no walk over the other keys; `list`'s default columns)."""
+    fm = post.front_matter
+    out: dict = {}
+    for name in fields:
+        if name == "path":
+            out[name] = path
+        elif name == "date":
+            date = post.date
+            if date is not None:
+                out[name] = date.isoformat()
+            else:
+                out[name] = jsonable(fm["date"]) if "date" in fm else None
+        elif name == "slug":
+            out[name] = post.slug
+        elif name == "poster":
+            value = fm.get("poster")
+            if isinstance(value, Poster):
+                out[name] = (
+                    value.text if poster == "inline" else value.summary(hash=poster != "facts")
+                )
+            else:
+                out[name] = jsonable(value)
+        else:
+            out[name] = jsonable(fm.get(name))
+    return out

@@ -24,7 +24,6 @@ import os
 import sqlite3
 import stat as stat_module
 import time
-import zlib
 from pathlib import Path
 from urllib.parse import quote
 
@@ -61,9 +60,9 @@ def cache_file(root: str | os.PathLike) -> Path | None:
     folder = cache_root()
     if folder is None:
         return None
-    raw = os.fsencode(root)
-    digest = f"{zlib.crc32(raw):08x}{zlib.adler32(raw):08x}"
-    return folder / f"library-{digest}.sqlite"
+    from filmcli.store.outcache import library_digest
+
+    return folder / f"library-{library_digest(os.fspath(root))}.sqlite"
 
 
 # --- trusting the cache's folder and file ---------------------------------------------
@@ -464,8 +463,15 @@ def cache_files() -> list[Path]:
 
 
 def clear(root: str | os.PathLike | None = None) -> int:
-    """Delete the cache of one library (or of all when `root` is None); files removed."""
+    """Delete the cache of one library (or of all when `root` is None); files removed
+    (the kept `list` outputs of filmcli.store.outcache go too, uncounted)."""
+    from filmcli.store import outcache
+
     targets = [cache_file(os.fspath(root))] if root is not None else cache_files()
+    if root is not None:
+        outcache.clear(os.fspath(root))
+    else:
+        outcache.clear_all()
     removed = 0
     for path in targets:
         if path is None:

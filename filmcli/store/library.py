@@ -5,14 +5,17 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from filmcli.errors import FilmcliError, UsageError
-from filmcli.model.post import Post
-from filmcli.model.reader import parse_bytes, read_stamped
 from filmcli.model.slug import POST_SUFFIXES
 from filmcli.store.config import CONFIG_NAME, Config, Settings, load_config, settings_of
 
 _BATCH = 512  # posts stat'ed and looked up in the cache together
+if TYPE_CHECKING:
+    from filmcli.model.post import Post
+    from filmcli.model.reader import parse_bytes, read_stamped
+
 SITE_MARKERS = (CONFIG_NAME, "_config.yml", "_config.yaml")
 
 
@@ -189,6 +192,8 @@ class Store:
 
     def read(self, path: str | os.PathLike) -> Post:
         """Read one post; errors carry the path as the user sees it."""
+        from filmcli.model.post import Post
+
         max_bytes = self.settings.read.max_post_bytes
         try:
             return Post.read(path, max_bytes=max_bytes)
@@ -338,6 +343,8 @@ class Store:
     @staticmethod
     def _read_in(path: Path, folders: dict[str, int], max_bytes: int | None) -> Post:
         """Read a post through an open handle on its folder: short paths, fewer lookups."""
+        if "read_stamped" not in globals():
+            _readers()
         folder, name = os.path.split(path)
         fd = folders.get(folder)
         if fd is None and folder:
@@ -358,11 +365,32 @@ class Store:
         drafts: bool = False,
     ) -> list[Post]:
         """The posts that read cleanly (use iter_posts to see the others)."""
+        from filmcli.model.post import Post
+
         return [
             p
             for p in self.iter_posts(paths, use_cache=use_cache, drafts=drafts)
             if isinstance(p, Post)
         ]
+
+
+_READERS = ("Post", "parse_bytes", "read_stamped")
+
+
+def _readers() -> None:
+    """Post, parse_bytes and read_stamped become globals here on the first read: finding
+    a site, its settings and its files (the output cache's check) needs no YAML."""
+    from filmcli.model import post, reader
+
+    for name in _READERS:
+        globals().setdefault(name, getattr(post if name == "Post" else reader, name))
+
+
+def __getattr__(name: str):
+    if name in _READERS:
+        _readers()
+        return globals()[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _outside_allowed() -> bool:
