@@ -421,13 +421,11 @@ def add_cmd(
     from filmcli.cli.common import finish
     from filmcli.cli.console import data_output, error_line, message, warn
     from filmcli.cli.progress import Progress
-    from filmcli.ops.add import add_sources
     from filmcli.ops.new import display_path
 
     library = get_library(ctx)
-
+    lookup_only(lookup, provider, offline, refresh)
     data_output()  # the paths added, for scripts: UTF-8 whatever the locale
-
     bar = Progress("adding")  # how many records the sources hold is known only at the end
 
     def added(path, plan):
@@ -444,38 +442,33 @@ def add_cmd(
         bar.advance()
         error_line(exc.location, exc.message, exc.hint)
 
-    def note(where, text):
-        warn(where, text)
-
-    fresh = not library.posts_dir.exists()
-    if not dry_run:
-        from filmcli.store.lock import library_lock
-
-        ctx.with_resource(library_lock(library))  # held until the command ends
-    complete = None
-    if lookup:
-        from filmcli.lookup import Session
-        from filmcli.ops.fill import Completer
-
-        complete = Completer(Session(library.config, provider, offline=offline, refresh=refresh))
-        ctx.call_on_close(complete.session.close)
-    lookup_only(lookup, provider, offline, refresh)
     with bar:
-        report = add_sources(
-            library,
+        report = library.add(
             sources,
             kind=kind,
             force=force,
             dry_run=dry_run,
+            lookup=lookup,
+            provider=provider,
+            offline=offline,
+            refresh=refresh,
             on_added=added,
             on_skipped=skipped,
             on_failed=failed,
-            on_note=note,
-            complete=complete,
+            on_note=warn,
         )
-    if fresh and library.posts_dir.is_dir():
+    _say_added(library, report, lookup)
+    finish(report.exit_code)
+
+
+def _say_added(library, report, lookup: bool) -> None:
+    """add's closing lines on stderr: the folder it made, the counts, the posts to finish."""
+    from filmcli.cli.console import message
+    from filmcli.ops.new import display_path
+
+    if report.created_folder:
         message(f"created the posts folder {display_path(library.posts_dir)}")
-    verb = "would add" if dry_run else "added"
+    verb = "would add" if report.dry_run else "added"
     summary = (
         f"{verb} {len(report.added)}, skipped {report.skipped} (already present), "
         f"failed {report.failed}"
@@ -487,7 +480,7 @@ def add_cmd(
             f"; skipped {report.not_films} not film"
             f"{'s' if report.not_films != 1 else ''} (TV series, episodes)"
         )
-    message(summary + (" (dry run: nothing written)" if dry_run else ""))
+    message(summary + (" (dry run: nothing written)" if report.dry_run else ""))
     if report.incomplete:
         message(
             f"incomplete ({len(report.incomplete)}; finish them"
@@ -496,4 +489,3 @@ def add_cmd(
         )
         for path, missing in report.incomplete:
             message(f"  {display_path(path)}: no {', no '.join(missing)}")
-    finish(report.exit_code)
