@@ -38,7 +38,39 @@ if _is_cli(_sys.argv):
 
 __version__ = "0.1.0"
 
-__all__ = ["Library", "Post", "Poster", "FilmcliError", "__version__"]
+__all__ = [
+    "Library",
+    "Post",
+    "Poster",
+    "FilmcliError",
+    "__version__",
+    # the results of new, add, extract_posters, embed_posters and wall
+    "NewResult",
+    "AddReport",
+    "ExtractReport",
+    "EmbedReport",
+    "PosterResult",
+    "WallResult",
+]
+
+from typing import TYPE_CHECKING as _TYPE_CHECKING  # noqa: E402  (after the excepthook)
+
+if _TYPE_CHECKING:  # what type checkers see; at run time __getattr__ imports on first use
+    from filmcli.ops.add import AddReport
+    from filmcli.ops.new import NewResult
+    from filmcli.ops.posters import EmbedReport, ExtractReport
+    from filmcli.posters.extract import Result as PosterResult
+    from filmcli.show.wall import WallResult
+
+#: name -> (module, attribute), imported on first use
+_WRITE_NAMES = {
+    "NewResult": ("filmcli.ops.new", "NewResult"),
+    "AddReport": ("filmcli.ops.add", "AddReport"),
+    "ExtractReport": ("filmcli.ops.posters", "ExtractReport"),
+    "EmbedReport": ("filmcli.ops.posters", "EmbedReport"),
+    "PosterResult": ("filmcli.posters.extract", "Result"),
+    "WallResult": ("filmcli.show.wall", "WallResult"),
+}
 
 
 def __getattr__(name):
@@ -58,4 +90,9 @@ def __getattr__(name):
         from filmcli.errors import FilmcliError
 
         return FilmcliError
+    if name in _WRITE_NAMES:
+        import importlib
+
+        module, attribute = _WRITE_NAMES[name]
+        return getattr(importlib.import_module(module), attribute)
     raise AttributeError(f"module 'filmcli' has no attribute {name!r}")

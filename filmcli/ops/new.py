@@ -449,6 +449,10 @@ def create_post(
     from filmcli.ops.manage import check_value
     from filmcli.store.lock import library_lock
 
+    values = {"title": title, "director": seed.get("director"), "year": seed.get("year")}
+    missing = missing_fields(library.config, {**values, "poster": seed.get("poster_file")})
+    if missing:
+        raise UsageError(f"missing {', '.join(missing)}")
     extra = dict(fields or {})
     for key, value in extra.items():
         if key in SEED_KEYS:
