@@ -424,14 +424,33 @@ def add_cmd(
 ) -> None:
     """Add posts from exports, Markdown files, Letterboxd or IMDb CSVs; each whole or not at all."""
     from filmcli.cli.common import finish
-    from filmcli.cli.console import data_output, error_line, message, warn
+    from filmcli.cli.console import data_output
     from filmcli.cli.progress import Progress
-    from filmcli.ops.new import display_path
 
     library = get_library(ctx)
     lookup_only(lookup, provider, offline, refresh)
     data_output()  # the paths added, for scripts: UTF-8 whatever the locale
     bar = Progress("adding")  # how many records the sources hold is known only at the end
+    with bar:
+        report = library.add(
+            sources,
+            kind=kind,
+            force=force,
+            dry_run=dry_run,
+            lookup=lookup,
+            provider=provider,
+            offline=offline,
+            refresh=refresh,
+            **_add_hooks(bar),
+        )
+    _say_added(library, report, lookup)
+    finish(report.exit_code)
+
+
+def _add_hooks(bar) -> dict:
+    """add's lines as each record is decided: the path added on stdout, the rest on stderr."""
+    from filmcli.cli.console import error_line, message, warn
+    from filmcli.ops.new import display_path
 
     def added(path, plan):
         bar.advance()
@@ -447,23 +466,7 @@ def add_cmd(
         bar.advance()
         error_line(exc.location, exc.message, exc.hint)
 
-    with bar:
-        report = library.add(
-            sources,
-            kind=kind,
-            force=force,
-            dry_run=dry_run,
-            lookup=lookup,
-            provider=provider,
-            offline=offline,
-            refresh=refresh,
-            on_added=added,
-            on_skipped=skipped,
-            on_failed=failed,
-            on_note=warn,
-        )
-    _say_added(library, report, lookup)
-    finish(report.exit_code)
+    return {"on_added": added, "on_skipped": skipped, "on_failed": failed, "on_note": warn}
 
 
 def _say_added(library, report, lookup: bool) -> None:
