@@ -53,9 +53,9 @@ __all__ = [
     "WallResult",
 ]
 
-from typing import TYPE_CHECKING as _TYPE_CHECKING  # noqa: E402  (after the excepthook)
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (type checkers know it)
 
-if _TYPE_CHECKING:  # what type checkers see; at run time __getattr__ imports on first use
+if TYPE_CHECKING:  # what type checkers see; at run time __getattr__ imports on first use
     from filmcli.ops.add import AddReport
     from filmcli.ops.new import NewResult
     from filmcli.ops.posters import EmbedReport, ExtractReport

@@ -14,6 +14,13 @@ from filmcli.errors import FilmcliError
 from filmcli.model.post import Post
 from filmcli.store.library import Store
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from filmcli.ops.add import AddReport
+    from filmcli.ops.new import NewResult
+    from filmcli.ops.posters import EmbedReport, ExtractReport
+    from filmcli.show.wall import WallResult
+
 
 class Library(Store):
     """A Jekyll film blog: its posts, and everything filmcli can do with them."""
@@ -197,7 +204,7 @@ class Library(Store):
         dry_run: bool = False,
         on_note=None,
         before_write=None,
-    ):
+    ) -> NewResult:
         """Write one post, `_posts/DATE-SLUG.md` (a draft: `_drafts/SLUG.md`), as `filmcli
         new` does. `poster` is an image file (or a `PreparedPoster`), made upright, stripped
         and embedded; `fields` are other front-matter keys (`{"rating": 4.5}`); `force`
@@ -241,7 +248,7 @@ class Library(Store):
         on_skipped=None,
         on_failed=None,
         on_note=None,
-    ):
+    ) -> AddReport:
         """Add posts from export files, Markdown posts or folders, Letterboxd or IMDb CSVs
         ('-': stdin), each record whole or not at all, as `filmcli add` does; `kind` forces
         the format (json, jsonl, csv, toml, md, letterboxd, imdb). With `lookup`, records
@@ -279,7 +286,7 @@ class Library(Store):
         on_start=None,
         on_result=None,
         **filters,
-    ):
+    ) -> ExtractReport:
         """Write each embedded poster of the posts under `paths` (default: all) to
         `out/<slug>.<ext>` byte for byte (default folder: poster.dir), and with `rewrite`
         point each post's poster at its file. `filters` are `where`, `search`, `sort`,
@@ -311,7 +318,7 @@ class Library(Store):
         on_start=None,
         on_result=None,
         **filters,
-    ):
+    ) -> EmbedReport:
         """Embed the posters the posts under `paths` give as site paths or files, as data
         URIs (the inverse of `extract_posters(rewrite=True)`). `filters` and the hooks are
         as for `extract_posters`. Returns an `EmbedReport` (`.bytes_embedded` too)."""
@@ -341,7 +348,7 @@ class Library(Store):
         on_read=None,
         on_start=None,
         on_tile=None,
-    ):
+    ) -> WallResult:
         """Draw a contact sheet of the chosen posts' posters with titles and years, and
         write it to `out` (.jpg, .png or .webp). A post that cannot be read is passed to
         `on_error(exc)` and counted; `on_read()` hears each post read, `on_start(n)` the
