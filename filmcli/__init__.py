@@ -43,74 +43,85 @@ __all__ = [
     "Post",
     "Poster",
     "FilmcliError",
-    "__version__",
-    # managing films and looking them up (set, rm, edit, rename, publish, fill, lookup, init)
+    "UsageError",
+    "Problem",
     "Candidate",
     "Candidates",
     "Change",
     "Chosen",
     "Edit",
     "FieldChange",
-    "Filled",
-    "InitReport",
     "Move",
-    "Problem",
     "Removal",
     "Tally",
-    "UsageError",
+    "Filled",
+    "InitReport",
     "init_site",
+    "NewResult",
+    "AddReport",
+    "ExtractReport",
+    "EmbedReport",
+    "PosterResult",
+    "WallResult",
+    "__version__",
 ]
 
-import typing as _typing  # noqa: E402  (after the interrupt handler, as every import)
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (type checkers know it)
 
-if _typing.TYPE_CHECKING:  # type checkers see the lazy names below
-    from filmcli.errors import UsageError
+if TYPE_CHECKING:  # what type checkers see; at run time __getattr__ imports on first use
+    from filmcli.api import Library
+    from filmcli.errors import FilmcliError, UsageError
     from filmcli.lookup import Candidate, Candidates
+    from filmcli.model.post import Post
+    from filmcli.model.poster import Poster
+    from filmcli.ops.add import AddReport
     from filmcli.ops.fill import Filled
     from filmcli.ops.manage import Change, Chosen, Edit, FieldChange, Move, Removal, Tally
+    from filmcli.ops.new import NewResult
+    from filmcli.ops.posters import EmbedReport, ExtractReport
     from filmcli.ops.scaffold import InitReport
     from filmcli.ops.scaffold import init_library as init_site
     from filmcli.ops.validate import Problem
+    from filmcli.posters.extract import Result as PosterResult
+    from filmcli.show.wall import WallResult
 
-# name -> (module, attribute), imported on first use
+#: name -> (module, attribute): imported on first use, so `filmcli --version` stays fast
 _LAZY = {
+    "Library": ("filmcli.api", "Library"),
+    "Post": ("filmcli.model.post", "Post"),
+    "Poster": ("filmcli.model.poster", "Poster"),
+    "FilmcliError": ("filmcli.errors", "FilmcliError"),
+    "UsageError": ("filmcli.errors", "UsageError"),
+    "Problem": ("filmcli.ops.validate", "Problem"),
     "Candidate": ("filmcli.lookup", "Candidate"),
     "Candidates": ("filmcli.lookup", "Candidates"),
     "Change": ("filmcli.ops.manage", "Change"),
     "Chosen": ("filmcli.ops.manage", "Chosen"),
     "Edit": ("filmcli.ops.manage", "Edit"),
     "FieldChange": ("filmcli.ops.manage", "FieldChange"),
-    "Filled": ("filmcli.ops.fill", "Filled"),
-    "InitReport": ("filmcli.ops.scaffold", "InitReport"),
     "Move": ("filmcli.ops.manage", "Move"),
-    "Problem": ("filmcli.ops.validate", "Problem"),
     "Removal": ("filmcli.ops.manage", "Removal"),
     "Tally": ("filmcli.ops.manage", "Tally"),
-    "UsageError": ("filmcli.errors", "UsageError"),
+    "Filled": ("filmcli.ops.fill", "Filled"),
+    "InitReport": ("filmcli.ops.scaffold", "InitReport"),
     "init_site": ("filmcli.ops.scaffold", "init_library"),
+    "NewResult": ("filmcli.ops.new", "NewResult"),
+    "AddReport": ("filmcli.ops.add", "AddReport"),
+    "ExtractReport": ("filmcli.ops.posters", "ExtractReport"),
+    "EmbedReport": ("filmcli.ops.posters", "EmbedReport"),
+    "PosterResult": ("filmcli.posters.extract", "Result"),
+    "WallResult": ("filmcli.show.wall", "WallResult"),
 }
 
 
 def __getattr__(name):
-    if name == "Library":
-        from filmcli.api import Library
-
-        return Library
-    if name == "Post":
-        from filmcli.model.post import Post
-
-        return Post
-    if name == "Poster":
-        from filmcli.model.poster import Poster
-
-        return Poster
-    if name == "FilmcliError":
-        from filmcli.errors import FilmcliError
-
-        return FilmcliError
     if name in _LAZY:
         import importlib
 
         module, attribute = _LAZY[name]
         return getattr(importlib.import_module(module), attribute)
     raise AttributeError(f"module 'filmcli' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted([*globals(), *_LAZY])

@@ -10,8 +10,16 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Sequence
 
+from filmcli.errors import FilmcliError
 from filmcli.model.post import Post
 from filmcli.store.library import Store
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from filmcli.ops.add import AddReport
+    from filmcli.ops.new import NewResult
+    from filmcli.ops.posters import EmbedReport, ExtractReport
+    from filmcli.show.wall import WallResult
 
 
 class Library(Store):
@@ -265,6 +273,204 @@ class Library(Store):
             drafts=drafts,
             on_error=on_error,
         )
+
+    # --- writing posts and posters (ops.new, ops.add, ops.posters, show.wall) ----------
+
+    def new(
+        self,
+        title: str,
+        *,
+        director: str | None = None,
+        year: int | None = None,
+        poster: str | os.PathLike | None = None,
+        date: str | None = None,
+        slug: str | None = None,
+        layout: str | None = None,
+        body: str | None = None,
+        fields: dict | None = None,
+        draft: bool = False,
+        force: bool = False,
+        dry_run: bool = False,
+        on_note=None,
+        before_write=None,
+    ) -> NewResult:
+        """Write one post, `_posts/DATE-SLUG.md` (a draft: `_drafts/SLUG.md`), as `filmcli
+        new` does. `poster` is an image file (or a `PreparedPoster`), made upright, stripped
+        and embedded; `fields` are other front-matter keys (`{"rating": 4.5}`); `force`
+        replaces the same film's post, keeping its review (when `body` is None) and the
+        fields not given. Returns an `ops.new.NewResult`: `.path`, `.data`, `.written`,
+        `.replaced`/`.replaces`/`.kept`, `.notes`. With `dry_run` nothing is written."""
+        from filmcli.ops.new import create_post
+
+        if isinstance(poster, os.PathLike):
+            poster = os.fspath(poster)
+        return create_post(
+            self,
+            title,
+            director=director,
+            year=year,
+            poster_file=poster,
+            date=date,
+            slug=slug,
+            layout=layout,
+            body=body,
+            fields=fields,
+            draft=draft,
+            force=force,
+            dry_run=dry_run,
+            on_note=on_note,
+            before_write=before_write,
+        )
+
+    def add(
+        self,
+        sources: str | os.PathLike | Iterable[str | os.PathLike],
+        *,
+        kind: str | None = None,
+        force: bool = False,
+        dry_run: bool = False,
+        lookup: bool = False,
+        provider: str | None = None,
+        offline: bool = False,
+        refresh: bool = False,
+        on_added=None,
+        on_skipped=None,
+        on_failed=None,
+        on_note=None,
+    ) -> AddReport:
+        """Add posts from export files, Markdown posts or folders, Letterboxd or IMDb CSVs
+        ('-': stdin), each record whole or not at all, as `filmcli add` does; `kind` forces
+        the format (json, jsonl, csv, toml, md, letterboxd, imdb). With `lookup`, records
+        are completed from their exact match on TMDb or Wikidata. Returns an `AddReport`:
+        `.added` and `.replaced` paths, `.skipped`, `.failed`, `.not_films`, `.incomplete`
+        (path, missing fields). The `on_*` hooks hear each record as it is decided."""
+        from filmcli.ops.add import add_library
+
+        if isinstance(sources, (str, os.PathLike)):
+            sources = [sources]
+        return add_library(
+            self,
+            [os.fspath(s) for s in sources],
+            kind=kind,
+            force=force,
+            dry_run=dry_run,
+            lookup=lookup,
+            provider=provider,
+            offline=offline,
+            refresh=refresh,
+            on_added=on_added,
+            on_skipped=on_skipped,
+            on_failed=on_failed,
+            on_note=on_note,
+        )
+
+    def extract_posters(
+        self,
+        paths: Iterable[str | os.PathLike] = (),
+        *,
+        out: str | os.PathLike | None = None,
+        rewrite: bool = False,
+        force: bool = False,
+        dry_run: bool = False,
+        on_start=None,
+        on_result=None,
+        **filters,
+    ) -> ExtractReport:
+        """Write each embedded poster of the posts under `paths` (default: all) to
+        `out/<slug>.<ext>` byte for byte (default folder: poster.dir), and with `rewrite`
+        point each post's poster at its file. `filters` are `where`, `search`, `sort`,
+        `reverse`, `limit`, `drafts` as for `select`. `on_start(jobs)` then
+        `on_result(result)` per post report progress. Returns an `ExtractReport`:
+        `.results` (one `Result` per post), `.summary` counts, `.to_dict()` (the JSON)."""
+        from filmcli.ops.posters import choose_paths, extract_posters
+        from filmcli.store.lock import library_lock
+
+        targets = choose_paths(self, list(paths), **filters)
+        out = None if out is None else os.fspath(out)
+        with library_lock(self) if rewrite and not dry_run else _nothing():
+            return extract_posters(
+                self,
+                targets,
+                out=out,
+                rewrite=rewrite,
+                force=force,
+                dry_run=dry_run,
+                on_start=on_start,
+                on_result=on_result,
+            )
+
+    def embed_posters(
+        self,
+        paths: Iterable[str | os.PathLike] = (),
+        *,
+        dry_run: bool = False,
+        on_start=None,
+        on_result=None,
+        **filters,
+    ) -> EmbedReport:
+        """Embed the posters the posts under `paths` give as site paths or files, as data
+        URIs (the inverse of `extract_posters(rewrite=True)`). `filters` and the hooks are
+        as for `extract_posters`. Returns an `EmbedReport` (`.bytes_embedded` too)."""
+        from filmcli.ops.posters import choose_paths, embed_posters
+        from filmcli.store.lock import library_lock
+
+        targets = choose_paths(self, list(paths), **filters)
+        with _nothing() if dry_run else library_lock(self):
+            return embed_posters(
+                self, targets, dry_run=dry_run, on_start=on_start, on_result=on_result
+            )
+
+    def wall(
+        self,
+        out: str | os.PathLike,
+        paths: Iterable[str | os.PathLike] = (),
+        *,
+        columns: int | None = None,
+        tile_width: int = 160,
+        where: Sequence[str] = (),
+        search: str | None = None,
+        sort: Sequence[str] = (),
+        reverse: bool = False,
+        limit: int | None = None,
+        drafts: bool = False,
+        on_error=None,
+        on_read=None,
+        on_start=None,
+        on_tile=None,
+    ) -> WallResult:
+        """Draw a contact sheet of the chosen posts' posters with titles and years, and
+        write it to `out` (.jpg, .png or .webp). A post that cannot be read is passed to
+        `on_error(exc)` and counted; `on_read()` hears each post read, `on_start(n)` the
+        drawing begin, `on_tile()` each tile. Returns a `WallResult`: `.path`, `.placed`
+        posters of `.total`, `.missing` placeholders, `.size`, `.bytes`, `.failed`."""
+        from filmcli.ops.query import select
+        from filmcli.show.wall import output_format, write_wall
+
+        output_format(out)  # a usage error before any reading
+        posts, failed = [], 0
+        for item in self.iter_posts([os.fspath(p) for p in paths], drafts=drafts):
+            if on_read is not None:
+                on_read()
+            if isinstance(item, FilmcliError):
+                failed += 1
+                if on_error is not None:
+                    on_error(item)
+            else:
+                posts.append(item)
+        posts = select(posts, where, search, sort, reverse, limit, root=self.root)
+        if on_start is not None and posts:
+            on_start(len(posts))
+        result = write_wall(
+            self, posts, out, columns=columns, tile_width=tile_width, on_tile=on_tile
+        )
+        result.failed = failed
+        return result
+
+
+def _nothing():
+    import contextlib
+
+    return contextlib.nullcontext()
 
 
 def _done(move):

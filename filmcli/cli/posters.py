@@ -7,7 +7,7 @@ import sys
 import typer
 
 from filmcli.cli.app import app, get_library
-from filmcli.cli.common import FILM_HELP, PATHS_HELP, Filters, chosen_paths, filter_options, finish
+from filmcli.cli.common import FILM_HELP, PATHS_HELP, Filters, filter_options, finish
 from filmcli.cli.progress import Progress, count_posts
 
 
@@ -41,27 +41,6 @@ class _Reporter(Progress):
             console.error_line(where, text, hint)
 
 
-SKIP_LABELS = {
-    "path": "already point at files",
-    "url": "point at URLs",
-    "none": "without a poster",
-    "not-text": "with a poster that is not text",
-    "embedded": "already embedded",
-}
-
-
-def _skipped(results, total: int) -> str:
-    """`16 skipped (16 already point at files)`."""
-    counts: dict[str, int] = {}
-    for result in results:
-        if result.status == "skipped":
-            counts[result.reason or "?"] = counts.get(result.reason or "?", 0) + 1
-    if not counts:
-        return f"{total} skipped"
-    parts = ", ".join(f"{n} {SKIP_LABELS.get(reason, reason)}" for reason, n in counts.items())
-    return f"{total} skipped ({parts})"
-
-
 def _where(library, result) -> str:
     post = _shown(library, result.post)
     return f"{post}:{result.line}" if result.line else post
@@ -80,68 +59,67 @@ def _facts(result) -> str:
     return f"{result.format}, {human_bytes(result.size or 0)}"
 
 
-def _json_report(command: str, results, summary: dict, extra: dict) -> None:
-    """The report as `dumps_json` writes it (indent 2), byte for byte, built faster.
-
-    json.dumps with an indent runs the pure-Python encoder: for 10,000 results that
-    was most of a second. The header goes through dumps_json; each result's flat
-    record of text, ints and booleans is written line by line with the C string
-    encoder, in exactly the layout json.dumps(..., indent=2) gives it.
-    """
-    from filmcli.cli.console import data_output
-    from filmcli.ops.formats import dumps_json, json_safe
-
-    data_output()
-    doc = {"command": command, **extra, "summary": summary, "posts": []}
-    head = dumps_json(doc)
-    records = [r.to_dict() for r in results]
-    if not records:
-        sys.stdout.write(head + "\n")
-        return
-    tail = '\n  "posts": []\n}'
-    texts = [_json_record(record) for record in records]
-    if not head.endswith(tail) or None in texts:  # not the flat records expected
-        doc["posts"] = records
-        sys.stdout.write(dumps_json(doc) + "\n")
-        return
-    sys.stdout.write(
-        json_safe(
-            "".join((head[: -len(tail)], '\n  "posts": [\n', ",\n".join(texts), "\n  ]\n}\n"))
-        )
-    )
+def _filters(filters: Filters) -> dict:
+    """The facade's filter keywords from the shared options."""
+    return {
+        "where": filters.where,
+        "search": filters.search,
+        "sort": filters.sort,
+        "reverse": filters.reverse,
+        "limit": filters.limit,
+        "drafts": filters.drafts,
+    }
 
 
-def _json_record(record: dict) -> str | None:
-    """One flat record at depth 2 of an indent-2 document, as json.dumps writes it.
+def _check_format(fmt: str) -> None:
+    from filmcli.errors import UsageError
 
-    None when a value is not text, an int or a boolean (the caller then uses json.dumps).
-    """
-    from json.encoder import encode_basestring  # the C encoder when available
-
-    if not record:
-        return "    {}"
-    lines = []
-    for key, value in record.items():
-        if value is True:
-            text = "true"
-        elif value is False:
-            text = "false"
-        elif isinstance(value, str):
-            text = encode_basestring(value)
-        elif type(value) is int:
-            text = int.__repr__(value)
-        else:
-            return None
-        lines.append(f"      {encode_basestring(key)}: {text}")
-    return "    {\n" + ",\n".join(lines) + "\n    }"
+    if fmt not in ("text", "json"):
+        raise UsageError(f"unknown format {fmt!r}", hint="choose text or json")
 
 
-def _none_chosen() -> list:
-    """--where/--search/--limit chose no film: no job (an empty list of paths means all)."""
+def _print_report(report, text: str | None) -> None:
+    """The closing lines of extract/embed: the JSON document on stdout, or `text` on stderr."""
     from filmcli.cli import console
+    from filmcli.text import visible
 
-    console.message("no films match")
-    return []
+    if report.none_chosen:  # --where/--search/--limit chose no film
+        console.message("no films match")
+    if text is None:
+        console.data_output()
+        sys.stdout.write(report.to_json())
+    else:
+        sys.stderr.write(visible(text) + "\n")
+    finish(report.exit_code)
+
+
+class _Lines:
+    """The per-post lines of extract/embed as each result comes (`say` words them), above a
+    progress bar made once the number of posts is known (`start`)."""
+
+    def __init__(self, library, label: str, quiet: bool, say):
+        self.library, self.label, self.quiet, self.say = library, label, quiet, say
+        self.bar = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if self.bar is not None:
+            self.bar.__exit__(*exc)
+
+    def start(self, total: int) -> None:
+        self.bar = _Reporter(total, self.label, self.quiet).__enter__()
+        self.bar.set_total(total)
+
+    def result(self, result) -> None:
+        self.bar.advance()
+        if result.status == "failed":
+            self.bar.error(_where(self.library, result), result.message or "failed", result.hint)
+        else:
+            line = self.say(self.library, result)
+            if line:
+                self.bar.line(line)
 
 
 @app.command("extract-posters")
@@ -177,87 +155,73 @@ def extract_posters_cmd(
 ) -> None:
     """Write each embedded poster to DIR/<slug>.<ext>, byte for byte (optionally rewrite posts)."""
     from filmcli.errors import UsageError
-    from filmcli.model.poster import human_bytes
-    from filmcli.posters.extract import extract_one, plan_extract, run, summarize
-    from filmcli.text import visible
 
-    if fmt not in ("text", "json"):
-        raise UsageError(f"unknown format {fmt!r}", hint="choose text or json")
+    _check_format(fmt)
     if output is not None and out is not None and output != out:
         raise UsageError("give the folder once: --output (--out is its old spelling)")
-    output = output if output is not None else out
     library = get_library(ctx)
-    targets = chosen_paths(library, paths or [], filters)
-    if rewrite and not dry_run:
-        from filmcli.store.lock import library_lock
+    say = _extracted_dry if dry_run else _extracted
+    with _Lines(library, "extracting posters", fmt == "json", say) as lines:
+        report = library.extract_posters(
+            paths or [],
+            out=output if output is not None else out,
+            rewrite=rewrite,
+            force=force,
+            dry_run=dry_run,
+            on_start=lines.start,
+            on_result=lines.result,
+            **_filters(filters),
+        )
+    _print_report(report, None if fmt == "json" else _extract_summary(library, report))
 
-        ctx.with_resource(library_lock(library))  # held until the command ends
-    jobs, folder = plan_extract(
-        library, targets, out=output, rewrite=rewrite, dry_run=dry_run, force=force
+
+def _extracted(library, result, dry_run: bool = False) -> str | None:
+    """The line for one post extract-posters did not fail on (None: nothing to say)."""
+    post = _shown(library, result.post)
+    if result.already:
+        return f"{post}: already rewritten (by another run): poster: {result.poster}"
+    if result.status == "extracted":
+        tail = f"; poster: {result.poster}" if result.rewritten else ""
+        note = ", replacing a different file" if result.replaced else ""
+        verb = "would extract" if dry_run else "extracted"
+        file = _shown(library, result.file)
+        return f"{verb} {post} -> {file} ({_facts(result)}{note}){tail}"
+    if result.rewritten:
+        verb = "would rewrite" if dry_run else "rewrote"
+        return f"{verb} {post}: poster: {result.poster} (file already there)"
+    return None
+
+
+def _extracted_dry(library, result) -> str | None:
+    return _extracted(library, result, dry_run=True)
+
+
+def _extract_summary(library, report) -> str:
+    """`20 posts: 4 extracted, ...; 1.2 MB written to assets/posters`."""
+    from filmcli.model.poster import human_bytes
+
+    summary, dry_run = report.summary, report.dry_run
+    counts = (
+        f"{len(report.results)} posts: {summary['extracted']} extracted, "
+        f"{summary['unchanged']} unchanged, {report.skipped_text()}, "
+        f"{summary['failed']} failed"
     )
-    if filters.chooses and not targets:
-        jobs = _none_chosen()
-    results = []
-    verb = "would extract" if dry_run else "extracted"
-    with _Reporter(len(jobs), "extracting posters", quiet=fmt == "json") as report:
-        report.set_total(len(jobs))
-        for result in run(jobs, extract_one):
-            results.append(result)
-            report.advance()
-            if result.status == "failed":
-                report.error(_where(library, result), result.message or "failed", result.hint)
-            elif result.already:
-                report.line(
-                    f"{_shown(library, result.post)}: already rewritten (by another "
-                    f"run): poster: {result.poster}"
-                )
-            elif result.status == "extracted":
-                tail = f"; poster: {result.poster}" if result.rewritten else ""
-                note = ", replacing a different file" if result.replaced else ""
-                report.line(
-                    f"{verb} {_shown(library, result.post)} -> "
-                    f"{_shown(library, result.file)} ({_facts(result)}{note}"
-                    f"){tail}"
-                )
-            elif result.rewritten:
-                report.line(
-                    f"{'would rewrite' if dry_run else 'rewrote'} "
-                    f"{_shown(library, result.post)}: "
-                    f"poster: {result.poster} (file already there)"
-                )
-    summary = summarize(results)
-    summary.pop("embedded")
-    if fmt == "json":
-        _json_report(
-            "extract-posters",
-            results,
-            summary,
-            {"out": library.relpath(folder), "dry_run": dry_run, "rewrite": rewrite},
-        )
+    if report.rewrite:
+        counts += f"; {summary['rewritten']} posts {'to rewrite' if dry_run else 'rewritten'}"
+        if report.already:
+            counts += f", {report.already} already rewritten by another run"
+    written, folder = summary["bytes_written"], library.shown(report.folder)
+    if dry_run:
+        tail = (
+            f"dry run: would write {human_bytes(written)} to {folder}"
+            if written
+            else "dry run: nothing to write"
+        ) + "; nothing written"
+    elif written or summary["rewritten"]:
+        tail = f"{human_bytes(written)} written to {folder}"
     else:
-        counts = (
-            f"{len(results)} posts: {summary['extracted']} extracted, "
-            f"{summary['unchanged']} unchanged, {_skipped(results, summary['skipped'])}, "
-            f"{summary['failed']} failed"
-        )
-        if rewrite:
-            counts += f"; {summary['rewritten']} posts {'to rewrite' if dry_run else 'rewritten'}"
-            already = sum(1 for r in results if r.already)
-            if already:
-                counts += f", {already} already rewritten by another run"
-        written = summary["bytes_written"]
-        if dry_run:
-            tail = (
-                f"dry run: would write {human_bytes(written)} to {library.shown(folder)}"
-                if written
-                else "dry run: nothing to write"
-            ) + "; nothing written"
-        elif written or summary["rewritten"]:
-            tail = f"{human_bytes(written)} written to {library.shown(folder)}"
-        else:
-            tail = "nothing written"
-        sys.stderr.write(visible(f"{counts}; {tail}") + "\n")
-    finish(1 if summary["failed"] else 0)
+        tail = "nothing written"
+    return f"{counts}; {tail}"
 
 
 @app.command("embed-posters")
@@ -272,63 +236,51 @@ def embed_posters_cmd(
     filters: Filters = None,
 ) -> None:
     """Embed posters given as site paths or files as data URIs (the inverse of --rewrite)."""
-    from filmcli.errors import UsageError
-    from filmcli.model.poster import human_bytes
-    from filmcli.posters.extract import embed_one, plan_embed, run, summarize
-    from filmcli.text import visible
-
-    if fmt not in ("text", "json"):
-        raise UsageError(f"unknown format {fmt!r}", hint="choose text or json")
+    _check_format(fmt)
     library = get_library(ctx)
-    targets = chosen_paths(library, paths or [], filters)
-    if not dry_run:
-        from filmcli.store.lock import library_lock
-
-        ctx.with_resource(library_lock(library))  # held until the command ends
-    jobs = (
-        plan_embed(library, targets, dry_run=dry_run)
-        if targets or not filters.chooses
-        else _none_chosen()
-    )
-    results = []
-    verb = "would embed" if dry_run else "embedded"
-    with _Reporter(len(jobs), "embedding posters", quiet=fmt == "json") as report:
-        report.set_total(len(jobs))
-        for result in run(jobs, embed_one):
-            results.append(result)
-            report.advance()
-            if result.status == "failed":
-                report.error(_where(library, result), result.message or "failed", result.hint)
-            elif result.already:
-                report.line(
-                    f"{_shown(library, result.post)}: already embedded (by another "
-                    f"run): {result.file}"
-                )
-            elif result.status == "embedded":
-                report.line(
-                    f"{verb} {result.file} in {_shown(library, result.post)} ({_facts(result)})"
-                )
-    summary = summarize(results)
-    embedded_bytes = sum(r.size or 0 for r in results if r.status == "embedded")
-    if fmt == "json":
-        summary.pop("extracted")
-        summary.pop("unchanged")
-        summary["bytes_written"] = 0
-        summary["bytes_embedded"] = embedded_bytes
-        _json_report("embed-posters", results, summary, {"dry_run": dry_run})
-    else:
-        counts = (
-            f"{len(results)} posts: {summary['embedded']} embedded, "
-            f"{_skipped(results, summary['skipped'])}, {summary['failed']} failed"
+    say = _embedded_dry if dry_run else _embedded
+    with _Lines(library, "embedding posters", fmt == "json", say) as lines:
+        report = library.embed_posters(
+            paths or [],
+            dry_run=dry_run,
+            on_start=lines.start,
+            on_result=lines.result,
+            **_filters(filters),
         )
-        if dry_run:
-            tail = "dry run: nothing written"
-        elif summary["embedded"]:
-            tail = f"{human_bytes(embedded_bytes)} of images embedded"
-        else:
-            tail = "nothing written"
-        sys.stderr.write(visible(f"{counts}; {tail}") + "\n")
-    finish(1 if summary["failed"] else 0)
+    _print_report(report, None if fmt == "json" else _embed_summary(report))
+
+
+def _embedded(library, result, dry_run: bool = False) -> str | None:
+    """The line for one post embed-posters did not fail on (None: nothing to say)."""
+    post = _shown(library, result.post)
+    if result.already:
+        return f"{post}: already embedded (by another run): {result.file}"
+    if result.status == "embedded":
+        verb = "would embed" if dry_run else "embedded"
+        return f"{verb} {result.file} in {post} ({_facts(result)})"
+    return None
+
+
+def _embedded_dry(library, result) -> str | None:
+    return _embedded(library, result, dry_run=True)
+
+
+def _embed_summary(report) -> str:
+    """`20 posts: 4 embedded, 16 skipped (...), 0 failed; 1.2 MB of images embedded`."""
+    from filmcli.model.poster import human_bytes
+
+    embedded = report.count("embedded")
+    counts = (
+        f"{len(report.results)} posts: {embedded} embedded, "
+        f"{report.skipped_text()}, {report.failed} failed"
+    )
+    if report.dry_run:
+        tail = "dry run: nothing written"
+    elif embedded:
+        tail = f"{human_bytes(report.bytes_embedded)} of images embedded"
+    else:
+        tail = "nothing written"
+    return f"{counts}; {tail}"
 
 
 @app.command("show")
@@ -434,49 +386,38 @@ def wall_cmd(
     filters: Filters = None,
 ) -> None:
     """A contact sheet of the posters, with titles and years, as one image."""
-
     from filmcli.cli import console
-    from filmcli.cli.common import Reading
-    from filmcli.errors import FilmcliError
     from filmcli.model.poster import human_bytes
     from filmcli.show.fonts import missing_warning
-    from filmcli.show.page import poster_bytes
-    from filmcli.show.wall import MAX_PIXELS, build_wall, encode, output_format
-    from filmcli.store.atomic import write_atomic
+    from filmcli.show.wall import output_format
     from filmcli.text import visible
 
-    fmt = output_format(output)
+    output_format(output)  # a usage error before the library is looked for
     library = get_library(ctx)
+
+    def unreadable(exc):
+        console.error_line(library.shown_location(exc), exc.message, exc.hint)
+
     with Progress("reading posts", count_posts(library, paths)) as bar:
-        reading = Reading(library, paths or [], drafts=filters.drafts, progress=bar)
-    posts = filters.select(reading.posts, root=library.root)
-    if not posts:
-        raise FilmcliError("no films to put on the wall")
-    max_pixels = int(library.config.get("validate", {}).get("max_pixels") or 25_000_000)
-    with _Reporter(len(posts), "drawing the wall", quiet=True) as report:
-        report.set_total(len(posts))
-        wall = build_wall(
-            posts,
-            lambda p: poster_bytes(p, library),
+        wall = library.wall(
+            output,
+            paths or [],
             columns=columns,
             tile_width=tile_width,
-            max_pixels=max_pixels,
-            fmt=fmt,
-            wall_pixels=int(library.config.get("wall", {}).get("max_pixels") or MAX_PIXELS),
-            name=lambda p: library.shown(p.path),
-            progress=report.advance,
+            on_error=unreadable,
+            on_read=bar.advance,
+            on_start=lambda n: bar.phase("drawing the wall", n),
+            on_tile=bar.advance,
+            **_filters(filters),
         )
-    data = encode(wall.image, fmt)
-    write_atomic(output, data)
-    for where_, reason in wall.missing:
-        console.warn(where_, f"placeholder tile: {reason}")
+    for where, reason in wall.missing:
+        console.warn(where, f"placeholder tile: {reason}")
     boxes = missing_warning(wall.unshown)
     if boxes:
         console.warn("", boxes)  # once, however many titles
-    geo = wall.geometry
+    geo, (width, height) = wall.geometry, wall.size
     sys.stderr.write(
-        f"wrote {visible(output)}: {wall.placed} of {len(posts)} posters, "
-        f"{geo.columns}×{geo.rows} tiles, {wall.image.width}×{wall.image.height} px, "
-        f"{human_bytes(len(data))}\n"
+        f"wrote {visible(output)}: {wall.placed} of {wall.total} posters, "
+        f"{geo.columns}×{geo.rows} tiles, {width}×{height} px, {human_bytes(wall.bytes)}\n"
     )
-    finish(reading.exit_code)
+    finish(wall.exit_code)

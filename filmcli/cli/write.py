@@ -18,6 +18,7 @@ from filmcli.cli.common import (
     say_library,
 )
 from filmcli.cli.interactive import PROMPTS
+from filmcli.errors import UsageError
 
 
 @app.command("new")
@@ -89,9 +90,7 @@ def new_cmd(
     refresh: bool = refresh_option("With --lookup: "),
 ) -> None:
     """Write one post: _posts/DATE-SLUG.md. Prints only the new file's path on stdout."""
-    from filmcli.cli.console import data_output, message, warn
-    from filmcli.errors import FilmcliError, UsageError
-    from filmcli.ops.new import display_path, missing_fields, plan_new, write_new
+    from filmcli.cli.console import warn
 
     library = get_library(ctx)
     if sum(x is not None and x is not False for x in (body, body_file, edit or None)) > 1:
@@ -99,96 +98,102 @@ def new_cmd(
     values = {"title": title, "director": director, "year": year, "poster": poster}
     extra: dict = _extra_fields(library, assignments)
     if lookup:
-        from filmcli.cli.lookup_cmd import lookup_fields
-
-        if not (title or "").strip():
-            raise UsageError("--lookup needs --title", hint="filmcli new --title Her --lookup")
-        found = lookup_fields(
-            library,
-            title=title,
-            year=year,
-            director=director,
-            wanted=[k for k in ("director", "year", "poster") if values[k] is None],
-            provider=provider,
-            offline=offline,
-            refresh=refresh,
-        )
-        for key, value in found.items():
-            if key in values:
-                values[key] = value
-            else:
-                extra.setdefault(key, value)  # tmdb: ID or wikidata: QID (--set wins)
+        _look_up(library, values, extra, provider=provider, offline=offline, refresh=refresh)
     lookup_only(lookup, provider, offline, refresh)
-    missing = missing_fields(library.config, values)
-    if missing:
-        if not _stdin_is_terminal() or body_file == "-":
-            names = ", ".join(f"--{m}" if m in PROMPTS else m for m in missing)
-            raise UsageError(
-                f"missing {names}", hint="give them as options (or run in a terminal to be asked)"
-            )
-        from filmcli.cli import interactive
-
-        force = interactive.ask_missing(library, values, extra, missing, force=force)
-        # (replacing a film keeps its review unless one is given: no editor offered then)
-        if (
-            body is None
-            and body_file is None
-            and not edit
-            and not force
-            and interactive.yes(f"Write the review in {_editor_name()} now?", True)
-        ):
-            edit = True
-    text = None  # no review given: --force keeps the replaced post's
-    if body is not None:
-        text = body
-    elif body_file is not None:
-        text = _read_body(body_file)
-    elif edit:
-        text = _edit_review(values["title"])
-    fresh = not library.posts_dir.exists()
-    if not dry_run:
-        from filmcli.store.lock import library_lock
-
-        ctx.with_resource(library_lock(library))  # held until the command ends
-    plan = plan_new(
-        library,
-        title=values["title"],
+    given = body is not None or body_file is not None or edit
+    force, edit = _ask_missing(library, values, extra, force, edit, given, body_file == "-")
+    result = library.new(
+        values["title"],
         director=values["director"],
         year=values["year"],
-        poster_file=values["poster"],
+        poster=values["poster"],
         date=date,
         slug=slug,
         layout=layout,
-        body=text,
-        force=force,
-        extra=extra,
+        body=_review(body, body_file, edit, values["title"]),
+        fields=extra,
         draft=draft,
+        force=force,
+        dry_run=dry_run,
+        on_note=lambda path, note: warn(library.shown(path), note),
+        before_write=lambda: say_library(library),
     )
-    for note in plan.notes:
-        warn(library.shown(plan.path), note)
-    if dry_run:
-        message(f"dry run: would write {display_path(plan.path)}")
+    _say_new(result)
+
+
+def _look_up(library, values: dict, extra: dict, **session) -> None:
+    """`new --lookup`: the fields not given, from the film the title (and year) names."""
+    from filmcli.cli.lookup_cmd import lookup_fields
+
+    if not (values["title"] or "").strip():
+        raise UsageError("--lookup needs --title", hint="filmcli new --title Her --lookup")
+    found = lookup_fields(
+        library,
+        title=values["title"],
+        year=values["year"],
+        director=values["director"],
+        wanted=[k for k in ("director", "year", "poster") if values[k] is None],
+        **session,
+    )
+    for key, value in found.items():
+        if key in values:
+            values[key] = value
+        else:
+            extra.setdefault(key, value)  # tmdb: ID or wikidata: QID (--set wins)
+
+
+def _ask_missing(library, values, extra, force, edit, given, stdin_taken):
+    """On a terminal, ask for the fields still missing (and offer the editor for the review);
+    elsewhere a usage error names them. Returns (force, edit) as the answers leave them."""
+    from filmcli.ops.new import missing_fields
+
+    missing = missing_fields(library.config, values)
+    if not missing:
+        return force, edit
+    if not _stdin_is_terminal() or stdin_taken:
+        names = ", ".join(f"--{m}" if m in PROMPTS else m for m in missing)
+        raise UsageError(
+            f"missing {names}", hint="give them as options (or run in a terminal to be asked)"
+        )
+    from filmcli.cli import interactive
+
+    force = interactive.ask_missing(library, values, extra, missing, force=force)
+    # (replacing a film keeps its review unless one is given: no editor offered then)
+    if not given and not force:
+        edit = interactive.yes(f"Write the review in {_editor_name()} now?", True)
+    return force, edit
+
+
+def _review(body, body_file, edit, title) -> str | None:
+    """The review as given (None: none given, so --force keeps the replaced post's)."""
+    if body is not None:
+        return body
+    if body_file is not None:
+        return _read_body(body_file)
+    return _edit_review(title) if edit else None
+
+
+def _say_new(result) -> None:
+    """new's output: the post itself in a dry run, else the notes and the path on stdout."""
+    from filmcli.cli.console import data_output, message
+    from filmcli.ops.new import display_path
+
+    if not result.written:
+        message(f"dry run: would write {display_path(result.path)}")
         sys.stdout.flush()
-        sys.stdout.buffer.write(plan.data)
+        sys.stdout.buffer.write(result.data)
         sys.stdout.buffer.flush()
         return
-    try:
-        say_library(library)
-        write_new(plan, force=force)
-    except FilmcliError as exc:
-        if exc.path is None:
-            exc.path = library.relpath(plan.path)
-        raise
-    if fresh and not draft:
-        message(f"created the posts folder {display_path(plan.path.parent)}")
-    if plan.poster_note:
-        message(f"poster: {plan.poster_note}")
-    if plan.replaced is not None:
-        old = plan.replaces if plan.replaces is not None else plan.path
-        kept = f"; kept {', '.join(plan.kept)}" if plan.kept else ""
-        message(f"replaced {display_path(old)} ({plan.replaced}){kept}")
+    if result.created_folder:
+        message(f"created the posts folder {display_path(result.path.parent)}")
+    if result.poster_note:
+        message(f"poster: {result.poster_note}")
+    if result.replaced is not None:
+        old = result.replaces if result.replaces is not None else result.path
+        kept = f"; kept {', '.join(result.kept)}" if result.kept else ""
+        message(f"replaced {display_path(old)} ({result.replaced}){kept}")
     data_output()  # the path, for scripts: UTF-8 whatever the locale
-    sys.stdout.write(_path_line(display_path(plan.path)) + "\n")
+    sys.stdout.write(_path_line(display_path(result.path)) + "\n")
 
 
 def _path_line(path: str) -> str:
@@ -419,16 +424,33 @@ def add_cmd(
 ) -> None:
     """Add posts from exports, Markdown files, Letterboxd or IMDb CSVs; each whole or not at all."""
     from filmcli.cli.common import finish
-    from filmcli.cli.console import data_output, error_line, message, warn
+    from filmcli.cli.console import data_output
     from filmcli.cli.progress import Progress
-    from filmcli.ops.add import add_sources
-    from filmcli.ops.new import display_path
 
     library = get_library(ctx)
-
+    lookup_only(lookup, provider, offline, refresh)
     data_output()  # the paths added, for scripts: UTF-8 whatever the locale
-
     bar = Progress("adding")  # how many records the sources hold is known only at the end
+    with bar:
+        report = library.add(
+            sources,
+            kind=kind,
+            force=force,
+            dry_run=dry_run,
+            lookup=lookup,
+            provider=provider,
+            offline=offline,
+            refresh=refresh,
+            **_add_hooks(bar),
+        )
+    _say_added(library, report, lookup)
+    finish(report.exit_code)
+
+
+def _add_hooks(bar) -> dict:
+    """add's lines as each record is decided: the path added on stdout, the rest on stderr."""
+    from filmcli.cli.console import error_line, message, warn
+    from filmcli.ops.new import display_path
 
     def added(path, plan):
         bar.advance()
@@ -444,38 +466,17 @@ def add_cmd(
         bar.advance()
         error_line(exc.location, exc.message, exc.hint)
 
-    def note(where, text):
-        warn(where, text)
+    return {"on_added": added, "on_skipped": skipped, "on_failed": failed, "on_note": warn}
 
-    fresh = not library.posts_dir.exists()
-    if not dry_run:
-        from filmcli.store.lock import library_lock
 
-        ctx.with_resource(library_lock(library))  # held until the command ends
-    complete = None
-    if lookup:
-        from filmcli.lookup import Session
-        from filmcli.ops.fill import Completer
+def _say_added(library, report, lookup: bool) -> None:
+    """add's closing lines on stderr: the folder it made, the counts, the posts to finish."""
+    from filmcli.cli.console import message
+    from filmcli.ops.new import display_path
 
-        complete = Completer(Session(library.config, provider, offline=offline, refresh=refresh))
-        ctx.call_on_close(complete.session.close)
-    lookup_only(lookup, provider, offline, refresh)
-    with bar:
-        report = add_sources(
-            library,
-            sources,
-            kind=kind,
-            force=force,
-            dry_run=dry_run,
-            on_added=added,
-            on_skipped=skipped,
-            on_failed=failed,
-            on_note=note,
-            complete=complete,
-        )
-    if fresh and library.posts_dir.is_dir():
+    if report.created_folder:
         message(f"created the posts folder {display_path(library.posts_dir)}")
-    verb = "would add" if dry_run else "added"
+    verb = "would add" if report.dry_run else "added"
     summary = (
         f"{verb} {len(report.added)}, skipped {report.skipped} (already present), "
         f"failed {report.failed}"
@@ -487,7 +488,7 @@ def add_cmd(
             f"; skipped {report.not_films} not film"
             f"{'s' if report.not_films != 1 else ''} (TV series, episodes)"
         )
-    message(summary + (" (dry run: nothing written)" if dry_run else ""))
+    message(summary + (" (dry run: nothing written)" if report.dry_run else ""))
     if report.incomplete:
         message(
             f"incomplete ({len(report.incomplete)}; finish them"
@@ -496,4 +497,3 @@ def add_cmd(
         )
         for path, missing in report.incomplete:
             message(f"  {display_path(path)}: no {', no '.join(missing)}")
-    finish(report.exit_code)

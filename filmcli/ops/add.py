@@ -101,17 +101,27 @@ class Planned:
 
 
 @dataclass
-class Report:
+class AddReport:
+    """What `add` did (or, with `dry_run`, would do): the posts `added` (and of them those
+    that `replaced` a post of the same film), how many records were `skipped` (already
+    present), `failed`, or were `not_films` (IMDb TV series...), the posts `incomplete`
+    (path, fields missing), and whether the posts folder was `created_folder` for them."""
+
     added: list[Path] = field(default_factory=list)
     skipped: int = 0
     failed: int = 0
     not_films: int = 0  # IMDb rows for TV series, episodes, games...
     replaced: list[Path] = field(default_factory=list)
     incomplete: list[tuple[Path, list[str]]] = field(default_factory=list)
+    dry_run: bool = False
+    created_folder: bool = False
 
     @property
     def exit_code(self) -> int:
         return 1 if self.failed else 0
+
+
+Report = AddReport  # its old name
 
 
 # --- reading sources --------------------------------------------------------------
@@ -511,7 +521,7 @@ class Adder:
         self.dry_run = dry_run
         self.today = today or _dt.date.today()
         self.index = LibraryIndex(library)
-        self.report = Report()
+        self.report = AddReport(dry_run=dry_run)
         self.on_added = on_added or (lambda path, plan: None)
         self.on_skipped = on_skipped or (lambda record, why: None)
         self.on_failed = on_failed or (lambda exc: None)
@@ -944,7 +954,7 @@ def _inside(path: Path, folder: Path) -> bool:
     return True
 
 
-def add_sources(library, sources: list[str], *, kind: str | None = None, **options) -> Report:
+def add_sources(library, sources: list[str], *, kind: str | None = None, **options) -> AddReport:
     """Add every record of every source; the report says what happened."""
     kinds = [(source, source_kind(source, kind)) for source in sources]
     if sum(source == "-" for source in sources) > 1:
@@ -957,11 +967,51 @@ def add_sources(library, sources: list[str], *, kind: str | None = None, **optio
     return adder.report
 
 
+def add_library(
+    library,
+    sources: list[str],
+    *,
+    kind: str | None = None,
+    dry_run: bool = False,
+    lookup: bool = False,
+    provider: str | None = None,
+    offline: bool = False,
+    refresh: bool = False,
+    **options,
+) -> AddReport:
+    """`add_sources` under the library lock (none in a dry run), with `lookup` completing
+    records from TMDb or Wikidata (`provider`, `offline`, `refresh` as for `fill`)."""
+    import contextlib
+
+    from filmcli.store.lock import library_lock
+
+    fresh = not library.posts_dir.exists()
+    with contextlib.ExitStack() as stack:
+        if not dry_run:
+            stack.enter_context(library_lock(library))
+        complete = None
+        if lookup:
+            from filmcli.lookup import Session
+            from filmcli.ops.fill import Completer
+
+            complete = Completer(
+                Session(library.config, provider, offline=offline, refresh=refresh)
+            )
+            stack.callback(complete.session.close)
+        report = add_sources(
+            library, sources, kind=kind, dry_run=dry_run, complete=complete, **options
+        )
+    report.created_folder = fresh and library.posts_dir.is_dir()
+    return report
+
+
 __all__ = [
+    "AddReport",
     "Adder",
     "Planned",
     "Record",
     "Report",
+    "add_library",
     "add_sources",
     "display_path",
     "imdb_fields",

@@ -3,6 +3,7 @@ with `add` (what counts as the same film, safe text, free file names, safe writi
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import os
 import re
@@ -411,3 +412,83 @@ def write_new(plan: NewPost, *, force: bool) -> None:
     write_post(plan.path, plan.data, replace=force)
     if plan.replaces is not None:
         remove_old(plan.replaces, plan.path)
+
+
+SEED_KEYS = ("title", "director", "year", "poster", "layout")
+
+
+@dataclass
+class NewResult:
+    """What `Library.new` did: the post's `path` and its bytes (`data`); `written` False in
+    a dry run. `replaced` says what an existing post of the same film was (with `force`) and
+    `replaces` its file when it had another name; `kept` the fields (and review) taken from
+    it. `poster_note` says how the poster was prepared; `notes` are warnings about the post;
+    `created_folder` is True when the posts folder was made for it."""
+
+    path: Path
+    data: bytes
+    written: bool = False
+    replaced: str | None = None
+    replaces: Path | None = None
+    kept: list[str] = field(default_factory=list)
+    poster_note: str | None = None
+    notes: list[str] = field(default_factory=list)
+    created_folder: bool = False
+
+
+def create_post(
+    library,
+    title: str,
+    *,
+    fields: dict | None = None,
+    dry_run: bool = False,
+    force: bool = False,
+    draft: bool = False,
+    on_note=None,
+    before_write=None,
+    **seed,
+) -> NewResult:
+    """Plan the post (`plan_new` with the `seed` keywords) under the library lock, then
+    write it unless `dry_run`. `fields` are other front-matter keys; `on_note(path, text)`
+    hears each warning and `before_write()` is called just before the file is written."""
+    from filmcli.ops.manage import check_value
+    from filmcli.store.lock import library_lock
+
+    values = {"title": title, "director": seed.get("director"), "year": seed.get("year")}
+    missing = missing_fields(library.config, {**values, "poster": seed.get("poster_file")})
+    if missing:
+        raise UsageError(f"missing {', '.join(missing)}")
+    extra = dict(fields or {})
+    for key, value in extra.items():
+        if key in SEED_KEYS:
+            raise UsageError(f"{key} is one of new's own arguments, not one of its fields")
+        check_value(library, key, value)
+    fresh = not library.posts_dir.exists()
+    with contextlib.nullcontext() if dry_run else library_lock(library):
+        plan = plan_new(library, title=title, force=force, extra=extra, draft=draft, **seed)
+        for note in plan.notes:
+            if on_note is not None:
+                on_note(plan.path, note)
+        result = NewResult(
+            plan.path,
+            plan.data,
+            False,
+            plan.replaced,
+            plan.replaces,
+            plan.kept,
+            plan.poster_note,
+            plan.notes,
+        )
+        if dry_run:
+            return result
+        if before_write is not None:
+            before_write()
+        try:
+            write_new(plan, force=force)
+        except FilmcliError as exc:
+            if exc.path is None:
+                exc.path = library.relpath(plan.path)
+            raise
+    result.written = True
+    result.created_folder = fresh and not draft
+    return result

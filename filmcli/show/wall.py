@@ -316,3 +316,69 @@ def encode(image, fmt: str) -> bytes:
     else:
         image.save(buf, "WEBP", quality=85)
     return buf.getvalue()
+
+
+@dataclass
+class WallResult:
+    """What `Library.wall` wrote: the image file `path`, `placed` posters drawn of `total`
+    tiles, `missing` (post shown, reason) for each placeholder tile, `unshown` texts no
+    installed font has, the tile `geometry`, the image `size` (w, h) and its `bytes`, and
+    `failed`, how many posts could not be read (each passed to `on_error`)."""
+
+    path: Path
+    placed: int
+    total: int
+    missing: list[tuple[str, str]]
+    unshown: list[str]
+    geometry: Geometry
+    size: tuple[int, int]
+    bytes: int
+    failed: int = 0
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.failed else 0
+
+
+def write_wall(
+    library,
+    posts: Sequence[Post],
+    out: str | Path,
+    *,
+    columns: int | None = None,
+    tile_width: int = DEFAULT_TILE_WIDTH,
+    on_tile: Callable[[], None] | None = None,
+) -> WallResult:
+    """Draw the wall of `posts` (at least one) and write it atomically to `out` (.jpg, .png
+    or .webp), as the library's settings bound it (validate.max_pixels, wall.max_pixels)."""
+    from filmcli.show.page import poster_bytes
+    from filmcli.store.atomic import write_atomic
+
+    fmt = output_format(out)
+    if not posts:
+        raise FilmcliError("no films to put on the wall")
+    config = library.config
+    wall = build_wall(
+        posts,
+        lambda p: poster_bytes(p, library),
+        columns=columns,
+        tile_width=tile_width,
+        max_pixels=int(config.get("validate", {}).get("max_pixels") or 25_000_000),
+        fmt=fmt,
+        wall_pixels=int(config.get("wall", {}).get("max_pixels") or MAX_PIXELS),
+        name=lambda p: library.shown(p.path),
+        progress=on_tile,
+    )
+    data = encode(wall.image, fmt)
+    write_atomic(out, data)
+    size = (wall.image.width, wall.image.height)
+    return WallResult(
+        Path(out),
+        wall.placed,
+        len(posts),
+        wall.missing,
+        wall.unshown,
+        wall.geometry,
+        size,
+        len(data),
+    )
