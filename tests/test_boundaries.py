@@ -163,7 +163,11 @@ def test_fc108_pixel_limit_fast_mode(run, library):
 
 
 def test_defaults_are_the_documented_limits():
-    assert (Options.max_bytes, Options.max_pixels, Options.min_year) == (5_000_000, 25_000_000, 1870)
+    assert (Options.max_bytes, Options.max_pixels, Options.min_year) == (
+        5_000_000,
+        25_000_000,
+        1870,
+    )
     assert Options.from_config({}).max_pixels == 25_000_000
 
 
@@ -236,3 +240,49 @@ def test_depth_limit():
     with pytest.raises(FilmcliError, match="nested more than 100 levels") as err:
         Post.from_bytes(nested(reader.MAX_DEPTH + 1), "/l/_posts/2020-01-01-a.md")
     assert err.value.rule == "FC003"
+
+
+def test_yaml_bytes_limit():
+    def front(size: int) -> bytes:
+        head = "k: 1\n#"
+        return ("---\n" + head + "x" * (size - len(head) - 1) + "\n---\n").encode()
+
+    Post.from_bytes(front(reader.MAX_YAML_BYTES), "/l/_posts/2020-01-01-a.md")
+    with pytest.raises(FilmcliError, match="8,000,001 bytes") as err:
+        Post.from_bytes(front(reader.MAX_YAML_BYTES + 1), "/l/_posts/2020-01-01-a.md")
+    assert err.value.rule == "FC008"
+
+
+def test_expanded_size_counts_each_alias():
+    import yaml
+
+    assert reader.expanded_size(yaml.compose("")) == 0
+    assert reader.expanded_size(yaml.compose("a: 1")) == 3
+    # root 1 + a 1 + [1, 2] 3 + b 1 + [*x, *x] (1 + 3 + 3)
+    assert reader.expanded_size(yaml.compose("a: &x [1, 2]\nb: [*x, *x]")) == 13
+    assert (
+        reader.expanded_size(yaml.compose("a: &x [1, [2]]\nb: [*x, *x, *x]")) == 1 + 1 + 4 + 1 + 13
+    )
+
+
+def bomb(extra: int) -> bytes:
+    # x: 1 + 9 values; y: [*x] * 9 is 1 + 9 * 10 = 91; b: [*y] * 1097; c: extra ones.
+    # The whole: root 1 + keys 4 + x 10 + y 91 + b (1 + 1097 * 91) + c (1 + extra)
+    ones = ", ".join(["1"] * 9)
+    xs = ", ".join(["*x"] * 9)
+    ys = ", ".join(["*y"] * 1097)
+    cs = ", ".join(["1"] * extra)
+    return f"---\na: &x [{ones}]\nd: &y [{xs}]\nb: [{ys}]\nc: [{cs}]\n---\n".encode()
+
+
+def test_alias_bomb_limit():
+    import yaml
+
+    assert reader.MAX_EXPANDED == 100_000
+    assert 1 + 4 + 10 + 91 + (1 + 1097 * 91) + (1 + 65) == 100_000
+    text = bomb(65).decode().split("---\n")[1]
+    assert reader.expanded_size(yaml.compose(text)) == 100_000
+    Post.from_bytes(bomb(65), "/l/_posts/2020-01-01-a.md")
+    with pytest.raises(FilmcliError, match="alias bomb") as err:
+        Post.from_bytes(bomb(66), "/l/_posts/2020-01-01-a.md")
+    assert err.value.rule == "FC006"

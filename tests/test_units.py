@@ -53,7 +53,7 @@ def test_scalar_float_exponent_gets_one_dot():
 def test_scalar_special_floats(value, text):
     assert scalar(value) == text
     back = loads(text)
-    assert (math.isnan(back) if value != value else back == value)
+    assert math.isnan(back) if value != value else back == value
 
 
 @pytest.mark.parametrize(

@@ -41,7 +41,12 @@ MODULES: dict[str, tuple[str, list[str]]] = {
     ),
     "reader": (
         "filmcli/model/reader.py",
-        ["tests/test_units.py", "tests/test_reader_exact.py", "tests/test_read_model.py"],
+        [
+            "tests/test_boundaries.py",
+            "tests/test_units.py",
+            "tests/test_reader_exact.py",
+            "tests/test_read_model.py",
+        ],
     ),
     "yamltext": (
         "filmcli/model/yamltext.py",
