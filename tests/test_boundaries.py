@@ -285,4 +285,22 @@ def test_alias_bomb_limit():
     Post.from_bytes(bomb(65), "/l/_posts/2020-01-01-a.md")
     with pytest.raises(FilmcliError, match="alias bomb") as err:
         Post.from_bytes(bomb(66), "/l/_posts/2020-01-01-a.md")
-    assert err.value.rule == "FC006"
+    assert (err.value.rule, err.value.line) == ("FC006", 2)  # the anchor's line in the file
+
+
+@pytest.mark.parametrize("extra", [0, 1])
+def test_fast_reader_line_bound(extra):
+    # past MAX_TOKENS // 8 lines the fast reader hands over to YAML; both read every key
+    n = reader.MAX_TOKENS // 8 + extra
+    text = "---\n" + "".join(f"k{i}: v\n" for i in range(n)) + "---\n"
+    post = Post.from_bytes(text.encode(), "/l/_posts/2020-01-01-a.md")
+    assert len(post.front_matter) == n and post.lines[f"k{n - 1}"] == n + 1
+
+
+def test_key_lines_after_odd_line_breaks_in_two_posts():
+    # U+2028 is a line break to YAML, not to a file: lines are counted in LF only, per text
+    a = Post.from_bytes('---\na: "x\u2028y"\nb: 1\n---\n'.encode(), "/l/_posts/2020-01-01-a.md")
+    b = Post.from_bytes(
+        '---\nz: "\u2028"\n\n\nq: 1\nr: 2\n---\n'.encode(), "/l/_posts/2020-01-01-b.md"
+    )
+    assert (a.lines, b.lines) == ({"a": 2, "b": 3}, {"z": 2, "q": 5, "r": 6})

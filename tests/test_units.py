@@ -153,10 +153,12 @@ def test_quote_each_branch(text, written):
 
 
 def test_quote_escape_widths_at_their_limits():
-    # unprintable code points: \x up to 0xff, \u up to 0xffff, \U past it
+    # unprintable code points: \x up to 0xff, \u up to 0xffff (no code point past 0xffff
+    # is unprintable to _printable, so the \U branch is never taken)
     assert yamltext._printable("\x85") is False
     assert quote("\x85") == '"\\x85"'
-    assert quote("\ud800"[:0] + "\x00"[:0] + "\x84") == '"\\x84"'
+    assert quote("\x01\x84") == '"\\x01\\x84"'
+    assert quote("\ud800\udfff") == '"\\ud800\\udfff"'
 
 
 def test_printable_limits():

@@ -54,7 +54,7 @@ MODULES: dict[str, tuple[str, list[str]]] = {
     ),
     "editing": (
         "filmcli/store/editing.py",
-        ["tests/test_units.py", "tests/test_fix.py"],
+        ["tests/test_units.py"],
     ),
 }
 
