@@ -84,7 +84,7 @@ def test_special_words_are_quoted_even_when_plain_is_allowed(word):
     assert loads(scalar(word, plain=True)) == word
 
 
-@pytest.mark.parametrize("text", ["post", "wide", "a_b", "a.b/c-d", "Z", "post2"])
+@pytest.mark.parametrize("text", ["post", "wide", "a_b", "post_", "a.b/c-d", "Z", "post2"])
 def test_plain_words_stay_plain(text):
     assert plain_or_quoted(text) == text
     assert scalar(text, plain=True) == text
@@ -326,3 +326,23 @@ def test_source_kind_explicit_dir_and_refusals(tmp_path):
     for source, explicit in [("-", None), ("films.txt", None), ("x.json", "xml")]:
         with pytest.raises(UsageError):
             source_kind(source, explicit)
+
+
+def test_splice_around_a_cut_poster_line():
+    image = "data:image/png;base64," + "iVBORw0KGgo" + "A" * 400 + "="
+    raw = f"---\ntitle: Her\nposter: {image}\nyear: 2013\n---\nBody\n".encode()
+    out = splice(raw, {"year": 2014})
+    assert out == raw.replace(b"year: 2013", b"year: 2014")
+    moved = splice(raw, {"poster": "/assets/her.jpg"})
+    assert moved == raw.replace(image.encode(), b"/assets/her.jpg")
+    assert splice(raw, {"title": "Him"}) == raw.replace(b"title: Her", b'title: "Him"')
+
+
+def test_commit_writes_only_a_change(tmp_path):
+    from filmcli.store.editing import commit, snapshot
+
+    path = tmp_path / "2020-01-01-a.md"
+    path.write_bytes(b"---\ntitle: a\n---\n")
+    assert commit(snapshot(path), b"---\ntitle: a\n---\n") is False
+    assert commit(snapshot(path), b"---\ntitle: b\n---\n") is True
+    assert path.read_bytes() == b"---\ntitle: b\n---\n"

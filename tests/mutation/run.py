@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import ast
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -294,7 +295,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", type=int, action="append", help="run these mutant numbers")
     parser.add_argument("--every", type=int, default=1, help="run every Nth mutant only")
     parser.add_argument("--write", action="store_true", help="write tests/mutation/survivors.md")
+    parser.add_argument(
+        "--from-logs",
+        nargs="+",
+        metavar="LOG",
+        help="write survivors.md from saved outputs of earlier runs (a later log's result "
+        "for a mutant replaces an earlier one: a re-run after new tests)",
+    )
     args = parser.parse_args(argv)
+    if args.from_logs:
+        write_survivors(_from_logs(args.from_logs))
+        return 0
     chosen = args.module or list(MODULES)
     results: dict[str, list[tuple[Mutant, bool]]] = {}
     _warm()
@@ -343,6 +354,21 @@ def main(argv: list[str] | None = None) -> int:
     if args.write:
         write_survivors(results)
     return 0
+
+
+_LOG_LINE = re.compile(r"  (\w+)#(\d+) line (\d+) (.*): (killed|SURVIVED) \(")
+
+
+def _from_logs(logs: list[str]) -> dict[str, list[tuple[Mutant, bool]]]:
+    found: dict[str, dict[int, tuple[Mutant, bool]]] = {}
+    for log in logs:
+        for row in Path(log).read_text().splitlines():
+            match = _LOG_LINE.match(row)
+            if match:
+                module, number, line, what, status = match.groups()
+                mutant = Mutant(module, int(number), int(line), what, -1, None)
+                found.setdefault(module, {})[int(number)] = (mutant, status == "SURVIVED")
+    return {m: [rows[n] for n in sorted(rows)] for m, rows in found.items()}
 
 
 def write_survivors(results: dict[str, list[tuple[Mutant, bool]]]) -> None:
