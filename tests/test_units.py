@@ -346,3 +346,17 @@ def test_commit_writes_only_a_change(tmp_path):
     assert commit(snapshot(path), b"---\ntitle: a\n---\n") is False
     assert commit(snapshot(path), b"---\ntitle: b\n---\n") is True
     assert path.read_bytes() == b"---\ntitle: b\n---\n"
+
+
+def test_commit_many_results_in_order(tmp_path):
+    from filmcli.store.editing import commit_many, snapshot
+
+    paths = [tmp_path / f"2020-01-0{i}-a.md" for i in (1, 2, 3)]
+    for p in paths:
+        p.write_bytes(b"---\ntitle: a\n---\n")
+    items = [
+        (snapshot(p), b"---\ntitle: a\n---\n" if i == 1 else b"---\ntitle: b\n---\n")
+        for i, p in enumerate(paths)
+    ]
+    assert commit_many(items) == [(True, None), (False, None), (True, None)]
+    assert [p.read_bytes()[11:12] for p in paths] == [b"b", b"a", b"b"]
