@@ -360,3 +360,10 @@ def test_commit_many_results_in_order(tmp_path):
     ]
     assert commit_many(items) == [(True, None), (False, None), (True, None)]
     assert [p.read_bytes()[11:12] for p in paths] == [b"b", b"a", b"b"]
+
+
+def test_splice_after_non_ascii_text():
+    raw = "---\ntitle: Café\ndirector: Agnès Varda\nyear: 1962\n---\nÉté\n".encode()
+    assert splice(raw, {"title": "Cléo"}) == raw.replace("Café".encode(), '"Cléo"'.encode())
+    assert splice(raw, {"year": 1963}) == raw.replace(b"1962", b"1963")
+    assert splice(raw, {}, ("director",)) == "---\ntitle: Café\nyear: 1962\n---\nÉté\n".encode()
