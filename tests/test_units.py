@@ -367,3 +367,9 @@ def test_splice_after_non_ascii_text():
     assert splice(raw, {"title": "Cléo"}) == raw.replace("Café".encode(), '"Cléo"'.encode())
     assert splice(raw, {"year": 1963}) == raw.replace(b"1962", b"1963")
     assert splice(raw, {}, ("director",)) == "---\ntitle: Café\nyear: 1962\n---\nÉté\n".encode()
+
+
+def test_splice_fills_an_empty_value():
+    raw = b"---\ntitle: a\ndirector:\nyear: 1962\n---\n"
+    out = splice(raw, {"director": "Agn\xe8s"})
+    assert out == '---\ntitle: a\ndirector: "Agnès"\nyear: 1962\n---\n'.encode()
