@@ -193,7 +193,13 @@ def extract_posters_cmd(
 
         ctx.with_resource(library_lock(library))  # held until the command ends
     jobs, folder = plan_extract(
-        library, targets, out=output, rewrite=rewrite, dry_run=dry_run, force=force
+        library,
+        targets,
+        out=output,
+        rewrite=rewrite,
+        dry_run=dry_run,
+        force=force,
+        digest=fmt == "json",
     )
     if filters.chooses and not targets:
         jobs = _none_chosen()
