@@ -40,6 +40,51 @@ ROOT = HERE.parent
 BASELINES = HERE / "baselines"
 OUT = HERE / "out"
 PY = sys.executable
+CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+
+
+def compile_filmcli() -> None:
+    """Byte-compile the filmcli being timed, as an installed package is: no run pays for it."""
+    probe = subprocess.run(
+        [PY, "-c", "import filmcli, os; print(os.path.dirname(filmcli.__file__))"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    subprocess.run([PY, "-m", "compileall", "-q", probe.stdout.strip()], check=True)
+
+
+def poster_names(lib: Path) -> Path:
+    """`post<TAB>poster file` for every post, as filmcli names them (a dry run's JSON),
+    written once: the lean baselines write exactly the files filmcli writes."""
+    names = lib / "poster-names.tsv"
+    if names.exists():
+        return names
+    proc = subprocess.run(
+        [*filmcli_cmd(), "-L", str(lib), "extract-posters", "--dry-run", "--format", "json"],
+        capture_output=True,
+        check=True,
+    )
+    lines = [
+        f"{os.path.basename(r['post'])}\t{os.path.basename(r['file'])}\n"
+        for r in json.loads(proc.stdout)["posts"]
+        if r.get("file")
+    ]
+    tmp = names.with_suffix(".tmp")
+    tmp.write_text("".join(lines), encoding="utf-8")
+    os.replace(tmp, names)
+    return names
+
+
+def same_files(a: Path, b: Path) -> str | None:
+    """None when two output folders hold the same names with the same bytes, else why not."""
+    left, right = sorted(os.listdir(a)), sorted(os.listdir(b))
+    if left != right:
+        return f"{a.name}: {len(left)} files, {b.name}: {len(right)} files"
+    for name in left:
+        if (a / name).read_bytes() != (b / name).read_bytes():
+            return f"{name} differs"
+    return None
 
 
 def filmcli_cmd() -> list[str]:
@@ -80,12 +125,15 @@ class Case:
     shell: bool = False
     ok: tuple = (0,)  # exit codes that are not failures (validate exits 1 on problems)
     times: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)  # user + system s, children included
+    loads: list[float] = field(default_factory=list)  # 1-minute load average at the start
     rss_kb: list[int] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
 
     def run(self, env: dict) -> None:
         if self.setup is not None:
             self.setup()
+        self.loads.append(os.getloadavg()[0])
         with tempfile.TemporaryFile() as errors:  # a file, not a pipe: never blocks
             started = time.perf_counter()
             proc = subprocess.Popen(
@@ -98,6 +146,9 @@ class Case:
             errors.seek(0)
             stderr = errors.read()
         self.times.append(elapsed)
+        # wait4's usage counts the process and every child it waited for (pool workers, the
+        # read-ahead helper)
+        self.cpu.append(usage.ru_utime + usage.ru_stime)
         self.rss_kb.append(usage.ru_maxrss)
         if proc.returncode not in self.ok:
             tail = stderr.decode(errors="replace")[-300:]
@@ -109,6 +160,11 @@ class Case:
             "min_s": round(min(self.times), 4),
             "max_s": round(max(self.times), 4),
             "peak_rss_mb": round(max(self.rss_kb) / 1024, 1),
+            "cpu_median_s": round(statistics.median(self.cpu), 4),
+            "load_median": round(statistics.median(self.loads), 2),
+            # list and validate start their second reader only when the load leaves a core
+            # free (store.library._spare_core): how many timed runs allowed it
+            "helper_allowed_runs": sum(load <= CORES - 1 + 0.25 for load in self.loads),
             "runs": len(self.times),
             "argv": " ".join(self.argv) if not self.shell else self.argv,
             "group": self.group,
@@ -125,6 +181,8 @@ def time_cases(cases: list[Case], runs: int, env: dict, warmup: bool = True) -> 
         for case in cases:
             case.run(env)
             case.times.clear()
+            case.cpu.clear()
+            case.loads.clear()
             case.rss_kb.clear()
     for i in range(runs):
         for case in cases:
@@ -140,6 +198,18 @@ TARGETS = [
     ("list --format tsv, warm cache / cat", "filmcli list (warm cache)", "cat (disk floor)", 0.5),
     ("extract-posters / lean extraction", "filmcli extract-posters", "lean extraction", 1.0),
     (
+        "extract-posters (text) / lean extraction",
+        "filmcli extract-posters (text)",
+        "lean extraction",
+        1.0,
+    ),
+    (
+        "extract-posters (text) / durable lean extraction",
+        "filmcli extract-posters (text)",
+        "durable lean extraction, 2 procs",
+        1.0,
+    ),
+    (
         "validate / Pillow decode, 2 processes",
         "filmcli validate",
         "Pillow full decode, 2 procs",
@@ -152,6 +222,7 @@ TARGETS = [
 
 def build_cases(lib: Path, work: Path, cache_home: Path) -> list[Case]:
     fc = filmcli_cmd()
+    names = poster_names(lib)
     extract_naive = work / "naive"
     extract_lean = work / "lean"
     extract_ours = work / "filmcli"
@@ -179,9 +250,21 @@ def build_cases(lib: Path, work: Path, cache_home: Path) -> list[Case]:
         ),
         Case(
             "lean extraction",
-            [PY, str(BASELINES / "lean_extract.py"), str(lib), str(extract_lean)],
+            [PY, str(BASELINES / "lean_extract.py"), str(lib), str(extract_lean), str(names)],
             "baseline",
             setup=lambda: clear(extract_lean),
+        ),
+        Case(
+            "durable lean extraction, 2 procs",
+            [
+                PY,
+                str(BASELINES / "lean_extract_durable.py"),
+                str(lib),
+                str(work / "durable"),
+                str(names),
+            ],
+            "baseline",
+            setup=lambda: clear(work / "durable"),
         ),
         Case(
             "Pillow full decode, 2 procs",
@@ -234,6 +317,12 @@ def build_cases(lib: Path, work: Path, cache_home: Path) -> list[Case]:
             ],
             "filmcli",
             setup=lambda: clear(extract_ours),
+        ),
+        Case(
+            "filmcli extract-posters (text)",
+            [*fc, "-L", str(lib), "extract-posters", "--out", str(work / "filmcli-text")],
+            "filmcli",
+            setup=lambda: clear(work / "filmcli-text"),
         ),
         Case("filmcli validate", [*fc, "-L", str(lib), "validate"], "filmcli", ok=(0, 1)),
         Case(
@@ -301,13 +390,14 @@ def ratios(results: dict) -> list[dict]:
 
 def print_table(title: str, results: dict, targets: list[dict]) -> None:
     print(f"\n{title}\n")
-    print("| command | median s | min s | max s | peak RSS MB |")
-    print("|---|---:|---:|---:|---:|")
+    print("| command | median s | min s | max s | CPU s | load | helper | peak RSS MB |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for name, r in results.items():
         flag = " (FAILED)" if r.get("failures") else ""
         print(
             f"| {name}{flag} | {r['median_s']:.3f} | {r['min_s']:.3f} | {r['max_s']:.3f} "
-            f"| {r['peak_rss_mb']:.0f} |"
+            f"| {r['cpu_median_s']:.2f} | {r['load_median']:.1f} "
+            f"| {r['helper_allowed_runs']}/{r['runs']} | {r['peak_rss_mb']:.0f} |"
         )
     if targets:
         print("\n| target | ratio | at most | met |")
@@ -432,6 +522,155 @@ def scale_suite(args) -> dict:
     return report
 
 
+def extract_suite(args) -> dict:
+    """extract-posters, list and validate --fast at two sizes: time, CPU and peak memory,
+    each extraction checked to write exactly the files filmcli writes."""
+    fc = filmcli_cmd()
+    cases, sizes = [], (args.posts, args.scale_posts)
+    work = OUT / "work-extract"
+    cache_home = work / "xdg-cache"
+    env = env_with_cache(cache_home)
+    outs = {}
+    for n in sizes:
+        lib = library(n, args.seed)
+        names = poster_names(lib)
+        here = {k: work / f"{k}-{n}" for k in ("lean", "durable", "filmcli")}
+        outs[n] = here
+
+        def clearing(path):
+            return lambda: clear(path)
+
+        cases += [
+            Case(
+                f"cat (disk floor), {n:,}",
+                f"sh {BASELINES / 'cat_floor.sh'} {lib}",
+                "baseline",
+                shell=True,
+            ),
+            Case(
+                f"lean extraction, {n:,}",
+                [PY, str(BASELINES / "lean_extract.py"), str(lib), str(here["lean"]), str(names)],
+                "baseline",
+                setup=clearing(here["lean"]),
+            ),
+            Case(
+                f"durable lean extraction, 2 procs, {n:,}",
+                [
+                    PY,
+                    str(BASELINES / "lean_extract_durable.py"),
+                    str(lib),
+                    str(here["durable"]),
+                    str(names),
+                ],
+                "baseline",
+                setup=clearing(here["durable"]),
+            ),
+            Case(
+                f"filmcli extract-posters, {n:,}",
+                [*fc, "-L", str(lib), "extract-posters", "--out", str(here["filmcli"])],
+                "filmcli",
+                setup=clearing(here["filmcli"]),
+            ),
+            *(
+                [
+                    Case(
+                        f"filmcli extract-posters, {n:,}, tree {args.compare_tree}",
+                        [
+                            "env",
+                            f"PYTHONPATH={args.compare_tree}",
+                            PY,
+                            "-m",
+                            "filmcli",
+                            "-L",
+                            str(lib),
+                            "extract-posters",
+                            "--out",
+                            str(work / f"compare-{n}"),
+                        ],
+                        "filmcli",
+                        setup=clearing(work / f"compare-{n}"),
+                    )
+                ]
+                if args.compare_tree
+                else []
+            ),
+            Case(
+                f"filmcli list (warm cache), {n:,}",
+                [*fc, "-L", str(lib), "list", "--format", "tsv"],
+                "filmcli",
+            ),
+            Case(
+                f"filmcli validate --fast, {n:,}",
+                [*fc, "-L", str(lib), "validate", "--fast"],
+                "filmcli",
+                ok=(0, 1),
+            ),
+        ]
+    time_cases(cases, args.runs, env)
+    results = {c.name: c.summary() for c in cases}
+    for n, here in outs.items():
+        for kind in ("lean", "durable"):
+            problem = same_files(here["filmcli"], here[kind])
+            if problem:
+                results[f"filmcli extract-posters, {n:,}"].setdefault("failures", []).append(
+                    f"{kind} wrote other files: {problem}"
+                )
+    targets = []
+
+    def ratio(name, ours, base, limit):
+        value = results[ours]["median_s"] / results[base]["median_s"]
+        targets.append(
+            {"target": name, "ratio": round(value, 2), "at_most": limit, "met": value <= limit}
+        )
+
+    for n in sizes:
+        ours = f"filmcli extract-posters, {n:,}"
+        ratio(f"extract-posters / cat floor, {n:,}", ours, f"cat (disk floor), {n:,}", None)
+        ratio(f"extract-posters / lean (not durable), {n:,}", ours, f"lean extraction, {n:,}", 1.0)
+        ratio(
+            f"extract-posters / durable lean, {n:,}",
+            ours,
+            f"durable lean extraction, 2 procs, {n:,}",
+            None,
+        )
+    small, big = (f"filmcli extract-posters, {n:,}" for n in sizes)
+    per_post = (results[big]["median_s"] / sizes[1]) / (results[small]["median_s"] / sizes[0])
+    targets.append(
+        {
+            "target": f"extract cost per post, {sizes[1]:,} / {sizes[0]:,}",
+            "ratio": round(per_post, 2),
+            "at_most": 1.1,
+            "met": per_post <= 1.1,
+        }
+    )
+    for name in (
+        big,
+        f"filmcli list (warm cache), {sizes[1]:,}",
+        f"filmcli validate --fast, {sizes[1]:,}",
+    ):
+        mb = results[name]["peak_rss_mb"]
+        targets.append({"target": f"peak MB: {name}", "ratio": mb, "at_most": 150, "met": mb < 150})
+    for t in targets:
+        if t["at_most"] is None:
+            t["met"] = True
+            t["at_most"] = "-"
+    report = {
+        "posts": list(sizes),
+        "seed": args.seed,
+        "runs": args.runs,
+        "machine": machine(),
+        "results": results,
+        "targets": targets,
+        "when": time.strftime("%Y-%m-%d %H:%M:%S %z"),
+    }
+    print_table(
+        f"extraction and memory: {sizes[0]:,} and {sizes[1]:,} posts, {args.runs} runs",
+        results,
+        targets,
+    )
+    return report
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--posts", type=int, default=10_000)
@@ -449,8 +688,23 @@ def main() -> None:
         help="the scale check: cold list at --scale-posts and at --posts",
     )
     parser.add_argument("--scale-posts", type=int, default=100_000)
+    parser.add_argument(
+        "--compare-tree",
+        metavar="DIR",
+        help="with --extract: also time the filmcli of this source tree (PYTHONPATH=DIR)",
+    )
+    parser.add_argument(
+        "--extract",
+        action="store_true",
+        help="extraction and memory at --posts and --scale-posts: filmcli against the floor, "
+        "the lean script and the durable lean script, all writing the same files",
+    )
     args = parser.parse_args()
-    report = scale_suite(args) if args.scale else main_suite(args)
+    compile_filmcli()
+    if args.extract:
+        report = extract_suite(args)
+    else:
+        report = scale_suite(args) if args.scale else main_suite(args)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         tmp = args.json.with_suffix(".json.tmp")

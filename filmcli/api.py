@@ -372,6 +372,7 @@ class Library(Store):
         rewrite: bool = False,
         force: bool = False,
         dry_run: bool = False,
+        digest: bool = True,
         on_start=None,
         on_result=None,
         **filters,
@@ -381,7 +382,8 @@ class Library(Store):
         point each post's poster at its file. `filters` are `where`, `search`, `sort`,
         `reverse`, `limit`, `drafts` as for `select`. `on_start(jobs)` then
         `on_result(result)` per post report progress. Returns an `ExtractReport`:
-        `.results` (one `Result` per post), `.summary` counts, `.to_dict()` (the JSON)."""
+        `.results` (one `Result` per post), `.summary` counts, `.to_dict()` (the JSON).
+        `digest=False` skips each poster's sha256 (the JSON report and `--rewrite` have it)."""
         from filmcli.ops.posters import choose_paths, extract_posters
         from filmcli.store.lock import library_lock
 
@@ -395,6 +397,7 @@ class Library(Store):
                 rewrite=rewrite,
                 force=force,
                 dry_run=dry_run,
+                digest=digest,
                 on_start=on_start,
                 on_result=on_result,
             )

@@ -267,8 +267,18 @@ class FullDisk(io.RawIOBase):
         return True
 
 
+def fd_file(fd: int) -> str | None:
+    """The file an open descriptor writes to (an unnamed O_TMPFILE file shows as
+    `folder/#inode (deleted)`), or None for a pipe, a socket or a terminal."""
+    try:
+        name = os.readlink(f"/proc/self/fd/{fd}")
+    except OSError:
+        return None
+    return name if name.startswith("/") else None
+
+
 def full_disk(monkeypatch) -> None:
-    real_fdopen = os.fdopen
+    real_fdopen, real_write = os.fdopen, os.write
 
     def fdopen(fd, mode="r", *args, **kwargs):
         handle = real_fdopen(fd, mode, *args, **kwargs)
@@ -277,18 +287,33 @@ def full_disk(monkeypatch) -> None:
     def no_space(*args, **kwargs):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
+    def write(fd, data):  # the unnamed temp files are written with os.write
+        if fd_file(fd) is not None:  # a file, not a pipe
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return real_write(fd, data)
+
     monkeypatch.setattr(os, "fdopen", fdopen)
     monkeypatch.setattr(os, "fsync", no_space)
+    monkeypatch.setattr(os, "write", write)
 
 
 def read_only(monkeypatch) -> None:
-    """What a read-only folder does to a temp file: EACCES at creation."""
+    """What a read-only folder does to a temp file: EACCES at creation, named (mkstemp) or
+    unnamed (open with O_TMPFILE)."""
     import tempfile
+
+    real_open = os.open
 
     def refused(*args, **kwargs):
         raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
 
+    def open_(path, flags, *args, **kwargs):
+        if flags & getattr(os, "O_TMPFILE", 0) == getattr(os, "O_TMPFILE", -1):
+            refused()
+        return real_open(path, flags, *args, **kwargs)
+
     monkeypatch.setattr(tempfile, "mkstemp", refused)
+    monkeypatch.setattr(os, "open", open_)
 
 
 SMALL = 5  # under the process pool's threshold: everything runs in this process
@@ -404,9 +429,22 @@ def crashing(monkeypatch, root: Path, at: int | None) -> CrashingWriter:
             return handle
         return writer.wrap(handle, os.readlink(f"/proc/self/fd/{fd}"))
 
+    real_write = os.write
+
+    def write(fd, data):  # the unnamed temp files (O_TMPFILE) are written with os.write
+        name = fd_file(fd)
+        if name is None or not name.startswith(writer.root):
+            return real_write(fd, data)
+        writer.count += 1
+        if writer.count == writer.at:
+            real_write(fd, bytes(data[: len(data) // 2]))
+            raise Crash(f"crashed in write {writer.count}")
+        return real_write(fd, data)
+
     monkeypatch.setattr(io, "open", open_)
     monkeypatch.setattr(builtins, "open", open_)
     monkeypatch.setattr(os, "fdopen", fdopen)
+    monkeypatch.setattr(os, "write", write)
     return writer
 
 

@@ -426,3 +426,32 @@ def test_embed_uses_the_real_mime_and_finds_files_next_to_the_post(library, run)
     assert f"poster: {uri(png_bytes(), 'image/png')}\n".encode() in site.read_bytes()
     again = run("-L", library, "embed-posters")
     assert "0 embedded, 2 skipped" in again.stderr and "nothing written" in again.stderr
+
+
+def test_a_link_made_after_the_plan_is_still_not_written_through(library, tmp_path):
+    """Names absent from the output folder when the run was planned are written without a
+    look of their own: the exclusive link still refuses whatever appeared since."""
+    from filmcli import Library
+    from filmcli.posters.extract import extract_one, plan_extract, run_chunk
+
+    (library / "_posts" / "2013-12-18-her.md").write_bytes(SEED.read_bytes())
+    jobs, folder = plan_extract(Library(library), [])
+    assert [job.fresh for job in jobs] == [True]
+    folder.mkdir(parents=True)
+    aim = tmp_path / "aim.jpg"
+    (folder / "her.jpg").symlink_to(aim)
+    (result,) = run_chunk((extract_one, jobs))
+    assert result.status == "failed" and "symbolic link" in result.message, result.message
+    assert not aim.exists() and (folder / "her.jpg").is_symlink()
+
+
+def test_the_text_report_needs_no_digest_and_the_json_one_has_it(library, run):
+    from filmcli import Library
+    from filmcli.posters.extract import extract_one, plan_extract
+
+    (library / "_posts" / "2013-12-18-her.md").write_bytes(SEED.read_bytes())
+    jobs, _ = plan_extract(Library(library), [], digest=False)
+    assert extract_one(jobs[0]).sha256 is None
+    out = run("-L", library, "extract-posters", "--dry-run", "--format", "json")
+    (record,) = json.loads(out.stdout)["posts"]
+    assert len(record["sha256"]) == 64

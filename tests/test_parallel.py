@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import io
+import os
 import random
 import re
 import shutil
@@ -91,6 +92,53 @@ def test_deferred_writes_land_only_at_the_end_and_report_conflicts(tmp_path):
     assert clash.read_bytes() == b"someone else's"
     assert [(path.name, exc.message) for path, exc in failures] == [("y.bin", "already exists")]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["x.bin", "y.bin"]  # no temp files
+
+
+@pytest.mark.skipif(not atomic._O_TMPFILE, reason="no O_TMPFILE here")
+def test_deferred_temp_files_are_unnamed_until_they_land(tmp_path, monkeypatch):
+    """O_TMPFILE: a deferred write shows no name in the folder (a crash leaves nothing to
+    clean up), makes no named temp file, and keeps the target's mode or the umask's."""
+    import tempfile
+
+    def no_named(*args, **kwargs):
+        raise AssertionError("a named temp file was made")
+
+    monkeypatch.setattr(tempfile, "mkstemp", no_named)
+    kept = tmp_path / "kept.bin"
+    kept.write_bytes(b"old")
+    kept.chmod(0o640)
+    with atomic.deferred_sync() as failures:
+        atomic.write_atomic(tmp_path / "new.bin", b"new", exclusive="or-same")
+        atomic.write_atomic(kept, b"replaced")
+        atomic.write_atomic(tmp_path / "private.bin", b"secret", mode=0o600)
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["kept.bin"]
+    assert not failures
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["kept.bin", "new.bin", "private.bin"]
+    assert kept.read_bytes() == b"replaced" and kept.stat().st_mode & 0o777 == 0o640
+    assert (tmp_path / "private.bin").stat().st_mode & 0o777 == 0o600
+    umask = os.umask(0)
+    os.umask(umask)
+    assert (tmp_path / "new.bin").stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+def test_an_interrupted_deferred_block_leaves_no_file_and_no_descriptor(tmp_path):
+    before = len(os.listdir("/proc/self/fd"))
+    with pytest.raises(KeyboardInterrupt), atomic.deferred_sync():
+        for i in range(20):
+            atomic.write_atomic(tmp_path / f"{i}.bin", b"x" * i, exclusive=True)
+        raise KeyboardInterrupt
+    assert list(tmp_path.iterdir()) == []
+    assert len(os.listdir("/proc/self/fd")) == before
+
+
+def test_more_deferred_writes_than_open_files_allowed_still_land(tmp_path, monkeypatch):
+    monkeypatch.setattr(atomic, "MAX_UNNAMED", 3)
+    with atomic.deferred_sync() as failures:
+        for i in range(8):
+            atomic.write_atomic(tmp_path / f"{i}.bin", bytes([i]) * 10, exclusive=True)
+    assert not failures
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f"{i}.bin" for i in range(8)]
+    assert all((tmp_path / f"{i}.bin").read_bytes() == bytes([i]) * 10 for i in range(8))
 
 
 def jpegs() -> list[bytes]:

@@ -168,6 +168,7 @@ def extract_posters_cmd(
             rewrite=rewrite,
             force=force,
             dry_run=dry_run,
+            digest=fmt == "json",  # sha256 only where it is printed
             on_start=lines.start,
             on_result=lines.result,
             **_filters(filters),

@@ -186,6 +186,7 @@ def extract_posters(
     rewrite: bool = False,
     force: bool = False,
     dry_run: bool = False,
+    digest: bool = True,
     on_start: Callable[[int], None] | None = None,
     on_result: Callable[[Result], None] | None = None,
 ) -> ExtractReport:
@@ -194,7 +195,13 @@ def extract_posters(
     from filmcli.posters.extract import extract_one, plan_extract
 
     jobs, folder = plan_extract(
-        library, targets or [], out=out, rewrite=rewrite, dry_run=dry_run, force=force
+        library,
+        targets or [],
+        out=out,
+        rewrite=rewrite,
+        dry_run=dry_run,
+        force=force,
+        digest=digest,
     )
     report = ExtractReport(
         dry_run=dry_run,

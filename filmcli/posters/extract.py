@@ -115,11 +115,14 @@ def plan_names(paths: Iterable[Path], universe: Iterable[Path] = ()) -> dict[str
     return {os.path.abspath(p): stems[os.path.abspath(p)] for p in paths}
 
 
-def safe_target(folder: str | os.PathLike, name: str, shown: str | None = None) -> Path:
+def safe_target(
+    folder: str | os.PathLike, name: str, shown: str | None = None, *, fresh: bool = False
+) -> Path:
     """`folder/name`, checked to be a plain file name directly inside the resolved folder.
 
     Refuses unsafe names, a symbolic link in the file's place, and anything whose resolved
-    path is not exactly `<resolved folder>/<name>`.
+    path is not exactly `<resolved folder>/<name>`. `fresh`: the folder held no such name
+    when the run was planned (a link made since is refused by the exclusive write).
     """
     problem = filename_problem(name)
     if problem:
@@ -127,7 +130,7 @@ def safe_target(folder: str | os.PathLike, name: str, shown: str | None = None) 
     base = _resolved(os.fspath(folder))
     target = base / name
     where = shown or str(target)
-    if target.is_symlink():
+    if not fresh and target.is_symlink():
         raise FilmcliError(f"{where}: is a symbolic link; refusing to write through it")
     # `base` has no symbolic link in it and `name` is one plain component that is not a
     # link, so the target resolves to base/name: no second resolve() per poster needed.
@@ -215,6 +218,8 @@ class ExtractJob:
     dry_run: bool = False
     force: bool = False
     max_bytes: int | None = None
+    fresh: bool = False  # no file of this stem was in the folder when the run was planned
+    digest: bool = True  # give the poster's sha256 (the JSON report and --rewrite need it)
 
 
 @dataclass
@@ -270,17 +275,23 @@ def _failed(result: Result, exc: FilmcliError, shown: str) -> Result:
     return result
 
 
-def place_file(target: Path, shown: str, data: bytes, *, force: bool, dry_run: bool) -> str:
+def place_file(
+    target: Path, shown: str, data: bytes, *, force: bool, dry_run: bool, fresh: bool = False
+) -> str:
     """Write `data` to `target` unless it already holds it: "written", "replaced", "same".
 
     The one rule for every poster file filmcli writes (extract-posters, export --posters
     files): a file holding other bytes is replaced only with `force`; a new file is made
-    exclusively, so one that appears meanwhile is never overwritten.
+    exclusively, so one that appears meanwhile is never overwritten. `fresh` (the folder's
+    listing had no such file when the run was planned) skips the look: the exclusive
+    write finds a file that appeared since, as it would any other.
     """
-    try:
-        st = os.lstat(target)
-    except FileNotFoundError:
-        st = None
+    st = None
+    if not fresh:
+        try:
+            st = os.lstat(target)
+        except FileNotFoundError:
+            pass
     if st is not None:
         if stat.S_ISLNK(st.st_mode):
             raise FilmcliError("is a symbolic link; refusing to write through it", shown)
@@ -347,9 +358,12 @@ def extract_one(job: ExtractJob) -> Result:
         name = f"{job.stem}.{imageinfo.EXTENSION[fmt]}"
         shown_file = os.path.join(job.out_shown, name)
         result.file = shown_file
-        target = safe_target(job.out_dir, name, shown_file)
-        result.sha256 = hashlib.sha256(data).hexdigest()
-        outcome = place_file(target, shown_file, data, force=job.force, dry_run=job.dry_run)
+        target = safe_target(job.out_dir, name, shown_file, fresh=job.fresh)
+        if job.digest or job.rewrite:
+            result.sha256 = hashlib.sha256(data).hexdigest()
+        outcome = place_file(
+            target, shown_file, data, force=job.force, dry_run=job.dry_run, fresh=job.fresh
+        )
     except FilmcliError as exc:
         return _failed(result, exc, job.shown)
     result.status = "unchanged" if outcome == "same" else "extracted"
@@ -486,15 +500,29 @@ def embed_one(job: EmbedJob) -> Result:
 # --------------------------------------------------------------------------------------------
 
 
-def library_stems(library, paths: Iterable[str | os.PathLike]) -> dict[str, str]:
+def library_stems(
+    library, paths: Iterable[str | os.PathLike], *, whole: bool = False
+) -> dict[str, str]:
     """The poster file stem of each post in `paths`, the whole library considered: what
-    extract-posters and `export --posters files` both name the files by."""
-    return plan_names([Path(p) for p in paths], _universe(library))
+    extract-posters and `export --posters files` both name the files by. `whole`: `paths`
+    is the whole posts folder already (no second listing)."""
+    paths = list(paths)
+    return plan_names(paths, () if whole else _universe(library))
 
 
 def _universe(library) -> list[Path]:
     folder = library.posts_dir
     return library.post_paths([folder]) if folder.is_dir() else []
+
+
+def _present_stems(folder: Path) -> set[str]:
+    """The stems (`her` of `her.jpg`) of the names in `folder`: one listing, so a poster
+    whose stem is not among them is written without a look at its own name first."""
+    try:
+        with os.scandir(folder) as entries:
+            return {entry.name.rsplit(".", 1)[0].casefold() for entry in entries}
+    except OSError:  # no folder yet (it is made on demand): nothing in the way
+        return set()
 
 
 def plan_extract(
@@ -505,29 +533,42 @@ def plan_extract(
     rewrite: bool = False,
     dry_run: bool = False,
     force: bool = False,
+    digest: bool = True,
 ) -> tuple[list[ExtractJob], Path]:
-    """One job per post file named (default: the posts folder), in path order."""
+    """One job per post file named (default: the posts folder), in path order.
+
+    `digest=False` leaves out the posters' sha256 (only the JSON report shows it; --rewrite
+    computes it anyway, to check the file before pointing a post at it)."""
     _RESOLVED.clear()  # folders are resolved afresh for every run
     folder, site_dir = output_folder(library, out, rewrite=rewrite)
-    post_paths = library.post_paths(list(paths))
-    stems = library_stems(library, post_paths)
+    chosen = list(paths)
+    post_paths = library.post_paths(chosen)
+    stems = library_stems(library, post_paths, whole=not chosen)
     out_shown = library.relpath(folder)
     max_bytes = library.config.get("read", {}).get("max_post_bytes")
-    jobs = [
-        ExtractJob(
-            str(p),
-            library.relpath(p),
-            stems[os.path.abspath(p)],
-            str(folder),
-            out_shown,
-            site_dir,
-            rewrite,
-            dry_run,
-            force,
-            max_bytes,
+    present = _present_stems(folder)
+    out_dir = str(folder)
+    relpath = library.relpath
+    jobs = []
+    for p in post_paths:
+        text = str(p)
+        stem = stems[os.path.abspath(text)]
+        jobs.append(
+            ExtractJob(
+                text,
+                relpath(p),
+                stem,
+                out_dir,
+                out_shown,
+                site_dir,
+                rewrite,
+                dry_run,
+                force,
+                max_bytes,
+                stem.casefold() not in present,
+                digest,
+            )
         )
-        for p in post_paths
-    ]
     return jobs, folder
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import os
 import signal
@@ -140,18 +141,38 @@ def deferred_sync():
 
 
 def _discard(pending: list) -> None:
+    """Drop the temp files not yet put in place (an unnamed one just closes)."""
     for entry in pending:
-        with contextlib.suppress(OSError):
-            os.unlink(entry[0])
+        tmp, entry[0] = entry[0], None
+        _drop(tmp)
+
+
+def _drop(tmp) -> None:
+    with contextlib.suppress(OSError):
+        if isinstance(tmp, int):
+            os.close(tmp)
+        elif tmp is not None:
+            os.unlink(tmp)
+
+
+_SYNCFS = None
+
+
+def _syncfs():
+    """libc's syncfs (Linux 2.6.39+), looked up once; None where there is none."""
+    global _SYNCFS
+    if _SYNCFS is None:
+        try:
+            import ctypes
+
+            _SYNCFS = ctypes.CDLL(None, use_errno=True).syncfs
+        except (OSError, AttributeError, ImportError):
+            _SYNCFS = False
+    return _SYNCFS or None
 
 
 def _sync_folders(folders) -> None:
-    try:
-        import ctypes
-
-        syncfs = ctypes.CDLL(None, use_errno=True).syncfs
-    except (OSError, AttributeError, ImportError):
-        syncfs = None
+    syncfs = _syncfs()
     done = set()
     for folder in folders:
         try:
@@ -169,14 +190,85 @@ def _sync_folders(folders) -> None:
             os.close(fd)
 
 
-def _put_in_place(tmp: str, path: Path, exclusive: bool | str, expect=None) -> str:
-    """Rename the synced temp file over `path`: "written", or "same" when nothing needed doing.
+def _put_in_place(tmp, path: Path, exclusive: bool | str, expect=None, data=None) -> str:
+    """Put the synced temp file `tmp` (an open unnamed file's descriptor, or a temp file's
+    name) at `path`: "written", or "same" when nothing needed doing. `tmp` is used up
+    whatever happens: the descriptor closed, the named file renamed or removed.
 
     With `exclusive`, only if `path` is new (with "or-same": or already holds the same
     bytes). With `expect` (an atomic.stamp), only if `path` is still that version of the
     file, or already holds the same bytes (another run wrote them). Otherwise FilmcliError,
     and `path` is left untouched.
     """
+    if isinstance(tmp, int):
+        fd = tmp
+        try:
+            if exclusive:
+                return _link_new(fd, path, exclusive, data)
+            tmp = _name_unnamed(fd, path)  # a rename needs a name to move
+        finally:
+            os.close(fd)
+    try:
+        return _place_named(tmp, path, exclusive, expect)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def _link_new(fd: int, path: Path, exclusive: bool | str, data) -> str:
+    """Give the unnamed file `fd` the name `path`, which must not exist (linkat never
+    replaces and never follows a link in the way)."""
+    if _linkat(fd, path):
+        return "written"
+    if os.path.islink(path):
+        raise FilmcliError("refusing to write through a symbolic link", path)
+    if exclusive != "or-same":
+        raise FilmcliError("already exists", path, hint="use --force to replace it")
+    if data is not None and same_content(path, data):
+        return "same"
+    raise FilmcliError(
+        "appeared meanwhile with other content; left alone",
+        path,
+        hint="use --force to replace it, or move it away",
+    )
+
+
+def _name_unnamed(fd: int, path: Path) -> str:
+    """A temp name beside `path` for the unnamed file `fd` (which stays open)."""
+    import secrets
+
+    for _ in range(100):
+        name = os.path.join(path.parent, f".{path.name[:40]}.{secrets.token_hex(4)}.tmp")
+        if _linkat(fd, name):
+            return name
+    raise FileExistsError(17, "no free temporary name", str(path))  # pragma: no cover
+
+
+_LINKAT = None
+_AT_SYMLINK_FOLLOW = 0x400
+
+
+def _linkat(fd: int, path) -> bool:
+    """linkat(/proc/self/fd/N, path, AT_SYMLINK_FOLLOW): the unnamed file gets a name, one
+    system call, without privileges. False if `path` exists; OSError for anything else."""
+    global _LINKAT
+    if _LINKAT is None:
+        import ctypes
+
+        _LINKAT = ctypes.CDLL(None, use_errno=True).linkat
+    source = b"/proc/self/fd/%d" % fd
+    if _LINKAT(_AT_FDCWD, source, _AT_FDCWD, os.fsencode(path), _AT_SYMLINK_FOLLOW) == 0:
+        return True
+    import ctypes
+
+    err = ctypes.get_errno()
+    if err == 17:  # EEXIST
+        return False
+    raise OSError(err, os.strerror(err), os.fspath(path))
+
+
+def _place_named(tmp: str, path: Path, exclusive: bool | str, expect=None) -> str:
     if exclusive:
         try:
             os.link(tmp, path)  # fails if the target exists, unlike a rename
@@ -303,19 +395,20 @@ def _finish(pending: list, outcomes: list) -> None:
     same = getattr(outcomes, "same", set())
     try:
         folders = list(dict.fromkeys(entry[3] for entry in pending))
-        _sync_folders(folders)
-        for tmp, path, exclusive, _, expect, requires in pending:
+        _sync_folders(folders)  # every temp file durable before any has its name
+        for entry in pending:
+            tmp, path, exclusive, _, expect, requires, data = entry
+            entry[0] = None  # from here on this turn of the loop owns the temp file
             key = os.path.abspath(path)
             try:
                 problem = requires and _requirement_problem(requires, placed, failed)
                 if problem:
+                    _drop(tmp)
                     raise problem
-                if _put_in_place(tmp, path, exclusive, expect) == "same":
+                if _put_in_place(tmp, path, exclusive, expect, data) == "same":
                     same.add(key)
                 placed.add(key)
             except (FilmcliError, OSError) as exc:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp)
                 if isinstance(exc, OSError):
                     exc = FilmcliError(f"cannot write: {exc.strerror or exc}", path)
                 failed[key] = exc
@@ -325,6 +418,79 @@ def _finish(pending: list, outcomes: list) -> None:
     except BaseException:
         _discard(pending)  # interrupted half-way: what is not in place yet stays old
         raise
+
+
+#: unnamed temp files one deferred_sync() block keeps open; later writes get named ones
+MAX_UNNAMED = 512
+_O_TMPFILE = getattr(os, "O_TMPFILE", 0) if os.path.isdir("/proc/self/fd") else 0
+_NO_TMPFILE: set[str] = set()  # folders whose file system makes no unnamed files
+
+
+def _unnamed(folder: Path, mode: int) -> int | None:
+    """An unnamed file (O_TMPFILE) in `folder`, or None where the file system has none.
+    It never shows in the folder until it is linked in: nothing to clean up after a crash,
+    and no umask, chmod or unlink call."""
+    key = os.fspath(folder)
+    if not _O_TMPFILE or key in _NO_TMPFILE:
+        return None
+    try:
+        return os.open(key, _O_TMPFILE | os.O_WRONLY | os.O_CLOEXEC, mode)
+    except OSError as exc:
+        if exc.errno in (errno.EOPNOTSUPP, errno.EISDIR, errno.EINVAL, errno.ENOSYS):
+            _NO_TMPFILE.add(key)
+            return None
+        raise
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def _named(path: Path, folder: Path, data: bytes, mode: int | None, sync: bool) -> str:
+    """The temp file as a name in `folder` (file systems without O_TMPFILE)."""
+    tmp = None
+    try:
+        with _signals_held():  # the temp file exists only once `tmp` names it
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name[:40]}.", suffix=".tmp", dir=folder)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            if sync:
+                handle.flush()
+                os.fsync(handle.fileno())
+        if mode is None:
+            _copy_mode(tmp, path)
+        else:
+            os.chmod(tmp, mode)
+        return tmp
+    except BaseException:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+        raise
+
+
+def _temp_file(path: Path, folder: Path, data: bytes, exclusive, mode: int | None, sync: bool):
+    """A temp file holding `data` with the mode the target gets: an open unnamed file's
+    descriptor where the file system allows, else a named temp file's path."""
+    many = _deferred is not None and len(_deferred) >= MAX_UNNAMED
+    fd = None if many else _unnamed(folder, 0o666 if mode is None else mode)
+    if fd is None:
+        return _named(path, folder, data, mode, sync)
+    try:
+        _write_all(fd, data)
+        if mode is not None:
+            os.fchmod(fd, mode)  # exactly, whatever the umask
+        elif not exclusive:
+            with contextlib.suppress(FileNotFoundError):
+                os.fchmod(fd, os.stat(path).st_mode & 0o7777)  # the mode of the file replaced
+        if sync:
+            os.fsync(fd)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
 
 
 def write_atomic(
@@ -338,6 +504,8 @@ def write_atomic(
 ) -> str:
     """Write `data` to `path` through a temp file in the same folder, fsync, rename.
 
+    The temp file is unnamed (O_TMPFILE) where the file system allows: it gets its name
+    with one linkat once its bytes are on disk, and a crash leaves nothing behind.
     With `exclusive`, refuse to replace a file that exists (checked at the final
     link, so two racing writers cannot both win); with exclusive="or-same", a
     file that already holds exactly `data` is success ("same").
@@ -347,49 +515,43 @@ def write_atomic(
     With `requires` = (path, sha256), write only while that file holds those
     bytes (a post is pointed at its poster file only once the poster is there).
     `mode` (0o600 for a private file) replaces the target's own mode or the umask's
-    default. Returns "written" or "same"; inside deferred_sync() the checks, fsync and
-    rename happen at the end of that block (and it returns "deferred"). A
-    Ctrl-C or SIGTERM never leaves the temp file behind.
+    default. Returns "written" or "same"; inside deferred_sync() the checks, the one
+    flush of the file system and the naming happen at the end of that block (and it
+    returns "deferred"). A Ctrl-C or SIGTERM never leaves the temp file behind.
     """
     path = Path(path)
     folder = path.parent
-    if path.is_symlink():
+    # (an exclusive write needs no look: the final link never replaces, nor follows, a link)
+    if not exclusive and path.is_symlink():
         raise FilmcliError("refusing to write through a symbolic link", path)
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise FilmcliError(f"cannot write: {exc.strerror or exc}", path) from None
+    deferred = _deferred is not None
     tmp = None
     try:
-        with _signals_held():  # the temp file exists only once `tmp` names it
-            fd, tmp = tempfile.mkstemp(prefix=f".{path.name[:40]}.", suffix=".tmp", dir=folder)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            if _deferred is None:
-                handle.flush()
-                os.fsync(handle.fileno())
-        if mode is None:
-            _copy_mode(tmp, path)
-        else:
-            os.chmod(tmp, mode)
-        if _deferred is not None:
+        try:
+            tmp = _temp_file(path, folder, data, exclusive, mode, sync=not deferred)
+        except FileNotFoundError:  # no folder yet: made on demand, not looked for every time
+            folder.mkdir(parents=True, exist_ok=True)
+            tmp = _temp_file(path, folder, data, exclusive, mode, sync=not deferred)
+        if deferred:
+            if isinstance(tmp, int):  # unnamed: a signal here could only leak a descriptor
+                tmp, owned = None, tmp
+                _deferred.append([owned, path, exclusive, folder, expect, requires, data])
+                return "deferred"
             with _signals_held():  # from here on deferred_sync() owns the temp file
-                _deferred.append((tmp, path, exclusive, folder, expect, requires))
+                _deferred.append([tmp, path, exclusive, folder, expect, requires, data])
                 tmp = None
             return "deferred"
         if requires is not None:
             problem = _requirement_problem(requires, set(), {})
             if problem:
                 raise problem
-        outcome = _put_in_place(tmp, path, exclusive, expect)
-        tmp = None
+        tmp, ours = None, tmp
+        outcome = _put_in_place(ours, path, exclusive, expect, data)
     except FilmcliError:
         raise
     except OSError as exc:
         raise FilmcliError(f"cannot write: {exc.strerror or exc}", path) from None
     finally:
-        if tmp is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
+        _drop(tmp)
     _fsync_dir(folder)
     return outcome
