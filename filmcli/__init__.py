@@ -6,6 +6,8 @@ for YAML, Pillow or rich.
 
 import sys as _sys
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy, pyright)
+
 
 def _cli_excepthook(kind, value, tb, _previous=_sys.excepthook):
     """The filmcli command's answer to a Ctrl-C or SIGTERM that no code caught (one during
@@ -38,24 +40,85 @@ if _is_cli(_sys.argv):
 
 __version__ = "0.1.0"
 
-__all__ = ["Library", "Post", "Poster", "FilmcliError", "__version__"]
+# Every public name, and the module it lives in. Imported on first use (`__getattr__`), so
+# `import filmcli` (and `filmcli --version`) loads no YAML, Pillow or rich; type checkers
+# read the same names from the imports under TYPE_CHECKING below.
+_EXPORTS: dict[str, str] = {
+    # the library and what it reads
+    "Library": "filmcli.api",
+    "Post": "filmcli.model.post",
+    "Poster": "filmcli.model.poster",
+    # errors
+    "FilmcliError": "filmcli.errors",
+    "UsageError": "filmcli.errors",
+    "NoMatch": "filmcli.ops.selector",
+    "Ambiguous": "filmcli.ops.selector",
+    # validate, stats, export, show
+    "Problem": "filmcli.ops.validate",
+    "ValidationOptions": "filmcli.ops.validate",
+    "ValidationReport": "filmcli.ops.validate",
+    "FixReport": "filmcli.ops.fixes",
+    "Stats": "filmcli.ops.stats",
+    "ExportResult": "filmcli.ops.export",
+    "Shown": "filmcli.show.page",
+    # set, rm, rename, publish, fill
+    "Change": "filmcli.ops.manage",
+    "FieldChange": "filmcli.ops.manage",
+    "Move": "filmcli.ops.manage",
+    "Removal": "filmcli.ops.manage",
+    "Filled": "filmcli.ops.fill",
+}
+_RENAMED = {"ValidationOptions": "Options"}  # public name -> its name in its module
+
+__all__ = [  # spelled out for type checkers; the same names as _EXPORTS (a test checks)
+    "Library",
+    "Post",
+    "Poster",
+    "FilmcliError",
+    "UsageError",
+    "NoMatch",
+    "Ambiguous",
+    "Problem",
+    "ValidationOptions",
+    "ValidationReport",
+    "FixReport",
+    "Stats",
+    "ExportResult",
+    "Shown",
+    "Change",
+    "FieldChange",
+    "Move",
+    "Removal",
+    "Filled",
+    "__version__",
+]
+
+if TYPE_CHECKING:
+    from filmcli.api import Library
+    from filmcli.errors import FilmcliError, UsageError
+    from filmcli.model.post import Post
+    from filmcli.model.poster import Poster
+    from filmcli.ops.export import ExportResult
+    from filmcli.ops.fill import Filled
+    from filmcli.ops.fixes import FixReport
+    from filmcli.ops.manage import Change, FieldChange, Move, Removal
+    from filmcli.ops.selector import Ambiguous, NoMatch
+    from filmcli.ops.stats import Stats
+    from filmcli.ops.validate import Options as ValidationOptions
+    from filmcli.ops.validate import Problem, ValidationReport
+    from filmcli.show.page import Shown
 
 
-def __getattr__(name):
-    if name == "Library":
-        from filmcli.api import Library
+def __getattr__(name: str):
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'filmcli' has no attribute {name!r}")
+    import importlib
 
-        return Library
-    if name == "Post":
-        from filmcli.model.post import Post
+    value = getattr(importlib.import_module(module), _RENAMED.get(name, name))
+    globals()[name] = value  # once: later lookups do not come here
+    return value
 
-        return Post
-    if name == "Poster":
-        from filmcli.model.poster import Poster
 
-        return Poster
-    if name == "FilmcliError":
-        from filmcli.errors import FilmcliError
-
-        return FilmcliError
-    raise AttributeError(f"module 'filmcli' has no attribute {name!r}")
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_EXPORTS})
