@@ -50,7 +50,7 @@ def test_validate_select_and_a_clean_library(run, site):
     report = lib.validate(select=["FC208"])
     assert [p.rule for p in report.problems] == ["FC208"]
     assert report.ok  # a warning only
-    assert lib.validate(["_posts/2015-02-14-amelie.md"]).problems == []
+    assert lib.validate([site / "_posts" / "2015-02-14-amelie.md"]).problems == []
     with pytest.raises(filmcli.UsageError):
         lib.validate(select=["XX9"])
 
@@ -63,9 +63,10 @@ def test_stats_match_the_cli_json(run, site):
     assert stats.films == cli["films"] == 16
     assert stats.library_bytes > stats.poster_bytes > 0
     chosen = Library(site).stats(where=["year<1960"])
-    assert chosen.films == json.loads(
-        run("-L", site, "stats", "-F", "json", "-w", "year<1960").stdout
-    )["films"]
+    assert (
+        chosen.films
+        == json.loads(run("-L", site, "stats", "-F", "json", "-w", "year<1960").stdout)["films"]
+    )
 
 
 def test_stats_reports_unreadable_posts(site):
@@ -103,7 +104,7 @@ def test_show_returns_the_facts_the_cli_prints(run, site):
     assert (shown.title, shown.year, shown.director) == ("Casablanca", 1942, "Michael Curtiz")
     assert shown.poster_size == (259, 194) and shown.poster_format == "JPEG"
     assert shown.poster_error is None
-    assert "Casablanca" in shown.review or shown.review
+    assert shown.review.startswith("A cynical café owner in wartime Morocco")
     cli = run("-L", site, "show", "casablanca", "1942").stdout
     for key, value in shown.facts:
         assert key in cli and value in cli
@@ -121,6 +122,6 @@ def test_public_names_are_importable_and_listed():
 
 
 def test_import_filmcli_loads_no_yaml_rich_or_pillow():
-    code = "import sys, filmcli; print(sorted(m for m in ('yaml','rich','PIL') if m in sys.modules))"
+    code = "import sys, filmcli; print(sorted({'yaml', 'rich', 'PIL'} & set(sys.modules)))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
