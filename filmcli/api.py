@@ -230,10 +230,11 @@ class Library(Store):
         of the posts under `paths` that `filters` choose (`where`, `search`, `sort`,
         `reverse`, `limit` as for `list`). Unreadable posts are left out, listed in
         `.unreadable` and passed to `on_error(exc)` as they come."""
+        from filmcli.ops.records import read_chosen
         from filmcli.ops.stats import library_stats
 
-        posts = self._chosen(paths, drafts, on_post, on_error, filters)
-        return library_stats(posts[0], top=top, unreadable=posts[1])
+        posts, unreadable = read_chosen(self, paths, drafts, on_post, on_error, filters)
+        return library_stats(posts, top=top, unreadable=unreadable)
 
     def export(
         self,
@@ -261,9 +262,10 @@ class Library(Store):
         others go on. Progress hooks: `on_post()` per post read, `on_read()` when all are,
         `on_render(n)` before the records are rendered into a file."""
         from filmcli.ops.export import export_plan, export_posts
+        from filmcli.ops.records import read_chosen
 
         plan = export_plan(out, fmt=fmt, posters=posters, posters_dir=posters_dir, force=force)
-        posts, unreadable = self._chosen(paths, drafts, on_post, on_error, filters)
+        posts, unreadable = read_chosen(self, paths, drafts, on_post, on_error, filters)
         if on_read is not None:
             on_read()
         return export_posts(
@@ -285,27 +287,6 @@ class Library(Store):
 
         post = film if isinstance(film, Post) else self.select(film)
         return shown(post, self)
-
-    def _chosen(self, paths, drafts, on_post, on_error, filters) -> tuple[list[Post], list]:
-        """The posts under `paths` that the filters choose, and the errors of those that
-        could not be read (each passed to `on_error` as it comes)."""
-        from filmcli.ops.query import select
-
-        unreadable: list[FilmcliError] = []
-
-        def readable():
-            for item in self.iter_posts(paths, drafts=drafts):
-                if on_post is not None:
-                    on_post()
-                if isinstance(item, FilmcliError):
-                    unreadable.append(item)
-                    if on_error is not None:
-                        on_error(item)
-                else:
-                    yield item
-
-        posts = list(readable())  # every post read (and each error said) before choosing
-        return select(posts, **filters), unreadable
 
 
 def _done(move):
