@@ -55,6 +55,7 @@ _EXPORTS: dict[str, str] = {
     "Ambiguous": "filmcli.ops.selector",
     # validate, stats, export, show
     "Problem": "filmcli.ops.validate",
+    "Rule": "filmcli.ops.validate",
     "ValidationOptions": "filmcli.ops.validate",
     "ValidationReport": "filmcli.ops.validate",
     "FixReport": "filmcli.ops.fixes",
@@ -79,6 +80,7 @@ __all__ = [  # spelled out for type checkers; the same names as _EXPORTS (a test
     "NoMatch",
     "Ambiguous",
     "Problem",
+    "Rule",
     "ValidationOptions",
     "ValidationReport",
     "FixReport",
@@ -105,7 +107,7 @@ if TYPE_CHECKING:
     from filmcli.ops.selector import Ambiguous, NoMatch
     from filmcli.ops.stats import Stats
     from filmcli.ops.validate import Options as ValidationOptions
-    from filmcli.ops.validate import Problem, ValidationReport
+    from filmcli.ops.validate import Problem, Rule, ValidationReport
     from filmcli.show.page import Shown
 
 

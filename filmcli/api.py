@@ -180,6 +180,13 @@ class Library(Store):
 
     # --- reading: validate, stats, export, show (h1a) ------------------------
 
+    def rules(self) -> list:
+        """Every rule `validate` checks (`validate --rules`): `validate.Rule`s with `.id`,
+        `.severity`, `.text` and `.fix` (the kind of fix --fix has, or None)."""
+        from filmcli.ops.validate import rule_table
+
+        return rule_table()
+
     def validate(
         self,
         paths: Iterable[str | os.PathLike] = (),
@@ -189,6 +196,7 @@ class Library(Store):
         select: Sequence[str] = (),
         ignore: Sequence[str] = (),
         fast: bool = False,
+        keep=None,
         options=None,
         on_post=None,
         on_read=None,
@@ -197,19 +205,21 @@ class Library(Store):
         drafts too with `drafts`): a `ValidationReport` with `.problems` (each a `Problem`:
         path, line, rule, severity, message, fix), `.checked`, `.errors`, `.warnings` and
         `.ok`. `select`/`ignore` keep or skip rules by id or prefix (`FC2`), `strict` makes
-        warnings errors, `fast` checks image headers only; `options` (a
+        warnings errors, `fast` checks image headers only, `keep(rule_id)` filters further;
+        `options` (a
         `validate.Options`) replaces the library's [validate] settings. `on_post()` runs per
         post read and `on_read()` once all are (progress hooks)."""
         from filmcli.ops.validate import Options, report, rule_filter
 
-        keep = rule_filter(select, ignore)
+        chosen = rule_filter(select, ignore)
+        wanted = chosen if keep is None else (lambda rule: chosen(rule) and keep(rule))
         options = options or Options.from_config(self.config, fast=fast)
         return report(
             self,
             paths,
             options,
             strict=strict,
-            keep=keep,
+            keep=wanted,
             drafts=drafts,
             on_post=on_post,
             on_read=on_read,

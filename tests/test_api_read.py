@@ -50,6 +50,9 @@ def test_validate_select_and_a_clean_library(run, site):
     report = lib.validate(select=["FC208"])
     assert [p.rule for p in report.problems] == ["FC208"]
     assert report.ok  # a warning only
+    assert lib.validate(keep=lambda rule: rule != "FC103").problems == report.problems
+    cli = run("-L", site, "validate", "--rules").stdout.splitlines()
+    assert [f"{r.id}\t{r.severity}\t{r.text}\t{r.fix or '-'}" for r in lib.rules()] == cli
     assert lib.validate([site / "_posts" / "2015-02-14-amelie.md"]).problems == []
     with pytest.raises(filmcli.UsageError):
         lib.validate(select=["XX9"])

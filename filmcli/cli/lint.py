@@ -74,12 +74,10 @@ def validate_cmd(
 
 def _print_rules() -> None:
     """`validate --rules`: rule, severity, what it checks, the kind of fix (or -)."""
-    from filmcli.ops.fixes import FIXES
-    from filmcli.ops.validate import RULES
+    from filmcli.ops.validate import rule_table
 
-    kinds = {f.rule: f.kind for f in FIXES}
-    for rule, (severity, text) in RULES.items():
-        sys.stdout.write(f"{rule}\t{severity}\t{text}\t{kinds.get(rule, '-')}\n")
+    for rule in rule_table():
+        sys.stdout.write(f"{rule.id}\t{rule.severity}\t{rule.text}\t{rule.fix or '-'}\n")
 
 
 def _validate(library, targets, chosen: dict, strict: bool):

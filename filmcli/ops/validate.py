@@ -877,3 +877,22 @@ def report(
     found = validate(library, paths, options, drafts=drafts, on_post=counted, on_read=on_read)
     problems = [p for p in found if keep is None or keep(p.rule)]
     return ValidationReport(strictly(problems) if strict else problems, checked)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One rule `validate` checks: its stable id, severity, what it checks, and the kind
+    of fix `validate --fix` has for it (`safe`, `unsafe`, or None)."""
+
+    id: str
+    severity: str
+    text: str
+    fix: str | None
+
+
+def rule_table() -> list[Rule]:
+    """Every rule, in id order (`validate --rules`)."""
+    from filmcli.ops.fixes import FIXES
+
+    kinds = {f.rule: f.kind for f in FIXES}
+    return [Rule(rule, severity, text, kinds.get(rule)) for rule, (severity, text) in RULES.items()]
