@@ -36,6 +36,7 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 from filmcli.errors import FilmcliError
 from filmcli.model.imageinfo import EXTENSION
@@ -77,12 +78,12 @@ def format_for(fmt: str | None, output: str | None) -> str:
 class ExportPlan:
     """What `export` was asked for, checked before any post is read (`export_plan`)."""
 
-    out: object  # the file path (str or PathLike) or a text stream
+    output: str | None  # the file, as given (messages show it so); None for a stream
+    stream: IO[str] | None
     format: str
     posters: str  # inline, files or omit
     posters_dir: str | os.PathLike | None  # as given: error messages show it so
     force: bool
-    path: Path | None  # the file written; None for a stream
     base: Path  # what poster paths in the records are relative to
 
 
@@ -130,8 +131,8 @@ def export_plan(
     if output is not None and Path(output).is_dir():
         raise UsageError(f"--output {output!r} is a folder")
     base = Path(output).resolve().parent if output is not None else Path.cwd()
-    path = Path(output) if output is not None else None
-    return ExportPlan(out, chosen, mode, posters_dir or None, force, path, base)
+    stream = None if to_file else out
+    return ExportPlan(output, stream, chosen, mode, posters_dir or None, force, base)
 
 
 def export_posts(
@@ -148,7 +149,7 @@ def export_posts(
     `on_render(len(posts))`), or to a stream a record at a time. A post that cannot be
     exported goes to `on_error(exc)` (its path filled in) and the others go on."""
     files = None
-    if plan.posters == "files":
+    if plan.posters == "files" and plan.posters_dir is not None:
         from filmcli.posters.extract import library_stems
 
         stems = library_stems(library, [p.path for p in posts])
@@ -176,22 +177,22 @@ def export_posts(
                     on_error(exc)
 
     chunks = render_chunks(records(), plan.format, csv_safe=csv_safe)
-    if plan.path is not None:
+    if plan.output is not None:
         from filmcli.store.atomic import write_atomic
 
         if on_render is not None:
             on_render(len(posts))
-        write_atomic(os.fspath(plan.out), "".join(chunks).encode("utf-8"))
-    else:
+        write_atomic(plan.output, "".join(chunks).encode("utf-8"))
+    elif plan.stream is not None:
         for chunk in chunks:
-            plan.out.write(chunk)
+            plan.stream.write(chunk)
     written = files.written if files is not None else []
     return ExportResult(
         plan.format,
         plan.posters,
         len(posts) - failed,
         unreadable + failed,
-        plan.path,
+        Path(plan.output) if plan.output is not None else None,
         Path(plan.posters_dir) if plan.posters_dir else None,
         written,
     )
