@@ -6,6 +6,8 @@ for YAML, Pillow or rich.
 
 import sys as _sys
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy, pyright)
+
 
 def _cli_excepthook(kind, value, tb, _previous=_sys.excepthook):
     """The filmcli command's answer to a Ctrl-C or SIGTERM that no code caught (one during
@@ -38,13 +40,22 @@ if _is_cli(_sys.argv):
 
 __version__ = "0.1.0"
 
-__all__ = [
+__all__ = [  # the public names; a test checks each is in _LAZY and importable
     "Library",
     "Post",
     "Poster",
     "FilmcliError",
     "UsageError",
+    "NoMatch",
+    "Ambiguous",
     "Problem",
+    "Rule",
+    "ValidationOptions",
+    "ValidationReport",
+    "FixReport",
+    "Stats",
+    "ExportResult",
+    "Shown",
     "Candidate",
     "Candidates",
     "Change",
@@ -75,24 +86,40 @@ if TYPE_CHECKING:  # what type checkers see; at run time __getattr__ imports on 
     from filmcli.model.post import Post
     from filmcli.model.poster import Poster
     from filmcli.ops.add import AddReport
+    from filmcli.ops.export import ExportResult
     from filmcli.ops.fill import Filled
+    from filmcli.ops.fixes import FixReport
     from filmcli.ops.manage import Change, Chosen, Edit, FieldChange, Move, Removal, Tally
     from filmcli.ops.new import NewResult
     from filmcli.ops.posters import EmbedReport, ExtractReport
     from filmcli.ops.scaffold import InitReport
     from filmcli.ops.scaffold import init_library as init_site
-    from filmcli.ops.validate import Problem
+    from filmcli.ops.selector import Ambiguous, NoMatch
+    from filmcli.ops.stats import Stats
+    from filmcli.ops.validate import Options as ValidationOptions
+    from filmcli.ops.validate import Problem, Rule, ValidationReport
     from filmcli.posters.extract import Result as PosterResult
+    from filmcli.show.page import Shown
     from filmcli.show.wall import WallResult
 
-#: name -> (module, attribute): imported on first use, so `filmcli --version` stays fast
+#: name -> (module, attribute): imported on first use, so `import filmcli` (and
+#: `filmcli --version`) loads no YAML, Pillow or rich
 _LAZY = {
     "Library": ("filmcli.api", "Library"),
     "Post": ("filmcli.model.post", "Post"),
     "Poster": ("filmcli.model.poster", "Poster"),
     "FilmcliError": ("filmcli.errors", "FilmcliError"),
     "UsageError": ("filmcli.errors", "UsageError"),
+    "NoMatch": ("filmcli.ops.selector", "NoMatch"),
+    "Ambiguous": ("filmcli.ops.selector", "Ambiguous"),
     "Problem": ("filmcli.ops.validate", "Problem"),
+    "Rule": ("filmcli.ops.validate", "Rule"),
+    "ValidationOptions": ("filmcli.ops.validate", "Options"),
+    "ValidationReport": ("filmcli.ops.validate", "ValidationReport"),
+    "FixReport": ("filmcli.ops.fixes", "FixReport"),
+    "Stats": ("filmcli.ops.stats", "Stats"),
+    "ExportResult": ("filmcli.ops.export", "ExportResult"),
+    "Shown": ("filmcli.show.page", "Shown"),
     "Candidate": ("filmcli.lookup", "Candidate"),
     "Candidates": ("filmcli.lookup", "Candidates"),
     "Change": ("filmcli.ops.manage", "Change"),

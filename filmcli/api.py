@@ -469,11 +469,125 @@ class Library(Store):
         result.failed = failed
         return result
 
+    # --- reading: validate, stats, export, show (h1a) ------------------------
 
-def _nothing():
-    import contextlib
+    def rules(self) -> list:
+        """Every rule `validate` checks (`validate --rules`): `validate.Rule`s with `.id`,
+        `.severity`, `.text` and `.fix` (the kind of fix --fix has, or None)."""
+        from filmcli.ops.validate import rule_table
 
-    return contextlib.nullcontext()
+        return rule_table()
+
+    def validate(
+        self,
+        paths: Iterable[str | os.PathLike] = (),
+        *,
+        strict: bool = False,
+        drafts: bool = False,
+        select: Sequence[str] = (),
+        ignore: Sequence[str] = (),
+        fast: bool = False,
+        keep=None,
+        options=None,
+        on_post=None,
+        on_read=None,
+    ):
+        """What `validate` reports for the posts under `paths` (every post by default; the
+        drafts too with `drafts`): a `ValidationReport` with `.problems` (each a `Problem`:
+        path, line, rule, severity, message, fix), `.checked`, `.errors`, `.warnings` and
+        `.ok`. `select`/`ignore` keep or skip rules by id or prefix (`FC2`), `strict` makes
+        warnings errors, `fast` checks image headers only, `keep(rule_id)` filters further;
+        `options` (a
+        `validate.Options`) replaces the library's [validate] settings. `on_post()` runs per
+        post read and `on_read()` once all are (progress hooks)."""
+        from filmcli.ops.validate import Options, report, rule_filter
+
+        chosen = rule_filter(select, ignore)
+        wanted = chosen if keep is None else (lambda rule: chosen(rule) and keep(rule))
+        options = options or Options.from_config(self.config, fast=fast)
+        return report(
+            self,
+            paths,
+            options,
+            strict=strict,
+            keep=wanted,
+            drafts=drafts,
+            on_post=on_post,
+            on_read=on_read,
+        )
+
+    def stats(
+        self,
+        paths: Iterable[str | os.PathLike] = (),
+        *,
+        top: int = 10,
+        drafts: bool = False,
+        on_post=None,
+        on_error=None,
+        **filters,
+    ):
+        """What `stats` reports: a `Stats` (films, directors, year span, per decade, top
+        `top` directors, poster formats and bytes; `.to_dict()` is `stats --format json`)
+        of the posts under `paths` that `filters` choose (`where`, `search`, `sort`,
+        `reverse`, `limit` as for `list`). Unreadable posts are left out, listed in
+        `.unreadable` and passed to `on_error(exc)` as they come."""
+        from filmcli.ops.records import read_chosen
+        from filmcli.ops.stats import library_stats
+
+        posts, unreadable = read_chosen(self, paths, drafts, on_post, on_error, filters)
+        return library_stats(posts, top=top, unreadable=unreadable)
+
+    def export(
+        self,
+        out,
+        paths: Iterable[str | os.PathLike] = (),
+        *,
+        fmt: str | None = None,
+        posters: str | None = None,
+        posters_dir: str | os.PathLike | None = None,
+        csv_safe: bool = True,
+        force: bool = False,
+        drafts: bool = False,
+        on_post=None,
+        on_read=None,
+        on_error=None,
+        on_render=None,
+        **filters,
+    ):
+        """What `export` writes: the chosen posts (`filters` as for `stats`) with every
+        field and the body, as json, jsonl, csv or toml (`fmt`; default from `out`'s
+        extension, else json), to `out`: a file path (written atomically) or a text stream.
+        `posters` is inline (data URIs), files (written to `posters_dir`) or omit. Returns
+        an `ExportResult` (`.exported`, `.failed`, `.path`, `.format`, `.posters`); each post
+        that cannot be read or exported is passed to `on_error(exc)` and counted, the
+        others go on. Progress hooks: `on_post()` per post read, `on_read()` when all are,
+        `on_render(n)` before the records are rendered into a file."""
+        from filmcli.ops.export import export_plan, export_posts
+        from filmcli.ops.records import read_chosen
+
+        plan = export_plan(out, fmt=fmt, posters=posters, posters_dir=posters_dir, force=force)
+        posts, unreadable = read_chosen(self, paths, drafts, on_post, on_error, filters)
+        if on_read is not None:
+            on_read()
+        return export_posts(
+            self,
+            plan,
+            posts,
+            len(unreadable),
+            csv_safe=csv_safe,
+            on_error=on_error,
+            on_render=on_render,
+        )
+
+    def show(self, film: str | Sequence[str] | Post):
+        """What `show` prints about one film (a selector as for `select`, or a Post): a
+        `Shown` with `.title`, `.year`, `.director`, `.facts` (the rows beside the poster:
+        file, date, poster, other keys), `.review`, and the poster's `.poster_format`,
+        `.poster_size` (from the header) or `.poster_error`."""
+        from filmcli.show.page import shown
+
+        post = film if isinstance(film, Post) else self.select(film)
+        return shown(post, self)
 
 
 def _done(move):
@@ -481,3 +595,9 @@ def _done(move):
     if move.error is not None:
         raise move.error
     return move
+
+
+def _nothing():
+    import contextlib
+
+    return contextlib.nullcontext()

@@ -35,6 +35,7 @@ def test_every_library_example_prints_what_the_readme_says(tmp_path, monkeypatch
     os.symlink(ROOT / "examples", tmp_path / "examples")
     for code in examples:
         got, expected = run_example(code)
+        assert expected, "every example shows what it prints"
         assert got == expected, code
 
 

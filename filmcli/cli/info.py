@@ -7,7 +7,7 @@ import sys
 import typer
 
 from filmcli.cli.app import app, get_library
-from filmcli.cli.common import PATHS_HELP, Filters, Reading, choose_format, filter_options, finish
+from filmcli.cli.common import PATHS_HELP, Filters, choose_format, filter_options, finish
 
 config_app = typer.Typer(
     help="Show or change the library's settings (filmcli.toml).",
@@ -27,27 +27,27 @@ def stats_cmd(
     filters: Filters = None,
 ) -> None:
     """Films, directors, years, films per decade, top directors, poster formats and bytes."""
+    from dataclasses import asdict
+
+    from filmcli.cli.console import error_line
     from filmcli.cli.progress import Progress, count_posts
     from filmcli.ops.formats import dumps_json
-    from filmcli.ops.stats import library_stats
 
     library = get_library(ctx)
     chosen = choose_format(fmt, ("text", "json"), tty_default="text", pipe_default="text")
+
+    def unreadable(exc) -> None:
+        error_line(library.shown_location(exc), exc.message, exc.hint)
+
     with Progress("reading posts", count_posts(library, paths)) as bar:
-        reading = Reading(library, paths or [], drafts=filters.drafts, progress=bar)
-    posts = filters.select(reading.posts)
-    sizes = []
-    for post in posts:
-        try:
-            sizes.append(post.path.stat().st_size)
-        except OSError:
-            pass
-    stats = library_stats(posts, sizes, top=top)
+        stats = library.stats(
+            paths or [], top=top, on_post=bar.advance, on_error=unreadable, **asdict(filters)
+        )
     if chosen == "json":
-        sys.stdout.write(dumps_json(stats) + "\n")
+        sys.stdout.write(dumps_json(stats.to_dict()) + "\n")
     else:
-        _print_stats(stats)
-    finish(reading.exit_code)
+        _print_stats(stats.to_dict())
+    finish(1 if stats.unreadable else 0)
 
 
 def _print_stats(stats: dict) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import typer
 
 from filmcli.cli.app import app, get_library
@@ -40,83 +42,98 @@ def validate_cmd(
 ) -> None:
     """Lint the library: rule ids, file:line, exit 1 when there are errors; [*] marks what
     --fix repairs."""
-    import sys
-
     from filmcli.cli.console import data_output, message
-    from filmcli.cli.progress import Progress, count_posts
     from filmcli.errors import UsageError
-    from filmcli.ops.formats import dumps_json
-    from filmcli.ops.validate import ERROR, RULES, Options, rule_filter, validate
+    from filmcli.ops.validate import rule_filter
 
     if fmt in ("json", "github") or rules:
         data_output()  # data for scripts and CI: UTF-8 whatever the locale
     if rules:
-        from filmcli.ops.fixes import FIXES
-
-        kinds = {f.rule: f.kind for f in FIXES}
-        for rule, (severity, text) in RULES.items():
-            sys.stdout.write(f"{rule}\t{severity}\t{text}\t{kinds.get(rule, '-')}\n")
-        return
+        return _print_rules()
     if fmt not in VALIDATE_FORMATS:
         raise UsageError(f"unknown format {fmt!r}", hint="choose text, json or github")
-    keep = rule_filter(select, ignore)
+    rule_filter(select, ignore)  # a rule that does not exist: a usage error before reading
     library = get_library(ctx)
-    options = Options.from_config(library.config, fast=fast)
     targets = chosen_paths(library, paths or [], filters)
     if filters.chooses and not targets:
         if fmt == "json":
             sys.stdout.write("[]\n")
-        message("no films match; nothing to check")
-        return
-    drafts = filters.drafts and not targets
-    report = None
-    if fix or diff or unsafe_fixes:
-        if not (fix or diff):
-            raise UsageError("--unsafe-fixes goes with --fix or --diff")
-        from filmcli.cli.fixing import run_fixes, summary
-
-        report = run_fixes(
-            library, targets, options, keep, unsafe=unsafe_fixes, diff=diff, drafts=drafts
-        )
-        if diff:
-            message(summary(report))
-            raise typer.Exit(1 if report.changed else 0)
-        problems = report.remaining
+        return message("no films match; nothing to check")
+    if unsafe_fixes and not (fix or diff):
+        raise UsageError("--unsafe-fixes goes with --fix or --diff")
+    chosen = dict(drafts=filters.drafts and not targets, select=select, ignore=ignore, fast=fast)
+    fixed = None
+    if fix or diff:
+        fixed, report = _fix(library, targets, chosen, strict, unsafe=unsafe_fixes, diff=diff)
     else:
-        with Progress("validating", count_posts(library, targets)) as bar:
-            then = (lambda: bar.phase("checking posters")) if options.images else None
-            problems = [
-                p
-                for p in validate(
-                    library, targets, options, drafts=drafts, on_post=bar.advance, on_read=then
-                )
-                if keep(p.rule)
-            ]
-    if strict:
-        from dataclasses import replace
+        report = _validate(library, targets, chosen, strict)
+    _print_report(library, report, fmt, fixed)
+    if not report.ok or (fixed is not None and fixed.failed):
+        raise typer.Exit(1)
 
-        problems = [replace(p, severity=ERROR) for p in problems]
-    errors = sum(p.severity == ERROR for p in problems)
-    warnings = len(problems) - errors
+
+def _print_rules() -> None:
+    """`validate --rules`: rule, severity, what it checks, the kind of fix (or -)."""
+    from filmcli.ops.validate import rule_table
+
+    for rule in rule_table():
+        sys.stdout.write(f"{rule.id}\t{rule.severity}\t{rule.text}\t{rule.fix or '-'}\n")
+
+
+def _validate(library, targets, chosen: dict, strict: bool):
+    """`Library.validate` under a progress bar."""
+    from filmcli.cli.progress import Progress, count_posts
+
+    with Progress("validating", count_posts(library, targets)) as bar:
+        fast = chosen["fast"]
+        then = None if fast else (lambda: bar.phase("checking posters"))
+        return library.validate(targets, strict=strict, on_post=bar.advance, on_read=then, **chosen)
+
+
+def _fix(library, targets, chosen: dict, strict: bool, *, unsafe: bool, diff: bool):
+    """`Library.fix` with its lines printed (cli.fixing), and what remains as a report;
+    --diff prints its summary and exits here."""
+    from filmcli.cli.console import message
+    from filmcli.cli.fixing import run_fixes, summary
+    from filmcli.ops.validate import Options, ValidationReport, rule_filter, strictly
+
+    keep = rule_filter(chosen["select"], chosen["ignore"])
+    options = Options.from_config(library.config, fast=chosen["fast"])
+    fixed = run_fixes(
+        library, targets, options, keep, unsafe=unsafe, diff=diff, drafts=chosen["drafts"]
+    )
+    if diff:
+        message(summary(fixed))
+        raise typer.Exit(1 if fixed.changed else 0)
+    remaining = strictly(fixed.remaining) if strict else fixed.remaining
+    return fixed, ValidationReport(remaining)
+
+
+def _print_report(library, report, fmt: str, fixed) -> None:
+    """The problems in `fmt`, then (text) the counts or the fix summary on stderr."""
+    from dataclasses import replace
+
+    from filmcli.cli.console import message
+    from filmcli.ops.formats import dumps_json
+
+    problems = report.problems
     if fmt == "json":
         sys.stdout.write(dumps_json([p.as_dict() for p in problems]) + "\n")
     elif fmt == "github":
         for p in problems:
             sys.stdout.write(p.github() + "\n")
     else:
-        from dataclasses import replace
-
         for p in problems:  # for people: the path as seen from the current folder
-            sys.stdout.write(
-                replace(p, path=library.shown(p.path)).text(no_fix=report is not None) + "\n"
-            )
-        if report is None and problems:
+            shown = replace(p, path=library.shown(p.path))
+            sys.stdout.write(shown.text(no_fix=fixed is not None) + "\n")
+        if fixed is None:
+            errors, warnings = report.errors, report.warnings
             message(
                 f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
+                if problems
+                else "no problems found"
             )
-        elif report is None:
-            message("no problems found")
-    if report is not None:
-        message(summary(report))
-    if errors or (report is not None and report.failed):
-        raise typer.Exit(1)
+    if fixed is not None:
+        from filmcli.cli.fixing import summary
+
+        message(summary(fixed))

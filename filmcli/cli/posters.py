@@ -317,45 +317,25 @@ def show_cmd(
     import os
 
     from filmcli.cli import console
-    from filmcli.errors import UsageError
-    from filmcli.show.page import (
-        PROTOCOLS,
-        SYMBOLS,
-        ShowOptions,
-        build_page,
-        choose_protocol,
-        color_mode,
-        select_post,
-        terminal_size,
-    )
+    from filmcli.show.page import ShowOptions, build_page, check_choices, library_max_pixels
 
-    if symbols not in SYMBOLS:
-        raise UsageError(f"unknown symbols {symbols!r}", hint="choose block, quad or half")
-    if protocol not in PROTOCOLS:  # a usage error, before any film is looked up
-        raise UsageError(
-            f"unknown protocol {protocol!r}", hint="choose one of " + ", ".join(PROTOCOLS)
-        )
+    check_choices(symbols, protocol)  # a usage error, before any film is looked up
     library = get_library(ctx)
-    post = select_post(library, query)
-    env = os.environ
-    allowed = console.color_allowed(sys.stdout)
-    cols, rows = terminal_size()
-    options = ShowOptions(
-        protocol=choose_protocol(protocol, env, allowed),
-        colors=color_mode(env),
+    page = library.show(query)
+    options = ShowOptions.for_terminal(
+        sys.stdout,
+        os.environ,
+        allowed=console.color_allowed(sys.stdout),
+        protocol=protocol,
         symbols=symbols,
         cols=width,
         poster_only=poster_only,
-        term_cols=cols,
-        term_rows=rows,
-        text_color=allowed,
-        markdown=sys.stdout.isatty(),
-        max_pixels=int(library.config.get("validate", {}).get("max_pixels") or 25_000_000),
+        max_pixels=library_max_pixels(library),
     )
-    lines, warning = build_page(post, library, options)
+    lines, warning = build_page(page, library, options)
     sys.stdout.write("\n".join(lines) + "\n")
     if warning:  # the text was shown; the poster could not be: a data problem, exit 1
-        console.error_line(library.shown(post.path), f"poster not drawn: {warning}")
+        console.error_line(library.shown(page.post.path), f"poster not drawn: {warning}")
     finish(1 if warning else 0)
 
 

@@ -314,80 +314,40 @@ def export_cmd(
     filters: Filters = None,
 ) -> None:
     """The catalog with every field and the body: what `filmcli add` rebuilds posts from."""
-    from pathlib import Path
+    from dataclasses import asdict
 
-    from filmcli.cli.common import Reading, finish
+    from filmcli.cli.common import finish
     from filmcli.cli.console import data_output, error_line, message
     from filmcli.cli.progress import Progress, count_posts
-    from filmcli.errors import FilmcliError, UsageError
-    from filmcli.ops.export import (
-        POSTER_MODES,
-        PosterFiles,
-        export_record,
-        format_for,
-        render_chunks,
-    )
-    from filmcli.store.atomic import write_atomic
 
     library = get_library(ctx)
-    chosen = format_for(fmt, output)
-    mode = posters or ("files" if posters_dir else "inline")
-    if mode not in POSTER_MODES:
-        raise UsageError(f"unknown --posters {mode!r}", hint="choose inline, files or omit")
-    if mode == "files" and not posters_dir:
-        raise UsageError("--posters files needs --posters-dir DIR")
-    if posters_dir and mode != "files":
-        raise UsageError(f"--posters-dir goes with --posters files, not {mode}")
     to_file = output not in ("-", "")
-    if to_file and Path(output).is_dir():
-        raise UsageError(f"--output {output!r} is a folder")
-    base = Path(output).resolve().parent if to_file else Path.cwd()
-    with Progress("reading posts", count_posts(library, paths)) as bar:
-        reading = Reading(library, paths or [], drafts=filters.drafts, progress=bar)
-    failed = reading.failed
-    posts = filters.select(reading.posts)
-    files = None
-    if mode == "files":
-        from filmcli.posters.extract import library_stems
-
-        files = PosterFiles(
-            posters_dir, base, force=force, stems=library_stems(library, [p.path for p in posts])
-        )
-
-    def records():
-        nonlocal failed
-        for post in posts:
-            try:
-                yield export_record(
-                    post,
-                    library.relpath(post.path),
-                    fmt=chosen,
-                    posters=mode,
-                    poster_files=files,
-                    posts_dir=library.posts_dir,
-                    csv_safe=csv_safe,
-                )
-            except FilmcliError as exc:
-                failed += 1
-                error_line(
-                    library.shown_location(exc) if exc.path else library.shown(post.path),
-                    exc.message,
-                    exc.hint,
-                )
-
-    if to_file:
-        bar.phase("exporting", len(reading.posts))
-        with bar:
-            data = "".join(render_chunks(records(), chosen, csv_safe=csv_safe)).encode("utf-8")
-        write_atomic(output, data)
-        count = len(posts) - (failed - reading.failed)
-        extra = f", posters in {posters_dir}" if files else ""
-        message(f"exported {count} post{'s' * (count != 1)} to {output}{extra}")
-    else:
+    if not to_file:
         data_output()
-        for chunk in render_chunks(records(), chosen, csv_safe=csv_safe):
-            sys.stdout.write(chunk)
-    finish(1 if failed else 0)
+
+    def failed(exc) -> None:
+        error_line(library.shown_location(exc), exc.message, exc.hint)
+
+    bar = Progress("reading posts", count_posts(library, paths))
+    with bar:
+        result = library.export(
+            output if to_file else sys.stdout,
+            paths or [],
+            fmt=fmt,
+            posters=posters,
+            posters_dir=posters_dir,
+            csv_safe=csv_safe,
+            force=force,
+            on_post=bar.advance,
+            on_read=lambda: bar.__exit__(None, None, None),  # no bar over the data
+            on_render=lambda total: (bar.phase("exporting", total), bar.__enter__()),
+            on_error=failed,
+            **asdict(filters),
+        )
+    if to_file:
+        count, extra = result.exported, f", posters in {posters_dir}" if posters_dir else ""
+        message(f"exported {count} post{'s' * (count != 1)} to {output}{extra}")
+    finish(0 if result.ok else 1)
 
 
 @app.command("add")

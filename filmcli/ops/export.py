@@ -33,8 +33,10 @@ import io
 import json
 import math
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 from filmcli.errors import FilmcliError
 from filmcli.model.imageinfo import EXTENSION
@@ -67,6 +69,133 @@ def format_for(fmt: str | None, output: str | None) -> str:
     if output and output != "-":
         return SUFFIX_FORMATS.get(Path(output).suffix.lower(), "json")
     return "json"
+
+
+# --- the export as a whole -----------------------------------------------------
+
+
+@dataclass
+class ExportPlan:
+    """What `export` was asked for, checked before any post is read (`export_plan`)."""
+
+    output: str | None  # the file, as given (messages show it so); None for a stream
+    stream: IO[str] | None
+    format: str
+    posters: str  # inline, files or omit
+    posters_dir: str | os.PathLike | None  # as given: error messages show it so
+    force: bool
+    base: Path  # what poster paths in the records are relative to
+
+
+@dataclass
+class ExportResult:
+    """What `export` did: `exported` posts (of the chosen ones), `failed` posts (unreadable
+    or not exportable: each was reported), the file written (`path`, None for a stream),
+    and the poster files written with --posters files."""
+
+    format: str
+    posters: str
+    exported: int
+    failed: int
+    path: Path | None = None
+    posters_dir: Path | None = None
+    poster_files: list[Path] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+
+def export_plan(
+    out,
+    *,
+    fmt: str | None = None,
+    posters: str | None = None,
+    posters_dir: str | os.PathLike | None = None,
+    force: bool = False,
+) -> ExportPlan:
+    """Check the choices (UsageError): the format (default: from a file's extension, else
+    json), the poster mode (default: files with `posters_dir`, else inline), the output."""
+    from filmcli.errors import UsageError
+
+    to_file = not hasattr(out, "write")
+    output = os.fspath(out) if to_file else None
+    chosen = format_for(fmt, output)
+    mode = posters or ("files" if posters_dir else "inline")
+    if mode not in POSTER_MODES:
+        raise UsageError(f"unknown --posters {mode!r}", hint="choose inline, files or omit")
+    if mode == "files" and not posters_dir:
+        raise UsageError("--posters files needs --posters-dir DIR")
+    if posters_dir and mode != "files":
+        raise UsageError(f"--posters-dir goes with --posters files, not {mode}")
+    if output is not None and Path(output).is_dir():
+        raise UsageError(f"--output {output!r} is a folder")
+    base = Path(output).resolve().parent if output is not None else Path.cwd()
+    stream = None if to_file else out
+    return ExportPlan(output, stream, chosen, mode, posters_dir or None, force, base)
+
+
+def export_posts(
+    library,
+    plan: ExportPlan,
+    posts: list[Post],
+    unreadable: int = 0,
+    *,
+    csv_safe: bool = True,
+    on_error: Callable | None = None,
+    on_render: Callable | None = None,
+) -> ExportResult:
+    """Export `posts` as `plan` says: to a file atomically (all at once, after
+    `on_render(len(posts))`), or to a stream a record at a time. A post that cannot be
+    exported goes to `on_error(exc)` (its path filled in) and the others go on."""
+    files = None
+    if plan.posters == "files" and plan.posters_dir is not None:
+        from filmcli.posters.extract import library_stems
+
+        stems = library_stems(library, [p.path for p in posts])
+        files = PosterFiles(plan.posters_dir, plan.base, force=plan.force, stems=stems)
+    failed = 0
+
+    def records():
+        nonlocal failed
+        for post in posts:
+            try:
+                yield export_record(
+                    post,
+                    library.relpath(post.path),
+                    fmt=plan.format,
+                    posters=plan.posters,
+                    poster_files=files,
+                    posts_dir=library.posts_dir,
+                    csv_safe=csv_safe,
+                )
+            except FilmcliError as exc:
+                failed += 1
+                if exc.path is None:
+                    exc.path, exc.line = post.path, None
+                if on_error is not None:
+                    on_error(exc)
+
+    chunks = render_chunks(records(), plan.format, csv_safe=csv_safe)
+    if plan.output is not None:
+        from filmcli.store.atomic import write_atomic
+
+        if on_render is not None:
+            on_render(len(posts))
+        write_atomic(plan.output, "".join(chunks).encode("utf-8"))
+    elif plan.stream is not None:
+        for chunk in chunks:
+            plan.stream.write(chunk)
+    written = files.written if files is not None else []
+    return ExportResult(
+        plan.format,
+        plan.posters,
+        len(posts) - failed,
+        unreadable + failed,
+        Path(plan.output) if plan.output is not None else None,
+        Path(plan.posters_dir) if plan.posters_dir else None,
+        written,
+    )
 
 
 # --- posters as files ---------------------------------------------------------

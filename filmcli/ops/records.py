@@ -1,9 +1,12 @@
-"""Posts as plain records: the stable schema every machine format is written from."""
+"""Posts as plain records: the stable schema every machine format is written from; and the
+posts a read command (stats, export) works on."""
 
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import Callable, Iterable
 
+from filmcli.errors import FilmcliError
 from filmcli.model.post import Post
 from filmcli.model.poster import Poster
 
@@ -90,3 +93,33 @@ def lead_fields(post: Post, path: str, fields, *, poster: str = "summary") -> di
         else:
             out[name] = jsonable(fm.get(name))
     return out
+
+
+def read_chosen(
+    library,
+    paths: Iterable = (),
+    drafts: bool = False,
+    on_post: Callable | None = None,
+    on_error: Callable | None = None,
+    filters: dict | None = None,
+) -> tuple[list[Post], list[FilmcliError]]:
+    """The posts under `paths` (and the drafts) that `filters` (query.select's where,
+    search, sort, reverse, limit) choose, and the errors of those that could not be read:
+    each passed to `on_error(exc)` as it comes; `on_post()` runs once per post read."""
+    from filmcli.ops.query import select
+
+    unreadable: list[FilmcliError] = []
+
+    def readable():
+        for item in library.iter_posts(paths, drafts=drafts):
+            if on_post is not None:
+                on_post()
+            if isinstance(item, FilmcliError):
+                unreadable.append(item)
+                if on_error is not None:
+                    on_error(item)
+            else:
+                yield item
+
+    posts = list(readable())  # every post read (and each error said) before choosing
+    return select(posts, **(filters or {})), unreadable

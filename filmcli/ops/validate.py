@@ -829,3 +829,77 @@ def validate(
 
         problems = annotate(library, problems, options)
     return problems
+
+
+@dataclass
+class ValidationReport:
+    """What `validate` found: the problems (in path order, library rules last), how many
+    posts were checked (None when not counted, as after a fix), and the counts."""
+
+    problems: list[Problem]
+    checked: int | None = None
+
+    @property
+    def errors(self) -> int:
+        return sum(p.severity == ERROR for p in self.problems)
+
+    @property
+    def warnings(self) -> int:
+        return len(self.problems) - self.errors
+
+    @property
+    def ok(self) -> bool:
+        """No errors (warnings allowed): `validate` exits 0."""
+        return not self.errors
+
+
+def strictly(problems: Iterable[Problem]) -> list[Problem]:
+    """The problems with every warning made an error (`validate --strict`)."""
+    from dataclasses import replace
+
+    return [replace(p, severity=ERROR) for p in problems]
+
+
+def report(
+    library,
+    paths: Iterable = (),
+    options: Options | None = None,
+    *,
+    strict: bool = False,
+    keep=None,
+    drafts: bool = False,
+    on_post=None,
+    on_read=None,
+) -> ValidationReport:
+    """`validate` kept to the rules `keep(rule)` allows, with --strict's severities, and the
+    number of posts checked."""
+    checked = 0
+
+    def counted():
+        nonlocal checked
+        checked += 1
+        if on_post is not None:
+            on_post()
+
+    found = validate(library, paths, options, drafts=drafts, on_post=counted, on_read=on_read)
+    problems = [p for p in found if keep is None or keep(p.rule)]
+    return ValidationReport(strictly(problems) if strict else problems, checked)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One rule `validate` checks: its stable id, severity, what it checks, and the kind
+    of fix `validate --fix` has for it (`safe`, `unsafe`, or None)."""
+
+    id: str
+    severity: str
+    text: str
+    fix: str | None
+
+
+def rule_table() -> list[Rule]:
+    """Every rule, in id order (`validate --rules`)."""
+    from filmcli.ops.fixes import FIXES
+
+    kinds = {f.rule: f.kind for f in FIXES}
+    return [Rule(rule, severity, text, kinds.get(rule)) for rule, (severity, text) in RULES.items()]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from filmcli.errors import FilmcliError, UsageError
 from filmcli.model.post import Post
@@ -182,6 +182,95 @@ class ShowOptions:
     markdown: bool = True  # render the review as Markdown (else print it as written)
     max_pixels: int = ValidateSettings.max_pixels
 
+    @classmethod
+    def for_terminal(
+        cls,
+        stream,
+        env: Mapping[str, str],
+        *,
+        allowed: bool,
+        protocol: str = "auto",
+        symbols: str = "block",
+        cols: int | None = None,
+        poster_only: bool = False,
+        max_pixels: int | None = None,
+    ) -> ShowOptions:
+        """The options for drawing on `stream` (its size, whether it is a terminal),
+        `allowed` saying whether colour is (`console.color_allowed`) and `env` which
+        terminal it is. UsageError for an unknown protocol or symbol set."""
+        check_choices(symbols, protocol)
+        term_cols, term_rows = terminal_size(stream)
+        return cls(
+            protocol=choose_protocol(protocol, env, allowed),
+            colors=color_mode(env),
+            symbols=symbols,
+            cols=cols,
+            poster_only=poster_only,
+            term_cols=term_cols,
+            term_rows=term_rows,
+            text_color=allowed,
+            markdown=stream.isatty(),
+            max_pixels=max_pixels or cls.max_pixels,
+        )
+
+
+def check_choices(symbols: str, protocol: str) -> None:
+    """UsageError for a symbol set or protocol `show` does not have."""
+    if symbols not in SYMBOLS:
+        raise UsageError(f"unknown symbols {symbols!r}", hint="choose block, quad or half")
+    if protocol not in PROTOCOLS:
+        raise UsageError(
+            f"unknown protocol {protocol!r}", hint="choose one of " + ", ".join(PROTOCOLS)
+        )
+
+
+def library_max_pixels(library) -> int:
+    """The largest poster `show` decodes: the library's validate.max_pixels."""
+    return int(library.config.get("validate", {}).get("max_pixels") or 25_000_000)
+
+
+@dataclass
+class Shown:
+    """What `show` prints about a film, as data: the heading (title, year, director), the
+    facts beside the poster, the review, and the poster: its one-line summary, and from
+    its header (no pixels decoded) its format and size, or why it cannot be had."""
+
+    post: Post = field(repr=False)
+    title: str
+    year: object
+    director: object
+    facts: list[tuple[str, str]]
+    review: str
+    poster: str
+    poster_format: str | None = None
+    poster_size: tuple[int, int] | None = None
+    poster_error: str | None = None
+
+
+def shown(post: Post, library) -> Shown:
+    """`Shown` for one post (reads the poster file's header when the poster names one)."""
+    from filmcli.model.imageinfo import sniff_format
+
+    fmt = size = error = None
+    try:
+        data = poster_bytes(post, library)
+        if data is not None:
+            fmt, size = sniff_format(data[:64]), image_size(data)
+    except FilmcliError as exc:
+        error = exc.message
+    return Shown(
+        post,
+        _title(post) or post.slug,
+        post.year,
+        post.director,
+        facts(post, library),
+        post.review,
+        poster_summary(post),
+        fmt,
+        size,
+        error,
+    )
+
 
 def poster_summary(post: Post) -> str:
     """`JPEG 259×194 7.4 kB (image/jpeg)`, or where the poster lives, or `none`."""
@@ -234,7 +323,7 @@ def _rich_lines(renderables, width: int, options: ShowOptions) -> list[str]:
 
 
 def text_block(
-    post: Post, library, width: int, options: ShowOptions, poster_note: str | None = None
+    page: Shown, width: int, options: ShowOptions, poster_note: str | None = None
 ) -> list[str]:
     """Title, year, director, facts and the review, as lines at most `width` wide."""
     from rich.markdown import Markdown
@@ -243,22 +332,22 @@ def text_block(
 
     from filmcli.text import visible
 
-    head = Text(visible(_title(post) or post.slug), style="bold")
-    if post.year is not None:
-        head.append(f" ({post.year})", style="")
+    head = Text(visible(page.title), style="bold")
+    if page.year is not None:
+        head.append(f" ({page.year})", style="")
     items: list = [head]
-    if post.director is not None:
-        items.append(Text(f"directed by {visible(str(post.director))}", style="italic"))
+    if page.director is not None:
+        items.append(Text(f"directed by {visible(str(page.director))}", style="italic"))
     items.append(Text(""))
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="cyan", no_wrap=True)
     grid.add_column(overflow="fold")
-    for key, value in facts(post, library):
+    for key, value in page.facts:
         grid.add_row(visible(key, markup=True), visible(value, markup=True))
     if poster_note:
         grid.add_row("", Text(visible(poster_note), style="yellow"))
     items.append(grid)
-    review = visible(post.review, lines=True)
+    review = visible(page.review, lines=True)
     if review and options.markdown:
         items.extend([Text(""), Markdown(review)])
     lines = _rich_lines(items, width, options)
@@ -310,8 +399,9 @@ def side_by_side(left: list[str], left_width: int, right: list[str], gap: int = 
     return out
 
 
-def build_page(post: Post, library, options: ShowOptions) -> tuple[list[str], str | None]:
+def build_page(page: Shown, library, options: ShowOptions) -> tuple[list[str], str | None]:
     """The lines `show` prints, and a warning when the poster could not be drawn."""
+    post = page.post
     warning = None
     img = data = None
     cols = options.cols
@@ -331,19 +421,19 @@ def build_page(post: Post, library, options: ShowOptions) -> tuple[list[str], st
         if img is None:
             if warning:
                 raise FilmcliError(warning, library.relpath(post.path), post.lines.get("poster"))
-            return [f"poster: {poster_summary(post)}"], None
+            return [f"poster: {page.poster}"], None
         return poster_lines(img, cols, options, data), None
     if img is None:
         note = f"cannot be drawn: {warning}" if warning else None
         width = min(options.term_cols, 100)
-        return text_block(post, library, width, options, note), warning
+        return text_block(page, width, options, note), warning
     art = poster_lines(img, cols, options, data)
     right_width = options.term_cols - cols - GAP
     if options.protocol == "blocks" and right_width >= 24:
-        text = text_block(post, library, min(right_width, 100), options)
+        text = text_block(page, min(right_width, 100), options)
         return side_by_side(art, cols, text), None
     # graphics protocols draw outside the text flow: the text goes under the picture
-    text = text_block(post, library, min(options.term_cols, 100), options)
+    text = text_block(page, min(options.term_cols, 100), options)
     return [*art, "", *text], None
 
 
