@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -243,3 +244,36 @@ def test_fc105_resolves_a_poster_path_as_embed_posters_does(tmp_path, run):
     result = run("-L", lib, "validate", "--select", "FC105")
     assert result.stdout.count("FC105") == 1 and "none.jpg" in result.stdout
     assert run("-L", lib, "embed-posters", "-n").exit_code in (0, 1)
+
+
+def test_library_rules_hold_no_post(tmp_path, monkeypatch, run):
+    """The library-wide rules (FC203, FC204) keep a small tuple per post, not the Post: at
+    100,000 posts the Posts were 400 MB (issue 16). The duplicates are still found."""
+    import gc
+
+    from filmcli.model.post import Post
+    from filmcli.ops import validate as validate_mod
+    from filmcli.store.library import Store
+
+    site = tmp_path / "lib"
+    shutil.copytree(RULES_DIR / "FC204", site)  # two posts with one URL
+    for post in (RULES_DIR / "FC203" / "_posts").iterdir():  # and one film twice
+        shutil.copy(post, site / "_posts" / f"2016-{post.name[5:]}")
+    for n in range(60):
+        (site / "_posts" / f"2015-01-{n % 28 + 1:02d}-film-{n}.md").write_text(
+            f"---\ntitle: Film {n}\nyear: 2015\n---\nbody\n"
+        )
+    seen: list[int] = []
+    real = validate_mod.Checker.check_library
+
+    def counting(self, facts):
+        gc.collect()
+        seen.append(sum(isinstance(o, Post) and site in o.path.parents for o in gc.get_objects()))
+        return real(self, facts)
+
+    monkeypatch.setattr(validate_mod.Checker, "check_library", counting)
+    found = validate_mod.validate(Store(site))
+    assert seen == [0]
+    assert {p.rule for p in found} >= {"FC203", "FC204"}
+    result = run("-L", site, "validate", "--format", "json")
+    assert {p["rule"] for p in json.loads(result.stdout)} >= {"FC203", "FC204"}

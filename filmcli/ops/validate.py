@@ -10,6 +10,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from filmcli.errors import FilmcliError, UsageError
 from filmcli.model import jekyll as jekyll
@@ -447,34 +448,42 @@ class Checker:
             return jekyll.front_matter_of(self.source)
         return jekyll.front_matter_text(path, skip)
 
-    def check_urls(self, posts: Sequence[Post]) -> list[Problem]:
-        """FC204: posts (and pages) that Jekyll builds to one file, by their URLs as Jekyll
-        computes them (filmcli.model.urls)."""
+    def url_of(self, post: Post) -> str | None:
+        """The URL Jekyll builds `post` to, or None when it builds none (a draft, not
+        published, in the future, another collection's document) or filmcli cannot say."""
         from filmcli.model.urls import UrlError, post_url, site_settings
 
-        try:
-            settings = site_settings(self.library.root)
-        except FilmcliError:
-            return []  # the site's settings cannot be read: its URLs cannot be known
-        future = bool(self.site_config.get("future"))
-        built: list[tuple[str, str, bool]] = []
-        for post in posts:
-            path = self.library.relpath(post.path)
-            fm = post.front_matter
-            if post.draft or fm.get("published") is False:
-                continue
-            if not future and post.date is not None and post.date > self.today:
-                continue
-            if not jekyll.in_posts_folder(path) and not isinstance(fm.get("permalink"), str):
-                continue  # another collection's document: its own path makes its URL
+        if "_url_settings" not in self.__dict__:
             try:
-                built.append((path, post_url(post, settings), True))
-            except (UrlError, FilmcliError, ValueError, OverflowError):
-                continue  # a URL Jekyll cannot make: not this rule's to say
+                self.__dict__["_url_settings"] = site_settings(self.library.root)
+            except FilmcliError:
+                self.__dict__["_url_settings"] = None  # unreadable settings: no URL known
+        settings = self.__dict__["_url_settings"]
+        if settings is None:
+            return None
+        path = self.library.relpath(post.path)
+        fm = post.front_matter
+        if post.draft or fm.get("published") is False:
+            return None
+        future = bool(self.site_config.get("future"))
+        if not future and post.date is not None and post.date > self.today:
+            return None
+        if not jekyll.in_posts_folder(path) and not isinstance(fm.get("permalink"), str):
+            return None  # another collection's document: its own path makes its URL
+        try:
+            return post_url(post, settings)
+        except (UrlError, FilmcliError, ValueError, OverflowError):
+            return None  # a URL Jekyll cannot make: not this rule's to say
+
+    def check_urls(self, urls: Iterable[tuple[str, str]]) -> list[Problem]:
+        """FC204: posts (and pages) that Jekyll builds to one file, by their URLs as Jekyll
+        computes them (filmcli.model.urls); `urls` are the posts' (path, URL)."""
+        if self.__dict__.get("_url_settings", True) is None:
+            return []  # the site's settings cannot be read: its URLs cannot be known
         excluded = self.site_config.get("exclude")
         excluded = tuple(str(e).strip("/") for e in excluded) if isinstance(excluded, list) else ()
         pages = [(path, url, False) for path, url in jekyll.page_urls(self.library.root, excluded)]
-        return _url_problems(self, pages + built)
+        return _url_problems(self, pages + [(path, url, True) for path, url in urls])
 
     @property
     def liquid_site(self):
@@ -500,26 +509,47 @@ class Checker:
 
     # --- the whole library ------------------------------------------------
 
-    def check_library(self, posts: Sequence[Post]) -> list[Problem]:
+    def fact(self, post: Post) -> PostFact:
+        """What the library-wide rules need of `post`, so that the Post itself can go."""
+        path = self.library.relpath(post.path)
+        key = film_key(post.title, post.year)
+        film = None if key is None else (key, post.lines.get("title", 1), post.title, post.year)
+        return PostFact(path, film, self.url_of(post))
+
+    def check_library(self, facts: Iterable[PostFact | Post]) -> list[Problem]:
+        """FC203 and FC204 over every post's `fact` (Posts are turned into theirs)."""
         out: list[Problem] = []
         films: dict = defaultdict(list)
-        for post in posts:
-            key = film_key(post.title, post.year)
-            if key is not None:
-                films[key].append(post)
+        urls: list[tuple[str, str]] = []
+        for fact in facts:
+            if isinstance(fact, Post):
+                fact = self.fact(fact)
+            if fact.film is not None:
+                films[fact.film[0]].append(fact)
+            if fact.url is not None:
+                urls.append((fact.path, fact.url))
         for group in films.values():
-            for post in group[1:]:
-                first = self.library.relpath(group[0].path)
+            for fact in group[1:]:
+                _, line, title, year = fact.film
                 out.append(
                     self.problem(
-                        self.library.relpath(post.path),
-                        post.lines.get("title", 1),
+                        fact.path,
+                        line,
                         "FC203",
-                        f"'{post.title}' ({post.year}) is also in {first}",
+                        f"'{title}' ({year}) is also in {group[0].path}",
                     )
                 )
-        out.extend(self.check_urls(posts))
+        out.extend(self.check_urls(urls))
         return out
+
+
+class PostFact(NamedTuple):
+    """A post as the library-wide rules see it: its path, (film key, title line, title,
+    year) when it names a film, and the URL Jekyll builds it to (None: none)."""
+
+    path: str
+    film: tuple | None
+    url: str | None
 
 
 def _url_problems(checker: Checker, built: list[tuple[str, str, bool]]) -> list[Problem]:
@@ -804,17 +834,18 @@ def validate(
     if options.images:
         checker.deferred = []  # full decodes: on every core, after the reading
     problems: list[Problem] = []
-    posts: list[Post] = []
+    facts: list[PostFact] = []  # not the Posts: 400 MB at 100,000 posts (issue 16)
     for item in library.iter_posts(paths, drafts=drafts):
         if on_post is not None:
             on_post()
         if isinstance(item, FilmcliError):
             problems.extend(checker.check_unread(item))
         else:
-            posts.append(item)
+            facts.append(checker.fact(item))
             problems.extend(checker.check_post(item))
             if item.poster is not None:
                 item.poster.forget()
+    item = None  # the last Post goes too
     if on_read is not None:
         on_read()
     if checker.deferred:
@@ -822,7 +853,7 @@ def validate(
         results = ordered_map(check_poster_job, jobs)
         for (path, line, _), found in zip(checker.deferred, results, strict=True):
             problems.extend(checker.problem(path, line, rule, message) for rule, message in found)
-    problems.extend(checker.check_library(posts))
+    problems.extend(checker.check_library(facts))
     problems.sort(key=lambda p: (p.path, p.line or 0, p.rule))
     if fixes:
         from filmcli.ops.fixes import annotate
