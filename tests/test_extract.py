@@ -455,3 +455,29 @@ def test_the_text_report_needs_no_digest_and_the_json_one_has_it(library, run):
     out = run("-L", library, "extract-posters", "--dry-run", "--format", "json")
     (record,) = json.loads(out.stdout)["posts"]
     assert len(record["sha256"]) == 64
+
+
+def test_json_report_streams_each_record_and_jobs_and_results_are_small(library, run):
+    """The JSON report is written record by record, byte for byte the document
+    `dumps_json` gives (no 100,000-record list or string held at once: issue 16), and a
+    job or result is a `__slots__` record, without a per-instance dict."""
+    from filmcli.ops.formats import dumps_json
+    from filmcli.ops.posters import ExtractReport
+    from filmcli.posters.extract import ExtractJob, Result
+
+    posts = library / "_posts"
+    write_post(posts, "2001-01-01-broken.md", poster="data:image/jpeg;base64,@@@not-base64@@@")
+    write_post(posts, "2001-01-04-good.md", poster=uri(png_bytes(), "image/jpeg"))
+    write_post(posts, "2001-01-05-\u2028odd.md", poster=uri(png_bytes(), "image/png"))
+    result = run("-L", library, "extract-posters", "--format", "json")
+    doc = json.loads(result.stdout)
+    assert result.stdout == dumps_json(doc) + "\n"
+    assert len(doc["posts"]) == 3
+
+    report = ExtractReport(results=[Result(p["post"], p["status"]) for p in doc["posts"]])
+    pieces = list(report.json_chunks())
+    assert len(pieces) > len(report.results)  # a piece per record at least
+    assert "".join(pieces) == report.to_json() == dumps_json(report.to_dict()) + "\n"
+    assert "".join(ExtractReport().json_chunks()) == dumps_json(ExtractReport().to_dict()) + "\n"
+    assert not hasattr(Result("p", "skipped"), "__dict__")
+    assert not hasattr(ExtractJob("p", "p", "s", "o", "o"), "__dict__")

@@ -87,7 +87,7 @@ def _print_report(report, text: str | None) -> None:
         console.message("no films match")
     if text is None:
         console.data_output()
-        sys.stdout.write(report.to_json())
+        sys.stdout.writelines(report.json_chunks())  # record by record: no 100k-post string
     else:
         sys.stderr.write(visible(text) + "\n")
     finish(report.exit_code)

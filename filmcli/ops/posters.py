@@ -6,7 +6,7 @@ the CLI prints (`ExtractReport`, `EmbedReport`; `.to_dict()` is the `--format js
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -74,17 +74,38 @@ class PosterReport:
 
     def to_dict(self) -> dict:
         """The `--format json` document: command, options, summary, and each post's record."""
-        return {
-            "command": self.command,
-            **self._head(),
-            "summary": self.summary,
-            "posts": [r.to_dict() for r in self.results],
-        }
+        return {**self._document(), "posts": [r.to_dict() for r in self.results]}
+
+    def _document(self) -> dict:
+        return {"command": self.command, **self._head(), "summary": self.summary}
 
     def to_json(self) -> str:
-        """`to_dict()` as `formats.dumps_json` writes it (indent 2), byte for byte, built
-        fast (see `dumps_report`)."""
-        return dumps_report(self.to_dict())
+        """`to_dict()` as `formats.dumps_json` writes it (indent 2), byte for byte."""
+        return "".join(self.json_chunks())
+
+    def json_chunks(self) -> Iterator[str]:
+        """`to_json()` in pieces, one per post's record, made as they are written: no
+        list of 100,000 records nor their text held at once (issue 16). Each flat record of
+        text, ints and booleans is written with the C string encoder, in exactly the layout
+        json.dumps(..., indent=2) gives it (the pure-Python indenting encoder took most of
+        a second at 10,000 posts)."""
+        from filmcli.ops.formats import dumps_json, json_safe
+
+        head = dumps_json({**self._document(), "posts": []})
+        tail = '\n  "posts": []\n}'
+        if not self.results or not head.endswith(tail):
+            yield dumps_json(self.to_dict()) + "\n"
+            return
+        yield head[: -len(tail)] + '\n  "posts": [\n'
+        comma = ""
+        for result in self.results:
+            record = result.to_dict()
+            text = _json_record(record)
+            if text is None:  # not the flat record expected: json.dumps, indented to depth 2
+                text = "\n".join("    " + line for line in dumps_json(record).split("\n"))
+            yield comma + json_safe(text)
+            comma = ",\n"
+        yield "\n  ]\n}\n"
 
 
 @dataclass
@@ -231,30 +252,6 @@ def embed_posters(
 
 
 # --- the JSON report, fast ------------------------------------------------------------
-
-
-def dumps_report(doc: dict) -> str:
-    """`doc` as `dumps_json` writes it (indent 2), byte for byte, with a final newline,
-    built faster.
-
-    json.dumps with an indent runs the pure-Python encoder: for 10,000 results that
-    was most of a second. The header goes through dumps_json; each result's flat
-    record of text, ints and booleans is written line by line with the C string
-    encoder, in exactly the layout json.dumps(..., indent=2) gives it.
-    """
-    from filmcli.ops.formats import dumps_json, json_safe
-
-    records = doc["posts"]
-    head = dumps_json({**doc, "posts": []})
-    if not records:
-        return head + "\n"
-    tail = '\n  "posts": []\n}'
-    texts = [_json_record(record) for record in records]
-    if not head.endswith(tail) or None in texts:  # not the flat records expected
-        return dumps_json(doc) + "\n"
-    return json_safe(
-        "".join((head[: -len(tail)], '\n  "posts": [\n', ",\n".join(texts), "\n  ]\n}\n"))
-    )
 
 
 def _json_record(record: dict) -> str | None:

@@ -204,7 +204,7 @@ def data_uri(data: bytes, fmt: str) -> str:
 # --------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ExtractJob:
     """Everything one post's extraction needs, as plain picklable values."""
 
@@ -222,7 +222,7 @@ class ExtractJob:
     digest: bool = True  # give the poster's sha256 (the JSON report and --rewrite need it)
 
 
-@dataclass
+@dataclass(slots=True)
 class Result:
     """What happened to one post: a small record, the same for extract and embed."""
 
@@ -245,7 +245,10 @@ class Result:
 
     def to_dict(self) -> dict:
         # every field is a plain str/int/bool/None: no asdict() deep copy needed
-        return {k: v for k, v in self.__dict__.items() if v is not None}
+        return {k: v for k in _RESULT_FIELDS if (v := getattr(self, k)) is not None}
+
+
+_RESULT_FIELDS = Result.__slots__  # in field order
 
 
 def _read_post(path: str, shown: str, max_bytes: int | None) -> tuple[bytes, Post, tuple]:
@@ -391,7 +394,7 @@ def extract_one(job: ExtractJob) -> Result:
     return result
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class EmbedJob:
     """Everything one post's embedding needs."""
 
