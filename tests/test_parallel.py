@@ -203,3 +203,32 @@ def test_validate_of_the_example_site_is_unchanged_by_the_pool(run, site, monkey
     pooled = run("-L", site, "validate", "--format", "json")
     assert (pooled.exit_code, pooled.stdout) == (serial.exit_code, serial.stdout)
     shutil.rmtree(site)
+
+
+def _square(n: int) -> int:
+    return n * n
+
+
+def test_ordered_stream_takes_items_as_it_goes_and_keeps_few_in_flight(monkeypatch):
+    """`ordered_stream` gives `map`'s results in order, over a pool, while holding only a
+    window of items: validate hands posters to the workers as posts are read, never a
+    list of 100,000 jobs (issue 16)."""
+    monkeypatch.setenv("FILMCLI_JOBS", "2")
+    taken = 0
+
+    def items():
+        nonlocal taken
+        for n in range(5000):
+            taken += 1
+            yield n
+
+    ahead: list[int] = []
+    out = []
+    for i, value in enumerate(parallel.ordered_stream(_square, items(), chunksize=16)):
+        ahead.append(taken - i)
+        out.append(value)
+    assert out == [n * n for n in range(5000)]
+    assert max(ahead) <= parallel.MIN_ITEMS + 2 * 4 * 16 + 16  # a window, not the lot
+    assert list(parallel.ordered_stream(_square, iter(range(5)))) == [0, 1, 4, 9, 16]
+    monkeypatch.setenv("FILMCLI_JOBS", "1")
+    assert list(parallel.ordered_stream(_square, iter(range(100)))) == [n * n for n in range(100)]

@@ -729,6 +729,12 @@ def check_poster_job(job: tuple) -> list[tuple[str, str]]:
     return poster_problems(poster, Options(max_bytes=max_bytes, max_pixels=max_pixels))
 
 
+def _check_deferred(entry: tuple) -> tuple:
+    """(path, line, poster problems) for a deferred (path, line, poster_job)."""
+    path, line, job = entry
+    return path, line, check_poster_job(job)
+
+
 def decode_problem(data: bytes, max_pixels: int) -> tuple[str, str] | None:
     """Fully decode an image; (rule, message) when it is truncated, broken or a bomb."""
     import io
@@ -827,32 +833,38 @@ def validate(
     order, library rules last; with `fixes`, each marked with the kind of fix
     `validate --fix` has for it (`Problem.fix`). `on_post()` is called once per post read
     and `on_read()` when all are read (a progress bar's hooks)."""
-    from filmcli.store.parallel import ordered_map
+    from filmcli.store.parallel import ordered_stream
 
     options = options or Options.from_config(library.config)
     checker = Checker(library, options)
     if options.images:
-        checker.deferred = []  # full decodes: on every core, after the reading
+        checker.deferred = []  # full decodes: on every core, while the reading goes on
     problems: list[Problem] = []
     facts: list[PostFact] = []  # not the Posts: 400 MB at 100,000 posts (issue 16)
-    for item in library.iter_posts(paths, drafts=drafts):
-        if on_post is not None:
-            on_post()
-        if isinstance(item, FilmcliError):
-            problems.extend(checker.check_unread(item))
-        else:
+
+    def posters():
+        """Read and check each post, and give its poster to decode (path, line, job)."""
+        for item in library.iter_posts(paths, drafts=drafts):
+            if on_post is not None:
+                on_post()
+            if isinstance(item, FilmcliError):
+                problems.extend(checker.check_unread(item))
+                continue
             facts.append(checker.fact(item))
             problems.extend(checker.check_post(item))
             if item.poster is not None:
                 item.poster.forget()
-    item = None  # the last Post goes too
-    if on_read is not None:
-        on_read()
-    if checker.deferred:
-        jobs = [job for _, _, job in checker.deferred]
-        results = ordered_map(check_poster_job, jobs)
-        for (path, line, _), found in zip(checker.deferred, results, strict=True):
-            problems.extend(checker.problem(path, line, rule, message) for rule, message in found)
+            item = None  # the Post goes now, before the next is read
+            if checker.deferred:
+                yield from checker.deferred
+                checker.deferred.clear()
+        if on_read is not None:
+            on_read()
+
+    # the posters' decodes go to the workers as the posts are read: a window of jobs in
+    # flight, never one per post of the library at once (100 MB at 100,000 posts)
+    for path, line, found in ordered_stream(_check_deferred, posters()):
+        problems.extend(checker.problem(path, line, rule, message) for rule, message in found)
     problems.extend(checker.check_library(facts))
     problems.sort(key=lambda p: (p.path, p.line or 0, p.rule))
     if fixes:

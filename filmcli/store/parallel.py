@@ -73,11 +73,63 @@ def ordered_map(
             raise
 
 
+def ordered_stream(
+    work: Callable, items: Iterable, *, chunksize: int = 64, window: int | None = None
+) -> Iterator:
+    """`ordered_map` over items taken as they come: a few chunks in flight (`window`, by
+    default 4 per worker), so the items are never all held at once (the caller may still
+    be producing them, as validate reads posts while the workers decode their posters)."""
+    import itertools
+
+    items = iter(items)
+    head = list(itertools.islice(items, MIN_ITEMS))
+    count = workers_for(MIN_ITEMS * MAX_WORKERS) if len(head) == MIN_ITEMS else 1
+    if count <= 1:
+        yield from map(work, itertools.chain(head, items))
+        return
+    from collections import deque
+    from concurrent.futures import ProcessPoolExecutor
+
+    try:
+        pool = ProcessPoolExecutor(count, mp_context=_context(), initializer=_worker_start)
+    except (OSError, ValueError, NotImplementedError):
+        yield from map(work, itertools.chain(head, items))
+        return
+    limit = window or 4 * count
+    pending: deque = deque()
+    chunks = iter(lambda: list(itertools.islice(items, chunksize)), [])
+    with pool:
+        try:
+            for chunk in itertools.chain([head], chunks):
+                pending.append(pool.submit(_run_chunk, work, chunk))
+                while len(pending) >= limit:
+                    yield from pending.popleft().result()
+            while pending:
+                yield from pending.popleft().result()
+        except BaseException:  # as in ordered_map: start no more work, and wait
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+
+
+def _run_chunk(work: Callable, chunk: list) -> list:
+    return [work(item) for item in chunk]
+
+
+#: file descriptors only the parent may hold (a ReadAhead's pipe): a pool worker closes
+#: them, so that the helper still sees the pipe close when the parent closes it
+_PARENT_ONLY: set[int] = set()
+
+
 def _worker_start() -> None:
     """A worker ignores Ctrl-C and SIGTERM: the parent stops the pool, and each piece of work
     under way ends whole (its files written or left as they were), never half-way."""
     import signal
 
+    for fd in _PARENT_ONLY:
+        try:
+            os.close(fd)
+        except OSError:
+            pass
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, signal.SIG_IGN)
 
@@ -123,6 +175,7 @@ class ReadAhead:
         os.close(write_end)
         self.pid = pid
         self.stream = os.fdopen(read_end, "rb")
+        _PARENT_ONLY.add(read_end)
 
     def next(self) -> list | None:
         """The next batch's results, or None when the helper has none to give."""
@@ -145,6 +198,7 @@ class ReadAhead:
 
     def close(self) -> None:
         if self.stream is not None:
+            _PARENT_ONLY.discard(self.stream.fileno())
             self.stream.close()  # a helper still writing gets EPIPE and exits
             self.stream = None
         if self.pid:
