@@ -161,7 +161,9 @@ def output_folder(library, out: str | None, *, rewrite: bool) -> tuple[Path, str
     if out:
         folder = Path(out).expanduser().resolve()
     else:
-        configured = str(library.config.get("poster", {}).get("dir") or "assets/posters")
+        from filmcli.store.config import PosterSettings
+
+        configured = library.settings.poster.dir or PosterSettings.dir  # "" is the default
         if "\x00" in configured:
             raise FilmcliError("poster.dir contains a NUL byte", root / "filmcli.toml")
         folder = (root / configured).resolve()
@@ -545,7 +547,7 @@ def plan_extract(
     post_paths = library.post_paths(chosen)
     stems = library_stems(library, post_paths, whole=not chosen)
     out_shown = library.relpath(folder)
-    max_bytes = library.config.get("read", {}).get("max_post_bytes")
+    max_bytes = library.settings.read.max_post_bytes
     present = _present_stems(folder)
     out_dir = str(folder)
     relpath = library.relpath
@@ -573,7 +575,7 @@ def plan_extract(
 
 
 def plan_embed(library, paths: Iterable[str], *, dry_run: bool = False) -> list[EmbedJob]:
-    max_bytes = library.config.get("read", {}).get("max_post_bytes")
+    max_bytes = library.settings.read.max_post_bytes
     return [
         EmbedJob(str(p), library.relpath(p), str(library.root), dry_run, max_bytes)
         for p in library.post_paths(list(paths))

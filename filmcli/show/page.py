@@ -226,7 +226,7 @@ def check_choices(symbols: str, protocol: str) -> None:
 
 def library_max_pixels(library) -> int:
     """The largest poster `show` decodes: the library's validate.max_pixels."""
-    return int(library.config.get("validate", {}).get("max_pixels") or 25_000_000)
+    return library.settings.validate.max_pixels
 
 
 @dataclass

@@ -357,15 +357,15 @@ def write_wall(
     fmt = output_format(out)
     if not posts:
         raise FilmcliError("no films to put on the wall")
-    config = library.config
+    settings = library.settings
     wall = build_wall(
         posts,
         lambda p: poster_bytes(p, library),
         columns=columns,
         tile_width=tile_width,
-        max_pixels=int(config.get("validate", {}).get("max_pixels") or 25_000_000),
+        max_pixels=settings.validate.max_pixels,
         fmt=fmt,
-        wall_pixels=int(config.get("wall", {}).get("max_pixels") or MAX_PIXELS),
+        wall_pixels=settings.wall.max_pixels,
         name=lambda p: library.shown(p.path),
         progress=on_tile,
     )
