@@ -14,6 +14,7 @@ import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NoReturn
 
 import yaml
 
@@ -160,7 +161,7 @@ class RawPost:
     notes: list = field(default_factory=list)
 
 
-def _fail(msg: str, path: Path, line: int | None, rule: str, hint: str | None = None):
+def _fail(msg: str, path: Path, line: int | None, rule: str, hint: str | None = None) -> NoReturn:
     raise FilmcliError(msg, path, line, hint=hint, rule=rule)
 
 
@@ -488,7 +489,7 @@ def parse_bytes(
     _out_of_memory(path)
 
 
-def _out_of_memory(path: Path):
+def _out_of_memory(path: Path) -> NoReturn:
     # FC009 like any failed read: never cached, since it depends on the machine, not the post
     _fail(
         "not enough memory to read this post",
@@ -726,7 +727,7 @@ def read_stamped(
                     total += len(more)
                 data = b"".join(parts)
         except MemoryError:
-            parts = data = None
+            parts, data = [], b""  # let the big values go before failing
             _out_of_memory(Path(path))
         finally:
             os.close(fd)
@@ -746,7 +747,7 @@ def read_stamped(
     return data, stamp(st)
 
 
-def read_post(path: str | Path, *, max_bytes: int | None = None) -> RawPost:
+def read_post(path: str | os.PathLike, *, max_bytes: int | None = None) -> RawPost:
     path = Path(path)
     data, st = read_stamped(path, max_bytes=max_bytes)
     return parse_bytes(data, path, keep=False, stamp=st)

@@ -84,7 +84,9 @@ def poster_stem(post_path: str | os.PathLike) -> str:
     return stem if filename_problem(stem) is None else "poster"
 
 
-def plan_names(paths: Iterable[Path], universe: Iterable[Path] = ()) -> dict[str, str]:
+def plan_names(
+    paths: Iterable[str | os.PathLike], universe: Iterable[str | os.PathLike] = ()
+) -> dict[str, str]:
     """A distinct, deterministic file stem for every post in `paths`.
 
     Names collide when equal ignoring case (as on macOS and Windows). Colliding posts all
@@ -374,6 +376,7 @@ def extract_one(job: ExtractJob) -> Result:
     result.line = None
     if job.rewrite and job.site_dir is not None:
         site_path = job.site_dir.rstrip("/") + "/" + name
+        assert result.sha256 is not None  # computed above whenever job.rewrite
         try:
             new = replace_poster(raw, post, site_path)
             # only the version of the post that was read is replaced, and only while its

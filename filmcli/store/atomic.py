@@ -392,7 +392,7 @@ def _finish(pending: list, outcomes: list) -> None:
         return
     placed: set[str] = set()
     failed: dict[str, FilmcliError] = {}
-    same = getattr(outcomes, "same", set())
+    same: set[str] = getattr(outcomes, "same", set())
     try:
         folders = list(dict.fromkeys(entry[3] for entry in pending))
         _sync_folders(folders)  # every temp file durable before any has its name
@@ -524,7 +524,8 @@ def write_atomic(
     # (an exclusive write needs no look: the final link never replaces, nor follows, a link)
     if not exclusive and path.is_symlink():
         raise FilmcliError("refusing to write through a symbolic link", path)
-    deferred = _deferred is not None
+    batch = _deferred  # the deferred_sync() block this write joins, if any
+    deferred = batch is not None
     tmp = None
     try:
         try:
@@ -532,13 +533,13 @@ def write_atomic(
         except FileNotFoundError:  # no folder yet: made on demand, not looked for every time
             folder.mkdir(parents=True, exist_ok=True)
             tmp = _temp_file(path, folder, data, exclusive, mode, sync=not deferred)
-        if deferred:
+        if batch is not None:
             if isinstance(tmp, int):  # unnamed: a signal here could only leak a descriptor
                 tmp, owned = None, tmp
-                _deferred.append([owned, path, exclusive, folder, expect, requires, data])
+                batch.append([owned, path, exclusive, folder, expect, requires, data])
                 return "deferred"
             with _signals_held():  # from here on deferred_sync() owns the temp file
-                _deferred.append([tmp, path, exclusive, folder, expect, requires, data])
+                batch.append([tmp, path, exclusive, folder, expect, requires, data])
                 tmp = None
             return "deferred"
         if requires is not None:

@@ -285,7 +285,7 @@ class Store:
                     rows = cache.fetch([k for k, s in zip(keys, stats, strict=True) if s])
                 for path, key, st in zip(batch, keys, stats, strict=True):
                     item = None
-                    if st is not None:
+                    if cache is not None and st is not None:
                         row = rows.get(key)
                         item = cache.get(row, st, path)
                     if item is None:
@@ -293,7 +293,11 @@ class Store:
                             item = self._read_in(path, folders, max_bytes)
                         except FilmcliError as exc:
                             item = exc
-                        if st is not None and getattr(item, "rule", None) != "FC009":
+                        if (
+                            cache is not None
+                            and st is not None
+                            and getattr(item, "rule", None) != "FC009"
+                        ):
                             cache.put(key, st, item, new=row is None)
                     if isinstance(item, FilmcliError):
                         item.path = self.relpath(path)
@@ -411,7 +415,7 @@ def _walk_entries(folder: Path) -> list[tuple[Path, str]]:
     Compact: a library of 100,000 posts holds 100,000 short names, not as many
     Path objects; each Path is made when its post is read.
     """
-    keyed = []
+    keyed: list[tuple[tuple[str, ...], Path]] = []
     base = os.fspath(folder)
     for dirpath, dirnames, filenames in os.walk(base):
         dirnames[:] = [d for d in dirnames if not d.startswith(".")]
