@@ -439,7 +439,7 @@ def read_meta(record: dict) -> dict | None:
 def decode_record(record: dict, meta: dict) -> tuple[dict, str, str]:
     """(front matter in file order, body, gap) from an exported record."""
     types = meta.get("types", {})
-    cells = meta.get("cells") if isinstance(meta.get("cells"), dict) else {}
+    cells: dict = meta["cells"] if isinstance(meta.get("cells"), dict) else {}
     fields: dict = {}
     for key in meta["keys"]:
         name = _key_name(key)

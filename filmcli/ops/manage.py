@@ -13,9 +13,13 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from filmcli.errors import FilmcliError, UsageError
 from filmcli.model.post import Post
+
+if TYPE_CHECKING:
+    from filmcli.store.editing import Snapshot
 
 MISSING = type("Missing", (), {"__repr__": lambda self: "<missing>"})()
 _KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*\Z")
@@ -53,6 +57,12 @@ def _shown(value) -> str:
     return visible(repr(value) if not isinstance(value, (int, float)) else str(value))
 
 
+def _planned(change: Change) -> Snapshot:
+    """The version `change`'s new bytes were made from (every planned change has one)."""
+    assert change._snapshot is not None, "a change not made by plan_set or plan_move"
+    return change._snapshot
+
+
 @dataclass
 class Change:
     """What one command does (or did) to one post."""
@@ -66,6 +76,8 @@ class Change:
     written: bool = False
     error: FilmcliError | None = None
     notes: list[str] = field(default_factory=list)
+    # the version of the file the new bytes were made from (plan_set, plan_move)
+    _snapshot: Snapshot | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def label(self) -> str:
@@ -224,7 +236,7 @@ def plan_set(library, post: Post, assign: dict, remove=()) -> Change:
     snap = snapshot(post.path, max_bytes=_max_bytes(library))
     current = Post.from_bytes(snap.data, post.path)
     change.before = snap.data
-    change._snapshot = snap  # type: ignore[attr-defined]
+    change._snapshot = snap
     old = current.metadata()
     todo = {}
     for key, value in assign.items():
@@ -298,7 +310,7 @@ def apply(library, changes: list[Change]) -> list[Change]:
     if not todo:
         return changes
     with library_lock(library):
-        results = commit_many([(c._snapshot, c.after) for c in todo])  # type: ignore
+        results = commit_many([(_planned(c), c.after) for c in todo])
     for change, (written, error) in zip(todo, results, strict=True):
         change.written, change.error = written, error
     return changes
@@ -322,6 +334,8 @@ class Removal:
     removed: bool = False
     poster_removed: bool = False
     error: FilmcliError | None = None
+    # the version the user was shown, which is the one removed (plan_remove)
+    _snapshot: Snapshot | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def label(self) -> str:
@@ -336,10 +350,7 @@ def plan_remove(library, posts: list[Post], *, keep_poster: bool = False) -> lis
     removals = [Removal(p.path, p.title, p.year) for p in posts]
     for removal in removals:  # the version that is removed: the one the user was shown
         try:
-            removal._snapshot = snapshot(
-                removal.path,  # type: ignore[attr-defined]
-                max_bytes=_max_bytes(library),
-            )
+            removal._snapshot = snapshot(removal.path, max_bytes=_max_bytes(library))
         except FilmcliError as exc:
             removal.error = exc
     if keep_poster:
@@ -462,7 +473,7 @@ def apply_remove(library, removals: list[Removal]) -> list[Removal]:
                 continue
             try:
                 _writable(library, removal.path)
-                planned = getattr(removal, "_snapshot", None)
+                planned = removal._snapshot
                 if planned is None:
                     planned = snapshot(removal.path, max_bytes=_max_bytes(library))
                 still_current(planned)
@@ -500,7 +511,7 @@ class Move(Change):
     """A post that gets a new file name (and perhaps new front-matter values): `path` is
     its old name, `new` the new one; `written` (alias `moved`) once it is there."""
 
-    new: Path | None = None
+    new: Path = field(kw_only=True)  # (kw_only: after Change's fields with defaults)
     old_url: str | None = None  # rename: the public URLs before and after
     new_url: str | None = None
     poster_from: Path | None = None  # rename: an extracted poster file that moves along
@@ -528,7 +539,7 @@ def plan_move(library, post: Post, new: Path, assign: dict | None = None, remove
     snap = snapshot(post.path, max_bytes=_max_bytes(library))
     current = Post.from_bytes(snap.data, post.path)
     move = Move(post.path, current.title, current.year, before=snap.data, new=new)
-    move._snapshot = snap  # type: ignore[attr-defined]
+    move._snapshot = snap
     old = current.metadata()
     todo = {k: v for k, v in (assign or {}).items() if not _same_value(old.get(k, MISSING), v)}
     gone = [k for k in remove if k in old]
@@ -566,7 +577,7 @@ def apply_moves(library, moves: list[Move]) -> list[Move]:
                             library.relpath(move.new),
                         )
                 move.new.parent.mkdir(parents=True, exist_ok=True)
-                rewritten = commit(move._snapshot, move.after)  # type: ignore[attr-defined]
+                rewritten = commit(_planned(move), move.after)
                 if renaming:
                     try:
                         rename_noreplace(move.old, move.new)
@@ -786,7 +797,7 @@ def apply_rename(library, move: Move) -> Move:
     from filmcli.store.lock import library_lock
 
     with library_lock(library):
-        if move.poster_from is not None:
+        if move.poster_from is not None and move.poster_to is not None:  # (set together)
             try:
                 os.link(move.poster_from, move.poster_to)
             except OSError as exc:
@@ -796,7 +807,7 @@ def apply_rename(library, move: Move) -> Move:
                 )
                 return move
         apply_moves(library, [move])
-        if move.poster_from is not None:
+        if move.poster_from is not None and move.poster_to is not None:
             gone = move.poster_to if move.error is not None else move.poster_from
             try:
                 os.unlink(gone)

@@ -9,6 +9,7 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from filmcli.errors import FilmcliError
 from filmcli.posters.extract import Result
@@ -68,6 +69,11 @@ class PosterReport:
             return f"{total} skipped"
         parts = ", ".join(f"{n} {SKIP_LABELS.get(why, why)}" for why, n in counts.items())
         return f"{total} skipped ({parts})"
+
+    @property
+    def summary(self) -> dict:
+        """The counts (each kind of report has its own)."""
+        raise NotImplementedError
 
     def _head(self) -> dict:
         return {"dry_run": self.dry_run}
@@ -147,14 +153,14 @@ def choose_paths(
     be read (so the run still reports it). None when the filters chose no post at all."""
     from filmcli.ops.query import select
 
-    paths = [os.fspath(p) for p in paths]
+    files: list[str] = [os.fspath(p) for p in paths]
     chooses = bool(where or search or sort or reverse or limit is not None)
     if not chooses and not drafts:
-        return paths
+        return files
     unreadable: list[str] = []
 
     def posts():
-        for item in library.iter_posts(paths, drafts=drafts):
+        for item in library.iter_posts(files, drafts=drafts):
             if isinstance(item, FilmcliError):
                 if item.path is not None:
                     unreadable.append(item.path)
@@ -166,7 +172,10 @@ def choose_paths(
     return None if chooses and not targets else targets
 
 
-def _run(jobs, work, report: PosterReport, on_start, on_result) -> PosterReport:
+_Report = TypeVar("_Report", bound=PosterReport)
+
+
+def _run(jobs, work, report: _Report, on_start, on_result) -> _Report:
     from filmcli.posters.extract import run
 
     if on_start is not None:
@@ -250,10 +259,11 @@ def dumps_report(doc: dict) -> str:
         return head + "\n"
     tail = '\n  "posts": []\n}'
     texts = [_json_record(record) for record in records]
-    if not head.endswith(tail) or None in texts:  # not the flat records expected
+    flat = [text for text in texts if text is not None]
+    if not head.endswith(tail) or len(flat) != len(texts):  # not the flat records expected
         return dumps_json(doc) + "\n"
     return json_safe(
-        "".join((head[: -len(tail)], '\n  "posts": [\n', ",\n".join(texts), "\n  ]\n}\n"))
+        "".join((head[: -len(tail)], '\n  "posts": [\n', ",\n".join(flat), "\n  ]\n}\n"))
     )
 
 
