@@ -69,7 +69,8 @@ def _films(ctx, incomplete: str, which: str):
     try:  # typer 0.29+ vendors its own copy of click
         from typer._click.shell_completion import CompletionItem
     except ImportError:  # pragma: no cover
-        from click.shell_completion import CompletionItem
+        # (assignment: click's own class, the one typer vendors, generic there)
+        from click.shell_completion import CompletionItem  # type: ignore[assignment]
 
     library = _library(ctx)
     posts = [p for p in library.iter_posts(drafts=True) if isinstance(p, Post)]

@@ -135,7 +135,7 @@ def load_image(data: bytes, cols: int, *, max_pixels: int = ValidateSettings.max
     notes = Notes()
     try:
         with decoding(data) as notes:  # Pillow's and libtiff's chatter: caught, not printed
-            img = Image.open(io.BytesIO(data))
+            img: Image.Image = Image.open(io.BytesIO(data))
             w, h = img.size
             if w < 1 or h < 1:
                 raise FilmcliError("the poster has no pixels")
@@ -303,8 +303,9 @@ def facts(post: Post, library) -> list[tuple[str, str]]:
 def _rich_lines(renderables, width: int, options: ShowOptions) -> list[str]:
     from rich.console import Console
 
+    out = io.StringIO()
     con = Console(
-        file=io.StringIO(),
+        file=out,
         width=max(width, 10),
         force_terminal=options.text_color,
         no_color=not options.text_color,
@@ -317,7 +318,7 @@ def _rich_lines(renderables, width: int, options: ShowOptions) -> list[str]:
     )
     for item in renderables:
         con.print(item)
-    text = con.file.getvalue()
+    text = out.getvalue()
     lines = text.rstrip("\n").split("\n") if text.strip() else []
     return lines if options.text_color else [line.rstrip() for line in lines]
 
@@ -418,12 +419,12 @@ def build_page(page: Shown, library, options: ShowOptions) -> tuple[list[str], s
         except FilmcliError as exc:
             warning = exc.message
     if options.poster_only:
-        if img is None:
+        if img is None or cols is None:  # (cols is known whenever img is)
             if warning:
                 raise FilmcliError(warning, library.relpath(post.path), post.lines.get("poster"))
             return [f"poster: {page.poster}"], None
         return poster_lines(img, cols, options, data), None
-    if img is None:
+    if img is None or cols is None:
         note = f"cannot be drawn: {warning}" if warning else None
         width = min(options.term_cols, 100)
         return text_block(page, width, options, note), warning

@@ -5,16 +5,20 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from filmcli.errors import FilmcliError, UsageError
 from filmcli.model.slug import POST_SUFFIXES
 from filmcli.store.config import CONFIG_NAME, Config, Settings, load_config, settings_of
 
 _BATCH = 512  # posts stat'ed and looked up in the cache together
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (type checkers know it)
 if TYPE_CHECKING:
+    from typing import TypeVar
+
     from filmcli.model.post import Post
     from filmcli.model.reader import parse_bytes, read_stamped
+
+    _Self = TypeVar("_Self", bound="Store")  # discover() makes the class it is called on
 
 SITE_MARKERS = (CONFIG_NAME, "_config.yml", "_config.yaml")
 
@@ -59,8 +63,10 @@ class Store:
 
     @classmethod
     def discover(
-        cls, explicit: str | os.PathLike | None = None, cwd: str | os.PathLike | None = None
-    ) -> Store:
+        cls: type[_Self],
+        explicit: str | os.PathLike | None = None,
+        cwd: str | os.PathLike | None = None,
+    ) -> _Self:
         """`--library`, else $FILMCLI_LIBRARY, else the nearest site above cwd, else cwd."""
         if explicit:
             return cls(explicit)
