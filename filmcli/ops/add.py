@@ -19,6 +19,7 @@ import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from filmcli.errors import FilmcliError, UsageError
 from filmcli.model.post import FILENAME, Post, coerce_date, date_from_filename, film_key
@@ -37,6 +38,9 @@ from filmcli.ops.new import (
     write_post,
 )
 from filmcli.store.editing import replace_poster
+
+if TYPE_CHECKING:
+    from filmcli.store.library import Store
 
 SOURCE_KINDS = ("json", "jsonl", "csv", "toml", "md", "letterboxd", "imdb")
 SUFFIX_KINDS = {
@@ -504,7 +508,7 @@ class Adder:
 
     def __init__(
         self,
-        library,
+        library: Store,
         *,
         force: bool = False,
         dry_run: bool = False,
@@ -936,7 +940,7 @@ def _post_folder_problem(name: str) -> str | None:
     return None
 
 
-def _check_inside(library, target: Path) -> None:
+def _check_inside(library: Store, target: Path) -> None:
     """A post in a subfolder goes there only when that folder is inside the posts folder
     once symbolic links are followed."""
     posts = os.path.realpath(library.posts_dir)
@@ -964,7 +968,9 @@ def _inside(path: Path, folder: Path) -> bool:
     return True
 
 
-def add_sources(library, sources: list[str], *, kind: str | None = None, **options) -> AddReport:
+def add_sources(
+    library: Store, sources: list[str], *, kind: str | None = None, **options
+) -> AddReport:
     """Add every record of every source; the report says what happened."""
     kinds = [(source, source_kind(source, kind)) for source in sources]
     if sum(source == "-" for source in sources) > 1:
@@ -978,7 +984,7 @@ def add_sources(library, sources: list[str], *, kind: str | None = None, **optio
 
 
 def add_library(
-    library,
+    library: Store,
     sources: list[str],
     *,
     kind: str | None = None,

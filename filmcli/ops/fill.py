@@ -18,6 +18,7 @@ from filmcli.lookup import Candidate, Session, choose, fields_from
 
 if TYPE_CHECKING:
     from filmcli.ops.manage import Change
+    from filmcli.store.library import Store
 
 FILLABLE = ("director", "year", "poster")
 
@@ -60,7 +61,7 @@ def missing(post, only: Iterable[str]) -> list[str]:
 
 
 def plan_fill(
-    library,
+    library: Store,
     posts,
     session: Session,
     *,
@@ -129,7 +130,7 @@ def plan_fill(
     return out
 
 
-def apply_fill(library, planned: list[Filled]) -> list[Filled]:
+def apply_fill(library: Store, planned: list[Filled]) -> list[Filled]:
     from filmcli.ops.manage import apply
 
     changes = [f.change for f in planned if f.error is None and f.change is not None]
@@ -141,7 +142,7 @@ def apply_fill(library, planned: list[Filled]) -> list[Filled]:
 
 
 def fill(
-    library,
+    library: Store,
     films,
     *,
     only=None,
@@ -171,7 +172,7 @@ def fill(
 
 
 def lookup_fields(
-    library,
+    library: Store,
     *,
     title: str,
     year: int | None,

@@ -522,12 +522,12 @@ def find_fix(target: Target, problem: Problem, allowed=(SAFE, UNSAFE)) -> Fix | 
 # --------------------------------------------------------------------------------------------
 
 
-def _abs(library, problem: Problem) -> Path:
+def _abs(library: Store, problem: Problem) -> Path:
     inside = Path(os.path.normpath(library.root / problem.path))
     return inside if inside.exists() else Path(os.path.abspath(problem.path))
 
 
-def annotate(library, problems: list[Problem], options: Options) -> list[Problem]:
+def annotate(library: Store, problems: list[Problem], options: Options) -> list[Problem]:
     """`problems` with `fix` set on each finding a fix can repair."""
     from filmcli.ops.manage import _max_bytes
     from filmcli.store.editing import snapshot
@@ -582,7 +582,9 @@ class FilePlan:
         return self.snap is not None and (self.after != self.before or self.new_path != self.path)
 
 
-def plan_file(library, path: Path, options: Options, keep, allowed, claimed: set[Path]) -> FilePlan:
+def plan_file(
+    library: Store, path: Path, options: Options, keep, allowed, claimed: set[Path]
+) -> FilePlan:
     """Apply fixes to one post in memory, one at a time, each followed by a new check of
     the result, until none applies (at most MAX_ROUNDS)."""
     from filmcli.ops.manage import _max_bytes
@@ -636,7 +638,7 @@ def _first_result(target: Target, problem: Problem, allowed, plan: FilePlan):
     return None, None
 
 
-def write_plans(library, plans: list[FilePlan]) -> None:
+def write_plans(library: Store, plans: list[FilePlan]) -> None:
     """Write each changed post: in place by editing.commit under the library lock, a new
     name by manage.plan_move/apply_moves. Failures are recorded per post."""
     from filmcli.ops.manage import apply_moves, plan_move
@@ -712,7 +714,7 @@ class FixReport:
 
 
 def fix_library(
-    library,
+    library: Store,
     paths: Iterable = (),
     *,
     unsafe: bool = False,

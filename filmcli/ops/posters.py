@@ -9,10 +9,13 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from filmcli.errors import FilmcliError
 from filmcli.posters.extract import Result
+
+if TYPE_CHECKING:
+    from filmcli.store.library import Store
 
 #: what each reason a post is skipped for is called in the text summary
 SKIP_LABELS = {
@@ -138,7 +141,7 @@ class EmbedReport(PosterReport):
 
 
 def choose_paths(
-    library,
+    library: Store,
     paths: Sequence[str | os.PathLike] = (),
     *,
     where: Sequence[str] = (),
@@ -188,7 +191,7 @@ def _run(jobs, work, report: _Report, on_start, on_result) -> _Report:
 
 
 def extract_posters(
-    library,
+    library: Store,
     targets: list[str] | None,
     *,
     out: str | None = None,
@@ -223,7 +226,7 @@ def extract_posters(
 
 
 def embed_posters(
-    library,
+    library: Store,
     targets: list[str] | None,
     *,
     dry_run: bool = False,

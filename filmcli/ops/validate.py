@@ -10,6 +10,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from filmcli.errors import FilmcliError, UsageError
 from filmcli.model import jekyll as jekyll
@@ -18,6 +19,9 @@ from filmcli.model.post import Post, film_key
 from filmcli.model.poster import Poster
 from filmcli.model.slug import post_name_problem
 from filmcli.store.config import ValidateSettings, settings_of
+
+if TYPE_CHECKING:
+    from filmcli.store.library import Store
 
 ERROR, WARNING = "error", "warning"
 
@@ -142,7 +146,7 @@ def rule_filter(select: Sequence[str], ignore: Sequence[str]):
 class Checker:
     """Checks one post at a time, then the rules that need the whole library."""
 
-    def __init__(self, library, options: Options):
+    def __init__(self, library: Store, options: Options):
         self.library = library
         self.options = options
         self.today = options.today or _dt.date.today()
@@ -770,7 +774,9 @@ def struct_error():
     return struct.error
 
 
-def check_bytes(library, data: bytes, path: Path, options: Options | None = None) -> list[Problem]:
+def check_bytes(
+    library: Store, data: bytes, path: Path, options: Options | None = None
+) -> list[Problem]:
     """The problems of one post held in memory (as it would be at `path`), without the
     rules that need the whole library: what `edit` checks before saving."""
     checker = Checker(library, options or Options.from_config(library.config))
@@ -784,7 +790,7 @@ def check_bytes(library, data: bytes, path: Path, options: Options | None = None
 
 
 def validate(
-    library,
+    library: Store,
     paths: Iterable = (),
     options: Options | None = None,
     *,
@@ -861,7 +867,7 @@ def strictly(problems: Iterable[Problem]) -> list[Problem]:
 
 
 def report(
-    library,
+    library: Store,
     paths: Iterable = (),
     options: Options | None = None,
     *,

@@ -24,6 +24,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from filmcli.errors import FilmcliError, UsageError
 from filmcli.model import imageinfo
@@ -31,6 +32,9 @@ from filmcli.model.post import Post, date_from_filename
 from filmcli.model.slug import MAX_SLUG_BYTES, slug_problem, slugify
 from filmcli.store.atomic import same_content, write_atomic
 from filmcli.store.editing import replace_poster
+
+if TYPE_CHECKING:
+    from filmcli.store.library import Store
 
 _WINDOWS_RESERVED = {"con", "prn", "aux", "nul"} | {
     f"{p}{n}" for p in ("com", "lpt") for n in range(10)
@@ -152,7 +156,7 @@ def _resolved(folder: str) -> Path:
     return found
 
 
-def output_folder(library, out: str | None, *, rewrite: bool) -> tuple[Path, str | None]:
+def output_folder(library: Store, out: str | None, *, rewrite: bool) -> tuple[Path, str | None]:
     """The resolved output folder and its site path (`/assets/posters`, None if outside).
 
     Without --out the folder is `poster.dir` from filmcli.toml, which must stay inside the
@@ -506,7 +510,7 @@ def embed_one(job: EmbedJob) -> Result:
 
 
 def library_stems(
-    library, paths: Iterable[str | os.PathLike], *, whole: bool = False
+    library: Store, paths: Iterable[str | os.PathLike], *, whole: bool = False
 ) -> dict[str, str]:
     """The poster file stem of each post in `paths`, the whole library considered: what
     extract-posters and `export --posters files` both name the files by. `whole`: `paths`
@@ -515,7 +519,7 @@ def library_stems(
     return plan_names(paths, () if whole else _universe(library))
 
 
-def _universe(library) -> list[Path]:
+def _universe(library: Store) -> list[Path]:
     folder = library.posts_dir
     return library.post_paths([folder]) if folder.is_dir() else []
 
@@ -531,7 +535,7 @@ def _present_stems(folder: Path) -> set[str]:
 
 
 def plan_extract(
-    library,
+    library: Store,
     paths: Iterable[str],
     *,
     out: str | None = None,
@@ -577,7 +581,7 @@ def plan_extract(
     return jobs, folder
 
 
-def plan_embed(library, paths: Iterable[str], *, dry_run: bool = False) -> list[EmbedJob]:
+def plan_embed(library: Store, paths: Iterable[str], *, dry_run: bool = False) -> list[EmbedJob]:
     max_bytes = library.settings.read.max_post_bytes
     return [
         EmbedJob(str(p), library.relpath(p), str(library.root), dry_run, max_bytes)

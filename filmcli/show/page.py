@@ -12,11 +12,15 @@ from __future__ import annotations
 import io
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from filmcli.errors import FilmcliError, UsageError
 from filmcli.model.post import Post
 from filmcli.ops.selector import Ambiguous, find_posts, select_post  # noqa: F401  (re-exported)
 from filmcli.store.config import ValidateSettings
+
+if TYPE_CHECKING:
+    from filmcli.store.library import Store
 
 PROTOCOLS = ("auto", "blocks", "kitty", "iterm", "sixel")
 SYMBOLS = ("block", "quad", "half")
@@ -90,7 +94,7 @@ def poster_cols(
 # --------------------------------------------------------------------------------------------
 
 
-def poster_bytes(post: Post, library) -> bytes | None:
+def poster_bytes(post: Post, library: Store) -> bytes | None:
     """The poster's image bytes (embedded, or the site file it names); None for a URL/none.
 
     FilmcliError when the poster cannot be had (bad base64, file missing or outside the
@@ -224,7 +228,7 @@ def check_choices(symbols: str, protocol: str) -> None:
         )
 
 
-def library_max_pixels(library) -> int:
+def library_max_pixels(library: Store) -> int:
     """The largest poster `show` decodes: the library's validate.max_pixels."""
     return library.settings.validate.max_pixels
 
@@ -247,7 +251,7 @@ class Shown:
     poster_error: str | None = None
 
 
-def shown(post: Post, library) -> Shown:
+def shown(post: Post, library: Store) -> Shown:
     """`Shown` for one post (reads the poster file's header when the poster names one)."""
     from filmcli.model.imageinfo import sniff_format
 
@@ -284,7 +288,7 @@ def poster_summary(post: Post) -> str:
     return f"{text} ({poster.declared_mime})" if text != "invalid" else "invalid data"
 
 
-def facts(post: Post, library) -> list[tuple[str, str]]:
+def facts(post: Post, library: Store) -> list[tuple[str, str]]:
     """The rows beside the poster: file, date, poster, then any extra keys."""
     from filmcli.ops.formats import cell_text
     from filmcli.ops.records import jsonable
@@ -400,7 +404,7 @@ def side_by_side(left: list[str], left_width: int, right: list[str], gap: int = 
     return out
 
 
-def build_page(page: Shown, library, options: ShowOptions) -> tuple[list[str], str | None]:
+def build_page(page: Shown, library: Store, options: ShowOptions) -> tuple[list[str], str | None]:
     """The lines `show` prints, and a warning when the poster could not be drawn."""
     post = page.post
     warning = None

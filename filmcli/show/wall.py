@@ -24,6 +24,8 @@ from filmcli.store.config import ValidateSettings, WallSettings
 if TYPE_CHECKING:
     from PIL import Image
 
+    from filmcli.store.library import Store
+
 BACKGROUND = (20, 20, 24)
 TILE_BACK = (38, 38, 44)
 TITLE_INK = (236, 236, 236)
@@ -346,7 +348,7 @@ class WallResult:
 
 
 def write_wall(
-    library,
+    library: Store,
     posts: Sequence[Post],
     out: str | os.PathLike,
     *,
