@@ -162,7 +162,8 @@ def filter_options(func):
         chosen.check()
         return func(*args, filters=chosen, **kwargs)
 
-    command.__signature__ = signature.replace(parameters=params)
+    # (attr-defined: a function may be given a __signature__, which inspect reads first)
+    command.__signature__ = signature.replace(parameters=params)  # type: ignore[attr-defined]
     command.__annotations__ = {**{p.name: p.annotation for p in params}}
     return command
 

@@ -9,7 +9,9 @@ import os
 import signal
 import stat as _stat
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Literal
 
 from filmcli.errors import FilmcliError
 from filmcli.model.files import check_unchanged, stamp
@@ -128,7 +130,8 @@ def deferred_sync():
     if _deferred is not None:  # nested: the outer block finishes the writes
         yield Outcomes()
         return
-    _deferred = pending = []
+    pending: list = []
+    _deferred = pending
     outcomes = Outcomes()
     try:
         yield outcomes
@@ -147,6 +150,9 @@ def _discard(pending: list) -> None:
         _drop(tmp)
 
 
+_LibcCall = Callable[..., int]  # a libc function through ctypes
+
+
 def _drop(tmp) -> None:
     with contextlib.suppress(OSError):
         if isinstance(tmp, int):
@@ -155,7 +161,7 @@ def _drop(tmp) -> None:
             os.unlink(tmp)
 
 
-_SYNCFS = None
+_SYNCFS: _LibcCall | Literal[False] | None = None  # False: looked up, not there
 
 
 def _syncfs():
@@ -315,7 +321,7 @@ def _renameat2():
     return _RENAMEAT2 or None
 
 
-_RENAMEAT2 = None
+_RENAMEAT2: _LibcCall | Literal[False] | None = None
 _AT_FDCWD, _RENAME_EXCHANGE = -100, 2
 
 

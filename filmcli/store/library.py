@@ -341,6 +341,7 @@ class Store:
                 st = stamp(os.stat(_key(path)))
             except OSError:
                 st = None
+            item: Post | FilmcliError
             try:
                 item = self._read_in(path, folders, max_bytes)
             except FilmcliError as exc:
