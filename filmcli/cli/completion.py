@@ -219,6 +219,7 @@ def _values_first() -> None:
                     return param, incomplete
         return original(ctx, args, incomplete)
 
+    # (attr-defined: a mark on a function object, which mypy does not let one add)
     resolve._filmcli = True  # type: ignore[attr-defined]
     shell_completion._resolve_incomplete = resolve
 

@@ -14,7 +14,7 @@ import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import yaml
 
@@ -30,7 +30,10 @@ _DATA_HEADER = re.compile(rb"data:[A-Za-z0-9.+-]+/[A-Za-z0-9.+-]+;base64")
 _CLOSE = re.compile(rb"\n(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)")
 _OPEN = re.compile(rb"---[ \t]*\r?\n")
 
-_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+if TYPE_CHECKING:  # (the C loader, when there is one, behaves as the Python one)
+    _BaseLoader = yaml.SafeLoader
+else:
+    _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _CHUNK = 1 << 16  # one read() holds a typical post whole; bigger buffers cost page faults
 
 
@@ -77,7 +80,7 @@ def mark_line(mark, text: str | None = None, first: int = 2) -> int:
     return mark.line + first
 
 
-class StrictLoader(_BaseLoader):  # type: ignore[misc, valid-type]
+class StrictLoader(_BaseLoader):
     """The safe loader, minus what YAML allows but a post should never hold."""
 
     def __init__(self, stream):
