@@ -62,15 +62,11 @@ def _library(ctx):
 
 def _films(ctx, incomplete: str, which: str):
     """Slugs of the films `incomplete` starts (a slug, a file name, or title words)."""
+    from typer._click.shell_completion import CompletionItem  # typer 0.29 vendors click
+
     from filmcli.model.post import Post
     from filmcli.ops.selector import words
     from filmcli.text import visible
-
-    try:  # typer 0.29+ vendors its own copy of click
-        from typer._click.shell_completion import CompletionItem
-    except ImportError:  # pragma: no cover
-        # (assignment: click's own class, the one typer vendors, generic there)
-        from click.shell_completion import CompletionItem  # type: ignore[assignment]
 
     library = _library(ctx)
     posts = [p for p in library.iter_posts(drafts=True) if isinstance(p, Post)]
