@@ -16,6 +16,8 @@ from filmcli.store.library import Store
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import builtins
+
     from filmcli.ops.add import AddReport
     from filmcli.ops.new import NewResult
     from filmcli.ops.posters import EmbedReport, ExtractReport
@@ -471,7 +473,7 @@ class Library(Store):
 
     # --- reading: validate, stats, export, show (h1a) ------------------------
 
-    def rules(self) -> list:
+    def rules(self) -> builtins.list:  # (`list` in here is Library.list)
         """Every rule `validate` checks (`validate --rules`): `validate.Rule`s with `.id`,
         `.severity`, `.text` and `.fix` (the kind of fix --fix has, or None)."""
         from filmcli.ops.validate import rule_table

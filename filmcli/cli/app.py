@@ -291,6 +291,7 @@ def usage_message(exc) -> str:
 
 # typer 0.29's plain help prints an argument's Python type beside its name
 # (`PATH <list[str]>`); the name already says what to give.
+# (method-assign: a patch of Typer's class, on purpose)
 TyperArgument.display_type_rich = lambda self, ctx: None  # type: ignore[method-assign]
 
 

@@ -74,6 +74,10 @@ class Filters:
         )
 
 
+#: the `filters` parameter's placeholder default: `filter_options` passes the chosen ones
+NO_FILTERS = Filters()
+
+
 def where_option(help: str = WHERE_HELP):
     """`-w/--where EXPR`, the same option on every command that chooses films by it."""
     return typer.Option([], "--where", "-w", metavar="EXPR", help=help)
@@ -158,6 +162,7 @@ def filter_options(func):
         chosen.check()
         return func(*args, filters=chosen, **kwargs)
 
+    # (attr-defined: a function may be given a __signature__, which inspect reads first)
     command.__signature__ = signature.replace(parameters=params)  # type: ignore[attr-defined]
     command.__annotations__ = {**{p.name: p.annotation for p in params}}
     return command

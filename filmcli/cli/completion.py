@@ -62,14 +62,11 @@ def _library(ctx):
 
 def _films(ctx, incomplete: str, which: str):
     """Slugs of the films `incomplete` starts (a slug, a file name, or title words)."""
+    from typer._click.shell_completion import CompletionItem  # typer 0.29 vendors click
+
     from filmcli.model.post import Post
     from filmcli.ops.selector import words
     from filmcli.text import visible
-
-    try:  # typer 0.29+ vendors its own copy of click
-        from typer._click.shell_completion import CompletionItem
-    except ImportError:  # pragma: no cover
-        from click.shell_completion import CompletionItem
 
     library = _library(ctx)
     posts = [p for p in library.iter_posts(drafts=True) if isinstance(p, Post)]
@@ -218,6 +215,7 @@ def _values_first() -> None:
                     return param, incomplete
         return original(ctx, args, incomplete)
 
+    # (attr-defined: a mark on a function object, which mypy does not let one add)
     resolve._filmcli = True  # type: ignore[attr-defined]
     shell_completion._resolve_incomplete = resolve
 

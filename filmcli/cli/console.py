@@ -45,6 +45,8 @@ class _TrimmedLines:
 
 
 def stdout_console():
+    from typing import IO, cast
+
     from rich.console import Console
 
     class Out(Console):
@@ -52,8 +54,11 @@ def stdout_console():
             raise BrokenPipeError  # rich would exit 1; the app ends a closed pipe with 0
 
     tty = sys.stdout.isatty()
+    # (_TrimmedLines stands in for a text stream: it has what rich uses, write, flush,
+    # isatty, fileno)
+    out = sys.stdout if tty else cast("IO[str]", _TrimmedLines(sys.stdout))
     return Out(
-        file=sys.stdout if tty else _TrimmedLines(sys.stdout),
+        file=out,
         no_color=not color_allowed(sys.stdout),
         highlight=False,
         force_terminal=color_allowed(sys.stdout) or None,

@@ -71,9 +71,10 @@ def parse_list(words: list[str]) -> dict | None:
     got: dict = {"where": [], "sort": [], "paths": [], "command": False}
     i = 0
     while i < len(words):
-        i = _take(got, words, i)
-        if i is None:
+        next_i = _take(got, words, i)
+        if next_i is None:
             return None
+        i = next_i
     limit = got.get("limit")
     if limit is not None:
         if not limit.isascii() or not limit.isdigit():
@@ -92,11 +93,12 @@ def _take(got: dict, words: list[str], i: int) -> int | None:
     if word in _FLAGS:
         if not got["command"] and word not in _GLOBAL_FLAGS:
             return None  # a list option before `list`: Typer's error
-        key, value = _FLAGS[word]
+        key, flag = _FLAGS[word]
         if key is not None:
-            got[key] = value
+            got[key] = flag
         return i
-    name, value = word, None
+    name: str = word
+    value: str | None = None
     if word.startswith("--") and "=" in word:
         name, value = word.split("=", 1)
     elif word[:2] in _SHORT_VALUES and len(word) > 2:
@@ -171,7 +173,7 @@ def run_list(words: list[str]) -> int | None:
     """`filmcli WORDS` answered here: the exit code, or None when Typer must answer."""
     got = parse_list(words)
     fmt = _format(got) if got is not None else None
-    if fmt is None:
+    if got is None or fmt is None:
         return None
     from filmcli import interrupt
     from filmcli.cli import console

@@ -7,7 +7,14 @@ import sys
 import typer
 
 from filmcli.cli.app import app, get_library
-from filmcli.cli.common import PATHS_HELP, Filters, choose_format, filter_options, finish
+from filmcli.cli.common import (
+    NO_FILTERS,
+    PATHS_HELP,
+    Filters,
+    choose_format,
+    filter_options,
+    finish,
+)
 
 config_app = typer.Typer(
     help="Show or change the library's settings (filmcli.toml).",
@@ -24,7 +31,7 @@ def stats_cmd(
     paths: list[str] = typer.Argument(None, metavar="PATH", help=PATHS_HELP),
     fmt: str | None = typer.Option(None, "--format", "-F", metavar="FORMAT", help="text or json."),
     top: int = typer.Option(10, "--top", min=1, metavar="N", help="How many directors to show."),
-    filters: Filters = None,
+    filters: Filters = NO_FILTERS,
 ) -> None:
     """Films, directors, years, films per decade, top directors, poster formats and bytes."""
     from dataclasses import asdict

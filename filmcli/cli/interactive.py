@@ -63,7 +63,7 @@ def _problem(library, name: str, answer: str):
                 read_image_file(answer),
                 name=answer,
                 max_width=0,
-                max_pixels=int(library.config.get("validate", {}).get("max_pixels", 25_000_000)),
+                max_pixels=library.settings.validate.max_pixels,
             )
         except FilmcliError as exc:
             return None, f"{exc.location}: {exc.message}" if exc.location else exc.message

@@ -120,6 +120,7 @@ def install() -> bool:
             self._runtime_param = _LazyRuntimeParam(self)
         return self._runtime_param
 
+    # (attr-defined: marks on a function object, which mypy does not let one add)
     get_runtime_param._filmcli_lazy = True  # type: ignore[attr-defined]
     get_runtime_param.__wrapped__ = original  # type: ignore[attr-defined]
     cls.get_runtime_param = get_runtime_param

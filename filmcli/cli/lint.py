@@ -7,7 +7,7 @@ import sys
 import typer
 
 from filmcli.cli.app import app, get_library
-from filmcli.cli.common import PATHS_HELP, Filters, chosen_paths, filter_options
+from filmcli.cli.common import NO_FILTERS, PATHS_HELP, Filters, chosen_paths, filter_options
 
 VALIDATE_FORMATS = ("text", "json", "github")
 
@@ -38,7 +38,7 @@ def validate_cmd(
     diff: bool = typer.Option(
         False, "--diff", help="Print what --fix would change as a diff; write nothing."
     ),
-    filters: Filters = None,
+    filters: Filters = NO_FILTERS,
 ) -> None:
     """Lint the library: rule ids, file:line, exit 1 when there are errors; [*] marks what
     --fix repairs."""

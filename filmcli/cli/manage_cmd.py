@@ -181,8 +181,8 @@ def rm_cmd(
     library.apply(planned)
     for removal in planned:
         if removal.error is not None:
-            where = library.shown_location(removal.error) or library.shown(removal.path)
-            console.error_line(where, removal.error.message, removal.error.hint)
+            location = library.shown_location(removal.error) or library.shown(removal.path)
+            console.error_line(location, removal.error.message, removal.error.hint)
         if removal.removed:
             console.message(_removal_line(library, removal, "removed"))
             sys.stdout.write(library.shown(removal.path) + "\n")

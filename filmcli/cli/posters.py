@@ -7,7 +7,7 @@ import sys
 import typer
 
 from filmcli.cli.app import app, get_library
-from filmcli.cli.common import FILM_HELP, PATHS_HELP, Filters, filter_options, finish
+from filmcli.cli.common import FILM_HELP, NO_FILTERS, PATHS_HELP, Filters, filter_options, finish
 from filmcli.cli.progress import Progress, count_posts
 
 
@@ -99,7 +99,7 @@ class _Lines:
 
     def __init__(self, library, label: str, quiet: bool, say):
         self.library, self.label, self.quiet, self.say = library, label, quiet, say
-        self.bar = None
+        self.bar: _Reporter | None = None
 
     def __enter__(self):
         return self
@@ -109,17 +109,20 @@ class _Lines:
             self.bar.__exit__(*exc)
 
     def start(self, total: int) -> None:
-        self.bar = _Reporter(total, self.label, self.quiet).__enter__()
-        self.bar.set_total(total)
+        bar = self.bar = _Reporter(total, self.label, self.quiet)
+        bar.__enter__()
+        bar.set_total(total)
 
     def result(self, result) -> None:
-        self.bar.advance()
+        bar = self.bar
+        assert bar is not None  # start() comes first
+        bar.advance()
         if result.status == "failed":
-            self.bar.error(_where(self.library, result), result.message or "failed", result.hint)
+            bar.error(_where(self.library, result), result.message or "failed", result.hint)
         else:
             line = self.say(self.library, result)
             if line:
-                self.bar.line(line)
+                bar.line(line)
 
 
 @app.command("extract-posters")
@@ -151,7 +154,7 @@ def extract_posters_cmd(
         False, "--force", "-f", help="Replace existing poster files that differ."
     ),
     fmt: str = typer.Option("text", "--format", "-F", metavar="FORMAT", help="text or json."),
-    filters: Filters = None,
+    filters: Filters = NO_FILTERS,
 ) -> None:
     """Write each embedded poster to DIR/<slug>.<ext>, byte for byte (optionally rewrite posts)."""
     from filmcli.errors import UsageError
@@ -234,7 +237,7 @@ def embed_posters_cmd(
         False, "--dry-run", "-n", help="Say what would happen; write nothing."
     ),
     fmt: str = typer.Option("text", "--format", "-F", metavar="FORMAT", help="text or json."),
-    filters: Filters = None,
+    filters: Filters = NO_FILTERS,
 ) -> None:
     """Embed posters given as site paths or files as data URIs (the inverse of --rewrite)."""
     _check_format(fmt)
@@ -364,7 +367,7 @@ def wall_cmd(
         max=2000,
         help="Width of each poster tile in pixels.",
     ),
-    filters: Filters = None,
+    filters: Filters = NO_FILTERS,
 ) -> None:
     """A contact sheet of the posters, with titles and years, as one image."""
     from filmcli.cli import console

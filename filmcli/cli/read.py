@@ -7,6 +7,7 @@ import typer
 from filmcli.cli import console
 from filmcli.cli.app import app, get_library
 from filmcli.cli.common import (
+    NO_FILTERS,
     PATHS_HELP,
     Filters,
     Reading,
@@ -45,7 +46,7 @@ def list_cmd(
         help="With csv: prefix cells a spreadsheet would run as a "
         "formula (=, +, -, @) with ' (off: list is exact).",
     ),
-    filters: Filters = None,
+    filters: Filters = NO_FILTERS,
     no_pager: bool = typer.Option(
         False,
         "--no-pager",

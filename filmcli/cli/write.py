@@ -8,6 +8,7 @@ import typer
 
 from filmcli.cli.app import app, get_library
 from filmcli.cli.common import (
+    NO_FILTERS,
     PATHS_HELP,
     Filters,
     filter_options,
@@ -311,7 +312,7 @@ def export_cmd(
         "-f",
         help="Replace poster files in --posters-dir that differ (as extract-posters --force).",
     ),
-    filters: Filters = None,
+    filters: Filters = NO_FILTERS,
 ) -> None:
     """The catalog with every field and the body: what `filmcli add` rebuilds posts from."""
     from dataclasses import asdict
@@ -329,6 +330,11 @@ def export_cmd(
         error_line(library.shown_location(exc), exc.message, exc.hint)
 
     bar = Progress("reading posts", count_posts(library, paths))
+
+    def rendering(total: int) -> None:  # the bar again, for writing the posts out
+        bar.phase("exporting", total)
+        bar.__enter__()
+
     with bar:
         result = library.export(
             output if to_file else sys.stdout,
@@ -340,7 +346,7 @@ def export_cmd(
             force=force,
             on_post=bar.advance,
             on_read=lambda: bar.__exit__(None, None, None),  # no bar over the data
-            on_render=lambda total: (bar.phase("exporting", total), bar.__enter__()),
+            on_render=rendering,
             on_error=failed,
             **asdict(filters),
         )

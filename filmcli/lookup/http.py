@@ -18,10 +18,13 @@ import socket
 import stat
 import time
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from filmcli import __version__
 from filmcli.errors import FilmcliError
+
+if TYPE_CHECKING:
+    import httpx
 
 USER_AGENT = f"filmcli/{__version__} (+https://github.com/filmcli/filmcli)"
 RETRY_STATUS = {429, 500, 502, 503, 504}
@@ -127,7 +130,7 @@ class Client:
         self.hint = hint
         self.requests = 0
         self._last = 0.0
-        self._http = None
+        self._http: httpx.Client | None = None
 
     # --- settings ---------------------------------------------------------
 

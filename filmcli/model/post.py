@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as _dt
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -78,12 +79,12 @@ class Post:
         return cls(raw.path, raw.front_matter, raw.body, raw.lines, raw.gap, body_line, raw.notes)
 
     @classmethod
-    def read(cls, path: str | Path, *, max_bytes: int | None = None) -> Post:
+    def read(cls, path: str | os.PathLike, *, max_bytes: int | None = None) -> Post:
         """Read and parse a post file; FilmcliError (with path, line and rule) if it cannot."""
         return cls.from_raw(read_post(path, max_bytes=max_bytes))
 
     @classmethod
-    def from_bytes(cls, data: bytes, path: str | Path = "<post>") -> Post:
+    def from_bytes(cls, data: bytes, path: str | os.PathLike = "<post>") -> Post:
         return cls.from_raw(parse_bytes(data, Path(path)))
 
     # --- the fields every film has -----------------------------------

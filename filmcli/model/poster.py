@@ -382,7 +382,7 @@ class Poster:
         """
         if self.origin != "data":
             return {"source": self.origin, "value": self.value}
-        out = {
+        out: dict[str, object] = {
             "source": "data",
             "mime": self.declared_mime,
             "format": None,

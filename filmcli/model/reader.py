@@ -14,6 +14,7 @@ import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
 
 import yaml
 
@@ -29,7 +30,10 @@ _DATA_HEADER = re.compile(rb"data:[A-Za-z0-9.+-]+/[A-Za-z0-9.+-]+;base64")
 _CLOSE = re.compile(rb"\n(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)")
 _OPEN = re.compile(rb"---[ \t]*\r?\n")
 
-_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+if TYPE_CHECKING:  # (the C loader, when there is one, behaves as the Python one)
+    _BaseLoader = yaml.SafeLoader
+else:
+    _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _CHUNK = 1 << 16  # one read() holds a typical post whole; bigger buffers cost page faults
 
 
@@ -76,7 +80,7 @@ def mark_line(mark, text: str | None = None, first: int = 2) -> int:
     return mark.line + first
 
 
-class StrictLoader(_BaseLoader):  # type: ignore[misc, valid-type]
+class StrictLoader(_BaseLoader):
     """The safe loader, minus what YAML allows but a post should never hold."""
 
     def __init__(self, stream):
@@ -160,7 +164,7 @@ class RawPost:
     notes: list = field(default_factory=list)
 
 
-def _fail(msg: str, path: Path, line: int | None, rule: str, hint: str | None = None):
+def _fail(msg: str, path: Path, line: int | None, rule: str, hint: str | None = None) -> NoReturn:
     raise FilmcliError(msg, path, line, hint=hint, rule=rule)
 
 
@@ -488,7 +492,7 @@ def parse_bytes(
     _out_of_memory(path)
 
 
-def _out_of_memory(path: Path):
+def _out_of_memory(path: Path) -> NoReturn:
     # FC009 like any failed read: never cached, since it depends on the machine, not the post
     _fail(
         "not enough memory to read this post",
@@ -726,7 +730,7 @@ def read_stamped(
                     total += len(more)
                 data = b"".join(parts)
         except MemoryError:
-            parts = data = None
+            parts, data = [], b""  # let the big values go before failing
             _out_of_memory(Path(path))
         finally:
             os.close(fd)
@@ -746,7 +750,7 @@ def read_stamped(
     return data, stamp(st)
 
 
-def read_post(path: str | Path, *, max_bytes: int | None = None) -> RawPost:
+def read_post(path: str | os.PathLike, *, max_bytes: int | None = None) -> RawPost:
     path = Path(path)
     data, st = read_stamped(path, max_bytes=max_bytes)
     return parse_bytes(data, path, keep=False, stamp=st)

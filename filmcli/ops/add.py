@@ -19,6 +19,7 @@ import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from filmcli.errors import FilmcliError, UsageError
 from filmcli.model.post import FILENAME, Post, coerce_date, date_from_filename, film_key
@@ -37,6 +38,9 @@ from filmcli.ops.new import (
     write_post,
 )
 from filmcli.store.editing import replace_poster
+
+if TYPE_CHECKING:
+    from filmcli.store.library import Store
 
 SOURCE_KINDS = ("json", "jsonl", "csv", "toml", "md", "letterboxd", "imdb")
 SUFFIX_KINDS = {
@@ -71,7 +75,7 @@ class Record:
     line: int | None  # 1-based line the record starts on, when known
     label: str  # "row 3", "record 2", "" for a whole file
     kind: str  # "export" (own export, or a record made by hand), "letterboxd", "md"
-    payload: object  # a dict, or the bytes of a Markdown post
+    payload: dict | bytes  # a dict, or the bytes of a Markdown post
     # The one folder poster files may be read from (resolved, symlinks followed, inside it):
     # a Markdown post's own site, else the folder it was given in; an export's folder.
     # None for standard input: such a record names no poster file.
@@ -504,7 +508,7 @@ class Adder:
 
     def __init__(
         self,
-        library,
+        library: Store,
         *,
         force: bool = False,
         dry_run: bool = False,
@@ -539,7 +543,11 @@ class Adder:
         if isinstance(item, FilmcliError):
             self._fail(item)
             return
-        if item.kind == "imdb" and imdb_fields(item.payload) is None:  # type: ignore[arg-type]
+        if (
+            item.kind == "imdb"
+            and isinstance(item.payload, dict)
+            and imdb_fields(item.payload) is None
+        ):
             self.report.not_films += 1  # counted, not listed: an export holds many episodes
             return
         try:
@@ -560,12 +568,15 @@ class Adder:
     def plan(self, record: Record) -> Planned:
         if record.kind == "md":
             return self._plan_markdown(record)
-        payload = dict(record.payload)  # type: ignore[arg-type]
+        assert isinstance(record.payload, dict)  # only a Markdown post's payload is bytes
+        payload = dict(record.payload)
         if record.kind == "letterboxd":
             payload = letterboxd_fields(payload)
             return self._plan_plain(record, payload, need_title_year=True)
         if record.kind == "imdb":
-            return self._plan_plain(record, imdb_fields(payload), need_title_year=True)
+            film = imdb_fields(payload)
+            assert film is not None  # add() counts the rows that are no film, unplanned
+            return self._plan_plain(record, film, need_title_year=True)
         meta = read_meta(payload)
         if meta is not None:
             if record.kind == "csv" and meta.get("csv") == "safe":
@@ -652,9 +663,10 @@ class Adder:
             base = path.replace("\\", "/").rsplit("/", 1)[-1]
             if not post_name_problem(base) and FILENAME.match(base):
                 name, named = base, True
-        if named:
-            when, slug = date_from_filename(name)
-            when = when or self.today
+        if name is not None:  # (named)
+            named_date, named_slug = date_from_filename(name)
+            assert named_slug is not None  # the name fits FILENAME
+            when, slug = named_date or self.today, named_slug
         else:
             when, slug = self._date_and_slug(record, payload, fields)
             name = post_filename(when, slug)
@@ -665,6 +677,8 @@ class Adder:
         added as it is, with a note saying why (`filmcli fill` completes it later)."""
         from filmcli.lookup import NoMatch
 
+        if self.complete is None:  # (called only with add --lookup)
+            return
         if self.index.film(fields.get("title"), fields.get("year")) is not None and not self.force:
             return  # already in the library: place() skips it, no lookup needed
         try:
@@ -701,10 +715,10 @@ class Adder:
             except FilmcliError:  # it would not read back (an anchor another key aliases)
                 data = render_post(fields, post.body, gap=post.gap)
         name = record.name or ""
-        match = FILENAME.match(name)
-        when, slug = date_from_filename(name) if match else (None, None)
-        named = bool(match and when and not slug_problem(slug))
-        if named:
+        named_when, named_slug = date_from_filename(name)  # (None, None) unless FILENAME fits
+        named = bool(named_when and named_slug is not None and not slug_problem(named_slug))
+        if named_when is not None and named_slug is not None and named:
+            when, slug = named_when, named_slug
             name = post_filename(when, slug)
         else:
             when = post.date or self.today
@@ -926,7 +940,7 @@ def _post_folder_problem(name: str) -> str | None:
     return None
 
 
-def _check_inside(library, target: Path) -> None:
+def _check_inside(library: Store, target: Path) -> None:
     """A post in a subfolder goes there only when that folder is inside the posts folder
     once symbolic links are followed."""
     posts = os.path.realpath(library.posts_dir)
@@ -954,7 +968,9 @@ def _inside(path: Path, folder: Path) -> bool:
     return True
 
 
-def add_sources(library, sources: list[str], *, kind: str | None = None, **options) -> AddReport:
+def add_sources(
+    library: Store, sources: list[str], *, kind: str | None = None, **options
+) -> AddReport:
     """Add every record of every source; the report says what happened."""
     kinds = [(source, source_kind(source, kind)) for source in sources]
     if sum(source == "-" for source in sources) > 1:
@@ -968,7 +984,7 @@ def add_sources(library, sources: list[str], *, kind: str | None = None, **optio
 
 
 def add_library(
-    library,
+    library: Store,
     sources: list[str],
     *,
     kind: str | None = None,

@@ -36,13 +36,16 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from filmcli.errors import FilmcliError
 from filmcli.model.imageinfo import EXTENSION
 from filmcli.model.post import Post
 from filmcli.model.poster import Poster
 from filmcli.ops.records import jsonable
+
+if TYPE_CHECKING:
+    from filmcli.store.library import Store
 
 META = "_filmcli"
 EXPORT_FORMATS = ("json", "jsonl", "csv", "toml")
@@ -136,7 +139,7 @@ def export_plan(
 
 
 def export_posts(
-    library,
+    library: Store,
     plan: ExportPlan,
     posts: list[Post],
     unreadable: int = 0,
@@ -439,7 +442,7 @@ def read_meta(record: dict) -> dict | None:
 def decode_record(record: dict, meta: dict) -> tuple[dict, str, str]:
     """(front matter in file order, body, gap) from an exported record."""
     types = meta.get("types", {})
-    cells = meta.get("cells") if isinstance(meta.get("cells"), dict) else {}
+    cells: dict = meta["cells"] if isinstance(meta.get("cells"), dict) else {}
     fields: dict = {}
     for key in meta["keys"]:
         name = _key_name(key)

@@ -11,9 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from filmcli.errors import FilmcliError, UsageError
 from filmcli.lookup import Candidate, Session, choose, fields_from
+
+if TYPE_CHECKING:
+    from filmcli.ops.manage import Change
+    from filmcli.store.library import Store
 
 FILLABLE = ("director", "year", "poster")
 
@@ -25,7 +30,7 @@ class Filled:
     path: Path
     label: str
     candidate: Candidate | None = None
-    change: object = None  # a manage.Change, when there is something to set
+    change: Change | None = None  # a manage.Change, when there is something to set
     error: FilmcliError | None = None
     skipped: str | None = None  # why nothing was looked up or set
 
@@ -56,7 +61,7 @@ def missing(post, only: Iterable[str]) -> list[str]:
 
 
 def plan_fill(
-    library,
+    library: Store,
     posts,
     session: Session,
     *,
@@ -125,10 +130,11 @@ def plan_fill(
     return out
 
 
-def apply_fill(library, planned: list[Filled]) -> list[Filled]:
+def apply_fill(library: Store, planned: list[Filled]) -> list[Filled]:
     from filmcli.ops.manage import apply
 
-    apply(library, [f.change for f in planned if f.changed and f.error is None])
+    changes = [f.change for f in planned if f.error is None and f.change is not None]
+    apply(library, [change for change in changes if change.changed])
     for item in planned:
         if item.change is not None and item.change.error is not None:
             item.error = item.change.error
@@ -136,7 +142,7 @@ def apply_fill(library, planned: list[Filled]) -> list[Filled]:
 
 
 def fill(
-    library,
+    library: Store,
     films,
     *,
     only=None,
@@ -166,7 +172,7 @@ def fill(
 
 
 def lookup_fields(
-    library,
+    library: Store,
     *,
     title: str,
     year: int | None,
@@ -182,7 +188,7 @@ def lookup_fields(
     (`tmdb: 152601`). Without an exact, unique match `ask(candidates, provider name)` chooses
     (None: none of them, then {}); without `ask` that is a NoMatch."""
     own = session is None
-    if own:
+    if session is None:
         session = Session(library.config, provider, offline=offline, refresh=refresh)
     try:
         found = session.search(title, year)
@@ -242,6 +248,7 @@ class Completer:
                 director=director if isinstance(director, str) else None,
                 hint="`filmcli fill` on a terminal lets you choose",
             )
+        assert candidate is not None  # without `ask`, choose() has a match or raises NoMatch
         values = fields_from(self.session, candidate, wanted)
         if "poster" in values:
             values["poster"] = values["poster"].uri

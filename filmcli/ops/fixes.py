@@ -23,10 +23,15 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Literal
 
 from filmcli.errors import FilmcliError
 from filmcli.model.post import FILENAME, Post, coerce_date
 from filmcli.ops.validate import Options, Problem
+
+if TYPE_CHECKING:
+    from filmcli.store.editing import Snapshot
+    from filmcli.store.library import Store
 
 SAFE, UNSAFE = "safe", "unsafe"
 #: fixes applied to one post at most (each is followed by a fresh check of the post)
@@ -46,11 +51,11 @@ LIBRARY_RULES = ("FC203", "FC204")
 class Target:
     """One post as the fixes see it: its current bytes under its current path."""
 
-    library: object
+    library: Store
     path: Path
     data: bytes
     options: Options
-    _post: object = None
+    _post: Post | Literal[False] | None = None  # False: does not parse
     #: set while `Fix.can` asks: fixes then skip the costly last step (the splice)
     checking: bool = False
 
@@ -162,7 +167,9 @@ def fix_misread_text(target: Target, problem: Problem) -> Result | None:
     """`title: 1917`, `title: Yes`, `title: null`: the text as written, quoted."""
     post = target.post
     key = target.key_at(problem.line, ("title", "director"))
-    if post is None or key is None or isinstance(post.front_matter[key], str):
+    if problem.line is None or post is None or key is None:  # (key: None without a line)
+        return None
+    if isinstance(post.front_matter[key], str):
         return None
     lines = target.data.split(b"\n", problem.line)
     line = lines[problem.line - 1] if len(lines) >= problem.line else b""
@@ -232,19 +239,21 @@ def fix_uri(target: Target, problem: Problem) -> Result | None:
         match = re.match(rb"poster:[ \t]*(['\"]?)(data:[^\r\n]*?)\1[ \t]*\Z", line)
         if not match:
             continue
-        value = match.group(2)
-        tail = _B64_TAIL.search(value)
+        uri = match.group(2)
+        tail = _B64_TAIL.search(uri)
         if tail is None:
             return None
         for cut in range(tail.start(), min(tail.end(), tail.start() + 64)):
-            found = _image_base64(value[cut:])
+            found = _image_base64(uri[cut:])
             if found is not None:
                 clean, mime = found
                 text = f"data:{mime};base64," + clean.decode("ascii")
-                new = _line_edits(target, {start + match.start(1): text.encode()}, {"poster": text})
-                if new is None:
+                edited = _line_edits(
+                    target, {start + match.start(1): text.encode()}, {"poster": text}
+                )
+                if edited is None:
                     return None
-                return Result(new, f"poster data URI prefix rewritten as data:{mime};base64,")
+                return Result(edited, f"poster data URI prefix rewritten as data:{mime};base64,")
         return None
     return None
 
@@ -357,7 +366,9 @@ def fix_reencode(target: Target, problem: Problem) -> Result | None:
 
     if not can_reencode(target, problem):
         return None
-    poster = target.post.poster
+    post = target.post
+    poster = post.poster if post is not None else None
+    assert poster is not None  # can_reencode saw it
     _, max_pixels = _poster_limits(target)
     old_size = poster.size or 0
     prepared = prepare_for_library(
@@ -511,12 +522,12 @@ def find_fix(target: Target, problem: Problem, allowed=(SAFE, UNSAFE)) -> Fix | 
 # --------------------------------------------------------------------------------------------
 
 
-def _abs(library, problem: Problem) -> Path:
+def _abs(library: Store, problem: Problem) -> Path:
     inside = Path(os.path.normpath(library.root / problem.path))
     return inside if inside.exists() else Path(os.path.abspath(problem.path))
 
 
-def annotate(library, problems: list[Problem], options: Options) -> list[Problem]:
+def annotate(library: Store, problems: list[Problem], options: Options) -> list[Problem]:
     """`problems` with `fix` set on each finding a fix can repair."""
     from filmcli.ops.manage import _max_bytes
     from filmcli.store.editing import snapshot
@@ -554,7 +565,7 @@ class FilePlan:
     """The fixes of one post: its bytes before and after, and perhaps a new name."""
 
     path: Path
-    snap: object
+    snap: Snapshot | None
     new_path: Path
     after: bytes
     applied: list[Applied] = field(default_factory=list)
@@ -571,7 +582,9 @@ class FilePlan:
         return self.snap is not None and (self.after != self.before or self.new_path != self.path)
 
 
-def plan_file(library, path: Path, options: Options, keep, allowed, claimed: set[Path]) -> FilePlan:
+def plan_file(
+    library: Store, path: Path, options: Options, keep, allowed, claimed: set[Path]
+) -> FilePlan:
     """Apply fixes to one post in memory, one at a time, each followed by a new check of
     the result, until none applies (at most MAX_ROUNDS)."""
     from filmcli.ops.manage import _max_bytes
@@ -625,7 +638,7 @@ def _first_result(target: Target, problem: Problem, allowed, plan: FilePlan):
     return None, None
 
 
-def write_plans(library, plans: list[FilePlan]) -> None:
+def write_plans(library: Store, plans: list[FilePlan]) -> None:
     """Write each changed post: in place by editing.commit under the library lock, a new
     name by manage.plan_move/apply_moves. Failures are recorded per post."""
     from filmcli.ops.manage import apply_moves, plan_move
@@ -640,6 +653,7 @@ def write_plans(library, plans: list[FilePlan]) -> None:
                 chunk = in_place[start : start + SYNC_CHUNK]
                 with deferred_sync() as failures:  # one flush for the chunk's files
                     for plan in chunk:
+                        assert plan.snap is not None  # every changed plan has one
                         try:
                             plan.written = commit(plan.snap, plan.after)
                         except FilmcliError as exc:
@@ -700,7 +714,7 @@ class FixReport:
 
 
 def fix_library(
-    library,
+    library: Store,
     paths: Iterable = (),
     *,
     unsafe: bool = False,

@@ -144,9 +144,10 @@ _STRUCTURAL = (
 def _environment(tags: tuple[tuple[str, bool], ...]):
     from liquid import Environment, Mode
     from liquid.ast import Node
+    from liquid.exceptions import LiquidError
     from liquid.parser import get_parser
     from liquid.tag import Tag
-    from liquid.token import TOKEN_EOF, TOKEN_EXPRESSION, TOKEN_TAG
+    from liquid.token import TOKEN_EOF, TOKEN_EXPRESSION, TOKEN_TAG, Token
 
     class Nothing(Node):
         def render_to_output(self, context, buffer):  # never rendered
@@ -172,7 +173,12 @@ def _environment(tags: tuple[tuple[str, bool], ...]):
     class Collecting(Environment):
         found: list
 
-        def error(self, exc, msg=None, token=None):
+        def error(
+            self,
+            exc: type[LiquidError] | LiquidError,
+            msg: str | None = None,
+            token: Token | None = None,
+        ) -> None:
             if not isinstance(exc, Exception):
                 exc = exc(msg, token=token)
             elif not exc.token:

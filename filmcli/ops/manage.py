@@ -13,9 +13,14 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from filmcli.errors import FilmcliError, UsageError
 from filmcli.model.post import Post
+
+if TYPE_CHECKING:
+    from filmcli.store.editing import Snapshot
+    from filmcli.store.library import Store
 
 MISSING = type("Missing", (), {"__repr__": lambda self: "<missing>"})()
 _KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*\Z")
@@ -53,6 +58,12 @@ def _shown(value) -> str:
     return visible(repr(value) if not isinstance(value, (int, float)) else str(value))
 
 
+def _planned(change: Change) -> Snapshot:
+    """The version `change`'s new bytes were made from (every planned change has one)."""
+    assert change._snapshot is not None, "a change not made by plan_set or plan_move"
+    return change._snapshot
+
+
 @dataclass
 class Change:
     """What one command does (or did) to one post."""
@@ -66,6 +77,8 @@ class Change:
     written: bool = False
     error: FilmcliError | None = None
     notes: list[str] = field(default_factory=list)
+    # the version of the file the new bytes were made from (plan_set, plan_move)
+    _snapshot: Snapshot | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def label(self) -> str:
@@ -110,7 +123,7 @@ def parse_assignments(items: list[str]) -> tuple[dict[str, str], list[str]]:
     return assign, remove
 
 
-def value_from_text(library, key: str, text: str):
+def value_from_text(library: Store, key: str, text: str):
     """What `KEY=TEXT` means: `year` an integer, `poster=@FILE` an image, the seed's text keys
     text; other keys a number, true/false, a date, a [list] or {mapping} when they read as
     one, else text."""
@@ -147,7 +160,7 @@ def value_from_text(library, key: str, text: str):
     return text
 
 
-def poster_from_file(library, source: str):
+def poster_from_file(library: Store, source: str):
     """An image file (or '-' for stdin) made a poster, as `new --poster` makes one."""
     import sys
 
@@ -160,7 +173,7 @@ def poster_from_file(library, source: str):
     return prepare_for_library(library, data, name).uri
 
 
-def prepare_for_library(library, data: bytes, name: str, *, max_pixels: int | None = None):
+def prepare_for_library(library: Store, data: bytes, name: str, *, max_pixels: int | None = None):
     """`data` made a poster with the library's settings: the `new --poster` pipeline
     (`poster_image.prepare_for`), with a larger pixel budget for `validate --fix`."""
     from filmcli.posters.prepare import prepare_for
@@ -168,7 +181,7 @@ def prepare_for_library(library, data: bytes, name: str, *, max_pixels: int | No
     return prepare_for(library.config, data, name, max_pixels=max_pixels)
 
 
-def check_value(library, key: str, value) -> None:
+def check_value(library: Store, key: str, value) -> None:
     """The checks `new` makes of its values (UsageError, nothing written)."""
     from filmcli.ops.new import check_text, check_year
 
@@ -194,7 +207,7 @@ def check_value(library, key: str, value) -> None:
         _check_data_uri(library, value)  # a path is checked per post (_check_poster_value)
 
 
-def _check_data_uri(library, value: str) -> None:
+def _check_data_uri(library: Store, value: str) -> None:
     """A poster given as a data URI must be a real image (the checks validate makes)."""
     from filmcli.model.poster import Poster
     from filmcli.ops.validate import ERROR, RULES, Options, poster_problems
@@ -216,7 +229,7 @@ def _check_data_uri(library, value: str) -> None:
 # --------------------------------------------------------------------------------------------
 
 
-def plan_set(library, post: Post, assign: dict, remove=()) -> Change:
+def plan_set(library: Store, post: Post, assign: dict, remove=()) -> Change:
     """The change `assign`/`remove` makes to `post`, checked, with its new bytes; no write."""
     from filmcli.store.editing import snapshot, splice
 
@@ -224,7 +237,7 @@ def plan_set(library, post: Post, assign: dict, remove=()) -> Change:
     snap = snapshot(post.path, max_bytes=_max_bytes(library))
     current = Post.from_bytes(snap.data, post.path)
     change.before = snap.data
-    change._snapshot = snap  # type: ignore[attr-defined]
+    change._snapshot = snap
     old = current.metadata()
     todo = {}
     for key, value in assign.items():
@@ -260,7 +273,7 @@ def plan_set(library, post: Post, assign: dict, remove=()) -> Change:
     return change
 
 
-def _check_poster_value(library, post: Post, value: str, change: Change) -> None:
+def _check_poster_value(library: Store, post: Post, value: str, change: Change) -> None:
     """`poster=TEXT` (not @FILE) must name an image file in the site; a URL is allowed
     with a warning (FC113: the page then depends on another site)."""
     import re
@@ -283,7 +296,7 @@ def _check_poster_value(library, post: Post, value: str, change: Change) -> None
         ) from None
 
 
-def apply(library, changes: list[Change]) -> list[Change]:
+def apply(library: Store, changes: list[Change]) -> list[Change]:
     """Write each planned change under the library lock; failures are recorded, not raised."""
     from filmcli.store.editing import commit_many
     from filmcli.store.lock import library_lock
@@ -298,13 +311,13 @@ def apply(library, changes: list[Change]) -> list[Change]:
     if not todo:
         return changes
     with library_lock(library):
-        results = commit_many([(c._snapshot, c.after) for c in todo])  # type: ignore
+        results = commit_many([(_planned(c), c.after) for c in todo])
     for change, (written, error) in zip(todo, results, strict=True):
         change.written, change.error = written, error
     return changes
 
 
-def _max_bytes(library) -> int | None:
+def _max_bytes(library: Store) -> int | None:
     return library.settings.read.max_post_bytes
 
 
@@ -322,13 +335,15 @@ class Removal:
     removed: bool = False
     poster_removed: bool = False
     error: FilmcliError | None = None
+    # the version the user was shown, which is the one removed (plan_remove)
+    _snapshot: Snapshot | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def label(self) -> str:
         return Change(self.path, self.title, self.year).label
 
 
-def plan_remove(library, posts: list[Post], *, keep_poster: bool = False) -> list[Removal]:
+def plan_remove(library: Store, posts: list[Post], *, keep_poster: bool = False) -> list[Removal]:
     """What `rm` removes: the posts, and each poster file extract-posters wrote for one of
     them that no other post points at."""
     from filmcli.store.editing import snapshot
@@ -336,10 +351,7 @@ def plan_remove(library, posts: list[Post], *, keep_poster: bool = False) -> lis
     removals = [Removal(p.path, p.title, p.year) for p in posts]
     for removal in removals:  # the version that is removed: the one the user was shown
         try:
-            removal._snapshot = snapshot(
-                removal.path,  # type: ignore[attr-defined]
-                max_bytes=_max_bytes(library),
-            )
+            removal._snapshot = snapshot(removal.path, max_bytes=_max_bytes(library))
         except FilmcliError as exc:
             removal.error = exc
     if keep_poster:
@@ -377,7 +389,7 @@ def _named_in(name: str, paths: list[Path]) -> bool:
     return False
 
 
-def _unlink_if(library, snap) -> None:
+def _unlink_if(library: Store, snap) -> None:
     """Remove the post `snap` read, and only that version: it is first moved aside (one
     atomic rename), checked there, and put back if another program replaced or changed it
     after the last check (the edit is then never lost)."""
@@ -416,7 +428,7 @@ def _unlink_if(library, snap) -> None:
     )
 
 
-def _poster_root(library) -> Path | None:
+def _poster_root(library: Store) -> Path | None:
     folder = library.settings.poster.dir.strip("/")
     if not folder:
         return None
@@ -426,7 +438,7 @@ def _poster_root(library) -> Path | None:
         return None
 
 
-def _poster_target(library, post: Post, poster_root: Path | None) -> Path | None:
+def _poster_target(library: Store, post: Post, poster_root: Path | None) -> Path | None:
     """The poster file a post points at, when it lies in the poster folder (poster.dir)."""
     from filmcli.model.poster import Poster
     from filmcli.posters.extract import poster_file
@@ -451,7 +463,7 @@ def _poster_target(library, post: Post, poster_root: Path | None) -> Path | None
 _IMAGE_SUFFIXES = frozenset({"jpg", "jpeg", "png", "gif", "webp", "avif", "bmp", "tif", "tiff"})
 
 
-def apply_remove(library, removals: list[Removal]) -> list[Removal]:
+def apply_remove(library: Store, removals: list[Removal]) -> list[Removal]:
     """Remove each post (only if it is still the file that was planned) and its poster file."""
     from filmcli.store.editing import snapshot, still_current
     from filmcli.store.lock import library_lock
@@ -462,7 +474,7 @@ def apply_remove(library, removals: list[Removal]) -> list[Removal]:
                 continue
             try:
                 _writable(library, removal.path)
-                planned = getattr(removal, "_snapshot", None)
+                planned = removal._snapshot
                 if planned is None:
                     planned = snapshot(removal.path, max_bytes=_max_bytes(library))
                 still_current(planned)
@@ -500,7 +512,7 @@ class Move(Change):
     """A post that gets a new file name (and perhaps new front-matter values): `path` is
     its old name, `new` the new one; `written` (alias `moved`) once it is there."""
 
-    new: Path | None = None
+    new: Path = field(kw_only=True)  # (kw_only: after Change's fields with defaults)
     old_url: str | None = None  # rename: the public URLs before and after
     new_url: str | None = None
     poster_from: Path | None = None  # rename: an extracted poster file that moves along
@@ -515,7 +527,7 @@ class Move(Change):
         return self.written
 
 
-def plan_move(library, post: Post, new: Path, assign: dict | None = None, remove=()) -> Move:
+def plan_move(library: Store, post: Post, new: Path, assign: dict | None = None, remove=()) -> Move:
     """Moving `post` to `new` with `assign`/`remove` applied; checked, nothing written."""
     from filmcli.store.editing import snapshot, splice
 
@@ -528,7 +540,7 @@ def plan_move(library, post: Post, new: Path, assign: dict | None = None, remove
     snap = snapshot(post.path, max_bytes=_max_bytes(library))
     current = Post.from_bytes(snap.data, post.path)
     move = Move(post.path, current.title, current.year, before=snap.data, new=new)
-    move._snapshot = snap  # type: ignore[attr-defined]
+    move._snapshot = snap
     old = current.metadata()
     todo = {k: v for k, v in (assign or {}).items() if not _same_value(old.get(k, MISSING), v)}
     gone = [k for k in remove if k in old]
@@ -545,7 +557,7 @@ def _same_value(a, b) -> bool:
     return type(a) is type(b) and a == b
 
 
-def apply_moves(library, moves: list[Move]) -> list[Move]:
+def apply_moves(library: Store, moves: list[Move]) -> list[Move]:
     """Each post rewritten in place (if its values change), then renamed without replacing
     anything: at every instant it exists under its old name or its new one, never both."""
     from filmcli.store.editing import commit, rename_noreplace
@@ -566,7 +578,7 @@ def apply_moves(library, moves: list[Move]) -> list[Move]:
                             library.relpath(move.new),
                         )
                 move.new.parent.mkdir(parents=True, exist_ok=True)
-                rewritten = commit(move._snapshot, move.after)  # type: ignore[attr-defined]
+                rewritten = commit(_planned(move), move.after)
                 if renaming:
                     try:
                         rename_noreplace(move.old, move.new)
@@ -596,14 +608,14 @@ def _restore(move: Move) -> None:
         pass
 
 
-def _writable(library, path: Path) -> None:
+def _writable(library: Store, path: Path) -> None:
     """A post file is only written or removed inside the posts or drafts folder, and only
     where that folder really is inside the site (symbolic links followed), as `new` does."""
     _inside_site(library, path)
     _inside_library(library, path)
 
 
-def _inside_site(library, path: Path) -> None:
+def _inside_site(library: Store, path: Path) -> None:
     """FilmcliError unless `path`'s folder is inside the site once symbolic links are
     followed (or the user's own config allows outside)."""
     folder = Path(os.path.realpath(Path(path).parent))
@@ -623,7 +635,7 @@ def _outside_allowed() -> bool:
     return allowed()
 
 
-def plan_publish(library, post: Post, date: _dt.date | None = None) -> Move:
+def plan_publish(library: Store, post: Post, date: _dt.date | None = None) -> Move:
     """A draft to `_posts/DATE-NAME` (today by default); `date:` is set only when the draft
     has that key (jekyll-compose adds one; a dated file name is all Jekyll needs)."""
     if not post.draft:
@@ -648,7 +660,7 @@ def plan_publish(library, post: Post, date: _dt.date | None = None) -> Move:
     return plan_move(library, post, new, assign)
 
 
-def plan_unpublish(library, post: Post) -> Move:
+def plan_unpublish(library: Store, post: Post) -> Move:
     """A post back to `_drafts/NAME` without its date; its `date:` key, if any, is kept
     (nothing the user wrote is lost; `publish` sets it again)."""
     from filmcli.model.post import FILENAME
@@ -661,7 +673,7 @@ def plan_unpublish(library, post: Post) -> Move:
 
 
 def plan_rename(
-    library,
+    library: Store,
     post: Post,
     *,
     title: str | None = None,
@@ -761,7 +773,7 @@ def plan_rename(
     return move
 
 
-def _poster_shared(library, post: Post, target: Path) -> bool:
+def _poster_shared(library: Store, post: Post, target: Path) -> bool:
     """Another post points at the poster file `target` too (it then keeps its name)."""
     root = _poster_root(library)
     mine = os.path.abspath(post.path)
@@ -773,20 +785,20 @@ def _poster_shared(library, post: Post, target: Path) -> bool:
     )
 
 
-def _replan(library, post: Post, new_path: Path, assign: dict, was: Move) -> Move:
+def _replan(library: Store, post: Post, new_path: Path, assign: dict, was: Move) -> Move:
     move = plan_move(library, post, new_path, assign)
     move.old_url, move.new_url, move.notes = was.old_url, was.new_url, was.notes
     return move
 
 
-def apply_rename(library, move: Move) -> Move:
+def apply_rename(library: Store, move: Move) -> Move:
     """The poster file gets its new name first (a second link: both names exist), then the
     post is rewritten and renamed, then the old poster name goes: at every moment the post
     points at a poster file that exists."""
     from filmcli.store.lock import library_lock
 
     with library_lock(library):
-        if move.poster_from is not None:
+        if move.poster_from is not None and move.poster_to is not None:  # (set together)
             try:
                 os.link(move.poster_from, move.poster_to)
             except OSError as exc:
@@ -796,7 +808,7 @@ def apply_rename(library, move: Move) -> Move:
                 )
                 return move
         apply_moves(library, [move])
-        if move.poster_from is not None:
+        if move.poster_from is not None and move.poster_to is not None:
             gone = move.poster_to if move.error is not None else move.poster_from
             try:
                 os.unlink(gone)
@@ -805,7 +817,7 @@ def apply_rename(library, move: Move) -> Move:
     return move
 
 
-def _inside_library(library, path: Path) -> None:
+def _inside_library(library: Store, path: Path) -> None:
     """Only files in the posts or drafts folders are ever removed."""
     resolved = Path(path).resolve()
     for folder in (library.posts_dir, library.root / "_drafts"):
@@ -831,7 +843,7 @@ class Chosen:
     unreadable: list[FilmcliError] = field(default_factory=list)
 
 
-def films_of(library, films) -> list[Post]:
+def films_of(library: Store, films) -> list[Post]:
     """A selector, a Post, or a list of either -> the posts they name."""
     from filmcli.ops.selector import select_post
 
@@ -843,7 +855,7 @@ def films_of(library, films) -> list[Post]:
 
 
 def choose_films(
-    library,
+    library: Store,
     words=(),
     where=(),
     search: str | None = None,
@@ -891,7 +903,7 @@ def split_set_words(words) -> tuple[list[str], list[str]]:
     return items[: at[0]], items[at[0] :]
 
 
-def plan_set_many(library, posts: list[Post], values: dict, remove=()) -> list[Change]:
+def plan_set_many(library: Store, posts: list[Post], values: dict, remove=()) -> list[Change]:
     """One planned Change per post; a post that cannot be changed stops no other (its
     Change carries the error)."""
     changes = []
@@ -953,7 +965,9 @@ class Edit(Change):
         return self.before != self.after
 
 
-def edit_post(library, film, edit, *, on_errors=None, on_note=None, before_save=None) -> Edit:
+def edit_post(
+    library: Store, film, edit, *, on_errors=None, on_note=None, before_save=None
+) -> Edit:
     """Edit one post: `edit(text)` gets the post's text (an embedded poster as a short
     placeholder line) and returns the new text, or None for no change. An edit with errors
     goes to `on_errors(the Edit)`, which answers "e" (edit again), "s" (save anyway) or "a"
@@ -1001,13 +1015,13 @@ def edit_post(library, film, edit, *, on_errors=None, on_note=None, before_save=
     return result
 
 
-def _edit_errors(library, data: bytes, path: Path) -> list:
+def _edit_errors(library: Store, data: bytes, path: Path) -> list:
     from filmcli.ops.validate import ERROR, check_bytes
 
     return [p for p in check_bytes(library, data, path) if p.severity == ERROR]
 
 
-def save_edit(library, snap, data: bytes) -> bool:
+def save_edit(library: Store, snap, data: bytes) -> bool:
     """Put `data` in place of the post `snap` (editing.snapshot) read, under the library
     lock, only if the file is still that version; False when nothing changed."""
     from filmcli.store.editing import commit

@@ -9,12 +9,16 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from filmcli.errors import FilmcliError, UsageError
 from filmcli.model.post import Post, film_key
 from filmcli.model.slug import fit_slug, name_slug, slug_problem, slugify
 from filmcli.model.writer import order_fields, render_post
 from filmcli.store.atomic import write_atomic
+
+if TYPE_CHECKING:
+    from filmcli.store.library import Store
 
 CORE_FIELDS = ("title", "director", "year", "poster")
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -109,7 +113,7 @@ class LibraryIndex:
     """The films (title and year) and slugs already in the library, kept current as posts
     are written, so one run can never add the same film twice."""
 
-    def __init__(self, library):
+    def __init__(self, library: Store):
         self.library = library
         self.films: dict[tuple, Path] = {}
         self.slugs: dict[str, Path] = {}
@@ -221,7 +225,7 @@ class NewPost:
 
 
 def plan_new(
-    library,
+    library: Store,
     *,
     title: str,
     director: str | None = None,
@@ -437,7 +441,7 @@ class NewResult:
 
 
 def create_post(
-    library,
+    library: Store,
     title: str,
     *,
     fields: dict | None = None,

@@ -9,9 +9,13 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 from filmcli.errors import FilmcliError
 from filmcli.posters.extract import Result
+
+if TYPE_CHECKING:
+    from filmcli.store.library import Store
 
 #: what each reason a post is skipped for is called in the text summary
 SKIP_LABELS = {
@@ -68,6 +72,11 @@ class PosterReport:
             return f"{total} skipped"
         parts = ", ".join(f"{n} {SKIP_LABELS.get(why, why)}" for why, n in counts.items())
         return f"{total} skipped ({parts})"
+
+    @property
+    def summary(self) -> dict:
+        """The counts (each kind of report has its own)."""
+        raise NotImplementedError
 
     def _head(self) -> dict:
         return {"dry_run": self.dry_run}
@@ -153,7 +162,7 @@ class EmbedReport(PosterReport):
 
 
 def choose_paths(
-    library,
+    library: Store,
     paths: Sequence[str | os.PathLike] = (),
     *,
     where: Sequence[str] = (),
@@ -168,14 +177,14 @@ def choose_paths(
     be read (so the run still reports it). None when the filters chose no post at all."""
     from filmcli.ops.query import select
 
-    paths = [os.fspath(p) for p in paths]
+    files: list[str] = [os.fspath(p) for p in paths]
     chooses = bool(where or search or sort or reverse or limit is not None)
     if not chooses and not drafts:
-        return paths
+        return files
     unreadable: list[str] = []
 
     def posts():
-        for item in library.iter_posts(paths, drafts=drafts):
+        for item in library.iter_posts(files, drafts=drafts):
             if isinstance(item, FilmcliError):
                 if item.path is not None:
                     unreadable.append(item.path)
@@ -187,7 +196,10 @@ def choose_paths(
     return None if chooses and not targets else targets
 
 
-def _run(jobs, work, report: PosterReport, on_start, on_result) -> PosterReport:
+_Report = TypeVar("_Report", bound=PosterReport)
+
+
+def _run(jobs, work, report: _Report, on_start, on_result) -> _Report:
     from filmcli.posters.extract import run
 
     if on_start is not None:
@@ -200,7 +212,7 @@ def _run(jobs, work, report: PosterReport, on_start, on_result) -> PosterReport:
 
 
 def extract_posters(
-    library,
+    library: Store,
     targets: list[str] | None,
     *,
     out: str | None = None,
@@ -235,7 +247,7 @@ def extract_posters(
 
 
 def embed_posters(
-    library,
+    library: Store,
     targets: list[str] | None,
     *,
     dry_run: bool = False,

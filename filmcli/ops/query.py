@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as _dt
+import operator
 import re
 from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 from filmcli.errors import UsageError
 from filmcli.model.post import Post
@@ -15,6 +17,15 @@ _WHERE = re.compile(r"\s*([A-Za-z_][\w.-]*)\s*(>=|<=|!=|==|!~|=|>|<|~)\s*(.*?)\s
 
 def _value(post: Post, name: str):
     return post.get(name)
+
+
+# the ordering operators of --where, on values of one kind (a TypeError means "no match")
+_ORDERING: dict[str, Callable[[Any, Any], Any]] = {
+    ">": operator.gt,
+    ">=": operator.ge,
+    "<": operator.lt,
+    "<=": operator.le,
+}
 
 
 def _compare_poster(poster: Poster | None, op: str, wanted: str) -> bool:
@@ -93,9 +104,7 @@ def parse_where(expr: str) -> Callable[[Post], bool]:
         if op == "!=":
             return left != right
         try:
-            return {">": left > right, ">=": left >= right, "<": left < right, "<=": left <= right}[
-                op
-            ]  # type: ignore[operator]
+            return bool(_ORDERING[op](left, right))
         except TypeError:
             return False
 
@@ -143,6 +152,10 @@ def sort_keys(post: Post, fields: Sequence[str]) -> tuple:
     return tuple(keys)
 
 
+def _entry_key(i: int) -> Callable[[tuple[tuple, object]], Any]:
+    return lambda entry: entry[0][i]
+
+
 def order(
     entries: Iterable[tuple[tuple, object]], fields: Sequence[str], reverse: bool = False
 ) -> list:
@@ -152,7 +165,7 @@ def order(
         descending = fields[i].startswith("-")
         present = [e for e in ordered if e[0][i] is not None]
         missing = [e for e in ordered if e[0][i] is None]
-        present.sort(key=lambda e, i=i: e[0][i], reverse=descending)
+        present.sort(key=_entry_key(i), reverse=descending)
         ordered = present + missing
     if reverse:
         ordered.reverse()

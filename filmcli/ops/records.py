@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 
 from filmcli.errors import FilmcliError
 from filmcli.model.post import Post
 from filmcli.model.poster import Poster
+
+if TYPE_CHECKING:
+    from filmcli.store.library import Store
 
 _PLAIN = (str, int, float, bool, type(None))
 LEAD_KEYS = ("path", "date", "slug", "title", "director", "year", "layout", "poster")
@@ -96,7 +100,7 @@ def lead_fields(post: Post, path: str, fields, *, poster: str = "summary") -> di
 
 
 def read_chosen(
-    library,
+    library: Store,
     paths: Iterable = (),
     drafts: bool = False,
     on_post: Callable | None = None,

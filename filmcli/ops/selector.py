@@ -14,9 +14,13 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from filmcli.errors import FilmcliError, UsageError
 from filmcli.model.post import Post
+
+if TYPE_CHECKING:
+    from filmcli.store.library import Store
 
 _YEAR = re.compile(r"\d{4}\Z")
 MAX_CANDIDATES = 20  # an ambiguous name lists at most this many films
@@ -25,7 +29,7 @@ MAX_CANDIDATES = 20  # an ambiguous name lists at most this many films
 class Ambiguous(UsageError):
     """The words name several films; `candidates` lists them (exit 2, as for every command)."""
 
-    def __init__(self, query: str, candidates: list[Post], library=None):
+    def __init__(self, query: str, candidates: list[Post], library: Store | None = None):
         super().__init__(
             f"{query!r} matches {len(candidates)} films; name one by its slug or file",
             hint="a longer part of the title, the year, or the slug",
@@ -53,7 +57,7 @@ class Unreadable(FilmcliError):
         self.file = file
 
 
-def candidate_lines(posts: Sequence[Post], library=None) -> list[str]:
+def candidate_lines(posts: Sequence[Post], library: Store | None = None) -> list[str]:
     """One aligned line per film: slug, title (year), file; text made safe to print."""
     from filmcli.text import visible
 
@@ -108,7 +112,7 @@ def _match(posts: list[Post], text: str) -> list[Post]:
     return []
 
 
-def _as_file(library, text: str) -> Path | None:
+def _as_file(library: Store, text: str) -> Path | None:
     for candidate in (Path(text), library.root / text):
         try:
             if candidate.is_file():
@@ -119,7 +123,7 @@ def _as_file(library, text: str) -> Path | None:
 
 
 def find_posts(
-    library, query: str | Sequence[str], posts: Iterable[Post] | None = None
+    library: Store, query: str | Sequence[str], posts: Iterable[Post] | None = None
 ) -> list[Post]:
     """The posts `query` names (see the module's docstring); [] when none does.
 
@@ -151,7 +155,7 @@ def find_posts(
     return []
 
 
-def _unreadable(library, items: list, text: str) -> None:
+def _unreadable(library: Store, items: list, text: str) -> None:
     """A post that cannot be read still has a file name: its slug or stem names it, and
     the user hears why it cannot be read rather than that there is no such film."""
     from filmcli.model.post import date_from_filename
@@ -179,7 +183,7 @@ def _year_of(post: Post) -> int | None:
     return None
 
 
-def select_many(library, words: Sequence[str]) -> list[Post]:
+def select_many(library: Store, words: Sequence[str]) -> list[Post]:
     """The films several words name: all of them as one name first (`forgotten voyage`),
     else each word its own film (`rm her casablanca`, `rm a.md b.md`)."""
     try:
@@ -190,7 +194,9 @@ def select_many(library, words: Sequence[str]) -> list[Post]:
     return [select_post(library, [word]) for word in words]
 
 
-def select_post(library, query: str | Sequence[str], posts: Iterable[Post] | None = None) -> Post:
+def select_post(
+    library: Store, query: str | Sequence[str], posts: Iterable[Post] | None = None
+) -> Post:
     """The one post `query` names; NoMatch (exit 1) when none does, Ambiguous (exit 2)."""
     hits = find_posts(library, query, posts)
     text = query if isinstance(query, str) else " ".join(query)

@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from filmcli.errors import FilmcliError, UsageError
 from filmcli.model import jekyll as jekyll
@@ -19,6 +19,9 @@ from filmcli.model.post import Post, film_key
 from filmcli.model.poster import Poster
 from filmcli.model.slug import post_name_problem
 from filmcli.store.config import ValidateSettings, settings_of
+
+if TYPE_CHECKING:
+    from filmcli.store.library import Store
 
 ERROR, WARNING = "error", "warning"
 
@@ -143,7 +146,7 @@ def rule_filter(select: Sequence[str], ignore: Sequence[str]):
 class Checker:
     """Checks one post at a time, then the rules that need the whole library."""
 
-    def __init__(self, library, options: Options):
+    def __init__(self, library: Store, options: Options):
         self.library = library
         self.options = options
         self.today = options.today or _dt.date.today()
@@ -806,7 +809,9 @@ def struct_error():
     return struct.error
 
 
-def check_bytes(library, data: bytes, path: Path, options: Options | None = None) -> list[Problem]:
+def check_bytes(
+    library: Store, data: bytes, path: Path, options: Options | None = None
+) -> list[Problem]:
     """The problems of one post held in memory (as it would be at `path`), without the
     rules that need the whole library: what `edit` checks before saving."""
     checker = Checker(library, options or Options.from_config(library.config))
@@ -820,7 +825,7 @@ def check_bytes(library, data: bytes, path: Path, options: Options | None = None
 
 
 def validate(
-    library,
+    library: Store,
     paths: Iterable = (),
     options: Options | None = None,
     *,
@@ -854,7 +859,7 @@ def validate(
             problems.extend(checker.check_post(item))
             if item.poster is not None:
                 item.poster.forget()
-            item = None  # the Post goes now, before the next is read
+            del item  # the Post goes now, before the next is read
             if checker.deferred:
                 yield from checker.deferred
                 checker.deferred.clear()
@@ -904,7 +909,7 @@ def strictly(problems: Iterable[Problem]) -> list[Problem]:
 
 
 def report(
-    library,
+    library: Store,
     paths: Iterable = (),
     options: Options | None = None,
     *,

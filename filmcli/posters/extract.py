@@ -24,6 +24,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from filmcli.errors import FilmcliError, UsageError
 from filmcli.model import imageinfo
@@ -31,6 +32,9 @@ from filmcli.model.post import Post, date_from_filename
 from filmcli.model.slug import MAX_SLUG_BYTES, slug_problem, slugify
 from filmcli.store.atomic import same_content, write_atomic
 from filmcli.store.editing import replace_poster
+
+if TYPE_CHECKING:
+    from filmcli.store.library import Store
 
 _WINDOWS_RESERVED = {"con", "prn", "aux", "nul"} | {
     f"{p}{n}" for p in ("com", "lpt") for n in range(10)
@@ -84,7 +88,9 @@ def poster_stem(post_path: str | os.PathLike) -> str:
     return stem if filename_problem(stem) is None else "poster"
 
 
-def plan_names(paths: Iterable[Path], universe: Iterable[Path] = ()) -> dict[str, str]:
+def plan_names(
+    paths: Iterable[str | os.PathLike], universe: Iterable[str | os.PathLike] = ()
+) -> dict[str, str]:
     """A distinct, deterministic file stem for every post in `paths`.
 
     Names collide when equal ignoring case (as on macOS and Windows). Colliding posts all
@@ -150,7 +156,7 @@ def _resolved(folder: str) -> Path:
     return found
 
 
-def output_folder(library, out: str | None, *, rewrite: bool) -> tuple[Path, str | None]:
+def output_folder(library: Store, out: str | None, *, rewrite: bool) -> tuple[Path, str | None]:
     """The resolved output folder and its site path (`/assets/posters`, None if outside).
 
     Without --out the folder is `poster.dir` from filmcli.toml, which must stay inside the
@@ -161,7 +167,9 @@ def output_folder(library, out: str | None, *, rewrite: bool) -> tuple[Path, str
     if out:
         folder = Path(out).expanduser().resolve()
     else:
-        configured = str(library.config.get("poster", {}).get("dir") or "assets/posters")
+        from filmcli.store.config import PosterSettings
+
+        configured = library.settings.poster.dir or PosterSettings.dir  # "" is the default
         if "\x00" in configured:
             raise FilmcliError("poster.dir contains a NUL byte", root / "filmcli.toml")
         folder = (root / configured).resolve()
@@ -375,6 +383,7 @@ def extract_one(job: ExtractJob) -> Result:
     result.line = None
     if job.rewrite and job.site_dir is not None:
         site_path = job.site_dir.rstrip("/") + "/" + name
+        assert result.sha256 is not None  # computed above whenever job.rewrite
         try:
             new = replace_poster(raw, post, site_path)
             # only the version of the post that was read is replaced, and only while its
@@ -504,7 +513,7 @@ def embed_one(job: EmbedJob) -> Result:
 
 
 def library_stems(
-    library, paths: Iterable[str | os.PathLike], *, whole: bool = False
+    library: Store, paths: Iterable[str | os.PathLike], *, whole: bool = False
 ) -> dict[str, str]:
     """The poster file stem of each post in `paths`, the whole library considered: what
     extract-posters and `export --posters files` both name the files by. `whole`: `paths`
@@ -513,7 +522,7 @@ def library_stems(
     return plan_names(paths, () if whole else _universe(library))
 
 
-def _universe(library) -> list[Path]:
+def _universe(library: Store) -> list[Path]:
     folder = library.posts_dir
     return library.post_paths([folder]) if folder.is_dir() else []
 
@@ -529,7 +538,7 @@ def _present_stems(folder: Path) -> set[str]:
 
 
 def plan_extract(
-    library,
+    library: Store,
     paths: Iterable[str],
     *,
     out: str | None = None,
@@ -548,7 +557,7 @@ def plan_extract(
     post_paths = library.post_paths(chosen)
     stems = library_stems(library, post_paths, whole=not chosen)
     out_shown = library.relpath(folder)
-    max_bytes = library.config.get("read", {}).get("max_post_bytes")
+    max_bytes = library.settings.read.max_post_bytes
     present = _present_stems(folder)
     out_dir = str(folder)
     relpath = library.relpath
@@ -575,8 +584,8 @@ def plan_extract(
     return jobs, folder
 
 
-def plan_embed(library, paths: Iterable[str], *, dry_run: bool = False) -> list[EmbedJob]:
-    max_bytes = library.config.get("read", {}).get("max_post_bytes")
+def plan_embed(library: Store, paths: Iterable[str], *, dry_run: bool = False) -> list[EmbedJob]:
+    max_bytes = library.settings.read.max_post_bytes
     return [
         EmbedJob(str(p), library.relpath(p), str(library.root), dry_run, max_bytes)
         for p in library.post_paths(list(paths))

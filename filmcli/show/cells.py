@@ -139,7 +139,7 @@ _DEFAULT_LEVELS: dict[str, tuple[tuple[tuple[int, int], float], ...]] = {
 
 def _analysis_levels(
     symbols: str, grid, colors: str = "truecolor"
-) -> tuple[tuple[tuple[int, int], float], ...]:
+) -> tuple[tuple[tuple[int, ...], float], ...]:
     if grid is None:
         return _DEFAULT_LEVELS.get(f"{symbols}/{colors}", _DEFAULT_LEVELS[symbols])
     grid = tuple(grid)
@@ -291,6 +291,9 @@ def _moments(rgb: Image.Image, cols: int, rows: int, symbols: str, levels):
     ss = np.zeros(n)
     S = np.zeros((n, 3))
     SC = None
+    A: np.ndarray | float
+    B: np.ndarray | float
+    D: np.ndarray | float
     A = B = D = 0.0
     for grid, weight in levels:
         cov, a, b, d = _candidate_model(symbols, grid)
@@ -380,7 +383,8 @@ def render_cells(
         A, B, D = A[top], B[top], D[top]
         f, g = _palette_variants(f, g, SC, SU, A, B, D, top == 0)
         v = len(f) // len(SC)  # variant-major
-        err = _error(ss, *(np.concatenate([m] * v) for m in (SC, SU, A, B, D)), f, g)
+        SCv, SUv, Av, Bv, Dv = (np.concatenate([m] * v) for m in (SC, SU, A, B, D))
+        err = _error(ss, SCv, SUv, Av, Bv, Dv, f, g)
         pick = err.argmin(axis=0)
         choice = np.concatenate([top] * v)[pick, cells]
     else:

@@ -310,10 +310,12 @@ def to_rgb(img: Image.Image, background: RGB = (0, 0, 0)) -> Image.Image:
     if mode == "LAB":
         from PIL import ImageCms
 
-        return ImageCms.applyTransform(
+        rgb = ImageCms.applyTransform(
             img,
             ImageCms.buildTransformFromOpenProfiles(
                 ImageCms.createProfile("LAB"), ImageCms.createProfile("sRGB"), "LAB", "RGB"
             ),
         )
+        assert rgb is not None  # None only with inPlace=True
+        return rgb
     return img.convert("RGB")

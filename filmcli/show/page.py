@@ -12,11 +12,15 @@ from __future__ import annotations
 import io
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from filmcli.errors import FilmcliError, UsageError
 from filmcli.model.post import Post
 from filmcli.ops.selector import Ambiguous, find_posts, select_post  # noqa: F401  (re-exported)
 from filmcli.store.config import ValidateSettings
+
+if TYPE_CHECKING:
+    from filmcli.store.library import Store
 
 PROTOCOLS = ("auto", "blocks", "kitty", "iterm", "sixel")
 SYMBOLS = ("block", "quad", "half")
@@ -90,7 +94,7 @@ def poster_cols(
 # --------------------------------------------------------------------------------------------
 
 
-def poster_bytes(post: Post, library) -> bytes | None:
+def poster_bytes(post: Post, library: Store) -> bytes | None:
     """The poster's image bytes (embedded, or the site file it names); None for a URL/none.
 
     FilmcliError when the poster cannot be had (bad base64, file missing or outside the
@@ -135,7 +139,7 @@ def load_image(data: bytes, cols: int, *, max_pixels: int = ValidateSettings.max
     notes = Notes()
     try:
         with decoding(data) as notes:  # Pillow's and libtiff's chatter: caught, not printed
-            img = Image.open(io.BytesIO(data))
+            img: Image.Image = Image.open(io.BytesIO(data))
             w, h = img.size
             if w < 1 or h < 1:
                 raise FilmcliError("the poster has no pixels")
@@ -224,9 +228,9 @@ def check_choices(symbols: str, protocol: str) -> None:
         )
 
 
-def library_max_pixels(library) -> int:
+def library_max_pixels(library: Store) -> int:
     """The largest poster `show` decodes: the library's validate.max_pixels."""
-    return int(library.config.get("validate", {}).get("max_pixels") or 25_000_000)
+    return library.settings.validate.max_pixels
 
 
 @dataclass
@@ -247,7 +251,7 @@ class Shown:
     poster_error: str | None = None
 
 
-def shown(post: Post, library) -> Shown:
+def shown(post: Post, library: Store) -> Shown:
     """`Shown` for one post (reads the poster file's header when the poster names one)."""
     from filmcli.model.imageinfo import sniff_format
 
@@ -284,7 +288,7 @@ def poster_summary(post: Post) -> str:
     return f"{text} ({poster.declared_mime})" if text != "invalid" else "invalid data"
 
 
-def facts(post: Post, library) -> list[tuple[str, str]]:
+def facts(post: Post, library: Store) -> list[tuple[str, str]]:
     """The rows beside the poster: file, date, poster, then any extra keys."""
     from filmcli.ops.formats import cell_text
     from filmcli.ops.records import jsonable
@@ -303,8 +307,9 @@ def facts(post: Post, library) -> list[tuple[str, str]]:
 def _rich_lines(renderables, width: int, options: ShowOptions) -> list[str]:
     from rich.console import Console
 
+    out = io.StringIO()
     con = Console(
-        file=io.StringIO(),
+        file=out,
         width=max(width, 10),
         force_terminal=options.text_color,
         no_color=not options.text_color,
@@ -317,7 +322,7 @@ def _rich_lines(renderables, width: int, options: ShowOptions) -> list[str]:
     )
     for item in renderables:
         con.print(item)
-    text = con.file.getvalue()
+    text = out.getvalue()
     lines = text.rstrip("\n").split("\n") if text.strip() else []
     return lines if options.text_color else [line.rstrip() for line in lines]
 
@@ -399,7 +404,7 @@ def side_by_side(left: list[str], left_width: int, right: list[str], gap: int = 
     return out
 
 
-def build_page(page: Shown, library, options: ShowOptions) -> tuple[list[str], str | None]:
+def build_page(page: Shown, library: Store, options: ShowOptions) -> tuple[list[str], str | None]:
     """The lines `show` prints, and a warning when the poster could not be drawn."""
     post = page.post
     warning = None
@@ -418,12 +423,12 @@ def build_page(page: Shown, library, options: ShowOptions) -> tuple[list[str], s
         except FilmcliError as exc:
             warning = exc.message
     if options.poster_only:
-        if img is None:
+        if img is None or cols is None:  # (cols is known whenever img is)
             if warning:
                 raise FilmcliError(warning, library.relpath(post.path), post.lines.get("poster"))
             return [f"poster: {page.poster}"], None
         return poster_lines(img, cols, options, data), None
-    if img is None:
+    if img is None or cols is None:
         note = f"cannot be drawn: {warning}" if warning else None
         width = min(options.term_cols, 100)
         return text_block(page, width, options, note), warning

@@ -76,7 +76,9 @@ def sixel_sequence(image, width_px: int | None = None, colours: int = 255) -> st
         h = max(1, round(img.height * width_px / img.width))
         img = img.resize((width_px, h), Image.Resampling.LANCZOS)
     q = img.quantize(colors=max(2, min(255, colours)), method=Image.Quantize.MEDIANCUT)
-    pal = np.array(q.getpalette()[: 3 * 256], dtype=np.int64).reshape(-1, 3)
+    palette = q.getpalette()
+    assert palette is not None  # a quantized image is in P mode
+    pal = np.array(palette[: 3 * 256], dtype=np.int64).reshape(-1, 3)
     idx = np.asarray(q, dtype=np.int64)
     h, w = idx.shape
     used = np.unique(idx)

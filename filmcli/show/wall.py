@@ -9,15 +9,22 @@ from __future__ import annotations
 
 import io
 import math
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from filmcli.errors import FilmcliError, UsageError
 from filmcli.model.post import Post
 from filmcli.model.poster import Poster
 from filmcli.show.fonts import FontChooser
 from filmcli.store.config import ValidateSettings, WallSettings
+
+if TYPE_CHECKING:
+    from PIL import Image
+
+    from filmcli.store.library import Store
 
 BACKGROUND = (20, 20, 24)
 TILE_BACK = (38, 38, 44)
@@ -127,7 +134,7 @@ def check_size(
         )
 
 
-def output_format(path: str | Path) -> str:
+def output_format(path: str | os.PathLike) -> str:
     """JPEG, PNG or WEBP from the file name; UsageError for anything else."""
     fmt = FORMATS.get(Path(path).suffix.lower())
     if fmt is None:
@@ -184,7 +191,7 @@ def poster_image(data: bytes, box: tuple[int, int], max_pixels: int = ValidateSe
     notes = Notes()
     try:
         with decoding(data) as notes:  # Pillow's and libtiff's chatter: caught, not printed
-            img = Image.open(io.BytesIO(data))
+            img: Image.Image = Image.open(io.BytesIO(data))
             if img.width * img.height > max_pixels:
                 raise FilmcliError(f"the poster is {img.width}×{img.height}, over the limit")
             if img.format == "JPEG":
@@ -218,7 +225,7 @@ def _placeholder(draw, box, text: str) -> None:
 
 @dataclass
 class WallReport:
-    image: object  # PIL.Image.Image
+    image: Image.Image
     geometry: Geometry
     placed: int  # posters drawn
     missing: list[tuple[str, str]]  # (post, reason) for placeholder tiles
@@ -341,9 +348,9 @@ class WallResult:
 
 
 def write_wall(
-    library,
+    library: Store,
     posts: Sequence[Post],
-    out: str | Path,
+    out: str | os.PathLike,
     *,
     columns: int | None = None,
     tile_width: int = DEFAULT_TILE_WIDTH,
@@ -357,15 +364,15 @@ def write_wall(
     fmt = output_format(out)
     if not posts:
         raise FilmcliError("no films to put on the wall")
-    config = library.config
+    settings = library.settings
     wall = build_wall(
         posts,
         lambda p: poster_bytes(p, library),
         columns=columns,
         tile_width=tile_width,
-        max_pixels=int(config.get("validate", {}).get("max_pixels") or 25_000_000),
+        max_pixels=settings.validate.max_pixels,
         fmt=fmt,
-        wall_pixels=int(config.get("wall", {}).get("max_pixels") or MAX_PIXELS),
+        wall_pixels=settings.wall.max_pixels,
         name=lambda p: library.shown(p.path),
         progress=on_tile,
     )

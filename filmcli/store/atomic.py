@@ -9,7 +9,9 @@ import os
 import signal
 import stat as _stat
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Literal
 
 from filmcli.errors import FilmcliError
 from filmcli.model.files import check_unchanged, stamp
@@ -128,7 +130,8 @@ def deferred_sync():
     if _deferred is not None:  # nested: the outer block finishes the writes
         yield Outcomes()
         return
-    _deferred = pending = []
+    pending: list = []
+    _deferred = pending
     outcomes = Outcomes()
     try:
         yield outcomes
@@ -147,6 +150,9 @@ def _discard(pending: list) -> None:
         _drop(tmp)
 
 
+_LibcCall = Callable[..., int]  # a libc function through ctypes
+
+
 def _drop(tmp) -> None:
     with contextlib.suppress(OSError):
         if isinstance(tmp, int):
@@ -155,7 +161,7 @@ def _drop(tmp) -> None:
             os.unlink(tmp)
 
 
-_SYNCFS = None
+_SYNCFS: _LibcCall | Literal[False] | None = None  # False: looked up, not there
 
 
 def _syncfs():
@@ -315,7 +321,7 @@ def _renameat2():
     return _RENAMEAT2 or None
 
 
-_RENAMEAT2 = None
+_RENAMEAT2: _LibcCall | Literal[False] | None = None
 _AT_FDCWD, _RENAME_EXCHANGE = -100, 2
 
 
@@ -392,7 +398,7 @@ def _finish(pending: list, outcomes: list) -> None:
         return
     placed: set[str] = set()
     failed: dict[str, FilmcliError] = {}
-    same = getattr(outcomes, "same", set())
+    same: set[str] = getattr(outcomes, "same", set())
     try:
         folders = list(dict.fromkeys(entry[3] for entry in pending))
         _sync_folders(folders)  # every temp file durable before any has its name
@@ -524,7 +530,8 @@ def write_atomic(
     # (an exclusive write needs no look: the final link never replaces, nor follows, a link)
     if not exclusive and path.is_symlink():
         raise FilmcliError("refusing to write through a symbolic link", path)
-    deferred = _deferred is not None
+    batch = _deferred  # the deferred_sync() block this write joins, if any
+    deferred = batch is not None
     tmp = None
     try:
         try:
@@ -532,13 +539,13 @@ def write_atomic(
         except FileNotFoundError:  # no folder yet: made on demand, not looked for every time
             folder.mkdir(parents=True, exist_ok=True)
             tmp = _temp_file(path, folder, data, exclusive, mode, sync=not deferred)
-        if deferred:
+        if batch is not None:
             if isinstance(tmp, int):  # unnamed: a signal here could only leak a descriptor
                 tmp, owned = None, tmp
-                _deferred.append([owned, path, exclusive, folder, expect, requires, data])
+                batch.append([owned, path, exclusive, folder, expect, requires, data])
                 return "deferred"
             with _signals_held():  # from here on deferred_sync() owns the temp file
-                _deferred.append([tmp, path, exclusive, folder, expect, requires, data])
+                batch.append([tmp, path, exclusive, folder, expect, requires, data])
                 tmp = None
             return "deferred"
         if requires is not None:

@@ -187,7 +187,7 @@ def pack(item) -> bytes:
     """A Post or the FilmcliError that stopped it, as bytes `unpack` turns back."""
     if isinstance(item, FilmcliError):
         return b"e" + marshal.dumps((item.message, item.line, item.hint, item.rule))
-    front = {}
+    front: dict = {}
     poster_key = poster_state = None
     for key, value in item.front_matter.items():
         if isinstance(value, Poster):
@@ -496,7 +496,7 @@ def info(root: str | os.PathLike) -> dict:
         "libraries": len(cache_files()),
         "enabled": enabled() and path is not None,
     }
-    if regular:
+    if regular and path is not None:
         out["bytes"] = sum(
             os.path.getsize(f"{path}{s}") for s in ("", "-wal") if os.path.exists(f"{path}{s}")
         )

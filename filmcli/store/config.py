@@ -453,7 +453,7 @@ def unset_value(root: Path, dotted: str) -> bool:
         doc = tomlkit.parse(path.read_text(encoding="utf-8-sig"))
     except Exception as exc:  # tomlkit.exceptions.ParseError and friends
         raise FilmcliError(f"invalid TOML: {exc}", path) from None
-    node = doc
+    node: object = doc
     parts = dotted.split(".")
     for part in parts[:-1]:
         node = node.get(part) if isinstance(node, dict) else None

@@ -221,7 +221,7 @@ def _one_line_poster(raw: bytes, post: Post | None) -> tuple[int, int] | None:
     YAML needed: the fast path of extract-posters and embed-posters)."""
     poster = post.poster if post is not None else None
     span = poster.span if poster is not None else None
-    if span is None or poster.file != post.path:
+    if post is None or poster is None or span is None or poster.file != post.path:
         return None
     line_start = raw.rfind(b"\n", 0, span[0]) + 1
     match = _POSTER_KEY.match(raw, line_start)
@@ -432,6 +432,7 @@ def from_editor(
     if found is None:
         return edited
     old = layout(raw, path).get("poster")
+    assert old is not None  # the placeholder was made from raw's poster line (for_editor)
     return edited[: found.start()] + raw[old.line_start : old.value_end] + edited[found.end() :]
 
 

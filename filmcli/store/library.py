@@ -5,16 +5,20 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from filmcli.errors import FilmcliError, UsageError
 from filmcli.model.slug import POST_SUFFIXES
 from filmcli.store.config import CONFIG_NAME, Config, Settings, load_config, settings_of
 
 _BATCH = 512  # posts stat'ed and looked up in the cache together
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (type checkers know it)
 if TYPE_CHECKING:
+    from typing import TypeVar
+
     from filmcli.model.post import Post
     from filmcli.model.reader import parse_bytes, read_stamped
+
+    _Self = TypeVar("_Self", bound="Store")  # discover() makes the class it is called on
 
 SITE_MARKERS = (CONFIG_NAME, "_config.yml", "_config.yaml")
 
@@ -59,8 +63,10 @@ class Store:
 
     @classmethod
     def discover(
-        cls, explicit: str | os.PathLike | None = None, cwd: str | os.PathLike | None = None
-    ) -> Store:
+        cls: type[_Self],
+        explicit: str | os.PathLike | None = None,
+        cwd: str | os.PathLike | None = None,
+    ) -> _Self:
         """`--library`, else $FILMCLI_LIBRARY, else the nearest site above cwd, else cwd."""
         if explicit:
             return cls(explicit)
@@ -285,7 +291,7 @@ class Store:
                     rows = cache.fetch([k for k, s in zip(keys, stats, strict=True) if s])
                 for path, key, st in zip(batch, keys, stats, strict=True):
                     item = None
-                    if st is not None:
+                    if cache is not None and st is not None:
                         row = rows.get(key)
                         item = cache.get(row, st, path)
                     if item is None:
@@ -293,7 +299,11 @@ class Store:
                             item = self._read_in(path, folders, max_bytes)
                         except FilmcliError as exc:
                             item = exc
-                        if st is not None and getattr(item, "rule", None) != "FC009":
+                        if (
+                            cache is not None
+                            and st is not None
+                            and getattr(item, "rule", None) != "FC009"
+                        ):
                             cache.put(key, st, item, new=row is None)
                     if isinstance(item, FilmcliError):
                         item.path = self.relpath(path)
@@ -331,6 +341,7 @@ class Store:
                 st = stamp(os.stat(_key(path)))
             except OSError:
                 st = None
+            item: Post | FilmcliError
             try:
                 item = self._read_in(path, folders, max_bytes)
             except FilmcliError as exc:
@@ -411,7 +422,7 @@ def _walk_entries(folder: Path) -> list[tuple[Path, str]]:
     Compact: a library of 100,000 posts holds 100,000 short names, not as many
     Path objects; each Path is made when its post is read.
     """
-    keyed = []
+    keyed: list[tuple[tuple[str, ...], Path]] = []
     base = os.fspath(folder)
     for dirpath, dirnames, filenames in os.walk(base):
         dirnames[:] = [d for d in dirnames if not d.startswith(".")]
