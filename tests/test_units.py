@@ -373,3 +373,17 @@ def test_splice_fills_an_empty_value():
     raw = b"---\ntitle: a\ndirector:\nyear: 1962\n---\n"
     out = splice(raw, {"director": "Agn\xe8s"})
     assert out == '---\ntitle: a\ndirector: "Agnès"\nyear: 1962\n---\n'.encode()
+
+
+def test_fc112_sees_every_whitespace_byte_in_base64():
+    """FC112 for each byte `\\s` matches (space, tab, LF, CR, VT, FF) inside the base64."""
+    import base64
+
+    from filmcli.model.poster import Poster
+    from filmcli.ops.validate import malformed_uri
+
+    text = base64.b64encode(b"\xff\xd8\xff\xe0" + b"\0" * 300).decode()
+    assert malformed_uri(Poster.from_value(f"data:image/jpeg;base64,{text}")) is None
+    for space in " \t\n\r\x0b\x0c":
+        value = f"data:image/jpeg;base64,{text[:40]}{space}{text[40:]}"
+        assert malformed_uri(Poster.from_value(value))[0] == "FC112", repr(space)

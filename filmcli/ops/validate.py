@@ -693,7 +693,9 @@ def poster_problems(poster: Poster, options: Options) -> list[tuple[str, str]]:
     return out
 
 
-_WHITESPACE = re.compile(rb"\s")
+#: What `\s` matches in bytes: looked for with one memchr each (a regex scan of 15 kB of
+#: base64 per post cost 0.14 ms, a third of `validate --fast`)
+_WHITESPACE = tuple(bytes([c]) for c in b" \t\n\r\x0b\x0c")
 
 
 def malformed_uri(poster: Poster) -> tuple[str, str] | None:
@@ -706,7 +708,7 @@ def malformed_uri(poster: Poster) -> tuple[str, str] | None:
 
     payload = poster.payload()
     if poster.is_base64:
-        if _WHITESPACE.search(payload):
+        if any(space in payload for space in _WHITESPACE):
             return "FC112", "poster base64 is broken by whitespace or line folds"
         return None
     head = payload[:512].strip()
