@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Sequence
 
-from filmcli.errors import FilmcliError
 from filmcli.model.post import Post
 from filmcli.store.library import Store
 
@@ -448,27 +447,20 @@ class Library(Store):
         `on_error(exc)` and counted; `on_read()` hears each post read, `on_start(n)` the
         drawing begin, `on_tile()` each tile. Returns a `WallResult`: `.path`, `.placed`
         posters of `.total`, `.missing` placeholders, `.size`, `.bytes`, `.failed`."""
-        from filmcli.ops.query import select
+        from filmcli.ops.records import read_chosen
         from filmcli.show.wall import output_format, write_wall
 
         output_format(out)  # a usage error before any reading
-        posts, failed = [], 0
-        for item in self.iter_posts([os.fspath(p) for p in paths], drafts=drafts):
-            if on_read is not None:
-                on_read()
-            if isinstance(item, FilmcliError):
-                failed += 1
-                if on_error is not None:
-                    on_error(item)
-            else:
-                posts.append(item)
-        posts = select(posts, where, search, sort, reverse, limit, root=self.root)
+        filters = dict(where=where, search=search, sort=sort, reverse=reverse, limit=limit)
+        posts, unreadable = read_chosen(
+            self, [os.fspath(p) for p in paths], drafts, on_read, on_error, filters
+        )
         if on_start is not None and posts:
             on_start(len(posts))
         result = write_wall(
             self, posts, out, columns=columns, tile_width=tile_width, on_tile=on_tile
         )
-        result.failed = failed
+        result.failed = len(unreadable)
         return result
 
     # --- reading: validate, stats, export, show (h1a) ------------------------

@@ -128,3 +128,15 @@ def test_import_filmcli_loads_no_yaml_rich_or_pillow():
     code = "import sys, filmcli; print(sorted({'yaml', 'rich', 'PIL'} & set(sys.modules)))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_stats_export_and_wall_choose_by_url_as_list_does(run, site):
+    """`--where url~...` (a computed field) chose nothing in stats and export: their shared
+    reading (records.read_chosen) filtered without the site, so no post had a URL."""
+    listed = run("-L", site, "list", "--where", "url~/2013/", "--format", "paths").stdout.split()
+    assert len(listed) == 2
+    stats = json.loads(run("-L", site, "stats", "--where", "url~/2013/", "--format", "json").stdout)
+    assert stats["films"] == 2
+    out = run("-L", site, "export", "--where", "url~/2013/", "-F", "jsonl", "--posters", "omit")
+    assert len(out.stdout.splitlines()) == 2
+    assert Library(site).stats(where=["url~/2013/"]).films == 2

@@ -126,4 +126,4 @@ def read_chosen(
                 yield item
 
     posts = list(readable())  # every post read (and each error said) before choosing
-    return select(posts, **(filters or {})), unreadable
+    return select(posts, **(filters or {}), root=library.root), unreadable  # root: `url`
